@@ -1,0 +1,34 @@
+//! Byte-level parsers for the log sources tokentrail reads.
+//!
+//! This crate knows nothing about files, threads or Polars: it turns the bytes of one
+//! record into zero or more [`Event`]s that borrow from those bytes. The main crate
+//! attaches the evidence locator (file, line, record index, byte offset) and builds the
+//! event frame.
+//!
+//! # Adding a parser
+//! 1. Add a variant to [`SourceId`] (a stable, lowercase snake_case noun).
+//! 2. Write `src/<source>.rs` with a unit struct implementing [`LogParser`]: `sniff` must be
+//!    cheap, `parse` must never panic and should borrow from the record, `examples` holds
+//!    real records with the fields they must produce (they run as tests).
+//! 3. Add one line to [`registry::PARSERS`].
+//! 4. Document it in `docs/formats.md`, add a fixture under `tests/fixtures/` and a bench group.
+
+pub mod error;
+pub mod event;
+pub mod framing;
+pub mod nginx;
+pub mod parser;
+pub mod registry;
+pub mod secret;
+pub mod source;
+pub mod text;
+pub mod time;
+
+pub use error::{ParseError, ParseErrorKind};
+pub use event::{Credential, CredentialKind, Event, Outcome};
+pub use framing::Framing;
+pub use nginx::NginxParser;
+pub use parser::{Confidence, Example, LogParser};
+pub use registry::{Detection, PARSERS};
+pub use secret::Secret;
+pub use source::SourceId;

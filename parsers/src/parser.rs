@@ -1,0 +1,46 @@
+//! The one trait every log source implements.
+
+use crate::error::ParseError;
+use crate::event::Event;
+use crate::framing::Framing;
+use crate::source::SourceId;
+
+/// How sure a parser is that some bytes are its format: 0 = certainly not, 100 = certain.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Confidence(pub u8);
+
+impl Confidence {
+    pub const NONE: Confidence = Confidence(0);
+    pub const CERTAIN: Confidence = Confidence(100);
+}
+
+/// A real record and the fields it must produce: documentation and a test at once.
+pub struct Example {
+    /// What the example shows, and where the record comes from.
+    pub title: &'static str,
+    pub record: &'static str,
+    /// `(field, expected)` pairs as rendered by [`Event::field`]; `None` = must be absent.
+    pub expect: &'static [(&'static str, Option<&'static str>)],
+}
+
+/// One log source: how to recognise it, how to cut it into records, how to read a record.
+pub trait LogParser: Send + Sync + 'static {
+    /// Stable identity: used by `--source`, the `source` column and docs anchors.
+    fn id(&self) -> SourceId;
+
+    /// How a decompressed byte stream is cut into records.
+    fn framing(&self) -> Framing;
+
+    /// How sure we are that `head` (the first bytes of the decompressed input, BOM and
+    /// leading whitespace removed) is this format. Cheap: byte checks and a few trial
+    /// parses.
+    fn sniff(&self, head: &[u8]) -> Confidence;
+
+    /// Parse one record (without its line terminator) and push 0..n events borrowing from
+    /// it. On failure, say what was wrong and where (byte offset inside the record).
+    /// Never panics.
+    fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError>;
+
+    /// Real sample records with the fields they must produce.
+    fn examples(&self) -> &'static [Example];
+}

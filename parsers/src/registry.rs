@@ -1,0 +1,147 @@
+//! The one list of parsers, and format detection by content.
+
+use crate::nginx::NginxParser;
+use crate::parser::{Confidence, LogParser};
+use crate::source::SourceId;
+
+/// Every parser, in tie-break order for detection. Adding a source = a module + one line.
+pub static PARSERS: &[&dyn LogParser] = &[&NginxParser];
+
+/// Below this, a parser's claim on a file is not taken.
+pub const MIN_CONFIDENCE: u8 = 50;
+/// The winner must lead the runner-up by this much, or the file is ambiguous.
+pub const MIN_LEAD: u8 = 15;
+
+/// The parser registered for a source id.
+pub fn by_id(id: SourceId) -> &'static dyn LogParser {
+    PARSERS
+        .iter()
+        .copied()
+        .find(|p| p.id() == id)
+        .unwrap_or(PARSERS[0])
+}
+
+/// The outcome of content sniffing for one input.
+#[derive(Clone, Copy)]
+pub enum Detection {
+    Detected {
+        parser: &'static dyn LogParser,
+        confidence: Confidence,
+    },
+    /// No parser is confident enough; the best score is reported.
+    Unknown {
+        best: Option<(SourceId, Confidence)>,
+    },
+    /// Two parsers claim the input with close scores.
+    Ambiguous {
+        first: (SourceId, Confidence),
+        second: (SourceId, Confidence),
+    },
+}
+
+/// Strip a UTF-8 byte-order mark and leading whitespace: Windows tools add both.
+pub fn trim_head(head: &[u8]) -> &[u8] {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    &head[start..]
+}
+
+/// Ask every parser how sure it is that `head` is its format; pick a clear winner.
+pub fn detect(head: &[u8]) -> Detection {
+    let head = trim_head(head);
+    let mut scores: Vec<(&'static dyn LogParser, Confidence)> =
+        PARSERS.iter().map(|p| (*p, p.sniff(head))).collect();
+    // Stable sort keeps registry order among equal scores.
+    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    let best = scores.first().copied();
+    let runner_up = scores.get(1).copied();
+    match (best, runner_up) {
+        (Some((p, c)), second) if c.0 >= MIN_CONFIDENCE => match second {
+            Some((q, d)) if d.0 >= MIN_CONFIDENCE && c.0 - d.0 < MIN_LEAD => Detection::Ambiguous {
+                first: (p.id(), c),
+                second: (q.id(), d),
+            },
+            _ => Detection::Detected {
+                parser: p,
+                confidence: c,
+            },
+        },
+        (best, _) => Detection::Unknown {
+            best: best.filter(|(_, c)| c.0 > 0).map(|(p, c)| (p.id(), c)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+
+    #[test]
+    fn every_source_id_has_exactly_one_parser() {
+        for id in SourceId::ALL {
+            let n = PARSERS.iter().filter(|p| p.id() == *id).count();
+            assert_eq!(n, 1, "{id} is registered {n} times");
+            assert_eq!(SourceId::from_id(id.as_str()), Some(*id));
+        }
+        assert_eq!(PARSERS.len(), SourceId::ALL.len());
+    }
+
+    #[test]
+    fn every_example_parses_to_its_expected_fields() {
+        for parser in PARSERS {
+            assert!(
+                !parser.examples().is_empty(),
+                "{} has no examples",
+                parser.id()
+            );
+            for ex in parser.examples() {
+                let mut out: Vec<Event<'_>> = Vec::new();
+                parser
+                    .parse(ex.record.as_bytes(), &mut out)
+                    .unwrap_or_else(|e| panic!("{}: {}: {e}", parser.id(), ex.title));
+                assert_eq!(out.len(), 1, "{}", ex.title);
+                for (field, want) in ex.expect {
+                    let got = out[0].field(field);
+                    assert_eq!(got.as_deref(), *want, "{}: field {field}", ex.title);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_parser_detects_its_own_examples() {
+        for parser in PARSERS {
+            let head: String = parser
+                .examples()
+                .iter()
+                .map(|e| format!("{}\n", e.record))
+                .collect();
+            match detect(head.as_bytes()) {
+                Detection::Detected { parser: p, .. } => assert_eq!(p.id(), parser.id()),
+                _ => panic!("{} examples not detected", parser.id()),
+            }
+        }
+    }
+
+    #[test]
+    fn json_and_prose_are_not_detected_as_nginx() {
+        assert!(matches!(
+            detect(br#"{"Records":[{"eventVersion":"1.08"}]}"#),
+            Detection::Unknown { .. }
+        ));
+        assert!(matches!(
+            detect(b"Dear reader,\nthis is not a log file.\n"),
+            Detection::Unknown { .. }
+        ));
+        assert!(matches!(detect(b""), Detection::Unknown { best: None }));
+    }
+
+    #[test]
+    fn bom_and_leading_whitespace_are_skipped() {
+        assert_eq!(trim_head(b"\xEF\xBB\xBF \n{"), b"{");
+    }
+}

@@ -1,0 +1,151 @@
+//! Wires input → ingest → output for each command.
+
+use std::io::Write;
+
+use comfy_table::{Table, presets};
+use tokentrail_parsers::PARSERS;
+
+use crate::cli::{Cli, Command, InputArgs, StatsFormat};
+use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::ingest::{FileReport, IngestOptions, Ingested, ingest};
+use crate::input::{Input, discover};
+use crate::{messages, output, progress, stats};
+
+pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
+    match cli.command {
+        Command::Sources => {
+            let mut t = Table::new();
+            t.load_style(presets::UTF8_FULL_CONDENSED);
+            t.set_header(["id", "framing", "examples"]);
+            for p in PARSERS {
+                t.add_row([
+                    p.id().as_str().to_string(),
+                    format!("{:?}", p.framing()),
+                    p.examples().len().to_string(),
+                ]);
+            }
+            writeln!(stdout, "{t}").map_err(stdout_error)?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Ingest { input, output } => {
+            let mut ingested = read_inputs(&input)?;
+            output::write_frame(&mut ingested.frame, &output)?;
+            messages::warn(format!(
+                "wrote {} events from {} inputs to {}",
+                ingested.frame.height(),
+                ingested.files.len(),
+                output.display()
+            ));
+            Ok(exit_status(&ingested.files, input.strict))
+        }
+        Command::Stats { input, format } => {
+            let ingested = read_inputs(&input)?;
+            let sources = stats::summarize(&ingested)?;
+            match format {
+                StatsFormat::Table => stats::write_table(stdout, &ingested.files, &sources),
+                StatsFormat::Json => stats::write_json(stdout, &ingested.files, &sources),
+            }
+            .map_err(stdout_error)?;
+            Ok(exit_status(&ingested.files, input.strict))
+        }
+    }
+}
+
+fn stdout_error(source: std::io::Error) -> Error {
+    Error::Io {
+        path: "<stdout>".into(),
+        source,
+    }
+}
+
+/// Discover, open and parse every input, and tell the user on stderr what went wrong
+/// with which file and line.
+pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
+    messages::set_quiet(args.quiet);
+    if let Some(n) = args.threads {
+        // Fails only if the pool was built already (tests calling in twice): keep that one.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
+    }
+    let inputs = discover(&args.paths)?;
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::Stdin => None,
+        })
+        .sum();
+    let bar = progress::bytes_bar(total, args.quiet);
+    let opts = IngestOptions {
+        source: args.source,
+        chunk_bytes: args.chunk_bytes,
+        max_line_bytes: args.max_line_bytes,
+        ..IngestOptions::default()
+    };
+    let ingested = ingest(&inputs, &opts, &bar)?;
+    bar.finish_and_clear();
+    for f in &ingested.files {
+        report_problems(f, args.strict);
+    }
+    Ok(ingested)
+}
+
+fn report_problems(f: &FileReport, strict: bool) {
+    for p in &f.problems {
+        let msg = format!("{}: {}", f.file, p.message);
+        if p.kind.loses_data() || (strict && p.kind.fails_strict()) {
+            messages::error(msg);
+        } else {
+            messages::warn(msg);
+        }
+    }
+    let say = |m: String| {
+        if strict {
+            messages::error(m)
+        } else {
+            messages::warn(m)
+        }
+    };
+    for ex in &f.malformed_examples {
+        let at = match ex.record_index {
+            Some(i) => format!("{}:{} (record {i})", f.file, ex.line),
+            None => format!("{}:{}", f.file, ex.line),
+        };
+        say(format!(
+            "{at}: {} at byte {}: {}",
+            ex.reason, ex.byte, ex.excerpt
+        ));
+    }
+    if f.malformed > 0 {
+        let reasons: Vec<String> = f
+            .malformed_by_reason
+            .iter()
+            .map(|(r, n)| format!("{r}: {n}"))
+            .collect();
+        say(format!(
+            "{}: {} of {} records malformed ({})",
+            f.file,
+            f.malformed,
+            f.records,
+            reasons.join(", ")
+        ));
+    }
+}
+
+/// The exit status a completed run earns from its inputs.
+pub fn exit_status(files: &[FileReport], strict: bool) -> ExitStatus {
+    let lost = files
+        .iter()
+        .any(|f| f.problems.iter().any(|p| p.kind.loses_data()));
+    let strict_fail = strict
+        && files
+            .iter()
+            .any(|f| f.malformed > 0 || f.problems.iter().any(|p| p.kind.fails_strict()));
+    if lost || strict_fail {
+        ExitStatus::InputProblems
+    } else {
+        ExitStatus::Success
+    }
+}

@@ -1,0 +1,89 @@
+//! The command line (clap derive). Exit codes are in `exit.rs` and docs/exit-codes.md.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tokentrail_parsers::SourceId;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 success; 1 findings at or above --fail-on; 2 usage or fatal error;
+3 some input unreadable (or, with --strict, malformed or of unknown format).
+Secrets found in logs are never printed: they appear as keyed fingerprints
+(set TOKENTRAIL_FINGERPRINT_KEY to use your own key).";
+
+/// Trace a leaked credential through nginx, CloudTrail and identity-provider logs.
+#[derive(Debug, Parser)]
+#[command(name = "tokentrail", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse logs into one normalized event table (Parquet, CSV or NDJSON by extension).
+    Ingest {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output file: .parquet, .csv, .ndjson or .jsonl.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Show what each input holds: detected source, records, events, malformed lines by
+    /// reason, time range; per source the distinct credentials and IPs.
+    Stats {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
+    },
+    /// List the log sources tokentrail can read, with their ids for --source.
+    Sources,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Json,
+}
+
+/// Options shared by every command that reads logs.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Log files, folders (read recursively) or - for standard input; gzip is detected
+    /// from content.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Read every input as this source instead of detecting it.
+    #[arg(long, value_name = "ID", value_parser = parse_source, help_heading = "Input")]
+    pub source: Option<SourceId>,
+    /// Fail (exit 3) if any record is malformed or any input is of unknown format.
+    #[arg(long, help_heading = "Input")]
+    pub strict: bool,
+    /// Records longer than this are counted as malformed and skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, help_heading = "Input")]
+    pub max_line_bytes: usize,
+    /// Worker threads (default: one per core).
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        env = "TOKENTRAIL_THREADS",
+        help_heading = "Input"
+    )]
+    pub threads: Option<usize>,
+    /// Size of the line-aligned chunks parsed in parallel (tests use tiny ones).
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, hide = true)]
+    pub chunk_bytes: usize,
+    /// No progress bar and no warnings on stderr; errors are still printed.
+    #[arg(long, short, help_heading = "Output")]
+    pub quiet: bool,
+}
+
+fn parse_source(id: &str) -> Result<SourceId, String> {
+    SourceId::from_id(id).ok_or_else(|| {
+        let ids: Vec<&str> = SourceId::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown source `{id}` (known: {})", ids.join(", "))
+    })
+}

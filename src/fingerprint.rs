@@ -1,0 +1,103 @@
+//! The only place a secret credential becomes text: a keyed fingerprint.
+//!
+//! `<first 4 characters>…<12 hex digits of HMAC-SHA256(key, secret)>`, e.g.
+//! `tt_l…3f9a1c2e7b4d`. The hash makes the same token recognisable across files, sources
+//! and runs without ever storing it; the key stops anyone from confirming a guessed token
+//! against a report. The prefix (only for tokens of 16+ characters) tells a responder
+//! which kind of token it was (`ghp_`, `xoxb`, `sk_l`) and leaks at most 4 characters.
+//!
+//! The key comes from `TOKENTRAIL_FINGERPRINT_KEY`; without it a built-in key is used, so
+//! fingerprints are stable across machines but can be confirmed by anyone who has this
+//! source code. Set your own key for reports that leave the team.
+#![allow(clippy::disallowed_methods)] // the one module allowed to call Secret::expose
+
+use std::collections::HashMap;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use tokentrail_parsers::Secret;
+
+pub const KEY_ENV: &str = "TOKENTRAIL_FINGERPRINT_KEY";
+const DEFAULT_KEY: &[u8] = b"tokentrail fingerprint key v1 (set TOKENTRAIL_FINGERPRINT_KEY)";
+const PREFIX_CHARS: usize = 4;
+const MIN_LEN_FOR_PREFIX: usize = 16;
+
+/// Turns secrets into fingerprints, remembering the ones it has seen: in API logs the same
+/// token repeats on every line, and a hash per line would cost more than the parse.
+#[derive(Clone)]
+pub struct Fingerprinter {
+    key: Vec<u8>,
+    cache: HashMap<Vec<u8>, String>,
+}
+
+impl Fingerprinter {
+    pub fn new(key: &[u8]) -> Fingerprinter {
+        Fingerprinter {
+            key: key.to_vec(),
+            cache: HashMap::new(),
+        }
+    }
+
+    /// The key from the environment, else the built-in one.
+    pub fn from_env() -> Fingerprinter {
+        match std::env::var_os(KEY_ENV) {
+            Some(k) if !k.is_empty() => Fingerprinter::new(k.as_encoded_bytes()),
+            _ => Fingerprinter::new(DEFAULT_KEY),
+        }
+    }
+
+    pub fn fingerprint(&mut self, secret: &Secret<'_>) -> &str {
+        let clear = secret.expose();
+        if !self.cache.contains_key(clear) {
+            let fp = compute(&self.key, clear);
+            self.cache.insert(clear.to_vec(), fp);
+        }
+        self.cache.get(clear).map_or("", String::as_str)
+    }
+}
+
+fn compute(key: &[u8], clear: &[u8]) -> String {
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(clear);
+    let digest = mac.finalize().into_bytes();
+    let mut out = String::with_capacity(PREFIX_CHARS + 3 + 12);
+    if clear.len() >= MIN_LEN_FOR_PREFIX {
+        let prefix: String = String::from_utf8_lossy(&clear[..PREFIX_CHARS])
+            .chars()
+            .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+            .collect();
+        out.push_str(&prefix);
+    }
+    out.push('…');
+    for b in &digest[..6] {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_is_stable_keyed_and_hides_the_token() {
+        let token = Secret::new(&b"ghp_abcdefghijklmnopqrstuvwxyz0123456789"[..]);
+        let mut a = Fingerprinter::new(b"k1");
+        let fp = a.fingerprint(&token).to_string();
+        assert!(fp.starts_with("ghp_…"), "{fp}");
+        assert_eq!(fp.chars().count(), 4 + 1 + 12);
+        assert!(!fp.contains("abcdefgh"));
+        assert_eq!(a.fingerprint(&token), fp, "cached value is the same");
+        assert_eq!(Fingerprinter::new(b"k1").fingerprint(&token), fp, "stable");
+        assert_ne!(Fingerprinter::new(b"k2").fingerprint(&token), fp, "keyed");
+    }
+
+    #[test]
+    fn short_secrets_get_no_prefix() {
+        let mut f = Fingerprinter::new(b"k");
+        let fp = f.fingerprint(&Secret::new(&b"hunter2"[..])).to_string();
+        assert!(fp.starts_with('…'));
+        assert!(!fp.contains("hunt"));
+    }
+}

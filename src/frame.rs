@@ -1,0 +1,284 @@
+//! The normalized event frame: column names, types, and the builders parsers fill.
+//!
+//! Every column is documented in docs/schema.md. Names are constants here and nowhere
+//! else are they spelled out.
+
+use polars::prelude::*;
+use tokentrail_parsers::event::notes_text;
+use tokentrail_parsers::{Credential, Event, SourceId};
+
+use crate::fingerprint::Fingerprinter;
+
+pub mod col {
+    pub const TS: &str = "ts";
+    pub const TS_RAW: &str = "ts_raw";
+    pub const SOURCE: &str = "source";
+    pub const EVENT_ID: &str = "event_id";
+    pub const FILE: &str = "file";
+    pub const LINE: &str = "line";
+    pub const RECORD_INDEX: &str = "record_index";
+    pub const BYTE_OFFSET: &str = "byte_offset";
+    pub const CREDENTIAL_ID: &str = "credential_id";
+    pub const CREDENTIAL_KIND: &str = "credential_kind";
+    pub const PRINCIPAL: &str = "principal";
+    pub const SESSION_ID: &str = "session_id";
+    pub const SRC_IP: &str = "src_ip";
+    pub const USER_AGENT: &str = "user_agent";
+    pub const ACTION: &str = "action";
+    pub const TARGET: &str = "target";
+    pub const OUTCOME: &str = "outcome";
+    pub const STATUS: &str = "status";
+    pub const BYTES: &str = "bytes";
+    pub const HTTP_METHOD: &str = "http_method";
+    pub const HTTP_VERSION: &str = "http_version";
+    pub const REFERER: &str = "referer";
+    pub const FORWARDED_FOR: &str = "forwarded_for";
+    pub const HOST: &str = "host";
+    pub const REQUEST_RAW: &str = "request_raw";
+    pub const PARSE_NOTES: &str = "parse_notes";
+
+    /// Every column, in frame order.
+    pub const ALL: &[&str] = &[
+        TS,
+        TS_RAW,
+        SOURCE,
+        EVENT_ID,
+        FILE,
+        LINE,
+        RECORD_INDEX,
+        BYTE_OFFSET,
+        CREDENTIAL_ID,
+        CREDENTIAL_KIND,
+        PRINCIPAL,
+        SESSION_ID,
+        SRC_IP,
+        USER_AGENT,
+        ACTION,
+        TARGET,
+        OUTCOME,
+        STATUS,
+        BYTES,
+        HTTP_METHOD,
+        HTTP_VERSION,
+        REFERER,
+        FORWARDED_FOR,
+        HOST,
+        REQUEST_RAW,
+        PARSE_NOTES,
+    ];
+}
+
+/// Where the events of one builder come from.
+pub struct FileContext<'a> {
+    pub source: SourceId,
+    pub file: &'a str,
+    /// Short stable key of the file, for event ids of sources that have none.
+    pub file_key: &'a str,
+}
+
+/// Column buffers for one chunk of one file (struct of arrays). Line numbers are relative
+/// to the chunk until [`FrameBuilder::finish`] learns where the chunk starts.
+pub struct FrameBuilder {
+    fingerprints: Fingerprinter,
+    ts: Vec<i64>,
+    line: Vec<u64>,
+    record_index: Vec<Option<u32>>,
+    byte_offset: Vec<u64>,
+    status: Vec<Option<i32>>,
+    bytes: Vec<Option<u64>>,
+    ts_raw: StringChunkedBuilder,
+    event_id: Vec<Option<Box<str>>>,
+    credential_id: StringChunkedBuilder,
+    credential_kind: StringChunkedBuilder,
+    principal: StringChunkedBuilder,
+    session_id: StringChunkedBuilder,
+    src_ip: StringChunkedBuilder,
+    user_agent: StringChunkedBuilder,
+    action: StringChunkedBuilder,
+    target: StringChunkedBuilder,
+    outcome: StringChunkedBuilder,
+    http_method: StringChunkedBuilder,
+    http_version: StringChunkedBuilder,
+    referer: StringChunkedBuilder,
+    forwarded_for: StringChunkedBuilder,
+    host: StringChunkedBuilder,
+    request_raw: StringChunkedBuilder,
+    parse_notes: StringChunkedBuilder,
+    any_event_id: bool,
+}
+
+fn sb(name: &str, cap: usize) -> StringChunkedBuilder {
+    StringChunkedBuilder::new(name.into(), cap)
+}
+
+impl FrameBuilder {
+    pub fn new(fingerprints: Fingerprinter, cap: usize) -> FrameBuilder {
+        FrameBuilder {
+            fingerprints,
+            ts: Vec::with_capacity(cap),
+            line: Vec::with_capacity(cap),
+            record_index: Vec::with_capacity(cap),
+            byte_offset: Vec::with_capacity(cap),
+            status: Vec::with_capacity(cap),
+            bytes: Vec::with_capacity(cap),
+            ts_raw: sb(col::TS_RAW, cap),
+            event_id: Vec::new(),
+            credential_id: sb(col::CREDENTIAL_ID, cap),
+            credential_kind: sb(col::CREDENTIAL_KIND, cap),
+            principal: sb(col::PRINCIPAL, cap),
+            session_id: sb(col::SESSION_ID, cap),
+            src_ip: sb(col::SRC_IP, cap),
+            user_agent: sb(col::USER_AGENT, cap),
+            action: sb(col::ACTION, cap),
+            target: sb(col::TARGET, cap),
+            outcome: sb(col::OUTCOME, cap),
+            http_method: sb(col::HTTP_METHOD, cap),
+            http_version: sb(col::HTTP_VERSION, cap),
+            referer: sb(col::REFERER, cap),
+            forwarded_for: sb(col::FORWARDED_FOR, cap),
+            host: sb(col::HOST, cap),
+            request_raw: sb(col::REQUEST_RAW, cap),
+            parse_notes: sb(col::PARSE_NOTES, cap),
+            any_event_id: false,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    /// Append one event found at `line` (relative to the chunk), `record_index` (for
+    /// records inside a JSON array) and absolute `byte_offset`.
+    pub fn push(&mut self, ev: &Event<'_>, line: u64, record_index: Option<u32>, byte_offset: u64) {
+        self.ts.push(ev.ts);
+        self.line.push(line);
+        self.record_index.push(record_index);
+        self.byte_offset.push(byte_offset);
+        self.status.push(ev.status);
+        self.bytes.push(ev.bytes);
+        self.ts_raw.append_value(&*ev.ts_raw);
+        if let Some(id) = &ev.event_id {
+            if !self.any_event_id {
+                self.any_event_id = true;
+                self.event_id.resize(self.ts.len() - 1, None);
+            }
+            self.event_id.push(Some(id.as_ref().into()));
+        } else if self.any_event_id {
+            self.event_id.push(None);
+        }
+        match &ev.credential {
+            None => {
+                self.credential_id.append_null();
+                self.credential_kind.append_null();
+            }
+            Some(c) => {
+                self.credential_kind.append_value(c.kind().as_str());
+                match c {
+                    Credential::Public { id, .. } => self.credential_id.append_value(&**id),
+                    Credential::Secret { value, .. } => {
+                        let fp = self.fingerprints.fingerprint(value);
+                        self.credential_id.append_value(fp);
+                    }
+                }
+            }
+        }
+        self.principal.append_option(ev.principal.as_deref());
+        self.session_id.append_option(ev.session_id.as_deref());
+        self.src_ip.append_option(ev.src_ip.as_deref());
+        self.user_agent.append_option(ev.user_agent.as_deref());
+        self.action.append_option(ev.action.as_deref());
+        self.target.append_option(ev.target.as_deref());
+        self.outcome.append_value(ev.outcome.as_str());
+        self.http_method.append_option(ev.http_method.as_deref());
+        self.http_version.append_option(ev.http_version.as_deref());
+        self.referer.append_option(ev.referer.as_deref());
+        self.forwarded_for
+            .append_option(ev.forwarded_for.as_deref());
+        self.host.append_option(ev.host.as_deref());
+        self.request_raw.append_option(ev.request_raw.as_deref());
+        match ev.notes {
+            0 => self.parse_notes.append_null(),
+            n => self.parse_notes.append_option(notes_text(n)),
+        }
+    }
+
+    /// Build the chunk's DataFrame; `first_line` is the 1-based line number of the chunk's
+    /// first line in its file.
+    pub fn finish(self, ctx: &FileContext<'_>, first_line: u64) -> PolarsResult<DataFrame> {
+        let n = self.ts.len();
+        let lines: Vec<u64> = self.line.iter().map(|l| l + first_line).collect();
+        let event_id: StringChunked = if self.any_event_id {
+            self.event_id
+                .iter()
+                .zip(&lines)
+                .map(|(id, line)| match id {
+                    Some(id) => Some(id.to_string()),
+                    None => Some(derived_event_id(ctx.file_key, *line)),
+                })
+                .collect()
+        } else {
+            lines
+                .iter()
+                .map(|line| Some(derived_event_id(ctx.file_key, *line)))
+                .collect()
+        };
+        let ts = Int64Chunked::from_vec(col::TS.into(), self.ts)
+            .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC));
+        let columns = vec![
+            ts.into_column(),
+            self.ts_raw.finish().into_column(),
+            StringChunked::full(col::SOURCE.into(), ctx.source.as_str(), n).into_column(),
+            event_id.with_name(col::EVENT_ID.into()).into_column(),
+            StringChunked::full(col::FILE.into(), ctx.file, n).into_column(),
+            UInt64Chunked::from_vec(col::LINE.into(), lines).into_column(),
+            UInt32Chunked::from_iter_options(
+                col::RECORD_INDEX.into(),
+                self.record_index.into_iter(),
+            )
+            .into_column(),
+            UInt64Chunked::from_vec(col::BYTE_OFFSET.into(), self.byte_offset).into_column(),
+            self.credential_id.finish().into_column(),
+            self.credential_kind.finish().into_column(),
+            self.principal.finish().into_column(),
+            self.session_id.finish().into_column(),
+            self.src_ip.finish().into_column(),
+            self.user_agent.finish().into_column(),
+            self.action.finish().into_column(),
+            self.target.finish().into_column(),
+            self.outcome.finish().into_column(),
+            Int32Chunked::from_iter_options(col::STATUS.into(), self.status.into_iter())
+                .into_column(),
+            UInt64Chunked::from_iter_options(col::BYTES.into(), self.bytes.into_iter())
+                .into_column(),
+            self.http_method.finish().into_column(),
+            self.http_version.finish().into_column(),
+            self.referer.finish().into_column(),
+            self.forwarded_for.finish().into_column(),
+            self.host.finish().into_column(),
+            self.request_raw.finish().into_column(),
+            self.parse_notes.finish().into_column(),
+        ];
+        DataFrame::new(n, columns)
+    }
+}
+
+/// The id of an event whose source has none: `<file key>:<line>`.
+pub fn derived_event_id(file_key: &str, line: u64) -> String {
+    format!("{file_key}:{line}")
+}
+
+/// An empty frame with the full schema, for runs that read no event.
+pub fn empty_frame() -> PolarsResult<DataFrame> {
+    FrameBuilder::new(Fingerprinter::new(b""), 0).finish(
+        &FileContext {
+            source: SourceId::Nginx,
+            file: "",
+            file_key: "",
+        },
+        1,
+    )
+}

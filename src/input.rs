@@ -1,0 +1,7 @@
+//! Finding inputs (files, folders, stdin) and opening them (gzip sniffed by magic bytes).
+
+pub mod discover;
+pub mod open;
+
+pub use discover::{Input, discover};
+pub use open::{Opened, open};

@@ -1,0 +1,15 @@
+//! tokentrail: trace a leaked credential through nginx, CloudTrail and identity-provider
+//! logs to its first suspicious call. See docs/architecture.md for the pipeline.
+
+pub mod app;
+pub mod cli;
+pub mod error;
+pub mod exit;
+pub mod fingerprint;
+pub mod frame;
+pub mod ingest;
+pub mod input;
+pub mod messages;
+pub mod output;
+pub mod progress;
+pub mod stats;

@@ -1,0 +1,221 @@
+//! `tokentrail stats`: what each input holds, and a summary per source.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use comfy_table::{ContentArrangement, Table, presets};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::frame::col;
+use crate::ingest::{FileReport, Ingested};
+
+/// Totals of one source over all its inputs.
+#[derive(Debug, Serialize)]
+pub struct SourceSummary {
+    pub source: String,
+    pub files: u64,
+    pub events: u64,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    pub distinct_credentials: u64,
+    pub distinct_src_ips: u64,
+}
+
+#[derive(Serialize)]
+struct FileJson<'a> {
+    #[serde(flatten)]
+    report: &'a FileReport,
+    first: Option<String>,
+    last: Option<String>,
+}
+
+#[derive(Serialize)]
+struct StatsJson<'a> {
+    files: Vec<FileJson<'a>>,
+    sources: &'a [SourceSummary],
+    totals: Totals,
+}
+
+#[derive(Serialize)]
+struct Totals {
+    files: u64,
+    bytes: u64,
+    records: u64,
+    events: u64,
+    malformed: u64,
+    files_with_problems: u64,
+}
+
+/// RFC 3339 in UTC with as many fractional digits as needed.
+pub fn rfc3339(ns: i64) -> String {
+    chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Per-source totals computed from the frame.
+pub fn summarize(ingested: &Ingested) -> PolarsResult<Vec<SourceSummary>> {
+    let mut by_source: BTreeMap<&str, Vec<&FileReport>> = BTreeMap::new();
+    for f in &ingested.files {
+        if let Some(s) = f.source {
+            by_source.entry(s).or_default().push(f);
+        }
+    }
+    let df = &ingested.frame;
+    let sources = df.column(col::SOURCE)?.str()?;
+    let mut out = Vec::new();
+    for (source, files) in by_source {
+        let mask = sources.equal(source);
+        let part = df.filter(&mask)?;
+        let distinct = |name: &str| -> PolarsResult<u64> {
+            Ok(part.column(name)?.drop_nulls().n_unique()? as u64)
+        };
+        let first = files.iter().filter_map(|f| f.first_ts).min();
+        let last = files.iter().filter_map(|f| f.last_ts).max();
+        out.push(SourceSummary {
+            source: source.to_string(),
+            files: files.len() as u64,
+            events: part.height() as u64,
+            first: first.map(rfc3339),
+            last: last.map(rfc3339),
+            distinct_credentials: distinct(col::CREDENTIAL_ID)?,
+            distinct_src_ips: distinct(col::SRC_IP)?,
+        });
+    }
+    Ok(out)
+}
+
+fn totals(files: &[FileReport]) -> Totals {
+    Totals {
+        files: files.len() as u64,
+        bytes: files.iter().map(|f| f.bytes).sum(),
+        records: files.iter().map(|f| f.records).sum(),
+        events: files.iter().map(|f| f.events).sum(),
+        malformed: files.iter().map(|f| f.malformed).sum(),
+        files_with_problems: files.iter().filter(|f| !f.problems.is_empty()).count() as u64,
+    }
+}
+
+pub fn write_json(
+    out: &mut dyn Write,
+    files: &[FileReport],
+    sources: &[SourceSummary],
+) -> std::io::Result<()> {
+    let doc = StatsJson {
+        files: files
+            .iter()
+            .map(|report| FileJson {
+                report,
+                first: report.first_ts.map(rfc3339),
+                last: report.last_ts.map(rfc3339),
+            })
+            .collect(),
+        sources,
+        totals: totals(files),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+fn table() -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    t
+}
+
+pub fn write_table(
+    out: &mut dyn Write,
+    files: &[FileReport],
+    sources: &[SourceSummary],
+) -> std::io::Result<()> {
+    let mut t = table();
+    t.set_header([
+        "file",
+        "source",
+        "bytes",
+        "lines",
+        "events",
+        "malformed",
+        "notes",
+    ]);
+    for f in files {
+        let source = match (f.source, f.confidence, f.detection) {
+            (Some(s), Some(c), _) => format!("{s} ({c}%)"),
+            (Some(s), None, "forced") => format!("{s} (--source)"),
+            (Some(s), _, _) => s.to_string(),
+            (None, _, _) => "-".to_string(),
+        };
+        let mut notes: Vec<String> = f.problems.iter().map(|p| p.message.clone()).collect();
+        if f.gzip {
+            notes.insert(0, "gzip".into());
+        }
+        if f.invalid_utf8_records > 0 {
+            notes.push(format!(
+                "{} records with invalid UTF-8",
+                f.invalid_utf8_records
+            ));
+        }
+        if f.out_of_order > 0 {
+            notes.push(format!("{} out of time order", f.out_of_order));
+        }
+        if f.future_events > 0 {
+            notes.push(format!("{} in the future", f.future_events));
+        }
+        t.add_row([
+            f.file.clone(),
+            source,
+            f.bytes.to_string(),
+            f.lines.to_string(),
+            f.events.to_string(),
+            f.malformed.to_string(),
+            notes.join("; "),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    if !sources.is_empty() {
+        let mut t = table();
+        t.set_header([
+            "source",
+            "files",
+            "events",
+            "first",
+            "last",
+            "credentials",
+            "src ips",
+        ]);
+        for s in sources {
+            t.add_row([
+                s.source.clone(),
+                s.files.to_string(),
+                s.events.to_string(),
+                s.first.clone().unwrap_or_default(),
+                s.last.clone().unwrap_or_default(),
+                s.distinct_credentials.to_string(),
+                s.distinct_src_ips.to_string(),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    for f in files.iter().filter(|f| f.malformed > 0) {
+        let reasons: Vec<String> = f
+            .malformed_by_reason
+            .iter()
+            .map(|(r, n)| format!("{r}: {n}"))
+            .collect();
+        writeln!(
+            out,
+            "{}: {} malformed ({})",
+            f.file,
+            f.malformed,
+            reasons.join(", ")
+        )?;
+        for ex in &f.malformed_examples {
+            writeln!(
+                out,
+                "  {}:{}: {}: {}",
+                f.file, ex.line, ex.reason, ex.excerpt
+            )?;
+        }
+    }
+    Ok(())
+}
