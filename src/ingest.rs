@@ -469,10 +469,10 @@ impl ChunkStats {
         report.invalid_utf8_records += self.invalid_utf8;
         report.out_of_order += self.out_of_order;
         report.future_events += self.future;
-        if let (Some(prev), Some(first)) = (*last_seen, self.first_ts) {
-            if first < prev {
-                report.out_of_order += 1;
-            }
+        if let (Some(prev), Some(first)) = (*last_seen, self.first_ts)
+            && first < prev
+        {
+            report.out_of_order += 1;
         }
         if self.last_ts.is_some() {
             *last_seen = self.last_ts;

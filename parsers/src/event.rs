@@ -96,12 +96,15 @@ pub mod notes {
     pub const NON_HTTP_REQUEST: u8 = 1 << 2;
     /// The client address is a list (a forwarded-for chain logged in its place).
     pub const ADDRESS_LIST: u8 = 1 << 3;
+    /// The record has bytes that are not UTF-8; they were replaced with U+FFFD.
+    pub const INVALID_UTF8: u8 = 1 << 4;
 
     pub const ALL: &[(u8, &str)] = &[
         (TRUNCATED_FIELD, "truncated_field"),
         (EXTRA_FIELDS, "extra_fields"),
         (NON_HTTP_REQUEST, "non_http_request"),
         (ADDRESS_LIST, "address_list"),
+        (INVALID_UTF8, "invalid_utf8"),
     ];
 }
 

@@ -9,8 +9,6 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use nom::IResult;
-use nom::Parser;
-use nom::bytes::complete::tag;
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{Credential, CredentialKind, Event, Outcome, notes};
@@ -18,7 +16,7 @@ use crate::framing::{Framing, lines};
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::{Secret, redact_query, redact_text};
 use crate::source::SourceId;
-use crate::text::{Text, dash_is_none, lossy, unescape};
+use crate::text::{RecordText, Text, dash_is_none};
 use crate::time::clf_timestamp;
 
 #[cfg(test)]
@@ -65,8 +63,17 @@ impl LogParser for NginxParser {
     }
 
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
-        out.push(parse_line(record)?);
-        Ok(())
+        // Filled in place: an Event is a few hundred bytes, and moving it through a
+        // Result cost more than any single field.
+        out.push(Event::default());
+        let ev = out
+            .last_mut()
+            .ok_or(ParseError::new(ParseErrorKind::TrailingGarbage, 0))?;
+        let result = parse_into(record, ev);
+        if result.is_err() {
+            out.pop();
+        }
+        result
     }
 
     fn examples(&self) -> &'static [Example] {
@@ -103,68 +110,109 @@ fn fail<T>(input: &[u8], kind: ParseErrorKind) -> Res<'_, T> {
 
 /// Expect a literal, failing with `kind`.
 fn expect<'a>(lit: &'static str, kind: ParseErrorKind) -> impl Fn(&'a [u8]) -> Res<'a, ()> {
-    move |input| match tag::<_, _, LineError<'a>>(lit).parse(input) {
-        Ok((rest, _)) => Ok((rest, ())),
-        Err(_) => fail(input, kind),
+    move |input| match input.strip_prefix(lit.as_bytes()) {
+        Some(rest) => Ok((rest, ())),
+        None => fail(input, kind),
     }
 }
 
+/// A quoted field's content, whether it holds a backslash (so needs unescaping), and
+/// whether its closing quote was found.
+#[derive(Copy, Clone)]
+struct Quoted<'a> {
+    content: &'a [u8],
+    escaped: bool,
+    closed: bool,
+}
+
 /// The end of a quoted field's content: the first `"` (not escaped by `\`) for which
-/// `closes` accepts the bytes after it. `None` when the line ends first.
-fn quoted_end(input: &[u8], closes: impl Fn(&[u8]) -> bool) -> Option<usize> {
+/// `closes` accepts the bytes after it; `None` when the line ends first. Also says
+/// whether a backslash was seen, which saves a second scan to decide on unescaping.
+fn quoted_end(input: &[u8], closes: impl Fn(&[u8]) -> bool) -> (Option<usize>, bool) {
     let mut pos = 0;
+    let mut escaped = false;
     while let Some(i) = memchr::memchr2(b'"', b'\\', &input[pos..]) {
         let at = pos + i;
         if input[at] == b'\\' {
+            escaped = true;
             pos = at + 2;
             if pos >= input.len() {
-                return None;
+                return (None, escaped);
             }
             continue;
         }
         if closes(&input[at + 1..]) {
-            return Some(at);
+            return (Some(at), escaped);
         }
         pos = at + 1;
     }
-    None
+    (None, escaped)
 }
 
 /// A quoted field whose closing quote is followed by a space or the end of the line.
-/// Returns the content and whether the closing quote was found.
-fn quoted(input: &[u8]) -> Res<'_, (&[u8], bool)> {
+fn quoted(input: &[u8]) -> Res<'_, Quoted<'_>> {
     let (input, ()) = expect("\"", ParseErrorKind::MissingField("quoted field"))(input)?;
     match quoted_end(input, |after| matches!(after.first(), None | Some(b' '))) {
-        Some(end) => Ok((&input[end + 1..], (&input[..end], true))),
-        None => Ok((&input[input.len()..], (input, false))),
+        (Some(end), escaped) => Ok((
+            &input[end + 1..],
+            Quoted {
+                content: &input[..end],
+                escaped,
+                closed: true,
+            },
+        )),
+        (None, escaped) => Ok((
+            &input[input.len()..],
+            Quoted {
+                content: input,
+                escaped,
+                closed: false,
+            },
+        )),
     }
 }
 
 /// The quoted request line: its closing quote is followed by ` <status>`, which lets a
 /// raw `"` inside a hostile URI (`escape=none`, Apache) stay inside the field.
-fn request(input: &[u8]) -> Res<'_, &[u8]> {
+fn request(input: &[u8]) -> Res<'_, Quoted<'_>> {
     let (input, ()) = expect("\"", ParseErrorKind::MissingField("request"))(input)?;
     let closes =
         |after: &[u8]| after.first() == Some(&b' ') && after.get(1).is_some_and(u8::is_ascii_digit);
     match quoted_end(input, closes) {
-        Some(end) => Ok((&input[end + 1..], &input[..end])),
-        None => fail(input, ParseErrorKind::UnterminatedQuote),
+        (Some(end), escaped) => Ok((
+            &input[end + 1..],
+            Quoted {
+                content: &input[..end],
+                escaped,
+                closed: true,
+            },
+        )),
+        (None, _) => fail(input, ParseErrorKind::UnterminatedQuote),
     }
 }
 
 fn number<'a>(input: &'a [u8], field: &'static str) -> Res<'a, Option<u64>> {
-    let end = memchr::memchr(b' ', input).unwrap_or(input.len());
-    let token = &input[..end];
-    if token == b"-" {
-        return Ok((&input[end..], None));
+    if let Some(rest) = input.strip_prefix(b"-")
+        && matches!(rest.first(), None | Some(b' '))
+    {
+        return Ok((rest, None));
     }
-    if token.is_empty() || token.len() > 19 || !token.iter().all(u8::is_ascii_digit) {
+    // A digit loop beats memchr on fields this short.
+    let mut v = 0u64;
+    let mut n = 0;
+    for &b in input {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v.wrapping_mul(10).wrapping_add(u64::from(d));
+        n += 1;
+    }
+    let ends = matches!(input.get(n), None | Some(b' '));
+    if n == 0 || n > 19 || !ends {
         return fail(input, ParseErrorKind::BadField(field));
     }
-    let v = token
-        .iter()
-        .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
-    Ok((&input[end..], Some(v)))
+    Ok((&input[n..], Some(v)))
 }
 
 /// `[$time_local]`
@@ -266,33 +314,33 @@ fn client_from_chain(chain: &str) -> &str {
     let entries = || chain.split(',').map(str::trim).filter(|s| !s.is_empty());
     entries()
         .find(|e| e.parse::<IpAddr>().is_ok_and(|ip| !is_internal(ip)))
-        .or_else(|| entries().last())
+        .or_else(|| entries().next_back())
         .unwrap_or(chain)
 }
 
-/// Borrow `part` from `whole` when `whole` is borrowed; copy it otherwise.
-fn sub<'a>(whole: &Cow<'a, str>, part: &str) -> Text<'a> {
+/// The `start..end` bytes of `whole` as text: borrowed when `whole` is borrowed.
+/// `start` and `end` sit next to ASCII delimiters, so they are char boundaries.
+fn sub<'a>(whole: &Cow<'a, str>, start: usize, end: usize) -> Text<'a> {
     match whole {
-        Cow::Borrowed(w) => {
-            let start = part.as_ptr() as usize - w.as_ptr() as usize;
-            Cow::Borrowed(w.get(start..start + part.len()).unwrap_or(""))
-        }
-        Cow::Owned(_) => Cow::Owned(part.to_owned()),
+        Cow::Borrowed(w) => Cow::Borrowed(w.get(start..end).unwrap_or("")),
+        Cow::Owned(w) => Cow::Owned(w.get(start..end).unwrap_or("").to_owned()),
     }
 }
 
-fn is_method(m: &str) -> bool {
+fn is_method(m: &[u8]) -> bool {
     (1..=24).contains(&m.len())
-        && m.bytes()
-            .all(|b| b.is_ascii_uppercase() || b == b'-' || b == b'_')
+        && m.iter()
+            .all(|b| b.is_ascii_uppercase() || *b == b'-' || *b == b'_')
 }
 
 /// Fill the request-derived fields: method, path, version, action, target, and the
 /// credential found in the query string.
-fn apply_request<'a>(ev: &mut Event<'a>, raw: &'a [u8]) {
-    let line = unescape(raw);
-    let (method, rest) = line.split_once(' ').unwrap_or((&line, ""));
-    if !is_method(method) || rest.is_empty() {
+fn apply_request<'a>(ev: &mut Event<'a>, rt: &RecordText<'a>, raw: Quoted<'a>) {
+    let line = rt.field_escaped(raw.content, raw.escaped);
+    let b = line.as_bytes();
+    // Methods are short: a plain loop beats a memchr call here.
+    let method_end = b.iter().position(|&c| c == b' ').unwrap_or(b.len());
+    if !is_method(&b[..method_end]) || method_end + 1 >= b.len() {
         ev.notes |= notes::NON_HTTP_REQUEST;
         ev.request_raw = Some(match redact_text(&line) {
             Cow::Borrowed(_) => line.clone(),
@@ -300,15 +348,22 @@ fn apply_request<'a>(ev: &mut Event<'a>, raw: &'a [u8]) {
         });
         return;
     }
-    let (uri, version) = match rest.rsplit_once(' ') {
-        Some((uri, v)) if v.starts_with("HTTP/") => (uri, Some(v)),
-        _ => (rest, None),
+    let uri_start = method_end + 1;
+    let (uri_end, version) = match memchr::memrchr(b' ', &b[uri_start..]) {
+        Some(i) if b[uri_start + i + 1..].starts_with(b"HTTP/") => {
+            (uri_start + i, Some(sub(&line, uri_start + i + 1, b.len())))
+        }
+        _ => (b.len(), None),
     };
-    let path_end = uri.find('?').unwrap_or(uri.len());
-    let action_len = method.len() + 1 + path_end;
-    ev.action = Some(sub(&line, line.get(..action_len).unwrap_or(&line)));
-    ev.http_method = Some(sub(&line, method));
-    ev.http_version = version.map(|v| sub(&line, v));
+    let path_end = memchr::memchr(b'?', &b[uri_start..uri_end]).map_or(uri_end, |i| uri_start + i);
+    ev.action = Some(sub(&line, 0, path_end));
+    ev.http_method = Some(sub(&line, 0, method_end));
+    ev.http_version = version;
+    if path_end == uri_end {
+        ev.target = Some(sub(&line, uri_start, uri_end));
+        return;
+    }
+    let uri = line.get(uri_start..uri_end).unwrap_or("");
     let (target, secret) = redact_query(uri);
     if let Some(secret) = secret {
         ev.credential = Some(Credential::Secret {
@@ -317,29 +372,26 @@ fn apply_request<'a>(ev: &mut Event<'a>, raw: &'a [u8]) {
         });
     }
     ev.target = Some(match target {
-        Cow::Borrowed(t) => sub(&line, t),
+        Cow::Borrowed(_) => sub(&line, uri_start, uri_end),
         Cow::Owned(t) => Cow::Owned(t),
     });
 }
 
-fn parse_line(line: &[u8]) -> Result<Event<'_>, ParseError> {
+fn parse_into<'a>(line: &'a [u8], ev: &mut Event<'a>) -> Result<(), ParseError> {
     let at = |rest: &[u8]| line.len() - rest.len();
-    match parse_fields(line) {
-        Ok(ev) => Ok(ev),
+    match parse_fields(line, ev) {
+        Ok(()) => Ok(()),
         Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(ParseError::new(e.kind, at(e.input))),
         Err(nom::Err::Incomplete(_)) => Err(ParseError::new(ParseErrorKind::TrailingGarbage, 0)),
     }
 }
 
-fn parse_fields(line: &[u8]) -> Result<Event<'_>, nom::Err<LineError<'_>>> {
-    if memchr::memchr(0, line).is_some() {
-        return fail(line, ParseErrorKind::Binary).map(|(_, e)| e);
-    }
+fn parse_fields<'a>(line: &'a [u8], ev: &mut Event<'a>) -> Result<(), nom::Err<LineError<'a>>> {
     let Some(lb) = memchr::memchr(b'[', line) else {
-        return fail(line, ParseErrorKind::MissingField("time_local")).map(|(_, e)| e);
+        return fail::<()>(line, ParseErrorKind::MissingField("time_local")).map(|_| ());
     };
     let Some(client) = client_part(&line[..lb]) else {
-        return fail(line, ParseErrorKind::BadField("remote_addr")).map(|(_, e)| e);
+        return fail::<()>(line, ParseErrorKind::BadField("remote_addr")).map(|_| ());
     };
     let (rest, (ts_raw, ts)) = time_local(&line[lb..])?;
     let (rest, ()) = expect(" ", ParseErrorKind::MissingField("request"))(rest)?;
@@ -347,26 +399,27 @@ fn parse_fields(line: &[u8]) -> Result<Event<'_>, nom::Err<LineError<'_>>> {
     let (rest, ()) = expect(" ", ParseErrorKind::MissingField("status"))(rest)?;
     let (rest, status) = number(rest, "status")?;
     let Some(status) = status.filter(|s| *s <= 999) else {
-        return fail(rest, ParseErrorKind::BadField("status")).map(|(_, e)| e);
+        return fail::<()>(rest, ParseErrorKind::BadField("status")).map(|_| ());
     };
     let (rest, ()) = expect(" ", ParseErrorKind::MissingField("body_bytes_sent"))(rest)?;
     let (mut rest, bytes) = number(rest, "body_bytes_sent")?;
 
-    let mut ev = Event {
-        ts,
-        ts_raw: lossy(ts_raw),
-        status: Some(status as i32),
-        bytes,
-        outcome: Outcome::from_http_status(status as u16),
-        host: client.host.map(lossy),
-        principal: client.remote_user.map(unescape),
-        ..Event::default()
-    };
-    let addresses = lossy(client.addresses);
-    if client.forwarded.is_some() || addresses.contains(',') {
+    let rt = RecordText::new(line);
+    if !rt.is_utf8() {
+        ev.notes |= notes::INVALID_UTF8;
+    }
+    ev.ts = ts;
+    ev.ts_raw = rt.field(ts_raw);
+    ev.status = Some(status as i32);
+    ev.bytes = bytes;
+    ev.outcome = Outcome::from_http_status(status as u16);
+    ev.host = client.host.map(|h| rt.field(h));
+    ev.principal = client.remote_user.map(|u| rt.unescaped(u));
+    let addresses = rt.field(client.addresses);
+    if client.forwarded.is_some() || memchr::memchr(b',', client.addresses).is_some() {
         ev.notes |= notes::ADDRESS_LIST;
         let chain: Text<'_> = match client.forwarded {
-            Some(f) => Cow::Owned(format!("{}, {addresses}", lossy(f))),
+            Some(f) => Cow::Owned(format!("{}, {addresses}", rt.field(f))),
             None => addresses.clone(),
         };
         ev.src_ip = Some(Cow::Owned(client_from_chain(&chain).to_owned()));
@@ -374,14 +427,18 @@ fn parse_fields(line: &[u8]) -> Result<Event<'_>, nom::Err<LineError<'_>>> {
     } else {
         ev.src_ip = Some(addresses);
     }
-    apply_request(&mut ev, request_raw);
+    apply_request(ev, &rt, request_raw);
 
     // combined: ` "$http_referer" "$http_user_agent"`, then tolerated extras.
     if !rest.is_empty() {
         let (r, ()) = expect(" ", ParseErrorKind::TrailingGarbage)(rest)?;
-        let (r, (referer, closed)) = quoted(r)?;
-        ev.referer = dash_is_none(referer).map(|r| {
-            let text = unescape(r);
+        let (r, referer) = quoted(r)?;
+        let closed = referer.closed;
+        ev.referer = dash_is_none(referer.content).map(|r| {
+            let text = rt.field_escaped(r, referer.escaped);
+            if memchr::memchr(b'?', r).is_none() {
+                return text;
+            }
             match redact_query(&text) {
                 (Cow::Borrowed(_), _) => text,
                 (Cow::Owned(red), _) => Cow::Owned(red),
@@ -392,9 +449,9 @@ fn parse_fields(line: &[u8]) -> Result<Event<'_>, nom::Err<LineError<'_>>> {
             ev.notes |= notes::TRUNCATED_FIELD;
         } else if !rest.is_empty() {
             let (r, ()) = expect(" ", ParseErrorKind::TrailingGarbage)(rest)?;
-            let (r, (agent, closed)) = quoted(r)?;
-            ev.user_agent = dash_is_none(agent).map(unescape);
-            if !closed {
+            let (r, agent) = quoted(r)?;
+            ev.user_agent = dash_is_none(agent.content).map(|a| rt.field_escaped(a, agent.escaped));
+            if !agent.closed {
                 ev.notes |= notes::TRUNCATED_FIELD;
             }
             rest = r;
@@ -409,7 +466,7 @@ fn parse_fields(line: &[u8]) -> Result<Event<'_>, nom::Err<LineError<'_>>> {
             .all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b',' | b' ' | b'-'));
         if looks_like_chain {
             if ev.forwarded_for.is_none() {
-                ev.forwarded_for = dash_is_none(value).map(lossy);
+                ev.forwarded_for = dash_is_none(value).map(|v| rt.field(v));
             }
             rest = r.get(end + 1..).unwrap_or_default();
         }
@@ -417,7 +474,7 @@ fn parse_fields(line: &[u8]) -> Result<Event<'_>, nom::Err<LineError<'_>>> {
     if !rest.is_empty() {
         ev.notes |= notes::EXTRA_FIELDS;
     }
-    Ok(ev)
+    Ok(())
 }
 
 static EXAMPLES: &[Example] = &[

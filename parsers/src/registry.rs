@@ -55,7 +55,7 @@ pub fn detect(head: &[u8]) -> Detection {
     let mut scores: Vec<(&'static dyn LogParser, Confidence)> =
         PARSERS.iter().map(|p| (*p, p.sniff(head))).collect();
     // Stable sort keeps registry order among equal scores.
-    scores.sort_by(|a, b| b.1.cmp(&a.1));
+    scores.sort_by_key(|s| std::cmp::Reverse(s.1));
     let best = scores.first().copied();
     let runner_up = scores.get(1).copied();
     match (best, runner_up) {

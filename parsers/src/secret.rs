@@ -70,6 +70,9 @@ pub const SECRET_QUERY_PARAMS: &[&str] = &[
 
 /// Whether a query parameter with this name carries a secret value.
 pub fn is_secret_param(name: &[u8]) -> bool {
+    if !(3..=20).contains(&name.len()) {
+        return false;
+    }
     SECRET_QUERY_PARAMS
         .iter()
         .any(|p| p.as_bytes().eq_ignore_ascii_case(name))
@@ -86,33 +89,51 @@ pub struct QuerySecret<'a> {
 /// Returns the text unchanged (borrowed) when nothing is secret, and the first secret
 /// found, so the caller can make it the event's credential.
 pub fn redact_query(url: &str) -> (Cow<'_, str>, Option<QuerySecret<'_>>) {
-    let Some(q) = url.find('?') else {
+    let b = url.as_bytes();
+    let Some(q) = memchr::memchr(b'?', b) else {
         return (Cow::Borrowed(url), None);
     };
-    let (head, query) = url.split_at(q + 1);
-    fn secret_of(pair: &str) -> Option<(&str, &str)> {
-        let (name, value) = pair.split_once('=')?;
-        (!value.is_empty() && is_secret_param(name.as_bytes())).then_some((name, value))
-    }
-    let Some((param, value)) = query.split('&').find_map(secret_of) else {
+    // Byte ranges (name, value) of each `name=value` pair; `&`, `=` and `?` are ASCII,
+    // so every range edge is a char boundary.
+    let pairs = || {
+        let mut pos = q + 1;
+        std::iter::from_fn(move || {
+            if pos > b.len() {
+                return None;
+            }
+            let end = memchr::memchr(b'&', &b[pos..]).map_or(b.len(), |i| pos + i);
+            let pair = (pos, end);
+            pos = end + 1;
+            Some(pair)
+        })
+    };
+    let secret_at = |(start, end): (usize, usize)| {
+        let eq = start + memchr::memchr(b'=', &b[start..end])?;
+        (eq + 1 < end && is_secret_param(&b[start..eq])).then_some((start, eq, end))
+    };
+    let Some((start, eq, end)) = pairs().find_map(secret_at) else {
         return (Cow::Borrowed(url), None);
+    };
+    let text = |a: usize, z: usize| url.get(a..z).unwrap_or("");
+    let first = QuerySecret {
+        param: text(start, eq),
+        value: text(eq + 1, end),
     };
     let mut out = String::with_capacity(url.len());
-    out.push_str(head);
-    for (i, pair) in query.split('&').enumerate() {
+    out.push_str(text(0, q + 1));
+    for (i, (start, end)) in pairs().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        match secret_of(pair) {
-            Some((name, _)) => {
-                out.push_str(name);
-                out.push('=');
+        match secret_at((start, end)) {
+            Some((start, eq, _)) => {
+                out.push_str(text(start, eq + 1));
                 out.push_str(REDACTED);
             }
-            None => out.push_str(pair),
+            None => out.push_str(text(start, end)),
         }
     }
-    (Cow::Owned(out), Some(QuerySecret { param, value }))
+    (Cow::Owned(out), Some(first))
 }
 
 /// Redact secrets in free text meant for a diagnostic (an excerpt of a malformed line):

@@ -130,6 +130,7 @@ fn main_format_forwarded_for_and_extra_fields() {
 }
 
 #[test]
+#[allow(clippy::disallowed_methods)] // checks that the clear value is captured for hashing
 fn secrets_in_query_and_referer_are_redacted() {
     let ev = one(
         r#"1.2.3.4 - - [25/Apr/2021:06:15:33 +0000] "GET /cb?state=x&code=SECRETCODE HTTP/1.1" 302 0 "https://idp/?id_token=SECRETJWT" "ua""#,
@@ -169,8 +170,6 @@ fn malformed_lines_say_why_and_where() {
     assert_eq!(e.offset, 58);
     let e = err(r#"1.2.3.4 - - [25/Apr/2021:06:15:33 +0000] "GET / HTTP/1.1" 200 abc"#);
     assert_eq!(e.kind, ParseErrorKind::BadField("body_bytes_sent"));
-    let e = err("1.2.3.4 - - [25/Apr/2021:06:15:33 +0000] \"GET\0 / HTTP/1.1\" 200 1");
-    assert_eq!(e.kind, ParseErrorKind::Binary);
     let e = err(r#"1.2.3.4 - - [25/Apr/2021:06:15:33 +0000] "GET / HTTP/1.1" 200 1 junk"#);
     assert_eq!(e.kind, ParseErrorKind::MissingField("quoted field"));
 }
