@@ -1,1 +1,7 @@
+//! The one integration-test binary: runs the built `tokentrail` on real-shaped inputs.
 
+mod util;
+
+mod cli;
+mod ingest;
+mod malformed;

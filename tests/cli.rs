@@ -1,0 +1,140 @@
+use crate::util::*;
+
+/// The three real elastic/beats nginx test files: exact line counts, nothing malformed.
+#[test]
+fn stats_on_real_nginx_samples_counts_every_line() {
+    let (run, json) = stats_json(&[&fixture("nginx")], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (file, lines) in [
+        ("access.log", 13),
+        ("access-test.log", 7),
+        ("access-test-with-host.log", 10),
+        ("apache_logs.gz", 10_000),
+    ] {
+        let f = file_report(&json, &format!("/{file}"));
+        assert_eq!(f["source"], "nginx", "{file}");
+        assert_eq!(f["lines"], lines, "{file}");
+        assert_eq!(f["events"], lines, "{file}");
+        assert_eq!(f["malformed"], 0, "{file}");
+    }
+    // The Elastic sample is not in time order: 4,915 backward steps (SOURCES.md).
+    assert_eq!(file_report(&json, "apache_logs.gz")["out_of_order"], 4915);
+    assert_eq!(json["totals"]["events"], 10_030);
+}
+
+/// The README's first command, on the shipped samples.
+#[test]
+fn stats_on_samples_reports_the_week_and_never_prints_a_token() {
+    let run = tokentrail(&["stats", "samples/logs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("access.log.2.gz"), "{}", run.stdout);
+    let (_, json) = stats_json(&[&root().join("samples/logs")], &[]);
+    assert_eq!(json["totals"]["events"], 3553);
+    assert_eq!(json["totals"]["malformed"], 0);
+    let nginx = &json["sources"][0];
+    assert_eq!(nginx["source"], "nginx");
+    assert_eq!(nginx["distinct_credentials"], 11);
+    assert_eq!(nginx["first"], "2026-03-01T23:05:09Z");
+    for out in [&run.stdout, &run.stderr, &json.to_string()] {
+        assert!(!out.contains("tt_live_4f9K"), "a token leaked into output");
+    }
+}
+
+#[test]
+fn ingest_writes_parquet_csv_and_ndjson_without_secrets() {
+    let dir = TestDir::new();
+    for ext in ["parquet", "csv", "ndjson"] {
+        let out = dir.path().join(format!("events.{ext}"));
+        let run = tokentrail(&["ingest", "samples/logs", "-o", out.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{ext}: {}", run.stderr);
+        assert!(run.stderr.contains("wrote 3553 events"), "{}", run.stderr);
+        let bytes = std::fs::read(&out).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for token in [
+            "tt_live_4f9KQ2mXb7Lr0pZs8VwE1nYc",
+            "tt_live_9aHc3TqW5eRt7YuI2oPl6KjM",
+        ] {
+            assert!(!text.contains(token), "{ext} holds a clear token");
+        }
+        if ext == "csv" {
+            assert_eq!(text.lines().count(), 3554, "header + one row per event");
+            assert!(
+                text.lines()
+                    .next()
+                    .unwrap()
+                    .starts_with("ts,ts_raw,source,event_id,file,line")
+            );
+            assert!(text.contains("access_token=REDACTED"));
+        }
+        if ext == "ndjson" {
+            assert_eq!(text.lines().count(), 3553);
+            let first: serde_json::Value =
+                serde_json::from_str(text.lines().next().unwrap()).unwrap();
+            assert_eq!(first["source"], "nginx");
+        }
+    }
+    use polars::prelude::{ParquetReader, SerReader};
+    let file = std::fs::File::open(dir.path().join("events.parquet")).unwrap();
+    let df = ParquetReader::new(file).finish().unwrap();
+    assert_eq!(df.height(), 3553);
+}
+
+#[test]
+fn unknown_output_extension_is_a_usage_error() {
+    let dir = TestDir::new();
+    let out = dir.path().join("events.xlsx");
+    let run = tokentrail(&["ingest", "samples/logs", "-o", out.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown output format"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn stdin_is_read_plain_or_gzip() {
+    let plain = std::fs::read(fixture("nginx/access.log")).unwrap();
+    for input in [plain.clone(), gzip(&plain)] {
+        let run = tokentrail_stdin(&["stats", "--format", "json", "-"], Some(&input));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let f = file_report(&run.json(), "<stdin>").clone();
+        assert_eq!(f["events"], 13);
+        assert_eq!(f["source"], "nginx");
+    }
+}
+
+#[test]
+fn forced_source_and_unknown_source_id() {
+    let run = tokentrail(&[
+        "stats",
+        "--format",
+        "json",
+        "--source",
+        "nginx",
+        "tests/fixtures/nginx/access.log",
+    ]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.json()["files"][0]["detection"], "forced");
+    let run = tokentrail(&["stats", "--source", "apache", "samples/logs"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown source `apache`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn missing_path_is_fatal_and_named() {
+    let run = tokentrail(&["stats", "no/such/file.log"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no/such/file.log"), "{}", run.stderr);
+}
+
+#[test]
+fn sources_lists_every_parser() {
+    let run = tokentrail(&["sources"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("nginx"));
+}
