@@ -86,29 +86,75 @@ pub struct FrameBuilder {
     byte_offset: Vec<u64>,
     status: Vec<Option<i32>>,
     bytes: Vec<Option<u64>>,
-    ts_raw: StringChunkedBuilder,
+    ts_raw: Strings,
     event_id: Vec<Option<Box<str>>>,
-    credential_id: StringChunkedBuilder,
-    credential_kind: StringChunkedBuilder,
-    principal: StringChunkedBuilder,
-    session_id: StringChunkedBuilder,
-    src_ip: StringChunkedBuilder,
-    user_agent: StringChunkedBuilder,
-    action: StringChunkedBuilder,
-    target: StringChunkedBuilder,
-    outcome: StringChunkedBuilder,
-    http_method: StringChunkedBuilder,
-    http_version: StringChunkedBuilder,
-    referer: StringChunkedBuilder,
-    forwarded_for: StringChunkedBuilder,
-    host: StringChunkedBuilder,
-    request_raw: StringChunkedBuilder,
-    parse_notes: StringChunkedBuilder,
+    credential_id: Strings,
+    credential_kind: Strings,
+    principal: Strings,
+    session_id: Strings,
+    src_ip: Strings,
+    user_agent: Strings,
+    action: Strings,
+    target: Strings,
+    outcome: Strings,
+    http_method: Strings,
+    http_version: Strings,
+    referer: Strings,
+    forwarded_for: Strings,
+    host: Strings,
+    request_raw: Strings,
+    parse_notes: Strings,
     any_event_id: bool,
 }
 
-fn sb(name: &str, cap: usize) -> StringChunkedBuilder {
-    StringChunkedBuilder::new(name.into(), cap)
+fn sb(name: &'static str, cap: usize) -> Strings {
+    Strings::new(name, cap)
+}
+
+/// A string column builder that touches no memory until its first value. Most optional
+/// columns are null in every row of a chunk (nginx has no session id), and writing a null
+/// view per row for each of them cost more page faults than the parse itself.
+struct Strings {
+    name: &'static str,
+    cap: usize,
+    nulls: usize,
+    builder: Option<StringChunkedBuilder>,
+}
+
+impl Strings {
+    fn new(name: &'static str, cap: usize) -> Strings {
+        Strings {
+            name,
+            cap,
+            nulls: 0,
+            builder: None,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, value: Option<&str>) {
+        match (value, &mut self.builder) {
+            (None, None) => self.nulls += 1,
+            (None, Some(b)) => b.append_null(),
+            (Some(v), Some(b)) => b.append_value(v),
+            (Some(v), None) => {
+                let mut b =
+                    StringChunkedBuilder::new(self.name.into(), self.cap.max(self.nulls + 1));
+                for _ in 0..self.nulls {
+                    b.append_null();
+                }
+                b.append_value(v);
+                self.builder = Some(b);
+            }
+        }
+    }
+
+    fn finish(self) -> Column {
+        match self.builder {
+            Some(b) => b.finish().into_column(),
+            None => StringChunked::full_null(self.name.into(), self.nulls).into_column(),
+        }
+    }
 }
 
 impl FrameBuilder {
@@ -160,7 +206,7 @@ impl FrameBuilder {
         self.byte_offset.push(byte_offset);
         self.status.push(ev.status);
         self.bytes.push(ev.bytes);
-        self.ts_raw.append_value(&*ev.ts_raw);
+        self.ts_raw.push(Some(&*ev.ts_raw));
         if let Some(id) = &ev.event_id {
             if !self.any_event_id {
                 self.any_event_id = true;
@@ -172,37 +218,36 @@ impl FrameBuilder {
         }
         match &ev.credential {
             None => {
-                self.credential_id.append_null();
-                self.credential_kind.append_null();
+                self.credential_id.push(None);
+                self.credential_kind.push(None);
             }
             Some(c) => {
-                self.credential_kind.append_value(c.kind().as_str());
+                self.credential_kind.push(Some(c.kind().as_str()));
                 match c {
-                    Credential::Public { id, .. } => self.credential_id.append_value(&**id),
+                    Credential::Public { id, .. } => self.credential_id.push(Some(&**id)),
                     Credential::Secret { value, .. } => {
                         let fp = self.fingerprints.fingerprint(value);
-                        self.credential_id.append_value(fp);
+                        self.credential_id.push(Some(fp));
                     }
                 }
             }
         }
-        self.principal.append_option(ev.principal.as_deref());
-        self.session_id.append_option(ev.session_id.as_deref());
-        self.src_ip.append_option(ev.src_ip.as_deref());
-        self.user_agent.append_option(ev.user_agent.as_deref());
-        self.action.append_option(ev.action.as_deref());
-        self.target.append_option(ev.target.as_deref());
-        self.outcome.append_value(ev.outcome.as_str());
-        self.http_method.append_option(ev.http_method.as_deref());
-        self.http_version.append_option(ev.http_version.as_deref());
-        self.referer.append_option(ev.referer.as_deref());
-        self.forwarded_for
-            .append_option(ev.forwarded_for.as_deref());
-        self.host.append_option(ev.host.as_deref());
-        self.request_raw.append_option(ev.request_raw.as_deref());
+        self.principal.push(ev.principal.as_deref());
+        self.session_id.push(ev.session_id.as_deref());
+        self.src_ip.push(ev.src_ip.as_deref());
+        self.user_agent.push(ev.user_agent.as_deref());
+        self.action.push(ev.action.as_deref());
+        self.target.push(ev.target.as_deref());
+        self.outcome.push(Some(ev.outcome.as_str()));
+        self.http_method.push(ev.http_method.as_deref());
+        self.http_version.push(ev.http_version.as_deref());
+        self.referer.push(ev.referer.as_deref());
+        self.forwarded_for.push(ev.forwarded_for.as_deref());
+        self.host.push(ev.host.as_deref());
+        self.request_raw.push(ev.request_raw.as_deref());
         match ev.notes {
-            0 => self.parse_notes.append_null(),
-            n => self.parse_notes.append_option(notes_text(n)),
+            0 => self.parse_notes.push(None),
+            n => self.parse_notes.push(notes_text(n).as_deref()),
         }
     }
 
@@ -211,28 +256,27 @@ impl FrameBuilder {
     pub fn finish(self, ctx: &FileContext<'_>, first_line: u64) -> PolarsResult<DataFrame> {
         let n = self.ts.len();
         let lines: Vec<u64> = self.line.iter().map(|l| l + first_line).collect();
-        let event_id: StringChunked = if self.any_event_id {
-            self.event_id
-                .iter()
-                .zip(&lines)
-                .map(|(id, line)| match id {
-                    Some(id) => Some(id.to_string()),
-                    None => Some(derived_event_id(ctx.file_key, *line)),
-                })
-                .collect()
-        } else {
-            lines
-                .iter()
-                .map(|line| Some(derived_event_id(ctx.file_key, *line)))
-                .collect()
-        };
+        // Derived ids are written through one reused buffer: this runs once per event.
+        let mut event_id = StringChunkedBuilder::new(col::EVENT_ID.into(), n);
+        let mut buf = String::with_capacity(ctx.file_key.len() + 21);
+        for (i, line) in lines.iter().enumerate() {
+            match self.event_id.get(i).and_then(Option::as_deref) {
+                Some(id) => event_id.append_value(id),
+                None => {
+                    buf.clear();
+                    push_derived_event_id(&mut buf, ctx.file_key, *line);
+                    event_id.append_value(&buf);
+                }
+            }
+        }
+        let event_id = event_id.finish();
         let ts = Int64Chunked::from_vec(col::TS.into(), self.ts)
             .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC));
         let columns = vec![
             ts.into_column(),
-            self.ts_raw.finish().into_column(),
+            self.ts_raw.finish(),
             StringChunked::full(col::SOURCE.into(), ctx.source.as_str(), n).into_column(),
-            event_id.with_name(col::EVENT_ID.into()).into_column(),
+            event_id.into_column(),
             StringChunked::full(col::FILE.into(), ctx.file, n).into_column(),
             UInt64Chunked::from_vec(col::LINE.into(), lines).into_column(),
             UInt32Chunked::from_iter_options(
@@ -241,34 +285,36 @@ impl FrameBuilder {
             )
             .into_column(),
             UInt64Chunked::from_vec(col::BYTE_OFFSET.into(), self.byte_offset).into_column(),
-            self.credential_id.finish().into_column(),
-            self.credential_kind.finish().into_column(),
-            self.principal.finish().into_column(),
-            self.session_id.finish().into_column(),
-            self.src_ip.finish().into_column(),
-            self.user_agent.finish().into_column(),
-            self.action.finish().into_column(),
-            self.target.finish().into_column(),
-            self.outcome.finish().into_column(),
+            self.credential_id.finish(),
+            self.credential_kind.finish(),
+            self.principal.finish(),
+            self.session_id.finish(),
+            self.src_ip.finish(),
+            self.user_agent.finish(),
+            self.action.finish(),
+            self.target.finish(),
+            self.outcome.finish(),
             Int32Chunked::from_iter_options(col::STATUS.into(), self.status.into_iter())
                 .into_column(),
             UInt64Chunked::from_iter_options(col::BYTES.into(), self.bytes.into_iter())
                 .into_column(),
-            self.http_method.finish().into_column(),
-            self.http_version.finish().into_column(),
-            self.referer.finish().into_column(),
-            self.forwarded_for.finish().into_column(),
-            self.host.finish().into_column(),
-            self.request_raw.finish().into_column(),
-            self.parse_notes.finish().into_column(),
+            self.http_method.finish(),
+            self.http_version.finish(),
+            self.referer.finish(),
+            self.forwarded_for.finish(),
+            self.host.finish(),
+            self.request_raw.finish(),
+            self.parse_notes.finish(),
         ];
         DataFrame::new(n, columns)
     }
 }
 
 /// The id of an event whose source has none: `<file key>:<line>`.
-pub fn derived_event_id(file_key: &str, line: u64) -> String {
-    format!("{file_key}:{line}")
+pub fn push_derived_event_id(buf: &mut String, file_key: &str, line: u64) {
+    use std::fmt::Write;
+    buf.push_str(file_key);
+    let _ = write!(buf, ":{line}");
 }
 
 /// An empty frame with the full schema, for runs that read no event.

@@ -60,12 +60,20 @@ pub fn summarize(ingested: &Ingested) -> PolarsResult<Vec<SourceSummary>> {
             by_source.entry(s).or_default().push(f);
         }
     }
-    let df = &ingested.frame;
+    // Only the columns counted here are filtered: a filter of the whole frame would copy
+    // every column.
+    let df = ingested
+        .frame
+        .select([col::SOURCE, col::CREDENTIAL_ID, col::SRC_IP])?;
     let sources = df.column(col::SOURCE)?.str()?;
     let mut out = Vec::new();
     for (source, files) in by_source {
         let mask = sources.equal(source);
-        let part = df.filter(&mask)?;
+        let part = if mask.all() {
+            df.clone()
+        } else {
+            df.filter(&mask)?
+        };
         let distinct = |name: &str| -> PolarsResult<u64> {
             Ok(part.column(name)?.drop_nulls().n_unique()? as u64)
         };

@@ -93,3 +93,27 @@ fn gzip_members_rotation_and_crlf() {
     assert_eq!(file_report(&json, "/access.log")["events"], 7);
     assert_eq!(file_report(&json, "/access.log")["malformed"], 0);
 }
+
+/// One thread or several, big chunks or small: byte-identical output.
+#[test]
+fn thread_count_does_not_change_the_output() {
+    let dir = TestDir::new();
+    let mut outputs = Vec::new();
+    for (threads, chunk) in [("1", "16777216"), ("2", "4096"), ("3", "777")] {
+        let out = dir.path().join(format!("events-{threads}.ndjson"));
+        let run = tokentrail(&[
+            "ingest",
+            "-j",
+            threads,
+            "--chunk-bytes",
+            chunk,
+            "tests/fixtures/nginx",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        outputs.push(std::fs::read(out).unwrap());
+    }
+    assert!(outputs[0].len() > 1_000_000);
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+}
