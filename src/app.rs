@@ -1,6 +1,7 @@
 //! Wires input → ingest → output for each command.
 
 use std::io::Write;
+use std::time::Instant;
 
 use comfy_table::{Table, presets};
 use tokentrail_parsers::PARSERS;
@@ -30,7 +31,11 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
         }
         Command::Ingest { input, output } => {
             let mut ingested = read_inputs(&input)?;
+            let started = Instant::now();
             output::write_frame(&mut ingested.frame, &output)?;
+            if input.timings {
+                messages::timing("write", started);
+            }
             messages::warn(format!(
                 "wrote {} events from {} inputs to {}",
                 ingested.frame.height(),
@@ -41,7 +46,11 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
         }
         Command::Stats { input, format } => {
             let ingested = read_inputs(&input)?;
+            let started = Instant::now();
             let sources = stats::summarize(&ingested)?;
+            if input.timings {
+                messages::timing("summarize", started);
+            }
             match format {
                 StatsFormat::Table => stats::write_table(stdout, &ingested.files, &sources),
                 StatsFormat::Json => stats::write_json(stdout, &ingested.files, &sources),
@@ -84,7 +93,11 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
         max_line_bytes: args.max_line_bytes,
         ..IngestOptions::default()
     };
+    let started = Instant::now();
     let ingested = ingest(&inputs, &opts, &bar)?;
+    if args.timings {
+        messages::timing("ingest", started);
+    }
     bar.finish_and_clear();
     for f in &ingested.files {
         report_problems(f, args.strict);

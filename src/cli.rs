@@ -76,6 +76,9 @@ pub struct InputArgs {
     /// Size of the line-aligned chunks parsed in parallel (tests use tiny ones).
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, hide = true)]
     pub chunk_bytes: usize,
+    /// Print how long each phase took on stderr (for performance work).
+    #[arg(long, hide = true)]
+    pub timings: bool,
     /// No progress bar and no warnings on stderr; errors are still printed.
     #[arg(long, short, help_heading = "Output")]
     pub quiet: bool,

@@ -21,3 +21,8 @@ pub fn warn(msg: impl std::fmt::Display) {
 pub fn error(msg: impl std::fmt::Display) {
     eprintln!("tokentrail: error: {msg}");
 }
+
+/// A phase timing line for `--timings`; printed even under `--quiet`, which it is used with.
+pub fn timing(phase: &str, started: std::time::Instant) {
+    eprintln!("tokentrail: timing: {phase}: {:.3} s", started.elapsed().as_secs_f64());
+}
