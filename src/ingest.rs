@@ -14,7 +14,7 @@ use tokentrail_parsers::event::notes;
 use tokentrail_parsers::framing::{Framing, json_records, lines};
 use tokentrail_parsers::registry::{self, Detection};
 use tokentrail_parsers::secret::redact_text;
-use tokentrail_parsers::{LogParser, ParseErrorKind, SourceId};
+use tokentrail_parsers::{Event, LogParser, ParseErrorKind, SourceId};
 
 use crate::fingerprint::Fingerprinter;
 use crate::frame::{self, FileContext, FrameBuilder, col};
@@ -360,33 +360,20 @@ fn ingest_one(
     report.source = Some(parser.id().as_str());
     let name = input.display_name();
     let key = file_key(&name);
-    let ctx = FileContext {
-        source: parser.id(),
-        file: &name,
-        file_key: &key,
+    let job = FileJob {
+        parser,
+        ctx: FileContext {
+            source: parser.id(),
+            file: &name,
+            file_key: &key,
+        },
+        opts,
+        fingerprints,
+        now,
     };
     let frames = match parser.framing() {
-        Framing::Lines => ingest_lines(
-            parser,
-            reader,
-            head,
-            &ctx,
-            opts,
-            fingerprints,
-            now,
-            &mut report,
-        )?,
-        framing => ingest_document(
-            parser,
-            framing,
-            reader,
-            head,
-            &ctx,
-            opts,
-            fingerprints,
-            now,
-            &mut report,
-        )?,
+        Framing::Lines => ingest_lines(&job, reader, head, &mut report)?,
+        framing => ingest_document(&job, framing, reader, head, &mut report)?,
     };
     Ok((report, frames))
 }
@@ -576,17 +563,23 @@ fn excerpt(record: &[u8]) -> String {
     s
 }
 
-#[allow(clippy::too_many_arguments)]
-fn ingest_lines(
+/// What every record of one input is parsed with.
+struct FileJob<'a> {
     parser: &'static dyn LogParser,
+    ctx: FileContext<'a>,
+    opts: &'a IngestOptions,
+    fingerprints: &'a Fingerprinter,
+    /// The moment of the run, for the clock check.
+    now: i64,
+}
+
+fn ingest_lines(
+    job: &FileJob<'_>,
     reader: Box<dyn Read + Send>,
     head: Vec<u8>,
-    ctx: &FileContext<'_>,
-    opts: &IngestOptions,
-    fingerprints: &Fingerprinter,
-    now: i64,
     report: &mut FileReport,
 ) -> PolarsResult<Vec<DataFrame>> {
+    let opts = job.opts;
     let queue = rayon::current_num_threads() * 2;
     let (tx, rx) = sync_channel::<Chunk>(queue);
     let pool = BufferPool::new(opts.chunk_bytes, queue + rayon::current_num_threads() + 1);
@@ -596,7 +589,7 @@ fn ingest_lines(
             .into_iter()
             .par_bridge()
             .map(|chunk| {
-                let (b, st) = parse_chunk(parser, &chunk, opts, fingerprints, now);
+                let (b, st) = parse_chunk(job, &chunk);
                 let index = chunk.index();
                 if let Chunk::Lines { data, .. } = chunk {
                     pool.give(data);
@@ -625,7 +618,7 @@ fn ingest_lines(
     finishing
         .into_par_iter()
         .filter(|(b, _)| !b.is_empty())
-        .map(|(b, first)| b.finish(ctx, first))
+        .map(|(b, first)| b.finish(&job.ctx, first))
         .collect()
 }
 
@@ -753,85 +746,97 @@ fn read_chunks(
     }
 }
 
-fn parse_chunk(
-    parser: &'static dyn LogParser,
-    chunk: &Chunk,
-    opts: &IngestOptions,
-    fingerprints: &Fingerprinter,
-    now: i64,
-) -> (FrameBuilder, ChunkStats) {
-    let mut stats = ChunkStats::default();
-    let (offset, data) = match chunk {
-        Chunk::TooLong { len, .. } => {
-            stats.lines = 1;
-            stats.records = 1;
-            let what = format!("<{len} bytes, cap {}>", opts.max_line_bytes);
-            stats.malformed(
-                0,
-                None,
-                ParseErrorKind::LineTooLong,
-                opts.max_line_bytes,
-                what.as_bytes(),
-            );
-            return (FrameBuilder::new(fingerprints.clone(), 0), stats);
+/// Parses records one at a time into a builder and its counters: the one place where a
+/// record becomes events or a counted malformed record, for line and JSON sources alike.
+struct RecordSink<'j> {
+    job: &'j FileJob<'j>,
+    builder: FrameBuilder,
+    stats: ChunkStats,
+}
+
+impl<'j> RecordSink<'j> {
+    fn new(job: &'j FileJob<'j>, capacity: usize) -> RecordSink<'j> {
+        RecordSink {
+            job,
+            builder: FrameBuilder::new(job.fingerprints.clone(), capacity),
+            stats: ChunkStats::default(),
         }
-        Chunk::Lines { offset, data, .. } => (*offset, data),
-    };
-    let mut builder = FrameBuilder::new(fingerprints.clone(), data.len() / 160 + 16);
-    let mut out = Vec::with_capacity(4);
-    for line in lines(data) {
-        stats.lines += 1;
-        let bytes = line.bytes;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            stats.blank += 1;
-            continue;
-        }
-        stats.records += 1;
-        let rel = line.index as u64;
-        if bytes.len() > opts.max_line_bytes {
-            stats.malformed(
-                rel,
-                None,
-                ParseErrorKind::LineTooLong,
-                opts.max_line_bytes,
-                bytes,
-            );
-            continue;
+    }
+
+    /// One non-blank record at `line` (relative to the chunk for line sources),
+    /// `index` inside a JSON array, absolute byte `offset`. `out` is scratch space.
+    fn record<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        line: u64,
+        index: Option<u64>,
+        offset: u64,
+        out: &mut Vec<Event<'a>>,
+    ) {
+        let max = self.job.opts.max_line_bytes;
+        self.stats.records += 1;
+        if bytes.len() > max {
+            self.stats
+                .malformed(line, index, ParseErrorKind::LineTooLong, max, bytes);
+            return;
         }
         out.clear();
-        match parser.parse(bytes, &mut out) {
+        match self.job.parser.parse(bytes, out) {
             Ok(()) => {
                 // Parsers validate UTF-8 once per record and say so in the notes.
                 if out.iter().any(|ev| ev.notes & notes::INVALID_UTF8 != 0) {
-                    stats.invalid_utf8 += 1;
+                    self.stats.invalid_utf8 += 1;
                 }
-                for ev in &out {
-                    stats.events += 1;
-                    stats.event_time(ev.ts, now);
-                    builder.push(ev, rel, None, offset + line.offset as u64);
+                let record_index = index.and_then(|i| u32::try_from(i).ok());
+                for ev in out.iter() {
+                    self.stats.events += 1;
+                    self.stats.event_time(ev.ts, self.job.now);
+                    self.builder.push(ev, line, record_index, offset);
                 }
             }
-            Err(e) => stats.malformed(rel, None, e.kind, e.offset, bytes),
+            Err(e) => self.stats.malformed(line, index, e.kind, e.offset, bytes),
         }
     }
-    (builder, stats)
+}
+
+fn parse_chunk(job: &FileJob<'_>, chunk: &Chunk) -> (FrameBuilder, ChunkStats) {
+    let (offset, data) = match chunk {
+        Chunk::TooLong { len, .. } => {
+            let mut sink = RecordSink::new(job, 0);
+            let max = job.opts.max_line_bytes;
+            let what = format!("<{len} bytes, cap {max}>");
+            sink.stats.lines = 1;
+            sink.stats.records = 1;
+            sink.stats
+                .malformed(0, None, ParseErrorKind::LineTooLong, max, what.as_bytes());
+            return (sink.builder, sink.stats);
+        }
+        Chunk::Lines { offset, data, .. } => (*offset, data),
+    };
+    let mut sink = RecordSink::new(job, data.len() / 160 + 16);
+    let mut out = Vec::with_capacity(4);
+    for line in lines(data) {
+        sink.stats.lines += 1;
+        if line.bytes.iter().all(u8::is_ascii_whitespace) {
+            sink.stats.blank += 1;
+            continue;
+        }
+        let at = offset + line.offset as u64;
+        sink.record(line.bytes, line.index as u64, None, at, &mut out);
+    }
+    (sink.builder, sink.stats)
 }
 
 /// Whole-document JSON sources (an array, or a `Records` wrapper): read the document,
 /// frame its records, parse them.
-#[allow(clippy::too_many_arguments)]
 fn ingest_document(
-    parser: &'static dyn LogParser,
+    job: &FileJob<'_>,
     framing: Framing,
     mut reader: Box<dyn Read + Send>,
     mut doc: Vec<u8>,
-    ctx: &FileContext<'_>,
-    opts: &IngestOptions,
-    fingerprints: &Fingerprinter,
-    now: i64,
     report: &mut FileReport,
 ) -> PolarsResult<Vec<DataFrame>> {
-    let limit = opts.max_document_bytes as u64;
+    let limit = job.opts.max_document_bytes as u64;
     if let Err(e) = (&mut reader).take(limit).read_to_end(&mut doc) {
         read_failure(report, &e, doc.len() as u64, report.gzip);
     }
@@ -854,40 +859,18 @@ fn ingest_document(
             return Ok(Vec::new());
         }
     };
-    let mut stats = ChunkStats::default();
-    let mut builder = FrameBuilder::new(fingerprints.clone(), records.len());
+    let mut sink = RecordSink::new(job, records.len());
     let mut out = Vec::new();
     for rec in &records {
-        stats.lines += 1;
-        stats.records += 1;
-        let index = rec.index as u64;
-        if rec.bytes.len() > opts.max_line_bytes {
-            stats.malformed(
-                rec.line,
-                Some(index),
-                ParseErrorKind::LineTooLong,
-                0,
-                rec.bytes,
-            );
-            continue;
-        }
-        out.clear();
-        match parser.parse(rec.bytes, &mut out) {
-            Ok(()) => {
-                for ev in &out {
-                    stats.events += 1;
-                    stats.event_time(ev.ts, now);
-                    let ri = u32::try_from(rec.index).ok();
-                    builder.push(ev, rec.line, ri, rec.offset as u64);
-                }
-            }
-            Err(e) => stats.malformed(rec.line, Some(index), e.kind, e.offset, rec.bytes),
-        }
+        sink.stats.lines += 1;
+        let index = Some(rec.index as u64);
+        sink.record(rec.bytes, rec.line, index, rec.offset as u64, &mut out);
     }
+    let RecordSink { builder, stats, .. } = sink;
     stats.merge_into(report, 0, &mut None);
     report.lines = records.len() as u64;
     if builder.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(vec![builder.finish(ctx, 0)?])
+    Ok(vec![builder.finish(&job.ctx, 0)?])
 }

@@ -24,5 +24,8 @@ pub fn error(msg: impl std::fmt::Display) {
 
 /// A phase timing line for `--timings`; printed even under `--quiet`, which it is used with.
 pub fn timing(phase: &str, started: std::time::Instant) {
-    eprintln!("tokentrail: timing: {phase}: {:.3} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "tokentrail: timing: {phase}: {:.3} s",
+        started.elapsed().as_secs_f64()
+    );
 }

@@ -149,46 +149,49 @@ fn quoted_end(input: &[u8], closes: impl Fn(&[u8]) -> bool) -> (Option<usize>, b
     (None, escaped)
 }
 
+/// A quoted field: its content runs to the first unescaped `"` that `closes` accepts.
+/// `truncated_ok` keeps a field that runs to the end of the line (a cut last field) instead
+/// of failing with `UnterminatedQuote`.
+fn quoted_field<'a>(
+    input: &'a [u8],
+    field: &'static str,
+    closes: impl Fn(&[u8]) -> bool,
+    truncated_ok: bool,
+) -> Res<'a, Quoted<'a>> {
+    let (input, ()) = expect("\"", ParseErrorKind::MissingField(field))(input)?;
+    let (end, escaped) = match quoted_end(input, closes) {
+        (Some(end), escaped) => (end, escaped),
+        (None, escaped) if truncated_ok => (input.len(), escaped),
+        (None, _) => return fail(input, ParseErrorKind::UnterminatedQuote),
+    };
+    let closed = end < input.len();
+    let rest = if closed {
+        &input[end + 1..]
+    } else {
+        &input[end..]
+    };
+    Ok((
+        rest,
+        Quoted {
+            content: &input[..end],
+            escaped,
+            closed,
+        },
+    ))
+}
+
 /// A quoted field whose closing quote is followed by a space or the end of the line.
 fn quoted(input: &[u8]) -> Res<'_, Quoted<'_>> {
-    let (input, ()) = expect("\"", ParseErrorKind::MissingField("quoted field"))(input)?;
-    match quoted_end(input, |after| matches!(after.first(), None | Some(b' '))) {
-        (Some(end), escaped) => Ok((
-            &input[end + 1..],
-            Quoted {
-                content: &input[..end],
-                escaped,
-                closed: true,
-            },
-        )),
-        (None, escaped) => Ok((
-            &input[input.len()..],
-            Quoted {
-                content: input,
-                escaped,
-                closed: false,
-            },
-        )),
-    }
+    let space_or_end = |after: &[u8]| matches!(after.first(), None | Some(b' '));
+    quoted_field(input, "quoted field", space_or_end, true)
 }
 
 /// The quoted request line: its closing quote is followed by ` <status>`, which lets a
 /// raw `"` inside a hostile URI (`escape=none`, Apache) stay inside the field.
 fn request(input: &[u8]) -> Res<'_, Quoted<'_>> {
-    let (input, ()) = expect("\"", ParseErrorKind::MissingField("request"))(input)?;
-    let closes =
+    let status_follows =
         |after: &[u8]| after.first() == Some(&b' ') && after.get(1).is_some_and(u8::is_ascii_digit);
-    match quoted_end(input, closes) {
-        (Some(end), escaped) => Ok((
-            &input[end + 1..],
-            Quoted {
-                content: &input[..end],
-                escaped,
-                closed: true,
-            },
-        )),
-        (None, _) => fail(input, ParseErrorKind::UnterminatedQuote),
-    }
+    quoted_field(input, "request", status_follows, false)
 }
 
 fn number<'a>(input: &'a [u8], field: &'static str) -> Res<'a, Option<u64>> {
