@@ -18,11 +18,16 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
         Command::Sources => {
             let mut t = Table::new();
             t.load_style(presets::UTF8_FULL_CONDENSED);
-            t.set_header(["id", "framing", "examples"]);
+            t.set_header(["id", "event ids", "examples"]);
             for p in PARSERS {
+                let ids = if p.id().has_event_ids() {
+                    "own"
+                } else {
+                    "file:line"
+                };
                 t.add_row([
                     p.id().as_str().to_string(),
-                    format!("{:?}", p.framing()),
+                    ids.to_string(),
                     p.examples().len().to_string(),
                 ]);
             }

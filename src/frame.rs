@@ -5,7 +5,8 @@
 
 use polars::prelude::*;
 use tokentrail_parsers::event::notes_text;
-use tokentrail_parsers::{Credential, Event, SourceId};
+use tokentrail_parsers::text::Text;
+use tokentrail_parsers::{CloudFields, Credential, Event, SourceId};
 
 use crate::fingerprint::Fingerprinter;
 
@@ -36,6 +37,17 @@ pub mod col {
     pub const HOST: &str = "host";
     pub const REQUEST_RAW: &str = "request_raw";
     pub const PARSE_NOTES: &str = "parse_notes";
+    pub const REGION: &str = "region";
+    pub const ACCOUNT_ID: &str = "account_id";
+    pub const RECIPIENT_ACCOUNT_ID: &str = "recipient_account_id";
+    pub const READ_ONLY: &str = "read_only";
+    pub const EVENT_TYPE: &str = "event_type";
+    pub const ERROR_CODE: &str = "error_code";
+    pub const CALLER_KIND: &str = "caller_kind";
+    pub const CHILD_CREDENTIAL_ID: &str = "child_credential_id";
+    pub const CHILD_CREDENTIAL_KIND: &str = "child_credential_kind";
+    pub const CHILD_PRINCIPAL: &str = "child_principal";
+    pub const LINEAGE: &str = "lineage";
 
     /// Every column, in frame order.
     pub const ALL: &[&str] = &[
@@ -65,6 +77,17 @@ pub mod col {
         HOST,
         REQUEST_RAW,
         PARSE_NOTES,
+        REGION,
+        ACCOUNT_ID,
+        RECIPIENT_ACCOUNT_ID,
+        READ_ONLY,
+        EVENT_TYPE,
+        ERROR_CODE,
+        CALLER_KIND,
+        CHILD_CREDENTIAL_ID,
+        CHILD_CREDENTIAL_KIND,
+        CHILD_PRINCIPAL,
+        LINEAGE,
     ];
 }
 
@@ -104,6 +127,17 @@ pub struct FrameBuilder {
     host: Strings,
     request_raw: Strings,
     parse_notes: Strings,
+    region: Strings,
+    account_id: Strings,
+    recipient_account_id: Strings,
+    read_only: Vec<Option<bool>>,
+    event_type: Strings,
+    error_code: Strings,
+    caller_kind: Strings,
+    child_credential_id: Strings,
+    child_credential_kind: Strings,
+    child_principal: Strings,
+    lineage: Strings,
     any_event_id: bool,
 }
 
@@ -185,6 +219,17 @@ impl FrameBuilder {
             host: sb(col::HOST, cap),
             request_raw: sb(col::REQUEST_RAW, cap),
             parse_notes: sb(col::PARSE_NOTES, cap),
+            region: sb(col::REGION, cap),
+            account_id: sb(col::ACCOUNT_ID, cap),
+            recipient_account_id: sb(col::RECIPIENT_ACCOUNT_ID, cap),
+            read_only: Vec::new(),
+            event_type: sb(col::EVENT_TYPE, cap),
+            error_code: sb(col::ERROR_CODE, cap),
+            caller_kind: sb(col::CALLER_KIND, cap),
+            child_credential_id: sb(col::CHILD_CREDENTIAL_ID, cap),
+            child_credential_kind: sb(col::CHILD_CREDENTIAL_KIND, cap),
+            child_principal: sb(col::CHILD_PRINCIPAL, cap),
+            lineage: sb(col::LINEAGE, cap),
             any_event_id: false,
         }
     }
@@ -216,22 +261,12 @@ impl FrameBuilder {
         } else if self.any_event_id {
             self.event_id.push(None);
         }
-        match &ev.credential {
-            None => {
-                self.credential_id.push(None);
-                self.credential_kind.push(None);
-            }
-            Some(c) => {
-                self.credential_kind.push(Some(c.kind().as_str()));
-                match c {
-                    Credential::Public { id, .. } => self.credential_id.push(Some(&**id)),
-                    Credential::Secret { value, .. } => {
-                        let fp = self.fingerprints.fingerprint(value);
-                        self.credential_id.push(Some(fp));
-                    }
-                }
-            }
-        }
+        Self::push_credential(
+            &mut self.fingerprints,
+            &mut self.credential_id,
+            &mut self.credential_kind,
+            ev.credential.as_ref(),
+        );
         self.principal.push(ev.principal.as_deref());
         self.session_id.push(ev.session_id.as_deref());
         self.src_ip.push(ev.src_ip.as_deref());
@@ -248,6 +283,62 @@ impl FrameBuilder {
         match ev.notes {
             0 => self.parse_notes.push(None),
             n => self.parse_notes.push(notes_text(n).as_deref()),
+        }
+        let cloud = ev.cloud.as_deref();
+        let text = |f: for<'c> fn(&'c CloudFields<'_>) -> &'c Option<Text<'c>>| {
+            cloud.and_then(|c| f(c).as_deref())
+        };
+        self.region.push(text(|c| &c.region));
+        self.account_id.push(text(|c| &c.account_id));
+        self.recipient_account_id
+            .push(text(|c| &c.recipient_account_id));
+        self.event_type.push(text(|c| &c.event_type));
+        self.error_code.push(text(|c| &c.error_code));
+        self.caller_kind
+            .push(cloud.and_then(|c| c.caller_kind).map(|k| k.as_str()));
+        self.child_principal.push(text(|c| &c.child_principal));
+        self.lineage.push(cloud.and_then(|c| c.lineage));
+        Self::push_credential(
+            &mut self.fingerprints,
+            &mut self.child_credential_id,
+            &mut self.child_credential_kind,
+            cloud.and_then(|c| c.child_credential.as_ref()),
+        );
+        // Line sources never set it: keep the column empty until a value shows up.
+        match cloud.and_then(|c| c.read_only) {
+            Some(b) => {
+                if self.read_only.len() < self.ts.len() - 1 {
+                    self.read_only.resize(self.ts.len() - 1, None);
+                }
+                self.read_only.push(Some(b));
+            }
+            None if !self.read_only.is_empty() => self.read_only.push(None),
+            None => {}
+        }
+    }
+
+    /// A credential as id and kind columns: public ids as they are, secrets as their
+    /// fingerprint (the only way a secret reaches a column).
+    fn push_credential(
+        fingerprints: &mut Fingerprinter,
+        id_col: &mut Strings,
+        kind_col: &mut Strings,
+        credential: Option<&Credential<'_>>,
+    ) {
+        match credential {
+            None => {
+                id_col.push(None);
+                kind_col.push(None);
+            }
+            Some(c) => {
+                kind_col.push(Some(c.kind().as_str()));
+                match c {
+                    Credential::Public { id, .. } => id_col.push(Some(id)),
+                    Credential::Secret { value, .. } => {
+                        id_col.push(Some(fingerprints.fingerprint(value)))
+                    }
+                }
+            }
         }
     }
 
@@ -305,6 +396,30 @@ impl FrameBuilder {
             self.host.finish(),
             self.request_raw.finish(),
             self.parse_notes.finish(),
+            self.region.finish(),
+            self.account_id.finish(),
+            self.recipient_account_id.finish(),
+            {
+                let mut read_only = self.read_only;
+                if !read_only.is_empty() {
+                    read_only.resize(n, None);
+                }
+                match read_only.is_empty() {
+                    true => BooleanChunked::full_null(col::READ_ONLY.into(), n),
+                    false => BooleanChunked::from_iter_options(
+                        col::READ_ONLY.into(),
+                        read_only.into_iter(),
+                    ),
+                }
+                .into_column()
+            },
+            self.event_type.finish(),
+            self.error_code.finish(),
+            self.caller_kind.finish(),
+            self.child_credential_id.finish(),
+            self.child_credential_kind.finish(),
+            self.child_principal.finish(),
+            self.lineage.finish(),
         ];
         DataFrame::new(n, columns)
     }

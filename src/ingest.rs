@@ -68,6 +68,8 @@ pub enum ProblemKind {
     UnknownFormat,
     /// Two parsers claim the content with close confidence.
     AmbiguousFormat,
+    /// A file of a known source that holds no events (a CloudTrail digest file).
+    Skipped,
 }
 
 impl ProblemKind {
@@ -78,7 +80,7 @@ impl ProblemKind {
 
     /// Whether `--strict` turns it into a failure.
     pub fn fails_strict(self) -> bool {
-        !matches!(self, ProblemKind::Empty)
+        !matches!(self, ProblemKind::Empty | ProblemKind::Skipped)
     }
 }
 
@@ -117,6 +119,8 @@ pub struct FileReport {
     /// Non-blank records parsed or rejected.
     pub records: u64,
     pub events: u64,
+    /// Events dropped as repeated deliveries of an event already read (same id).
+    pub duplicates_removed: u64,
     pub malformed: u64,
     pub malformed_by_reason: BTreeMap<String, u64>,
     pub malformed_examples: Vec<MalformedExample>,
@@ -145,6 +149,7 @@ impl FileReport {
             blank_lines: 0,
             records: 0,
             events: 0,
+            duplicates_removed: 0,
             malformed: 0,
             malformed_by_reason: BTreeMap::new(),
             malformed_examples: Vec::new(),
@@ -189,10 +194,62 @@ pub fn ingest(
         files.push(report);
         chunks.extend(frames);
     }
-    Ok(Ingested {
-        frame: sorted_concat(chunks)?,
-        files,
-    })
+    let frame = sorted_concat(chunks)?;
+    let frame = remove_duplicates(frame, &mut files)?;
+    Ok(Ingested { frame, files })
+}
+
+/// Remove repeated deliveries of one event (CloudTrail delivers some events twice, and
+/// exports overlap): same source, event id, recipient account, time and action. Requiring
+/// time and action as well as the id keeps hand-edited or re-used ids (rule test data) from
+/// erasing distinct events. The first in time order is kept; each removal is counted on the
+/// file the copy came from.
+fn remove_duplicates(frame: DataFrame, files: &mut [FileReport]) -> PolarsResult<DataFrame> {
+    let id_sources: Vec<&str> = SourceId::ALL
+        .iter()
+        .filter(|s| s.has_event_ids())
+        .map(|s| s.as_str())
+        .collect();
+    let any = files
+        .iter()
+        .any(|f| f.source.is_some_and(|s| id_sources.contains(&s)) && f.events > 0);
+    if !any {
+        return Ok(frame);
+    }
+    let source = frame.column(col::SOURCE)?.str()?;
+    let event_id = frame.column(col::EVENT_ID)?.str()?;
+    let account = frame.column(col::RECIPIENT_ACCOUNT_ID)?.str()?;
+    let file = frame.column(col::FILE)?.str()?;
+    let ts = frame.column(col::TS)?.datetime()?.physical();
+    let action = frame.column(col::ACTION)?.str()?;
+    let mut seen = std::collections::HashSet::new();
+    let mut removed: BTreeMap<&str, u64> = BTreeMap::new();
+    let keep: Vec<bool> = source
+        .iter()
+        .zip(event_id.iter())
+        .zip(account.iter())
+        .zip(file.iter())
+        .zip(ts.iter().zip(action.iter()))
+        .map(|((((s, id), acct), f), (t, act))| match (s, id) {
+            (Some(s), Some(id)) if id_sources.contains(&s) => {
+                let first = seen.insert((s, id, acct, t, act));
+                if !first {
+                    *removed.entry(f.unwrap_or_default()).or_default() += 1;
+                }
+                first
+            }
+            _ => true,
+        })
+        .collect();
+    if removed.is_empty() {
+        return Ok(frame);
+    }
+    for report in files.iter_mut() {
+        if let Some(n) = removed.get(report.file.as_str()) {
+            report.duplicates_removed += n;
+        }
+    }
+    frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))
 }
 
 /// The time range of one chunk's frame, and whether it is in time order inside.
@@ -325,13 +382,26 @@ fn ingest_one(
     let parser = match opts.source {
         Some(id) => {
             report.detection = "forced";
-            registry::by_id(id)
+            let parser = registry::by_id(id);
+            if let Some(reason) = parser.skip_reason(registry::trim_head(&head)) {
+                report.source = Some(id.as_str());
+                report.bytes = head.len() as u64;
+                report.problem(ProblemKind::Skipped, format!("skipped: {reason}"));
+                return Ok((report, Vec::new()));
+            }
+            parser
         }
         None => match registry::detect(&head) {
             Detection::Detected { parser, confidence } => {
                 report.detection = "detected";
                 report.confidence = Some(confidence.0);
                 parser
+            }
+            Detection::NotEvents { source, reason } => {
+                report.source = Some(source.as_str());
+                report.bytes = head.len() as u64;
+                report.problem(ProblemKind::Skipped, format!("skipped: {reason}"));
+                return Ok((report, Vec::new()));
             }
             Detection::Unknown { best } => {
                 let hint = best.map_or(String::new(), |(id, c)| {
@@ -371,7 +441,7 @@ fn ingest_one(
         fingerprints,
         now,
     };
-    let frames = match parser.framing() {
+    let frames = match parser.framing(registry::trim_head(&head)) {
         Framing::Lines => ingest_lines(&job, reader, head, &mut report)?,
         framing => ingest_document(&job, framing, reader, head, &mut report)?,
     };
@@ -841,7 +911,13 @@ fn ingest_document(
         read_failure(report, &e, doc.len() as u64, report.gzip);
     }
     report.bytes = doc.len() as u64;
-    let records = match json_records(&doc, framing) {
+    // Windows tools write a BOM, which JSON parsers reject; offsets stay file offsets.
+    let skip = if doc.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let records = match json_records(&doc[skip..], framing) {
         Ok(r) => r,
         Err(e) => {
             report.records = 1;
@@ -864,7 +940,8 @@ fn ingest_document(
     for rec in &records {
         sink.stats.lines += 1;
         let index = Some(rec.index as u64);
-        sink.record(rec.bytes, rec.line, index, rec.offset as u64, &mut out);
+        let offset = (rec.offset + skip) as u64;
+        sink.record(rec.bytes, rec.line, index, offset, &mut out);
     }
     let RecordSink { builder, stats, .. } = sink;
     stats.merge_into(report, 0, &mut None);

@@ -43,6 +43,7 @@ struct Totals {
     bytes: u64,
     records: u64,
     events: u64,
+    duplicates_removed: u64,
     malformed: u64,
     files_with_problems: u64,
 }
@@ -98,6 +99,7 @@ fn totals(files: &[FileReport]) -> Totals {
         bytes: files.iter().map(|f| f.bytes).sum(),
         records: files.iter().map(|f| f.records).sum(),
         events: files.iter().map(|f| f.events).sum(),
+        duplicates_removed: files.iter().map(|f| f.duplicates_removed).sum(),
         malformed: files.iter().map(|f| f.malformed).sum(),
         files_with_problems: files.iter().filter(|f| !f.problems.is_empty()).count() as u64,
     }
@@ -148,6 +150,7 @@ pub fn write_table(
     ]);
     for f in files {
         let source = match (f.source, f.confidence, f.detection) {
+            (Some(s), _, "skipped") => format!("{s} (skipped)"),
             (Some(s), Some(c), _) => format!("{s} ({c}%)"),
             (Some(s), None, "forced") => format!("{s} (--source)"),
             (Some(s), _, _) => s.to_string(),
@@ -162,6 +165,9 @@ pub fn write_table(
                 "{} records with invalid UTF-8",
                 f.invalid_utf8_records
             ));
+        }
+        if f.duplicates_removed > 0 {
+            notes.push(format!("{} duplicate events removed", f.duplicates_removed));
         }
         if f.out_of_order > 0 {
             notes.push(format!("{} out of time order", f.out_of_order));

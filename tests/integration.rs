@@ -3,5 +3,6 @@
 mod util;
 
 mod cli;
+mod cloudtrail;
 mod ingest;
 mod malformed;

@@ -1,5 +1,7 @@
 //! The common event every parser produces, borrowed from the record's bytes.
 
+use std::borrow::Cow;
+
 use crate::secret::Secret;
 use crate::text::Text;
 
@@ -13,8 +15,12 @@ pub enum CredentialKind {
     BearerToken,
     /// A session cookie value. Secret.
     Cookie,
-    /// An AWS access key id (`AKIA…` long-term, `ASIA…` temporary). Public identifier.
-    AwsAccessKeyId,
+    /// An AWS long-term access key id (`AKIA…`). Public identifier.
+    AwsLongTermKey,
+    /// An AWS temporary access key id (`ASIA…`, from STS). Public identifier.
+    AwsTemporaryKey,
+    /// An AWS access key id of another or anonymised shape. Public identifier.
+    AwsAccessKey,
 }
 
 impl CredentialKind {
@@ -23,7 +29,20 @@ impl CredentialKind {
             CredentialKind::UrlToken => "url_token",
             CredentialKind::BearerToken => "bearer_token",
             CredentialKind::Cookie => "cookie",
-            CredentialKind::AwsAccessKeyId => "aws_access_key_id",
+            CredentialKind::AwsLongTermKey => "aws_long_term_key",
+            CredentialKind::AwsTemporaryKey => "aws_temporary_key",
+            CredentialKind::AwsAccessKey => "aws_access_key",
+        }
+    }
+
+    /// The kind of an AWS access key id, from its prefix.
+    pub fn of_aws_key(id: &str) -> CredentialKind {
+        if id.starts_with("AKIA") {
+            CredentialKind::AwsLongTermKey
+        } else if id.starts_with("ASIA") {
+            CredentialKind::AwsTemporaryKey
+        } else {
+            CredentialKind::AwsAccessKey
         }
     }
 }
@@ -46,6 +65,84 @@ impl Credential<'_> {
             Credential::Public { kind, .. } | Credential::Secret { kind, .. } => *kind,
         }
     }
+
+    pub fn into_owned(self) -> Credential<'static> {
+        match self {
+            Credential::Public { kind, id } => Credential::Public {
+                kind,
+                id: Cow::Owned(id.into_owned()),
+            },
+            Credential::Secret { kind, value } => Credential::Secret {
+                kind,
+                value: value.into_owned(),
+            },
+        }
+    }
+}
+
+/// How the caller of a cloud API reached it: `src_ip` keeps the raw text either way, and
+/// signals about networks only apply to `Ip`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CallerKind {
+    /// An IP address (possibly invalid, see the `invalid_ip` note).
+    Ip,
+    /// An AWS service calling on the principal's behalf (`s3.amazonaws.com`).
+    AwsService,
+    /// `AWS Internal`.
+    AwsInternal,
+}
+
+impl CallerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallerKind::Ip => "ip",
+            CallerKind::AwsService => "aws_service",
+            CallerKind::AwsInternal => "aws_internal",
+        }
+    }
+}
+
+/// Fields of cloud control-plane sources (CloudTrail today). Boxed in [`Event`] so that
+/// line sources, which never set them, do not pay for them per event.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CloudFields<'a> {
+    pub region: Option<Text<'a>>,
+    /// The account of the principal (`userIdentity.accountId`).
+    pub account_id: Option<Text<'a>>,
+    /// The account whose trail recorded the event.
+    pub recipient_account_id: Option<Text<'a>>,
+    pub read_only: Option<bool>,
+    pub event_type: Option<Text<'a>>,
+    pub error_code: Option<Text<'a>>,
+    pub caller_kind: Option<CallerKind>,
+    /// The credential this event created or obtained (AssumeRole, GetSessionToken,
+    /// CreateAccessKey) or changed (UpdateAccessKey, DeleteAccessKey): see `lineage`.
+    pub child_credential: Option<Credential<'a>>,
+    /// The identity this event created, assumed or changed (a role session ARN, a user).
+    pub child_principal: Option<Text<'a>>,
+    /// Why the event matters for credential lineage (`assume_role`, `create_access_key`, …).
+    pub lineage: Option<&'static str>,
+}
+
+impl CloudFields<'_> {
+    pub fn into_owned(self) -> CloudFields<'static> {
+        CloudFields {
+            region: owned(self.region),
+            account_id: owned(self.account_id),
+            recipient_account_id: owned(self.recipient_account_id),
+            read_only: self.read_only,
+            event_type: owned(self.event_type),
+            error_code: owned(self.error_code),
+            caller_kind: self.caller_kind,
+            child_credential: self.child_credential.map(Credential::into_owned),
+            child_principal: owned(self.child_principal),
+            lineage: self.lineage,
+        }
+    }
+}
+
+fn owned(t: Option<Text<'_>>) -> Option<Text<'static>> {
+    t.map(|t| Cow::Owned(t.into_owned()))
 }
 
 /// The normalised result of an event.
@@ -98,6 +195,10 @@ pub mod notes {
     pub const ADDRESS_LIST: u8 = 1 << 3;
     /// The record has bytes that are not UTF-8; they were replaced with U+FFFD.
     pub const INVALID_UTF8: u8 = 1 << 4;
+    /// The timestamp had no zone and was read as UTC.
+    pub const ASSUMED_UTC: u8 = 1 << 5;
+    /// The client address is not a valid IP address (kept as logged).
+    pub const INVALID_IP: u8 = 1 << 6;
 
     pub const ALL: &[(u8, &str)] = &[
         (TRUNCATED_FIELD, "truncated_field"),
@@ -105,6 +206,8 @@ pub mod notes {
         (NON_HTTP_REQUEST, "non_http_request"),
         (ADDRESS_LIST, "address_list"),
         (INVALID_UTF8, "invalid_utf8"),
+        (ASSUMED_UTC, "assumed_utc"),
+        (INVALID_IP, "invalid_ip"),
     ];
 }
 
@@ -140,9 +243,39 @@ pub struct Event<'a> {
     pub request_raw: Option<Text<'a>>,
     /// Bit set of [`notes`].
     pub notes: u8,
+    /// Cloud control-plane fields; `None` for sources that have none.
+    pub cloud: Option<Box<CloudFields<'a>>>,
 }
 
 impl Event<'_> {
+    /// The same event with every field owned, for records parsed from a buffer that does
+    /// not outlive the call (CloudTrail lookup-events wrap each record in a JSON string).
+    pub fn into_owned(self) -> Event<'static> {
+        Event {
+            ts: self.ts,
+            ts_raw: Cow::Owned(self.ts_raw.into_owned()),
+            event_id: owned(self.event_id),
+            credential: self.credential.map(Credential::into_owned),
+            principal: owned(self.principal),
+            session_id: owned(self.session_id),
+            src_ip: owned(self.src_ip),
+            user_agent: owned(self.user_agent),
+            action: owned(self.action),
+            target: owned(self.target),
+            outcome: self.outcome,
+            status: self.status,
+            bytes: self.bytes,
+            http_method: owned(self.http_method),
+            http_version: owned(self.http_version),
+            referer: owned(self.referer),
+            forwarded_for: owned(self.forwarded_for),
+            host: owned(self.host),
+            request_raw: owned(self.request_raw),
+            notes: self.notes,
+            cloud: self.cloud.map(|c| Box::new(c.into_owned())),
+        }
+    }
+
     /// A field rendered as text, by column name, for examples and tests. Secrets render as
     /// `<secret KIND>`, never their value.
     pub fn field(&self, name: &str) -> Option<String> {
@@ -151,10 +284,7 @@ impl Event<'_> {
             "ts" => Some(self.ts.to_string()),
             "ts_raw" => Some(self.ts_raw.to_string()),
             "event_id" => t(&self.event_id),
-            "credential" => self.credential.as_ref().map(|c| match c {
-                Credential::Public { kind, id } => format!("{}:{id}", kind.as_str()),
-                Credential::Secret { kind, .. } => format!("<secret {}>", kind.as_str()),
-            }),
+            "credential" => self.credential.as_ref().map(render_credential),
             "principal" => t(&self.principal),
             "session_id" => t(&self.session_id),
             "src_ip" => t(&self.src_ip),
@@ -171,8 +301,32 @@ impl Event<'_> {
             "host" => t(&self.host),
             "request_raw" => t(&self.request_raw),
             "parse_notes" => notes_text(self.notes),
-            _ => None,
+            _ => self.cloud.as_deref().and_then(|c| cloud_field(c, name)),
         }
+    }
+}
+
+fn render_credential(c: &Credential<'_>) -> String {
+    match c {
+        Credential::Public { kind, id } => format!("{}:{id}", kind.as_str()),
+        Credential::Secret { kind, .. } => format!("<secret {}>", kind.as_str()),
+    }
+}
+
+fn cloud_field(c: &CloudFields<'_>, name: &str) -> Option<String> {
+    let t = |v: &Option<Text<'_>>| v.as_ref().map(|s| s.to_string());
+    match name {
+        "region" => t(&c.region),
+        "account_id" => t(&c.account_id),
+        "recipient_account_id" => t(&c.recipient_account_id),
+        "read_only" => c.read_only.map(|b| b.to_string()),
+        "event_type" => t(&c.event_type),
+        "error_code" => t(&c.error_code),
+        "caller_kind" => c.caller_kind.map(|k| k.as_str().to_string()),
+        "child_credential" => c.child_credential.as_ref().map(render_credential),
+        "child_principal" => t(&c.child_principal),
+        "lineage" => c.lineage.map(str::to_string),
+        _ => None,
     }
 }
 

@@ -13,6 +13,7 @@
 //! 3. Add one line to [`registry::PARSERS`].
 //! 4. Document it in `docs/formats.md`, add a fixture under `tests/fixtures/` and a bench group.
 
+pub mod cloudtrail;
 pub mod error;
 pub mod event;
 pub mod framing;
@@ -24,8 +25,9 @@ pub mod source;
 pub mod text;
 pub mod time;
 
+pub use cloudtrail::CloudTrailParser;
 pub use error::{ParseError, ParseErrorKind};
-pub use event::{Credential, CredentialKind, Event, Outcome};
+pub use event::{CallerKind, CloudFields, Credential, CredentialKind, Event, Outcome};
 pub use framing::Framing;
 pub use nginx::NginxParser;
 pub use parser::{Confidence, Example, LogParser};

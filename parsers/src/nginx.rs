@@ -30,7 +30,7 @@ impl LogParser for NginxParser {
         SourceId::Nginx
     }
 
-    fn framing(&self) -> Framing {
+    fn framing(&self, _head: &[u8]) -> Framing {
         Framing::Lines
     }
 

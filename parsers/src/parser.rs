@@ -28,8 +28,15 @@ pub trait LogParser: Send + Sync + 'static {
     /// Stable identity: used by `--source`, the `source` column and docs anchors.
     fn id(&self) -> SourceId;
 
-    /// How a decompressed byte stream is cut into records.
-    fn framing(&self) -> Framing;
+    /// How this input is cut into records, given its head (a source can arrive in several
+    /// containers: CloudTrail as a `Records` file, a bare array or JSON Lines).
+    fn framing(&self, head: &[u8]) -> Framing;
+
+    /// `Some(why)` when `head` is this source's but holds no events (CloudTrail digest
+    /// files): the input is reported as skipped, never as malformed.
+    fn skip_reason(&self, _head: &[u8]) -> Option<&'static str> {
+        None
+    }
 
     /// How sure we are that `head` (the first bytes of the decompressed input, BOM and
     /// leading whitespace removed) is this format. Cheap: byte checks and a few trial

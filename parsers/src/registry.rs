@@ -1,11 +1,12 @@
 //! The one list of parsers, and format detection by content.
 
+use crate::cloudtrail::CloudTrailParser;
 use crate::nginx::NginxParser;
 use crate::parser::{Confidence, LogParser};
 use crate::source::SourceId;
 
 /// Every parser, in tie-break order for detection. Adding a source = a module + one line.
-pub static PARSERS: &[&dyn LogParser] = &[&NginxParser];
+pub static PARSERS: &[&dyn LogParser] = &[&CloudTrailParser, &NginxParser];
 
 /// Below this, a parser's claim on a file is not taken.
 pub const MIN_CONFIDENCE: u8 = 50;
@@ -27,6 +28,11 @@ pub enum Detection {
     Detected {
         parser: &'static dyn LogParser,
         confidence: Confidence,
+    },
+    /// A source's file that holds no events (a CloudTrail digest): skipped, not malformed.
+    NotEvents {
+        source: SourceId,
+        reason: &'static str,
     },
     /// No parser is confident enough; the best score is reported.
     Unknown {
@@ -52,6 +58,14 @@ pub fn trim_head(head: &[u8]) -> &[u8] {
 /// Ask every parser how sure it is that `head` is its format; pick a clear winner.
 pub fn detect(head: &[u8]) -> Detection {
     let head = trim_head(head);
+    for p in PARSERS {
+        if let Some(reason) = p.skip_reason(head) {
+            return Detection::NotEvents {
+                source: p.id(),
+                reason,
+            };
+        }
+    }
     let mut scores: Vec<(&'static dyn LogParser, Confidence)> =
         PARSERS.iter().map(|p| (*p, p.sniff(head))).collect();
     // Stable sort keeps registry order among equal scores.
@@ -138,6 +152,23 @@ mod tests {
             Detection::Unknown { .. }
         ));
         assert!(matches!(detect(b""), Detection::Unknown { best: None }));
+    }
+
+    #[test]
+    fn cloudtrail_and_nginx_are_told_apart() {
+        let ct = br#"{"Records":[{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"}]}"#;
+        match detect(ct) {
+            Detection::Detected { parser, .. } => assert_eq!(parser.id(), SourceId::CloudTrail),
+            _ => panic!("not detected"),
+        }
+        let digest = br#"{"awsAccountId":"111122223333","digestStartTime":"2024-01-01T00:00:00Z","digestEndTime":"2024-01-01T01:00:00Z","digestPublicKeyFingerprint":"abc","logFiles":[]}"#;
+        assert!(matches!(
+            detect(digest),
+            Detection::NotEvents {
+                source: SourceId::CloudTrail,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -6,14 +6,26 @@ use std::fmt;
 pub enum SourceId {
     /// nginx access log in a text format (`combined`, `common`, `main`).
     Nginx,
+    /// AWS CloudTrail records (S3 files, arrays, JSON Lines, lookup-events output).
+    CloudTrail,
 }
 
 impl SourceId {
-    pub const ALL: &'static [SourceId] = &[SourceId::Nginx];
+    pub const ALL: &'static [SourceId] = &[SourceId::Nginx, SourceId::CloudTrail];
 
     pub fn as_str(self) -> &'static str {
         match self {
             SourceId::Nginx => "nginx",
+            SourceId::CloudTrail => "cloudtrail",
+        }
+    }
+
+    /// Whether the source gives every event its own id (so repeated deliveries of one
+    /// event can be recognised and removed).
+    pub fn has_event_ids(self) -> bool {
+        match self {
+            SourceId::Nginx => false,
+            SourceId::CloudTrail => true,
         }
     }
 

@@ -118,9 +118,111 @@ pub fn clf_timestamp(input: &[u8]) -> IResult<&[u8], i64> {
     Ok((&input[LEN..], ts))
 }
 
+/// How a timestamp's zone was known.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Zone {
+    /// `Z` or a numeric offset in the text.
+    Explicit,
+    /// No zone in the text: read as UTC (data-lake exports drop the `Z`).
+    AssumedUtc,
+}
+
+/// RFC 3339 and the shapes exports turn it into, as UTC nanoseconds: `2019-01-01T00:00:00Z`,
+/// 0 to 9 fractional digits, `Z`, `±HH:MM` or `±HHMM`, a space instead of `T`, or no zone
+/// at all (then UTC is assumed and said).
+pub fn rfc3339(input: &[u8]) -> IResult<&[u8], (i64, Zone)> {
+    let fail = || nom::Err::Error(Error::new(input, ErrorKind::Verify));
+    let b = input.get(..19).ok_or_else(fail)?;
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return Err(fail());
+    }
+    let year = digits::<4>(&b[0..]).ok_or_else(fail)?;
+    let month = digits::<2>(&b[5..]).ok_or_else(fail)?;
+    let day = digits::<2>(&b[8..]).ok_or_else(fail)?;
+    let hour = digits::<2>(&b[11..]).ok_or_else(fail)?;
+    let minute = digits::<2>(&b[14..]).ok_or_else(fail)?;
+    let second = digits::<2>(&b[17..]).ok_or_else(fail)?;
+    let mut rest = &input[19..];
+    let mut nanos = 0i64;
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return Err(fail());
+        }
+        for (i, d) in frac[..n].iter().enumerate() {
+            if i < 9 {
+                nanos = nanos * 10 + i64::from(d - b'0');
+            }
+        }
+        for _ in n..9 {
+            nanos *= 10;
+        }
+        rest = &frac[n..];
+    }
+    let (rest, offset, zone) = match rest.first() {
+        Some(b'Z' | b'z') => (&rest[1..], 0i64, Zone::Explicit),
+        Some(sign @ (b'+' | b'-')) => {
+            let h = digits::<2>(&rest[1..]).ok_or_else(fail)?;
+            let (m, used) = match rest.get(3) {
+                Some(b':') => (digits::<2>(&rest[4..]).ok_or_else(fail)?, 6),
+                _ => (digits::<2>(&rest[3..]).ok_or_else(fail)?, 5),
+            };
+            if h > 14 || m > 59 {
+                return Err(fail());
+            }
+            let off = i64::from(h * 3600 + m * 60);
+            (
+                &rest[used..],
+                if *sign == b'-' { -off } else { off },
+                Zone::Explicit,
+            )
+        }
+        _ => (rest, 0, Zone::AssumedUtc),
+    };
+    let secs = civil_to_utc_nanos(i64::from(year), month, day, hour, minute, second, offset)
+        .ok_or_else(fail)?;
+    Ok((rest, (secs + nanos, zone)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_shapes_seen_in_exports() {
+        let base = 1_546_300_800 * NANOS_PER_SEC; // 2019-01-01T00:00:00Z
+        let ok = |s: &str| rfc3339(s.as_bytes()).map(|(_, v)| v).ok();
+        assert_eq!(ok("2019-01-01T00:00:00Z"), Some((base, Zone::Explicit)));
+        assert_eq!(
+            ok("2019-01-01T00:00:00.5Z"),
+            Some((base + 500_000_000, Zone::Explicit))
+        );
+        assert_eq!(
+            ok("2019-01-01 00:00:00.000000001"),
+            Some((base + 1, Zone::AssumedUtc))
+        );
+        assert_eq!(
+            ok("2019-01-01T01:00:00+01:00"),
+            Some((base, Zone::Explicit))
+        );
+        assert_eq!(ok("2019-01-01T01:00:00+0100"), Some((base, Zone::Explicit)));
+        assert_eq!(
+            ok("2018-12-31T23:00:00-01:00"),
+            Some((base, Zone::Explicit))
+        );
+        assert_eq!(
+            ok("2019-01-01T00:00:00.1234567891Z"),
+            Some((base + 123_456_789, Zone::Explicit))
+        );
+        assert_eq!(ok("2019-02-30T00:00:00Z"), None);
+        assert_eq!(ok("redacted"), None);
+        assert_eq!(ok("2019-01-01T00:00:00."), None);
+    }
 
     #[test]
     fn epoch_and_known_dates() {
