@@ -216,14 +216,31 @@ fn remove_duplicates(frame: DataFrame, files: &mut [FileReport]) -> PolarsResult
     if !any {
         return Ok(frame);
     }
+    let (keep, removed) = duplicate_mask(&frame, &id_sources)?;
+    if removed.is_empty() {
+        return Ok(frame);
+    }
+    for report in files.iter_mut() {
+        if let Some(n) = removed.get(report.file.as_str()) {
+            report.duplicates_removed += n;
+        }
+    }
+    frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))
+}
+
+/// Which rows to keep, and how many copies each file had.
+fn duplicate_mask(
+    frame: &DataFrame,
+    id_sources: &[&str],
+) -> PolarsResult<(Vec<bool>, BTreeMap<String, u64>)> {
     let source = frame.column(col::SOURCE)?.str()?;
     let event_id = frame.column(col::EVENT_ID)?.str()?;
     let account = frame.column(col::RECIPIENT_ACCOUNT_ID)?.str()?;
     let file = frame.column(col::FILE)?.str()?;
     let ts = frame.column(col::TS)?.datetime()?.physical();
     let action = frame.column(col::ACTION)?.str()?;
-    let mut seen = std::collections::HashSet::new();
-    let mut removed: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut seen = PlHashSet::default();
+    let mut removed: BTreeMap<String, u64> = BTreeMap::new();
     let keep: Vec<bool> = source
         .iter()
         .zip(event_id.iter())
@@ -234,22 +251,16 @@ fn remove_duplicates(frame: DataFrame, files: &mut [FileReport]) -> PolarsResult
             (Some(s), Some(id)) if id_sources.contains(&s) => {
                 let first = seen.insert((s, id, acct, t, act));
                 if !first {
-                    *removed.entry(f.unwrap_or_default()).or_default() += 1;
+                    *removed
+                        .entry(f.unwrap_or_default().to_string())
+                        .or_default() += 1;
                 }
                 first
             }
             _ => true,
         })
         .collect();
-    if removed.is_empty() {
-        return Ok(frame);
-    }
-    for report in files.iter_mut() {
-        if let Some(n) = removed.get(report.file.as_str()) {
-            report.duplicates_removed += n;
-        }
-    }
-    frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))
+    Ok((keep, removed))
 }
 
 /// The time range of one chunk's frame, and whether it is in time order inside.

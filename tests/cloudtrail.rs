@@ -175,7 +175,9 @@ fn every_real_form_is_detected() {
     let (run, json) = stats_json(&[&fixture("cloudtrail")], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     for f in json["files"].as_array().unwrap() {
-        assert_eq!(f["source"], "cloudtrail", "{}", f["file"]);
+        if !f["file"].as_str().unwrap().ends_with("README.md") {
+            assert_eq!(f["source"], "cloudtrail", "{}", f["file"]);
+        }
     }
     assert_eq!(
         file_report(&json, "otrf-ec2-proxy-s3-exfiltration.jsonl")["events"],

@@ -10,7 +10,6 @@
 //! costs a scan, not a tree.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use serde::Deserialize;
@@ -30,25 +29,112 @@ mod tests;
 /// Parser for AWS CloudTrail records.
 pub struct CloudTrailParser;
 
-type Str<'a> = Option<Cow<'a, str>>;
+/// A string field that tolerates any JSON in its place: a number, object or array where a
+/// string was expected yields `None` instead of failing the whole record (exports and
+/// hand-edited data put surprising things in fields), and skipping it builds nothing.
+#[derive(Default)]
+struct Lenient<'a>(Option<Cow<'a, str>>);
 
-/// `true`, `"true"`: exports disagree on how booleans are written.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Flag<'a> {
-    Bool(bool),
-    #[serde(borrow)]
-    Text(Cow<'a, str>),
+impl<'de> Deserialize<'de> for Lenient<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Lenient<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(V)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Lenient(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
-impl Flag<'_> {
-    fn as_bool(&self) -> Option<bool> {
-        match self {
-            Flag::Bool(b) => Some(*b),
-            Flag::Text(t) if t.eq_ignore_ascii_case("true") => Some(true),
-            Flag::Text(t) if t.eq_ignore_ascii_case("false") => Some(false),
-            Flag::Text(_) => None,
+type Str<'a> = Option<Cow<'a, str>>;
+
+fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Str<'de>, D::Error> {
+    Lenient::deserialize(d).map(|l| l.0)
+}
+
+/// `true` or `"true"`: exports disagree on how booleans are written; anything else is
+/// `None`.
+#[derive(Default)]
+struct Flag(Option<bool>);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Flag;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a boolean")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Flag, E> {
+                Ok(Flag(Some(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Flag, E> {
+                Ok(Flag(match v {
+                    _ if v.eq_ignore_ascii_case("true") => Some(true),
+                    _ if v.eq_ignore_ascii_case("false") => Some(false),
+                    _ => None,
+                }))
+            }
+            fn visit_unit<E>(self) -> Result<Flag, E> {
+                Ok(Flag(None))
+            }
+            fn visit_none<E>(self) -> Result<Flag, E> {
+                Ok(Flag(None))
+            }
         }
+        d.deserialize_any(V)
     }
 }
 
@@ -56,33 +142,83 @@ impl Flag<'_> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Record<'a> {
-    #[serde(rename = "eventTime", alias = "eventtime", borrow)]
+    #[serde(
+        rename = "eventTime",
+        alias = "eventtime",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     event_time: Str<'a>,
     /// Logstash pipelines move the time here and drop `eventTime`.
-    #[serde(rename = "@timestamp", borrow)]
+    #[serde(rename = "@timestamp", borrow, deserialize_with = "lenient")]
     at_timestamp: Str<'a>,
     /// Panther's normalised copy of the event time.
-    #[serde(rename = "p_event_time", borrow)]
+    #[serde(rename = "p_event_time", borrow, deserialize_with = "lenient")]
     p_event_time: Str<'a>,
-    #[serde(rename = "eventSource", alias = "eventsource", borrow)]
+    #[serde(
+        rename = "eventSource",
+        alias = "eventsource",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     event_source: Str<'a>,
-    #[serde(rename = "eventName", alias = "eventname", borrow)]
+    #[serde(
+        rename = "eventName",
+        alias = "eventname",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     event_name: Str<'a>,
-    #[serde(rename = "awsRegion", alias = "awsregion", borrow)]
+    #[serde(
+        rename = "awsRegion",
+        alias = "awsregion",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     aws_region: Str<'a>,
-    #[serde(rename = "sourceIPAddress", alias = "sourceipaddress", borrow)]
+    #[serde(
+        rename = "sourceIPAddress",
+        alias = "sourceipaddress",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     source_ip: Str<'a>,
-    #[serde(rename = "userAgent", alias = "useragent", borrow)]
+    #[serde(
+        rename = "userAgent",
+        alias = "useragent",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     user_agent: Str<'a>,
-    #[serde(rename = "errorCode", alias = "errorcode", borrow)]
+    #[serde(
+        rename = "errorCode",
+        alias = "errorcode",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     error_code: Str<'a>,
-    #[serde(rename = "eventID", alias = "eventid", borrow)]
+    #[serde(
+        rename = "eventID",
+        alias = "eventid",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     event_id: Str<'a>,
-    #[serde(rename = "eventType", alias = "eventtype", borrow)]
+    #[serde(
+        rename = "eventType",
+        alias = "eventtype",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     event_type: Str<'a>,
-    #[serde(rename = "readOnly", alias = "readonly", borrow)]
-    read_only: Option<Flag<'a>>,
-    #[serde(rename = "recipientAccountId", alias = "recipientaccountid", borrow)]
+    #[serde(rename = "readOnly", alias = "readonly")]
+    read_only: Flag,
+    #[serde(
+        rename = "recipientAccountId",
+        alias = "recipientaccountid",
+        borrow,
+        deserialize_with = "lenient"
+    )]
     recipient_account_id: Str<'a>,
     #[serde(rename = "userIdentity", alias = "useridentity", borrow)]
     user_identity: Option<UserIdentity<'a>>,
@@ -95,26 +231,26 @@ struct Record<'a> {
     #[serde(borrow)]
     resources: Option<Vec<Resource<'a>>>,
     /// lookup-events and the console's event history wrap the record in a JSON string.
-    #[serde(rename = "CloudTrailEvent", borrow)]
+    #[serde(rename = "CloudTrailEvent", borrow, deserialize_with = "lenient")]
     cloudtrail_event: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct UserIdentity<'a> {
-    #[serde(rename = "type", borrow)]
+    #[serde(rename = "type", borrow, deserialize_with = "lenient")]
     kind: Str<'a>,
-    #[serde(rename = "principalId", borrow)]
+    #[serde(rename = "principalId", borrow, deserialize_with = "lenient")]
     principal_id: Str<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient")]
     arn: Str<'a>,
-    #[serde(rename = "accountId", borrow)]
+    #[serde(rename = "accountId", borrow, deserialize_with = "lenient")]
     account_id: Str<'a>,
-    #[serde(rename = "accessKeyId", borrow)]
+    #[serde(rename = "accessKeyId", borrow, deserialize_with = "lenient")]
     access_key_id: Str<'a>,
-    #[serde(rename = "userName", borrow)]
+    #[serde(rename = "userName", borrow, deserialize_with = "lenient")]
     user_name: Str<'a>,
-    #[serde(rename = "invokedBy", borrow)]
+    #[serde(rename = "invokedBy", borrow, deserialize_with = "lenient")]
     invoked_by: Str<'a>,
     #[serde(rename = "sessionContext", borrow)]
     session_context: Option<SessionContext<'a>>,
@@ -132,21 +268,21 @@ struct SessionContext<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct SessionIssuer<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient")]
     arn: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct SessionAttributes<'a> {
-    #[serde(rename = "creationDate", borrow)]
+    #[serde(rename = "creationDate", borrow, deserialize_with = "lenient")]
     creation_date: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Resource<'a> {
-    #[serde(rename = "ARN", alias = "arn", borrow)]
+    #[serde(rename = "ARN", alias = "arn", borrow, deserialize_with = "lenient")]
     arn: Str<'a>,
 }
 
@@ -169,18 +305,18 @@ struct Response<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct KeyRef<'a> {
-    #[serde(rename = "accessKeyId", borrow)]
+    #[serde(rename = "accessKeyId", borrow, deserialize_with = "lenient")]
     access_key_id: Str<'a>,
-    #[serde(rename = "userName", borrow)]
+    #[serde(rename = "userName", borrow, deserialize_with = "lenient")]
     user_name: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ArnRef<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient")]
     arn: Str<'a>,
-    #[serde(rename = "userName", borrow)]
+    #[serde(rename = "userName", borrow, deserialize_with = "lenient")]
     user_name: Str<'a>,
 }
 
@@ -191,26 +327,58 @@ struct AdditionalData {
     bytes_transferred_out: Option<f64>,
 }
 
-/// `requestParameters` as its top-level keys, each still raw: the shapes vary per API and
-/// only a few string keys are read.
-struct Params<'a>(HashMap<Cow<'a, str>, &'a RawValue>);
+/// The keys of `requestParameters` that name what an API call acted on. Every other key is
+/// skipped unbuilt; a key of an unexpected type is `None` (see [`Lenient`]).
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Params<'a> {
+    #[serde(borrow, deserialize_with = "lenient")]
+    bucket_name: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    key: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    user_name: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    role_arn: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    role_name: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    group_name: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    policy_arn: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    policy_name: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    access_key_id: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    instance_id: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    secret_id: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    function_name: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    trail_name: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    key_id: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    snapshot_id: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    image_id: Str<'a>,
+    #[serde(rename = "dBInstanceIdentifier", borrow, deserialize_with = "lenient")]
+    db_instance_identifier: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    name: Str<'a>,
+    /// EC2's `instancesSet.items[].instanceId`, read only when present.
+    #[serde(borrow)]
+    instances_set: Option<&'a RawValue>,
+}
 
 impl<'a> Params<'a> {
     fn parse(raw: Option<&'a RawValue>) -> Params<'a> {
-        Params(
-            raw.and_then(|r| serde_json::from_str(r.get()).ok())
-                .unwrap_or_default(),
-        )
+        raw.and_then(|r| serde_json::from_str(r.get()).ok())
+            .unwrap_or_default()
     }
 
-    /// A string parameter (numbers and objects are not names).
-    fn text(&self, key: &str) -> Option<Cow<'a, str>> {
-        let raw = self.0.get(key)?;
-        let s: Cow<'a, str> = serde_json::from_str(raw.get()).ok()?;
-        (!s.is_empty()).then_some(s)
-    }
-
-    /// EC2's `instancesSet.items[].instanceId`.
     fn instance_ids(&self) -> Vec<String> {
         #[derive(Deserialize)]
         struct Set {
@@ -222,13 +390,17 @@ impl<'a> Params<'a> {
             #[serde(rename = "instanceId")]
             instance_id: Option<String>,
         }
-        let Some(raw) = self.0.get("instancesSet") else {
+        let Some(raw) = self.instances_set else {
             return Vec::new();
         };
         serde_json::from_str::<Set>(raw.get())
             .map(|s| s.items.into_iter().filter_map(|i| i.instance_id).collect())
             .unwrap_or_default()
     }
+}
+
+fn non_empty<'a>(v: &Str<'a>) -> Str<'a> {
+    v.clone().filter(|s| !s.is_empty())
 }
 
 /// Why an event matters for the lineage of credentials, by event name.
@@ -290,34 +462,34 @@ fn public_key(id: Cow<'_, str>) -> Credential<'_> {
 
 /// What the event was done to, in the words a responder searches for.
 fn target_of<'a>(params: &Params<'a>, resources: Option<&[Resource<'a>]>) -> Option<Text<'a>> {
-    if let Some(bucket) = params.text("bucketName") {
-        return Some(Cow::Owned(match params.text("key") {
+    if let Some(bucket) = non_empty(&params.bucket_name) {
+        return Some(Cow::Owned(match non_empty(&params.key) {
             Some(key) => format!("s3://{bucket}/{key}"),
             None => format!("s3://{bucket}"),
         }));
     }
-    let mut parts: Vec<String> = Vec::new();
-    let mut add = |prefix: &str, key: &str| {
-        if let Some(v) = params.text(key) {
-            parts.push(format!("{prefix}{v}"));
-        }
-    };
-    add("user/", "userName");
-    add("", "roleArn");
-    add("role/", "roleName");
-    add("group/", "groupName");
-    add("", "policyArn");
-    add("policy ", "policyName");
-    add("key ", "accessKeyId");
-    add("", "instanceId");
-    add("", "secretId");
-    add("", "functionName");
-    add("trail ", "trailName");
-    add("kms ", "keyId");
-    add("", "snapshotId");
-    add("", "imageId");
-    add("", "dBInstanceIdentifier");
-    add("", "name");
+    let named: [(&str, &Str<'a>); 16] = [
+        ("user/", &params.user_name),
+        ("", &params.role_arn),
+        ("role/", &params.role_name),
+        ("group/", &params.group_name),
+        ("", &params.policy_arn),
+        ("policy ", &params.policy_name),
+        ("key ", &params.access_key_id),
+        ("", &params.instance_id),
+        ("", &params.secret_id),
+        ("", &params.function_name),
+        ("trail ", &params.trail_name),
+        ("kms ", &params.key_id),
+        ("", &params.snapshot_id),
+        ("", &params.image_id),
+        ("", &params.db_instance_identifier),
+        ("", &params.name),
+    ];
+    let mut parts: Vec<String> = named
+        .iter()
+        .filter_map(|(prefix, v)| non_empty(v).map(|v| format!("{prefix}{v}")))
+        .collect();
     let ids = params.instance_ids();
     if !ids.is_empty() {
         parts.push(ids.join(","));
@@ -394,7 +566,7 @@ fn build_event(rec: Record<'_>) -> Result<Event<'_>, ParseError> {
     let mut cloud = CloudFields {
         region: rec.aws_region,
         recipient_account_id: rec.recipient_account_id,
-        read_only: rec.read_only.as_ref().and_then(Flag::as_bool),
+        read_only: rec.read_only.0,
         event_type: rec.event_type,
         ..CloudFields::default()
     };
@@ -455,24 +627,24 @@ fn build_event(rec: Record<'_>) -> Result<Event<'_>, ParseError> {
                 let key = resp.access_key.unwrap_or_default();
                 let user = key
                     .user_name
-                    .or_else(|| params.text("userName"))
+                    .or_else(|| non_empty(&params.user_name))
                     .or(caller_user);
                 (key.access_key_id, user)
             }
             "update_access_key" | "delete_access_key" => (
-                params.text("accessKeyId"),
-                params.text("userName").or(caller_user),
+                non_empty(&params.access_key_id),
+                non_empty(&params.user_name).or(caller_user),
             ),
             "create_user" => (
                 None,
                 resp.user
                     .and_then(|u| u.arn.or(u.user_name))
-                    .or_else(|| params.text("userName")),
+                    .or_else(|| non_empty(&params.user_name)),
             ),
             "create_login_profile"
             | "update_login_profile"
             | "attach_user_policy"
-            | "put_user_policy" => (None, params.text("userName").or(caller_user)),
+            | "put_user_policy" => (None, non_empty(&params.user_name).or(caller_user)),
             _ => {
                 // STS: the temporary key and the identity it stands for.
                 let key = resp.credentials.and_then(|c| c.access_key_id);

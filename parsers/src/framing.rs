@@ -1,9 +1,5 @@
 //! Cutting a decompressed byte stream into records, separately from parsing them.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use std::collections::BTreeMap;
-
 /// How a source's byte stream is cut into records.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Framing {
@@ -75,38 +71,154 @@ pub enum JsonFramingError {
 }
 
 /// Cut a whole JSON document into its records, borrowing each record's bytes.
+///
+/// A structural scan (strings and nesting only, memchr over string bodies) finds the
+/// records; each record is then parsed on its own, so one bad record is one counted error
+/// and not a lost file, and no tree of the whole document is ever built.
 pub fn json_records(doc: &[u8], framing: Framing) -> Result<Vec<JsonRecord<'_>>, JsonFramingError> {
-    let bad = |e: serde_json::Error| JsonFramingError::BadJson(e.to_string());
-    let raws: Vec<&RawValue> = match framing {
-        Framing::JsonArray => serde_json::from_slice(doc).map_err(bad)?,
-        Framing::JsonRecordsField(field) => {
-            #[derive(Deserialize)]
-            struct Wrapper<'a>(#[serde(borrow)] BTreeMap<&'a str, &'a RawValue>);
-            let Wrapper(map) = serde_json::from_slice(doc).map_err(bad)?;
-            let records = map
-                .get(field)
-                .ok_or(JsonFramingError::MissingField(field))?;
-            serde_json::from_str(records.get()).map_err(bad)?
-        }
-        Framing::Lines => Vec::new(),
+    let start = skip_ws(doc, 0);
+    let array = match framing {
+        Framing::JsonArray => start,
+        Framing::JsonRecordsField(field) => find_field(doc, start, field)?,
+        Framing::Lines => return Ok(Vec::new()),
     };
-    let base = doc.as_ptr() as usize;
+    if doc.get(array) != Some(&b'[') {
+        return Err(JsonFramingError::BadJson(format!(
+            "expected `[` at byte {array}"
+        )));
+    }
+    let ranges = split_array(doc, array)?;
     let mut line = 1u64;
     let mut counted_to = 0usize;
-    let mut out = Vec::with_capacity(raws.len());
-    for (index, raw) in raws.into_iter().enumerate() {
-        let text = raw.get();
-        let offset = (text.as_ptr() as usize).saturating_sub(base).min(doc.len());
-        line += memchr::memchr_iter(b'\n', &doc[counted_to..offset]).count() as u64;
-        counted_to = offset;
+    let mut out = Vec::with_capacity(ranges.len());
+    for (index, (from, to)) in ranges.into_iter().enumerate() {
+        line += memchr::memchr_iter(b'\n', &doc[counted_to..from]).count() as u64;
+        counted_to = from;
         out.push(JsonRecord {
             index,
-            offset,
+            offset: from,
             line,
-            bytes: text.as_bytes(),
+            bytes: &doc[from..to],
         });
     }
     Ok(out)
+}
+
+fn skip_ws(doc: &[u8], mut i: usize) -> usize {
+    while doc.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+fn unexpected_end(at: usize) -> JsonFramingError {
+    JsonFramingError::BadJson(format!("the document ends inside a value (byte {at})"))
+}
+
+/// The index just past the string that starts (with its quote) at `i`.
+fn skip_string(doc: &[u8], i: usize) -> Result<usize, JsonFramingError> {
+    let mut pos = i + 1;
+    loop {
+        match memchr::memchr2(b'"', b'\\', doc.get(pos..).unwrap_or_default()) {
+            Some(j) if doc[pos + j] == b'\\' => pos += j + 2,
+            Some(j) => return Ok(pos + j + 1),
+            None => return Err(unexpected_end(doc.len())),
+        }
+    }
+}
+
+/// Scan a value starting at `i` (not whitespace); returns the index just past it. Stops at
+/// a `,`, `}` or `]` at depth 0 for scalars.
+fn skip_value(doc: &[u8], i: usize) -> Result<usize, JsonFramingError> {
+    let mut depth = 0usize;
+    let mut pos = i;
+    loop {
+        let Some(&b) = doc.get(pos) else {
+            return if depth == 0 {
+                Ok(pos)
+            } else {
+                Err(unexpected_end(pos))
+            };
+        };
+        match b {
+            b'"' => {
+                pos = skip_string(doc, pos)?;
+                if depth == 0 {
+                    return Ok(pos);
+                }
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' if depth == 0 => return Ok(pos),
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(pos + 1);
+                }
+            }
+            b',' if depth == 0 => return Ok(pos),
+            _ => {}
+        }
+        pos += 1;
+    }
+}
+
+/// The index of the value of top-level key `field` in the object starting at `i`.
+fn find_field(doc: &[u8], i: usize, field: &'static str) -> Result<usize, JsonFramingError> {
+    if doc.get(i) != Some(&b'{') {
+        return Err(JsonFramingError::BadJson(format!(
+            "expected `{{` at byte {i}"
+        )));
+    }
+    let mut pos = skip_ws(doc, i + 1);
+    while doc.get(pos) == Some(&b'"') {
+        let key_end = skip_string(doc, pos)?;
+        let key = &doc[pos + 1..key_end - 1];
+        pos = skip_ws(doc, key_end);
+        if doc.get(pos) != Some(&b':') {
+            return Err(JsonFramingError::BadJson(format!(
+                "expected `:` at byte {pos}"
+            )));
+        }
+        let value = skip_ws(doc, pos + 1);
+        if key == field.as_bytes() {
+            return Ok(value);
+        }
+        pos = skip_ws(doc, skip_value(doc, value)?);
+        match doc.get(pos) {
+            Some(b',') => pos = skip_ws(doc, pos + 1),
+            _ => break,
+        }
+    }
+    Err(JsonFramingError::MissingField(field))
+}
+
+/// Byte ranges of the elements of the array starting at `i` (`[`).
+fn split_array(doc: &[u8], i: usize) -> Result<Vec<(usize, usize)>, JsonFramingError> {
+    let mut out = Vec::new();
+    let mut pos = skip_ws(doc, i + 1);
+    if doc.get(pos) == Some(&b']') {
+        return Ok(out);
+    }
+    loop {
+        let end = skip_value(doc, pos)?;
+        let mut trimmed = end;
+        while trimmed > pos && doc[trimmed - 1].is_ascii_whitespace() {
+            trimmed -= 1;
+        }
+        out.push((pos, trimmed));
+        let next = skip_ws(doc, end);
+        match doc.get(next) {
+            Some(b',') => pos = skip_ws(doc, next + 1),
+            Some(b']') => return Ok(out),
+            Some(_) => {
+                return Err(JsonFramingError::BadJson(format!(
+                    "expected `,` or `]` at byte {next}"
+                )));
+            }
+            None => return Err(unexpected_end(next)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -148,5 +260,30 @@ mod tests {
             Err(JsonFramingError::MissingField("Records"))
         ));
         assert!(json_records(b"[{", Framing::JsonArray).is_err());
+    }
+
+    #[test]
+    fn strings_with_brackets_quotes_and_escapes_do_not_cut_records() {
+        let doc = br#"{"Other":{"Records":"no"},"Records":[{"a":"x]}\"y,"},{"b":[1,{"c":"]"}]}, 7 ,"s"],"NextToken":null}"#;
+        let recs = json_records(doc, Framing::JsonRecordsField("Records")).unwrap();
+        let bodies: Vec<&[u8]> = recs.iter().map(|r| r.bytes).collect();
+        assert_eq!(
+            bodies,
+            [
+                &br#"{"a":"x]}\"y,"}"#[..],
+                &br#"{"b":[1,{"c":"]"}]}"#[..],
+                &b"7"[..],
+                &br#""s""#[..]
+            ]
+        );
+        assert_eq!(json_records(b" [ ] ", Framing::JsonArray).unwrap().len(), 0);
+        assert!(json_records(br#"[{"a":1} {"b":2}]"#, Framing::JsonArray).is_err());
+        assert!(
+            json_records(
+                br#"{"Records":[{"a":"unterminated}]}"#,
+                Framing::JsonRecordsField("Records")
+            )
+            .is_err()
+        );
     }
 }
