@@ -127,14 +127,22 @@ fn report_problems(f: &FileReport, strict: bool) {
         }
     };
     for ex in &f.malformed_examples {
-        let at = match ex.record_index {
-            Some(i) => format!("{}:{} (record {i})", f.file, ex.line),
-            None => format!("{}:{}", f.file, ex.line),
+        // Line 0: a fault of the document as a whole (a cut or broken JSON structure).
+        let mut at = match ex.line {
+            0 => f.file.clone(),
+            line => format!("{}:{line}", f.file),
         };
-        say(format!(
-            "{at}: {} at byte {}: {}",
-            ex.reason, ex.byte, ex.excerpt
-        ));
+        if let Some(i) = ex.record_index {
+            at.push_str(&format!(" (record {i})"));
+        }
+        let mut msg = format!("{at}: {}", ex.reason);
+        if ex.line > 0 {
+            msg.push_str(&format!(" at byte {}", ex.byte));
+        }
+        if !ex.excerpt.is_empty() {
+            msg.push_str(&format!(": {}", ex.excerpt));
+        }
+        say(msg);
     }
     if f.malformed > 0 {
         let reasons: Vec<String> = f

@@ -380,6 +380,8 @@ fn ingest_one(
         if head.is_empty() {
             return Ok((report, Vec::new()));
         }
+        // The stream is over: what was read is all there is, and the fault is said once.
+        reader = Box::new(std::io::empty());
     }
     if head.is_empty() {
         report.problem(ProblemKind::Empty, "empty file");
@@ -928,24 +930,25 @@ fn ingest_document(
     } else {
         0
     };
-    let records = match json_records(&doc[skip..], framing) {
-        Ok(r) => r,
-        Err(e) => {
-            report.records = 1;
-            report.malformed = 1;
-            report
-                .malformed_by_reason
-                .insert(ParseErrorKind::BadJson.reason(), 1);
-            report.malformed_examples.push(MalformedExample {
-                line: 1,
-                record_index: None,
-                reason: e.to_string(),
-                byte: 0,
-                excerpt: excerpt(&doc),
-            });
-            return Ok(Vec::new());
-        }
-    };
+    let framed = json_records(&doc[skip..], framing);
+    let records = framed.records;
+    if let Some(e) = framed.error {
+        // The document could not be framed to its end: the records before the fault are
+        // kept; the fault counts as one malformed record (the one that was cut).
+        report.records += 1;
+        report.malformed += 1;
+        *report
+            .malformed_by_reason
+            .entry(ParseErrorKind::BadJson.reason())
+            .or_default() += 1;
+        report.malformed_examples.push(MalformedExample {
+            line: 0,
+            record_index: Some(records.len() as u64),
+            reason: format!("document: {e}"),
+            byte: 0,
+            excerpt: String::new(),
+        });
+    }
     let mut sink = RecordSink::new(job, records.len());
     let mut out = Vec::new();
     for rec in &records {

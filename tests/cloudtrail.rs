@@ -194,3 +194,28 @@ fn every_real_form_is_detected() {
     assert_eq!(panther["malformed"], 17);
     assert_eq!(panther["events"], 422);
 }
+
+/// A delivery file cut short (a copy interrupted mid-transfer): the records before the cut
+/// are read, and the cut is said twice, as a truncated gzip and as a document fault.
+#[test]
+fn truncated_records_file_keeps_the_records_before_the_cut() {
+    let dir = TestDir::new();
+    let gz = gzip(&records_file(&stratus_records()));
+    let path = dir.write("cut_CloudTrail.json.gz", &gz[..gz.len() * 3 / 5]);
+    let (run, json) = stats_json(&[&path], &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let f = file_report(&json, "cut_CloudTrail.json.gz");
+    assert_eq!(f["source"], "cloudtrail");
+    assert_eq!(f["problems"][0]["kind"], "truncated_gzip");
+    let events = f["events"].as_u64().unwrap();
+    assert!(events > 5 && events < 45, "{events}");
+    assert_eq!(f["malformed"], 1);
+    assert_eq!(f["malformed_examples"][0]["record_index"], events);
+    assert!(
+        run.stderr.contains(&format!(
+            "(record {events}): document: not valid JSON: the document ends inside a value"
+        )),
+        "{}",
+        run.stderr
+    );
+}

@@ -7,8 +7,8 @@
 use std::io::Read;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tokentrail_parsers::framing::lines;
-use tokentrail_parsers::{LogParser, NginxParser};
+use tokentrail_parsers::framing::{Framing, json_records, lines};
+use tokentrail_parsers::{CloudTrailParser, LogParser, NginxParser};
 
 fn nginx_input() -> Vec<u8> {
     let path = concat!(
@@ -63,5 +63,56 @@ fn nginx(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, nginx);
+/// A `{"Records":[…]}` document of the real OTRF and Stratus CloudTrail records repeated
+/// to ~20 MB: framing plus parsing of each record, as `ingest` does after decompression.
+fn cloudtrail_input() -> (Vec<u8>, u64) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/cloudtrail");
+    let mut records: Vec<String> =
+        std::fs::read_to_string(format!("{dir}/otrf-ec2-proxy-s3-exfiltration.jsonl"))
+            .expect("fixture")
+            .lines()
+            .map(str::to_string)
+            .collect();
+    let stratus =
+        std::fs::read_to_string(format!("{dir}/stratus-ec2-steal-instance-credentials.json"))
+            .expect("fixture");
+    let stratus = stratus.trim().trim_start_matches('[').trim_end_matches(']');
+    records.push(stratus.to_string());
+    let one = records.join(",");
+    let mut body = String::new();
+    let mut n = 0u64;
+    while body.len() < 20 << 20 {
+        if !body.is_empty() {
+            body.push(',');
+        }
+        body.push_str(&one);
+        n += 103 + 45;
+    }
+    (format!("{{\"Records\":[{body}]}}").into_bytes(), n)
+}
+
+fn cloudtrail(c: &mut Criterion) {
+    let (input, records) = cloudtrail_input();
+    let mut group = c.benchmark_group("cloudtrail");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(input.len() as u64));
+    group.bench_function("records_file_bytes", |b| b.iter(|| parse_all(&input)));
+    group.throughput(Throughput::Elements(records));
+    group.bench_function("records_file_records", |b| b.iter(|| parse_all(&input)));
+    group.finish();
+}
+
+fn parse_all(input: &[u8]) -> usize {
+    let mut events = 0usize;
+    let mut out = Vec::with_capacity(1);
+    for rec in json_records(input, Framing::JsonRecordsField("Records")).records {
+        out.clear();
+        if CloudTrailParser.parse(rec.bytes, &mut out).is_ok() {
+            events += out.len();
+        }
+    }
+    events
+}
+
+criterion_group!(benches, nginx, cloudtrail);
 criterion_main!(benches);

@@ -75,33 +75,44 @@ pub enum JsonFramingError {
 /// A structural scan (strings and nesting only, memchr over string bodies) finds the
 /// records; each record is then parsed on its own, so one bad record is one counted error
 /// and not a lost file, and no tree of the whole document is ever built.
-pub fn json_records(doc: &[u8], framing: Framing) -> Result<Vec<JsonRecord<'_>>, JsonFramingError> {
+pub fn json_records(doc: &[u8], framing: Framing) -> JsonRecords<'_> {
     let start = skip_ws(doc, 0);
     let array = match framing {
-        Framing::JsonArray => start,
-        Framing::JsonRecordsField(field) => find_field(doc, start, field)?,
-        Framing::Lines => return Ok(Vec::new()),
+        Framing::JsonArray => Ok(start),
+        Framing::JsonRecordsField(field) => find_field(doc, start, field),
+        Framing::Lines => Ok(start),
     };
-    if doc.get(array) != Some(&b'[') {
-        return Err(JsonFramingError::BadJson(format!(
-            "expected `[` at byte {array}"
-        )));
-    }
-    let ranges = split_array(doc, array)?;
+    let array = array.and_then(|a| match doc.get(a) {
+        Some(b'[') => Ok(a),
+        _ => Err(JsonFramingError::BadJson(format!(
+            "expected `[` at byte {a}"
+        ))),
+    });
+    let (ranges, error) = match array {
+        Ok(a) => split_array(doc, a),
+        Err(e) => (Vec::new(), Some(e)),
+    };
     let mut line = 1u64;
     let mut counted_to = 0usize;
-    let mut out = Vec::with_capacity(ranges.len());
+    let mut records = Vec::with_capacity(ranges.len());
     for (index, (from, to)) in ranges.into_iter().enumerate() {
         line += memchr::memchr_iter(b'\n', &doc[counted_to..from]).count() as u64;
         counted_to = from;
-        out.push(JsonRecord {
+        records.push(JsonRecord {
             index,
             offset: from,
             line,
             bytes: &doc[from..to],
         });
     }
-    Ok(out)
+    JsonRecords { records, error }
+}
+
+/// The records of a JSON document, and why framing stopped early if it did: the records
+/// completed before a cut (a truncated `.gz`) or a structural error are kept.
+pub struct JsonRecords<'a> {
+    pub records: Vec<JsonRecord<'a>>,
+    pub error: Option<JsonFramingError>,
 }
 
 fn skip_ws(doc: &[u8], mut i: usize) -> usize {
@@ -193,30 +204,38 @@ fn find_field(doc: &[u8], i: usize, field: &'static str) -> Result<usize, JsonFr
     Err(JsonFramingError::MissingField(field))
 }
 
-/// Byte ranges of the elements of the array starting at `i` (`[`).
-fn split_array(doc: &[u8], i: usize) -> Result<Vec<(usize, usize)>, JsonFramingError> {
+/// Byte ranges of the elements of the array starting at `i` (`[`), up to the first error.
+fn split_array(doc: &[u8], i: usize) -> (Vec<(usize, usize)>, Option<JsonFramingError>) {
     let mut out = Vec::new();
     let mut pos = skip_ws(doc, i + 1);
     if doc.get(pos) == Some(&b']') {
-        return Ok(out);
+        return (out, None);
     }
     loop {
-        let end = skip_value(doc, pos)?;
+        let end = match skip_value(doc, pos) {
+            Ok(end) => end,
+            Err(e) => return (out, Some(e)),
+        };
         let mut trimmed = end;
         while trimmed > pos && doc[trimmed - 1].is_ascii_whitespace() {
             trimmed -= 1;
         }
-        out.push((pos, trimmed));
         let next = skip_ws(doc, end);
         match doc.get(next) {
-            Some(b',') => pos = skip_ws(doc, next + 1),
-            Some(b']') => return Ok(out),
-            Some(_) => {
-                return Err(JsonFramingError::BadJson(format!(
-                    "expected `,` or `]` at byte {next}"
-                )));
+            Some(b',') => {
+                out.push((pos, trimmed));
+                pos = skip_ws(doc, next + 1);
             }
-            None => return Err(unexpected_end(next)),
+            Some(b']') => {
+                out.push((pos, trimmed));
+                return (out, None);
+            }
+            Some(_) => {
+                let e = JsonFramingError::BadJson(format!("expected `,` or `]` at byte {next}"));
+                return (out, Some(e));
+            }
+            // A value cut by the end of the document is not a record.
+            None => return (out, Some(unexpected_end(next))),
         }
     }
 }
@@ -240,7 +259,7 @@ mod tests {
     #[test]
     fn json_array_records_have_offsets_and_lines() {
         let doc = b"[\n  {\"a\": 1},\n  {\"b\": [2, 3]}\n]\n";
-        let recs = json_records(doc, Framing::JsonArray).unwrap();
+        let recs = json_records(doc, Framing::JsonArray).records;
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[0].bytes, b"{\"a\": 1}");
         assert_eq!(recs[0].line, 2);
@@ -251,21 +270,21 @@ mod tests {
     #[test]
     fn records_field_wrapper_is_unwrapped() {
         let doc = br#"{"Records":[{"eventID":"x"},{"eventID":"y"}]}"#;
-        let recs = json_records(doc, Framing::JsonRecordsField("Records")).unwrap();
+        let recs = json_records(doc, Framing::JsonRecordsField("Records")).records;
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[1].index, 1);
         assert_eq!(recs[1].bytes, br#"{"eventID":"y"}"#);
         assert!(matches!(
-            json_records(br#"{"Other":[]}"#, Framing::JsonRecordsField("Records")),
-            Err(JsonFramingError::MissingField("Records"))
+            json_records(br#"{"Other":[]}"#, Framing::JsonRecordsField("Records")).error,
+            Some(JsonFramingError::MissingField("Records"))
         ));
-        assert!(json_records(b"[{", Framing::JsonArray).is_err());
+        assert!(json_records(b"[{", Framing::JsonArray).error.is_some());
     }
 
     #[test]
     fn strings_with_brackets_quotes_and_escapes_do_not_cut_records() {
         let doc = br#"{"Other":{"Records":"no"},"Records":[{"a":"x]}\"y,"},{"b":[1,{"c":"]"}]}, 7 ,"s"],"NextToken":null}"#;
-        let recs = json_records(doc, Framing::JsonRecordsField("Records")).unwrap();
+        let recs = json_records(doc, Framing::JsonRecordsField("Records")).records;
         let bodies: Vec<&[u8]> = recs.iter().map(|r| r.bytes).collect();
         assert_eq!(
             bodies,
@@ -276,14 +295,31 @@ mod tests {
                 &br#""s""#[..]
             ]
         );
-        assert_eq!(json_records(b" [ ] ", Framing::JsonArray).unwrap().len(), 0);
-        assert!(json_records(br#"[{"a":1} {"b":2}]"#, Framing::JsonArray).is_err());
+        let empty = json_records(b" [ ] ", Framing::JsonArray);
+        assert!(empty.records.is_empty() && empty.error.is_none());
         assert!(
-            json_records(
-                br#"{"Records":[{"a":"unterminated}]}"#,
-                Framing::JsonRecordsField("Records")
-            )
-            .is_err()
+            json_records(br#"[{"a":1} {"b":2}]"#, Framing::JsonArray)
+                .error
+                .is_some()
+        );
+        let cut = json_records(
+            br#"{"Records":[{"a":"unterminated}]}"#,
+            Framing::JsonRecordsField("Records"),
+        );
+        assert!(cut.records.is_empty() && cut.error.is_some());
+    }
+
+    #[test]
+    fn a_cut_document_keeps_the_records_before_the_cut() {
+        let doc = br#"{"Records":[{"a":1},{"b":[2]},{"c":"cut her"#;
+        let got = json_records(doc, Framing::JsonRecordsField("Records"));
+        assert_eq!(got.records.len(), 2);
+        assert_eq!(got.records[1].bytes, br#"{"b":[2]}"#);
+        assert!(
+            got.error
+                .unwrap()
+                .to_string()
+                .contains("ends inside a value")
         );
     }
 }
