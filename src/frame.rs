@@ -6,7 +6,7 @@
 use polars::prelude::*;
 use tokentrail_parsers::event::notes_text;
 use tokentrail_parsers::text::Text;
-use tokentrail_parsers::{CloudFields, Credential, Event, SourceId};
+use tokentrail_parsers::{ServiceFields, Credential, Event, SourceId};
 
 use crate::fingerprint::Fingerprinter;
 
@@ -48,6 +48,13 @@ pub mod col {
     pub const CHILD_CREDENTIAL_KIND: &str = "child_credential_kind";
     pub const CHILD_PRINCIPAL: &str = "child_principal";
     pub const LINEAGE: &str = "lineage";
+    pub const APP: &str = "app";
+    pub const PROVIDER_COUNTRY: &str = "provider_country";
+    pub const PROVIDER_CITY: &str = "provider_city";
+    pub const PROVIDER_ASN: &str = "provider_asn";
+    pub const PROVIDER_AS_ORG: &str = "provider_as_org";
+    pub const PROVIDER_PROXY: &str = "provider_proxy";
+    pub const RISK: &str = "risk";
 
     /// Every column, in frame order.
     pub const ALL: &[&str] = &[
@@ -88,6 +95,13 @@ pub mod col {
         CHILD_CREDENTIAL_KIND,
         CHILD_PRINCIPAL,
         LINEAGE,
+        APP,
+        PROVIDER_COUNTRY,
+        PROVIDER_CITY,
+        PROVIDER_ASN,
+        PROVIDER_AS_ORG,
+        PROVIDER_PROXY,
+        RISK,
     ];
 }
 
@@ -130,7 +144,7 @@ pub struct FrameBuilder {
     region: Strings,
     account_id: Strings,
     recipient_account_id: Strings,
-    read_only: Vec<Option<bool>>,
+    read_only: Sparse<bool>,
     event_type: Strings,
     error_code: Strings,
     caller_kind: Strings,
@@ -138,6 +152,13 @@ pub struct FrameBuilder {
     child_credential_kind: Strings,
     child_principal: Strings,
     lineage: Strings,
+    app: Strings,
+    provider_country: Strings,
+    provider_city: Strings,
+    provider_asn: Sparse<u32>,
+    provider_as_org: Strings,
+    provider_proxy: Sparse<bool>,
+    risk: Strings,
     any_event_id: bool,
 }
 
@@ -222,7 +243,7 @@ impl FrameBuilder {
             region: sb(col::REGION, cap),
             account_id: sb(col::ACCOUNT_ID, cap),
             recipient_account_id: sb(col::RECIPIENT_ACCOUNT_ID, cap),
-            read_only: Vec::new(),
+            read_only: Sparse::default(),
             event_type: sb(col::EVENT_TYPE, cap),
             error_code: sb(col::ERROR_CODE, cap),
             caller_kind: sb(col::CALLER_KIND, cap),
@@ -230,6 +251,13 @@ impl FrameBuilder {
             child_credential_kind: sb(col::CHILD_CREDENTIAL_KIND, cap),
             child_principal: sb(col::CHILD_PRINCIPAL, cap),
             lineage: sb(col::LINEAGE, cap),
+            app: sb(col::APP, cap),
+            provider_country: sb(col::PROVIDER_COUNTRY, cap),
+            provider_city: sb(col::PROVIDER_CITY, cap),
+            provider_asn: Sparse::default(),
+            provider_as_org: sb(col::PROVIDER_AS_ORG, cap),
+            provider_proxy: Sparse::default(),
+            risk: sb(col::RISK, cap),
             any_event_id: false,
         }
     }
@@ -284,9 +312,9 @@ impl FrameBuilder {
             0 => self.parse_notes.push(None),
             n => self.parse_notes.push(notes_text(n).as_deref()),
         }
-        let cloud = ev.cloud.as_deref();
-        let text = |f: for<'c> fn(&'c CloudFields<'_>) -> &'c Option<Text<'c>>| {
-            cloud.and_then(|c| f(c).as_deref())
+        let service = ev.service.as_deref();
+        let text = |f: for<'c> fn(&'c ServiceFields<'_>) -> &'c Option<Text<'c>>| {
+            service.and_then(|c| f(c).as_deref())
         };
         self.region.push(text(|c| &c.region));
         self.account_id.push(text(|c| &c.account_id));
@@ -295,26 +323,24 @@ impl FrameBuilder {
         self.event_type.push(text(|c| &c.event_type));
         self.error_code.push(text(|c| &c.error_code));
         self.caller_kind
-            .push(cloud.and_then(|c| c.caller_kind).map(|k| k.as_str()));
+            .push(service.and_then(|c| c.caller_kind).map(|k| k.as_str()));
         self.child_principal.push(text(|c| &c.child_principal));
-        self.lineage.push(cloud.and_then(|c| c.lineage));
+        self.lineage.push(service.and_then(|c| c.lineage));
         Self::push_credential(
             &mut self.fingerprints,
             &mut self.child_credential_id,
             &mut self.child_credential_kind,
-            cloud.and_then(|c| c.child_credential.as_ref()),
+            service.and_then(|c| c.child_credential.as_ref()),
         );
-        // Line sources never set it: keep the column empty until a value shows up.
-        match cloud.and_then(|c| c.read_only) {
-            Some(b) => {
-                if self.read_only.len() < self.ts.len() - 1 {
-                    self.read_only.resize(self.ts.len() - 1, None);
-                }
-                self.read_only.push(Some(b));
-            }
-            None if !self.read_only.is_empty() => self.read_only.push(None),
-            None => {}
-        }
+        let row = self.ts.len() - 1;
+        self.read_only.push(row, service.and_then(|c| c.read_only));
+        self.app.push(text(|c| &c.app));
+        self.provider_country.push(text(|c| &c.provider_country));
+        self.provider_city.push(text(|c| &c.provider_city));
+        self.provider_asn.push(row, service.and_then(|c| c.provider_asn));
+        self.provider_as_org.push(text(|c| &c.provider_as_org));
+        self.provider_proxy.push(row, service.and_then(|c| c.provider_proxy));
+        self.risk.push(text(|c| &c.risk));
     }
 
     /// A credential as id and kind columns: public ids as they are, secrets as their
@@ -399,20 +425,7 @@ impl FrameBuilder {
             self.region.finish(),
             self.account_id.finish(),
             self.recipient_account_id.finish(),
-            {
-                let mut read_only = self.read_only;
-                if !read_only.is_empty() {
-                    read_only.resize(n, None);
-                }
-                match read_only.is_empty() {
-                    true => BooleanChunked::full_null(col::READ_ONLY.into(), n),
-                    false => BooleanChunked::from_iter_options(
-                        col::READ_ONLY.into(),
-                        read_only.into_iter(),
-                    ),
-                }
-                .into_column()
-            },
+            self.read_only.finish_bool(col::READ_ONLY, n),
             self.event_type.finish(),
             self.error_code.finish(),
             self.caller_kind.finish(),
@@ -420,8 +433,63 @@ impl FrameBuilder {
             self.child_credential_kind.finish(),
             self.child_principal.finish(),
             self.lineage.finish(),
+            self.app.finish(),
+            self.provider_country.finish(),
+            self.provider_city.finish(),
+            self.provider_asn.finish_u32(col::PROVIDER_ASN, n),
+            self.provider_as_org.finish(),
+            self.provider_proxy.finish_bool(col::PROVIDER_PROXY, n),
+            self.risk.finish(),
         ];
         DataFrame::new(n, columns)
+    }
+}
+
+/// A non-string column that most sources never fill: nothing is stored until the first
+/// value, then missing rows before it are filled with nulls.
+#[derive(Default)]
+struct Sparse<T> {
+    values: Vec<Option<T>>,
+}
+
+impl<T: Copy> Sparse<T> {
+    fn push(&mut self, row: usize, value: Option<T>) {
+        match value {
+            Some(v) => {
+                self.values.resize(row, None);
+                self.values.push(Some(v));
+            }
+            None if !self.values.is_empty() => self.values.push(None),
+            None => {}
+        }
+    }
+
+    fn filled(mut self, n: usize) -> Option<Vec<Option<T>>> {
+        if self.values.is_empty() {
+            return None;
+        }
+        self.values.resize(n, None);
+        Some(self.values)
+    }
+}
+
+impl Sparse<bool> {
+    fn finish_bool(self, name: &str, n: usize) -> Column {
+        match self.filled(n) {
+            Some(v) => BooleanChunked::from_iter_options(name.into(), v.into_iter()),
+            None => BooleanChunked::full_null(name.into(), n),
+        }
+        .into_column()
+    }
+}
+
+impl Sparse<u32> {
+    fn finish_u32(self, name: &str, n: usize) -> Column {
+        match self.filled(n) {
+            Some(v) => UInt32Chunked::from_iter_options(name.into(), v.into_iter()),
+            None => UInt32Chunked::full_null(name.into(), n),
+        }
+        .into_column()
     }
 }
 

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::{CallerKind, CloudFields, Credential, CredentialKind, Event, Outcome, notes};
+use crate::json::{Flag, Str, lenient, parse_object};
+use crate::event::{CallerKind, ServiceFields, Credential, CredentialKind, Event, Outcome, notes};
 use crate::framing::{Framing, lines};
 use crate::parser::{Confidence, Example, LogParser};
 use crate::source::SourceId;
@@ -28,115 +29,6 @@ mod tests;
 
 /// Parser for AWS CloudTrail records.
 pub struct CloudTrailParser;
-
-/// A string field that tolerates any JSON in its place: a number, object or array where a
-/// string was expected yields `None` instead of failing the whole record (exports and
-/// hand-edited data put surprising things in fields), and skipping it builds nothing.
-#[derive(Default)]
-struct Lenient<'a>(Option<Cow<'a, str>>);
-
-impl<'de> Deserialize<'de> for Lenient<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Lenient<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Lenient(Some(Cow::Borrowed(v))))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Lenient(Some(Cow::Owned(v.to_owned()))))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Lenient(Some(Cow::Owned(v))))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
-            }
-            fn visit_some<D: serde::Deserializer<'de>>(
-                self,
-                d: D,
-            ) -> Result<Self::Value, D::Error> {
-                d.deserialize_any(V)
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(Lenient(None))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                while map
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(Lenient(None))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-type Str<'a> = Option<Cow<'a, str>>;
-
-fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Str<'de>, D::Error> {
-    Lenient::deserialize(d).map(|l| l.0)
-}
-
-/// `true` or `"true"`: exports disagree on how booleans are written; anything else is
-/// `None`.
-#[derive(Default)]
-struct Flag(Option<bool>);
-
-impl<'de> Deserialize<'de> for Flag {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Flag;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a boolean")
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Flag, E> {
-                Ok(Flag(Some(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Flag, E> {
-                Ok(Flag(match v {
-                    _ if v.eq_ignore_ascii_case("true") => Some(true),
-                    _ if v.eq_ignore_ascii_case("false") => Some(false),
-                    _ => None,
-                }))
-            }
-            fn visit_unit<E>(self) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_none<E>(self) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
 
 // Aliases: case-insensitive warehouses (Panther, Snowflake) export lower-cased keys.
 #[derive(Deserialize, Default)]
@@ -500,28 +392,8 @@ fn target_of<'a>(params: &Params<'a>, resources: Option<&[Resource<'a>]>) -> Opt
     resources?.iter().find_map(|r| r.arn.clone())
 }
 
-/// Byte offset of serde_json's 1-based line and column in `record`.
-fn error_offset(record: &[u8], e: &serde_json::Error) -> usize {
-    let mut offset = 0;
-    for _ in 1..e.line() {
-        match memchr::memchr(b'\n', &record[offset..]) {
-            Some(i) => offset += i + 1,
-            None => break,
-        }
-    }
-    (offset + e.column().saturating_sub(1)).min(record.len())
-}
-
 fn parse_record<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
-    let first = record.iter().position(|b| !b.is_ascii_whitespace());
-    if first.map(|i| record[i]) != Some(b'{') {
-        return Err(ParseError::new(
-            ParseErrorKind::NotAnObject,
-            first.unwrap_or(0),
-        ));
-    }
-    let rec: Record<'a> = serde_json::from_slice(record)
-        .map_err(|e| ParseError::new(ParseErrorKind::BadJson, error_offset(record, &e)))?;
+    let rec: Record<'a> = parse_object(record)?;
     if let Some(inner) = &rec.cloudtrail_event {
         // lookup-events: the record is a JSON string inside the wrapper.
         let inner = inner.as_bytes();
@@ -563,12 +435,12 @@ fn build_event(rec: Record<'_>) -> Result<Event<'_>, ParseError> {
     ev.event_id = rec.event_id;
     ev.user_agent = rec.user_agent;
 
-    let mut cloud = CloudFields {
+    let mut cloud = ServiceFields {
         region: rec.aws_region,
         recipient_account_id: rec.recipient_account_id,
         read_only: rec.read_only.0,
         event_type: rec.event_type,
-        ..CloudFields::default()
+        ..ServiceFields::default()
     };
     if let Some(ip) = rec.source_ip {
         let (kind, valid) = caller_kind(&ip);
@@ -663,7 +535,7 @@ fn build_event(rec: Record<'_>) -> Result<Event<'_>, ParseError> {
         cloud.child_credential = child_key.filter(|k| !k.is_empty()).map(public_key);
         cloud.child_principal = child_principal;
     }
-    ev.cloud = Some(Box::new(cloud));
+    ev.service = Some(Box::new(cloud));
     Ok(ev)
 }
 

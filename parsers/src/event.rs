@@ -21,6 +21,18 @@ pub enum CredentialKind {
     AwsTemporaryKey,
     /// An AWS access key id of another or anonymised shape. Public identifier.
     AwsAccessKey,
+    /// An Okta browser session (`authenticationContext.externalSessionId`). Identifier.
+    OktaSession,
+    /// An Okta API token (`00T…` id, not the SSWS secret). Identifier.
+    OktaApiToken,
+    /// An Auth0 application using its client credentials (`client_id`). Identifier.
+    Auth0Client,
+    /// An Auth0 refresh-token family: one user's refresh tokens of one client. Identifier.
+    Auth0RefreshToken,
+    /// An Entra ID session (`sessionId`). Identifier.
+    EntraSession,
+    /// An Entra ID token (`uniqueTokenIdentifier`). Identifier.
+    EntraToken,
 }
 
 impl CredentialKind {
@@ -32,6 +44,12 @@ impl CredentialKind {
             CredentialKind::AwsLongTermKey => "aws_long_term_key",
             CredentialKind::AwsTemporaryKey => "aws_temporary_key",
             CredentialKind::AwsAccessKey => "aws_access_key",
+            CredentialKind::OktaSession => "okta_session",
+            CredentialKind::OktaApiToken => "okta_api_token",
+            CredentialKind::Auth0Client => "auth0_client",
+            CredentialKind::Auth0RefreshToken => "auth0_refresh_token",
+            CredentialKind::EntraSession => "entra_session",
+            CredentialKind::EntraToken => "entra_token",
         }
     }
 
@@ -102,10 +120,11 @@ impl CallerKind {
     }
 }
 
-/// Fields of cloud control-plane sources (CloudTrail today). Boxed in [`Event`] so that
-/// line sources, which never set them, do not pay for them per event.
+/// Fields of service logs: cloud control planes (CloudTrail) and identity providers (Okta,
+/// Auth0, Entra ID). Boxed in [`Event`] so that line sources, which never set them, do not
+/// pay for them per event.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CloudFields<'a> {
+pub struct ServiceFields<'a> {
     pub region: Option<Text<'a>>,
     /// The account of the principal (`userIdentity.accountId`).
     pub account_id: Option<Text<'a>>,
@@ -122,11 +141,23 @@ pub struct CloudFields<'a> {
     pub child_principal: Option<Text<'a>>,
     /// Why the event matters for credential lineage (`assume_role`, `create_access_key`, …).
     pub lineage: Option<&'static str>,
+    /// The application or client the event went through (Auth0 client, Entra app, Okta app).
+    pub app: Option<Text<'a>>,
+    /// The provider's own location of the client, kept apart from tokentrail's lookup.
+    pub provider_country: Option<Text<'a>>,
+    pub provider_city: Option<Text<'a>>,
+    /// The provider's own autonomous system of the client.
+    pub provider_asn: Option<u32>,
+    pub provider_as_org: Option<Text<'a>>,
+    /// Whether the provider saw the client behind a proxy or anonymiser.
+    pub provider_proxy: Option<bool>,
+    /// The provider's risk or threat assessment, as it wrote it.
+    pub risk: Option<Text<'a>>,
 }
 
-impl CloudFields<'_> {
-    pub fn into_owned(self) -> CloudFields<'static> {
-        CloudFields {
+impl ServiceFields<'_> {
+    pub fn into_owned(self) -> ServiceFields<'static> {
+        ServiceFields {
             region: owned(self.region),
             account_id: owned(self.account_id),
             recipient_account_id: owned(self.recipient_account_id),
@@ -137,6 +168,13 @@ impl CloudFields<'_> {
             child_credential: self.child_credential.map(Credential::into_owned),
             child_principal: owned(self.child_principal),
             lineage: self.lineage,
+            app: owned(self.app),
+            provider_country: owned(self.provider_country),
+            provider_city: owned(self.provider_city),
+            provider_asn: self.provider_asn,
+            provider_as_org: owned(self.provider_as_org),
+            provider_proxy: self.provider_proxy,
+            risk: owned(self.risk),
         }
     }
 }
@@ -244,7 +282,7 @@ pub struct Event<'a> {
     /// Bit set of [`notes`].
     pub notes: u8,
     /// Cloud control-plane fields; `None` for sources that have none.
-    pub cloud: Option<Box<CloudFields<'a>>>,
+    pub service: Option<Box<ServiceFields<'a>>>,
 }
 
 impl Event<'_> {
@@ -272,7 +310,7 @@ impl Event<'_> {
             host: owned(self.host),
             request_raw: owned(self.request_raw),
             notes: self.notes,
-            cloud: self.cloud.map(|c| Box::new(c.into_owned())),
+            service: self.service.map(|c| Box::new(c.into_owned())),
         }
     }
 
@@ -301,7 +339,7 @@ impl Event<'_> {
             "host" => t(&self.host),
             "request_raw" => t(&self.request_raw),
             "parse_notes" => notes_text(self.notes),
-            _ => self.cloud.as_deref().and_then(|c| cloud_field(c, name)),
+            _ => self.service.as_deref().and_then(|c| service_field(c, name)),
         }
     }
 }
@@ -313,7 +351,7 @@ fn render_credential(c: &Credential<'_>) -> String {
     }
 }
 
-fn cloud_field(c: &CloudFields<'_>, name: &str) -> Option<String> {
+fn service_field(c: &ServiceFields<'_>, name: &str) -> Option<String> {
     let t = |v: &Option<Text<'_>>| v.as_ref().map(|s| s.to_string());
     match name {
         "region" => t(&c.region),
@@ -326,6 +364,13 @@ fn cloud_field(c: &CloudFields<'_>, name: &str) -> Option<String> {
         "child_credential" => c.child_credential.as_ref().map(render_credential),
         "child_principal" => t(&c.child_principal),
         "lineage" => c.lineage.map(str::to_string),
+        "app" => t(&c.app),
+        "provider_country" => t(&c.provider_country),
+        "provider_city" => t(&c.provider_city),
+        "provider_asn" => c.provider_asn.map(|a| a.to_string()),
+        "provider_as_org" => t(&c.provider_as_org),
+        "provider_proxy" => c.provider_proxy.map(|b| b.to_string()),
+        "risk" => t(&c.risk),
         _ => None,
     }
 }

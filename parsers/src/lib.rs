@@ -17,6 +17,7 @@ pub mod cloudtrail;
 pub mod error;
 pub mod event;
 pub mod framing;
+mod json;
 pub mod nginx;
 pub mod parser;
 pub mod registry;
@@ -27,7 +28,7 @@ pub mod time;
 
 pub use cloudtrail::CloudTrailParser;
 pub use error::{ParseError, ParseErrorKind};
-pub use event::{CallerKind, CloudFields, Credential, CredentialKind, Event, Outcome};
+pub use event::{CallerKind, ServiceFields, Credential, CredentialKind, Event, Outcome};
 pub use framing::Framing;
 pub use nginx::NginxParser;
 pub use parser::{Confidence, Example, LogParser};

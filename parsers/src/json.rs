@@ -1,0 +1,143 @@
+//! Helpers shared by the JSON sources: tolerant field types and one entry point that turns a
+//! record into a typed struct or a located, counted error.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use crate::error::{ParseError, ParseErrorKind};
+
+/// A string field that tolerates any JSON in its place: a number, object or array where a
+/// string was expected yields `None` instead of failing the whole record (exports and
+/// hand-edited data put surprising things in fields), and skipping it builds nothing.
+#[derive(Default)]
+pub(crate) struct Lenient<'a>(pub Option<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for Lenient<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Lenient<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(V)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Lenient(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+pub(crate) type Str<'a> = Option<Cow<'a, str>>;
+
+/// `deserialize_with` for string fields: see [`Lenient`].
+pub(crate) fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Str<'de>, D::Error> {
+    Lenient::deserialize(d).map(|l| l.0)
+}
+
+/// `true` or `"true"`: exports disagree on how booleans are written; anything else is
+/// `None`.
+#[derive(Default)]
+pub(crate) struct Flag(pub Option<bool>);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Flag;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a boolean")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Flag, E> {
+                Ok(Flag(Some(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Flag, E> {
+                Ok(Flag(match v {
+                    _ if v.eq_ignore_ascii_case("true") => Some(true),
+                    _ if v.eq_ignore_ascii_case("false") => Some(false),
+                    _ => None,
+                }))
+            }
+            fn visit_unit<E>(self) -> Result<Flag, E> {
+                Ok(Flag(None))
+            }
+            fn visit_none<E>(self) -> Result<Flag, E> {
+                Ok(Flag(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+
+/// Parse one JSON record into `T`: `NotAnObject` when it is not an object, `BadJson` at
+/// the byte where serde stopped otherwise.
+pub(crate) fn parse_object<'a, T: Deserialize<'a>>(record: &'a [u8]) -> Result<T, ParseError> {
+    let first = record.iter().position(|b| !b.is_ascii_whitespace());
+    if first.map(|i| record[i]) != Some(b'{') {
+        return Err(ParseError::new(ParseErrorKind::NotAnObject, first.unwrap_or(0)));
+    }
+    serde_json::from_slice(record)
+        .map_err(|e| ParseError::new(ParseErrorKind::BadJson, error_offset(record, &e)))
+}
+
+/// Byte offset of serde_json's 1-based line and column in `record`.
+pub(crate) fn error_offset(record: &[u8], e: &serde_json::Error) -> usize {
+    let mut offset = 0;
+    for _ in 1..e.line() {
+        match memchr::memchr(b'\n', &record[offset..]) {
+            Some(i) => offset += i + 1,
+            None => break,
+        }
+    }
+    (offset + e.column().saturating_sub(1)).min(record.len())
+}
+
