@@ -6,7 +6,7 @@
 use polars::prelude::*;
 use tokentrail_parsers::event::notes_text;
 use tokentrail_parsers::text::Text;
-use tokentrail_parsers::{ServiceFields, Credential, Event, SourceId};
+use tokentrail_parsers::{Credential, Event, ServiceFields, SourceId};
 
 use crate::fingerprint::Fingerprinter;
 
@@ -337,9 +337,11 @@ impl FrameBuilder {
         self.app.push(text(|c| &c.app));
         self.provider_country.push(text(|c| &c.provider_country));
         self.provider_city.push(text(|c| &c.provider_city));
-        self.provider_asn.push(row, service.and_then(|c| c.provider_asn));
+        self.provider_asn
+            .push(row, service.and_then(|c| c.provider_asn));
         self.provider_as_org.push(text(|c| &c.provider_as_org));
-        self.provider_proxy.push(row, service.and_then(|c| c.provider_proxy));
+        self.provider_proxy
+            .push(row, service.and_then(|c| c.provider_proxy));
         self.risk.push(text(|c| &c.risk));
     }
 

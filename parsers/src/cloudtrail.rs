@@ -16,9 +16,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{ParseError, ParseErrorKind};
-use crate::json::{Flag, Str, lenient, parse_object};
-use crate::event::{CallerKind, ServiceFields, Credential, CredentialKind, Event, Outcome, notes};
+use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::{Framing, lines};
+use crate::json::{Flag, Str, lenient, lenient_obj, lenient_seq, parse_object};
 use crate::parser::{Confidence, Example, LogParser};
 use crate::source::SourceId;
 use crate::text::Text;
@@ -112,7 +112,12 @@ struct Record<'a> {
         deserialize_with = "lenient"
     )]
     recipient_account_id: Str<'a>,
-    #[serde(rename = "userIdentity", alias = "useridentity", borrow)]
+    #[serde(
+        rename = "userIdentity",
+        alias = "useridentity",
+        borrow,
+        deserialize_with = "lenient_obj"
+    )]
     user_identity: Option<UserIdentity<'a>>,
     #[serde(rename = "requestParameters", alias = "requestparameters", borrow)]
     request_parameters: Option<&'a RawValue>,
@@ -120,7 +125,7 @@ struct Record<'a> {
     response_elements: Option<&'a RawValue>,
     #[serde(rename = "additionalEventData", alias = "additionaleventdata", borrow)]
     additional_event_data: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient_seq")]
     resources: Option<Vec<Resource<'a>>>,
     /// lookup-events and the console's event history wrap the record in a JSON string.
     #[serde(rename = "CloudTrailEvent", borrow, deserialize_with = "lenient")]
@@ -144,16 +149,16 @@ struct UserIdentity<'a> {
     user_name: Str<'a>,
     #[serde(rename = "invokedBy", borrow, deserialize_with = "lenient")]
     invoked_by: Str<'a>,
-    #[serde(rename = "sessionContext", borrow)]
+    #[serde(rename = "sessionContext", borrow, deserialize_with = "lenient_obj")]
     session_context: Option<SessionContext<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct SessionContext<'a> {
-    #[serde(rename = "sessionIssuer", borrow)]
+    #[serde(rename = "sessionIssuer", borrow, deserialize_with = "lenient_obj")]
     session_issuer: Option<SessionIssuer<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient_obj")]
     attributes: Option<SessionAttributes<'a>>,
 }
 
@@ -182,15 +187,15 @@ struct Resource<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Response<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient_obj")]
     credentials: Option<KeyRef<'a>>,
-    #[serde(rename = "accessKey", borrow)]
+    #[serde(rename = "accessKey", borrow, deserialize_with = "lenient_obj")]
     access_key: Option<KeyRef<'a>>,
-    #[serde(rename = "assumedRoleUser", borrow)]
+    #[serde(rename = "assumedRoleUser", borrow, deserialize_with = "lenient_obj")]
     assumed_role_user: Option<ArnRef<'a>>,
-    #[serde(rename = "federatedUser", borrow)]
+    #[serde(rename = "federatedUser", borrow, deserialize_with = "lenient_obj")]
     federated_user: Option<ArnRef<'a>>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "lenient_obj")]
     user: Option<ArnRef<'a>>,
 }
 

@@ -117,13 +117,86 @@ impl<'de> Deserialize<'de> for Flag {
     }
 }
 
+/// `deserialize_with` for nested objects: an object is read as `T`; anything else in its
+/// place (`"debugData": ""` in real Okta exports, `null`, a number) is `None` rather than
+/// a failed record.
+pub(crate) fn lenient_obj<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    d.deserialize_any(Tolerant::<T, false>(std::marker::PhantomData))
+}
+
+/// `deserialize_with` for nested arrays, as [`lenient_obj`] for objects.
+pub(crate) fn lenient_seq<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    d.deserialize_any(Tolerant::<Vec<T>, true>(std::marker::PhantomData))
+}
+
+/// Reads a `T` from a map (or from a sequence when `SEQ`), and `None` from anything else.
+struct Tolerant<T, const SEQ: bool>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>, const SEQ: bool> serde::de::Visitor<'de> for Tolerant<T, SEQ> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        if SEQ {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            return Ok(None);
+        }
+        T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        if SEQ {
+            return T::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(Some);
+        }
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
 
 /// Parse one JSON record into `T`: `NotAnObject` when it is not an object, `BadJson` at
 /// the byte where serde stopped otherwise.
 pub(crate) fn parse_object<'a, T: Deserialize<'a>>(record: &'a [u8]) -> Result<T, ParseError> {
     let first = record.iter().position(|b| !b.is_ascii_whitespace());
     if first.map(|i| record[i]) != Some(b'{') {
-        return Err(ParseError::new(ParseErrorKind::NotAnObject, first.unwrap_or(0)));
+        return Err(ParseError::new(
+            ParseErrorKind::NotAnObject,
+            first.unwrap_or(0),
+        ));
     }
     serde_json::from_slice(record)
         .map_err(|e| ParseError::new(ParseErrorKind::BadJson, error_offset(record, &e)))
@@ -140,4 +213,3 @@ pub(crate) fn error_offset(record: &[u8], e: &serde_json::Error) -> usize {
     }
     (offset + e.column().saturating_sub(1)).min(record.len())
 }
-

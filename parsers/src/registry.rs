@@ -2,11 +2,12 @@
 
 use crate::cloudtrail::CloudTrailParser;
 use crate::nginx::NginxParser;
+use crate::okta::OktaSystemLogParser;
 use crate::parser::{Confidence, LogParser};
 use crate::source::SourceId;
 
 /// Every parser, in tie-break order for detection. Adding a source = a module + one line.
-pub static PARSERS: &[&dyn LogParser] = &[&CloudTrailParser, &NginxParser];
+pub static PARSERS: &[&dyn LogParser] = &[&CloudTrailParser, &OktaSystemLogParser, &NginxParser];
 
 /// Below this, a parser's claim on a file is not taken.
 pub const MIN_CONFIDENCE: u8 = 50;

@@ -8,15 +8,22 @@ pub enum SourceId {
     Nginx,
     /// AWS CloudTrail records (S3 files, arrays, JSON Lines, lookup-events output).
     CloudTrail,
+    /// Okta System Log `LogEvent`s (API pages, NDJSON, EventBridge envelopes).
+    OktaSystemLog,
 }
 
 impl SourceId {
-    pub const ALL: &'static [SourceId] = &[SourceId::Nginx, SourceId::CloudTrail];
+    pub const ALL: &'static [SourceId] = &[
+        SourceId::Nginx,
+        SourceId::CloudTrail,
+        SourceId::OktaSystemLog,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             SourceId::Nginx => "nginx",
             SourceId::CloudTrail => "cloudtrail",
+            SourceId::OktaSystemLog => "okta_system_log",
         }
     }
 
@@ -25,7 +32,7 @@ impl SourceId {
     pub fn has_event_ids(self) -> bool {
         match self {
             SourceId::Nginx => false,
-            SourceId::CloudTrail => true,
+            SourceId::CloudTrail | SourceId::OktaSystemLog => true,
         }
     }
 

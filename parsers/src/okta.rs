@@ -1,0 +1,560 @@
+//! Okta System Log `LogEvent`s: `/api/v1/logs` pages (JSON arrays), one object per line
+//! (NDJSON, SIEM and warehouse exports), and EventBridge log-streaming envelopes
+//! (`{"detail-type":"SystemLog","detail":{LogEvent}}`).
+//!
+//! The credential of an event is what an attacker would have stolen: the API token behind
+//! an API request (`transaction.detail.requestApiTokenId`, an `00T…` id, never the SSWS
+//! secret), else the browser session (`authenticationContext.externalSessionId`).
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::error::{ParseError, ParseErrorKind};
+use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
+use crate::framing::{Framing, lines};
+use crate::json::{Flag, Str, lenient, lenient_obj, lenient_seq, parse_object};
+use crate::parser::{Confidence, Example, LogParser};
+use crate::secret::redact_query;
+use crate::source::SourceId;
+use crate::time::{Zone, rfc3339};
+
+#[cfg(test)]
+mod tests;
+
+/// Parser for the Okta System Log.
+pub struct OktaSystemLogParser;
+
+// Aliases: warehouse exports lower-case the keys.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LogEvent<'a> {
+    #[serde(borrow, deserialize_with = "lenient")]
+    uuid: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    published: Str<'a>,
+    #[serde(
+        rename = "eventType",
+        alias = "eventtype",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    event_type: Str<'a>,
+    #[serde(
+        rename = "displayMessage",
+        alias = "displaymessage",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    display_message: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient_obj")]
+    actor: Option<Actor<'a>>,
+    #[serde(borrow, deserialize_with = "lenient_obj")]
+    client: Option<Client<'a>>,
+    #[serde(
+        rename = "authenticationContext",
+        alias = "authenticationcontext",
+        borrow,
+        deserialize_with = "lenient_obj"
+    )]
+    authentication_context: Option<AuthContext<'a>>,
+    #[serde(
+        rename = "securityContext",
+        alias = "securitycontext",
+        borrow,
+        deserialize_with = "lenient_obj"
+    )]
+    security_context: Option<SecurityContext<'a>>,
+    #[serde(borrow, deserialize_with = "lenient_obj")]
+    outcome: Option<OutcomeField<'a>>,
+    #[serde(borrow, deserialize_with = "lenient_seq")]
+    target: Option<Vec<Target<'a>>>,
+    #[serde(borrow, deserialize_with = "lenient_obj")]
+    transaction: Option<Transaction<'a>>,
+    #[serde(
+        rename = "debugContext",
+        alias = "debugcontext",
+        borrow,
+        deserialize_with = "lenient_obj"
+    )]
+    debug_context: Option<DebugContext<'a>>,
+    #[serde(borrow, deserialize_with = "lenient_obj")]
+    request: Option<Request<'a>>,
+    /// EventBridge envelope: the LogEvent is here.
+    #[serde(borrow)]
+    detail: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Actor<'a> {
+    #[serde(borrow, deserialize_with = "lenient")]
+    id: Str<'a>,
+    #[serde(rename = "type", borrow, deserialize_with = "lenient")]
+    kind: Str<'a>,
+    #[serde(
+        rename = "alternateId",
+        alias = "alternateid",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    alternate_id: Str<'a>,
+    #[serde(
+        rename = "displayName",
+        alias = "displayname",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    display_name: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Client<'a> {
+    #[serde(
+        rename = "ipAddress",
+        alias = "ipaddress",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    ip_address: Str<'a>,
+    #[serde(
+        rename = "userAgent",
+        alias = "useragent",
+        borrow,
+        deserialize_with = "lenient_obj"
+    )]
+    user_agent: Option<UserAgent<'a>>,
+    #[serde(
+        rename = "geographicalContext",
+        alias = "geographicalcontext",
+        borrow,
+        deserialize_with = "lenient_obj"
+    )]
+    geo: Option<Geo<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserAgent<'a> {
+    #[serde(
+        rename = "rawUserAgent",
+        alias = "rawuseragent",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    raw: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Geo<'a> {
+    #[serde(borrow, deserialize_with = "lenient")]
+    city: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    country: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AuthContext<'a> {
+    #[serde(
+        rename = "externalSessionId",
+        alias = "externalsessionid",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    external_session_id: Str<'a>,
+    #[serde(
+        rename = "rootSessionId",
+        alias = "rootsessionid",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    root_session_id: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SecurityContext<'a> {
+    #[serde(rename = "asNumber", alias = "asnumber")]
+    as_number: Option<u32>,
+    #[serde(
+        rename = "asOrg",
+        alias = "asorg",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    as_org: Str<'a>,
+    #[serde(rename = "isProxy", alias = "isproxy")]
+    is_proxy: Flag,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OutcomeField<'a> {
+    #[serde(borrow, deserialize_with = "lenient")]
+    result: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    reason: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Target<'a> {
+    #[serde(borrow, deserialize_with = "lenient")]
+    id: Str<'a>,
+    #[serde(rename = "type", borrow, deserialize_with = "lenient")]
+    kind: Str<'a>,
+    #[serde(
+        rename = "alternateId",
+        alias = "alternateid",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    alternate_id: Str<'a>,
+    #[serde(
+        rename = "displayName",
+        alias = "displayname",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    display_name: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Transaction<'a> {
+    #[serde(borrow, deserialize_with = "lenient_obj")]
+    detail: Option<TransactionDetail<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TransactionDetail<'a> {
+    #[serde(
+        rename = "requestApiTokenId",
+        alias = "requestapitokenid",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    request_api_token_id: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DebugContext<'a> {
+    #[serde(
+        rename = "debugData",
+        alias = "debugdata",
+        borrow,
+        deserialize_with = "lenient_obj"
+    )]
+    debug_data: Option<DebugData<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DebugData<'a> {
+    #[serde(
+        rename = "requestUri",
+        alias = "requesturi",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    request_uri: Str<'a>,
+    #[serde(borrow, deserialize_with = "lenient")]
+    risk: Str<'a>,
+    #[serde(
+        rename = "threatSuspected",
+        alias = "threatsuspected",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    threat_suspected: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Request<'a> {
+    #[serde(
+        rename = "ipChain",
+        alias = "ipchain",
+        borrow,
+        deserialize_with = "lenient_seq"
+    )]
+    ip_chain: Option<Vec<ChainEntry<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChainEntry<'a> {
+    #[serde(borrow, deserialize_with = "lenient")]
+    ip: Str<'a>,
+}
+
+/// Okta writes absent values as the string `"null"` in places (`client.zone`).
+fn present(v: Str<'_>) -> Str<'_> {
+    v.filter(|s| !s.is_empty() && s != "null" && s != "unknown")
+}
+
+fn outcome_of(result: Option<&str>) -> Outcome {
+    match result.map(str::to_ascii_uppercase).as_deref() {
+        Some("SUCCESS" | "ALLOW") => Outcome::Success,
+        Some("DENY") => Outcome::Denied,
+        Some("FAILURE") => Outcome::Failure,
+        _ => Outcome::Unknown,
+    }
+}
+
+/// Lineage of API tokens: their creation and revocation name the token in `target[]`.
+fn lineage_of(event_type: &str) -> Option<&'static str> {
+    Some(match event_type {
+        "system.api_token.create" => "create_api_token",
+        "system.api_token.revoke" => "revoke_api_token",
+        "system.api_token.update" => "update_api_token",
+        _ => return None,
+    })
+}
+
+fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
+    let ev: LogEvent<'a> = parse_object(record)?;
+    if ev.event_type.is_none()
+        && let Some(detail) = ev.detail
+    {
+        // EventBridge: parse the LogEvent inside; its offsets are not the record's.
+        return parse_event(detail.get().as_bytes()).map_err(|e| ParseError::new(e.kind, 0));
+    }
+    build(ev)
+}
+
+fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
+    let missing = |f| ParseError::new(ParseErrorKind::MissingField(f), 0);
+    let ts_raw = ev.published.ok_or(missing("published"))?;
+    let (ts, zone) = rfc3339(ts_raw.as_bytes())
+        .map(|(_, v)| v)
+        .map_err(|_| ParseError::new(ParseErrorKind::BadTimestamp, 0))?;
+    let event_type = ev.event_type.ok_or(missing("eventType"))?;
+    let mut out = Event {
+        ts,
+        ts_raw,
+        event_id: present(ev.uuid),
+        ..Event::default()
+    };
+    if zone == Zone::AssumedUtc {
+        out.notes |= notes::ASSUMED_UTC;
+    }
+    let mut service = ServiceFields {
+        event_type: ev.display_message,
+        ..ServiceFields::default()
+    };
+    if let Some(actor) = ev.actor {
+        out.principal = present(actor.alternate_id)
+            .or(present(actor.id))
+            .or(present(actor.display_name));
+        let _ = actor.kind;
+    }
+    if let Some(client) = ev.client {
+        out.src_ip = present(client.ip_address);
+        out.user_agent = client.user_agent.and_then(|u| present(u.raw));
+        if let Some(geo) = client.geo {
+            service.provider_country = present(geo.country);
+            service.provider_city = present(geo.city);
+        }
+    }
+    let chain: Vec<Cow<'_, str>> = ev
+        .request
+        .and_then(|r| r.ip_chain)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| present(e.ip))
+        .collect();
+    if out.src_ip.is_none() {
+        out.src_ip = chain.first().cloned();
+    }
+    if chain.len() > 1 {
+        out.forwarded_for = Some(Cow::Owned(chain.join(", ")));
+    }
+    if out.src_ip.is_some() {
+        service.caller_kind = Some(CallerKind::Ip);
+    }
+    if let Some(sec) = ev.security_context {
+        service.provider_asn = sec.as_number;
+        service.provider_as_org = present(sec.as_org);
+        service.provider_proxy = sec.is_proxy.0;
+    }
+    if let Some(o) = ev.outcome {
+        out.outcome = outcome_of(o.result.as_deref());
+        service.error_code = present(o.reason);
+    }
+    let session = ev
+        .authentication_context
+        .and_then(|a| present(a.external_session_id).or(present(a.root_session_id)));
+    out.session_id = session.clone();
+    let api_token = ev
+        .transaction
+        .and_then(|t| t.detail)
+        .and_then(|d| present(d.request_api_token_id));
+    out.credential = match (api_token, session) {
+        (Some(id), _) => Some(Credential::Public {
+            kind: CredentialKind::OktaApiToken,
+            id,
+        }),
+        (None, Some(id)) => Some(Credential::Public {
+            kind: CredentialKind::OktaSession,
+            id,
+        }),
+        (None, None) => None,
+    };
+    let targets = ev.target.unwrap_or_default();
+    let named: Vec<String> = targets
+        .iter()
+        .filter_map(|t| {
+            let name = present(t.alternate_id.clone())
+                .or(present(t.display_name.clone()))
+                .or(present(t.id.clone()))?;
+            Some(match t.kind.as_deref() {
+                Some(kind) => format!("{kind} {name}"),
+                None => name.into_owned(),
+            })
+        })
+        .collect();
+    service.app = targets
+        .iter()
+        .find(|t| t.kind.as_deref() == Some("AppInstance"))
+        .and_then(|t| present(t.display_name.clone()).or(present(t.alternate_id.clone())));
+    if let Some(lineage) = lineage_of(&event_type) {
+        service.lineage = Some(lineage);
+        service.child_credential = targets
+            .iter()
+            .find(|t| t.kind.as_deref() == Some("Token"))
+            .and_then(|t| present(t.id.clone()))
+            .map(|id| Credential::Public {
+                kind: CredentialKind::OktaApiToken,
+                id,
+            });
+    }
+    let debug = ev.debug_context.and_then(|d| d.debug_data);
+    out.target = match (named.is_empty(), &debug) {
+        (false, _) => Some(Cow::Owned(named.join("; "))),
+        (true, Some(d)) => d
+            .request_uri
+            .as_deref()
+            .map(|u| Cow::Owned(redact_query(u).0.into_owned())),
+        (true, None) => None,
+    };
+    if let Some(d) = debug {
+        let threat = d.threat_suspected.as_deref() == Some("true");
+        service.risk = match (present(d.risk), threat) {
+            (Some(r), true) => Some(Cow::Owned(format!("{r}; threatSuspected"))),
+            (Some(r), false) => Some(r),
+            (None, true) => Some(Cow::Borrowed("threatSuspected")),
+            (None, false) => None,
+        };
+    }
+    out.action = Some(event_type);
+    out.service = Some(Box::new(service));
+    Ok(out)
+}
+
+fn contains(head: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(head, needle).is_some()
+}
+
+impl LogParser for OktaSystemLogParser {
+    fn id(&self) -> SourceId {
+        SourceId::OktaSystemLog
+    }
+
+    fn framing(&self, head: &[u8]) -> Framing {
+        match head.first() {
+            Some(b'[') => Framing::JsonArray,
+            _ => Framing::Lines,
+        }
+    }
+
+    fn sniff(&self, head: &[u8]) -> Confidence {
+        let okta_keys = contains(head, b"\"eventType\"")
+            && contains(head, b"\"published\"")
+            && !contains(head, b"\"eventName\"");
+        match self.framing(head) {
+            Framing::JsonArray if okta_keys => Confidence(90),
+            Framing::Lines if head.first() == Some(&b'{') => {
+                let mut ok = 0u32;
+                let mut tried = 0u32;
+                let mut out = Vec::new();
+                let mut all = lines(head)
+                    .filter(|l| !l.bytes.is_empty())
+                    .take(10)
+                    .peekable();
+                while let Some(line) = all.next() {
+                    if all.peek().is_none() && tried > 0 {
+                        break; // the head may cut the last line
+                    }
+                    tried += 1;
+                    out.clear();
+                    if self.parse(line.bytes, &mut out).is_ok() {
+                        ok += 1;
+                    }
+                }
+                match ok {
+                    0 => Confidence::NONE,
+                    _ => Confidence((ok * 95 / tried) as u8),
+                }
+            }
+            _ => Confidence::NONE,
+        }
+    }
+
+    fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
+        out.push(parse_event(record)?);
+        Ok(())
+    }
+
+    fn examples(&self) -> &'static [Example] {
+        EXAMPLES
+    }
+}
+
+static EXAMPLES: &[Example] = &[
+    Example {
+        title: "admin privilege granted, warehouse time format (panther-analysis rule test, Apache-2.0)",
+        record: r#"{"uuid":"2a992f80-d1ad-4f62-900e-8c68bb72a21b","published":"2020-11-25 21:27:03.496000000","eventType":"user.account.privilege.grant","version":"0","severity":"INFO","legacyEventType":"core.user.admin_privilege.granted","displayMessage":"Grant user privilege","actor":{"id":"00uu1uuuuIlllaaaa356","type":"User","alternateId":"jack@acme.io","displayName":"Jack Naglieri"},"client":{"userAgent":{"browser":"CHROME","os":"Mac OS X","rawUserAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/86.0.4240.198 Safari/537.36"},"geographicalContext":{"geolocation":{"lat":37.7852,"lon":-122.3874},"city":"San Francisco","state":"California","country":"United States","postalCode":"94105"},"zone":"null","ipAddress":"136.24.229.58","device":"Computer"},"request":{},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u6eup97mAJZWYmP357","type":"User","alternateId":"alice@acme.io","displayName":"Alice Green"}],"transaction":{},"debugContext":{"debugData":{"privilegeGranted":"Organization administrator, Application administrator (all)","requestUri":"/api/internal/administrators/00u6eu8c68bb72a21b57","threatSuspected":"false","url":"/api/internal/administrators/00u6eu8c68bb72a21b57","requestId":"X777JJ9sssQQHHrrrQTyYQAABBE"}},"authenticationContext":{},"securityContext":{}}"#,
+        expect: &[
+            ("ts", Some("1606339623496000000")),
+            ("parse_notes", Some("assumed_utc")),
+            ("event_id", Some("2a992f80-d1ad-4f62-900e-8c68bb72a21b")),
+            ("action", Some("user.account.privilege.grant")),
+            ("principal", Some("jack@acme.io")),
+            ("src_ip", Some("136.24.229.58")),
+            ("outcome", Some("success")),
+            ("provider_city", Some("San Francisco")),
+            ("provider_country", Some("United States")),
+        ],
+    },
+    Example {
+        title: "a request made with an API token (panther-analysis rule test, Apache-2.0)",
+        record: r#"{"actor":{"alternateId":"jim.kalafut@panther.com","displayName":"Jim Kalafut","id":"00u99ped55av2JpGs5d7","type":"User"},"authenticationContext":{"authenticationStep":0,"externalSessionId":"trsxcsf59kYRG-GwAbWjw-PZA"},"client":{"device":"Unknown","ipAddress":"11.22.33.44","userAgent":{"browser":"UNKNOWN","os":"Unknown","rawUserAgent":"Go-http-client/2.0"},"zone":"null"},"debugContext":{"debugData":{"dtHash":"53dd1a7513e0256eb13b9a47bb07ed61e8ca3d35fbdc36c909567a21a65a2b19","rateLimitBucketUuid":"b192d91c-b242-36da-9332-d97a5579f865","rateLimitScopeType":"ORG","rateLimitSecondsToReset":"6","requestId":"234cf34e0081e025e1fe14224464bbd6","requestUri":"/api/v1/logs","threshold":"20","timeSpan":"1","timeUnit":"MINUTES","url":"/api/v1/logs?since=2023-09-21T17%3A04%3A22Z&limit=1000&after=1714675441520_1","userId":"00u99ped55av2JpGs5d7","warningPercent":"60"}},"displayMessage":"Rate limit warning","eventType":"system.org.rate_limit.warning","legacyEventType":"core.framework.ratelimit.warning","outcome":{"result":"SUCCESS"},"published":"2024-05-02 18:46:21.121000000","request":{"ipChain":[{"ip":"11.22.33.44","version":"V4"}]},"securityContext":{},"severity":"WARN","target":[{"id":"/api/v1/logs","type":"URL Pattern"},{"id":"b192d91c-b242-36da-9332-d97a5579f865","type":"Bucket Uuid"}],"transaction":{"detail":{"requestApiTokenId":"00T1bjatrp6Nl1dOc5d7"},"id":"234cf34e0081e025e1fe14224464bbd6","type":"WEB"},"uuid":"44aeb388-08b4-11ef-9cec-73ffcb6f9fdd","version":"0"}"#,
+        expect: &[
+            ("credential", Some("okta_api_token:00T1bjatrp6Nl1dOc5d7")),
+            ("session_id", Some("trsxcsf59kYRG-GwAbWjw-PZA")),
+            ("principal", Some("jim.kalafut@panther.com")),
+            ("action", Some("system.org.rate_limit.warning")),
+            ("user_agent", Some("Go-http-client/2.0")),
+            ("event_id", Some("44aeb388-08b4-11ef-9cec-73ffcb6f9fdd")),
+        ],
+    },
+    Example {
+        title: "a session with the provider's network context (panther-analysis rule test, Apache-2.0)",
+        record: r#"{"actor":{"alternateId":"casey.hill@hey.com","displayName":"Casey Hill","id":"00ubewfku1EX0WCFk697","type":"User"},"authenticationContext":{"authenticationStep":0,"externalSessionId":"idxvF50v_5sT2-GOA7_K0Amyw"},"client":{"device":"Computer","geographicalContext":{"city":"Atlanta","country":"United States","geolocation":{"lat":33.9794,"lon":-84.3459},"postalCode":"30350","state":"Georgia"},"ipAddress":"99.108.5.25","userAgent":{"browser":"CHROME","os":"Mac OS 14.4.1 (Sonoma)","rawUserAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36"},"zone":"null"},"debugContext":{"debugData":{"authnRequestId":"5167029d2c8308348d651c0be650230f","dtHash":"f23be3b6d8bfd69c14e0d1b33e790b84fa5358eab0a09a1058816ad65d633da4","oktaUserAgentExtended":"okta-auth-js/7.0.1 okta-signin-widget-7.16.1","origin":"https://trial-2340039.okta.com","requestId":"601b158a3b3e23be5bbf74d0fe63cd78","requestUri":"/idp/idx/challenge/answer","threatSuspected":"false","url":"/idp/idx/challenge/answer?"}},"displayMessage":"User login to Okta","eventType":"user.session.start","legacyEventType":"core.user_auth.login_success","outcome":{"result":"SUCCESS"},"published":"2024-04-02 19:17:37.621000000","request":{"ipChain":[{"geographicalContext":{"city":"Atlanta","country":"United States","geolocation":{"lat":33.9794,"lon":-84.3459},"postalCode":"30350","state":"Georgia"},"ip":"99.108.5.25","version":"V4"}]},"securityContext":{"asNumber":7018,"asOrg":"at&t corp.","domain":"sbcglobal.net","isProxy":false,"isp":"att services inc"},"severity":"INFO","target":[{"alternateId":"unknown","displayName":"Password","id":"lae1at5k3ir9bV1gr697","type":"AuthenticatorEnrollment"},{"alternateId":"Okta Dashboard","displayName":"Okta Dashboard","id":"0oabewfkt83T8ve1o697","type":"AppInstance"}],"transaction":{"detail":{},"id":"601b158a3b3e23be5bbf74d0fe63cd78","type":"WEB"},"uuid":"aac560bd-f125-11ee-9caa-cd5d09945def","version":"0"}"#,
+        expect: &[
+            ("action", Some("user.session.start")),
+            ("provider_asn", Some("7018")),
+            ("provider_as_org", Some("at&t corp.")),
+            ("provider_proxy", Some("false")),
+            ("credential", Some("okta_session:idxvF50v_5sT2-GOA7_K0Amyw")),
+            ("outcome", Some("success")),
+        ],
+    },
+];
