@@ -29,6 +29,8 @@ pub enum CredentialKind {
     Auth0Client,
     /// An Auth0 refresh-token family: one user's refresh tokens of one client. Identifier.
     Auth0RefreshToken,
+    /// An Auth0 Management API token (its `jti`). Identifier.
+    Auth0ManagementToken,
     /// An Entra ID session (`sessionId`). Identifier.
     EntraSession,
     /// An Entra ID token (`uniqueTokenIdentifier`). Identifier.
@@ -48,6 +50,7 @@ impl CredentialKind {
             CredentialKind::OktaApiToken => "okta_api_token",
             CredentialKind::Auth0Client => "auth0_client",
             CredentialKind::Auth0RefreshToken => "auth0_refresh_token",
+            CredentialKind::Auth0ManagementToken => "auth0_management_token",
             CredentialKind::EntraSession => "entra_session",
             CredentialKind::EntraToken => "entra_token",
         }

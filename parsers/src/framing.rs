@@ -11,6 +11,8 @@ pub enum Framing {
     /// A whole-document JSON object whose named field is the array of records, e.g.
     /// CloudTrail's `{"Records": […]}`.
     JsonRecordsField(&'static str),
+    /// The whole document is one record (a pretty-printed API response for one event).
+    JsonDocument,
 }
 
 /// One line of a chunk: its index within the chunk (0-based), the byte offset of its first
@@ -81,6 +83,25 @@ pub fn json_records(doc: &[u8], framing: Framing) -> JsonRecords<'_> {
         Framing::JsonArray => Ok(start),
         Framing::JsonRecordsField(field) => find_field(doc, start, field),
         Framing::Lines => Ok(start),
+        Framing::JsonDocument => {
+            let mut end = doc.len();
+            while end > start && doc[end - 1].is_ascii_whitespace() {
+                end -= 1;
+            }
+            let records = match end > start {
+                true => vec![JsonRecord {
+                    index: 0,
+                    offset: start,
+                    line: 1 + memchr::memchr_iter(b'\n', &doc[..start]).count() as u64,
+                    bytes: &doc[start..end],
+                }],
+                false => Vec::new(),
+            };
+            return JsonRecords {
+                records,
+                error: None,
+            };
+        }
     };
     let array = array.and_then(|a| match doc.get(a) {
         Some(b'[') => Ok(a),

@@ -13,6 +13,7 @@
 //! 3. Add one line to [`registry::PARSERS`].
 //! 4. Document it in `docs/formats.md`, add a fixture under `tests/fixtures/` and a bench group.
 
+pub mod auth0;
 pub mod cloudtrail;
 pub mod error;
 pub mod event;
@@ -27,6 +28,7 @@ pub mod source;
 pub mod text;
 pub mod time;
 
+pub use auth0::Auth0Parser;
 pub use cloudtrail::CloudTrailParser;
 pub use error::{ParseError, ParseErrorKind};
 pub use event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields};

@@ -1,5 +1,6 @@
 //! The one list of parsers, and format detection by content.
 
+use crate::auth0::Auth0Parser;
 use crate::cloudtrail::CloudTrailParser;
 use crate::nginx::NginxParser;
 use crate::okta::OktaSystemLogParser;
@@ -7,7 +8,12 @@ use crate::parser::{Confidence, LogParser};
 use crate::source::SourceId;
 
 /// Every parser, in tie-break order for detection. Adding a source = a module + one line.
-pub static PARSERS: &[&dyn LogParser] = &[&CloudTrailParser, &OktaSystemLogParser, &NginxParser];
+pub static PARSERS: &[&dyn LogParser] = &[
+    &CloudTrailParser,
+    &OktaSystemLogParser,
+    &Auth0Parser,
+    &NginxParser,
+];
 
 /// Below this, a parser's claim on a file is not taken.
 pub const MIN_CONFIDENCE: u8 = 50;

@@ -10,6 +10,8 @@ pub enum SourceId {
     CloudTrail,
     /// Okta System Log `LogEvent`s (API pages, NDJSON, EventBridge envelopes).
     OktaSystemLog,
+    /// Auth0 tenant logs (Management API pages, log streams).
+    Auth0,
 }
 
 impl SourceId {
@@ -17,6 +19,7 @@ impl SourceId {
         SourceId::Nginx,
         SourceId::CloudTrail,
         SourceId::OktaSystemLog,
+        SourceId::Auth0,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -24,6 +27,7 @@ impl SourceId {
             SourceId::Nginx => "nginx",
             SourceId::CloudTrail => "cloudtrail",
             SourceId::OktaSystemLog => "okta_system_log",
+            SourceId::Auth0 => "auth0",
         }
     }
 
@@ -32,7 +36,7 @@ impl SourceId {
     pub fn has_event_ids(self) -> bool {
         match self {
             SourceId::Nginx => false,
-            SourceId::CloudTrail | SourceId::OktaSystemLog => true,
+            SourceId::CloudTrail | SourceId::OktaSystemLog | SourceId::Auth0 => true,
         }
     }
 

@@ -1,0 +1,78 @@
+use super::*;
+
+fn one(record: &str) -> Event<'_> {
+    let mut out = Vec::new();
+    Auth0Parser
+        .parse(record.as_bytes(), &mut out)
+        .unwrap_or_else(|e| panic!("{e}: {record}"));
+    out.pop().unwrap()
+}
+
+/// Every record of the Panther Auth0 rule tests (Apache-2.0) parses, wrapper or not.
+#[test]
+fn every_real_record_parses() {
+    let path = format!(
+        "{}/../tests/fixtures/auth0/panther-rule-tests.ndjson",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    for (i, line) in text.lines().enumerate() {
+        let mut out = Vec::new();
+        Auth0Parser
+            .parse(line.as_bytes(), &mut out)
+            .unwrap_or_else(|e| panic!("line {}: {e}", i + 1));
+    }
+    assert_eq!(text.lines().count(), 50);
+}
+
+#[test]
+fn token_exchanges_name_their_credential() {
+    let cc = one(
+        r#"{"date":"2024-03-01T10:00:00.123Z","type":"seccft","client_id":"AbCdEf123","client_name":"billing-worker","ip":"2001:db8::1","audience":"https://api.acme.io/","log_id":"900202403011000001","location_info":{"country_code":"DE","city_name":"Berlin"}}"#,
+    );
+    assert_eq!(
+        cc.field("credential").as_deref(),
+        Some("auth0_client:AbCdEf123")
+    );
+    assert_eq!(cc.principal.as_deref(), Some("billing-worker"));
+    assert_eq!(
+        cc.action.as_deref(),
+        Some("token_exchange.client_credentials")
+    );
+    assert_eq!(cc.target.as_deref(), Some("https://api.acme.io/"));
+    assert_eq!(cc.field("provider_country").as_deref(), Some("DE"));
+    assert_eq!(cc.src_ip.as_deref(), Some("2001:db8::1"));
+    let rt = one(
+        r#"{"date":"2024-03-01T10:00:00Z","type":"sertft","client_id":"SPA1","user_id":"auth0|alice","log_id":"900202403011000002"}"#,
+    );
+    assert_eq!(
+        rt.field("credential").as_deref(),
+        Some("auth0_refresh_token:SPA1:auth0|alice")
+    );
+    assert_eq!(rt.principal.as_deref(), Some("auth0|alice"));
+}
+
+#[test]
+fn unknown_codes_and_missing_details_are_kept() {
+    let ev = one(
+        r#"{"date":"2024-03-01T10:00:00Z","type":"brand_new_code","log_id":"1","details":"not an object","user_id":""}"#,
+    );
+    assert_eq!(ev.action.as_deref(), Some("brand_new_code"));
+    assert_eq!(ev.outcome, Outcome::Unknown);
+    assert_eq!(ev.principal, None);
+    let ev = one(r#"{"date":"2024-03-01T10:00:00Z","type":"fnew","_id":"2"}"#);
+    assert_eq!(ev.outcome, Outcome::Failure);
+    assert_eq!(ev.event_id.as_deref(), Some("2"));
+}
+
+#[test]
+fn generic_json_with_date_and_type_is_not_auth0() {
+    let mut out = Vec::new();
+    let err = Auth0Parser
+        .parse(
+            br#"{"date":"2024-03-01T10:00:00Z","type":"click"}"#,
+            &mut out,
+        )
+        .unwrap_err();
+    assert_eq!(err.kind, ParseErrorKind::MissingField("log_id"));
+}
