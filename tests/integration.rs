@@ -4,5 +4,6 @@ mod util;
 
 mod cli;
 mod cloudtrail;
+mod identity;
 mod ingest;
 mod malformed;

@@ -15,6 +15,7 @@
 
 pub mod auth0;
 pub mod cloudtrail;
+pub mod entra;
 pub mod error;
 pub mod event;
 pub mod framing;
@@ -30,6 +31,7 @@ pub mod time;
 
 pub use auth0::Auth0Parser;
 pub use cloudtrail::CloudTrailParser;
+pub use entra::EntraSignInParser;
 pub use error::{ParseError, ParseErrorKind};
 pub use event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields};
 pub use framing::Framing;

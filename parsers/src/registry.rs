@@ -2,6 +2,7 @@
 
 use crate::auth0::Auth0Parser;
 use crate::cloudtrail::CloudTrailParser;
+use crate::entra::EntraSignInParser;
 use crate::nginx::NginxParser;
 use crate::okta::OktaSystemLogParser;
 use crate::parser::{Confidence, LogParser};
@@ -12,6 +13,7 @@ pub static PARSERS: &[&dyn LogParser] = &[
     &CloudTrailParser,
     &OktaSystemLogParser,
     &Auth0Parser,
+    &EntraSignInParser,
     &NginxParser,
 ];
 

@@ -12,6 +12,8 @@ pub enum SourceId {
     OktaSystemLog,
     /// Auth0 tenant logs (Management API pages, log streams).
     Auth0,
+    /// Microsoft Entra ID sign-in logs (Graph, Azure Monitor, Log Analytics shapes).
+    EntraSignIn,
 }
 
 impl SourceId {
@@ -20,6 +22,7 @@ impl SourceId {
         SourceId::CloudTrail,
         SourceId::OktaSystemLog,
         SourceId::Auth0,
+        SourceId::EntraSignIn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -28,6 +31,7 @@ impl SourceId {
             SourceId::CloudTrail => "cloudtrail",
             SourceId::OktaSystemLog => "okta_system_log",
             SourceId::Auth0 => "auth0",
+            SourceId::EntraSignIn => "entra_signin",
         }
     }
 
@@ -36,7 +40,10 @@ impl SourceId {
     pub fn has_event_ids(self) -> bool {
         match self {
             SourceId::Nginx => false,
-            SourceId::CloudTrail | SourceId::OktaSystemLog | SourceId::Auth0 => true,
+            SourceId::CloudTrail
+            | SourceId::OktaSystemLog
+            | SourceId::Auth0
+            | SourceId::EntraSignIn => true,
         }
     }
 

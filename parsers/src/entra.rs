@@ -1,0 +1,593 @@
+//! Microsoft Entra ID sign-in logs in their four shapes: Microsoft Graph `signIn` objects
+//! (`{"value":[…]}` pages, arrays, single responses), Azure Monitor diagnostic records
+//! (`{"time","category":"SignInLogs","properties":{…}}`, one per line, or an Event Hub
+//! `{"records":[…]}` batch), and Log Analytics exports with PascalCase columns whose
+//! nested values are JSON strings. Directory audit records of the same diagnostic streams
+//! (`AuditLogs` and friends) are read too, so an export never loses a line.
+//!
+//! The credential of a sign-in is its session (`sessionId`, one root authentication and
+//! every token derived from it), else the token it minted (`uniqueTokenIdentifier`).
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ParseError, ParseErrorKind};
+use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
+use crate::framing::{Framing, lines};
+use crate::json::{Flag, Str, lenient, lenient_obj, lenient_seq, parse_object};
+use crate::parser::{Confidence, Example, LogParser};
+use crate::source::SourceId;
+use crate::time::{Zone, rfc3339};
+
+#[cfg(test)]
+mod tests;
+
+/// Parser for Microsoft Entra ID sign-in (and directory audit) logs.
+pub struct EntraSignInParser;
+
+/// One record in any of the shapes; PascalCase aliases cover Log Analytics columns.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Record<'a> {
+    #[serde(alias = "Id", borrow, deserialize_with = "lenient")]
+    id: Str<'a>,
+    #[serde(
+        rename = "createdDateTime",
+        alias = "CreatedDateTime",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    created: Str<'a>,
+    #[serde(rename = "activityDateTime", borrow, deserialize_with = "lenient")]
+    activity_time: Str<'a>,
+    #[serde(alias = "TimeGenerated", borrow, deserialize_with = "lenient")]
+    time: Str<'a>,
+    #[serde(
+        rename = "userPrincipalName",
+        alias = "UserPrincipalName",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    user_principal_name: Str<'a>,
+    #[serde(
+        rename = "userId",
+        alias = "UserId",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    user_id: Str<'a>,
+    #[serde(
+        rename = "servicePrincipalName",
+        alias = "ServicePrincipalName",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    service_principal_name: Str<'a>,
+    #[serde(
+        rename = "appId",
+        alias = "AppId",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    app_id: Str<'a>,
+    #[serde(
+        rename = "appDisplayName",
+        alias = "AppDisplayName",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    app_display_name: Str<'a>,
+    #[serde(
+        rename = "ipAddress",
+        alias = "IPAddress",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    ip_address: Str<'a>,
+    #[serde(
+        rename = "callerIpAddress",
+        alias = "CallerIpAddress",
+        alias = "calleripaddress",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    caller_ip: Str<'a>,
+    #[serde(
+        rename = "userAgent",
+        alias = "UserAgent",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    user_agent: Str<'a>,
+    #[serde(alias = "LocationDetails", deserialize_with = "object_or_json_string")]
+    location: Option<Location>,
+    #[serde(alias = "Status", deserialize_with = "object_or_json_string")]
+    status: Option<Status>,
+    #[serde(
+        rename = "resultType",
+        alias = "ResultType",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    result_type: Str<'a>,
+    #[serde(alias = "Result", borrow, deserialize_with = "lenient")]
+    result: Str<'a>,
+    #[serde(
+        rename = "clientAppUsed",
+        alias = "ClientAppUsed",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    client_app_used: Str<'a>,
+    #[serde(
+        rename = "correlationId",
+        alias = "CorrelationId",
+        alias = "correlationid",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    correlation_id: Str<'a>,
+    #[serde(
+        rename = "sessionId",
+        alias = "SessionId",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    session_id: Str<'a>,
+    #[serde(
+        rename = "uniqueTokenIdentifier",
+        alias = "UniqueTokenIdentifier",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    unique_token_identifier: Str<'a>,
+    #[serde(rename = "isInteractive", alias = "IsInteractive")]
+    is_interactive: Flag,
+    #[serde(
+        rename = "tokenIssuerType",
+        alias = "TokenIssuerType",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    token_issuer_type: Str<'a>,
+    #[serde(
+        rename = "resourceDisplayName",
+        alias = "ResourceDisplayName",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    resource_display_name: Str<'a>,
+    #[serde(
+        rename = "conditionalAccessStatus",
+        alias = "ConditionalAccessStatus",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    conditional_access_status: Str<'a>,
+    #[serde(
+        rename = "riskLevelDuringSignIn",
+        alias = "RiskLevelDuringSignIn",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    risk_level: Str<'a>,
+    #[serde(
+        rename = "riskState",
+        alias = "RiskState",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    risk_state: Str<'a>,
+    #[serde(
+        rename = "autonomousSystemNumber",
+        alias = "AutonomousSystemNumber",
+        deserialize_with = "lenient_u32"
+    )]
+    asn: Option<u32>,
+    #[serde(alias = "Category", borrow, deserialize_with = "lenient")]
+    category: Str<'a>,
+    #[serde(
+        rename = "operationName",
+        alias = "OperationName",
+        alias = "operationname",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    operation_name: Str<'a>,
+    #[serde(
+        rename = "activityDisplayName",
+        alias = "ActivityDisplayName",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    activity_display_name: Str<'a>,
+    #[serde(
+        rename = "initiatedBy",
+        alias = "InitiatedBy",
+        borrow,
+        deserialize_with = "lenient_obj"
+    )]
+    initiated_by: Option<InitiatedBy<'a>>,
+    #[serde(
+        rename = "targetResources",
+        alias = "TargetResources",
+        borrow,
+        deserialize_with = "lenient_seq"
+    )]
+    target_resources: Option<Vec<TargetResource<'a>>>,
+    /// Azure Monitor diagnostic records carry the sign-in or audit record here.
+    #[serde(borrow, deserialize_with = "lenient_obj")]
+    properties: Option<Box<Record<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Location {
+    city: Option<String>,
+    #[serde(rename = "countryOrRegion")]
+    country: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Status {
+    #[serde(rename = "errorCode", deserialize_with = "lenient_i64")]
+    error_code: Option<i64>,
+    #[serde(rename = "failureReason")]
+    failure_reason: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InitiatedBy<'a> {
+    #[serde(borrow, deserialize_with = "lenient_obj")]
+    user: Option<Initiator<'a>>,
+    #[serde(borrow, deserialize_with = "lenient_obj")]
+    app: Option<Initiator<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Initiator<'a> {
+    #[serde(rename = "userPrincipalName", borrow, deserialize_with = "lenient")]
+    user_principal_name: Str<'a>,
+    #[serde(rename = "displayName", borrow, deserialize_with = "lenient")]
+    display_name: Str<'a>,
+    #[serde(rename = "ipAddress", borrow, deserialize_with = "lenient")]
+    ip_address: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TargetResource<'a> {
+    #[serde(rename = "displayName", borrow, deserialize_with = "lenient")]
+    display_name: Str<'a>,
+    #[serde(rename = "userPrincipalName", borrow, deserialize_with = "lenient")]
+    user_principal_name: Str<'a>,
+    #[serde(rename = "type", borrow, deserialize_with = "lenient")]
+    kind: Str<'a>,
+}
+
+/// A nested object, or (Log Analytics exports) the same object as a JSON string.
+fn object_or_json_string<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) if s.trim_start().starts_with('{') => {
+            serde_json::from_str(&s).ok()
+        }
+        v @ serde_json::Value::Object(_) => serde_json::from_value(v).ok(),
+        _ => None,
+    })
+}
+
+fn lenient_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+fn lenient_u32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    Ok(lenient_i64(d)?.and_then(|v| u32::try_from(v).ok()))
+}
+
+fn present(v: Str<'_>) -> Str<'_> {
+    v.filter(|s| !s.is_empty())
+}
+
+/// Sign-in error codes: 0 is success; some codes are refusals, some are interruptions
+/// (an MFA prompt, "stay signed in?") that are neither success nor failure.
+fn outcome_of(code: i64) -> Outcome {
+    match code {
+        0 => Outcome::Success,
+        50053 | 50055 | 50057 | 50126 | 50105 | 53003 | 530032 | 50034 | 700016 | 7000215
+        | 7000222 => Outcome::Denied,
+        50058 | 50072 | 50074 | 50076 | 50079 | 50097 | 50125 | 50140 | 16000 | 81010 | 81012 => {
+            Outcome::Unknown
+        }
+        _ => Outcome::Failure,
+    }
+}
+
+fn merge<'a>(outer: Str<'a>, inner: Str<'a>) -> Str<'a> {
+    present(inner).or(present(outer))
+}
+
+fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
+    let missing = |f| ParseError::new(ParseErrorKind::MissingField(f), 0);
+    let inner = outer.properties.take().map(|b| *b).unwrap_or_default();
+    let diagnostic = outer.category.is_some() || outer.operation_name.is_some();
+    let ts_raw = merge(outer.created, inner.created)
+        .or(merge(outer.activity_time, inner.activity_time))
+        .or(present(outer.time))
+        .ok_or(missing("createdDateTime"))?;
+    let (ts, zone) = rfc3339(ts_raw.as_bytes())
+        .map(|(_, v)| v)
+        .map_err(|_| ParseError::new(ParseErrorKind::BadTimestamp, 0))?;
+    let upn = merge(outer.user_principal_name, inner.user_principal_name);
+    let sp = merge(outer.service_principal_name, inner.service_principal_name);
+    let app_name = merge(outer.app_display_name, inner.app_display_name);
+    let app_id = merge(outer.app_id, inner.app_id);
+    let audit = inner.initiated_by.is_some()
+        || outer.initiated_by.is_some()
+        || inner.activity_display_name.is_some();
+    if !diagnostic && !audit && upn.is_none() && sp.is_none() && app_id.is_none() {
+        return Err(missing("userPrincipalName"));
+    }
+    let mut ev = Event {
+        ts,
+        ts_raw,
+        event_id: merge(outer.id, inner.id),
+        ..Event::default()
+    };
+    if zone == Zone::AssumedUtc {
+        ev.notes |= notes::ASSUMED_UTC;
+    }
+    let category = merge(outer.category, inner.category);
+    let mut service = ServiceFields {
+        event_type: category.clone(),
+        ..ServiceFields::default()
+    };
+    if audit {
+        let by = inner
+            .initiated_by
+            .or(outer.initiated_by)
+            .unwrap_or_default();
+        let user = by.user.unwrap_or_default();
+        let app = by.app.unwrap_or_default();
+        ev.principal = present(user.user_principal_name).or(present(app.display_name.clone()));
+        ev.src_ip = present(user.ip_address).or(merge(outer.caller_ip, inner.caller_ip));
+        ev.action = merge(outer.activity_display_name, inner.activity_display_name)
+            .or(merge(outer.operation_name, inner.operation_name));
+        let targets: Vec<String> = inner
+            .target_resources
+            .or(outer.target_resources)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| {
+                let name = present(t.user_principal_name).or(present(t.display_name))?;
+                Some(match t.kind {
+                    Some(k) => format!("{k} {name}"),
+                    None => name.into_owned(),
+                })
+            })
+            .collect();
+        ev.target = (!targets.is_empty()).then(|| Cow::Owned(targets.join("; ")));
+        ev.outcome = match merge(outer.result, inner.result).as_deref() {
+            Some(r) if r.eq_ignore_ascii_case("success") => Outcome::Success,
+            Some(r) if r.eq_ignore_ascii_case("failure") => Outcome::Failure,
+            _ => Outcome::Unknown,
+        };
+        service.app = present(app.display_name);
+    } else {
+        ev.principal = upn
+            .clone()
+            .or(sp.clone())
+            .or(merge(outer.user_id, inner.user_id));
+        ev.src_ip =
+            merge(outer.ip_address, inner.ip_address).or(merge(outer.caller_ip, inner.caller_ip));
+        ev.user_agent = merge(outer.user_agent, inner.user_agent);
+        let interactive = inner.is_interactive.0.or(outer.is_interactive.0);
+        ev.action = Some(Cow::Borrowed(
+            match (category.as_deref(), sp.is_some(), interactive) {
+                (Some("ServicePrincipalSignInLogs"), _, _) | (_, true, _) => {
+                    "sign_in.service_principal"
+                }
+                (Some("ManagedIdentitySignInLogs"), _, _) => "sign_in.managed_identity",
+                (Some("NonInteractiveUserSignInLogs"), _, _) | (_, _, Some(false)) => {
+                    "sign_in.non_interactive"
+                }
+                _ => "sign_in",
+            },
+        ));
+        ev.target = merge(outer.resource_display_name, inner.resource_display_name);
+        let status = inner.status.or(outer.status);
+        let code = status.as_ref().and_then(|s| s.error_code).or_else(|| {
+            merge(outer.result_type, inner.result_type).and_then(|r| r.trim().parse().ok())
+        });
+        if let Some(code) = code {
+            ev.outcome = outcome_of(code);
+            ev.status = i32::try_from(code).ok();
+            service.error_code = (code != 0).then(|| {
+                Cow::Owned(
+                    match status.as_ref().and_then(|s| s.failure_reason.as_deref()) {
+                        Some(reason) if !reason.is_empty() => format!("{code}: {reason}"),
+                        _ => code.to_string(),
+                    },
+                )
+            });
+        }
+        let session = merge(outer.session_id, inner.session_id);
+        let token = merge(outer.unique_token_identifier, inner.unique_token_identifier);
+        ev.session_id = session
+            .clone()
+            .or(merge(outer.correlation_id, inner.correlation_id));
+        ev.credential = match (session, token) {
+            (Some(id), _) => Some(Credential::Public {
+                kind: CredentialKind::EntraSession,
+                id,
+            }),
+            (None, Some(id)) => Some(Credential::Public {
+                kind: CredentialKind::EntraToken,
+                id,
+            }),
+            (None, None) => None,
+        };
+        service.app = app_name.or(app_id);
+        if let Some(loc) = inner.location.or(outer.location) {
+            service.provider_city = loc.city.filter(|c| !c.is_empty()).map(Cow::Owned);
+            service.provider_country = loc.country.filter(|c| !c.is_empty()).map(Cow::Owned);
+        }
+        service.provider_asn = inner.asn.or(outer.asn);
+        let risk: Vec<String> = [
+            ("during sign-in", merge(outer.risk_level, inner.risk_level)),
+            ("state", merge(outer.risk_state, inner.risk_state)),
+            (
+                "conditional access",
+                merge(
+                    outer.conditional_access_status,
+                    inner.conditional_access_status,
+                ),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.filter(|v| v != "none" && v != "notApplied" && v != "success")
+                .map(|v| format!("{k}: {v}"))
+        })
+        .collect();
+        service.risk = (!risk.is_empty()).then(|| Cow::Owned(risk.join("; ")));
+        let _ = (outer.client_app_used, inner.client_app_used);
+        let _ = (outer.token_issuer_type, inner.token_issuer_type);
+    }
+    if ev.src_ip.is_some() {
+        service.caller_kind = Some(CallerKind::Ip);
+    }
+    ev.service = Some(Box::new(service));
+    Ok(ev)
+}
+
+fn parse_record(record: &[u8]) -> Result<Event<'_>, ParseError> {
+    build(parse_object(record)?)
+}
+
+fn contains(head: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(head, needle).is_some()
+}
+
+/// The first key of the JSON object at the start of `head`.
+fn first_key(head: &[u8]) -> Option<&[u8]> {
+    let rest = head.strip_prefix(b"{")?;
+    let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = rest[start..].strip_prefix(b"\"")?;
+    let end = memchr::memchr(b'"', rest)?;
+    Some(&rest[..end])
+}
+
+impl LogParser for EntraSignInParser {
+    fn id(&self) -> SourceId {
+        SourceId::EntraSignIn
+    }
+
+    fn framing(&self, head: &[u8]) -> Framing {
+        match (head.first(), first_key(head)) {
+            (Some(b'['), _) => Framing::JsonArray,
+            (_, Some(b"records")) => Framing::JsonRecordsField("records"),
+            (_, Some(b"@odata.context" | b"value")) if contains(head, b"\"value\"") => {
+                Framing::JsonRecordsField("value")
+            }
+            _ => {
+                // One pretty-printed object (a single Graph response) vs one per line.
+                let first_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+                if first_line.trim_ascii() == b"{" {
+                    Framing::JsonDocument
+                } else {
+                    Framing::Lines
+                }
+            }
+        }
+    }
+
+    fn sniff(&self, head: &[u8]) -> Confidence {
+        let graph = contains(head, b"\"createdDateTime\"")
+            && (contains(head, b"\"userPrincipalName\"") || contains(head, b"\"appDisplayName\""));
+        let diagnostic = contains(head, b"Microsoft.aadiam");
+        let analytics = contains(head, b"\"TimeGenerated\"")
+            && (contains(head, b"\"UserPrincipalName\"") || contains(head, b"\"ResultType\""));
+        match self.framing(head) {
+            Framing::Lines if head.first() == Some(&b'{') => {
+                let mut ok = 0u32;
+                let mut tried = 0u32;
+                let mut out = Vec::new();
+                let mut all = lines(head)
+                    .filter(|l| !l.bytes.is_empty())
+                    .take(10)
+                    .peekable();
+                while let Some(line) = all.next() {
+                    if all.peek().is_none() && tried > 0 {
+                        break; // the head may cut the last line
+                    }
+                    tried += 1;
+                    out.clear();
+                    if self.parse(line.bytes, &mut out).is_ok() {
+                        ok += 1;
+                    }
+                }
+                let strong = graph || diagnostic || analytics;
+                match (ok, strong) {
+                    (0, _) | (_, false) => Confidence::NONE,
+                    _ => Confidence((ok * 95 / tried) as u8),
+                }
+            }
+            Framing::Lines => Confidence::NONE,
+            _ if graph || diagnostic || analytics => Confidence(90),
+            _ => Confidence::NONE,
+        }
+    }
+
+    fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
+        out.push(parse_record(record)?);
+        Ok(())
+    }
+
+    fn examples(&self) -> &'static [Example] {
+        EXAMPLES
+    }
+}
+
+static EXAMPLES: &[Example] = &[
+    Example {
+        title: "device-code sign-in, Azure Monitor diagnostic record (panther-analysis rule test, Apache-2.0)",
+        record: r#"{"time":"2025-01-15 09:30:45.123","resourceId":"/tenants/tenant-123/providers/Microsoft.aadiam","operationName":"Sign-in activity","operationVersion":"1.0","category":"SignInLogs","tenantId":"tenant-123","durationMs":0,"callerIpAddress":"2.2.2.2","correlationId":"device-code-001","Level":"4","properties":{"userId":"user-victim-123","userPrincipalName":"aragorn@lotr.com","ipAddress":"2.2.2.2","authenticationProtocol":"deviceCode","appDisplayName":"Microsoft Authentication Broker","appId":"29d9ed98-a469-4536-ade2-f981bc1d605e","resourceDisplayName":"Microsoft Graph","isInteractive":true,"userAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/1.1.1.1","deviceDetail":{"deviceId":"device-attacker-456","operatingSystem":"Windows 10","browser":"Chrome 120"},"conditionalAccessAudiences":[{"applicationId":"29d9ed98-a469-4536-ade2-f981bc1d605e"},{"applicationId":"00000003-0000-0000-c000-111111111111"}]},"resultSignature":"SUCCESS","resultType":"0"}"#,
+        expect: &[
+            ("action", Some("sign_in")),
+            ("principal", Some("aragorn@lotr.com")),
+            ("src_ip", Some("2.2.2.2")),
+            ("outcome", Some("success")),
+            ("status", Some("0")),
+            ("app", Some("Microsoft Authentication Broker")),
+            ("target", Some("Microsoft Graph")),
+            ("event_type", Some("SignInLogs")),
+            ("session_id", Some("device-code-001")),
+            ("parse_notes", Some("assumed_utc")),
+        ],
+    },
+    Example {
+        title: "service principal sign-in with lower-cased outer keys (panther-analysis rule test, Apache-2.0)",
+        record: r#"{"calleripaddress":"12.12.12.12","category":"ServicePrincipalSignInLogs","correlationid":"e1f237ef-6548-4172-be79-03818c04c06e","durationms":0,"Level":"4","location":"IE","operationname":"Sign-in activity","operationversion":1,"p_event_time":"2023-07-26 23:00:20.889","p_log_type":"Azure.Audit","properties":{"appId":"cfceb902-8fab-4f8c-88ba-374d3c975c3a","authenticationProcessingDetails":[{"key":"Azure AD App Authentication Library","value":""}],"authenticationProtocol":"none","clientCredentialType":"none","conditionalAccessStatus":"notApplied","correlationId":"5889315c-c4ac-4807-99da-e17417eae786","createdDateTime":"2023-07-26 22:58:30.983201900","crossTenantAccessType":"none","flaggedForReview":false,"id":"36658c78-02d9-4d8f-84ee-5ca4a3fdefef","incomingTokenType":"none","ipAddress":"12.12.12.12","isInteractive":false,"isTenantRestricted":false,"location":{"city":"Dublin","countryOrRegion":"IE","geoCoordinates":{"latitude":51.35555555555555,"longitude":-5.244444444444444},"state":"Dublin"},"managedIdentityType":"none","processingTimeInMilliseconds":0,"resourceDisplayName":"Azure Storage","resourceId":"037694de-8c7d-498d-917d-edb650090fa5","resourceServicePrincipalId":"a225221f-8cc5-411a-9cc7-5e1394b8a5b8","riskDetail":"none","riskLevelAggregated":"low","riskLevelDuringSignIn":"low","riskState":"none","servicePrincipalId":"b1c34143-e405-4058-8e29-84596ad737b8","servicePrincipalName":"some-service-principal","status":{"errorCode":7000215},"tokenIssuerType":"AzureAD","uniqueTokenIdentifier":"NDDDDDDDDDDDDDDDDDD_DD"},"resourceid":"/tenants/c0dd2fa0-71be-4df8-b2a6-24cee7de069a/providers/Microsoft.aadiam","resultsignature":"None","resulttype":7000215,"tenantid":"a2aa49aa-2c0c-49d2-af87-f402c421df0b","time":"2023-07-26 23:00:20.889"}"#,
+        expect: &[
+            ("action", Some("sign_in.service_principal")),
+            ("event_id", Some("36658c78-02d9-4d8f-84ee-5ca4a3fdefef")),
+            ("provider_city", Some("Dublin")),
+            ("provider_country", Some("IE")),
+            ("risk", Some("during sign-in: low")),
+            ("target", Some("Azure Storage")),
+        ],
+    },
+];

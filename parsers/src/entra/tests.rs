@@ -1,0 +1,103 @@
+use super::*;
+
+fn fixture(rel: &str) -> String {
+    let path = format!(
+        "{}/../tests/fixtures/entra/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn one(record: &str) -> Event<'_> {
+    let mut out = Vec::new();
+    EntraSignInParser
+        .parse(record.as_bytes(), &mut out)
+        .unwrap_or_else(|e| panic!("{e}: {record}"));
+    out.pop().unwrap()
+}
+
+/// Every record of the Panther Azure rule tests (Apache-2.0): sign-ins of every category
+/// and the directory audit records of the same stream.
+#[test]
+fn every_real_record_parses() {
+    let text = fixture("panther-rule-tests.ndjson");
+    let mut sign_ins = 0;
+    for (i, line) in text.lines().enumerate() {
+        let mut out = Vec::new();
+        EntraSignInParser
+            .parse(line.as_bytes(), &mut out)
+            .unwrap_or_else(|e| panic!("line {}: {e}", i + 1));
+        if out[0]
+            .action
+            .as_deref()
+            .is_some_and(|a| a.starts_with("sign_in"))
+        {
+            sign_ins += 1;
+        }
+    }
+    assert_eq!(text.lines().count(), 46);
+    assert_eq!(
+        sign_ins, 25,
+        "15 SignInLogs + 7 service principal + 3 non-interactive"
+    );
+}
+
+/// The Graph documentation example: one pretty-printed object with duplicate keys.
+#[test]
+fn graph_single_response_with_duplicate_keys() {
+    let doc = fixture("msgraph-signin-get-beta.json");
+    assert_eq!(
+        EntraSignInParser.framing(doc.as_bytes()),
+        Framing::JsonDocument
+    );
+    let ev = one(&doc);
+    assert_eq!(ev.principal.as_deref(), Some("testaccount1@contoso.com"));
+    assert_eq!(ev.src_ip.as_deref(), Some("131.107.159.37"));
+    assert_eq!(ev.field("app").as_deref(), Some("Azure Portal"));
+    assert_eq!(ev.ts, 1_625_070_872_000_000_000);
+    assert!(ev.credential.is_some());
+}
+
+#[test]
+fn graph_pages_event_hub_batches_and_log_analytics_rows() {
+    let f = |s: &str| EntraSignInParser.framing(s.as_bytes());
+    assert_eq!(
+        f(
+            r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns","value":[]}"#
+        ),
+        Framing::JsonRecordsField("value")
+    );
+    assert_eq!(
+        f(r#"{"records":[{"time":"x"}]}"#),
+        Framing::JsonRecordsField("records")
+    );
+    // Log Analytics: PascalCase columns, nested values as JSON strings.
+    let ev = one(
+        r#"{"TimeGenerated":"2024-05-01T08:00:00.1234567Z","UserPrincipalName":"bob@contoso.com","IPAddress":"2001:db8::5","ResultType":"50126","Status":"{\"errorCode\":50126,\"failureReason\":\"Invalid username or password\"}","LocationDetails":"{\"city\":\"Oslo\",\"countryOrRegion\":\"NO\"}","SessionId":"sess-1","UniqueTokenIdentifier":"uti-1","Category":"SignInLogs","AutonomousSystemNumber":"2119"}"#,
+    );
+    assert_eq!(ev.outcome, Outcome::Denied);
+    assert_eq!(ev.status, Some(50126));
+    assert_eq!(
+        ev.field("error_code").as_deref(),
+        Some("50126: Invalid username or password")
+    );
+    assert_eq!(ev.field("provider_city").as_deref(), Some("Oslo"));
+    assert_eq!(ev.field("provider_asn").as_deref(), Some("2119"));
+    assert_eq!(
+        ev.field("credential").as_deref(),
+        Some("entra_session:sess-1")
+    );
+    assert_eq!(ev.ts % 1_000_000_000, 123_456_700);
+}
+
+#[test]
+fn json_without_entra_fields_is_not_entra() {
+    let mut out = Vec::new();
+    let err = EntraSignInParser
+        .parse(
+            br#"{"time":"2024-05-01T08:00:00Z","msg":"hello"}"#,
+            &mut out,
+        )
+        .unwrap_err();
+    assert_eq!(err.kind, ParseErrorKind::MissingField("userPrincipalName"));
+}
