@@ -8,7 +8,9 @@ use std::io::Read;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokentrail_parsers::framing::{Framing, json_records, lines};
-use tokentrail_parsers::{CloudTrailParser, LogParser, NginxParser};
+use tokentrail_parsers::{
+    Auth0Parser, CloudTrailParser, EntraSignInParser, LogParser, NginxParser, OktaSystemLogParser,
+};
 
 fn nginx_input() -> Vec<u8> {
     let path = concat!(
@@ -114,5 +116,44 @@ fn parse_all(input: &[u8]) -> usize {
     events
 }
 
-criterion_group!(benches, nginx, cloudtrail);
+/// JSON Lines sources: the real rule-test records of each provider repeated to ~10 MB.
+fn identity_providers(c: &mut Criterion) {
+    let sources: [(&str, &dyn LogParser, &str); 3] = [
+        ("okta", &OktaSystemLogParser, "okta/panther-rule-tests.ndjson"),
+        ("auth0", &Auth0Parser, "auth0/panther-rule-tests.ndjson"),
+        ("entra", &EntraSignInParser, "entra/panther-rule-tests.ndjson"),
+    ];
+    for (name, parser, fixture) in sources {
+        let path = format!("{}/../tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
+        let one = std::fs::read(&path).expect("fixture");
+        let per_copy = lines(&one).count() as u64;
+        let mut input = Vec::new();
+        let mut records = 0u64;
+        while input.len() < 10 << 20 {
+            input.extend_from_slice(&one);
+            records += per_copy;
+        }
+        let mut group = c.benchmark_group(name);
+        group.sample_size(10);
+        group.throughput(Throughput::Bytes(input.len() as u64));
+        group.bench_function("ndjson_bytes", |b| b.iter(|| parse_lines(parser, &input)));
+        group.throughput(Throughput::Elements(records));
+        group.bench_function("ndjson_records", |b| b.iter(|| parse_lines(parser, &input)));
+        group.finish();
+    }
+}
+
+fn parse_lines(parser: &dyn LogParser, input: &[u8]) -> usize {
+    let mut events = 0usize;
+    let mut out = Vec::with_capacity(1);
+    for line in lines(input) {
+        out.clear();
+        if parser.parse(line.bytes, &mut out).is_ok() {
+            events += out.len();
+        }
+    }
+    events
+}
+
+criterion_group!(benches, nginx, cloudtrail, identity_providers);
 criterion_main!(benches);
