@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""The peer measurement of docs/performance.md: DuckDB computing a per-credential (or
+per-actor) first/last-seen summary over the benchmark data, with declared columns.
+
+Usage: scripts/duckdb-summary.py cloudtrail|okta PATH THREADS   (pip install duckdb)
+"""
+import sys
+import time
+
+import duckdb
+
+kind, path, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+queries = {
+    "cloudtrail": f"""
+        SELECT r.userIdentity.accessKeyId AS key, min(r.eventTime), max(r.eventTime), count(*) AS n
+        FROM (SELECT unnest(Records) AS r FROM read_json('{path}/AWSLogs/**/*.json.gz',
+              columns={{Records: 'STRUCT(eventTime VARCHAR, eventName VARCHAR, sourceIPAddress VARCHAR,
+                        userIdentity STRUCT(accessKeyId VARCHAR, arn VARCHAR))[]'}},
+              format='auto', maximum_object_size=268435456))
+        GROUP BY 1""",
+    "okta": f"""
+        SELECT actor.alternateId AS key, min(published), max(published), count(*) AS n,
+               count(DISTINCT client.ipAddress)
+        FROM read_json('{path}', format='newline_delimited',
+             columns={{published: 'VARCHAR', eventType: 'VARCHAR',
+                       actor: 'STRUCT(alternateId VARCHAR)', client: 'STRUCT(ipAddress VARCHAR)'}})
+        GROUP BY 1""",
+}
+con = duckdb.connect()
+con.execute(f"SET threads={threads}")
+started = time.time()
+rows = con.execute(queries[kind]).fetchall()
+print(f"duckdb {duckdb.__version__} {kind} threads={threads}: {time.time() - started:.2f} s, "
+      f"{len(rows)} keys, {sum(r[3] for r in rows)} records")
