@@ -119,9 +119,17 @@ fn parse_all(input: &[u8]) -> usize {
 /// JSON Lines sources: the real rule-test records of each provider repeated to ~10 MB.
 fn identity_providers(c: &mut Criterion) {
     let sources: [(&str, &dyn LogParser, &str); 3] = [
-        ("okta", &OktaSystemLogParser, "okta/panther-rule-tests.ndjson"),
+        (
+            "okta",
+            &OktaSystemLogParser,
+            "okta/panther-rule-tests.ndjson",
+        ),
         ("auth0", &Auth0Parser, "auth0/panther-rule-tests.ndjson"),
-        ("entra", &EntraSignInParser, "entra/panther-rule-tests.ndjson"),
+        (
+            "entra",
+            &EntraSignInParser,
+            "entra/panther-rule-tests.ndjson",
+        ),
     ];
     for (name, parser, fixture) in sources {
         let path = format!("{}/../tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
