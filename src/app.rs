@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::ingest::{FileReport, IngestOptions, Ingested, ingest};
 use crate::input::{Input, discover};
-use crate::{messages, output, progress, stats};
+use crate::{enrich, messages, output, progress, stats};
 
 pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
     match cli.command {
@@ -98,10 +98,20 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
         max_line_bytes: args.max_line_bytes,
         ..IngestOptions::default()
     };
+    // Open the databases first: a wrong --geoip should fail before minutes of parsing.
+    let geo = match &args.geoip {
+        Some(dir) => Some(enrich::GeoDatabases::open_dir(dir).map_err(Error::GeoIp)?),
+        None => None,
+    };
     let started = Instant::now();
-    let ingested = ingest(&inputs, &opts, &bar)?;
+    let mut ingested = ingest(&inputs, &opts, &bar)?;
     if args.timings {
         messages::timing("ingest", started);
+    }
+    let started = Instant::now();
+    enrich::enrich(&mut ingested.frame, geo.as_ref())?;
+    if args.timings {
+        messages::timing("enrich", started);
     }
     bar.finish_and_clear();
     for f in &ingested.files {

@@ -64,6 +64,15 @@ pub struct InputArgs {
     /// Records longer than this are counted as malformed and skipped.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, help_heading = "Input")]
     pub max_line_bytes: usize,
+    /// Folder of MaxMind databases (GeoLite2/GeoIP2 City or Country, ASN, Anonymous-IP) for
+    /// the geo_* and asn columns. Without it, address classes and prefixes still work.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "TOKENTRAIL_GEOIP",
+        help_heading = "Enrichment"
+    )]
+    pub geoip: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(
         long,

@@ -23,6 +23,8 @@ pub enum Error {
     OutputFormat(PathBuf),
     #[error("event frame: {0}")]
     Frame(#[from] polars::error::PolarsError),
+    #[error("--geoip: {0}")]
+    GeoIp(String),
     #[error("cannot start worker threads: {0}")]
     Threads(String),
 }

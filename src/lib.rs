@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod enrich;
 pub mod error;
 pub mod exit;
 pub mod fingerprint;

@@ -1,4 +1,5 @@
 use polars::prelude::*;
+use tokentrail::enrich::enriched;
 use tokentrail::frame::col;
 
 use crate::util::*;
@@ -97,7 +98,8 @@ fn all_three_providers_in_one_folder() {
         .iter()
         .map(|n| n.to_string())
         .collect();
-    assert_eq!(names, col::ALL);
+    let expected: Vec<&str> = col::ALL.iter().chain(enriched::ALL).copied().collect();
+    assert_eq!(names, expected);
     let sources: std::collections::BTreeSet<String> = df
         .column(col::SOURCE)
         .unwrap()

@@ -4,6 +4,7 @@ mod util;
 
 mod cli;
 mod cloudtrail;
+mod enrich;
 mod identity;
 mod ingest;
 mod malformed;

@@ -1,0 +1,135 @@
+//! Enrichment of the event frame, offline: address classes and network prefixes (always),
+//! GeoIP and ASN from MaxMind databases (with `--geoip DIR`), and the client fingerprint of
+//! each user agent. Lookups run once per distinct value, not per event.
+
+pub mod client;
+pub mod geoip;
+pub mod ipclass;
+
+use polars::prelude::*;
+
+use crate::frame::col;
+pub use geoip::GeoDatabases;
+
+/// Columns added by [`enrich`]; documented in docs/schema.md.
+pub mod enriched {
+    pub const IP_CLASS: &str = "ip_class";
+    pub const NETWORK: &str = "network";
+    pub const GEO_COUNTRY: &str = "geo_country";
+    pub const GEO_CITY: &str = "geo_city";
+    pub const ASN: &str = "asn";
+    pub const AS_ORG: &str = "as_org";
+    pub const ANONYMIZER: &str = "anonymizer";
+    pub const CLIENT_FAMILY: &str = "client_family";
+    pub const CLIENT_KIND: &str = "client_kind";
+
+    pub const ALL: &[&str] = &[
+        IP_CLASS,
+        NETWORK,
+        GEO_COUNTRY,
+        GEO_CITY,
+        ASN,
+        AS_ORG,
+        ANONYMIZER,
+        CLIENT_FAMILY,
+        CLIENT_KIND,
+    ];
+}
+
+/// What is known of one client address.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AddressFacts {
+    pub class: &'static str,
+    pub network: Option<String>,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub asn: Option<u32>,
+    pub as_org: Option<String>,
+    pub anonymizer: Option<&'static str>,
+}
+
+/// The facts of one address: its class and prefix from the text alone, and what the
+/// databases say when the address is public.
+pub fn address_facts(
+    src_ip: &str,
+    caller_kind: Option<&str>,
+    geo: Option<&GeoDatabases>,
+) -> AddressFacts {
+    let (class, ip) = ipclass::classify(src_ip, caller_kind);
+    let mut facts = AddressFacts {
+        class,
+        network: ip.map(ipclass::network_prefix),
+        ..AddressFacts::default()
+    };
+    if let (Some(ip), Some(geo)) = (ip, geo)
+        && class == ipclass::PUBLIC
+    {
+        geo.fill(ip, &mut facts);
+    }
+    facts
+}
+
+/// Add the enrichment columns to the frame.
+pub fn enrich(df: &mut DataFrame, geo: Option<&GeoDatabases>) -> PolarsResult<()> {
+    let n = df.height();
+    let src = df.column(col::SRC_IP)?.str()?.clone();
+    let caller = df.column(col::CALLER_KIND)?.str()?.clone();
+    let mut cache: PlHashMap<(Option<&str>, Option<&str>), AddressFacts> = PlHashMap::default();
+    let mut class = StringChunkedBuilder::new(enriched::IP_CLASS.into(), n);
+    let mut network = StringChunkedBuilder::new(enriched::NETWORK.into(), n);
+    let mut country = StringChunkedBuilder::new(enriched::GEO_COUNTRY.into(), n);
+    let mut city = StringChunkedBuilder::new(enriched::GEO_CITY.into(), n);
+    let mut asn: Vec<Option<u32>> = Vec::with_capacity(n);
+    let mut as_org = StringChunkedBuilder::new(enriched::AS_ORG.into(), n);
+    let mut anonymizer = StringChunkedBuilder::new(enriched::ANONYMIZER.into(), n);
+    for (ip, kind) in src.iter().zip(caller.iter()) {
+        let facts = cache.entry((ip, kind)).or_insert_with(|| match ip {
+            Some(ip) => address_facts(ip, kind, geo),
+            None => AddressFacts::default(),
+        });
+        if ip.is_some() {
+            class.append_value(facts.class);
+        } else {
+            class.append_null();
+        }
+        network.append_option(facts.network.as_deref());
+        country.append_option(facts.country.as_deref());
+        city.append_option(facts.city.as_deref());
+        asn.push(facts.asn);
+        as_org.append_option(facts.as_org.as_deref());
+        anonymizer.append_option(facts.anonymizer);
+    }
+    let agents = df.column(col::USER_AGENT)?.str()?.clone();
+    let mut ua_cache: PlHashMap<&str, client::Client> = PlHashMap::default();
+    let mut family = StringChunkedBuilder::new(enriched::CLIENT_FAMILY.into(), n);
+    let mut kind = StringChunkedBuilder::new(enriched::CLIENT_KIND.into(), n);
+    for ua in agents.iter() {
+        match ua {
+            Some(ua) => {
+                let c = ua_cache
+                    .entry(ua)
+                    .or_insert_with(|| client::fingerprint(ua));
+                family.append_value(&c.family);
+                kind.append_value(c.kind.as_str());
+            }
+            None => {
+                family.append_null();
+                kind.append_null();
+            }
+        }
+    }
+    for column in [
+        class.finish().into_column(),
+        network.finish().into_column(),
+        country.finish().into_column(),
+        city.finish().into_column(),
+        UInt32Chunked::from_iter_options(enriched::ASN.into(), asn.into_iter()).into_column(),
+        as_org.finish().into_column(),
+        anonymizer.finish().into_column(),
+        family.finish().into_column(),
+        kind.finish().into_column(),
+    ] {
+        df.with_column(column)?;
+    }
+    Ok(())
+}

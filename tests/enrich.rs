@@ -1,0 +1,78 @@
+use crate::util::*;
+
+/// The samples' addresses resolve in the MaxMind test databases: the attacker's hosting /
+/// Tor address, the second attacker host in CN, the office in SE, the CI runner in the US.
+#[test]
+fn geoip_asn_anonymizer_and_client_columns() {
+    let dir = TestDir::new();
+    let out = dir.path().join("events.ndjson");
+    let run = tokentrail(&[
+        "ingest",
+        "--geoip",
+        "tests/fixtures/geoip",
+        "samples/logs",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let first_of = |ip: &str| {
+        rows.iter()
+            .find(|r| r["src_ip"] == ip)
+            .unwrap_or_else(|| panic!("no row for {ip}"))
+            .clone()
+    };
+    let attacker = first_of("81.2.69.166");
+    assert_eq!(attacker["geo_country"], "GB");
+    assert_eq!(attacker["geo_city"], "London");
+    assert_eq!(attacker["anonymizer"], "tor");
+    assert_eq!(attacker["ip_class"], "public");
+    assert_eq!(attacker["network"], "81.2.69.0/24");
+    assert_eq!(attacker["client_family"], "python-requests/2");
+    assert_eq!(attacker["client_kind"], "library");
+    let office = first_of("89.160.20.130");
+    assert_eq!(office["geo_country"], "SE");
+    assert_eq!(office["asn"], 29518);
+    assert!(office["anonymizer"].is_null());
+    assert_eq!(first_of("175.16.199.44")["geo_city"], "Changchun");
+    assert_eq!(first_of("216.160.83.58")["geo_country"], "US");
+    let scanner = rows
+        .iter()
+        .find(|r| r["client_kind"] == "attack_tool")
+        .unwrap();
+    assert_eq!(scanner["client_family"], "zgrab");
+}
+
+#[test]
+fn without_databases_classes_and_prefixes_still_work() {
+    let dir = TestDir::new();
+    let out = dir.path().join("events.ndjson");
+    let run = tokentrail(&[
+        "ingest",
+        "tests/fixtures/nginx/access.log",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(out).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let first = &rows[0];
+    assert_eq!(first["ip_class"], "public");
+    assert_eq!(first["network"], "77.179.66.0/24");
+    assert!(first["geo_country"].is_null());
+    assert_eq!(first["client_kind"], "browser");
+}
+
+#[test]
+fn a_wrong_geoip_folder_is_a_usage_error() {
+    let run = tokentrail(&["stats", "--geoip", "tests/fixtures/nginx", "samples/logs"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no MaxMind database"), "{}", run.stderr);
+}
