@@ -104,14 +104,9 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
         None => None,
     };
     let started = Instant::now();
-    let mut ingested = ingest(&inputs, &opts, &bar)?;
+    let ingested = ingest(&inputs, &opts, &bar, geo.as_ref())?;
     if args.timings {
-        messages::timing("ingest", started);
-    }
-    let started = Instant::now();
-    enrich::enrich(&mut ingested.frame, geo.as_ref())?;
-    if args.timings {
-        messages::timing("enrich", started);
+        messages::timing("ingest and enrich", started);
     }
     bar.finish_and_clear();
     for f in &ingested.files {

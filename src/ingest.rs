@@ -16,6 +16,7 @@ use tokentrail_parsers::registry::{self, Detection};
 use tokentrail_parsers::secret::redact_text;
 use tokentrail_parsers::{Event, LogParser, ParseErrorKind, SourceId};
 
+use crate::enrich::GeoDatabases;
 use crate::fingerprint::Fingerprinter;
 use crate::frame::{self, FileContext, FrameBuilder, col};
 use crate::input::{Input, open};
@@ -181,6 +182,7 @@ pub fn ingest(
     inputs: &[Input],
     opts: &IngestOptions,
     progress: &ProgressBar,
+    geo: Option<&GeoDatabases>,
 ) -> PolarsResult<Ingested> {
     let fingerprints = Fingerprinter::from_env();
     let now = now_ns();
@@ -194,7 +196,11 @@ pub fn ingest(
         files.push(report);
         chunks.extend(frames);
     }
-    let frame = sorted_concat(chunks)?;
+    // Enrich chunk by chunk, in parallel, before the chunks are joined.
+    chunks
+        .par_iter_mut()
+        .try_for_each(|df| crate::enrich::enrich(df, geo))?;
+    let frame = sorted_concat(chunks, geo)?;
     let frame = remove_duplicates(frame, &mut files)?;
     Ok(Ingested { frame, files })
 }
@@ -293,7 +299,7 @@ fn chunk_order(df: &DataFrame) -> PolarsResult<ChunkOrder> {
 /// Logs are mostly in time order already, file by file: when the chunks, taken in order of
 /// their first time, follow each other without overlap, concatenating them in that order
 /// *is* the stable sort, and the full sort (which copies every column twice) is skipped.
-fn sorted_concat(chunks: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+fn sorted_concat(chunks: Vec<DataFrame>, geo: Option<&GeoDatabases>) -> PolarsResult<DataFrame> {
     let orders = chunks
         .iter()
         .map(chunk_order)
@@ -325,7 +331,11 @@ fn sorted_concat(chunks: Vec<DataFrame>) -> PolarsResult<DataFrame> {
     }
     let mut frame = match frame {
         Some(f) => f,
-        None => frame::empty_frame()?,
+        None => {
+            let mut empty = frame::empty_frame()?;
+            crate::enrich::enrich(&mut empty, geo)?;
+            empty
+        }
     };
     // A presorted frame keeps its chunks: rechunking would copy every column for nothing.
     if !presorted {
