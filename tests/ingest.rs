@@ -9,7 +9,7 @@ fn frame_of(inputs: &[Input], chunk_bytes: usize) -> DataFrame {
         chunk_bytes,
         ..IngestOptions::default()
     };
-    ingest(inputs, &opts, &indicatif::ProgressBar::hidden())
+    ingest(inputs, &opts, &indicatif::ProgressBar::hidden(), None)
         .unwrap()
         .frame
 }
