@@ -8,7 +8,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::frame::col;
-use crate::ingest::{FileReport, Ingested};
+use crate::ingest::{FileReport, Ingested, ProblemKind};
 
 /// Totals of one source over all its inputs.
 #[derive(Debug, Serialize)]
@@ -101,7 +101,11 @@ fn totals(files: &[FileReport]) -> Totals {
         events: files.iter().map(|f| f.events).sum(),
         duplicates_removed: files.iter().map(|f| f.duplicates_removed).sum(),
         malformed: files.iter().map(|f| f.malformed).sum(),
-        files_with_problems: files.iter().filter(|f| !f.problems.is_empty()).count() as u64,
+        // Skipped files (digests) are recognised, not problems.
+        files_with_problems: files
+            .iter()
+            .filter(|f| f.problems.iter().any(|p| p.kind != ProblemKind::Skipped))
+            .count() as u64,
     }
 }
 

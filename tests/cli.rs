@@ -29,12 +29,28 @@ fn stats_on_samples_reports_the_week_and_never_prints_a_token() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("access.log.2.gz"), "{}", run.stdout);
     let (_, json) = stats_json(&[&root().join("samples/logs")], &[]);
-    assert_eq!(json["totals"]["events"], 3553);
+    assert_eq!(json["totals"]["events"], 3553 + 478);
     assert_eq!(json["totals"]["malformed"], 0);
-    let nginx = &json["sources"][0];
-    assert_eq!(nginx["source"], "nginx");
+    assert_eq!(
+        json["totals"]["files_with_problems"], 0,
+        "the digest is skipped, not a problem"
+    );
+    let source = |id: &str| {
+        json["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["source"] == id)
+            .unwrap()
+            .clone()
+    };
+    let nginx = source("nginx");
+    assert_eq!(nginx["events"], 3553);
     assert_eq!(nginx["distinct_credentials"], 11);
     assert_eq!(nginx["first"], "2026-03-01T23:05:09Z");
+    let cloudtrail = source("cloudtrail");
+    assert_eq!(cloudtrail["events"], 478);
+    assert_eq!(cloudtrail["files"], 9, "8 deliveries and the digest");
     for out in [&run.stdout, &run.stderr, &json.to_string()] {
         assert!(!out.contains("tt_live_4f9K"), "a token leaked into output");
     }
@@ -47,7 +63,7 @@ fn ingest_writes_parquet_csv_and_ndjson_without_secrets() {
         let out = dir.path().join(format!("events.{ext}"));
         let run = tokentrail(&["ingest", "samples/logs", "-o", out.to_str().unwrap()]);
         assert_eq!(run.code, 0, "{ext}: {}", run.stderr);
-        assert!(run.stderr.contains("wrote 3553 events"), "{}", run.stderr);
+        assert!(run.stderr.contains("wrote 4031 events"), "{}", run.stderr);
         let bytes = std::fs::read(&out).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         for token in [
@@ -57,7 +73,7 @@ fn ingest_writes_parquet_csv_and_ndjson_without_secrets() {
             assert!(!text.contains(token), "{ext} holds a clear token");
         }
         if ext == "csv" {
-            assert_eq!(text.lines().count(), 3554, "header + one row per event");
+            assert_eq!(text.lines().count(), 4032, "header + one row per event");
             assert!(
                 text.lines()
                     .next()
@@ -67,7 +83,7 @@ fn ingest_writes_parquet_csv_and_ndjson_without_secrets() {
             assert!(text.contains("access_token=REDACTED"));
         }
         if ext == "ndjson" {
-            assert_eq!(text.lines().count(), 3553);
+            assert_eq!(text.lines().count(), 4031);
             let first: serde_json::Value =
                 serde_json::from_str(text.lines().next().unwrap()).unwrap();
             assert_eq!(first["source"], "nginx");
@@ -76,7 +92,7 @@ fn ingest_writes_parquet_csv_and_ndjson_without_secrets() {
     use polars::prelude::{ParquetReader, SerReader};
     let file = std::fs::File::open(dir.path().join("events.parquet")).unwrap();
     let df = ParquetReader::new(file).finish().unwrap();
-    assert_eq!(df.height(), 3553);
+    assert_eq!(df.height(), 4031);
 }
 
 #[test]
