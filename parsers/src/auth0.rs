@@ -13,8 +13,8 @@ use serde_json::value::RawValue;
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
-use crate::framing::{Framing, lines};
-use crate::json::{Str, lenient, lenient_obj, parse_object};
+use crate::framing::Framing;
+use crate::json::{Str, contains, lenient, lenient_obj, parse_object, sniff_json_lines};
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
 use crate::source::SourceId;
@@ -332,10 +332,6 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
     Ok(out)
 }
 
-fn contains(head: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(head, needle).is_some()
-}
-
 impl LogParser for Auth0Parser {
     fn id(&self) -> SourceId {
         SourceId::Auth0
@@ -361,30 +357,7 @@ impl LogParser for Auth0Parser {
                     Confidence::NONE
                 }
             }
-            _ if head.first() == Some(&b'{') => {
-                let mut ok = 0u32;
-                let mut tried = 0u32;
-                let mut out = Vec::new();
-                let mut all = lines(head)
-                    .filter(|l| !l.bytes.is_empty())
-                    .take(10)
-                    .peekable();
-                while let Some(line) = all.next() {
-                    if all.peek().is_none() && tried > 0 {
-                        break; // the head may cut the last line
-                    }
-                    tried += 1;
-                    out.clear();
-                    if self.parse(line.bytes, &mut out).is_ok() {
-                        ok += 1;
-                    }
-                }
-                match ok {
-                    0 => Confidence::NONE,
-                    _ => Confidence((ok * 95 / tried) as u8),
-                }
-            }
-            _ => Confidence::NONE,
+            _ => sniff_json_lines(self, head),
         }
     }
 

@@ -17,8 +17,11 @@ use serde_json::value::RawValue;
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
-use crate::framing::{Framing, lines};
-use crate::json::{Flag, Str, lenient, lenient_obj, lenient_seq, parse_object};
+use crate::framing::Framing;
+use crate::json::{
+    Flag, Str, contains, first_key, lenient, lenient_obj, lenient_seq, parse_object,
+    sniff_json_lines,
+};
 use crate::parser::{Confidence, Example, LogParser};
 use crate::source::SourceId;
 use crate::text::Text;
@@ -544,19 +547,6 @@ fn build_event(rec: Record<'_>) -> Result<Event<'_>, ParseError> {
     Ok(ev)
 }
 
-/// The first key of the JSON object at the start of `head`, if it is a plain string.
-fn first_key(head: &[u8]) -> Option<&[u8]> {
-    let rest = head.strip_prefix(b"{")?;
-    let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-    let rest = rest[start..].strip_prefix(b"\"")?;
-    let end = memchr::memchr(b'"', rest)?;
-    Some(&rest[..end])
-}
-
-fn contains(head: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(head, needle).is_some()
-}
-
 impl LogParser for CloudTrailParser {
     fn id(&self) -> SourceId {
         SourceId::CloudTrail
@@ -602,31 +592,7 @@ impl LogParser for CloudTrailParser {
                 Confidence(95)
             }
             (Some(b'['), _) if looks_like_records => Confidence(90),
-            (Some(b'{'), Framing::Lines) => {
-                // JSON Lines: trial-parse the complete lines of the head.
-                let mut ok = 0u32;
-                let mut tried = 0u32;
-                let mut out = Vec::new();
-                let mut all = lines(head)
-                    .filter(|l| !l.bytes.is_empty())
-                    .take(10)
-                    .peekable();
-                while let Some(line) = all.next() {
-                    if all.peek().is_none() && tried > 0 {
-                        break; // the head may cut the last line
-                    }
-                    tried += 1;
-                    out.clear();
-                    if self.parse(line.bytes, &mut out).is_ok() {
-                        ok += 1;
-                    }
-                }
-                if ok == 0 {
-                    Confidence::NONE
-                } else {
-                    Confidence((ok * 95 / tried) as u8)
-                }
-            }
+            (Some(b'{'), Framing::Lines) => sniff_json_lines(self, head),
             _ => Confidence::NONE,
         }
     }

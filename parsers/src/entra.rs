@@ -15,8 +15,11 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
-use crate::framing::{Framing, lines};
-use crate::json::{Flag, Str, lenient, lenient_obj, lenient_seq, parse_object};
+use crate::framing::Framing;
+use crate::json::{
+    Flag, Str, contains, first_key, lenient, lenient_obj, lenient_seq, parse_object,
+    sniff_json_lines,
+};
 use crate::parser::{Confidence, Example, LogParser};
 use crate::source::SourceId;
 use crate::time::{Zone, rfc3339};
@@ -477,19 +480,6 @@ fn parse_record(record: &[u8]) -> Result<Event<'_>, ParseError> {
     build(parse_object(record)?)
 }
 
-fn contains(head: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(head, needle).is_some()
-}
-
-/// The first key of the JSON object at the start of `head`.
-fn first_key(head: &[u8]) -> Option<&[u8]> {
-    let rest = head.strip_prefix(b"{")?;
-    let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-    let rest = rest[start..].strip_prefix(b"\"")?;
-    let end = memchr::memchr(b'"', rest)?;
-    Some(&rest[..end])
-}
-
 impl LogParser for EntraSignInParser {
     fn id(&self) -> SourceId {
         SourceId::EntraSignIn
@@ -521,30 +511,8 @@ impl LogParser for EntraSignInParser {
         let analytics = contains(head, b"\"TimeGenerated\"")
             && (contains(head, b"\"UserPrincipalName\"") || contains(head, b"\"ResultType\""));
         match self.framing(head) {
-            Framing::Lines if head.first() == Some(&b'{') => {
-                let mut ok = 0u32;
-                let mut tried = 0u32;
-                let mut out = Vec::new();
-                let mut all = lines(head)
-                    .filter(|l| !l.bytes.is_empty())
-                    .take(10)
-                    .peekable();
-                while let Some(line) = all.next() {
-                    if all.peek().is_none() && tried > 0 {
-                        break; // the head may cut the last line
-                    }
-                    tried += 1;
-                    out.clear();
-                    if self.parse(line.bytes, &mut out).is_ok() {
-                        ok += 1;
-                    }
-                }
-                let strong = graph || diagnostic || analytics;
-                match (ok, strong) {
-                    (0, _) | (_, false) => Confidence::NONE,
-                    _ => Confidence((ok * 95 / tried) as u8),
-                }
-            }
+            // Other JSON Lines sources parse as sign-ins only loosely: require Entra's keys.
+            Framing::Lines if graph || diagnostic || analytics => sniff_json_lines(self, head),
             Framing::Lines => Confidence::NONE,
             _ if graph || diagnostic || analytics => Confidence(90),
             _ => Confidence::NONE,

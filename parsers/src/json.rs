@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::error::{ParseError, ParseErrorKind};
+use crate::framing::lines;
+use crate::parser::{Confidence, LogParser};
 
 /// A string field that tolerates any JSON in its place: a number, object or array where a
 /// string was expected yields `None` instead of failing the whole record (exports and
@@ -212,4 +214,48 @@ pub(crate) fn error_offset(record: &[u8], e: &serde_json::Error) -> usize {
         }
     }
     (offset + e.column().saturating_sub(1)).min(record.len())
+}
+
+/// Whether `needle` occurs in `head`: sniffing looks for key names before parsing.
+pub(crate) fn contains(head: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(head, needle).is_some()
+}
+
+/// The first key of the JSON object at the start of `head`, if it is a plain string.
+pub(crate) fn first_key(head: &[u8]) -> Option<&[u8]> {
+    let rest = head.strip_prefix(b"{")?;
+    let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = rest[start..].strip_prefix(b"\"")?;
+    let end = memchr::memchr(b'"', rest)?;
+    Some(&rest[..end])
+}
+
+/// Confidence that `head` is JSON Lines of `parser`'s records: the share of its first
+/// complete lines (up to 10) that parse, scaled to 95. The last line is left out when
+/// others were tried, since the head may cut it.
+pub(crate) fn sniff_json_lines(parser: &dyn LogParser, head: &[u8]) -> Confidence {
+    if head.first() != Some(&b'{') {
+        return Confidence::NONE;
+    }
+    let mut ok = 0u32;
+    let mut tried = 0u32;
+    let mut out = Vec::new();
+    let mut all = lines(head)
+        .filter(|l| !l.bytes.is_empty())
+        .take(10)
+        .peekable();
+    while let Some(line) = all.next() {
+        if all.peek().is_none() && tried > 0 {
+            break;
+        }
+        tried += 1;
+        out.clear();
+        if parser.parse(line.bytes, &mut out).is_ok() {
+            ok += 1;
+        }
+    }
+    match ok {
+        0 => Confidence::NONE,
+        _ => Confidence((ok * 95 / tried) as u8),
+    }
 }

@@ -13,8 +13,10 @@ use serde_json::value::RawValue;
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
-use crate::framing::{Framing, lines};
-use crate::json::{Flag, Str, lenient, lenient_obj, lenient_seq, parse_object};
+use crate::framing::Framing;
+use crate::json::{
+    Flag, Str, contains, lenient, lenient_obj, lenient_seq, parse_object, sniff_json_lines,
+};
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
 use crate::source::SourceId;
@@ -458,10 +460,6 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
     Ok(out)
 }
 
-fn contains(head: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(head, needle).is_some()
-}
-
 impl LogParser for OktaSystemLogParser {
     fn id(&self) -> SourceId {
         SourceId::OktaSystemLog
@@ -480,29 +478,7 @@ impl LogParser for OktaSystemLogParser {
             && !contains(head, b"\"eventName\"");
         match self.framing(head) {
             Framing::JsonArray if okta_keys => Confidence(90),
-            Framing::Lines if head.first() == Some(&b'{') => {
-                let mut ok = 0u32;
-                let mut tried = 0u32;
-                let mut out = Vec::new();
-                let mut all = lines(head)
-                    .filter(|l| !l.bytes.is_empty())
-                    .take(10)
-                    .peekable();
-                while let Some(line) = all.next() {
-                    if all.peek().is_none() && tried > 0 {
-                        break; // the head may cut the last line
-                    }
-                    tried += 1;
-                    out.clear();
-                    if self.parse(line.bytes, &mut out).is_ok() {
-                        ok += 1;
-                    }
-                }
-                match ok {
-                    0 => Confidence::NONE,
-                    _ => Confidence((ok * 95 / tried) as u8),
-                }
-            }
+            Framing::Lines => sniff_json_lines(self, head),
             _ => Confidence::NONE,
         }
     }
