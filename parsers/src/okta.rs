@@ -51,7 +51,7 @@ struct LogEvent<'a> {
     )]
     display_message: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
-    actor: Option<Actor<'a>>,
+    actor: Option<Entity<'a>>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
     client: Option<Client<'a>>,
     #[serde(
@@ -71,7 +71,7 @@ struct LogEvent<'a> {
     #[serde(borrow, deserialize_with = "lenient_obj")]
     outcome: Option<OutcomeField<'a>>,
     #[serde(borrow, deserialize_with = "lenient_seq")]
-    target: Option<Vec<Target<'a>>>,
+    target: Option<Vec<Entity<'a>>>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
     transaction: Option<Transaction<'a>>,
     #[serde(
@@ -90,7 +90,8 @@ struct LogEvent<'a> {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Actor<'a> {
+/// An actor or a target: Okta describes both the same way.
+struct Entity<'a> {
     #[serde(borrow, deserialize_with = "lenient")]
     id: Str<'a>,
     #[serde(rename = "type", borrow, deserialize_with = "lenient")]
@@ -200,29 +201,6 @@ struct OutcomeField<'a> {
     result: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient")]
     reason: Str<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Target<'a> {
-    #[serde(borrow, deserialize_with = "lenient")]
-    id: Str<'a>,
-    #[serde(rename = "type", borrow, deserialize_with = "lenient")]
-    kind: Str<'a>,
-    #[serde(
-        rename = "alternateId",
-        alias = "alternateid",
-        borrow,
-        deserialize_with = "lenient"
-    )]
-    alternate_id: Str<'a>,
-    #[serde(
-        rename = "displayName",
-        alias = "displayname",
-        borrow,
-        deserialize_with = "lenient"
-    )]
-    display_name: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
