@@ -108,7 +108,8 @@ pub struct FileReport {
     pub file: String,
     pub source: Option<&'static str>,
     pub confidence: Option<u8>,
-    /// `detected`, `forced` (`--source`), or `skipped`.
+    /// `detected`, `forced` (`--source`), `skipped` (a known source's file without
+    /// events, such as a CloudTrail digest) or `none` (not read: see `problems`).
     pub detection: &'static str,
     pub gzip: bool,
     pub bytes_on_disk: Option<u64>,
@@ -142,7 +143,7 @@ impl FileReport {
             file: input.display_name(),
             source: None,
             confidence: None,
-            detection: "skipped",
+            detection: "none",
             gzip: false,
             bytes_on_disk: None,
             bytes: 0,
@@ -407,6 +408,7 @@ fn ingest_one(
             report.detection = "forced";
             let parser = registry::by_id(id);
             if let Some(reason) = parser.skip_reason(registry::trim_head(&head)) {
+                report.detection = "skipped";
                 report.source = Some(id.as_str());
                 report.bytes = head.len() as u64;
                 report.problem(ProblemKind::Skipped, format!("skipped: {reason}"));
@@ -421,6 +423,7 @@ fn ingest_one(
                 parser
             }
             Detection::NotEvents { source, reason } => {
+                report.detection = "skipped";
                 report.source = Some(source.as_str());
                 report.bytes = head.len() as u64;
                 report.problem(ProblemKind::Skipped, format!("skipped: {reason}"));

@@ -65,6 +65,7 @@ fn s3_tree_counts_every_record_and_skips_digests() {
     assert_eq!(json["files"].as_array().unwrap().len(), 5);
     let digest = file_report(&json, "20240730T2200Z.json.gz");
     assert_eq!(digest["problems"][0]["kind"], "skipped");
+    assert_eq!(digest["detection"], "skipped");
     assert_eq!(digest["malformed"], 0);
     assert_eq!(file_report(&json, "_a.json.gz")["events"], 20);
     assert_eq!(file_report(&json, "_b.json.gz")["events"], 20);

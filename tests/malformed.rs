@@ -96,6 +96,7 @@ fn empty_binary_utf16_and_unknown_files_each_get_one_clear_message() {
     assert_eq!(kind("binary.bin"), "binary");
     assert_eq!(kind("utf16.log"), "encoding");
     assert_eq!(kind("notes.txt"), "unknown_format");
+    assert_eq!(file_report(&json, "notes.txt")["detection"], "none");
     assert_eq!(kind("archive.zip"), "binary");
     for name in [
         "empty.log: empty file",
