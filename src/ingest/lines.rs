@@ -1,0 +1,236 @@
+//! Line sources: a reader thread cuts line-aligned chunks, rayon workers parse them.
+
+use std::io::{self, Read};
+use std::sync::mpsc::{SyncSender, sync_channel};
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use tokentrail_parsers::ParseErrorKind;
+use tokentrail_parsers::framing::lines;
+
+use super::records::{FileJob, RecordSink};
+use super::report::ChunkStats;
+use super::{FileReport, IngestOptions, read_failure};
+use crate::frame::FrameBuilder;
+
+/// A piece of a line-framed input: whole lines, or one line that was too long to keep.
+enum Chunk {
+    Lines {
+        index: usize,
+        offset: u64,
+        data: Vec<u8>,
+    },
+    TooLong {
+        index: usize,
+        len: u64,
+    },
+}
+
+impl Chunk {
+    fn index(&self) -> usize {
+        match self {
+            Chunk::Lines { index, .. } | Chunk::TooLong { index, .. } => *index,
+        }
+    }
+}
+
+pub(super) fn ingest_lines(
+    job: &FileJob<'_>,
+    reader: Box<dyn Read + Send>,
+    head: Vec<u8>,
+    report: &mut FileReport,
+) -> PolarsResult<Vec<DataFrame>> {
+    let opts = job.opts;
+    let queue = rayon::current_num_threads() * 2;
+    let (tx, rx) = sync_channel::<Chunk>(queue);
+    let pool = BufferPool::new(opts.chunk_bytes, queue + rayon::current_num_threads() + 1);
+    let (read, mut outputs) = std::thread::scope(|s| {
+        let reader_thread = s.spawn(|| read_chunks(reader, head, tx, opts, &pool));
+        let outputs: Vec<(usize, FrameBuilder, ChunkStats)> = rx
+            .into_iter()
+            .par_bridge()
+            .map(|chunk| {
+                let (b, st) = parse_chunk(job, &chunk);
+                let index = chunk.index();
+                if let Chunk::Lines { data, .. } = chunk {
+                    pool.give(data);
+                }
+                (index, b, st)
+            })
+            .collect();
+        (reader_thread.join(), outputs)
+    });
+    let (bytes, error) =
+        read.unwrap_or_else(|_| (0, Some(io::Error::other("reader thread panicked"))));
+    report.bytes = bytes;
+    if let Some(e) = error {
+        read_failure(report, &e, bytes, report.gzip);
+    }
+    outputs.sort_by_key(|(i, _, _)| *i);
+    let mut last_seen = None;
+    let mut first_line = 1u64;
+    let mut finishing = Vec::with_capacity(outputs.len());
+    for (_, builder, stats) in outputs {
+        let lines = stats.lines;
+        stats.merge_into(report, first_line, &mut last_seen);
+        finishing.push((builder, first_line));
+        first_line += lines;
+    }
+    finishing
+        .into_par_iter()
+        .filter(|(b, _)| !b.is_empty())
+        .map(|(b, first)| b.finish(&job.ctx, first))
+        .collect()
+}
+
+/// Raw chunk buffers go back to the reader once parsed. Fresh memory costs a page fault
+/// per 4 KiB, which on the VMs measured here cost more than parsing the bytes in it; the
+/// pool also bounds the raw bytes in flight.
+struct BufferPool {
+    free: std::sync::Mutex<Vec<Vec<u8>>>,
+    buffer_bytes: usize,
+    keep: usize,
+}
+
+impl BufferPool {
+    fn new(chunk_bytes: usize, keep: usize) -> BufferPool {
+        BufferPool {
+            free: std::sync::Mutex::new(Vec::new()),
+            // Room for a chunk plus the carried-over partial line, so reads never reallocate.
+            buffer_bytes: chunk_bytes.saturating_add(64 * 1024).min(1 << 30),
+            keep,
+        }
+    }
+
+    fn take(&self) -> Vec<u8> {
+        let reused = self.free.lock().ok().and_then(|mut f| f.pop());
+        reused.unwrap_or_else(|| Vec::with_capacity(self.buffer_bytes))
+    }
+
+    fn give(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        if let Ok(mut free) = self.free.lock()
+            && free.len() < self.keep
+        {
+            free.push(buf);
+        }
+    }
+}
+
+/// The reader side of the pipeline: cut the stream into line-aligned chunks. Returns the
+/// decompressed byte count and the read error that ended it, if any.
+fn read_chunks(
+    mut reader: Box<dyn Read + Send>,
+    mut buf: Vec<u8>,
+    tx: SyncSender<Chunk>,
+    opts: &IngestOptions,
+    pool: &BufferPool,
+) -> (u64, Option<io::Error>) {
+    let chunk_bytes = opts.chunk_bytes.max(1);
+    let mut offset = 0u64;
+    let mut index = 0usize;
+    let mut error = None;
+    let send = |chunk: Chunk| tx.send(chunk).is_ok();
+    loop {
+        let want = chunk_bytes
+            .saturating_sub(buf.len())
+            .max(chunk_bytes.min(64 * 1024));
+        let eof = match (&mut reader).take(want as u64).read_to_end(&mut buf) {
+            Ok(n) => n < want,
+            Err(e) => {
+                error = Some(e);
+                true
+            }
+        };
+        if eof {
+            if !buf.is_empty() {
+                let len = buf.len() as u64;
+                send(Chunk::Lines {
+                    index,
+                    offset,
+                    data: buf,
+                });
+                offset += len;
+            }
+            return (offset, error);
+        }
+        match memchr::memrchr(b'\n', &buf) {
+            Some(i) => {
+                let mut next = pool.take();
+                next.extend_from_slice(&buf[i + 1..]);
+                buf.truncate(i + 1);
+                let len = buf.len() as u64;
+                if !send(Chunk::Lines {
+                    index,
+                    offset,
+                    data: std::mem::replace(&mut buf, next),
+                }) {
+                    return (offset, error);
+                }
+                offset += len;
+                index += 1;
+            }
+            None if buf.len() > opts.max_line_bytes => {
+                // Inside a line longer than the cap: skip to its end without keeping it.
+                let mut len = buf.len() as u64;
+                buf.clear();
+                let mut block = vec![0u8; 64 * 1024];
+                let mut ended = false;
+                loop {
+                    match reader.read(&mut block) {
+                        Ok(0) => break,
+                        Ok(n) => match memchr::memchr(b'\n', &block[..n]) {
+                            Some(i) => {
+                                len += i as u64 + 1;
+                                buf.extend_from_slice(&block[i + 1..n]);
+                                ended = true;
+                                break;
+                            }
+                            None => len += n as u64,
+                        },
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                }
+                send(Chunk::TooLong { index, len });
+                offset += len;
+                index += 1;
+                if !ended {
+                    return (offset, error);
+                }
+            }
+            None => {} // a long line still under the cap: read more
+        }
+    }
+}
+
+fn parse_chunk(job: &FileJob<'_>, chunk: &Chunk) -> (FrameBuilder, ChunkStats) {
+    let (offset, data) = match chunk {
+        Chunk::TooLong { len, .. } => {
+            let mut sink = RecordSink::new(job, 0);
+            let max = job.opts.max_line_bytes;
+            let what = format!("<{len} bytes, cap {max}>");
+            sink.stats.lines = 1;
+            sink.stats.records = 1;
+            sink.stats
+                .malformed(0, None, ParseErrorKind::LineTooLong, max, what.as_bytes());
+            return (sink.builder, sink.stats);
+        }
+        Chunk::Lines { offset, data, .. } => (*offset, data),
+    };
+    let mut sink = RecordSink::new(job, data.len() / 160 + 16);
+    let mut out = Vec::with_capacity(4);
+    for line in lines(data) {
+        sink.stats.lines += 1;
+        if line.bytes.iter().all(u8::is_ascii_whitespace) {
+            sink.stats.blank += 1;
+            continue;
+        }
+        let at = offset + line.offset as u64;
+        sink.record(line.bytes, line.index as u64, None, at, &mut out);
+    }
+    (sink.builder, sink.stats)
+}

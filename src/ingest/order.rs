@@ -1,0 +1,158 @@
+//! Joining the chunk frames in time order, and removing repeated deliveries.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use tokentrail_parsers::SourceId;
+
+use super::FileReport;
+use crate::enrich::GeoDatabases;
+use crate::frame::{self, col};
+
+/// Remove repeated deliveries of one event (CloudTrail delivers some events twice, and
+/// exports overlap): same source, event id, recipient account, time and action. Requiring
+/// time and action as well as the id keeps hand-edited or re-used ids (rule test data) from
+/// erasing distinct events. The first in time order is kept; each removal is counted on the
+/// file the copy came from.
+pub(super) fn remove_duplicates(
+    frame: DataFrame,
+    files: &mut [FileReport],
+) -> PolarsResult<DataFrame> {
+    let id_sources: Vec<&str> = SourceId::ALL
+        .iter()
+        .filter(|s| s.has_event_ids())
+        .map(|s| s.as_str())
+        .collect();
+    let any = files
+        .iter()
+        .any(|f| f.source.is_some_and(|s| id_sources.contains(&s)) && f.events > 0);
+    if !any {
+        return Ok(frame);
+    }
+    let (keep, removed) = duplicate_mask(&frame, &id_sources)?;
+    if removed.is_empty() {
+        return Ok(frame);
+    }
+    for report in files.iter_mut() {
+        if let Some(n) = removed.get(report.file.as_str()) {
+            report.duplicates_removed += n;
+        }
+    }
+    frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))
+}
+
+/// Which rows to keep, and how many copies each file had.
+fn duplicate_mask(
+    frame: &DataFrame,
+    id_sources: &[&str],
+) -> PolarsResult<(Vec<bool>, BTreeMap<String, u64>)> {
+    let source = frame.column(col::SOURCE)?.str()?;
+    let event_id = frame.column(col::EVENT_ID)?.str()?;
+    let account = frame.column(col::RECIPIENT_ACCOUNT_ID)?.str()?;
+    let file = frame.column(col::FILE)?.str()?;
+    let ts = frame.column(col::TS)?.datetime()?.physical();
+    let action = frame.column(col::ACTION)?.str()?;
+    let mut seen = PlHashSet::default();
+    let mut removed: BTreeMap<String, u64> = BTreeMap::new();
+    let keep: Vec<bool> = source
+        .iter()
+        .zip(event_id.iter())
+        .zip(account.iter())
+        .zip(file.iter())
+        .zip(ts.iter().zip(action.iter()))
+        .map(|((((s, id), acct), f), (t, act))| match (s, id) {
+            (Some(s), Some(id)) if id_sources.contains(&s) => {
+                let first = seen.insert((s, id, acct, t, act));
+                if !first {
+                    *removed
+                        .entry(f.unwrap_or_default().to_string())
+                        .or_default() += 1;
+                }
+                first
+            }
+            _ => true,
+        })
+        .collect();
+    Ok((keep, removed))
+}
+
+/// The time range of one chunk's frame, and whether it is in time order inside.
+struct ChunkOrder {
+    min: i64,
+    max: i64,
+    sorted: bool,
+}
+
+fn chunk_order(df: &DataFrame) -> PolarsResult<ChunkOrder> {
+    let ts = df.column(col::TS)?.datetime()?.physical();
+    let mut order = ChunkOrder {
+        min: i64::MAX,
+        max: i64::MIN,
+        sorted: true,
+    };
+    let mut prev = i64::MIN;
+    for t in ts.into_no_null_iter() {
+        order.sorted &= t >= prev;
+        prev = t;
+        order.min = order.min.min(t);
+        order.max = order.max.max(t);
+    }
+    Ok(order)
+}
+
+/// Concatenate chunk frames (in input order) into one frame sorted by `ts`, equal times in
+/// input order (file, then line).
+///
+/// Logs are mostly in time order already, file by file: when the chunks, taken in order of
+/// their first time, follow each other without overlap, concatenating them in that order
+/// *is* the stable sort, and the full sort (which copies every column twice) is skipped.
+pub(super) fn sorted_concat(
+    chunks: Vec<DataFrame>,
+    geo: Option<&GeoDatabases>,
+) -> PolarsResult<DataFrame> {
+    let orders = chunks
+        .iter()
+        .map(chunk_order)
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let mut idx: Vec<usize> = (0..chunks.len())
+        .filter(|&i| chunks[i].height() > 0)
+        .collect();
+    idx.sort_by_key(|&i| (orders[i].min, i));
+    let disjoint = idx.windows(2).all(|w| {
+        let (a, b) = (&orders[w[0]], &orders[w[1]]);
+        a.max < b.min || (a.max == b.min && w[0] < w[1])
+    });
+    let presorted = disjoint && idx.iter().all(|&i| orders[i].sorted);
+    let mut slots: Vec<Option<DataFrame>> = chunks.into_iter().map(Some).collect();
+    let order: Vec<usize> = if presorted {
+        idx
+    } else {
+        (0..slots.len()).collect()
+    };
+    let mut frame: Option<DataFrame> = None;
+    for i in order {
+        let Some(df) = slots[i].take() else { continue };
+        match frame.as_mut() {
+            None => frame = Some(df),
+            Some(all) => {
+                all.vstack_mut_owned(df)?;
+            }
+        }
+    }
+    let mut frame = match frame {
+        Some(f) => f,
+        None => {
+            let mut empty = frame::empty_frame()?;
+            crate::enrich::enrich(&mut empty, geo)?;
+            empty
+        }
+    };
+    // A presorted frame keeps its chunks: rechunking would copy every column for nothing.
+    if !presorted {
+        frame.sort_in_place(
+            [col::TS],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )?;
+    }
+    Ok(frame)
+}
