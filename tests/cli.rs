@@ -154,3 +154,27 @@ fn sources_lists_every_parser() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("nginx"));
 }
+
+/// JSON access logs (`log_format … escape=json`) beside text ones: each detected as its
+/// own format, every line counted, a line written without escape=json repaired.
+#[test]
+fn nginx_json_access_logs_are_detected_and_counted() {
+    let dir = TestDir::new();
+    let lines = [
+        r#"{"time":"2026-03-04T01:07:12+01:00","remote_addr":"81.2.69.166","request":"GET /api/v1/me HTTP/1.1","status":"200","body_bytes_sent":"412","http_user_agent":"python-requests/2.31.0"}"#,
+        r#"{"time":"2026-03-04T01:07:13+01:00","remote_addr":"81.2.69.166","request":"GET /api/v1/users?page=1 HTTP/1.1","status":"200","body_bytes_sent":"24000","http_user_agent":"python-requests/2.31.0"}"#,
+        r#"{"time":"2026-03-04T01:07:14+01:00","remote_addr":"198.51.100.7","request":"\x16\x03\x01","status":400,"body_bytes_sent":157,"upstream_response_time":-}"#,
+    ];
+    dir.write("json/access.log", (lines.join("\n") + "\n").as_bytes());
+    dir.write(
+        "json/plain.log",
+        &std::fs::read(fixture("nginx/access.log")).unwrap(),
+    );
+    let (run, json) = stats_json(&[&dir.path().join("json")], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let f = file_report(&json, "json/access.log");
+    assert_eq!(f["source"], "nginx_json");
+    assert_eq!(f["events"], 3);
+    assert_eq!(f["malformed"], 0);
+    assert_eq!(file_report(&json, "json/plain.log")["source"], "nginx");
+}

@@ -240,6 +240,8 @@ pub mod notes {
     pub const ASSUMED_UTC: u8 = 1 << 5;
     /// The client address is not a valid IP address (kept as logged).
     pub const INVALID_IP: u8 = 1 << 6;
+    /// The JSON line was invalid as written (`\xHH`, a bare `-`) and was repaired.
+    pub const REPAIRED_JSON: u8 = 1 << 7;
 
     pub const ALL: &[(u8, &str)] = &[
         (TRUNCATED_FIELD, "truncated_field"),
@@ -249,6 +251,7 @@ pub mod notes {
         (INVALID_UTF8, "invalid_utf8"),
         (ASSUMED_UTC, "assumed_utc"),
         (INVALID_IP, "invalid_ip"),
+        (REPAIRED_JSON, "repaired_json"),
     ];
 }
 

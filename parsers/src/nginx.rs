@@ -339,7 +339,13 @@ fn is_method(m: &[u8]) -> bool {
 /// Fill the request-derived fields: method, path, version, action, target, and the
 /// credential found in the query string.
 fn apply_request<'a>(ev: &mut Event<'a>, rt: &RecordText<'a>, raw: Quoted<'a>) {
-    let line = rt.field_escaped(raw.content, raw.escaped);
+    request_fields(ev, rt.field_escaped(raw.content, raw.escaped));
+}
+
+/// Fill the request-derived fields from a request line (`GET /path?query HTTP/1.1`), for
+/// every nginx format: method, path, version, action, target, and the credential found in
+/// the query string. A line that is not HTTP is kept as `request_raw`, redacted.
+pub(crate) fn request_fields<'a>(ev: &mut Event<'a>, line: Text<'a>) {
     let b = line.as_bytes();
     // Methods are short: a plain loop beats a memchr call here.
     let method_end = b.iter().position(|&c| c == b' ').unwrap_or(b.len());

@@ -4,6 +4,7 @@ use crate::auth0::Auth0Parser;
 use crate::cloudtrail::CloudTrailParser;
 use crate::entra::EntraSignInParser;
 use crate::nginx::NginxParser;
+use crate::nginx_json::NginxJsonParser;
 use crate::okta::OktaSystemLogParser;
 use crate::parser::{Confidence, LogParser};
 use crate::source::SourceId;
@@ -14,6 +15,7 @@ pub static PARSERS: &[&dyn LogParser] = &[
     &OktaSystemLogParser,
     &Auth0Parser,
     &EntraSignInParser,
+    &NginxJsonParser,
     &NginxParser,
 ];
 

@@ -14,6 +14,8 @@ pub enum SourceId {
     Auth0,
     /// Microsoft Entra ID sign-in logs (Graph, Azure Monitor, Log Analytics shapes).
     EntraSignIn,
+    /// nginx access logs written as JSON objects, one per line.
+    NginxJson,
 }
 
 impl SourceId {
@@ -23,6 +25,7 @@ impl SourceId {
         SourceId::OktaSystemLog,
         SourceId::Auth0,
         SourceId::EntraSignIn,
+        SourceId::NginxJson,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +35,7 @@ impl SourceId {
             SourceId::OktaSystemLog => "okta_system_log",
             SourceId::Auth0 => "auth0",
             SourceId::EntraSignIn => "entra_signin",
+            SourceId::NginxJson => "nginx_json",
         }
     }
 
@@ -39,7 +43,7 @@ impl SourceId {
     /// event can be recognised and removed).
     pub fn has_event_ids(self) -> bool {
         match self {
-            SourceId::Nginx => false,
+            SourceId::Nginx | SourceId::NginxJson => false,
             SourceId::CloudTrail
             | SourceId::OktaSystemLog
             | SourceId::Auth0
