@@ -14,7 +14,9 @@ use serde_json::value::RawValue;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
-use crate::json::{Str, contains, lenient, lenient_obj, parse_object, sniff_json_lines};
+use crate::json::{
+    Str, contains, lenient, lenient_number, lenient_obj, parse_object, sniff_json_lines,
+};
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
 use crate::source::SourceId;
@@ -105,14 +107,8 @@ struct AuthCredentials<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct DetailsResponse {
-    #[serde(rename = "statusCode", deserialize_with = "lenient_i32")]
+    #[serde(rename = "statusCode", deserialize_with = "lenient_number")]
     status_code: Option<i32>,
-}
-
-fn lenient_i32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
-    Ok(serde_json::Value::deserialize(d)?
-        .as_i64()
-        .and_then(|v| i32::try_from(v).ok()))
 }
 
 #[derive(Deserialize, Default)]

@@ -17,8 +17,8 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::{
-    Flag, Str, contains, first_key, lenient, lenient_obj, lenient_seq, parse_object,
-    sniff_json_lines,
+    Flag, Str, contains, first_key, lenient, lenient_number, lenient_obj, lenient_seq,
+    parse_object, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::source::SourceId;
@@ -186,7 +186,7 @@ struct Record<'a> {
     #[serde(
         rename = "autonomousSystemNumber",
         alias = "AutonomousSystemNumber",
-        deserialize_with = "lenient_u32"
+        deserialize_with = "lenient_number"
     )]
     asn: Option<u32>,
     #[serde(alias = "Category", borrow, deserialize_with = "lenient")]
@@ -236,7 +236,7 @@ struct Location {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Status {
-    #[serde(rename = "errorCode", deserialize_with = "lenient_i64")]
+    #[serde(rename = "errorCode", deserialize_with = "lenient_number")]
     error_code: Option<i64>,
     #[serde(rename = "failureReason")]
     failure_reason: Option<String>,
@@ -286,18 +286,6 @@ where
         v @ serde_json::Value::Object(_) => serde_json::from_value(v).ok(),
         _ => None,
     })
-}
-
-fn lenient_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n.as_i64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    })
-}
-
-fn lenient_u32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    Ok(lenient_i64(d)?.and_then(|v| u32::try_from(v).ok()))
 }
 
 fn present(v: Str<'_>) -> Str<'_> {

@@ -190,6 +190,20 @@ impl<'de, T: Deserialize<'de>, const SEQ: bool> serde::de::Visitor<'de> for Tole
     }
 }
 
+/// `deserialize_with` for numbers written as numbers or as strings (`"status":"200"`,
+/// `"ResultType":"50126"`); anything else (`-`, null, an object) is `None`.
+pub(crate) fn lenient_number<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+{
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n.to_string().parse().ok(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
 /// Parse one JSON record into `T`: `NotAnObject` when it is not an object, `BadJson` at
 /// the byte where serde stopped otherwise.
 pub(crate) fn parse_object<'a, T: Deserialize<'a>>(record: &'a [u8]) -> Result<T, ParseError> {

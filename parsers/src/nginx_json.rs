@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{Credential, CredentialKind, Event, Outcome, notes};
 use crate::framing::Framing;
-use crate::json::{Str, contains, lenient, parse_object, sniff_json_lines};
+use crate::json::{Str, contains, lenient, lenient_number, parse_object, sniff_json_lines};
 use crate::nginx::request_fields;
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::{Secret, redact_query};
@@ -63,9 +63,9 @@ struct Line<'a> {
     args: Str<'a>,
     #[serde(alias = "server_protocol", borrow, deserialize_with = "lenient")]
     protocol: Str<'a>,
-    #[serde(deserialize_with = "lenient_f64")]
+    #[serde(deserialize_with = "lenient_number")]
     status: Option<f64>,
-    #[serde(alias = "bytes_sent", deserialize_with = "lenient_f64")]
+    #[serde(alias = "bytes_sent", deserialize_with = "lenient_number")]
     body_bytes_sent: Option<f64>,
     #[serde(
         alias = "referer",
@@ -97,16 +97,6 @@ struct Line<'a> {
     host: Str<'a>,
     #[serde(alias = "authorization", borrow, deserialize_with = "lenient")]
     http_authorization: Str<'a>,
-}
-
-/// A number written as a number or as a string (`"status":"200"`); `-` and anything else
-/// is `None`.
-fn lenient_f64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n.as_f64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    })
 }
 
 /// A number's text as written (`1772582832.250`), so that seconds with a fraction are

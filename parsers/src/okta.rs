@@ -15,7 +15,8 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::{
-    Flag, Str, contains, lenient, lenient_obj, lenient_seq, parse_object, sniff_json_lines,
+    Flag, Str, contains, lenient, lenient_number, lenient_obj, lenient_seq, parse_object,
+    sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -181,7 +182,11 @@ struct AuthContext<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct SecurityContext<'a> {
-    #[serde(rename = "asNumber", alias = "asnumber")]
+    #[serde(
+        rename = "asNumber",
+        alias = "asnumber",
+        deserialize_with = "lenient_number"
+    )]
     as_number: Option<u32>,
     #[serde(
         rename = "asOrg",
