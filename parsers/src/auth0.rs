@@ -15,7 +15,7 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::{
-    Str, contains, lenient, lenient_number, lenient_obj, parse_object, sniff_json_lines,
+    Str, contains, lenient, lenient_number, lenient_obj, non_empty, parse_object, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -55,8 +55,6 @@ struct LogEvent<'a> {
     connection: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient")]
     audience: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient")]
-    description: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
     details: Option<Details<'a>>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
@@ -215,10 +213,6 @@ fn event_type(code: &str) -> (&'static str, Outcome, Uses) {
     }
 }
 
-fn present(v: Str<'_>) -> Str<'_> {
-    v.filter(|s| !s.is_empty())
-}
-
 fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
     let ev: LogEvent<'a> = parse_object(record)?;
     if ev.kind.is_none()
@@ -226,7 +220,7 @@ fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
     {
         // Log-stream wrapper `{"log_id":…,"data":{…}}`: the event is inside.
         let inner = parse_event(data.get().as_bytes()).map_err(|e| ParseError::new(e.kind, 0))?;
-        return Ok(match (inner.event_id.is_none(), present(ev.log_id)) {
+        return Ok(match (inner.event_id.is_none(), non_empty(ev.log_id)) {
             (true, Some(id)) => Event {
                 event_id: Some(id),
                 ..inner
@@ -251,7 +245,7 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
     let mut out = Event {
         ts,
         ts_raw,
-        event_id: present(ev.log_id).or(present(ev.underscore_id)),
+        event_id: non_empty(ev.log_id).or(non_empty(ev.underscore_id)),
         outcome,
         ..Event::default()
     };
@@ -262,23 +256,23 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
         "" => code.clone(),
         a => Cow::Borrowed(a),
     });
-    let client = present(ev.client_id);
-    let user = present(ev.user_name.clone()).or(present(ev.user_id.clone()));
+    let client = non_empty(ev.client_id);
+    let user = non_empty(ev.user_name.clone()).or(non_empty(ev.user_id.clone()));
     out.principal = match uses {
-        Uses::Client if user.is_none() => present(ev.client_name.clone()).or(client.clone()),
+        Uses::Client if user.is_none() => non_empty(ev.client_name.clone()).or(client.clone()),
         _ => user,
     };
-    out.src_ip = present(ev.ip);
+    out.src_ip = non_empty(ev.ip);
     let mut service = ServiceFields {
         event_type: Some(code),
-        app: present(ev.client_name).or(client.clone()),
+        app: non_empty(ev.client_name).or(client.clone()),
         caller_kind: out.src_ip.as_ref().map(|_| CallerKind::Ip),
         ..ServiceFields::default()
     };
     let request = ev.details.as_ref().and_then(|d| d.request.as_ref());
     out.user_agent = request
-        .and_then(|r| present(r.user_agent.clone()))
-        .or(present(ev.user_agent));
+        .and_then(|r| non_empty(r.user_agent.clone()))
+        .or(non_empty(ev.user_agent));
     out.status = ev
         .details
         .as_ref()
@@ -287,7 +281,7 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
     let jti = request
         .and_then(|r| r.auth.as_ref())
         .and_then(|a| a.credentials.as_ref())
-        .and_then(|c| present(c.jti.clone()));
+        .and_then(|c| non_empty(c.jti.clone()));
     out.credential = match uses {
         Uses::ManagementToken => jti.map(|id| Credential::Public {
             kind: CredentialKind::Auth0ManagementToken,
@@ -299,14 +293,14 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
         }),
         Uses::RefreshToken => client.clone().map(|c| Credential::Public {
             kind: CredentialKind::Auth0RefreshToken,
-            id: match present(ev.user_id.clone()) {
+            id: match non_empty(ev.user_id.clone()) {
                 Some(u) => Cow::Owned(format!("{c}:{u}")),
                 None => c,
             },
         }),
         Uses::Nothing => None,
     };
-    out.target = match request.and_then(|r| present(r.path.clone())) {
+    out.target = match request.and_then(|r| non_empty(r.path.clone())) {
         Some(path) => {
             let method = request
                 .and_then(|r| r.method.as_deref())
@@ -317,13 +311,12 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
                 None => path,
             }))
         }
-        None => present(ev.audience).or(present(ev.connection)),
+        None => non_empty(ev.audience).or(non_empty(ev.connection)),
     };
     if let Some(loc) = ev.location_info {
-        service.provider_country = present(loc.country_code).or(present(loc.country_name));
-        service.provider_city = present(loc.city_name);
+        service.provider_country = non_empty(loc.country_code).or(non_empty(loc.country_name));
+        service.provider_city = non_empty(loc.city_name);
     }
-    let _ = ev.description;
     out.service = Some(Box::new(service));
     Ok(out)
 }

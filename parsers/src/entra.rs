@@ -17,7 +17,7 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::{
-    Flag, Str, contains, first_key, lenient, lenient_number, lenient_obj, lenient_seq,
+    Flag, Str, contains, first_key, lenient, lenient_number, lenient_obj, lenient_seq, non_empty,
     parse_object, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
@@ -118,13 +118,6 @@ struct Record<'a> {
     #[serde(alias = "Result", borrow, deserialize_with = "lenient")]
     result: Str<'a>,
     #[serde(
-        rename = "clientAppUsed",
-        alias = "ClientAppUsed",
-        borrow,
-        deserialize_with = "lenient"
-    )]
-    client_app_used: Str<'a>,
-    #[serde(
         rename = "correlationId",
         alias = "CorrelationId",
         alias = "correlationid",
@@ -148,13 +141,6 @@ struct Record<'a> {
     unique_token_identifier: Str<'a>,
     #[serde(rename = "isInteractive", alias = "IsInteractive")]
     is_interactive: Flag,
-    #[serde(
-        rename = "tokenIssuerType",
-        alias = "TokenIssuerType",
-        borrow,
-        deserialize_with = "lenient"
-    )]
-    token_issuer_type: Str<'a>,
     #[serde(
         rename = "resourceDisplayName",
         alias = "ResourceDisplayName",
@@ -288,10 +274,6 @@ where
     })
 }
 
-fn present(v: Str<'_>) -> Str<'_> {
-    v.filter(|s| !s.is_empty())
-}
-
 /// Sign-in error codes: 0 is success; some codes are refusals, some are interruptions
 /// (an MFA prompt, "stay signed in?") that are neither success nor failure.
 fn outcome_of(code: i64) -> Outcome {
@@ -307,7 +289,7 @@ fn outcome_of(code: i64) -> Outcome {
 }
 
 fn merge<'a>(outer: Str<'a>, inner: Str<'a>) -> Str<'a> {
-    present(inner).or(present(outer))
+    non_empty(inner).or(non_empty(outer))
 }
 
 fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
@@ -316,7 +298,7 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
     let diagnostic = outer.category.is_some() || outer.operation_name.is_some();
     let ts_raw = merge(outer.created, inner.created)
         .or(merge(outer.activity_time, inner.activity_time))
-        .or(present(outer.time))
+        .or(non_empty(outer.time))
         .ok_or(missing("createdDateTime"))?;
     let (ts, zone) = rfc3339(ts_raw.as_bytes())
         .map(|(_, v)| v)
@@ -352,8 +334,8 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
             .unwrap_or_default();
         let user = by.user.unwrap_or_default();
         let app = by.app.unwrap_or_default();
-        ev.principal = present(user.user_principal_name).or(present(app.display_name.clone()));
-        ev.src_ip = present(user.ip_address).or(merge(outer.caller_ip, inner.caller_ip));
+        ev.principal = non_empty(user.user_principal_name).or(non_empty(app.display_name.clone()));
+        ev.src_ip = non_empty(user.ip_address).or(merge(outer.caller_ip, inner.caller_ip));
         ev.action = merge(outer.activity_display_name, inner.activity_display_name)
             .or(merge(outer.operation_name, inner.operation_name));
         let targets: Vec<String> = inner
@@ -362,7 +344,7 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
             .unwrap_or_default()
             .into_iter()
             .filter_map(|t| {
-                let name = present(t.user_principal_name).or(present(t.display_name))?;
+                let name = non_empty(t.user_principal_name).or(non_empty(t.display_name))?;
                 Some(match t.kind {
                     Some(k) => format!("{k} {name}"),
                     None => name.into_owned(),
@@ -375,7 +357,7 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
             Some(r) if r.eq_ignore_ascii_case("failure") => Outcome::Failure,
             _ => Outcome::Unknown,
         };
-        service.app = present(app.display_name);
+        service.app = non_empty(app.display_name);
     } else {
         ev.principal = upn
             .clone()
@@ -454,8 +436,6 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
         })
         .collect();
         service.risk = (!risk.is_empty()).then(|| Cow::Owned(risk.join("; ")));
-        let _ = (outer.client_app_used, inner.client_app_used);
-        let _ = (outer.token_issuer_type, inner.token_issuer_type);
     }
     if ev.src_ip.is_some() {
         service.caller_kind = Some(CallerKind::Ip);

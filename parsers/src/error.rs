@@ -20,8 +20,6 @@ pub enum ParseErrorKind {
     NotAnObject,
     /// The record is longer than the configured cap (`--max-line-bytes`).
     LineTooLong,
-    /// The record contains a NUL byte or other binary content.
-    Binary,
 }
 
 impl ParseErrorKind {
@@ -36,7 +34,6 @@ impl ParseErrorKind {
             ParseErrorKind::BadJson => "bad json".into(),
             ParseErrorKind::NotAnObject => "not a json object".into(),
             ParseErrorKind::LineTooLong => "line too long".into(),
-            ParseErrorKind::Binary => "binary content".into(),
         }
     }
 }

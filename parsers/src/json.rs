@@ -204,6 +204,11 @@ where
     })
 }
 
+/// A string that is present and not empty.
+pub(crate) fn non_empty(v: Str<'_>) -> Str<'_> {
+    v.filter(|s| !s.is_empty())
+}
+
 /// Parse one JSON record into `T`: `NotAnObject` when it is not an object, `BadJson` at
 /// the byte where serde stopped otherwise.
 pub(crate) fn parse_object<'a, T: Deserialize<'a>>(record: &'a [u8]) -> Result<T, ParseError> {

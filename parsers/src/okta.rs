@@ -338,7 +338,6 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
         out.principal = present(actor.alternate_id)
             .or(present(actor.id))
             .or(present(actor.display_name));
-        let _ = actor.kind;
     }
     if let Some(client) = ev.client {
         out.src_ip = present(client.ip_address);
