@@ -6,11 +6,14 @@ use std::time::Instant;
 use comfy_table::{Table, presets};
 use tokentrail_parsers::PARSERS;
 
-use crate::cli::{Cli, Command, InputArgs, StatsFormat};
+use crate::cli::{AnalysisArgs, Cli, Command, InputArgs, StatsFormat};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::ingest::{FileReport, IngestOptions, Ingested, ingest};
 use crate::input::{Input, discover};
+use crate::score::{ScoreOptions, score_table, table::EventTable};
+use crate::score_report;
 use crate::{enrich, messages, output, progress, stats};
 
 pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
@@ -49,6 +52,36 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             ));
             Ok(exit_status(&ingested.files, input.strict))
         }
+        Command::Score {
+            input,
+            analysis,
+            credential,
+            min_score,
+            top,
+            format,
+        } => {
+            let opts = score_options(&analysis)?;
+            let mut ingested = read_inputs(&input)?;
+            let started = Instant::now();
+            ingested.frame.rechunk_mut();
+            let table = EventTable::new(&ingested.frame)?;
+            let scored = score_table(&table, &opts);
+            let selection = score_report::Selection {
+                credentials: &credential,
+                min_score,
+                top,
+            };
+            let report = score_report::build(&ingested.frame, &table, &scored, &selection)?;
+            if input.timings {
+                messages::timing("score", started);
+            }
+            match format {
+                StatsFormat::Table => score_report::write_table(stdout, &report),
+                StatsFormat::Json => score_report::write_json(stdout, &report),
+            }
+            .map_err(stdout_error)?;
+            Ok(exit_status(&ingested.files, input.strict))
+        }
         Command::Stats { input, format } => {
             let ingested = read_inputs(&input)?;
             let started = Instant::now();
@@ -64,6 +97,14 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             Ok(exit_status(&ingested.files, input.strict))
         }
     }
+}
+
+/// Score the events of an ingested frame.
+pub fn score_options(args: &AnalysisArgs) -> Result<ScoreOptions> {
+    Ok(ScoreOptions {
+        baseline_until: args.baseline_until,
+        config: Config::load(args.config.as_deref())?,
+    })
 }
 
 fn stdout_error(source: std::io::Error) -> Error {

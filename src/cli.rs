@@ -38,8 +38,57 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
         format: StatsFormat,
     },
+    /// Score every event against its credential's own baseline and list the most
+    /// suspicious, with their reasons, and a summary per credential.
+    Score {
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+        /// Show only this credential: an access key id, a token fingerprint or its
+        /// prefix, a session id or a principal. Repeatable.
+        #[arg(long, value_name = "ID")]
+        credential: Vec<String>,
+        /// Show events and credentials scoring at least this.
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        min_score: u32,
+        /// Show at most this many events.
+        #[arg(long, value_name = "N", default_value_t = 30)]
+        top: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
+    },
     /// List the log sources tokentrail can read, with their ids for --source.
     Sources,
+}
+
+/// Options of the commands that judge events.
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// Allowlists: trusted networks and ASNs, automation user agents, credentials to
+    /// ignore (default: ./tokentrail.toml when present). See docs/detections.md.
+    #[arg(long, value_name = "FILE", help_heading = "Analysis")]
+    pub config: Option<PathBuf>,
+    /// Learn baselines from events before this time only, and judge the rest
+    /// (RFC 3339 or YYYY-MM-DD, UTC). Default: each event is judged against the history
+    /// before it.
+    #[arg(long, value_name = "TIME", value_parser = parse_time, help_heading = "Analysis")]
+    pub baseline_until: Option<i64>,
+}
+
+/// RFC 3339, or a date meaning its midnight UTC; as ns since the epoch.
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return t
+            .timestamp_nanos_opt()
+            .ok_or_else(|| format!("`{text}` is out of range"));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|d| d.and_utc().timestamp_nanos_opt())
+        .ok_or_else(|| format!("`{text}` is not a time (use 2026-03-04 or 2026-03-04T01:00:00Z)"))
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -17,6 +17,8 @@ pub mod enriched {
     pub const NETWORK: &str = "network";
     pub const GEO_COUNTRY: &str = "geo_country";
     pub const GEO_CITY: &str = "geo_city";
+    pub const GEO_LAT: &str = "geo_lat";
+    pub const GEO_LON: &str = "geo_lon";
     pub const ASN: &str = "asn";
     pub const AS_ORG: &str = "as_org";
     pub const ANONYMIZER: &str = "anonymizer";
@@ -28,6 +30,8 @@ pub mod enriched {
         NETWORK,
         GEO_COUNTRY,
         GEO_CITY,
+        GEO_LAT,
+        GEO_LON,
         ASN,
         AS_ORG,
         ANONYMIZER,
@@ -37,12 +41,14 @@ pub mod enriched {
 }
 
 /// What is known of one client address.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddressFacts {
     pub class: &'static str,
     pub network: Option<String>,
     pub country: Option<String>,
     pub city: Option<String>,
+    /// Approximate location (degrees) from the City database, for impossible travel.
+    pub location: Option<(f64, f64)>,
     pub asn: Option<u32>,
     pub as_org: Option<String>,
     pub anonymizer: Option<&'static str>,
@@ -79,6 +85,8 @@ pub fn enrich(df: &mut DataFrame, geo: Option<&GeoDatabases>) -> PolarsResult<()
     let mut network = StringChunkedBuilder::new(enriched::NETWORK.into(), n);
     let mut country = StringChunkedBuilder::new(enriched::GEO_COUNTRY.into(), n);
     let mut city = StringChunkedBuilder::new(enriched::GEO_CITY.into(), n);
+    let mut lat: Vec<Option<f64>> = Vec::with_capacity(n);
+    let mut lon: Vec<Option<f64>> = Vec::with_capacity(n);
     let mut asn: Vec<Option<u32>> = Vec::with_capacity(n);
     let mut as_org = StringChunkedBuilder::new(enriched::AS_ORG.into(), n);
     let mut anonymizer = StringChunkedBuilder::new(enriched::ANONYMIZER.into(), n);
@@ -95,6 +103,8 @@ pub fn enrich(df: &mut DataFrame, geo: Option<&GeoDatabases>) -> PolarsResult<()
         network.append_option(facts.network.as_deref());
         country.append_option(facts.country.as_deref());
         city.append_option(facts.city.as_deref());
+        lat.push(facts.location.map(|l| l.0));
+        lon.push(facts.location.map(|l| l.1));
         asn.push(facts.asn);
         as_org.append_option(facts.as_org.as_deref());
         anonymizer.append_option(facts.anonymizer);
@@ -123,6 +133,8 @@ pub fn enrich(df: &mut DataFrame, geo: Option<&GeoDatabases>) -> PolarsResult<()
         network.finish().into_column(),
         country.finish().into_column(),
         city.finish().into_column(),
+        Float64Chunked::from_iter_options(enriched::GEO_LAT.into(), lat.into_iter()).into_column(),
+        Float64Chunked::from_iter_options(enriched::GEO_LON.into(), lon.into_iter()).into_column(),
         UInt32Chunked::from_iter_options(enriched::ASN.into(), asn.into_iter()).into_column(),
         as_org.finish().into_column(),
         anonymizer.finish().into_column(),

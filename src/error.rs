@@ -23,6 +23,10 @@ pub enum Error {
     OutputFormat(PathBuf),
     #[error("event frame: {0}")]
     Frame(#[from] polars::error::PolarsError),
+    #[error("{}: {message}", path.display())]
+    Config { path: PathBuf, message: String },
+    #[error("{0}")]
+    Usage(String),
     #[error("--geoip: {0}")]
     GeoIp(String),
     #[error("cannot start worker threads: {0}")]

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod enrich;
 pub mod error;
 pub mod exit;
@@ -13,4 +14,6 @@ pub mod input;
 pub mod messages;
 pub mod output;
 pub mod progress;
+pub mod score;
+pub mod score_report;
 pub mod stats;

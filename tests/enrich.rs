@@ -29,6 +29,9 @@ fn geoip_asn_anonymizer_and_client_columns() {
     let attacker = first_of("81.2.69.166");
     assert_eq!(attacker["geo_country"], "GB");
     assert_eq!(attacker["geo_city"], "London");
+    let lat = attacker["geo_lat"].as_f64().expect("London has a location");
+    let lon = attacker["geo_lon"].as_f64().expect("London has a location");
+    assert!((lat - 51.5).abs() < 0.5 && lon.abs() < 0.5, "{lat},{lon}");
     assert_eq!(attacker["anonymizer"], "tor");
     assert_eq!(attacker["ip_class"], "public");
     assert_eq!(attacker["network"], "81.2.69.0/24");

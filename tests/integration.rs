@@ -8,3 +8,4 @@ mod enrich;
 mod identity;
 mod ingest;
 mod malformed;
+mod scoring;

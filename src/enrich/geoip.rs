@@ -73,6 +73,9 @@ impl GeoDatabases {
         {
             facts.country = city.country.iso_code.map(str::to_string);
             facts.city = city.city.names.english.map(str::to_string);
+            if let (Some(lat), Some(lon)) = (city.location.latitude, city.location.longitude) {
+                facts.location = Some((lat, lon));
+            }
         } else if let Some(country) = self
             .country
             .as_ref()

@@ -1,0 +1,185 @@
+//! Suspicion signals: each one module behind [`Signal`], registered once in [`SIGNALS`].
+//! A signal adds [`Reason`]s: what it saw, what the baseline says, and a weight. An event's
+//! score is the sum of its reasons' weights (at most 100), so a reviewer can redo it by
+//! hand. Every signal is documented in docs/detections.md.
+
+mod access_denied;
+mod anonymizer;
+mod client;
+mod concurrent_use;
+mod dormant;
+mod failed_logins;
+mod impossible_travel;
+mod lineage;
+mod new_network;
+mod off_hours;
+mod provider_risk;
+mod recon;
+mod sensitive_action;
+mod shared_network;
+mod volume;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::actions::ActionIndex;
+use super::baseline::Baseline;
+use super::baseline::Window;
+use super::table::EventTable;
+use crate::config::Config;
+
+/// Why an event scored: one signal's finding, with the value and the baseline it was
+/// compared with.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Reason {
+    pub signal: &'static str,
+    pub weight: u32,
+    pub value: String,
+    pub baseline: String,
+}
+
+impl Reason {
+    pub fn new(signal: &'static str, weight: u32, value: String, baseline: String) -> Reason {
+        Reason {
+            signal,
+            weight,
+            value,
+            baseline,
+        }
+    }
+}
+
+/// Which history an event was compared with.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Credential,
+    /// The credential is too new to have a history; its principal's is used.
+    Principal,
+}
+
+/// What a signal sees of one event.
+pub struct Ctx<'c, 'a> {
+    pub t: &'c EventTable<'a>,
+    pub actions: &'c ActionIndex,
+    pub i: usize,
+    /// The credential's own history.
+    pub own: &'c Baseline<'a>,
+    /// The history to compare with: the credential's own once mature, else its
+    /// principal's.
+    pub baseline: &'c Baseline<'a>,
+    pub scope: Scope,
+    pub window: &'c Window,
+    /// The last earlier event of the same person or credential with a location.
+    pub previous_located: Option<usize>,
+    pub config: &'c Config,
+    /// The source address is in the configured trusted networks or ASNs.
+    pub trusted_address: bool,
+    /// The user agent is configured as known automation.
+    pub trusted_client: bool,
+}
+
+impl Ctx<'_, '_> {
+    /// Whether novelty can be judged: the baseline has enough history.
+    pub fn mature(&self) -> bool {
+        self.baseline.mature()
+    }
+
+    /// A public address that is not the estate's own: the only kind a network signal
+    /// should speak about.
+    pub fn foreign_address(&self) -> bool {
+        self.t.public_address(self.i) && !self.trusted_address
+    }
+
+    /// The network of this event is one the credential uses normally.
+    pub fn network_established(&self) -> bool {
+        self.t.network[self.i].is_some_and(|n| {
+            self.own.network(n) == super::baseline::Familiarity::Established
+                || self.baseline.network(n) == super::baseline::Familiarity::Established
+        })
+    }
+
+    pub fn scope_text(&self) -> &'static str {
+        match self.scope {
+            Scope::Credential => "this credential",
+            Scope::Principal => "this principal",
+        }
+    }
+}
+
+/// Reasons found so far, by event index.
+pub type Findings = HashMap<u32, Vec<Reason>>;
+
+pub trait Signal: Sync {
+    /// The name reports and docs use.
+    fn id(&self) -> &'static str;
+    /// Judge one event against its credential's history (called in time order).
+    fn event(&self, _ctx: &Ctx, _out: &mut Vec<Reason>) {}
+    /// Judge across credentials and sources, after every event has its own reasons.
+    fn across(&self, _t: &EventTable, _config: &Config, _found: &mut Findings) {}
+}
+
+/// Every signal, in the order their reasons are listed.
+pub static SIGNALS: &[&dyn Signal] = &[
+    &client::AttackToolOrNewClient,
+    &new_network::NewNetwork,
+    &anonymizer::Anonymizer,
+    &impossible_travel::ImpossibleTravel,
+    &concurrent_use::ConcurrentUse,
+    &sensitive_action::SensitiveAction,
+    &recon::Recon,
+    &access_denied::AccessDenied,
+    &volume::Volume,
+    &failed_logins::FailedLogins,
+    &off_hours::OffHours,
+    &dormant::Dormant,
+    &provider_risk::ProviderRisk,
+    &shared_network::SharedNetwork,
+    &lineage::Lineage,
+];
+
+/// `1.2 MB`, `48 MB`: byte counts for reasons.
+pub fn human_bytes(b: u64) -> String {
+    const MB: f64 = 1_000_000.0;
+    if b >= 1_000_000 {
+        format!("{:.1} MB", b as f64 / MB)
+    } else if b >= 1_000 {
+        format!("{:.1} kB", b as f64 / 1_000.0)
+    } else {
+        format!("{b} B")
+    }
+}
+
+/// `2 d 4 h`, `35 min`: durations for reasons.
+pub fn human_duration(ns: i64) -> String {
+    let min = ns / super::baseline::NS_PER_MIN;
+    if min < 120 {
+        format!("{min} min")
+    } else if min < 48 * 60 {
+        format!("{} h", min / 60)
+    } else {
+        format!("{} d {} h", min / (24 * 60), (min / 60) % 24)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_ids_are_unique() {
+        let mut ids: Vec<&str> = SIGNALS.iter().map(|s| s.id()).collect();
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
+
+    #[test]
+    fn human_units() {
+        assert_eq!(human_bytes(48_213_004), "48.2 MB");
+        assert_eq!(human_bytes(412), "412 B");
+        assert_eq!(human_duration(35 * 60 * 1_000_000_000), "35 min");
+        assert_eq!(human_duration(50 * 3600 * 1_000_000_000), "2 d 2 h");
+    }
+}

@@ -1,0 +1,107 @@
+//! A credential created by a suspicious call: the access key an attacker minted for a new
+//! user, the session of a role they assumed. Such a credential has no history of its own,
+//! so nothing else would flag it; everything done with it is the attacker's until shown
+//! otherwise.
+
+use std::collections::HashMap;
+
+use super::{Findings, Reason, Signal};
+use crate::config::Config;
+use crate::score::table::EventTable;
+use crate::score::{SUSPICIOUS, total};
+
+pub struct Lineage;
+
+pub const WEIGHT: u32 = 40;
+
+impl Signal for Lineage {
+    fn id(&self) -> &'static str {
+        "lineage"
+    }
+
+    fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
+        // Children of suspicious events, followed to a fixed point: a key created by a
+        // key that was itself created by the attacker.
+        let mut tainted: HashMap<&str, usize> = HashMap::new();
+        let mut order: Vec<usize> = (0..t.len())
+            .filter(|&i| t.child_credential[i].is_some())
+            .collect();
+        order.sort_by_key(|&i| t.ts[i]);
+        loop {
+            let before = tainted.len();
+            for &i in &order {
+                let child = t.child_credential[i].unwrap_or_default();
+                if tainted.contains_key(child) {
+                    continue;
+                }
+                let parent_suspicious = found
+                    .get(&(i as u32))
+                    .is_some_and(|r| total(r) >= SUSPICIOUS)
+                    || t.credential[i].is_some_and(|c| tainted.contains_key(c));
+                if parent_suspicious {
+                    tainted.insert(child, i);
+                }
+            }
+            if tainted.len() == before {
+                break;
+            }
+        }
+        if tainted.is_empty() {
+            return;
+        }
+        for i in 0..t.len() {
+            let Some(c) = t.credential[i] else { continue };
+            let Some(&origin) = tainted.get(c) else {
+                continue;
+            };
+            if t.ts[i] < t.ts[origin] || i == origin {
+                continue;
+            }
+            found.entry(i as u32).or_default().push(Reason::new(
+                self.id(),
+                WEIGHT,
+                format!("{c} was created by a suspicious call"),
+                format!(
+                    "{} by {} at {}",
+                    t.action[origin].unwrap_or("?"),
+                    t.credential[origin].unwrap_or("?"),
+                    crate::stats::rfc3339(t.ts[origin])
+                ),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::score::baseline::NS_PER_MIN;
+    use crate::score::table::EventTable;
+    use crate::score::testkit::*;
+    use crate::score::{ScoreOptions, score_table};
+
+    #[test]
+    fn the_attackers_new_key_inherits_the_suspicion() {
+        let mut rows = vec![attacker(MONDAY)];
+        rows[0].action = "cloudtrail:StopLogging";
+        rows[0].source = "cloudtrail";
+        rows.push(Row {
+            credential: Some("AKIANEWKEY"),
+            ..office(MONDAY + NS_PER_MIN)
+        });
+        rows.push(Row {
+            credential: Some("AKIAOTHER"),
+            ..office(MONDAY + NS_PER_MIN)
+        });
+        let mut t: EventTable = table(&rows);
+        t.child_credential[0] = Some("AKIANEWKEY");
+        t.child_credential[2] = None;
+        let s = score_table(&t, &ScoreOptions::default());
+        assert!(
+            s.scores[0] >= crate::score::SUSPICIOUS,
+            "{:?}",
+            s.reasons_of(0)
+        );
+        assert_eq!(signals_of(&s, 1), vec!["lineage"]);
+        assert!(signals_of(&s, 2).is_empty());
+    }
+}

@@ -1,0 +1,152 @@
+//! One outside network new to several credentials: the same attacker host trying each
+//! leaked secret (an API token in nginx and an AWS key in CloudTrail, minutes apart), or
+//! spraying passwords at the identity provider. Runs after every event has its own reasons,
+//! on the events a network signal (or a spray) already flagged.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::{Findings, Reason, Signal};
+use crate::config::Config;
+use crate::score::table::EventTable;
+use crate::score::{SUSPICIOUS, total};
+
+pub struct SharedNetwork;
+
+pub const WEIGHT: u32 = 20;
+pub const BORN_HOSTILE: u32 = 40;
+
+impl Signal for SharedNetwork {
+    fn id(&self) -> &'static str {
+        "shared_network"
+    }
+
+    fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
+        let mut by_network: HashMap<&str, (BTreeSet<&str>, Vec<u32>)> = HashMap::new();
+        for (&i, reasons) in found.iter() {
+            // A new prefix inside a known AS (a CI runner moving) is not worth a pivot.
+            let novel = reasons.iter().any(|r| {
+                r.signal == "anonymizer"
+                    || (r.signal == "new_network" && r.weight >= super::new_network::NEW_ASN / 2)
+                    || (r.signal == "failed_logins" && r.weight == super::failed_logins::SPRAY)
+            });
+            let iu = i as usize;
+            if let (true, Some(net), Some(subject)) = (novel, t.network[iu], t.subject(iu)) {
+                let e = by_network.entry(net).or_default();
+                e.0.insert(subject);
+                e.1.push(i);
+            }
+        }
+        // Networks that carried a suspicious call new to its credential: every other
+        // call from them (a token the attacker just minted has no history to differ from)
+        // is the attacker's until shown otherwise.
+        let hostile: HashMap<&str, u32> = by_network
+            .iter()
+            .filter_map(|(net, (_, events))| {
+                events
+                    .iter()
+                    .copied()
+                    .filter(|i| total(&found[i]) >= SUSPICIOUS)
+                    .min_by_key(|&i| t.ts[i as usize])
+                    .map(|first| (*net, first))
+            })
+            .collect();
+        let mut born: HashMap<&str, usize> = HashMap::new();
+        for i in 0..t.len() {
+            if let Some(s) = t.subject(i) {
+                let e = born.entry(s).or_insert(i);
+                if t.ts[i] < t.ts[*e] {
+                    *e = i;
+                }
+            }
+        }
+        for i in 0..t.len() {
+            let (Some(net), Some(subject)) = (t.network[i], t.subject(i)) else {
+                continue;
+            };
+            let Some(&first) = hostile.get(net) else {
+                continue;
+            };
+            // A credential whose very first call came from there was born in the attack.
+            let born_there = born
+                .get(subject)
+                .is_some_and(|&b| t.network[b] == Some(net) && t.ts[b] >= t.ts[first as usize]);
+            let flagged = by_network
+                .get(net)
+                .is_some_and(|(s, _)| s.contains(subject));
+            if flagged || i as u32 == first || t.is_service_caller(i) {
+                continue;
+            }
+            found.entry(i as u32).or_default().push(Reason::new(
+                self.id(),
+                if born_there { BORN_HOSTILE } else { WEIGHT },
+                if born_there {
+                    format!(
+                        "first used from {net}, which made suspicious calls with another credential"
+                    )
+                } else {
+                    format!("{net} made suspicious calls with another credential")
+                },
+                format!(
+                    "{} at {}",
+                    t.subject(first as usize).unwrap_or("?"),
+                    crate::stats::rfc3339(t.ts[first as usize])
+                ),
+            ));
+        }
+        for (net, (subjects, events)) in by_network {
+            if subjects.len() < 2 {
+                continue;
+            }
+            let names: Vec<&str> = subjects.iter().copied().take(4).collect();
+            let more = subjects.len().saturating_sub(names.len());
+            for i in events {
+                found.entry(i).or_default().push(Reason::new(
+                    self.id(),
+                    WEIGHT,
+                    format!("{net} is new to {} credentials", subjects.len()),
+                    format!(
+                        "{}{}",
+                        names.join(", "),
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::score::baseline::{NS_PER_DAY, NS_PER_MIN};
+    use crate::score::testkit::*;
+
+    #[test]
+    fn one_host_two_leaked_secrets() {
+        let mut rows = office_days(3, 10);
+        let key = |r: Row| Row {
+            source: "cloudtrail",
+            credential: Some("AKIAQ3EGALICE0000001"),
+            action: "s3:ListBuckets",
+            ..r
+        };
+        rows.extend(office_days(3, 10).into_iter().map(key));
+        let t = MONDAY + 3 * NS_PER_DAY + 10 * 3_600_000_000_000;
+        rows.push(attacker(t));
+        rows.push(key(attacker(t + 2 * NS_PER_MIN)));
+        let n = rows.len();
+        let s = run(&rows);
+        for i in [n - 2, n - 1] {
+            let r = s
+                .reasons_of(i)
+                .iter()
+                .find(|r| r.signal == "shared_network")
+                .unwrap();
+            assert_eq!(r.value, "81.2.69.0/24 is new to 2 credentials");
+            assert_eq!(r.baseline, "AKIAQ3EGALICE0000001, tt_l…alice");
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! `tokentrail score`: events with their score and reasons, highest first, and a summary
+//! per credential. The JSON shape is documented in docs/detections.md.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use comfy_table::{ContentArrangement, Table, presets};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::frame::col;
+use crate::score::signals::Reason;
+use crate::score::table::EventTable;
+use crate::score::{SUSPICIOUS, Scored, Severity};
+use crate::stats::rfc3339;
+
+/// Where an event came from: enough for a reviewer to open the file at the line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Locator {
+    pub event_id: Option<String>,
+    pub file: String,
+    pub line: u64,
+    pub record_index: Option<u32>,
+}
+
+/// Reads locators of single events from the frame.
+pub struct Locators<'a> {
+    event_id: &'a StringChunked,
+    file: &'a StringChunked,
+    line: &'a UInt64Chunked,
+    record_index: &'a UInt32Chunked,
+}
+
+impl<'a> Locators<'a> {
+    pub fn new(df: &'a DataFrame) -> PolarsResult<Locators<'a>> {
+        Ok(Locators {
+            event_id: df.column(col::EVENT_ID)?.str()?,
+            file: df.column(col::FILE)?.str()?,
+            line: df.column(col::LINE)?.u64()?,
+            record_index: df.column(col::RECORD_INDEX)?.u32()?,
+        })
+    }
+
+    pub fn of(&self, i: usize) -> Locator {
+        Locator {
+            event_id: self.event_id.get(i).map(str::to_string),
+            file: self.file.get(i).unwrap_or("").to_string(),
+            line: self.line.get(i).unwrap_or(0),
+            record_index: self.record_index.get(i),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScoredEvent {
+    pub ts: String,
+    pub score: u32,
+    pub severity: Severity,
+    pub source: Option<String>,
+    #[serde(flatten)]
+    pub at: Locator,
+    pub credential_id: Option<String>,
+    pub principal: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub src_ip: Option<String>,
+    pub outcome: Option<String>,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CredentialSummary {
+    pub credential_id: String,
+    pub kind: Option<String>,
+    pub principal: Option<String>,
+    pub sources: Vec<String>,
+    pub events: u64,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub max_score: u32,
+    pub severity: Severity,
+    /// Events scoring at or above the suspicious threshold.
+    pub suspicious_events: u64,
+    /// The first of them.
+    pub first_suspicious: Option<String>,
+    /// How many events each signal fired on.
+    pub signals: BTreeMap<&'static str, u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScoreReport {
+    pub suspicious_threshold: u32,
+    pub credentials: Vec<CredentialSummary>,
+    pub events: Vec<ScoredEvent>,
+}
+
+/// What to show.
+pub struct Selection<'s> {
+    /// Only these credentials (an id, a fingerprint or its prefix, a principal, a session).
+    pub credentials: &'s [String],
+    pub min_score: u32,
+    pub top: usize,
+}
+
+/// Whether event `i` belongs to a credential the user named.
+pub fn matches_credential(t: &EventTable, i: usize, wanted: &str) -> bool {
+    t.credential[i].is_some_and(|c| c == wanted || (wanted.len() >= 4 && c.starts_with(wanted)))
+        || t.principal[i] == Some(wanted)
+        || t.session_id[i] == Some(wanted)
+}
+
+pub fn build(
+    df: &DataFrame,
+    t: &EventTable,
+    scored: &Scored,
+    sel: &Selection,
+) -> PolarsResult<ScoreReport> {
+    let loc = Locators::new(df)?;
+    let wanted = |i: usize| {
+        sel.credentials.is_empty() || sel.credentials.iter().any(|w| matches_credential(t, i, w))
+    };
+    let owned = |v: Option<&str>| v.map(str::to_string);
+    let mut by_credential: HashMap<&str, CredentialSummary> = HashMap::new();
+    for i in 0..t.len() {
+        let Some(c) = t.credential[i] else { continue };
+        if !wanted(i) {
+            continue;
+        }
+        let score = scored.scores[i];
+        let s = by_credential.entry(c).or_insert_with(|| CredentialSummary {
+            credential_id: c.to_string(),
+            kind: owned(t.credential_kind[i]),
+            principal: owned(t.principal[i]),
+            sources: Vec::new(),
+            events: 0,
+            first_seen: rfc3339(t.ts[i]),
+            last_seen: String::new(),
+            max_score: 0,
+            severity: Severity::Info,
+            suspicious_events: 0,
+            first_suspicious: None,
+            signals: BTreeMap::new(),
+        });
+        s.events += 1;
+        s.last_seen = rfc3339(t.ts[i]);
+        if let Some(src) = t.source[i]
+            && !s.sources.iter().any(|x| x == src)
+        {
+            s.sources.push(src.to_string());
+        }
+        s.max_score = s.max_score.max(score);
+        if score >= SUSPICIOUS {
+            s.suspicious_events += 1;
+            if s.first_suspicious.is_none() {
+                s.first_suspicious = Some(rfc3339(t.ts[i]));
+            }
+        }
+        for r in scored.reasons_of(i) {
+            *s.signals.entry(r.signal).or_default() += 1;
+        }
+    }
+    let mut credentials: Vec<CredentialSummary> = by_credential
+        .into_values()
+        .filter(|c| c.max_score >= sel.min_score)
+        .map(|mut c| {
+            c.severity = Severity::of(c.max_score);
+            c
+        })
+        .collect();
+    credentials.sort_by(|a, b| {
+        b.max_score
+            .cmp(&a.max_score)
+            .then(b.suspicious_events.cmp(&a.suspicious_events))
+            .then(a.credential_id.cmp(&b.credential_id))
+    });
+    let mut flagged: Vec<usize> = scored
+        .reasons
+        .keys()
+        .map(|&i| i as usize)
+        .filter(|&i| scored.scores[i] >= sel.min_score && wanted(i))
+        .collect();
+    flagged.sort_by(|&a, &b| {
+        scored.scores[b]
+            .cmp(&scored.scores[a])
+            .then(t.ts[a].cmp(&t.ts[b]))
+            .then(a.cmp(&b))
+    });
+    flagged.truncate(sel.top);
+    let events = flagged
+        .into_iter()
+        .map(|i| ScoredEvent {
+            ts: rfc3339(t.ts[i]),
+            score: scored.scores[i],
+            severity: Severity::of(scored.scores[i]),
+            source: owned(t.source[i]),
+            at: loc.of(i),
+            credential_id: owned(t.credential[i]),
+            principal: owned(t.principal[i]),
+            action: owned(t.action[i]),
+            target: owned(t.target[i]),
+            src_ip: owned(t.src_ip[i]),
+            outcome: owned(t.outcome[i]),
+            reasons: scored.reasons_of(i).to_vec(),
+        })
+        .collect();
+    Ok(ScoreReport {
+        suspicious_threshold: SUSPICIOUS,
+        credentials,
+        events,
+    })
+}
+
+pub fn write_json(out: &mut dyn Write, report: &ScoreReport) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    writeln!(out)
+}
+
+fn table() -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        t.set_width(120);
+    }
+    t
+}
+
+/// `2026-03-04 00:07:12`: table cells, always UTC.
+fn short_time(rfc: &str) -> String {
+    rfc.replace('T', " ").trim_end_matches('Z').to_string()
+}
+
+pub fn write_table(out: &mut dyn Write, report: &ScoreReport) -> std::io::Result<()> {
+    let mut t = table();
+    t.set_header([
+        "credential",
+        "principal",
+        "sources",
+        "events",
+        "max",
+        "suspicious",
+        "first suspicious (UTC)",
+        "signals",
+    ]);
+    for c in &report.credentials {
+        let signals: Vec<String> = c.signals.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        t.add_row([
+            c.credential_id.clone(),
+            c.principal.clone().unwrap_or_default(),
+            c.sources.join(", "),
+            c.events.to_string(),
+            format!("{} {}", c.max_score, c.severity.as_str()),
+            c.suspicious_events.to_string(),
+            c.first_suspicious
+                .as_deref()
+                .map(short_time)
+                .unwrap_or_default(),
+            signals.join(", "),
+        ]);
+    }
+    writeln!(
+        out,
+        "Credentials (suspicious at score {}+)",
+        report.suspicious_threshold
+    )?;
+    writeln!(out, "{t}")?;
+    let mut t = table();
+    t.set_header([
+        "time (UTC)",
+        "score",
+        "credential",
+        "action",
+        "src_ip",
+        "reasons",
+        "at",
+    ]);
+    for e in &report.events {
+        let reasons: Vec<String> = e
+            .reasons
+            .iter()
+            .map(|r| format!("+{} {}: {}", r.weight, r.signal, r.value))
+            .collect();
+        let at = match (e.at.line, e.at.record_index) {
+            (_, Some(r)) => format!("{} record {r}", e.at.file),
+            (0, None) => e.at.file.clone(),
+            (l, None) => format!("{}:{l}", e.at.file),
+        };
+        t.add_row([
+            short_time(&e.ts),
+            e.score.to_string(),
+            e.credential_id
+                .clone()
+                .or_else(|| e.principal.clone())
+                .unwrap_or_default(),
+            e.action.clone().unwrap_or_default(),
+            e.src_ip.clone().unwrap_or_default(),
+            reasons.join("\n"),
+            at,
+        ]);
+    }
+    writeln!(out, "Top events")?;
+    writeln!(out, "{t}")
+}

@@ -1,0 +1,317 @@
+//! `tokentrail score` on generated incidents with a known answer
+//! (scripts/generate-incident.py; tests/fixtures/incidents/*/truth.json): three weeks of
+//! nginx, CloudTrail and Okta by several people, CI, a nightly job and an admin, one leaked
+//! credential, and benign oddities (travel, a CI runner moving inside its AS, a nightly job
+//! from a hosting network, weekly key rotation) that must not be flagged.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::util::*;
+
+const SUSPICIOUS: u64 = 40;
+
+/// Where an event is, as both truth.json and the score report can name it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Line(String, u64),
+    Id(String),
+}
+
+fn truth_key(l: &Value) -> Key {
+    match l.get("file") {
+        Some(f) => Key::Line(f.as_str().unwrap().to_string(), l["line"].as_u64().unwrap()),
+        None => Key::Id(l["event_id"].as_str().unwrap().to_string()),
+    }
+}
+
+fn report_key(e: &Value) -> Key {
+    let file = e["file"].as_str().unwrap();
+    if e["source"] == "nginx" {
+        let rel = file.split_once("/logs/").map_or(file, |(_, r)| r);
+        Key::Line(rel.to_string(), e["line"].as_u64().unwrap())
+    } else {
+        Key::Id(e["event_id"].as_str().unwrap().to_string())
+    }
+}
+
+struct Scored {
+    truth: Value,
+    /// Every event with a reason, by key.
+    events: HashMap<Key, Value>,
+    labels: HashMap<Key, String>,
+}
+
+impl Scored {
+    fn score(&self, k: &Key) -> u64 {
+        self.events
+            .get(k)
+            .map_or(0, |e| e["score"].as_u64().unwrap())
+    }
+
+    fn signals(&self, k: &Key) -> Vec<String> {
+        self.events.get(k).map_or(vec![], |e| {
+            e["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["signal"].as_str().unwrap().to_string())
+                .collect()
+        })
+    }
+
+    fn label(&self, k: &Key) -> Option<&str> {
+        self.labels.get(k).map(String::as_str)
+    }
+
+    fn keys_of(&self, label: &str) -> Vec<Key> {
+        self.truth["events"][label]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(truth_key)
+            .collect()
+    }
+}
+
+fn score_incident(name: &str, extra: &[&str]) -> Scored {
+    let dir = format!("tests/fixtures/incidents/{name}");
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join(&dir).join("truth.json")).unwrap(),
+    )
+    .unwrap();
+    let logs = format!("{dir}/logs");
+    let mut args = vec![
+        "score",
+        &logs,
+        "--geoip",
+        "tests/fixtures/geoip",
+        "--format",
+        "json",
+        "--min-score",
+        "1",
+        "--top",
+        "1000000",
+    ];
+    args.extend_from_slice(extra);
+    let run = tokentrail(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let events = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (report_key(e), e.clone()))
+        .collect();
+    let mut labels = HashMap::new();
+    for (label, locs) in truth["events"].as_object().unwrap() {
+        for l in locs.as_array().unwrap() {
+            labels.insert(truth_key(l), label.clone());
+        }
+    }
+    Scored {
+        truth,
+        events,
+        labels,
+    }
+}
+
+/// The attacker's events are the suspicious ones, with the right reasons; the benign
+/// oddities stay below the suspicious threshold.
+fn check_incident(name: &str) {
+    let s = score_incident(name, &[]);
+    let attack = s.keys_of("attack");
+    let suspicious: Vec<&Key> = s
+        .events
+        .iter()
+        .filter(|(_, e)| e["score"].as_u64().unwrap() >= SUSPICIOUS)
+        .map(|(k, _)| k)
+        .collect();
+    let hits = suspicious
+        .iter()
+        .filter(|k| s.label(k) == Some("attack"))
+        .count();
+    let precision = hits as f64 / suspicious.len().max(1) as f64;
+    let recall = hits as f64 / attack.len() as f64;
+    assert!(
+        precision >= 0.9 && recall >= 0.9,
+        "{name}: precision {precision:.2}, recall {recall:.2}"
+    );
+    // The twenty highest scores are all the attacker's.
+    let mut ranked: Vec<(&Key, u64)> = s
+        .events
+        .iter()
+        .map(|(k, e)| (k, e["score"].as_u64().unwrap()))
+        .collect();
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
+    for (k, score) in ranked.iter().take(20) {
+        assert_eq!(s.label(k), Some("attack"), "{name}: {k:?} scored {score}");
+    }
+    for oddity in ["travel", "ci_moved", "nightly", "rotation"] {
+        let keys = s.keys_of(oddity);
+        assert!(!keys.is_empty(), "{name}: no {oddity} events generated");
+        for k in keys {
+            assert!(
+                s.score(&k) < SUSPICIOUS,
+                "{name}: benign {oddity} event {k:?} scored {}: {:?}",
+                s.score(&k),
+                s.events.get(&k)
+            );
+        }
+    }
+    // The first suspicious call of each leaked credential: flagged, for where it came from.
+    for first in s.truth["first_suspicious"].as_array().unwrap() {
+        let k = truth_key(first);
+        assert!(
+            s.score(&k) >= SUSPICIOUS,
+            "{name}: first call {k:?} scored {}",
+            s.score(&k)
+        );
+        let signals = s.signals(&k);
+        assert!(
+            signals.iter().any(|x| x == "anonymizer") && signals.iter().any(|x| x == "client"),
+            "{name}: {signals:?}"
+        );
+    }
+}
+
+#[test]
+fn api_token_and_aws_key_leak() {
+    check_incident("api-first");
+}
+
+#[test]
+fn deploy_key_leak_with_password_spray() {
+    check_incident("aws-first");
+    let s = score_incident("aws-first", &[]);
+    // The spray at Okta from the burst host is flagged as such, and tied to the AWS attack.
+    let spray: Vec<Key> = s
+        .keys_of("attack")
+        .into_iter()
+        .filter(|k| {
+            s.events
+                .get(k)
+                .is_some_and(|e| e["source"] == "okta_system_log")
+        })
+        .collect();
+    assert_eq!(spray.len(), 7);
+    for k in &spray {
+        let signals = s.signals(k);
+        assert!(
+            signals.contains(&"failed_logins".to_string()),
+            "{signals:?}"
+        );
+        assert!(
+            signals.contains(&"shared_network".to_string()),
+            "{signals:?}"
+        );
+    }
+    // Everything the attacker's new key did inherits the suspicion of its creation.
+    let child = s.truth["children"][0].as_str().unwrap();
+    let child_events: Vec<&Value> = s
+        .events
+        .values()
+        .filter(|e| e["credential_id"] == child)
+        .collect();
+    assert_eq!(child_events.len(), 11);
+    assert!(child_events.iter().all(|e| {
+        e["score"].as_u64().unwrap() >= SUSPICIOUS
+            && e["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["signal"] == "lineage")
+    }));
+}
+
+/// Trusted networks in tokentrail.toml silence network signals for them; nothing else.
+#[test]
+fn trusted_networks_from_the_config_file() {
+    let dir = TestDir::new();
+    let config = dir.write(
+        "tokentrail.toml",
+        b"[trusted]\nnetworks = [\"214.78.0.0/19\"]\n",
+    );
+    let plain = score_incident("api-first", &[]);
+    let trusted = score_incident("api-first", &["--config", config.to_str().unwrap()]);
+    let travel = plain.keys_of("travel");
+    assert!(
+        travel
+            .iter()
+            .any(|k| plain.signals(k).contains(&"new_network".to_string()))
+    );
+    assert!(
+        travel
+            .iter()
+            .all(|k| !trusted.signals(k).contains(&"new_network".to_string()))
+    );
+    let attack = plain.keys_of("attack");
+    let flagged = |s: &Scored| attack.iter().filter(|k| s.score(k) >= SUSPICIOUS).count();
+    assert_eq!(flagged(&plain), flagged(&trusted));
+    let bad = dir.write("bad.toml", b"[trusted]\nnetworks = [\"not-a-cidr\"]\n");
+    let run = tokentrail(&["score", "samples/logs", "--config", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("bad.toml") && run.stderr.contains("not-a-cidr"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The samples: every suspicious event is one of the attacker's two hosts, and the first
+/// suspicious calls are the night probes the samples' README names.
+#[test]
+fn samples_attacker_on_top() {
+    let run = tokentrail(&[
+        "score",
+        "samples/logs",
+        "--geoip",
+        "tests/fixtures/geoip",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let r = run.json();
+    let attacker = ["81.2.69.166", "175.16.199.44"];
+    for e in r["events"].as_array().unwrap() {
+        if e["score"].as_u64().unwrap() >= SUSPICIOUS {
+            assert!(attacker.contains(&e["src_ip"].as_str().unwrap()), "{e:#}");
+        }
+    }
+    let creds = r["credentials"].as_array().unwrap();
+    let first = |id: &str| {
+        creds
+            .iter()
+            .find(|c| c["credential_id"].as_str().unwrap().starts_with(id))
+            .unwrap_or_else(|| panic!("{id} not in {creds:#?}"))["first_suspicious"]
+            .clone()
+    };
+    assert_eq!(first("AKIAQ3EGALICE0000001"), "2026-03-04T00:09:31Z");
+    let alice_token = creds
+        .iter()
+        .find(|c| c["sources"][0] == "nginx" && c["first_suspicious"] == "2026-03-04T00:07:12Z");
+    assert!(alice_token.is_some(), "{creds:#?}");
+    // The minted child key is suspicious through its lineage.
+    assert!(first("AKIAQ3EGSVCBACKUP001").as_str().unwrap() > "2026-03-06");
+    // --credential narrows the report to one credential.
+    let run = tokentrail(&[
+        "score",
+        "samples/logs",
+        "--credential",
+        "AKIAQ3EGALICE0000001",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let r = run.json();
+    assert_eq!(r["credentials"].as_array().unwrap().len(), 1);
+    assert!(
+        r["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["credential_id"] == "AKIAQ3EGALICE0000001")
+    );
+}
