@@ -6,15 +6,18 @@ use std::time::Instant;
 use comfy_table::{Table, presets};
 use tokentrail_parsers::PARSERS;
 
-use crate::cli::{AnalysisArgs, Cli, Command, InputArgs, StatsFormat};
+use crate::cli::{AnalysisArgs, Cli, Command, InputArgs, ReportArgs, ReportFormat, StatsFormat};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
+use crate::hunt::{Investigator, Seeds};
+use crate::hunt_report;
 use crate::ingest::{FileReport, IngestOptions, Ingested, ingest};
 use crate::input::{Input, discover};
 use crate::score::{ScoreOptions, score_table, table::EventTable};
 use crate::score_report;
 use crate::{enrich, messages, output, progress, stats};
+use polars::prelude::{ParquetReader, SerReader, SortMultipleOptions};
 
 pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
     match cli.command {
@@ -82,6 +85,23 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             .map_err(stdout_error)?;
             Ok(exit_status(&ingested.files, input.strict))
         }
+        Command::Hunt {
+            input,
+            analysis,
+            report,
+        } => investigate(&input, &analysis, &report, Seeds::Hunt, stdout),
+        Command::Timeline {
+            input,
+            analysis,
+            report,
+            credential,
+        } => investigate(
+            &input,
+            &analysis,
+            &report,
+            Seeds::Named(&credential),
+            stdout,
+        ),
         Command::Stats { input, format } => {
             let ingested = read_inputs(&input)?;
             let started = Instant::now();
@@ -97,6 +117,140 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             Ok(exit_status(&ingested.files, input.strict))
         }
     }
+}
+
+/// `hunt` and `timeline`: read, score, investigate, report.
+fn investigate(
+    input: &InputArgs,
+    analysis: &AnalysisArgs,
+    args: &ReportArgs,
+    seeds: Seeds,
+    stdout: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let opts = score_options(analysis)?;
+    let mut ingested = read_events(input)?;
+    let started = Instant::now();
+    ingested.frame.rechunk_mut();
+    let table = EventTable::new(&ingested.frame)?;
+    let scored = score_table(&table, &opts);
+    let findings = Investigator::new(&table, &scored, &opts.config).run(seeds);
+    let report = hunt_report::build(
+        &ingested.frame,
+        &table,
+        &scored,
+        &findings,
+        &ingested.files,
+        hunt_report::MethodInput {
+            geoip: &ingested.geoip,
+            config: opts.config.path.as_ref().map(|p| p.display().to_string()),
+            baseline_until: opts.baseline_until,
+        },
+    )?;
+    if input.timings {
+        messages::timing("score and investigate", started);
+    }
+    let write = |out: &mut dyn Write| match args.format {
+        ReportFormat::Table => hunt_report::write_table(out, &report, args.limit),
+        ReportFormat::Json => hunt_report::write_json(out, &report),
+    };
+    match &args.output {
+        Some(path) => {
+            let fail = |source: std::io::Error| Error::Output {
+                path: path.clone(),
+                source: Box::new(source),
+            };
+            let mut f = std::io::BufWriter::new(std::fs::File::create(path).map_err(fail)?);
+            write(&mut f).map_err(fail)?;
+            f.flush().map_err(fail)?;
+            messages::warn(format!(
+                "wrote {} findings to {}",
+                report.findings.len(),
+                path.display()
+            ));
+        }
+        None => write(stdout).map_err(stdout_error)?,
+    }
+    if let Some(level) = args.fail_on
+        && report.findings.iter().any(|f| f.severity >= level)
+    {
+        return Ok(ExitStatus::Findings);
+    }
+    Ok(exit_status(&ingested.files, input.strict))
+}
+
+/// Raw logs, or the Parquet event tables `ingest` wrote (every input must then be one).
+pub fn read_events(args: &InputArgs) -> Result<Ingested> {
+    let parquet: Vec<bool> = args.paths.iter().map(|p| is_parquet(p)).collect();
+    if !parquet.iter().any(|&p| p) {
+        return read_inputs(args);
+    }
+    if parquet.iter().any(|&p| !p) {
+        return Err(Error::Usage(
+            "give either raw logs or Parquet files written by `tokentrail ingest`, not both".into(),
+        ));
+    }
+    messages::set_quiet(args.quiet);
+    let mut frames = Vec::new();
+    let mut files = Vec::new();
+    for path in &args.paths {
+        let io = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let df = ParquetReader::new(file).finish()?;
+        for name in crate::frame::col::ALL {
+            if df.column(name).is_err() {
+                return Err(Error::Usage(format!(
+                    "{}: not an event table written by `tokentrail ingest` (no column `{name}`)",
+                    path.display()
+                )));
+            }
+        }
+        files.push(FileReport::parquet(
+            &path.display().to_string(),
+            df.height() as u64,
+        ));
+        frames.push(df);
+    }
+    let mut frame = frames
+        .into_iter()
+        .reduce(|mut a, b| {
+            let _ = a.vstack_mut_owned(b);
+            a
+        })
+        .unwrap_or_default();
+    let mut geoip = Vec::new();
+    let missing = crate::enrich::enriched::ALL
+        .iter()
+        .any(|c| frame.column(c).is_err());
+    if args.geoip.is_some() || missing {
+        // Enrich again: the databases given now, or a table written before a column existed.
+        let geo = match &args.geoip {
+            Some(dir) => Some(enrich::GeoDatabases::open_dir(dir).map_err(Error::GeoIp)?),
+            None => None,
+        };
+        for c in crate::enrich::enriched::ALL {
+            let _ = frame.drop_in_place(c);
+        }
+        enrich::enrich(&mut frame, geo.as_ref())?;
+        geoip = geo.map(|g| g.loaded).unwrap_or_default();
+    }
+    let frame = frame.sort([crate::frame::col::TS], SortMultipleOptions::default())?;
+    Ok(Ingested {
+        frame,
+        files,
+        geoip,
+    })
+}
+
+fn is_parquet(path: &std::path::Path) -> bool {
+    let mut magic = [0u8; 4];
+    path.is_file()
+        && std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+            .is_ok()
+        && &magic == b"PAR1"
 }
 
 /// Score the events of an ingested frame.

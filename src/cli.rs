@@ -59,8 +59,55 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
         format: StatsFormat,
     },
+    /// Find compromised credentials without being told which: each one's first
+    /// suspicious call, compromise window, attacker networks, the credentials the attacker
+    /// created or also used, and everything attributed to the attacker.
+    Hunt {
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+    /// The same investigation for credentials the responder already suspects.
+    Timeline {
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+        #[command(flatten)]
+        report: ReportArgs,
+        /// The suspect: an access key id, a token fingerprint or its prefix, a session id
+        /// or a principal. Repeatable.
+        #[arg(long, value_name = "ID", required = true)]
+        credential: Vec<String>,
+    },
     /// List the log sources tokentrail can read, with their ids for --source.
     Sources,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+}
+
+/// Options of the commands that write an investigation report.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format (JSON: docs/report-contract.md).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, help_heading = "Output")]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at least this severe (for batch jobs).
+    #[arg(long, value_enum, value_name = "SEVERITY", help_heading = "Output")]
+    pub fail_on: Option<crate::score::Severity>,
+    /// Timeline rows shown per finding in the table (JSON always has all).
+    #[arg(long, value_name = "N", default_value_t = 40, help_heading = "Output")]
+    pub limit: usize,
 }
 
 /// Options of the commands that judge events.
@@ -101,7 +148,7 @@ pub enum StatsFormat {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Log files, folders (read recursively) or - for standard input; gzip is detected
-    /// from content.
+    /// from content. Parquet files written by `ingest` are read as they are.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
     /// Read every input as this source instead of detecting it.

@@ -60,6 +60,8 @@ impl Default for IngestOptions {
 pub struct Ingested {
     pub frame: DataFrame,
     pub files: Vec<FileReport>,
+    /// The GeoIP databases used (`file: type (build date)`), for reports.
+    pub geoip: Vec<String>,
 }
 
 /// Read every input into one event frame.
@@ -87,7 +89,11 @@ pub fn ingest(
         .try_for_each(|df| crate::enrich::enrich(df, geo))?;
     let frame = sorted_concat(chunks, geo)?;
     let frame = remove_duplicates(frame, &mut files)?;
-    Ok(Ingested { frame, files })
+    Ok(Ingested {
+        frame,
+        files,
+        geoip: geo.map(|g| g.loaded.clone()).unwrap_or_default(),
+    })
 }
 
 fn now_ns() -> i64 {

@@ -9,6 +9,8 @@ pub mod error;
 pub mod exit;
 pub mod fingerprint;
 pub mod frame;
+pub mod hunt;
+pub mod hunt_report;
 pub mod ingest;
 pub mod input;
 pub mod messages;

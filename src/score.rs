@@ -43,6 +43,8 @@ pub struct ScoreOptions {
 pub struct Scored {
     pub scores: Vec<u32>,
     pub reasons: Findings,
+    /// Route templates and action classes of every event.
+    pub actions: ActionIndex,
 }
 
 impl Scored {
@@ -127,6 +129,7 @@ pub fn score_table(t: &EventTable, opts: &ScoreOptions) -> Scored {
     Scored {
         scores,
         reasons: found,
+        actions,
     }
 }
 

@@ -68,6 +68,35 @@ pub struct ScoredEvent {
     pub reasons: Vec<Reason>,
 }
 
+impl ScoredEvent {
+    pub fn new(t: &EventTable, loc: &Locators, scored: &Scored, i: usize) -> ScoredEvent {
+        let owned = |v: Option<&str>| v.map(str::to_string);
+        ScoredEvent {
+            ts: rfc3339(t.ts[i]),
+            score: scored.scores[i],
+            severity: Severity::of(scored.scores[i]),
+            source: owned(t.source[i]),
+            at: loc.of(i),
+            credential_id: owned(t.credential[i]),
+            principal: owned(t.principal[i]),
+            action: owned(t.action[i]),
+            target: owned(t.target[i]),
+            src_ip: owned(t.src_ip[i]),
+            outcome: owned(t.outcome[i]),
+            reasons: scored.reasons_of(i).to_vec(),
+        }
+    }
+
+    /// `file:line`, or `file record N` for JSON documents.
+    pub fn locator_text(&self) -> String {
+        match (self.at.line, self.at.record_index) {
+            (_, Some(r)) => format!("{} record {r}", self.at.file),
+            (0, None) => self.at.file.clone(),
+            (l, None) => format!("{}:{l}", self.at.file),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct CredentialSummary {
     pub credential_id: String,
@@ -188,20 +217,7 @@ pub fn build(
     flagged.truncate(sel.top);
     let events = flagged
         .into_iter()
-        .map(|i| ScoredEvent {
-            ts: rfc3339(t.ts[i]),
-            score: scored.scores[i],
-            severity: Severity::of(scored.scores[i]),
-            source: owned(t.source[i]),
-            at: loc.of(i),
-            credential_id: owned(t.credential[i]),
-            principal: owned(t.principal[i]),
-            action: owned(t.action[i]),
-            target: owned(t.target[i]),
-            src_ip: owned(t.src_ip[i]),
-            outcome: owned(t.outcome[i]),
-            reasons: scored.reasons_of(i).to_vec(),
-        })
+        .map(|i| ScoredEvent::new(t, &loc, scored, i))
         .collect();
     Ok(ScoreReport {
         suspicious_threshold: SUSPICIOUS,
@@ -215,7 +231,7 @@ pub fn write_json(out: &mut dyn Write, report: &ScoreReport) -> std::io::Result<
     writeln!(out)
 }
 
-fn table() -> Table {
+pub fn table() -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
@@ -226,7 +242,7 @@ fn table() -> Table {
 }
 
 /// `2026-03-04 00:07:12`: table cells, always UTC.
-fn short_time(rfc: &str) -> String {
+pub fn short_time(rfc: &str) -> String {
     rfc.replace('T', " ").trim_end_matches('Z').to_string()
 }
 
@@ -280,11 +296,7 @@ pub fn write_table(out: &mut dyn Write, report: &ScoreReport) -> std::io::Result
             .iter()
             .map(|r| format!("+{} {}: {}", r.weight, r.signal, r.value))
             .collect();
-        let at = match (e.at.line, e.at.record_index) {
-            (_, Some(r)) => format!("{} record {r}", e.at.file),
-            (0, None) => e.at.file.clone(),
-            (l, None) => format!("{}:{l}", e.at.file),
-        };
+        let at = e.locator_text();
         t.add_row([
             short_time(&e.ts),
             e.score.to_string(),

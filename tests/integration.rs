@@ -5,6 +5,7 @@ mod util;
 mod cli;
 mod cloudtrail;
 mod enrich;
+mod hunt;
 mod identity;
 mod ingest;
 mod malformed;

@@ -10,23 +10,29 @@ use serde_json::Value;
 
 use crate::util::*;
 
-const SUSPICIOUS: u64 = 40;
+pub const SUSPICIOUS: u64 = 40;
+
+/// The generated incident's known answer.
+pub fn truth(name: &str) -> Value {
+    let path = root().join(format!("tests/fixtures/incidents/{name}/truth.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
 
 /// Where an event is, as both truth.json and the score report can name it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Key {
+pub enum Key {
     Line(String, u64),
     Id(String),
 }
 
-fn truth_key(l: &Value) -> Key {
+pub fn truth_key(l: &Value) -> Key {
     match l.get("file") {
         Some(f) => Key::Line(f.as_str().unwrap().to_string(), l["line"].as_u64().unwrap()),
         None => Key::Id(l["event_id"].as_str().unwrap().to_string()),
     }
 }
 
-fn report_key(e: &Value) -> Key {
+pub fn report_key(e: &Value) -> Key {
     let file = e["file"].as_str().unwrap();
     if e["source"] == "nginx" {
         let rel = file.split_once("/logs/").map_or(file, |(_, r)| r);

@@ -125,6 +125,17 @@ impl FileReport {
         }
     }
 
+    /// An event table read back from Parquet: already parsed, nothing to report.
+    pub fn parquet(file: &str, events: u64) -> FileReport {
+        FileReport {
+            file: file.to_string(),
+            detection: "parquet",
+            events,
+            records: events,
+            ..FileReport::new(&Input::Stdin)
+        }
+    }
+
     pub(super) fn problem(&mut self, kind: ProblemKind, message: impl Into<String>) {
         self.problems.push(Problem {
             kind,

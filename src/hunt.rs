@@ -1,0 +1,457 @@
+//! The investigation: from scored events to findings. For each compromised credential, the
+//! attacker's fingerprint, the walk back to the first suspicious call, the last known good
+//! call, the credentials the attacker created or also used, and the blast radius.
+//!
+//! Steps (docs/investigation.md):
+//! 1. Seeds: credentials with a suspicious event (`hunt`), or the ones named (`timeline`).
+//! 2. Attacker fingerprint: the networks and clients of the seed's suspicious calls that
+//!    were new to it (its owner's own office is never the attacker's network).
+//! 3. Walk back: every event of the credential from those networks, or suspicious, or
+//!    notable with the attacker's client, however quiet. The earliest is the first
+//!    suspicious call; the last normal call before it is the last known good.
+//! 4. Pivot to a fixed point: children (keys and sessions created by attacker events,
+//!    tokens first used from an attacker network right after a minting call) and every
+//!    other credential used from an attacker network. Shared infrastructure (trusted
+//!    networks, AWS service callers, private addresses, networks many credentials use
+//!    normally) never becomes a pivot.
+//! 5. Attribute: a credential's calls that match neither the fingerprint nor any signal
+//!    stay its owner's.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use crate::config::Config;
+use crate::score::actions::ActionClass;
+use crate::score::baseline::NS_PER_HOUR;
+use crate::score::table::EventTable;
+use crate::score::{NOTABLE, SUSPICIOUS, Scored, Severity};
+use crate::score_report::matches_credential;
+
+/// How many credentials one finding may pull in, so a shared network cannot turn one
+/// finding into the whole estate.
+const MAX_CREDENTIALS: usize = 50;
+/// A network used normally (below the notable score) by this many credentials is shared
+/// infrastructure: an office NAT, a VPN egress.
+const SHARED_BY: usize = 3;
+
+/// What the investigation is asked.
+pub enum Seeds<'s> {
+    /// Every credential with a suspicious event.
+    Hunt,
+    /// The credentials the responder names (id, fingerprint or prefix, session, principal).
+    Named(&'s [String]),
+}
+
+#[derive(Debug, Clone)]
+pub struct Child {
+    pub id: String,
+    pub kind: Option<String>,
+    /// The event that created it.
+    pub created_by: usize,
+    /// Linked by a minting call and a first use from the attacker's network, not by a
+    /// logged id (APIs rarely log the token they issue).
+    pub inferred: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub credential: String,
+    pub kind: Option<String>,
+    pub principal: Option<String>,
+    /// Other ids of the same secret: sessions it opened or was seen with.
+    pub aliases: Vec<String>,
+    pub severity: Severity,
+    pub score: u32,
+    pub first_suspicious: Option<usize>,
+    pub last_known_good: Option<usize>,
+    pub last_seen: Option<usize>,
+    pub attacker_ips: BTreeSet<String>,
+    pub attacker_networks: BTreeSet<String>,
+    pub attacker_asns: BTreeSet<u32>,
+    pub attacker_countries: BTreeSet<String>,
+    pub attacker_user_agents: BTreeSet<String>,
+    pub children: Vec<Child>,
+    /// Other credentials used from the attacker's networks, and why.
+    pub related: Vec<(String, String)>,
+    /// Every event attributed to the attacker, in time order.
+    pub events: Vec<usize>,
+}
+
+pub struct Investigator<'i, 'a> {
+    t: &'i EventTable<'a>,
+    scored: &'i Scored,
+    config: &'i Config,
+    /// Event indices per credential (or principal, for events without one), in time
+    /// order.
+    by_credential: HashMap<&'a str, Vec<usize>>,
+    /// Event indices per network, in time order.
+    by_network: HashMap<&'a str, Vec<usize>>,
+    shared: HashSet<&'a str>,
+}
+
+impl<'i, 'a> Investigator<'i, 'a> {
+    pub fn new(t: &'i EventTable<'a>, scored: &'i Scored, config: &'i Config) -> Self {
+        let mut order: Vec<usize> = (0..t.len()).collect();
+        order.sort_by_key(|&i| (t.ts[i], i));
+        let mut by_credential: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_network: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut normal_users: HashMap<&str, HashSet<&str>> = HashMap::new();
+        for &i in &order {
+            // Events without a credential (failed sign-ins) belong to their principal.
+            if let Some(c) = t.subject(i) {
+                by_credential.entry(c).or_default().push(i);
+            }
+            if let Some(n) = t.network[i] {
+                by_network.entry(n).or_default().push(i);
+                if let Some(c) = t.subject(i)
+                    && scored.scores[i] < NOTABLE
+                {
+                    normal_users.entry(n).or_default().insert(c);
+                }
+            }
+        }
+        let shared = normal_users
+            .into_iter()
+            .filter(|(_, users)| users.len() >= SHARED_BY)
+            .map(|(n, _)| n)
+            .collect();
+        Investigator {
+            t,
+            scored,
+            config,
+            by_credential,
+            by_network,
+            shared,
+        }
+    }
+
+    /// Whether a network may never be the attacker's: the estate's own or shared.
+    fn is_infrastructure(&self, i: usize) -> bool {
+        let t = self.t;
+        !t.public_address(i)
+            || t.is_service_caller(i)
+            || t.network[i].is_none_or(|n| self.shared.contains(n))
+            || self.config.trusts_address(t.src_ip[i], t.asn[i])
+    }
+
+    fn score(&self, i: usize) -> u32 {
+        self.scored.scores[i]
+    }
+
+    /// Whether a suspicious event's network was new to its credential (a reason says so).
+    fn network_was_foreign(&self, i: usize) -> bool {
+        self.scored.reasons_of(i).iter().any(|r| {
+            matches!(
+                r.signal,
+                "new_network"
+                    | "anonymizer"
+                    | "shared_network"
+                    | "impossible_travel"
+                    | "concurrent_use"
+                    | "failed_logins"
+            )
+        })
+    }
+
+    pub fn run(&self, seeds: Seeds) -> Vec<Finding> {
+        let t = self.t;
+        let mut candidates: Vec<&str> = match &seeds {
+            Seeds::Hunt => self
+                .by_credential
+                .iter()
+                // A seed is a credential: a principal alone (sprayed, not broken) is
+                // related to a finding, not one.
+                .filter(|(c, evs)| {
+                    evs.iter()
+                        .any(|&i| self.score(i) >= SUSPICIOUS && t.credential[i] == Some(**c))
+                })
+                .map(|(c, _)| *c)
+                .collect(),
+            Seeds::Named(names) => {
+                let mut v: Vec<&str> = self
+                    .by_credential
+                    .iter()
+                    .filter(|(_, evs)| {
+                        evs.iter()
+                            .any(|&i| names.iter().any(|n| matches_credential(t, i, n)))
+                    })
+                    .map(|(c, _)| *c)
+                    .collect();
+                v.sort_unstable();
+                v
+            }
+        };
+        candidates.sort_unstable();
+        let mut findings: Vec<Finding> = candidates.iter().map(|c| self.investigate(c)).collect();
+        // A credential the attacker created is part of its parent's finding, not one of
+        // its own (unless the responder named it).
+        if matches!(seeds, Seeds::Hunt) {
+            let children: HashSet<String> = findings
+                .iter()
+                .flat_map(|f| f.children.iter().map(|c| c.id.clone()))
+                .collect();
+            findings.retain(|f| !children.contains(&f.credential));
+        }
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.score.cmp(&a.score))
+                .then(
+                    a.first_suspicious
+                        .map(|i| t.ts[i])
+                        .cmp(&b.first_suspicious.map(|i| t.ts[i])),
+                )
+                .then(a.credential.cmp(&b.credential))
+        });
+        findings
+    }
+
+    /// The whole investigation of one credential.
+    fn investigate(&self, seed: &'a str) -> Finding {
+        let t = self.t;
+        let evs = &self.by_credential[seed];
+        let mut hostile: Vec<usize> = evs
+            .iter()
+            .copied()
+            .filter(|&i| self.score(i) >= SUSPICIOUS)
+            .collect();
+        if hostile.is_empty() {
+            // A named credential without a suspicious call: its notable ones, if any.
+            hostile = evs
+                .iter()
+                .copied()
+                .filter(|&i| self.score(i) >= NOTABLE)
+                .collect();
+        }
+        let mut networks: BTreeSet<&str> = BTreeSet::new();
+        let mut clients: BTreeSet<&str> = BTreeSet::new();
+        for &i in &hostile {
+            if self.network_was_foreign(i)
+                && !self.is_infrastructure(i)
+                && let Some(n) = t.network[i]
+            {
+                networks.insert(n);
+            }
+            if self
+                .scored
+                .reasons_of(i)
+                .iter()
+                .any(|r| r.signal == "client")
+                && let Some(f) = t.client_family[i]
+            {
+                clients.insert(f);
+            }
+        }
+        let mut attributed: BTreeSet<usize> = BTreeSet::new();
+        let mut children: Vec<Child> = Vec::new();
+        let mut related: Vec<(String, String)> = Vec::new();
+        let mut in_finding: BTreeSet<&str> = BTreeSet::from([seed]);
+        let mut queue: Vec<(&str, bool)> = vec![(seed, false)];
+        // Fixed point: credentials pulled in may bring new attacker networks.
+        while let Some((c, wholly)) = queue.pop() {
+            let evs = &self.by_credential[c];
+            for &i in evs {
+                let from_attacker = t.network[i].is_some_and(|n| networks.contains(n))
+                    && !self.is_infrastructure(i);
+                let own = self.score(i) >= SUSPICIOUS
+                    || from_attacker
+                    || (self.score(i) >= NOTABLE
+                        && t.client_family[i].is_some_and(|f| clients.contains(f)));
+                if (wholly && !t.is_service_caller(i)) || own {
+                    attributed.insert(i);
+                    if wholly
+                        && !self.is_infrastructure(i)
+                        && let Some(n) = t.network[i]
+                    {
+                        networks.insert(n);
+                    }
+                }
+            }
+            // Children: logged (`child_credential_id`) or inferred from a minting call.
+            let minted: Vec<usize> = evs
+                .iter()
+                .copied()
+                .filter(|i| attributed.contains(i))
+                .collect();
+            for i in minted {
+                // Sources that log what they mint (CloudTrail) are never guessed at.
+                let http = matches!(t.source[i], Some("nginx" | "nginx_json"));
+                let child = match t.child_credential[i] {
+                    Some(child) => Some((child, false)),
+                    None if http
+                        && self.scored.actions.class(i) == ActionClass::CredentialMinting =>
+                    {
+                        self.inferred_child(i, &networks).map(|c| (c, true))
+                    }
+                    None => None,
+                };
+                if let Some((child, inferred)) = child
+                    && in_finding.len() < MAX_CREDENTIALS
+                    && in_finding.insert(child)
+                {
+                    children.push(Child {
+                        id: child.to_string(),
+                        kind: self.by_credential.get(child).and_then(|e| {
+                            e.first()
+                                .and_then(|&j| t.credential_kind[j])
+                                .map(str::to_string)
+                        }),
+                        created_by: i,
+                        inferred,
+                    });
+                    if self.by_credential.contains_key(child) {
+                        queue.push((child, true));
+                    }
+                }
+            }
+            if queue.is_empty() {
+                // Pivot: other credentials seen from an attacker network.
+                for n in &networks {
+                    for &j in self.by_network.get(n).map_or(&[][..], Vec::as_slice) {
+                        let Some(other) = t.subject(j) else { continue };
+                        if in_finding.len() >= MAX_CREDENTIALS || self.is_infrastructure(j) {
+                            continue;
+                        }
+                        if in_finding.insert(other) {
+                            related.push((
+                                other.to_string(),
+                                format!("used from {n}, an attacker network"),
+                            ));
+                            queue.push((other, false));
+                        }
+                    }
+                }
+            }
+        }
+        let mine: Vec<usize> = evs
+            .iter()
+            .copied()
+            .filter(|i| attributed.contains(i))
+            .collect();
+        let first_suspicious = mine.first().copied();
+        let last_known_good = first_suspicious.and_then(|f| {
+            evs.iter().copied().rfind(|&i| {
+                t.ts[i] < t.ts[f] && !attributed.contains(&i) && self.score(i) < NOTABLE
+            })
+        });
+        let mut events: Vec<usize> = attributed.into_iter().collect();
+        events.sort_by_key(|&i| (t.ts[i], i));
+        let score = events.iter().map(|&i| self.score(i)).max().unwrap_or(0);
+        let mut f = Finding {
+            credential: seed.to_string(),
+            kind: evs
+                .first()
+                .and_then(|&i| t.credential_kind[i])
+                .map(str::to_string),
+            principal: evs.iter().find_map(|&i| t.principal[i]).map(str::to_string),
+            aliases: self.aliases(seed),
+            severity: Severity::of(score),
+            score,
+            first_suspicious,
+            last_known_good,
+            last_seen: events.last().copied(),
+            attacker_ips: BTreeSet::new(),
+            attacker_networks: networks.iter().map(|n| n.to_string()).collect(),
+            attacker_asns: BTreeSet::new(),
+            attacker_countries: BTreeSet::new(),
+            attacker_user_agents: BTreeSet::new(),
+            children,
+            related,
+            events,
+        };
+        for &i in &f.events {
+            if self.is_infrastructure(i) || !t.network[i].is_some_and(|n| networks.contains(n)) {
+                continue;
+            }
+            if let Some(ip) = t.src_ip[i] {
+                f.attacker_ips.insert(ip.to_string());
+            }
+            if let Some(a) = t.asn[i] {
+                f.attacker_asns.insert(a);
+            }
+            if let Some(c) = t.country[i] {
+                f.attacker_countries.insert(c.to_string());
+            }
+            if let Some(ua) = t.user_agent[i] {
+                f.attacker_user_agents.insert(ua.to_string());
+            }
+        }
+        f
+    }
+
+    /// The credential first used from an attacker network within an hour after a minting
+    /// call, that was never seen before it.
+    fn inferred_child(&self, minting: usize, networks: &BTreeSet<&str>) -> Option<&'a str> {
+        let t = self.t;
+        let at = t.ts[minting];
+        self.by_credential
+            .iter()
+            .filter_map(|(c, evs)| {
+                let first = *evs.first()?;
+                let born = t.ts[first];
+                (born >= at
+                    && born - at <= NS_PER_HOUR
+                    && t.network[first].is_some_and(|n| networks.contains(n))
+                    && t.source[first] == t.source[minting]
+                    && Some(*c) != t.credential[minting])
+                    .then_some((born, *c))
+            })
+            .min()
+            .map(|(_, c)| c)
+    }
+
+    fn aliases(&self, c: &str) -> Vec<String> {
+        let mut v: BTreeSet<&str> = BTreeSet::new();
+        for &i in &self.by_credential[c] {
+            if let Some(s) = self.t.session_id[i] {
+                v.insert(s);
+            }
+            if v.len() >= 20 {
+                break;
+            }
+        }
+        v.into_iter().map(str::to_string).collect()
+    }
+}
+
+/// What the attacker's events did: counts by action class, targets, bytes, and the
+/// targets the credential had never touched before the first suspicious call.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct BlastRadius {
+    pub actions: BTreeMap<&'static str, u64>,
+    pub failed: u64,
+    pub bytes_out: u64,
+    pub targets: Vec<String>,
+    pub new_targets: Vec<String>,
+}
+
+pub fn blast_radius(t: &EventTable, scored: &Scored, f: &Finding) -> BlastRadius {
+    let mut b = BlastRadius::default();
+    let before: HashSet<&str> = match f.first_suspicious {
+        Some(first) => (0..t.len())
+            .filter(|&i| t.credential[i] == Some(f.credential.as_str()) && t.ts[i] < t.ts[first])
+            .filter_map(|i| scored.actions.template(i).and(t.target[i]))
+            .collect(),
+        None => HashSet::new(),
+    };
+    let mut targets: BTreeSet<&str> = BTreeSet::new();
+    for &i in &f.events {
+        *b.actions
+            .entry(scored.actions.class(i).as_str())
+            .or_default() += 1;
+        if t.is_failure(i) || t.is_denied(i) {
+            b.failed += 1;
+        }
+        b.bytes_out += t.bytes[i].unwrap_or(0);
+        if let Some(target) = t.target[i] {
+            targets.insert(target);
+        }
+    }
+    b.new_targets = targets
+        .iter()
+        .filter(|x| !before.contains(**x))
+        .take(100)
+        .map(|s| s.to_string())
+        .collect();
+    b.targets = targets.into_iter().take(100).map(str::to_string).collect();
+    b
+}
