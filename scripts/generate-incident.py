@@ -4,7 +4,8 @@
     python3 scripts/generate-incident.py --seed 7 --shape api-first --out tests/fixtures/incidents/api-first
 
 Writes three weeks of one company's logs (nginx access log of its API, CloudTrail in S3
-layout, Okta System Log NDJSON) into OUT/logs, and OUT/truth.json: which events the
+layout, Okta System Log NDJSON, Auth0 log stream) into OUT/logs (replaced), and
+OUT/truth.json: which events the
 attacker made, the first suspicious call of each leaked credential, the credentials the
 attacker created, and the benign oddities that must not be flagged (a user travelling, a CI
 runner moving inside its AS, a nightly job from a hosting network, an admin rotating keys
@@ -23,6 +24,7 @@ import gzip
 import json
 import os
 import random
+import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -73,9 +75,10 @@ def tok(prefix="tt_live_"):
 
 TOKENS = {"alice": tok(), "bob": tok(), "carol": tok(), "ci": tok(), "backup": tok()}
 ATTACKER_TOKEN = tok()
-KEYS = {"alice": "AKIAQ3EGALICE%07d" % args.seed, "deployer": "AKIAQ3EGDEPLOY%06d" % args.seed,
-        "admin": "AKIAQ3EGADMIN%07d" % args.seed}
-CHILD_KEY = "AKIAQ3EGCHILD%07d" % args.seed
+# Access key ids are 20 characters: AKIA and 16 more.
+KEYS = {"alice": "AKIAQ3EGALICE%07d" % (args.seed % 10**7), "deployer": "AKIAQ3EGDEPLOY%06d" % (args.seed % 10**6),
+        "admin": "AKIAQ3EGADMIN%07d" % (args.seed % 10**7)}
+CHILD_KEY = "AKIAQ3EGCHILD%07d" % (args.seed % 10**7)
 
 
 def day(d, h=0, m=0, s=0):
@@ -146,6 +149,25 @@ def okta(ts, user, event_type, ip, ua, session, result="SUCCESS", reason=None, l
     events.append((ts, "okta", r, label))
 
 
+AUTH0_DASHBOARD = ("dAsHbOaRdQ3EGcl1entId0000000001", "ACME Dashboard")
+AUTH0_BACKEND = ("bAcKeNdQ3EGcl1entId000000000002", "acme-backend")
+
+
+def auth0(ts, code, ip, ua, user=None, client=AUTH0_DASHBOARD, label=None, description=None):
+    r = {"log_id": "900" + "".join(rng.choice("0123456789") for _ in range(53)),
+         "date": ts.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % rng.randint(0, 999),
+         "type": code, "client_id": client[0], "client_name": client[1], "ip": ip,
+         "user_agent": ua, "hostname": "acme.eu.auth0.com"}
+    if user:
+        r.update({"user_id": "auth0|" + user.split("@")[0], "user_name": user,
+                  "connection": "Username-Password-Authentication", "strategy": "auth0"})
+    else:
+        r.update({"audience": "https://api.acme.example/", "scope": "read:builds write:deploys"})
+    if description:
+        r["description"] = description
+    events.append((ts, "auth0", r, label))
+
+
 def session_id():
     return "102" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789") for _ in range(22))
 
@@ -188,6 +210,11 @@ for d in range(DAYS):
            "ec2.amazonaws.com", "ec2.amazonaws.com",
            {"roleArn": f"arn:aws:iam::{ACCOUNT}:role/api-instance", "roleSessionName": "i-0a1b2c3d4e5f60718"},
            None, read_only=False)
+    # The backend asks Auth0 for a machine-to-machine token every two hours, from CI.
+    for h in range(1, 24, 2):
+        moved = d >= 14
+        auth0(day(d, h, 30, rng.randint(0, 59)), "seccft", (CI_NEW % 133) if moved else CI_OLD, "node-auth0/4.2.0",
+              client=AUTH0_BACKEND, label="ci_moved" if moved else None)
     # The nightly backup job: 02:00-02:20 UTC from a hosting network, every night.
     for k in range(8):
         ts = day(d, 2, 2 * k, rng.randint(0, 59))
@@ -199,6 +226,7 @@ for d in range(DAYS):
     sess = session_id()
     okta(day(d, 7, rng.randint(30, 59)), "alice@acme.example", "user.session.start", OFFICE[0], CHROME, sess,
          city="Linköping", country="Sweden")
+    auth0(day(d, 7, rng.randint(30, 59)), "s", OFFICE[0], CHROME, "alice@acme.example")
     for _ in range(40):
         ts = day(d, rng.randint(7, 15), rng.randint(0, 59), rng.randint(0, 59))
         path, size = rng.choice(ALICE_PATHS)
@@ -214,6 +242,10 @@ for d in range(DAYS):
     sess = session_id()
     okta(day(d, 8, rng.randint(0, 30)), "bob@acme.example", "user.session.start", OFFICE[1], FIREFOX, sess,
          city="Linköping", country="Sweden")
+    if day(d).weekday() == 2:
+        # Bob mistypes his password on Wednesdays, then gets in: not an attack.
+        auth0(day(d, 8, 40, 2), "fp", OFFICE[1], FIREFOX, "bob@acme.example", description="Wrong email or password.")
+    auth0(day(d, 8, 41, rng.randint(0, 59)), "s", OFFICE[1], FIREFOX, "bob@acme.example")
     for _ in range(25):
         ts = day(d, rng.randint(8, 16), rng.randint(0, 59), rng.randint(0, 59))
         nginx(ts, rng.choice(OFFICE), "GET", rng.choice(["/api/v1/me", "/api/v1/projects/23", "/api/v1/projects/23/builds"]),
@@ -230,6 +262,7 @@ for d in range(DAYS):
     sess = session_id()
     okta(day(d, base_h, rng.randint(0, 20)), "carol@acme.example", "user.session.start", ip, CHROME, sess,
          label=label, city="San Diego" if away else "Linköping", country="United States" if away else "Sweden")
+    auth0(day(d, base_h, rng.randint(21, 40)), "s", ip, CHROME, "carol@acme.example", label=label)
     for _ in range(20):
         ts = day(d, base_h + rng.randint(0, 7), rng.randint(0, 59), rng.randint(0, 59))
         nginx(ts, ip if away else rng.choice(OFFICE), "GET", rng.choice(["/api/v1/me", "/api/v1/projects", "/api/v1/projects/31/builds"]),
@@ -280,6 +313,12 @@ if args.shape == "api-first":
     for path in ["/api/v1/me", "/api/v1/users", "/api/v1/projects/17/secrets"]:
         nginx(t, BURST, "GET", path, 200, 2048, PYREQ, ATTACKER_TOKEN, label=A)
         t += timedelta(seconds=rng.randint(5, 20))
+    t = day(burst_day, 1, 41)
+    for k in range(4):
+        auth0(t, "fp", BURST, PYREQ, "alice@acme.example", label=A, description="Wrong email or password.")
+        t += timedelta(seconds=rng.randint(4, 12))
+    auth0(t, "limit_wc", BURST, PYREQ, "alice@acme.example", label=A,
+          description="An IP address is blocked because it reached the maximum failed login attempts.")
     t = day(burst_day, 1, 45)
     alice = user_identity("alice", KEYS["alice"])
     for name, err in [("sts:GetCallerIdentity", None), ("iam:ListUsers", None), ("iam:ListAttachedUserPolicies", None),
@@ -344,6 +383,7 @@ else:
 events.sort(key=lambda e: e[0])
 out = args.out
 logs = os.path.join(out, "logs")
+shutil.rmtree(logs, ignore_errors=True)
 labels = {"attack": [], "travel": [], "ci_moved": [], "nightly": [], "rotation": []}
 # nginx: rotated weekly, older weeks gzipped.
 weeks = {}
@@ -376,6 +416,16 @@ for d, evs in by_day.items():
         f.write(gzip.compress(body, compresslevel=6, mtime=0))
     for e in evs:
         locators[id(e)] = {"event_id": e[2]["eventID"]}
+# One digest file, as CloudTrail writes them beside the logs: not events, skipped.
+digest_dir = os.path.join(logs, "cloudtrail", "AWSLogs", ACCOUNT, "CloudTrail-Digest", REGION, "2026", "02", "16")
+os.makedirs(digest_dir, exist_ok=True)
+digest = {"awsAccountId": ACCOUNT, "digestStartTime": "2026-02-16T00:00:00Z", "digestEndTime": "2026-02-16T01:00:00Z",
+          "digestS3Bucket": "acme-cloudtrail", "digestPublicKeyFingerprint": "4ee3b7d2e8e7b6d0c0c2f8f8e5a0c9b1",
+          "digestSignatureAlgorithm": "SHA256withRSA", "newestEventTime": "2026-02-16T00:59:58Z",
+          "oldestEventTime": "2026-02-16T00:00:03Z", "previousDigestS3Bucket": "acme-cloudtrail",
+          "previousDigestSignature": "00", "logFiles": []}
+with open(os.path.join(digest_dir, f"{ACCOUNT}_CloudTrail-Digest_{REGION}_org-trail_{REGION}_20260216T010000Z.json.gz"), "wb") as f:
+    f.write(gzip.compress(json.dumps(digest).encode(), mtime=0))
 # Okta: NDJSON, one file.
 os.makedirs(os.path.join(logs, "okta"), exist_ok=True)
 okta_lines = []
@@ -384,6 +434,12 @@ for e in (e for e in events if e[1] == "okta"):
     locators[id(e)] = {"event_id": e[2]["uuid"]}
 with open(os.path.join(logs, "okta", "system-log.ndjson.gz"), "wb") as f:
     f.write(gzip.compress("".join(okta_lines).encode(), compresslevel=6, mtime=0))
+# Auth0: a log stream, one JSON object per line.
+os.makedirs(os.path.join(logs, "auth0"), exist_ok=True)
+with open(os.path.join(logs, "auth0", "tenant-logs.jsonl"), "w") as f:
+    for e in (e for e in events if e[1] == "auth0"):
+        f.write(json.dumps(e[2], separators=(",", ":")) + "\n")
+        locators[id(e)] = {"event_id": e[2]["log_id"]}
 
 for ev in events:
     if ev[3]:
@@ -404,6 +460,10 @@ for source in ("nginx", "cloudtrail"):
         truth["first_suspicious"].append(loc)
 truth["events"] = labels
 truth["counts"] = {k: len(v) for k, v in labels.items()}
+truth["sources"] = {src: sum(1 for e in events if e[1] == src) for src in ("nginx", "cloudtrail", "okta", "auth0")}
+truth["nginx_files"] = {name: n for name, n in ((f"nginx/{k}", len(v)) for k, v in
+                        ((("access.log" if last_week - w == 0 else f"access.log.{last_week - w}" + (".gz" if last_week - w >= 2 else "")), evs)
+                         for w, evs in weeks.items()))}
 with open(os.path.join(out, "truth.json"), "w") as f:
     json.dump(truth, f, indent=1, sort_keys=True)
     f.write("\n")

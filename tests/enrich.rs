@@ -26,7 +26,18 @@ fn geoip_asn_anonymizer_and_client_columns() {
             .unwrap_or_else(|| panic!("no row for {ip}"))
             .clone()
     };
-    let attacker = first_of("81.2.69.166");
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("samples/truth.json")).unwrap())
+            .unwrap();
+    let ips: Vec<&str> = truth["attacker_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let probe = ips.iter().find(|ip| ip.starts_with("81.2.69.")).unwrap();
+    let burst = ips.iter().find(|ip| ip.starts_with("175.16.199.")).unwrap();
+    let attacker = first_of(probe);
     assert_eq!(attacker["geo_country"], "GB");
     assert_eq!(attacker["geo_city"], "London");
     let lat = attacker["geo_lat"].as_f64().expect("London has a location");
@@ -35,13 +46,27 @@ fn geoip_asn_anonymizer_and_client_columns() {
     assert_eq!(attacker["anonymizer"], "tor");
     assert_eq!(attacker["ip_class"], "public");
     assert_eq!(attacker["network"], "81.2.69.0/24");
+    assert!(
+        attacker["asn"].is_null(),
+        "the ASN test database lacks 81.2.69.0/24"
+    );
     assert_eq!(attacker["client_family"], "python-requests/2");
     assert_eq!(attacker["client_kind"], "library");
     let office = first_of("89.160.20.130");
     assert_eq!(office["geo_country"], "SE");
     assert_eq!(office["asn"], 29518);
     assert!(office["anonymizer"].is_null());
-    assert_eq!(first_of("175.16.199.44")["geo_city"], "Changchun");
+    assert_eq!(first_of(burst)["geo_city"], "Changchun");
+    let travel = rows
+        .iter()
+        .find(|r| r["src_ip"].as_str().unwrap().starts_with("214.78."))
+        .unwrap();
+    assert_eq!(
+        (travel["geo_country"].as_str(), travel["asn"].as_u64()),
+        (Some("US"), Some(721))
+    );
+    let nightly = first_of("71.160.223.17");
+    assert_eq!(nightly["anonymizer"], "hosting");
     assert_eq!(first_of("216.160.83.58")["geo_country"], "US");
     let scanner = rows
         .iter()

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::Value;
 
-use crate::scoring::{Key, report_key, truth, truth_key};
+use crate::scoring::{Key, incident_dir, report_key, truth, truth_key};
 use crate::util::*;
 
 fn hunt_json(args: &[&str]) -> Value {
@@ -29,7 +29,7 @@ fn attributed(report: &Value) -> HashSet<Key> {
 
 fn check(name: &str) {
     let truth = truth(name);
-    let logs = format!("tests/fixtures/incidents/{name}/logs");
+    let logs = format!("{}/logs", incident_dir(name));
     let report = hunt_json(&["hunt", &logs, "--geoip", "tests/fixtures/geoip"]);
     let findings = report["findings"].as_array().unwrap();
     assert!(!findings.is_empty(), "{name}: no finding");
@@ -169,36 +169,33 @@ fn hunt_deploy_key_leak() {
     );
 }
 
-/// The samples: the answer samples/README.md states.
+/// The samples: the answer samples/README.md states, with the databases shipped beside
+/// them.
 #[test]
 fn hunt_samples() {
-    let report = hunt_json(&["hunt", "samples/logs", "--geoip", "tests/fixtures/geoip"]);
+    check("samples");
+    let report = hunt_json(&["hunt", "samples/logs", "--geoip", "samples/geoip"]);
     assert_eq!(report["report_version"], "1.0");
     let f = &report["findings"][0];
     assert!(f["credential"]["id"].as_str().unwrap().starts_with("tt_l…"));
     assert_eq!(f["credential"]["kind"], "url_token");
     let first = &f["first_suspicious"];
-    assert_eq!(first["ts"], "2026-03-04T00:07:12Z");
-    assert_eq!(first["file"], "samples/logs/nginx/access.log.2.gz");
+    assert_eq!(first["ts"], "2026-02-17T00:30:59Z");
+    assert_eq!(first["file"], "samples/logs/nginx/access.log");
+    assert_eq!(first["line"], 234);
     assert_eq!(first["action"], "GET /api/v1/me");
-    assert_eq!(first["src_ip"], "81.2.69.166");
+    assert_eq!(first["src_ip"], "81.2.69.160");
     let good = &f["compromise_window"]["last_known_good"];
-    assert!(
-        good["ts"].as_str().unwrap().starts_with("2026-03-03"),
-        "{good}"
-    );
-    assert_eq!(
-        good["src_ip"].as_str().unwrap().get(..10),
-        Some("89.160.20.")
-    );
+    assert_eq!(good["ts"], "2026-02-16T15:37:31Z");
+    assert_eq!(good["line"], 177);
     let aws = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["credential"]["id"] == "AKIAQ3EGALICE0000001")
+        .find(|f| f["credential"]["id"] == "AKIAQ3EGALICE0260302")
         .expect("the AWS key is a finding");
-    assert_eq!(aws["first_suspicious"]["ts"], "2026-03-04T00:09:31Z");
-    assert_eq!(aws["child_credentials"][0]["id"], "AKIAQ3EGSVCBACKUP001");
+    assert_eq!(aws["first_suspicious"]["ts"], "2026-02-17T00:33:11Z");
+    assert_eq!(aws["child_credentials"][0]["id"], "AKIAQ3EGCHILD0260302");
     assert_eq!(
         aws["child_credentials"][0]["created_by_action"],
         "iam:CreateAccessKey"
@@ -230,7 +227,7 @@ fn hunt_samples() {
         "hunt",
         parquet.to_str().unwrap(),
         "--geoip",
-        "tests/fixtures/geoip",
+        "samples/geoip",
     ]);
     assert_eq!(
         again["findings"][0]["first_suspicious"],
@@ -268,7 +265,7 @@ fn fail_on_and_output_file() {
         "samples/logs",
         "-q",
         "--credential",
-        "AKIAQ3EGCIDEPLOY0001",
+        "AKIAQ3EGDEPLOY260302",
         "--fail-on",
         "medium",
     ]);
@@ -277,7 +274,7 @@ fn fail_on_and_output_file() {
     assert_eq!(run.code, 0);
     assert!(
         run.stdout
-            .contains("first suspicious: 2026-03-04 00:07:12 UTC GET /api/v1/me from 81.2.69.166"),
+            .contains("first suspicious: 2026-02-17 00:30:59 UTC GET /api/v1/me from 81.2.69.160"),
         "{}",
         run.stdout
     );

@@ -3,7 +3,7 @@
 //! spraying passwords at the identity provider. Runs after every event has its own reasons,
 //! on the events a network signal (or a spray) already flagged.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::{Findings, Reason, Signal};
 use crate::config::Config;
@@ -22,6 +22,10 @@ impl Signal for SharedNetwork {
 
     fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
         let mut by_network: HashMap<&str, (BTreeSet<&str>, Vec<u32>)> = HashMap::new();
+        // A network is only worth tying credentials together if something besides its
+        // novelty was odd there: one person travelling uses their Okta session, their
+        // Auth0 login and their API token from the same hotel, with their usual browser.
+        let mut odd: HashSet<&str> = HashSet::new();
         for (&i, reasons) in found.iter() {
             // A new prefix inside a known AS (a CI runner moving) is not worth a pivot.
             let novel = reasons.iter().any(|r| {
@@ -30,6 +34,20 @@ impl Signal for SharedNetwork {
                     || (r.signal == "failed_logins" && r.weight == super::failed_logins::SPRAY)
             });
             let iu = i as usize;
+            let behaviour = reasons.iter().any(|r| {
+                matches!(
+                    r.signal,
+                    "anonymizer"
+                        | "client"
+                        | "failed_logins"
+                        | "recon"
+                        | "access_denied"
+                        | "sensitive_action"
+                )
+            });
+            if let (true, true, Some(net)) = (novel, behaviour, t.network[iu]) {
+                odd.insert(net);
+            }
             if let (true, Some(net), Some(subject)) = (novel, t.network[iu], t.subject(iu)) {
                 let e = by_network.entry(net).or_default();
                 e.0.insert(subject);
@@ -41,6 +59,7 @@ impl Signal for SharedNetwork {
         // is the attacker's until shown otherwise.
         let hostile: HashMap<&str, u32> = by_network
             .iter()
+            .filter(|(net, _)| odd.contains(*net))
             .filter_map(|(net, (_, events))| {
                 events
                     .iter()
@@ -94,7 +113,7 @@ impl Signal for SharedNetwork {
             ));
         }
         for (net, (subjects, events)) in by_network {
-            if subjects.len() < 2 {
+            if subjects.len() < 2 || !odd.contains(net) {
                 continue;
             }
             let names: Vec<&str> = subjects.iter().copied().take(4).collect();
