@@ -18,6 +18,11 @@ Shapes:
   aws-first  The deploy user's AWS key leaks; one GetCallerIdentity from a hosting network,
              then days later recon, a new IAM user with a key and admin policy, data
              access, logging stopped; the same host sprays passwords at Okta.
+  okta-session
+             An infostealer takes Alice's Okta session (she stays signed in all week).
+             One SSO at night from a residential address with her exact browser, then,
+             while she works, the session is replayed to create an Okta API token, which
+             deactivates MFA, grants privileges and reads app passwords.
 """
 import argparse
 import gzip
@@ -30,7 +35,9 @@ from datetime import datetime, timedelta, timezone
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--seed", type=int, required=True)
-ap.add_argument("--shape", choices=["api-first", "aws-first"], required=True)
+ap.add_argument("--shape", choices=["api-first", "aws-first", "okta-session"], required=True)
+ap.add_argument("--probe-day", type=int, help="day of the first quiet probe (default per shape)")
+ap.add_argument("--burst-day", type=int, help="day of the noisy attack (default per shape)")
 ap.add_argument("--out", required=True)
 ap.add_argument("--days", type=int, default=21)
 args = ap.parse_args()
@@ -133,7 +140,7 @@ def ct(ts, identity, name, ip, ua, params=None, response=None, error=None, read_
 
 
 def okta(ts, user, event_type, ip, ua, session, result="SUCCESS", reason=None, label=None,
-         city=None, country=None):
+         city=None, country=None, targets=None, api_token=None):
     r = {"uuid": uid(), "published": ts.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % rng.randint(0, 999),
          "eventType": event_type, "version": "0", "severity": "INFO",
          "displayMessage": event_type,
@@ -143,9 +150,11 @@ def okta(ts, user, event_type, ip, ua, session, result="SUCCESS", reason=None, l
                     "geographicalContext": {"city": city, "country": country}},
          "authenticationContext": {"externalSessionId": session} if session else {},
          "outcome": {"result": result, "reason": reason},
-         "target": [{"id": "0oa1dashboard", "type": "AppInstance", "alternateId": "ACME Dashboard",
-                     "displayName": "ACME Dashboard"}],
+         "target": targets or [{"id": "0oa1dashboard", "type": "AppInstance", "alternateId": "ACME Dashboard",
+                                "displayName": "ACME Dashboard"}],
          "transaction": {"type": "WEB", "id": uid()[:20]}}
+    if api_token:
+        r["transaction"]["detail"] = {"requestApiTokenId": api_token}
     events.append((ts, "okta", r, label))
 
 
@@ -166,6 +175,9 @@ def auth0(ts, code, ip, ua, user=None, client=AUTH0_DASHBOARD, label=None, descr
     if description:
         r["description"] = description
     events.append((ts, "auth0", r, label))
+
+
+ALICE_WEEK_SESSION = "102AliceWeekSess" + "%09d" % args.seed
 
 
 def session_id():
@@ -223,9 +235,19 @@ for d in range(DAYS):
     if not weekday(d):
         continue
     # Alice: office hours, dashboard in Chrome, AWS CLI.
-    sess = session_id()
-    okta(day(d, 7, rng.randint(30, 59)), "alice@acme.example", "user.session.start", OFFICE[0], CHROME, sess,
-         city="Linköping", country="Sweden")
+    week_session = args.shape == "okta-session" and 14 <= d <= 18
+    sess = ALICE_WEEK_SESSION if week_session else session_id()
+    if not week_session or d == 14:
+        okta(day(d, 7, rng.randint(30, 59)), "alice@acme.example", "user.session.start", OFFICE[0], CHROME, sess,
+             city="Linköping", country="Sweden")
+    if args.shape == "okta-session":
+        # Single sign-on into the apps through the day, in the same session.
+        for _ in range(6):
+            app = rng.choice(["ACME Dashboard", "AWS Console", "Slack", "GitHub"])
+            okta(day(d, rng.randint(8, 15), rng.randint(0, 59), rng.randint(0, 59)), "alice@acme.example",
+                 "user.authentication.sso", rng.choice(OFFICE), CHROME, sess,
+                 targets=[{"id": "0oa" + app.replace(" ", "").lower()[:12], "type": "AppInstance",
+                           "alternateId": app, "displayName": app}], city="Linköping", country="Sweden")
     auth0(day(d, 7, rng.randint(30, 59)), "s", OFFICE[0], CHROME, "alice@acme.example")
     for _ in range(40):
         ts = day(d, rng.randint(7, 15), rng.randint(0, 59), rng.randint(0, 59))
@@ -287,14 +309,15 @@ for d in range(DAYS):
 truth = {"shape": args.shape, "seed": args.seed, "leaked": [], "first_suspicious": [], "children": [],
          "attacker_ips": sorted({PROBE, BURST})}
 A = "attack"
+FIRSTS = []  # the first suspicious call of each leaked credential
 if args.shape == "api-first":
-    probe_day, burst_day = 15, 17  # Tue of week 3, then Thu
+    probe_day, burst_day = args.probe_day or 15, args.burst_day or 17  # Tue of week 3, then Thu
     t = day(probe_day, 0, rng.randint(5, 50), rng.randint(0, 59))
     nginx(t, PROBE, "GET", "/api/v1/me", 200, 412, PYREQ, TOKENS["alice"], label=A)
-    truth["first_suspicious"].append({"source": "nginx", "at": len(events) - 1})
+    FIRSTS.append(events[-1])
     t2 = t + timedelta(minutes=2, seconds=rng.randint(0, 50))
     ct(t2, user_identity("alice", KEYS["alice"]), "sts:GetCallerIdentity", PROBE, BOTO, label=A)
-    truth["first_suspicious"].append({"source": "cloudtrail", "at": len(events) - 1})
+    FIRSTS.append(events[-1])
     t = day(burst_day - 1, 23, rng.randint(10, 40))
     nginx(t, PROBE, "GET", "/api/v1/projects", 200, 5120, PYREQ, TOKENS["alice"], label=A)
     t = day(burst_day, 1, rng.randint(0, 30))
@@ -341,12 +364,12 @@ if args.shape == "api-first":
         t += timedelta(seconds=rng.randint(2, 5))
     truth["leaked"] = ["alice api token", KEYS["alice"]]
     truth["children"] = [CHILD_KEY, "attacker api token"]
-else:
-    probe_day, burst_day = 13, 16  # Sun of week 2, then Wed of week 3
+elif args.shape == "aws-first":
+    probe_day, burst_day = args.probe_day or 13, args.burst_day or 16  # Sun of week 2, then Wed of week 3
     deployer = user_identity("ci-deployer", KEYS["deployer"])
     t = day(probe_day, 3, rng.randint(0, 50), rng.randint(0, 59))
     ct(t, deployer, "sts:GetCallerIdentity", PROBE, BOTO, label=A)
-    truth["first_suspicious"].append({"source": "cloudtrail", "at": len(events) - 1})
+    FIRSTS.append(events[-1])
     # Password spray at Okta from the burst host, the evening before.
     t = day(burst_day - 1, 22, rng.randint(0, 30))
     for user in ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]:
@@ -378,6 +401,41 @@ else:
         t += timedelta(seconds=rng.randint(2, 5))
     truth["leaked"] = [KEYS["deployer"]]
     truth["children"] = [CHILD_KEY]
+else:
+    probe_day, burst_day = args.probe_day or 14, args.burst_day or 16  # Mon night of week 3, then Wed
+    ATT = "2.125.160.218"  # GB, a residential address: no anonymizer flag
+    truth["attacker_ips"] = [ATT]
+    sess = ALICE_WEEK_SESSION
+    alice = "alice@acme.example"
+    t = day(probe_day, 21, rng.randint(10, 50), rng.randint(0, 59))
+    okta(t, alice, "user.authentication.sso", ATT, CHROME, sess, label=A,
+         targets=[{"id": "0oaawsconsole", "type": "AppInstance", "alternateId": "AWS Console", "displayName": "AWS Console"}])
+    FIRSTS.append(events[-1])
+    t = day(burst_day, 9, rng.randint(30, 50), rng.randint(0, 59))
+    # Alice is at work in the same session minutes before the replay.
+    okta(t - timedelta(minutes=4), alice, "user.authentication.sso", OFFICE[4], CHROME, sess,
+         targets=[{"id": "0oaslack", "type": "AppInstance", "alternateId": "Slack", "displayName": "Slack"}],
+         city="Linköping", country="Sweden")
+    okta(t, alice, "user.session.access_admin_app", ATT, CHROME, sess, label=A,
+         targets=[{"id": "0oaadminconsole", "type": "AppInstance", "alternateId": "Okta Admin Console",
+                   "displayName": "Okta Admin Console"}])
+    t += timedelta(minutes=2)
+    token = "00Tq3eGaTTacker%05d" % (args.seed % 10**5)
+    okta(t, alice, "system.api_token.create", ATT, CHROME, sess, label=A,
+         targets=[{"id": token, "type": "Token", "alternateId": "sync-automation", "displayName": "sync-automation"}])
+    t += timedelta(minutes=3)
+    for ev_type, target in [("user.mfa.factor.deactivate", "bob@acme.example"),
+                            ("user.mfa.factor.deactivate", "carol@acme.example"),
+                            ("group.user_membership.add", "Okta Administrators"),
+                            ("user.account.privilege.grant", "erin@acme.example"),
+                            ("application.user_membership.show_password", "AWS Console"),
+                            ("application.user_membership.show_password", "GitHub"),
+                            ("application.user_membership.show_password", "Slack")]:
+        okta(t, alice, ev_type, ATT, PYREQ, None, label=A, api_token=token,
+             targets=[{"id": "00u" + target[:8], "type": "User", "alternateId": target, "displayName": target}])
+        t += timedelta(seconds=rng.randint(20, 70))
+    truth["leaked"] = [sess]
+    truth["children"] = [token]
 
 # --- write ---------------------------------------------------------------------------------
 events.sort(key=lambda e: e[0])
@@ -444,20 +502,11 @@ with open(os.path.join(logs, "auth0", "tenant-logs.jsonl"), "w") as f:
 for ev in events:
     if ev[3]:
         labels[ev[3]].append(locators[id(ev)])
-# The first suspicious calls were recorded by position before sorting; find them again.
-firsts = []
-for fs in truth["first_suspicious"]:
-    firsts.append(fs)
-truth["first_suspicious"] = []
-attack_events = [e for e in events if e[3] == "attack"]
-for source in ("nginx", "cloudtrail"):
-    first = next((e for e in attack_events if e[1] == source and (
-        source == "cloudtrail" or TOKENS["alice"] in e[2])), None)
-    if first is not None and any(f["source"] == source for f in firsts):
-        loc = dict(locators[id(first)])
-        loc["source"] = source
-        loc["ts"] = first[0].strftime("%Y-%m-%dT%H:%M:%SZ")
-        truth["first_suspicious"].append(loc)
+for first in FIRSTS:
+    loc = dict(locators[id(first)])
+    loc["source"] = first[1]
+    loc["ts"] = first[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+    truth["first_suspicious"].append(loc)
 truth["events"] = labels
 truth["counts"] = {k: len(v) for k, v in labels.items()}
 truth["sources"] = {src: sum(1 for e in events if e[1] == src) for src in ("nginx", "cloudtrail", "okta", "auth0")}

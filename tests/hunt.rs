@@ -79,7 +79,7 @@ fn check(name: &str) {
         .collect();
     for child in truth["children"].as_array().unwrap() {
         let child = child.as_str().unwrap();
-        if child.starts_with("AKIA") {
+        if child != "attacker api token" {
             assert!(
                 children
                     .iter()
@@ -143,6 +143,11 @@ fn check(name: &str) {
 #[test]
 fn hunt_api_token_and_aws_key_leak() {
     check("api-first");
+}
+
+#[test]
+fn hunt_okta_session_hijack() {
+    check("okta-session");
 }
 
 #[test]

@@ -130,6 +130,8 @@ const IDP_CONTAINS: &[(&str, ActionClass)] = &[
     ("add member to role", ActionClass::PrivilegeChange),
     ("elevated their access", ActionClass::PrivilegeChange),
     ("impersonation.grant", ActionClass::PrivilegeChange),
+    ("group.user_membership.add", ActionClass::PrivilegeChange),
+    ("access_admin_app", ActionClass::PrivilegeChange),
     ("show_password", ActionClass::DataAccess),
     ("read_secrets", ActionClass::DataAccess),
     ("mfa.factor.deactivate", ActionClass::Evasion),

@@ -25,7 +25,11 @@ impl Signal for ConcurrentUse {
             }
             match (t.asn[i], t.asn[j]) {
                 (Some(a), Some(b)) => a != b,
-                _ => t.network[i] != t.network[j] && t.country[i] != t.country[j],
+                // Without both ASNs: another prefix, and not the same known country.
+                _ => {
+                    t.network[i] != t.network[j]
+                        && (t.country[i].is_none() || t.country[i] != t.country[j])
+                }
             }
         };
         let other = c
@@ -35,7 +39,10 @@ impl Signal for ConcurrentUse {
             .filter(|&j| j != i && t.credential[j] == t.credential[i])
             .find(|&j| {
                 unrelated(j)
-                    && t.network[j].is_some_and(|n| c.own.network(n) == Familiarity::Established)
+                    && t.network[j].is_some_and(|n| {
+                        c.own.network(n) == Familiarity::Established
+                            || c.baseline.network(n) == Familiarity::Established
+                    })
             });
         if let Some(j) = other {
             out.push(Reason::new(
