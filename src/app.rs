@@ -64,17 +64,17 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             format,
         } => {
             let opts = score_options(&analysis)?;
-            let mut ingested = read_inputs(&input)?;
+            let ingested = read_inputs(&input)?;
             let started = Instant::now();
-            ingested.frame.rechunk_mut();
-            let table = EventTable::new(&ingested.frame)?;
+            let frame = attributable(&ingested.frame)?;
+            let table = EventTable::new(&frame)?;
             let scored = score_table(&table, &opts);
             let selection = score_report::Selection {
                 credentials: &credential,
                 min_score,
                 top,
             };
-            let report = score_report::build(&ingested.frame, &table, &scored, &selection)?;
+            let report = score_report::build(&frame, &table, &scored, &selection)?;
             if input.timings {
                 messages::timing("score", started);
             }
@@ -128,14 +128,14 @@ fn investigate(
     stdout: &mut dyn Write,
 ) -> Result<ExitStatus> {
     let opts = score_options(analysis)?;
-    let mut ingested = read_events(input)?;
+    let ingested = read_events(input)?;
     let started = Instant::now();
-    ingested.frame.rechunk_mut();
-    let table = EventTable::new(&ingested.frame)?;
+    let frame = attributable(&ingested.frame)?;
+    let table = EventTable::new(&frame)?;
     let scored = score_table(&table, &opts);
     let findings = Investigator::new(&table, &scored, &opts.config).run(seeds);
     let report = hunt_report::build(
-        &ingested.frame,
+        &frame,
         &table,
         &scored,
         &findings,
@@ -251,6 +251,18 @@ fn is_parquet(path: &std::path::Path) -> bool {
             .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
             .is_ok()
         && &magic == b"PAR1"
+}
+
+/// Only events with a credential or a principal are judged: anonymous web traffic has no
+/// baseline to depart from and no credential to compromise. Dropping it first keeps the
+/// scoring table small (four of five nginx lines are anonymous).
+fn attributable(df: &polars::prelude::DataFrame) -> Result<polars::prelude::DataFrame> {
+    use crate::frame::col;
+    let credential = df.column(col::CREDENTIAL_ID)?.is_not_null();
+    let principal = df.column(col::PRINCIPAL)?.is_not_null();
+    let mut kept = df.filter(&(credential | principal))?;
+    kept.rechunk_mut();
+    Ok(kept)
 }
 
 /// Score the events of an ingested frame.

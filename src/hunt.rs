@@ -17,7 +17,8 @@
 //! 5. Attribute: a credential's calls that match neither the fingerprint nor any signal
 //!    stay its owner's.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use crate::score::{FastMap, FastSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
 use crate::score::actions::ActionClass;
@@ -32,6 +33,19 @@ const MAX_CREDENTIALS: usize = 50;
 /// A network used normally (below the notable score) by this many credentials is shared
 /// infrastructure: an office NAT, a VPN egress.
 const SHARED_BY: usize = 3;
+/// A network used by more credentials than this at all is shared too (a mobile carrier's
+/// NAT, a proxy pool): an attacker's own host touches a handful of stolen credentials, and
+/// pivoting through a network everyone uses would pull in the whole estate.
+const MAX_FANOUT: usize = 10;
+
+/// How a credential came into a finding, which decides which of its events are the
+/// attacker's.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Role {
+    Seed,
+    Child,
+    Related,
+}
 
 /// What the investigation is asked.
 pub enum Seeds<'s> {
@@ -82,19 +96,20 @@ pub struct Investigator<'i, 'a> {
     config: &'i Config,
     /// Event indices per credential (or principal, for events without one), in time
     /// order.
-    by_credential: HashMap<&'a str, Vec<usize>>,
+    by_credential: FastMap<&'a str, Vec<usize>>,
     /// Event indices per network, in time order.
-    by_network: HashMap<&'a str, Vec<usize>>,
-    shared: HashSet<&'a str>,
+    by_network: FastMap<&'a str, Vec<usize>>,
+    shared: FastSet<&'a str>,
 }
 
 impl<'i, 'a> Investigator<'i, 'a> {
     pub fn new(t: &'i EventTable<'a>, scored: &'i Scored, config: &'i Config) -> Self {
         let mut order: Vec<usize> = (0..t.len()).collect();
         order.sort_by_key(|&i| (t.ts[i], i));
-        let mut by_credential: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut by_network: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut normal_users: HashMap<&str, HashSet<&str>> = HashMap::new();
+        let mut by_credential: FastMap<&str, Vec<usize>> = FastMap::default();
+        let mut by_network: FastMap<&str, Vec<usize>> = FastMap::default();
+        let mut normal_users: FastMap<&str, FastSet<&str>> = FastMap::default();
+        let mut all_users: FastMap<&str, FastSet<&str>> = FastMap::default();
         for &i in &order {
             // Events without a credential (failed sign-ins) belong to their principal.
             if let Some(c) = t.subject(i) {
@@ -102,10 +117,11 @@ impl<'i, 'a> Investigator<'i, 'a> {
             }
             if let Some(n) = t.network[i] {
                 by_network.entry(n).or_default().push(i);
-                if let Some(c) = t.subject(i)
-                    && scored.scores[i] < NOTABLE
-                {
-                    normal_users.entry(n).or_default().insert(c);
+                if let Some(c) = t.subject(i) {
+                    all_users.entry(n).or_default().insert(c);
+                    if scored.scores[i] < NOTABLE {
+                        normal_users.entry(n).or_default().insert(c);
+                    }
                 }
             }
         }
@@ -113,6 +129,12 @@ impl<'i, 'a> Investigator<'i, 'a> {
             .into_iter()
             .filter(|(_, users)| users.len() >= SHARED_BY)
             .map(|(n, _)| n)
+            .chain(
+                all_users
+                    .into_iter()
+                    .filter(|(_, users)| users.len() > MAX_FANOUT)
+                    .map(|(n, _)| n),
+            )
             .collect();
         Investigator {
             t,
@@ -185,7 +207,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
         // A credential the attacker created is part of its parent's finding, not one of
         // its own (unless the responder named it).
         if matches!(seeds, Seeds::Hunt) {
-            let children: HashSet<String> = findings
+            let children: FastSet<String> = findings
                 .iter()
                 .flat_map(|f| f.children.iter().map(|c| c.id.clone()))
                 .collect();
@@ -245,20 +267,30 @@ impl<'i, 'a> Investigator<'i, 'a> {
         let mut children: Vec<Child> = Vec::new();
         let mut related: Vec<(String, String)> = Vec::new();
         let mut in_finding: BTreeSet<&str> = BTreeSet::from([seed]);
-        let mut queue: Vec<(&str, bool)> = vec![(seed, false)];
+        let mut queue: Vec<(&str, Role)> = vec![(seed, Role::Seed)];
         // Fixed point: credentials pulled in may bring new attacker networks.
-        while let Some((c, wholly)) = queue.pop() {
+        while let Some((c, role)) = queue.pop() {
             let evs = &self.by_credential[c];
             for &i in evs {
                 let from_attacker = t.network[i].is_some_and(|n| networks.contains(n))
                     && !self.is_infrastructure(i);
-                let own = self.score(i) >= SUSPICIOUS
-                    || from_attacker
-                    || (self.score(i) >= NOTABLE
-                        && t.client_family[i].is_some_and(|f| clients.contains(f)));
-                if (wholly && !t.is_service_caller(i)) || own {
+                let take = match role {
+                    // Everything a credential the attacker made did is theirs.
+                    Role::Child => !t.is_service_caller(i),
+                    // The seed's own suspicious calls, and its quiet ones from the
+                    // attacker's networks or with the attacker's client.
+                    Role::Seed => {
+                        self.score(i) >= SUSPICIOUS
+                            || from_attacker
+                            || (self.score(i) >= NOTABLE
+                                && t.client_family[i].is_some_and(|f| clients.contains(f)))
+                    }
+                    // Another credential: only what it did from an attacker network.
+                    Role::Related => from_attacker,
+                };
+                if take {
                     attributed.insert(i);
-                    if wholly
+                    if role == Role::Child
                         && !self.is_infrastructure(i)
                         && let Some(n) = t.network[i]
                     {
@@ -299,7 +331,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
                         inferred,
                     });
                     if self.by_credential.contains_key(child) {
-                        queue.push((child, true));
+                        queue.push((child, Role::Child));
                     }
                 }
             }
@@ -316,7 +348,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
                                 other.to_string(),
                                 format!("used from {n}, an attacker network"),
                             ));
-                            queue.push((other, false));
+                            queue.push((other, Role::Related));
                         }
                     }
                 }
@@ -426,12 +458,12 @@ pub struct BlastRadius {
 
 pub fn blast_radius(t: &EventTable, scored: &Scored, f: &Finding) -> BlastRadius {
     let mut b = BlastRadius::default();
-    let before: HashSet<&str> = match f.first_suspicious {
+    let before: FastSet<&str> = match f.first_suspicious {
         Some(first) => (0..t.len())
             .filter(|&i| t.credential[i] == Some(f.credential.as_str()) && t.ts[i] < t.ts[first])
             .filter_map(|i| scored.actions.template(i).and(t.target[i]))
             .collect(),
-        None => HashSet::new(),
+        None => FastSet::default(),
     };
     let mut targets: BTreeSet<&str> = BTreeSet::new();
     for &i in &f.events {

@@ -3,9 +3,8 @@
 //! data access, evasion). One table per source family; signals weigh first-seen actions by
 //! their class and reports group an attacker's timeline into phases by it.
 
-use std::collections::HashMap;
-
 use super::table::EventTable;
+use crate::score::FastMap;
 
 /// The class of an action, in the order an intrusion usually goes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -291,13 +290,13 @@ pub const NO_ACTION: u32 = u32::MAX;
 
 impl ActionIndex {
     pub fn new(t: &EventTable) -> ActionIndex {
-        let mut by_raw: HashMap<(Option<&str>, &str), u32> = HashMap::new();
-        let mut by_template: HashMap<String, u32> = HashMap::new();
+        let mut by_raw: FastMap<(Option<&str>, &str), u32> = FastMap::default();
+        let mut by_template: FastMap<String, u32> = FastMap::default();
         let mut templates = Vec::new();
         let mut classes = Vec::new();
         let mut service_of = Vec::new();
         let mut services: Vec<String> = Vec::new();
-        let mut service_ids: HashMap<String, u32> = HashMap::new();
+        let mut service_ids: FastMap<String, u32> = FastMap::default();
         let of_event = (0..t.len())
             .map(|i| {
                 let Some(action) = t.action[i] else {

@@ -6,7 +6,8 @@
 //! it scored as suspicious: a tainted sighting never becomes normal, so an attacker cannot
 //! launder a network by coming back to it.
 
-use std::collections::{HashMap, VecDeque};
+use crate::score::FastMap;
+use std::collections::VecDeque;
 
 use super::table::EventTable;
 
@@ -74,11 +75,66 @@ pub enum Familiarity {
     Established,
 }
 
-fn familiarity<K: std::hash::Hash + Eq>(map: &HashMap<K, Sighting>, key: &K) -> Familiarity {
-    match map.get(key) {
-        None => Familiarity::New,
-        Some(s) if s.established() => Familiarity::Established,
-        Some(_) => Familiarity::Recent,
+/// The values of one kind a baseline has seen (networks, clients…), and the order in which
+/// they became established, so a reason can name the usual ones without sorting.
+#[derive(Clone, Debug)]
+pub struct Seen<K> {
+    map: FastMap<K, Sighting>,
+    established: Vec<K>,
+}
+
+impl<K> Default for Seen<K> {
+    fn default() -> Self {
+        Seen {
+            map: FastMap::default(),
+            established: Vec::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone + std::fmt::Display> Seen<K> {
+    pub fn familiarity(&self, key: &K) -> Familiarity {
+        match self.map.get(key) {
+            None => Familiarity::New,
+            Some(s) if s.established() => Familiarity::Established,
+            Some(_) => Familiarity::Recent,
+        }
+    }
+
+    fn see(&mut self, key: K, ts: i64, suspicious: bool) {
+        let s = self
+            .map
+            .entry(key.clone())
+            .or_insert_with(|| Sighting::new(ts));
+        let was = s.established();
+        s.see(ts, suspicious);
+        if !was && s.established() {
+            self.established.push(key);
+        }
+    }
+
+    /// How many distinct values were seen.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.map.keys()
+    }
+
+    /// The established values, first established first, as a short list for a reason.
+    pub fn known(&self) -> String {
+        let shown: Vec<String> = self.established.iter().take(4).map(K::to_string).collect();
+        let more = self.established.len().saturating_sub(shown.len());
+        match (shown.is_empty(), more) {
+            (true, _) => "none established".to_string(),
+            (false, 0) => shown.join(", "),
+            (false, n) => format!("{} and {n} more", shown.join(", ")),
+        }
     }
 }
 
@@ -90,14 +146,14 @@ pub struct Baseline<'a> {
     last_day: i64,
     pub first: Option<i64>,
     pub last: Option<i64>,
-    pub ips: HashMap<&'a str, Sighting>,
-    pub networks: HashMap<&'a str, Sighting>,
-    pub asns: HashMap<u32, Sighting>,
-    pub countries: HashMap<&'a str, Sighting>,
+    pub ips: Seen<&'a str>,
+    pub networks: Seen<&'a str>,
+    pub asns: Seen<u32>,
+    pub countries: Seen<&'a str>,
     /// Client families without their version: a browser update is not a new client.
-    pub clients: HashMap<&'a str, Sighting>,
+    pub clients: Seen<&'a str>,
     /// Route templates or event names, by [`super::actions::ActionIndex`] id.
-    pub actions: HashMap<u32, Sighting>,
+    pub actions: Seen<u32>,
     /// Events per hour of day (UTC) and per day of week (0 = Monday).
     pub hours: [u32; 24],
     pub weekdays: [u32; 7],
@@ -120,22 +176,22 @@ impl<'a> Baseline<'a> {
     }
 
     pub fn ip(&self, ip: &str) -> Familiarity {
-        familiarity(&self.ips, &ip)
+        self.ips.familiarity(&ip)
     }
     pub fn network(&self, net: &str) -> Familiarity {
-        familiarity(&self.networks, &net)
+        self.networks.familiarity(&net)
     }
     pub fn asn(&self, asn: u32) -> Familiarity {
-        familiarity(&self.asns, &asn)
+        self.asns.familiarity(&asn)
     }
     pub fn country(&self, c: &str) -> Familiarity {
-        familiarity(&self.countries, &c)
+        self.countries.familiarity(&c)
     }
     pub fn client(&self, family: &str) -> Familiarity {
-        familiarity(&self.clients, &client_base(family))
+        self.clients.familiarity(&client_base(family))
     }
     pub fn action(&self, id: u32) -> Familiarity {
-        familiarity(&self.actions, &id)
+        self.actions.familiarity(&id)
     }
 
     /// Share of this baseline's events in `hour` and the hours either side of it.
@@ -158,19 +214,6 @@ impl<'a> Baseline<'a> {
                 let hs: Vec<String> = active.iter().map(|h| format!("{h:02}")).collect();
                 format!("{} UTC", hs.join(","))
             }
-        }
-    }
-
-    /// The established values of a map, most used first, as a short list for a reason.
-    pub fn known<K: std::fmt::Display + Clone>(map: &HashMap<K, Sighting>) -> String {
-        let mut v: Vec<(&K, &Sighting)> = map.iter().filter(|(_, s)| s.established()).collect();
-        v.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.1.first.cmp(&b.1.first)));
-        let shown: Vec<String> = v.iter().take(4).map(|(k, _)| k.to_string()).collect();
-        let more = v.len().saturating_sub(shown.len());
-        match (shown.is_empty(), more) {
-            (true, _) => "none established".to_string(),
-            (false, 0) => shown.join(", "),
-            (false, n) => format!("{} and {n} more", shown.join(", ")),
         }
     }
 
@@ -202,34 +245,23 @@ impl<'a> Baseline<'a> {
             self.days += 1;
             self.last_day = day;
         }
-        let see = |m: &mut HashMap<_, Sighting>, k| {
-            m.entry(k)
-                .or_insert_with(|| Sighting::new(ts))
-                .see(ts, suspicious)
-        };
         if let Some(ip) = t.src_ip[i] {
-            see(&mut self.ips, ip);
+            self.ips.see(ip, ts, suspicious);
         }
         if let Some(n) = t.network[i] {
-            see(&mut self.networks, n);
+            self.networks.see(n, ts, suspicious);
         }
         if let Some(a) = t.asn[i] {
-            self.asns
-                .entry(a)
-                .or_insert_with(|| Sighting::new(ts))
-                .see(ts, suspicious);
+            self.asns.see(a, ts, suspicious);
         }
         if let Some(c) = t.country[i] {
-            see(&mut self.countries, c);
+            self.countries.see(c, ts, suspicious);
         }
         if let Some(f) = t.client_family[i] {
-            see(&mut self.clients, client_base(f));
+            self.clients.see(client_base(f), ts, suspicious);
         }
         if action != super::actions::NO_ACTION {
-            self.actions
-                .entry(action)
-                .or_insert_with(|| Sighting::new(ts))
-                .see(ts, suspicious);
+            self.actions.see(action, ts, suspicious);
         }
         if t.is_failure(i) {
             self.failures += 1;
@@ -304,7 +336,7 @@ impl Lagged {
 pub struct Window {
     ten: VecDeque<(i64, u32, bool, u32)>,
     hour: VecDeque<(i64, u64)>,
-    services: HashMap<u32, u32>,
+    services: FastMap<u32, u32>,
     pub events_10m: u32,
     pub denied_10m: u32,
     pub events_1h: u32,

@@ -19,8 +19,7 @@ mod sensitive_action;
 mod shared_network;
 mod volume;
 
-use std::collections::HashMap;
-
+use crate::score::FastMap;
 use serde::Serialize;
 
 use super::actions::ActionIndex;
@@ -108,7 +107,7 @@ impl Ctx<'_, '_> {
 }
 
 /// Reasons found so far, by event index.
-pub type Findings = HashMap<u32, Vec<Reason>>;
+pub type Findings = FastMap<u32, Vec<Reason>>;
 
 pub trait Signal: Sync {
     /// The name reports and docs use.

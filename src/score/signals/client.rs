@@ -2,7 +2,7 @@
 //! credential has never used.
 
 use super::{Ctx, Reason, Signal};
-use crate::score::baseline::{Baseline, Familiarity, client_base};
+use crate::score::baseline::{Familiarity, client_base};
 
 pub struct AttackToolOrNewClient;
 
@@ -45,7 +45,7 @@ impl Signal for AttackToolOrNewClient {
             format!(
                 "clients of {}: {}",
                 c.scope_text(),
-                Baseline::known(&c.baseline.clients)
+                c.baseline.clients.known()
             ),
         ));
     }

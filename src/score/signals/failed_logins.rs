@@ -2,12 +2,11 @@
 //! after failures (a guessed password), and one address failing against many accounts
 //! (password spraying).
 
-use std::collections::{HashMap, HashSet};
-
 use super::{Ctx, Findings, Reason, Signal};
 use crate::config::Config;
 use crate::score::baseline::NS_PER_HOUR;
 use crate::score::table::EventTable;
+use crate::score::{FastMap, FastSet};
 
 pub struct FailedLogins;
 
@@ -72,7 +71,7 @@ impl Signal for FailedLogins {
 
     fn across(&self, t: &EventTable, config: &Config, found: &mut Findings) {
         // Per source address, failures against distinct accounts within an hour.
-        let mut by_ip: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_ip: FastMap<&str, Vec<usize>> = FastMap::default();
         for i in 0..t.len() {
             if t.is_failure(i)
                 && t.principal[i].is_some()
@@ -88,13 +87,13 @@ impl Signal for FailedLogins {
             events.sort_by_key(|&i| t.ts[i]);
             // Every failure of a window that reaches the threshold is part of the spray,
             // the first ones too: count per event the largest such window it belongs to.
-            let mut sprayed: HashMap<usize, usize> = HashMap::new();
+            let mut sprayed: FastMap<usize, usize> = FastMap::default();
             let mut start = 0;
             for end in 0..events.len() {
                 while t.ts[events[end]] - t.ts[events[start]] > NS_PER_HOUR {
                     start += 1;
                 }
-                let accounts: HashSet<&str> = events[start..=end]
+                let accounts: FastSet<&str> = events[start..=end]
                     .iter()
                     .filter_map(|&j| t.principal[j])
                     .collect();

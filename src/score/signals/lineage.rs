@@ -3,10 +3,9 @@
 //! so nothing else would flag it; everything done with it is the attacker's until shown
 //! otherwise.
 
-use std::collections::HashMap;
-
 use super::{Findings, Reason, Signal};
 use crate::config::Config;
+use crate::score::FastMap;
 use crate::score::table::EventTable;
 use crate::score::{SUSPICIOUS, total};
 
@@ -22,7 +21,7 @@ impl Signal for Lineage {
     fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
         // Children of suspicious events, followed to a fixed point: a key created by a
         // key that was itself created by the attacker.
-        let mut tainted: HashMap<&str, usize> = HashMap::new();
+        let mut tainted: FastMap<&str, usize> = FastMap::default();
         let mut order: Vec<usize> = (0..t.len())
             .filter(|&i| t.child_credential[i].is_some())
             .collect();

@@ -3,7 +3,7 @@
 //! (people travel, CI runners move), unless an event from it was suspicious.
 
 use super::{Ctx, Reason, Signal};
-use crate::score::baseline::{Baseline, Familiarity};
+use crate::score::baseline::Familiarity;
 
 pub struct NewNetwork;
 
@@ -33,14 +33,14 @@ impl Signal for NewNetwork {
                     b.country(country),
                     NEW_COUNTRY,
                     format!("country {country} ({net}{asn_text})"),
-                    format!("countries: {}", Baseline::known(&b.countries)),
+                    format!("countries: {}", b.countries.known()),
                 )
             }
             (_, Some(asn)) if b.asn(asn) != Familiarity::Established => level(
                 b.asn(asn),
                 NEW_ASN,
                 format!("AS{asn} ({net})"),
-                format!("networks (AS): {}", Baseline::known(&b.asns)),
+                format!("networks (AS): {}", b.asns.known()),
             ),
             (country, asn) => {
                 let (weight, inside) = match (asn, country) {
@@ -52,7 +52,7 @@ impl Signal for NewNetwork {
                     b.network(net),
                     weight,
                     format!("network {net}{inside}"),
-                    format!("networks: {}", Baseline::known(&b.networks)),
+                    format!("networks: {}", b.networks.known()),
                 )
             }
         };

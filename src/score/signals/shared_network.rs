@@ -3,7 +3,8 @@
 //! spraying passwords at the identity provider. Runs after every event has its own reasons,
 //! on the events a network signal (or a spray) already flagged.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use crate::score::{FastMap, FastSet};
+use std::collections::BTreeSet;
 
 use super::{Findings, Reason, Signal};
 use crate::config::Config;
@@ -21,11 +22,11 @@ impl Signal for SharedNetwork {
     }
 
     fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
-        let mut by_network: HashMap<&str, (BTreeSet<&str>, Vec<u32>)> = HashMap::new();
+        let mut by_network: FastMap<&str, (BTreeSet<&str>, Vec<u32>)> = FastMap::default();
         // A network is only worth tying credentials together if something besides its
         // novelty was odd there: one person travelling uses their Okta session, their
         // Auth0 login and their API token from the same hotel, with their usual browser.
-        let mut odd: HashSet<&str> = HashSet::new();
+        let mut odd: FastSet<&str> = FastSet::default();
         for (&i, reasons) in found.iter() {
             // A new prefix inside a known AS (a CI runner moving) is not worth a pivot.
             let novel = reasons.iter().any(|r| {
@@ -57,7 +58,7 @@ impl Signal for SharedNetwork {
         // Networks that carried a suspicious call new to its credential: every other
         // call from them (a token the attacker just minted has no history to differ from)
         // is the attacker's until shown otherwise.
-        let hostile: HashMap<&str, u32> = by_network
+        let hostile: FastMap<&str, u32> = by_network
             .iter()
             .filter(|(net, _)| odd.contains(*net))
             .filter_map(|(net, (_, events))| {
@@ -69,7 +70,7 @@ impl Signal for SharedNetwork {
                     .map(|first| (*net, first))
             })
             .collect();
-        let mut born: HashMap<&str, usize> = HashMap::new();
+        let mut born: FastMap<&str, usize> = FastMap::default();
         for i in 0..t.len() {
             if let Some(s) = t.subject(i) {
                 let e = born.entry(s).or_insert(i);
