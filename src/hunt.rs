@@ -33,9 +33,10 @@ const MAX_CREDENTIALS: usize = 50;
 /// A network used normally (below the notable score) by this many credentials is shared
 /// infrastructure: an office NAT, a VPN egress.
 const SHARED_BY: usize = 3;
-/// A network used by more credentials than this at all is shared too (a mobile carrier's
-/// NAT, a proxy pool): an attacker's own host touches a handful of stolen credentials, and
-/// pivoting through a network everyone uses would pull in the whole estate.
+/// A network used successfully by more credentials than this is shared too (a mobile
+/// carrier's NAT, a proxy pool): an attacker's own host uses a handful of stolen
+/// credentials, and pivoting through a network everyone uses would pull in the whole
+/// estate.
 const MAX_FANOUT: usize = 10;
 
 /// How a credential came into a finding, which decides which of its events are the
@@ -118,7 +119,11 @@ impl<'i, 'a> Investigator<'i, 'a> {
             if let Some(n) = t.network[i] {
                 by_network.entry(n).or_default().push(i);
                 if let Some(c) = t.subject(i) {
-                    all_users.entry(n).or_default().insert(c);
+                    // Failures do not count: a spray against a hundred accounts is one
+                    // attacker, not shared infrastructure.
+                    if !t.is_failure(i) {
+                        all_users.entry(n).or_default().insert(c);
+                    }
                     if scored.scores[i] < NOTABLE {
                         normal_users.entry(n).or_default().insert(c);
                     }
@@ -486,4 +491,59 @@ pub fn blast_radius(t: &EventTable, scored: &Scored, f: &Finding) -> BlastRadius
         .collect();
     b.targets = targets.into_iter().take(100).map(str::to_string).collect();
     b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::baseline::{NS_PER_DAY, NS_PER_MIN};
+    use crate::score::testkit::*;
+    use crate::score::{ScoreOptions, score_table};
+
+    const SPRAYED: [&str; 15] = [
+        "a@x", "b@x", "c@x", "d@x", "e@x", "f@x", "g@x", "h@x", "i@x", "j@x", "k@x", "l@x", "m@x",
+        "n@x", "o@x",
+    ];
+
+    /// The attacker's host sprays fifteen accounts: failures never make it shared
+    /// infrastructure, so the spray is part of the finding.
+    #[test]
+    fn a_wide_spray_still_pivots_a_busy_network_does_not() {
+        let mut rows = office_days(3, 10);
+        let t0 = MONDAY + 3 * NS_PER_DAY + 10 * 3_600_000_000_000;
+        rows.push(attacker(t0));
+        for (k, user) in SPRAYED.iter().enumerate() {
+            rows.push(Row {
+                source: "okta_system_log",
+                credential: None,
+                principal: Some(user),
+                action: "user.session.start",
+                outcome: "failure",
+                status: None,
+                ..attacker(t0 + (k as i64 + 1) * NS_PER_MIN)
+            });
+        }
+        let t = table(&rows);
+        let scored = score_table(&t, &ScoreOptions::default());
+        let config = Config::default();
+        let findings = Investigator::new(&t, &scored, &config).run(Seeds::Hunt);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!(f.credential, "tt_l…alice");
+        assert_eq!(f.related.len(), SPRAYED.len());
+        assert_eq!(f.events.len(), 1 + SPRAYED.len());
+        assert_eq!(f.first_suspicious, Some(rows.len() - SPRAYED.len() - 1));
+        // Eleven credentials using one network successfully: a shared network.
+        let mut busy = rows.clone();
+        for (k, user) in SPRAYED.iter().enumerate().take(11) {
+            busy.push(Row {
+                credential: Some(user),
+                ..attacker(t0 + (k as i64 + 20) * NS_PER_MIN)
+            });
+        }
+        let t = table(&busy);
+        let scored = score_table(&t, &ScoreOptions::default());
+        let inv = Investigator::new(&t, &scored, &config);
+        assert!(inv.shared.contains("81.2.69.0/24"));
+    }
 }
