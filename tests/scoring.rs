@@ -321,3 +321,34 @@ fn samples_attacker_on_top() {
             .all(|e| e["credential_id"] == key.as_str())
     );
 }
+
+/// `--baseline-until`: events before it only teach the baselines (no reasons); the attack
+/// after it is judged as before.
+#[test]
+fn baseline_until_learns_without_judging() {
+    let until = "2026-02-16";
+    let plain = score_incident("samples", &[]);
+    let learned = score_incident("samples", &["--baseline-until", until]);
+    let before = |s: &Scored| {
+        s.events
+            .values()
+            .filter(|e| e["ts"].as_str().unwrap() < until)
+            .count()
+    };
+    assert!(
+        before(&plain) > 0,
+        "the first weeks have notable events when judged"
+    );
+    assert_eq!(before(&learned), 0);
+    let attack = plain.keys_of("attack");
+    let flagged = |s: &Scored| attack.iter().filter(|k| s.score(k) >= SUSPICIOUS).count();
+    assert!(
+        flagged(&learned) >= flagged(&plain) - 3,
+        "{} vs {}",
+        flagged(&learned),
+        flagged(&plain)
+    );
+    let bad = tokentrail(&["score", "samples/logs", "--baseline-until", "last tuesday"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("is not a time"), "{}", bad.stderr);
+}
