@@ -11,9 +11,9 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::hunt::{Investigator, Seeds};
-use crate::hunt_report;
 use crate::ingest::{FileReport, IngestOptions, Ingested, ingest};
 use crate::input::{Input, discover};
+use crate::report;
 use crate::score::{ScoreOptions, score_table, table::EventTable};
 use crate::score_report;
 use crate::{enrich, messages, output, progress, stats};
@@ -134,13 +134,13 @@ fn investigate(
     let table = EventTable::new(&frame)?;
     let scored = score_table(&table, &opts);
     let findings = Investigator::new(&table, &scored, &opts.config).run(seeds);
-    let report = hunt_report::build(
+    let report = report::build(
         &frame,
         &table,
         &scored,
         &findings,
         &ingested.files,
-        hunt_report::MethodInput {
+        report::MethodInput {
             geoip: &ingested.geoip,
             config: opts.config.path.as_ref().map(|p| p.display().to_string()),
             baseline_until: opts.baseline_until,
@@ -149,9 +149,14 @@ fn investigate(
     if input.timings {
         messages::timing("score and investigate", started);
     }
+    let color = args.output.is_none() && report::terminal::use_color();
     let write = |out: &mut dyn Write| match args.format {
-        ReportFormat::Table => hunt_report::write_table(out, &report, args.limit),
-        ReportFormat::Json => hunt_report::write_json(out, &report),
+        ReportFormat::Table => report::terminal::write(out, &report, args.limit, color),
+        ReportFormat::Json => report::write_json(out, &report),
+        ReportFormat::Md => report::markdown::write(out, &report),
+        ReportFormat::Html => report::html::write(out, &report),
+        ReportFormat::Csv => report::timeline::write_csv(out, &report),
+        ReportFormat::Jsonl => report::timeline::write_jsonl(out, &report),
     };
     match &args.output {
         Some(path) => {

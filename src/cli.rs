@@ -89,8 +89,18 @@ pub enum Command {
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
+    /// Headlines and the attacker's timeline, for a terminal.
     Table,
+    /// The versioned report (docs/report-contract.md).
     Json,
+    /// A post-mortem draft in Markdown.
+    Md,
+    /// One self-contained HTML file with a timeline chart.
+    Html,
+    /// The attacker timeline, one row per event, for spreadsheets.
+    Csv,
+    /// The attacker timeline, one JSON object per line, for SIEMs.
+    Jsonl,
 }
 
 /// Options of the commands that write an investigation report.

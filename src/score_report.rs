@@ -66,6 +66,12 @@ pub struct ScoredEvent {
     pub src_ip: Option<String>,
     pub outcome: Option<String>,
     pub reasons: Vec<Reason>,
+    /// The phase of the attack this event belongs to (investigation reports only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<&'static str>,
+    /// Nanoseconds since the epoch, for charts and ordering; not in the JSON.
+    #[serde(skip)]
+    pub ts_ns: i64,
 }
 
 impl ScoredEvent {
@@ -84,7 +90,14 @@ impl ScoredEvent {
             src_ip: owned(t.src_ip[i]),
             outcome: owned(t.outcome[i]),
             reasons: scored.reasons_of(i).to_vec(),
+            phase: None,
+            ts_ns: t.ts[i],
         }
+    }
+
+    /// The reason that weighs most: the short "why" of a timeline row.
+    pub fn top_reason(&self) -> Option<&Reason> {
+        self.reasons.iter().max_by_key(|r| r.weight)
     }
 
     /// `file:line`, or `file record N` for JSON documents.
@@ -236,7 +249,7 @@ pub fn table() -> Table {
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        t.set_width(120);
+        t.set_width(100);
     }
     t
 }

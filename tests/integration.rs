@@ -9,4 +9,5 @@ mod hunt;
 mod identity;
 mod ingest;
 mod malformed;
+mod report;
 mod scoring;

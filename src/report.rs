@@ -1,6 +1,7 @@
 //! The report of `hunt` and `timeline`: one model, rendered as a terminal table or as the
 //! versioned JSON contract of docs/report-contract.md.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 
 use polars::prelude::*;
@@ -8,12 +9,19 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub mod html;
+pub mod markdown;
+pub mod terminal;
+pub mod timeline;
+
 use crate::hunt::{BlastRadius, Finding, blast_radius};
 use crate::ingest::FileReport;
+use crate::score::actions::ActionClass;
+use crate::score::baseline::NS_PER_HOUR;
 use crate::score::signals::SIGNALS;
 use crate::score::table::EventTable;
 use crate::score::{SUSPICIOUS, Scored, Severity};
-use crate::score_report::{Locators, ScoredEvent, short_time, table};
+use crate::score_report::{Locators, ScoredEvent};
 use crate::stats::rfc3339;
 
 /// Bump the major number when a field changes meaning or goes away.
@@ -99,6 +107,77 @@ pub struct FindingJson {
     pub related_credentials: Vec<RelatedJson>,
     pub blast_radius: BlastRadius,
     pub events: Vec<ScoredEvent>,
+    /// Phases in the order they began, with their events (indices into `events`).
+    #[serde(skip)]
+    pub phases: Vec<(Phase, Vec<usize>)>,
+    /// Every credential of the finding, per source, with its normal activity by hour and
+    /// its attacker events: the lanes of the HTML timeline.
+    #[serde(skip)]
+    pub lanes: Vec<Lane>,
+    /// Events of the finding's credential per hour of day (UTC): (normal, attacker).
+    #[serde(skip)]
+    pub hours: [(u32, u32); 24],
+}
+
+/// One lane of the timeline chart: a credential in one source.
+#[derive(Debug, Clone)]
+pub struct Lane {
+    pub credential: String,
+    pub source: String,
+    /// Normal events bucketed per hour: (hour start in ns, count).
+    pub normal: Vec<(i64, u32)>,
+    /// Attacker events (indices into the finding's `events`).
+    pub attacker: Vec<usize>,
+}
+
+/// The phases of an intrusion, in the order a post-mortem tells them.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Quiet calls before the attack proper: checking that the credential works.
+    Probe,
+    Recon,
+    Access,
+    Persistence,
+    Escalation,
+    DataAccess,
+    Evasion,
+    Other,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Probe => "probe",
+            Phase::Recon => "recon",
+            Phase::Access => "access",
+            Phase::Persistence => "persistence",
+            Phase::Escalation => "escalation",
+            Phase::DataAccess => "data access",
+            Phase::Evasion => "evasion",
+            Phase::Other => "other activity",
+        }
+    }
+
+    fn of(class: ActionClass) -> Phase {
+        match class {
+            ActionClass::IdentityCheck | ActionClass::Enumeration => Phase::Recon,
+            ActionClass::SignIn => Phase::Access,
+            ActionClass::CredentialMinting => Phase::Persistence,
+            ActionClass::PrivilegeChange => Phase::Escalation,
+            ActionClass::DataAccess => Phase::DataAccess,
+            ActionClass::Evasion => Phase::Evasion,
+            ActionClass::Other => Phase::Other,
+        }
+    }
+}
+
+/// Where the attack proper begins: the first attacker event with at least five more in
+/// the ten minutes after it. Everything before is the probe.
+fn burst_start(ts: &[i64]) -> Option<i64> {
+    const WINDOW: i64 = 10 * 60 * 1_000_000_000;
+    (0..ts.len())
+        .find(|&k| ts[k..].iter().take_while(|&&x| x - ts[k] <= WINDOW).count() >= 5)
+        .map(|k| ts[k])
 }
 
 /// What the report says about how it was made.
@@ -118,6 +197,12 @@ pub fn build(
 ) -> PolarsResult<Report> {
     let loc = Locators::new(df)?;
     let ev = |i: usize| ScoredEvent::new(t, &loc, scored, i);
+    let mut by_credential: HashMap<&str, Vec<usize>> = HashMap::new();
+    for i in 0..t.len() {
+        if let Some(c) = t.subject(i) {
+            by_credential.entry(c).or_default().push(i);
+        }
+    }
     let findings = findings
         .iter()
         .map(|f| FindingJson {
@@ -163,7 +248,15 @@ pub fn build(
                 })
                 .collect(),
             blast_radius: blast_radius(t, scored, f),
-            events: f.events.iter().map(|&i| ev(i)).collect(),
+            events: Vec::new(),
+            phases: Vec::new(),
+            lanes: Vec::new(),
+            hours: [(0, 0); 24],
+        })
+        .zip(findings)
+        .map(|(mut fj, f)| {
+            fill_timeline(&mut fj, f, t, scored, &by_credential, &ev);
+            fj
         })
         .collect();
     Ok(Report {
@@ -179,6 +272,73 @@ pub fn build(
         },
         findings,
     })
+}
+
+/// The attacker's events with their phases, the chart lanes and the hourly activity.
+fn fill_timeline(
+    fj: &mut FindingJson,
+    f: &Finding,
+    t: &EventTable,
+    scored: &Scored,
+    by_credential: &HashMap<&str, Vec<usize>>,
+    ev: &dyn Fn(usize) -> ScoredEvent,
+) {
+    let times: Vec<i64> = f.events.iter().map(|&i| t.ts[i]).collect();
+    let burst = burst_start(&times);
+    let mut phases: BTreeMap<Phase, Vec<usize>> = BTreeMap::new();
+    for (k, &i) in f.events.iter().enumerate() {
+        let phase = match burst {
+            Some(b) if t.ts[i] < b => Phase::Probe,
+            _ => Phase::of(scored.actions.class(i)),
+        };
+        phases.entry(phase).or_default().push(k);
+        let mut e = ev(i);
+        e.phase = Some(phase.as_str());
+        fj.events.push(e);
+    }
+    let mut ordered: Vec<(Phase, Vec<usize>)> = phases.into_iter().collect();
+    ordered.sort_by_key(|(p, evs)| (evs[0], *p));
+    fj.phases = ordered;
+    // Lanes: the finding's credential first, then its children and related credentials.
+    let attacker: HashMap<usize, usize> =
+        f.events.iter().enumerate().map(|(k, &i)| (i, k)).collect();
+    let mut credentials: Vec<&str> = vec![f.credential.as_str()];
+    credentials.extend(f.children.iter().map(|c| c.id.as_str()));
+    credentials.extend(f.related.iter().map(|(id, _)| id.as_str()));
+    credentials.dedup();
+    for c in credentials.into_iter().take(12) {
+        let Some(evs) = by_credential.get(c) else {
+            continue;
+        };
+        let mut lanes: BTreeMap<&str, Lane> = BTreeMap::new();
+        for &i in evs {
+            let source = t.source[i].unwrap_or("?");
+            let lane = lanes.entry(source).or_insert_with(|| Lane {
+                credential: c.to_string(),
+                source: source.to_string(),
+                normal: Vec::new(),
+                attacker: Vec::new(),
+            });
+            if let Some(&k) = attacker.get(&i) {
+                lane.attacker.push(k);
+            } else {
+                let hour = t.ts[i].div_euclid(NS_PER_HOUR) * NS_PER_HOUR;
+                match lane.normal.last_mut() {
+                    Some((h, n)) if *h == hour => *n += 1,
+                    _ => lane.normal.push((hour, 1)),
+                }
+            }
+            if c == f.credential {
+                let hour = t.ts[i].div_euclid(NS_PER_HOUR).rem_euclid(24) as usize;
+                if attacker.contains_key(&i) {
+                    fj.hours[hour].1 += 1;
+                } else {
+                    fj.hours[hour].0 += 1;
+                }
+            }
+        }
+        fj.lanes.extend(lanes.into_values());
+    }
 }
 
 /// Every input with its checksum, so a post-mortem can prove which bytes it read.
@@ -218,118 +378,4 @@ fn sha256(path: &str) -> Option<String> {
 pub fn write_json(out: &mut dyn Write, report: &Report) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report)?;
     writeln!(out)
-}
-
-/// The terminal view: a headline per finding, then its timeline.
-pub fn write_table(out: &mut dyn Write, report: &Report, limit: usize) -> std::io::Result<()> {
-    if report.findings.is_empty() {
-        writeln!(
-            out,
-            "No compromised credential found: no event scored {}+ (see `tokentrail score`).",
-            SUSPICIOUS
-        )?;
-        return Ok(());
-    }
-    for (n, f) in report.findings.iter().enumerate() {
-        let c = &f.credential;
-        writeln!(
-            out,
-            "{}. {} {} ({}){} score {}",
-            n + 1,
-            f.severity.as_str().to_uppercase(),
-            c.id,
-            c.kind.as_deref().unwrap_or("?"),
-            c.principal
-                .as_deref()
-                .map(|p| format!(" of {p}"))
-                .unwrap_or_default(),
-            f.score
-        )?;
-        if let Some(first) = &f.first_suspicious {
-            let reasons: Vec<&str> = first.reasons.iter().map(|r| r.signal).collect();
-            writeln!(
-                out,
-                "   first suspicious: {} UTC {} from {} ({}) at {}",
-                short_time(&first.ts),
-                first.action.as_deref().unwrap_or("?"),
-                first.src_ip.as_deref().unwrap_or("?"),
-                reasons.join(", "),
-                first.locator_text()
-            )?;
-        }
-        if let Some(good) = &f.compromise_window.last_known_good {
-            writeln!(
-                out,
-                "   last known good:  {} UTC {} from {} at {}",
-                short_time(&good.ts),
-                good.action.as_deref().unwrap_or("?"),
-                good.src_ip.as_deref().unwrap_or("?"),
-                good.locator_text()
-            )?;
-        }
-        if let Some(last) = &f.compromise_window.last_seen {
-            writeln!(out, "   last seen:        {} UTC", short_time(last))?;
-        }
-        let a = &f.attacker;
-        let mut attacker = a.ips.join(", ");
-        if !a.countries.is_empty() {
-            attacker.push_str(&format!(" [{}]", a.countries.join(", ")));
-        }
-        if !a.asns.is_empty() {
-            let asns: Vec<String> = a.asns.iter().map(|n| format!("AS{n}")).collect();
-            attacker.push_str(&format!(" {}", asns.join(", ")));
-        }
-        writeln!(out, "   attacker: {attacker}")?;
-        for ua in &a.user_agents {
-            writeln!(out, "   attacker client: {ua}")?;
-        }
-        for child in &f.child_credentials {
-            writeln!(
-                out,
-                "   child credential: {} created {} UTC by {}{}",
-                child.id,
-                short_time(&child.created_at),
-                child.created_by_action.as_deref().unwrap_or("?"),
-                if child.inferred { " (inferred)" } else { "" }
-            )?;
-        }
-        for r in &f.related_credentials {
-            writeln!(out, "   related: {} ({})", r.id, r.why)?;
-        }
-        let mut t = table();
-        t.set_header([
-            "time (UTC)",
-            "credential",
-            "action",
-            "src_ip",
-            "outcome",
-            "why",
-        ]);
-        for e in f.events.iter().take(limit) {
-            let why = e
-                .reasons
-                .iter()
-                .max_by_key(|r| r.weight)
-                .map(|r| format!("{} {}", r.signal, e.score))
-                .unwrap_or_else(|| "attacker network".to_string());
-            t.add_row([
-                short_time(&e.ts),
-                e.credential_id.clone().unwrap_or_default(),
-                e.action.clone().unwrap_or_default(),
-                e.src_ip.clone().unwrap_or_default(),
-                e.outcome.clone().unwrap_or_default(),
-                why,
-            ]);
-        }
-        writeln!(out, "{t}")?;
-        if f.events.len() > limit {
-            writeln!(
-                out,
-                "   … {} more events (--limit, or --format json for all)",
-                f.events.len() - limit
-            )?;
-        }
-        writeln!(out)?;
-    }
-    Ok(())
 }

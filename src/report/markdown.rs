@@ -1,0 +1,416 @@
+//! The Markdown report: a post-mortem draft that reads well rendered on a code host.
+//! Sentences are generated from the findings; every claim links to its evidence (file and
+//! line or record). No time of the run appears, so the same input gives the same bytes.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use super::{FindingJson, Phase, Report};
+use crate::score::signals::human_bytes;
+use crate::score_report::{ScoredEvent, short_time};
+
+/// Rows shown per phase; the JSON has all of them.
+const ROWS_PER_PHASE: usize = 25;
+
+/// `|` and newlines would break a table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn code(text: &str) -> String {
+    format!("`{}`", text.replace('`', "'"))
+}
+
+/// `file:line` or `file record N`, as inline code.
+fn evidence(e: &ScoredEvent) -> String {
+    code(&e.locator_text())
+}
+
+fn list(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+/// What happened, in sentences generated from the finding.
+pub fn summary(f: &FindingJson) -> String {
+    let c = &f.credential;
+    let mut s = String::new();
+    let who = match &c.principal {
+        Some(p) => format!(
+            "{} ({}, of {})",
+            code(&c.id),
+            c.kind.as_deref().unwrap_or("credential"),
+            code(p)
+        ),
+        None => format!(
+            "{} ({})",
+            code(&c.id),
+            c.kind.as_deref().unwrap_or("credential")
+        ),
+    };
+    let Some(first) = &f.first_suspicious else {
+        let _ = write!(s, "{who} has no suspicious call.");
+        return s;
+    };
+    let _ = write!(
+        s,
+        "{who} was used by someone other than its owner from {} UTC to {} UTC. ",
+        short_time(&first.ts),
+        f.compromise_window
+            .last_seen
+            .as_deref()
+            .map(short_time)
+            .unwrap_or_default()
+    );
+    let _ = write!(
+        s,
+        "The first suspicious call was {} from {} ({}).",
+        code(first.action.as_deref().unwrap_or("?")),
+        first.src_ip.as_deref().unwrap_or("?"),
+        first
+            .reasons
+            .iter()
+            .map(|r| r.value.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    if let Some((_, probe)) = f.phases.iter().find(|(p, _)| *p == Phase::Probe)
+        && let Some((_, next)) = f.phases.iter().find(|(p, _)| *p != Phase::Probe)
+    {
+        let burst = &f.events[next[0]];
+        let days = (burst.ts_ns - first.ts_ns) as f64 / 86_400e9;
+        let _ = write!(
+            s,
+            " It was a quiet probe ({} call{}) {:.1} days before the attack proper began at {} UTC.",
+            probe.len(),
+            if probe.len() == 1 { "" } else { "s" },
+            days,
+            short_time(&burst.ts)
+        );
+    }
+    let _ = write!(
+        s,
+        " In all {} events are attributed to the attacker, from {}",
+        f.events.len(),
+        list(&f.attacker.ips)
+    );
+    if !f.attacker.countries.is_empty() {
+        let _ = write!(s, " ({})", f.attacker.countries.join(", "));
+    }
+    s.push('.');
+    let b = &f.blast_radius;
+    let mut did = Vec::new();
+    let count = |k: &str| b.actions.get(k).copied().unwrap_or(0);
+    if count("enumeration") + count("identity_check") > 0 {
+        did.push(format!(
+            "made {} reconnaissance calls",
+            count("enumeration") + count("identity_check")
+        ));
+    }
+    if count("data_access") > 0 {
+        did.push(format!(
+            "read data {} times ({} out)",
+            count("data_access"),
+            human_bytes(b.bytes_out)
+        ));
+    }
+    if !f.child_credentials.is_empty() {
+        let ids: Vec<String> = f.child_credentials.iter().map(|c| code(&c.id)).collect();
+        did.push(format!("created {}", list(&ids)));
+    }
+    if count("privilege_change") > 0 {
+        did.push(format!(
+            "changed privileges {} times",
+            count("privilege_change")
+        ));
+    }
+    if count("evasion") > 0 {
+        did.push(format!(
+            "tried to blind the defenders {} times",
+            count("evasion")
+        ));
+    }
+    if b.failed > 0 {
+        did.push(format!("were refused {} times", b.failed));
+    }
+    if !did.is_empty() {
+        let _ = write!(s, " They {}.", list(&did));
+    }
+    if let Some(good) = &f.compromise_window.last_known_good {
+        let _ = write!(
+            s,
+            " The last normal use was at {} UTC from {} ({}).",
+            short_time(&good.ts),
+            good.src_ip.as_deref().unwrap_or("?"),
+            evidence(good)
+        );
+    }
+    s
+}
+
+fn event_row(out: &mut String, e: &ScoredEvent) {
+    let why = e
+        .top_reason()
+        .map(|r| format!("{}: {}", r.signal, r.value))
+        .unwrap_or_else(|| "from an attacker network".into());
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        short_time(&e.ts),
+        e.source.as_deref().unwrap_or(""),
+        cell(
+            e.credential_id
+                .as_deref()
+                .or(e.principal.as_deref())
+                .unwrap_or("")
+        ),
+        cell(e.action.as_deref().unwrap_or("")),
+        cell(e.target.as_deref().unwrap_or("")),
+        e.src_ip.as_deref().unwrap_or(""),
+        e.outcome.as_deref().unwrap_or(""),
+        cell(&why),
+        evidence(e),
+    );
+}
+
+fn finding(out: &mut String, n: usize, f: &FindingJson) {
+    let c = &f.credential;
+    let _ = writeln!(
+        out,
+        "## {n}. {} — {} (score {})\n",
+        code(&c.id),
+        f.severity.as_str(),
+        f.score
+    );
+    let _ = writeln!(out, "{}\n", summary(f));
+    let _ = writeln!(out, "### Compromise window\n");
+    let _ = writeln!(out, "| | time (UTC) | call | from | evidence |");
+    let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
+    let row = |out: &mut String, label: &str, e: &ScoredEvent| {
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {} | {} |",
+            short_time(&e.ts),
+            cell(e.action.as_deref().unwrap_or("")),
+            e.src_ip.as_deref().unwrap_or(""),
+            evidence(e)
+        );
+    };
+    if let Some(g) = &f.compromise_window.last_known_good {
+        row(out, "last known good", g);
+    }
+    if let Some(first) = &f.first_suspicious {
+        row(out, "**first suspicious**", first);
+    }
+    if let Some(last) = f.events.last() {
+        row(out, "last seen", last);
+    }
+    if let Some(first) = &f.first_suspicious {
+        let _ = writeln!(out, "\n### Why the first suspicious call is suspicious\n");
+        for r in &first.reasons {
+            let _ = writeln!(
+                out,
+                "- **{}** (+{}): {} — baseline: {}",
+                r.signal, r.weight, r.value, r.baseline
+            );
+        }
+        if first.reasons.is_empty() {
+            let _ = writeln!(
+                out,
+                "- from a network the attacker used (no signal of its own)"
+            );
+        }
+    }
+    let _ = writeln!(out, "\n### Timeline by phase\n");
+    let _ = writeln!(out, "| phase | events | from (UTC) | to (UTC) |");
+    let _ = writeln!(out, "| --- | --- | --- | --- |");
+    for (p, evs) in &f.phases {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            p.as_str(),
+            evs.len(),
+            short_time(&f.events[evs[0]].ts),
+            short_time(&f.events[*evs.last().unwrap_or(&evs[0])].ts)
+        );
+    }
+    for (p, evs) in &f.phases {
+        let _ = writeln!(out, "\n#### {} ({} events)\n", p.as_str(), evs.len());
+        let _ = writeln!(
+            out,
+            "| time (UTC) | source | credential | action | target | src_ip | outcome | why | evidence |"
+        );
+        let _ = writeln!(
+            out,
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        );
+        for &k in evs.iter().take(ROWS_PER_PHASE) {
+            event_row(out, &f.events[k]);
+        }
+        if evs.len() > ROWS_PER_PHASE {
+            let _ = writeln!(
+                out,
+                "\n*… and {} more in this phase (all of them are in the JSON report).*",
+                evs.len() - ROWS_PER_PHASE
+            );
+        }
+    }
+    let a = &f.attacker;
+    let _ = writeln!(out, "\n### Indicators\n");
+    let line = |out: &mut String, label: &str, items: Vec<String>| {
+        if !items.is_empty() {
+            let _ = writeln!(out, "- {label}: {}", items.join(", "));
+        }
+    };
+    line(out, "IP addresses", a.ips.iter().map(|x| code(x)).collect());
+    line(
+        out,
+        "networks",
+        a.networks.iter().map(|x| code(x)).collect(),
+    );
+    line(
+        out,
+        "ASNs",
+        a.asns.iter().map(|x| format!("AS{x}")).collect(),
+    );
+    line(out, "countries", a.countries.clone());
+    line(
+        out,
+        "user agents",
+        a.user_agents.iter().map(|x| code(x)).collect(),
+    );
+    let mut creds = vec![code(&c.id)];
+    creds.extend(f.child_credentials.iter().map(|x| code(&x.id)));
+    line(out, "credentials", creds);
+    if !f.child_credentials.is_empty() || !f.related_credentials.is_empty() {
+        let _ = writeln!(out, "\n### Child and related credentials\n");
+        for ch in &f.child_credentials {
+            let _ = writeln!(
+                out,
+                "- {} ({}) created at {} UTC by {}{}",
+                code(&ch.id),
+                ch.kind.as_deref().unwrap_or("?"),
+                short_time(&ch.created_at),
+                code(ch.created_by_action.as_deref().unwrap_or("?")),
+                if ch.inferred {
+                    " — inferred: the log does not name the new token; it was first used from the attacker's network within the hour"
+                } else {
+                    ""
+                }
+            );
+        }
+        for r in &f.related_credentials {
+            let _ = writeln!(out, "- {}: {}", code(&r.id), r.why);
+        }
+    }
+    let b = &f.blast_radius;
+    let _ = writeln!(out, "\n### Blast radius\n");
+    let classes: Vec<String> = b
+        .actions
+        .iter()
+        .map(|(k, v)| format!("{} {v}", k.replace('_', " ")))
+        .collect();
+    let _ = writeln!(out, "- calls by kind: {}", classes.join(", "));
+    let _ = writeln!(out, "- refused or failed: {}", b.failed);
+    let _ = writeln!(out, "- bytes out: {}", human_bytes(b.bytes_out));
+    if !b.new_targets.is_empty() {
+        let shown: Vec<String> = b.new_targets.iter().take(20).map(|x| code(x)).collect();
+        let more = b.new_targets.len().saturating_sub(shown.len());
+        let _ = writeln!(
+            out,
+            "- never touched before by this credential: {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    out.push('\n');
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# tokentrail investigation report\n");
+    let _ = writeln!(
+        out,
+        "tokentrail {} · report format {} · {} inputs · {} finding{}\n",
+        report.tokentrail_version,
+        report.report_version,
+        report.inputs.len(),
+        report.findings.len(),
+        if report.findings.len() == 1 { "" } else { "s" }
+    );
+    let _ = writeln!(out, "## Summary\n");
+    if report.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "No compromised credential was found: no event scored {} or more.\n",
+            report.method.suspicious_threshold
+        );
+    }
+    for (n, f) in report.findings.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}. **{}** — {}",
+            n + 1,
+            f.severity.as_str(),
+            summary(f)
+        );
+    }
+    out.push('\n');
+    for (n, f) in report.findings.iter().enumerate() {
+        finding(&mut out, n + 1, f);
+    }
+    let _ = writeln!(out, "## Inputs\n");
+    let _ = writeln!(out, "| file | source | events | malformed | sha256 |");
+    let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
+    for i in &report.inputs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            code(&i.file),
+            i.source.unwrap_or("-"),
+            i.events,
+            i.malformed,
+            i.sha256.as_deref().map(code).unwrap_or_else(|| "-".into())
+        );
+    }
+    let m = &report.method;
+    let _ = writeln!(out, "\n## Method\n");
+    let _ = writeln!(
+        out,
+        "Each event was scored against its own credential's history (docs/detections.md); \
+         events scoring {} or more are suspicious and seed the investigation \
+         (docs/investigation.md).\n",
+        m.suspicious_threshold
+    );
+    let _ = writeln!(out, "- signals: {}", m.signals.join(", "));
+    let geo = if m.geoip.is_empty() {
+        "none (address classes and prefixes only)".to_string()
+    } else {
+        m.geoip.join("; ")
+    };
+    let _ = writeln!(out, "- GeoIP databases: {geo}");
+    let _ = writeln!(
+        out,
+        "- allowlists: {}",
+        m.config.as_deref().unwrap_or("none")
+    );
+    if let Some(b) = &m.baseline_until {
+        let _ = writeln!(out, "- baselines learned until {b}");
+    }
+    let _ = writeln!(
+        out,
+        "- secrets are shown as keyed fingerprints (`tt_l…` and 12 hex digits), never in clear"
+    );
+    out
+}
+
+pub fn write(out: &mut dyn Write, report: &Report) -> std::io::Result<()> {
+    out.write_all(render(report).as_bytes())
+}

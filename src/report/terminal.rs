@@ -1,0 +1,179 @@
+//! The terminal view of an investigation: a headline per finding, then the attacker's
+//! timeline. Colour only on a terminal, never with `NO_COLOR`; the table fits 100 columns
+//! by shortening long actions and targets (the JSON keeps them whole).
+
+use std::io::Write;
+
+use super::Report;
+use crate::score::{SUSPICIOUS, Severity};
+use crate::score_report::{short_time, table};
+
+/// Whether to colour: standard output is a terminal and `NO_COLOR` is not set.
+pub fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+}
+
+fn paint(text: &str, severity: Severity, color: bool) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let code = match severity {
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+        Severity::Info => "2",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// At most `n` characters, with an ellipsis when cut.
+pub fn shorten(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(n.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+pub fn write(
+    out: &mut dyn Write,
+    report: &Report,
+    limit: usize,
+    color: bool,
+) -> std::io::Result<()> {
+    if report.findings.is_empty() {
+        writeln!(
+            out,
+            "No compromised credential found: no event scored {SUSPICIOUS}+ (see `tokentrail score`)."
+        )?;
+        return Ok(());
+    }
+    for (n, f) in report.findings.iter().enumerate() {
+        let c = &f.credential;
+        writeln!(
+            out,
+            "{}. {} {} ({}){} score {}",
+            n + 1,
+            paint(&f.severity.as_str().to_uppercase(), f.severity, color),
+            c.id,
+            c.kind.as_deref().unwrap_or("?"),
+            c.principal
+                .as_deref()
+                .map(|p| format!(" of {p}"))
+                .unwrap_or_default(),
+            f.score
+        )?;
+        if let Some(first) = &f.first_suspicious {
+            let reasons: Vec<&str> = first.reasons.iter().map(|r| r.signal).collect();
+            writeln!(
+                out,
+                "   first suspicious: {} UTC {} from {} ({}) at {}",
+                short_time(&first.ts),
+                first.action.as_deref().unwrap_or("?"),
+                first.src_ip.as_deref().unwrap_or("?"),
+                reasons.join(", "),
+                first.locator_text()
+            )?;
+        }
+        if let Some(good) = &f.compromise_window.last_known_good {
+            writeln!(
+                out,
+                "   last known good:  {} UTC {} from {} at {}",
+                short_time(&good.ts),
+                good.action.as_deref().unwrap_or("?"),
+                good.src_ip.as_deref().unwrap_or("?"),
+                good.locator_text()
+            )?;
+        }
+        if let Some(last) = &f.compromise_window.last_seen {
+            writeln!(out, "   last seen:        {} UTC", short_time(last))?;
+        }
+        let a = &f.attacker;
+        let mut attacker = a.ips.join(", ");
+        if !a.countries.is_empty() {
+            attacker.push_str(&format!(" [{}]", a.countries.join(", ")));
+        }
+        if !a.asns.is_empty() {
+            let asns: Vec<String> = a.asns.iter().map(|n| format!("AS{n}")).collect();
+            attacker.push_str(&format!(" {}", asns.join(", ")));
+        }
+        writeln!(out, "   attacker: {attacker}")?;
+        for ua in &a.user_agents {
+            writeln!(out, "   attacker client: {}", shorten(ua, 90))?;
+        }
+        for child in &f.child_credentials {
+            writeln!(
+                out,
+                "   child credential: {} created {} UTC by {}{}",
+                child.id,
+                short_time(&child.created_at),
+                child.created_by_action.as_deref().unwrap_or("?"),
+                if child.inferred { " (inferred)" } else { "" }
+            )?;
+        }
+        for r in &f.related_credentials {
+            writeln!(out, "   related: {} ({})", r.id, r.why)?;
+        }
+        let phases: Vec<String> = f
+            .phases
+            .iter()
+            .map(|(p, evs)| format!("{} {}", p.as_str(), evs.len()))
+            .collect();
+        writeln!(out, "   phases: {}", phases.join(" · "))?;
+        let mut t = table();
+        t.set_header([
+            "time (UTC)",
+            "source",
+            "credential",
+            "action",
+            "target",
+            "src_ip",
+            "outcome",
+            "why",
+        ]);
+        for e in f.events.iter().take(limit) {
+            let why = e
+                .top_reason()
+                .map(|r| format!("{} {}", r.signal, e.score))
+                .unwrap_or_else(|| "attacker network".to_string());
+            t.add_row([
+                short_time(&e.ts),
+                shorten(e.source.as_deref().unwrap_or(""), 10),
+                shorten(
+                    e.credential_id
+                        .as_deref()
+                        .or(e.principal.as_deref())
+                        .unwrap_or(""),
+                    20,
+                ),
+                shorten(e.action.as_deref().unwrap_or(""), 30),
+                shorten(e.target.as_deref().unwrap_or(""), 24),
+                e.src_ip.clone().unwrap_or_default(),
+                e.outcome.clone().unwrap_or_default(),
+                why,
+            ]);
+        }
+        writeln!(out, "{t}")?;
+        if f.events.len() > limit {
+            writeln!(
+                out,
+                "   … {} more events (--limit, or --format json for all)",
+                f.events.len() - limit
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shorten_counts_characters() {
+        assert_eq!(super::shorten("GET /api/v1/projects", 8), "GET /ap…");
+        assert_eq!(super::shorten("tt_l…abc", 8), "tt_l…abc");
+    }
+}

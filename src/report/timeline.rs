@@ -1,0 +1,91 @@
+//! The attacker timeline as rows, for spreadsheets (CSV) and SIEMs (JSON Lines): every
+//! attributed event of every finding, with the finding it belongs to and its phase.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::Report;
+use crate::score_report::ScoredEvent;
+
+#[derive(Serialize)]
+struct Row<'r> {
+    finding: usize,
+    finding_credential: &'r str,
+    severity: &'static str,
+    #[serde(flatten)]
+    event: &'r ScoredEvent,
+}
+
+pub fn write_jsonl(out: &mut dyn Write, report: &Report) -> std::io::Result<()> {
+    for (n, f) in report.findings.iter().enumerate() {
+        for e in &f.events {
+            let row = Row {
+                finding: n + 1,
+                finding_credential: &f.credential.id,
+                severity: f.severity.as_str(),
+                event: e,
+            };
+            serde_json::to_writer(&mut *out, &row)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+/// RFC 4180 quoting: a field with a comma, quote or line break is quoted, quotes doubled.
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+pub const CSV_HEADER: &str = "finding,finding_credential,severity,ts,phase,source,event_id,file,line,record_index,credential_id,principal,action,target,src_ip,outcome,score,reasons";
+
+pub fn write_csv(out: &mut dyn Write, report: &Report) -> std::io::Result<()> {
+    writeln!(out, "{CSV_HEADER}")?;
+    for (n, f) in report.findings.iter().enumerate() {
+        for e in &f.events {
+            let reasons: Vec<String> = e
+                .reasons
+                .iter()
+                .map(|r| format!("{} +{}: {}", r.signal, r.weight, r.value))
+                .collect();
+            let cells = [
+                (n + 1).to_string(),
+                f.credential.id.clone(),
+                f.severity.as_str().to_string(),
+                e.ts.clone(),
+                e.phase.unwrap_or("").to_string(),
+                e.source.clone().unwrap_or_default(),
+                e.at.event_id.clone().unwrap_or_default(),
+                e.at.file.clone(),
+                e.at.line.to_string(),
+                e.at.record_index.map(|r| r.to_string()).unwrap_or_default(),
+                e.credential_id.clone().unwrap_or_default(),
+                e.principal.clone().unwrap_or_default(),
+                e.action.clone().unwrap_or_default(),
+                e.target.clone().unwrap_or_default(),
+                e.src_ip.clone().unwrap_or_default(),
+                e.outcome.clone().unwrap_or_default(),
+                e.score.to_string(),
+                reasons.join("; "),
+            ];
+            let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
+            writeln!(out, "{}", line.join(","))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(super::field("a,b"), "\"a,b\"");
+        assert_eq!(super::field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::field("plain"), "plain");
+    }
+}

@@ -1,0 +1,228 @@
+//! The report renderers on the samples: golden Markdown and JSON (stable bytes: no time of
+//! the run inside), the HTML in a real headless browser, the CSV and JSON Lines timelines,
+//! and the terminal view (no colour when not a terminal, tables within 100 columns).
+//!
+//! `UPDATE_GOLDEN=1 cargo test --test integration report` rewrites tests/golden/ after a
+//! deliberate change; review the diff like code.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::util::*;
+
+fn hunt(format: &str) -> Run {
+    let run = tokentrail(&[
+        "hunt",
+        "samples/logs",
+        "--geoip",
+        "samples/geoip",
+        "-q",
+        "--format",
+        format,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = root().join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{name} differs from the golden file at line {}:\n  golden: {:?}\n  actual: {:?}\n(UPDATE_GOLDEN=1 to accept)",
+            line + 1,
+            expected.lines().nth(line),
+            actual.lines().nth(line)
+        );
+    }
+}
+
+#[test]
+fn golden_markdown_and_json() {
+    let md = hunt("md").stdout;
+    golden("samples-report.md", &md);
+    let json = hunt("json").stdout;
+    golden("samples-report.json", &json);
+    // Two runs give the same bytes.
+    assert_eq!(hunt("md").stdout, md);
+    for text in [&md, &json] {
+        assert!(!text.contains("tt_live_"), "a token in clear");
+    }
+    for section in [
+        "## Summary",
+        "### Compromise window",
+        "### Timeline by phase",
+        "#### probe",
+        "### Indicators",
+        "### Blast radius",
+        "## Inputs",
+        "## Method",
+    ] {
+        assert!(md.contains(section), "no {section}");
+    }
+}
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("TOKENTRAIL_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH")?
+                .to_str()?
+                .split(':')
+                .map(|d| PathBuf::from(d).join(name))
+                .find(|p| p.is_file())
+        })
+}
+
+#[test]
+fn html_is_self_contained_and_renders_in_a_browser() {
+    let dir = TestDir::new();
+    let html_path = dir.path().join("report.html");
+    let run = tokentrail(&[
+        "hunt",
+        "samples/logs",
+        "--geoip",
+        "samples/geoip",
+        "-q",
+        "--format",
+        "html",
+        "-o",
+        html_path.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    // Self-contained: nothing to fetch.
+    for bad in ["src=", "href=", "url(", "@import", "http://", "https://"] {
+        assert!(
+            !html.contains(bad),
+            "the report refers to something outside it: {bad}"
+        );
+    }
+    assert!(!html.contains("tt_live_"), "a token in clear");
+    let report = hunt("json").json();
+    let attacker_events: usize = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["events"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(html.matches("class=\"attacker\"").count(), attacker_events);
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "SKIPPED browser check: no chromium found (apt-get install chromium, or set TOKENTRAIL_CHROMIUM)"
+        );
+        return;
+    };
+    let url = format!("file://{}", html_path.display());
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--hide-scrollbars",
+    ];
+    let out = Command::new(&browser)
+        .args(common)
+        .args(["--enable-logging=stderr", "--v=0", "--dump-dom", &url])
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the inline script did not finish:\n{log}"
+    );
+    assert!(
+        dom.contains("data-resources=\"0\""),
+        "the page fetched something"
+    );
+    for line in log.lines() {
+        assert!(
+            !(line.contains("CONSOLE") && (line.contains("Error") || line.contains("Uncaught"))),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        dom.matches("class=\"attacker\"").count(),
+        attacker_events,
+        "attacker marks in the chart"
+    );
+    // A screenshot for the humans, kept as a test artifact.
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("samples-report.png");
+    let out = Command::new(&browser)
+        .args(common)
+        .args([
+            "--window-size=1280,2400",
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        ])
+        .output()
+        .expect("run chromium");
+    assert!(
+        shot.is_file(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("screenshot: {}", shot.display());
+}
+
+#[test]
+fn csv_and_jsonl_timelines() {
+    let report = hunt("json").json();
+    let findings = report["findings"].as_array().unwrap();
+    let total: usize = findings
+        .iter()
+        .map(|f| f["events"].as_array().unwrap().len())
+        .sum();
+    let jsonl = hunt("jsonl").stdout;
+    let rows: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), total);
+    assert_eq!(rows[0]["finding"], 1);
+    assert_eq!(rows[0]["phase"], "probe");
+    assert_eq!(rows[0]["ts"], findings[0]["first_suspicious"]["ts"]);
+    let csv = hunt("csv").stdout;
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("finding,finding_credential,severity,ts,phase")
+    );
+    assert_eq!(lines.count(), total);
+    assert!(!csv.contains("tt_live_") && !jsonl.contains("tt_live_"));
+}
+
+#[test]
+fn terminal_view_fits_100_columns_without_colour_when_piped() {
+    let out = hunt("table").stdout;
+    assert!(!out.contains('\u{1b}'), "colour on a pipe");
+    for line in out
+        .lines()
+        .filter(|l| l.starts_with(['│', '┌', '╞', '└', '├', '╭']))
+    {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
+    assert!(out.contains("phases: probe 3"), "{out}");
+}
