@@ -162,6 +162,30 @@ fn html_is_self_contained_and_renders_in_a_browser() {
         attacker_events,
         "attacker marks in the chart"
     );
+    // The table's script: sorting by score and filtering by an address, in the browser.
+    let ip = report["findings"][0]["attacker"]["ips"][0]
+        .as_str()
+        .unwrap();
+    let want = report["findings"][0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["src_ip"] == ip)
+        .count();
+    let out = Command::new(&browser)
+        .args(common)
+        .args(["--dump-dom", &format!("{url}?filter={ip}#selftest")])
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let expected = format!("data-selftest=\"sorted=true visible={want}\"");
+    assert!(
+        dom.contains(&expected),
+        "sort and filter in the browser, want {expected}: {:?}",
+        dom.split("data-selftest=")
+            .nth(1)
+            .map(|s| s.get(..40).unwrap_or(s))
+    );
     // A screenshot for the humans, kept as a test artifact.
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("samples-report.png");
     let out = Command::new(&browser)

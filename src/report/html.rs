@@ -81,6 +81,22 @@ const SCRIPT: &str = "
       });
     });}
   });
+  if(location.hash==='#selftest'){
+    // Exercised by tests/report.rs in a headless browser: sort the first table by score,
+    // descending, then filter it by the text after `selftest=` in the query.
+    var table=document.querySelector('table.events');
+    if(table){
+      var th=table.querySelectorAll('th')[8];
+      th.click();th.click();
+      var scores=Array.prototype.map.call(table.tBodies[0].rows,function(r){return parseFloat(r.cells[8].textContent);});
+      var sorted=scores.every(function(v,k){return k===0||scores[k-1]>=v;});
+      var input=document.getElementById(table.getAttribute('data-filter'));
+      input.value=decodeURIComponent(location.search.replace('?filter=',''));
+      input.dispatchEvent(new Event('input'));
+      var visible=table.querySelectorAll('tbody tr:not(.hidden)').length;
+      document.body.setAttribute('data-selftest','sorted='+sorted+' visible='+visible);
+    }
+  }
   var resources=(window.performance&&performance.getEntriesByType)?performance.getEntriesByType('resource').length:0;
   document.body.setAttribute('data-resources',String(resources));
   document.body.setAttribute('data-ready','1');

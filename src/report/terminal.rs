@@ -100,6 +100,9 @@ pub fn write(
             let asns: Vec<String> = a.asns.iter().map(|n| format!("AS{n}")).collect();
             attacker.push_str(&format!(" {}", asns.join(", ")));
         }
+        if !a.networks.is_empty() {
+            attacker.push_str(&format!(" · networks {}", a.networks.join(", ")));
+        }
         writeln!(out, "   attacker: {attacker}")?;
         for ua in &a.user_agents {
             writeln!(out, "   attacker client: {}", shorten(ua, 90))?;
