@@ -180,6 +180,24 @@ fn burst_start(ts: &[i64]) -> Option<i64> {
         .map(|k| ts[k])
 }
 
+impl Report {
+    /// The earlier finding (1-based) whose attacker events are exactly those of finding
+    /// `n` (0-based): two leaked credentials of one incident share one timeline, which the
+    /// text reports then print once.
+    pub fn same_events_as(&self, n: usize) -> Option<usize> {
+        let key = |f: &FindingJson| -> Vec<(i64, String, u64, Option<String>)> {
+            f.events
+                .iter()
+                .map(|e| (e.ts_ns, e.at.file.clone(), e.at.line, e.at.event_id.clone()))
+                .collect()
+        };
+        let mine = key(&self.findings[n]);
+        (0..n)
+            .find(|&k| key(&self.findings[k]) == mine)
+            .map(|k| k + 1)
+    }
+}
+
 /// What the report says about how it was made.
 pub struct MethodInput<'m> {
     pub geoip: &'m [String],

@@ -176,7 +176,7 @@ fn event_row(out: &mut String, e: &ScoredEvent) {
     );
 }
 
-fn finding(out: &mut String, n: usize, f: &FindingJson) {
+fn finding(out: &mut String, n: usize, f: &FindingJson, same_as: Option<usize>) {
     let c = &f.credential;
     let _ = writeln!(
         out,
@@ -237,7 +237,13 @@ fn finding(out: &mut String, n: usize, f: &FindingJson) {
             short_time(&f.events[*evs.last().unwrap_or(&evs[0])].ts)
         );
     }
-    for (p, evs) in &f.phases {
+    if let Some(same) = same_as {
+        let _ = writeln!(
+            out,
+            "\nThe attacker's events are the same as in finding {same}: see its timeline."
+        );
+    }
+    for (p, evs) in f.phases.iter().filter(|_| same_as.is_none()) {
         let _ = writeln!(out, "\n#### {} ({} events)\n", p.as_str(), evs.len());
         let _ = writeln!(
             out,
@@ -364,7 +370,7 @@ pub fn render(report: &Report) -> String {
     }
     out.push('\n');
     for (n, f) in report.findings.iter().enumerate() {
-        finding(&mut out, n + 1, f);
+        finding(&mut out, n + 1, f, report.same_events_as(n));
     }
     let _ = writeln!(out, "## Inputs\n");
     let _ = writeln!(out, "| file | source | events | malformed | sha256 |");

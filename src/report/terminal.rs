@@ -1,12 +1,15 @@
 //! The terminal view of an investigation: a headline per finding, then the attacker's
 //! timeline. Colour only on a terminal, never with `NO_COLOR`; the table fits 100 columns
-//! by shortening long actions and targets (the JSON keeps them whole).
+//! by shortening long values with `…` (the JSON and Markdown keep them whole; `✗` marks a
+//! failed or denied call).
 
 use std::io::Write;
 
 use super::Report;
 use crate::score::{SUSPICIOUS, Severity};
-use crate::score_report::{short_time, table};
+use comfy_table::{ContentArrangement, Table, presets};
+
+use crate::score_report::short_time;
 
 /// Whether to colour: standard output is a terminal and `NO_COLOR` is not set.
 pub fn use_color() -> bool {
@@ -26,6 +29,32 @@ fn paint(text: &str, severity: Severity, color: bool) -> String {
         Severity::Info => "2",
     };
     format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// What the target adds to the action: an HTTP target repeats the path, so only its
+/// query is shown.
+fn target_beyond_action(e: &crate::score_report::ScoredEvent) -> &str {
+    let target = e.target.as_deref().unwrap_or("");
+    let path = e
+        .action
+        .as_deref()
+        .and_then(|a| a.split_once(' '))
+        .map(|(_, p)| p);
+    match path.and_then(|p| target.strip_prefix(p)) {
+        Some(rest) => rest,
+        None => target,
+    }
+}
+
+/// Short source names for the terminal table.
+fn source_abbrev(source: &str) -> &str {
+    match source {
+        "cloudtrail" => "aws",
+        "okta_system_log" => "okta",
+        "entra_signin" => "entra",
+        "nginx_json" => "nginx",
+        other => other,
+    }
 }
 
 /// At most `n` characters, with an ellipsis when cut.
@@ -126,38 +155,55 @@ pub fn write(
             .map(|(p, evs)| format!("{} {}", p.as_str(), evs.len()))
             .collect();
         writeln!(out, "   phases: {}", phases.join(" · "))?;
-        let mut t = table();
+        if let Some(same) = report.same_events_as(n) {
+            writeln!(
+                out,
+                "   timeline: the same {} events as finding {same}\n",
+                f.events.len()
+            )?;
+            continue;
+        }
+        // A borderless table of fixed widths: 99 columns with its separators, so
+        // a row never wraps in a 100-column terminal. The JSON and Markdown keep whole
+        // values.
+        let mut t = Table::new();
+        t.load_style(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Disabled);
         t.set_header([
             "time (UTC)",
-            "source",
+            "src",
             "credential",
             "action",
             "target",
             "src_ip",
-            "outcome",
             "why",
         ]);
         for e in f.events.iter().take(limit) {
-            let why = e
+            let mut why = e
                 .top_reason()
                 .map(|r| format!("{} {}", r.signal, e.score))
-                .unwrap_or_else(|| "attacker network".to_string());
+                .unwrap_or_else(|| "network".to_string());
+            if matches!(e.outcome.as_deref(), Some("failure" | "denied")) {
+                why = format!("✗ {why}");
+            }
             t.add_row([
-                short_time(&e.ts),
-                shorten(e.source.as_deref().unwrap_or(""), 10),
+                short_time(&e.ts).chars().skip(5).take(14).collect(),
+                source_abbrev(e.source.as_deref().unwrap_or("")).to_string(),
                 shorten(
                     e.credential_id
                         .as_deref()
                         .or(e.principal.as_deref())
                         .unwrap_or(""),
-                    20,
+                    17,
                 ),
-                shorten(e.action.as_deref().unwrap_or(""), 30),
-                shorten(e.target.as_deref().unwrap_or(""), 24),
+                shorten(e.action.as_deref().unwrap_or(""), 20),
+                shorten(target_beyond_action(e), 10),
                 e.src_ip.clone().unwrap_or_default(),
-                e.outcome.clone().unwrap_or_default(),
-                why,
+                shorten(&why, 14),
             ]);
+        }
+        for column in t.column_iter_mut() {
+            column.set_padding((0, 1));
         }
         writeln!(out, "{t}")?;
         if f.events.len() > limit {
