@@ -18,6 +18,7 @@ use crate::score::{ScoreOptions, score_table, table::EventTable};
 use crate::score_report;
 use crate::{enrich, messages, output, progress, stats};
 use polars::prelude::{ParquetReader, SerReader, SortMultipleOptions};
+use tokentrail_parsers::nginx_format::{Escape, LogFormat, formats_from_conf};
 
 pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
     match cli.command {
@@ -308,6 +309,7 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
         source: args.source,
         chunk_bytes: args.chunk_bytes,
         max_line_bytes: args.max_line_bytes,
+        nginx_formats: nginx_formats(args)?,
         ..IngestOptions::default()
     };
     // Open the databases first: a wrong --geoip should fail before minutes of parsing.
@@ -325,6 +327,43 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
         report_problems(f, args.strict);
     }
     Ok(ingested)
+}
+
+/// The user's nginx `log_format`s, compiled. They live for the whole run (the parsers
+/// of the registry are statics too), so they are leaked once.
+fn nginx_formats(args: &InputArgs) -> Result<Vec<&'static LogFormat>> {
+    let mut formats = Vec::new();
+    if let Some(text) = &args.nginx_log_format {
+        let (escape, format) = match text.strip_prefix("escape=json ") {
+            Some(rest) => (Escape::Json, rest),
+            None => (Escape::Default, text.as_str()),
+        };
+        formats
+            .push(LogFormat::compile("--nginx-log-format", format, escape).map_err(Error::Usage)?);
+    }
+    if let Some(conf) = &args.nginx_conf {
+        let read = |p: &std::path::Path| {
+            std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
+        };
+        let mut found = formats_from_conf(conf, &read).map_err(Error::Usage)?;
+        if let Some(name) = &args.log_format_name {
+            found.retain(|f| &f.name == name);
+            if found.is_empty() {
+                return Err(Error::Usage(format!(
+                    "{}: no log_format named {name}",
+                    conf.display()
+                )));
+            }
+        }
+        if found.is_empty() {
+            messages::warn(format!("{}: no log_format directive", conf.display()));
+        }
+        formats.extend(found);
+    }
+    Ok(formats
+        .into_iter()
+        .map(|f| &*Box::leak(Box::new(f)))
+        .collect())
 }
 
 fn report_problems(f: &FileReport, strict: bool) {

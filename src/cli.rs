@@ -164,6 +164,21 @@ pub struct InputArgs {
     /// Read every input as this source instead of detecting it.
     #[arg(long, value_name = "ID", value_parser = parse_source, help_heading = "Input")]
     pub source: Option<SourceId>,
+    /// Your nginx `log_format` string (as in nginx.conf, quotes removed): files it parses
+    /// are read with it; others are detected as usual.
+    #[arg(long, value_name = "FORMAT", help_heading = "Input")]
+    pub nginx_log_format: Option<String>,
+    /// Read the `log_format`s of an nginx configuration (includes followed) and try each.
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub nginx_conf: Option<PathBuf>,
+    /// With --nginx-conf: only this `log_format`.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "nginx_conf",
+        help_heading = "Input"
+    )]
+    pub log_format_name: Option<String>,
     /// Fail (exit 3) if any record is malformed or any input is of unknown format.
     #[arg(long, help_heading = "Input")]
     pub strict: bool,

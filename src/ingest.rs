@@ -7,9 +7,10 @@ use std::io::{self, Read};
 use indicatif::ProgressBar;
 use polars::prelude::*;
 use rayon::prelude::*;
-use tokentrail_parsers::SourceId;
 use tokentrail_parsers::framing::Framing;
+use tokentrail_parsers::nginx_format::LogFormat;
 use tokentrail_parsers::registry::{self, Detection};
+use tokentrail_parsers::{LogParser, SourceId};
 
 use crate::enrich::GeoDatabases;
 use crate::fingerprint::Fingerprinter;
@@ -32,6 +33,8 @@ pub use report::{FileReport, MalformedExample, Problem, ProblemKind};
 pub const HEAD_BYTES: usize = 64 * 1024;
 /// How many malformed records per file are kept as examples.
 pub const MAX_EXAMPLES: usize = 5;
+/// A user's `log_format` is used for a file when this share of its first lines parse.
+const CUSTOM_FORMAT_CONFIDENCE: u8 = 80;
 
 #[derive(Clone, Debug)]
 pub struct IngestOptions {
@@ -43,6 +46,9 @@ pub struct IngestOptions {
     pub max_line_bytes: usize,
     /// Largest whole-document JSON input read into memory.
     pub max_document_bytes: usize,
+    /// The user's own nginx `log_format`s (`--nginx-log-format`, `--nginx-conf`), tried
+    /// before the built-in formats. Leaked once per run: parsers live for the whole run.
+    pub nginx_formats: Vec<&'static LogFormat>,
 }
 
 impl Default for IngestOptions {
@@ -52,6 +58,7 @@ impl Default for IngestOptions {
             chunk_bytes: 16 << 20,
             max_line_bytes: 1 << 20,
             max_document_bytes: 4 << 30,
+            nginx_formats: Vec::new(),
         }
     }
 }
@@ -151,8 +158,25 @@ fn ingest_one(
         report.problem(kind, why);
         return Ok((report, Vec::new()));
     }
-    let parser = match opts.source {
-        Some(id) => {
+    // The user's own formats first: when they say how their nginx logs, believe them.
+    let custom = (opts.source.is_none() || opts.source == Some(SourceId::Nginx))
+        .then(|| {
+            let trimmed = registry::trim_head(&head);
+            opts.nginx_formats
+                .iter()
+                .map(|f| (f.sniff(trimmed), *f))
+                .max_by_key(|(c, _)| *c)
+        })
+        .flatten()
+        .filter(|(c, _)| c.0 >= CUSTOM_FORMAT_CONFIDENCE);
+    let parser: &'static dyn LogParser = match (custom, opts.source) {
+        (Some((confidence, format)), _) => {
+            report.detection = "detected";
+            report.confidence = Some(confidence.0);
+            report.log_format = Some(format.name.clone());
+            format
+        }
+        (None, Some(id)) => {
             report.detection = "forced";
             let parser = registry::by_id(id);
             if let Some(reason) = parser.skip_reason(registry::trim_head(&head)) {
@@ -164,7 +188,7 @@ fn ingest_one(
             }
             parser
         }
-        None => match registry::detect(&head) {
+        (None, None) => match registry::detect(&head) {
             Detection::Detected { parser, confidence } => {
                 report.detection = "detected";
                 report.confidence = Some(confidence.0);

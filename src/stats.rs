@@ -154,6 +154,9 @@ pub fn write_table(
     ]);
     for f in files {
         let source = match (f.source, f.confidence, f.detection) {
+            (Some(s), Some(c), _) if f.log_format.is_some() => {
+                format!("{s} ({}, {c}%)", f.log_format.as_deref().unwrap_or(""))
+            }
             (Some(s), _, "skipped") => format!("{s} (skipped)"),
             (Some(s), Some(c), _) => format!("{s} ({c}%)"),
             (Some(s), None, "forced") => format!("{s} (--source)"),

@@ -9,5 +9,6 @@ mod hunt;
 mod identity;
 mod ingest;
 mod malformed;
+mod nginx_format;
 mod report;
 mod scoring;

@@ -21,6 +21,7 @@ pub mod event;
 pub mod framing;
 mod json;
 pub mod nginx;
+pub mod nginx_format;
 pub mod nginx_json;
 pub mod okta;
 pub mod parser;

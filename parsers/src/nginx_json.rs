@@ -27,9 +27,11 @@ mod tests;
 /// Parser for nginx JSON access logs.
 pub struct NginxJsonParser;
 
+/// The variables of one access-log line, by their nginx names (JSON keys here; fields of a
+/// compiled `log_format` in `nginx_format.rs`).
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Line<'a> {
+pub(crate) struct Line<'a> {
     #[serde(
         alias = "timestamp",
         alias = "@timestamp",
@@ -37,11 +39,11 @@ struct Line<'a> {
         borrow,
         deserialize_with = "lenient"
     )]
-    time: Str<'a>,
+    pub(crate) time: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient")]
-    time_local: Str<'a>,
+    pub(crate) time_local: Str<'a>,
     #[serde(deserialize_with = "number_text")]
-    msec: Option<String>,
+    pub(crate) msec: Option<String>,
     #[serde(
         alias = "client_ip",
         alias = "clientip",
@@ -50,53 +52,53 @@ struct Line<'a> {
         borrow,
         deserialize_with = "lenient"
     )]
-    remote_addr: Str<'a>,
+    pub(crate) remote_addr: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient")]
-    remote_user: Str<'a>,
+    pub(crate) remote_user: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient")]
-    request: Str<'a>,
+    pub(crate) request: Str<'a>,
     #[serde(alias = "method", borrow, deserialize_with = "lenient")]
-    request_method: Str<'a>,
+    pub(crate) request_method: Str<'a>,
     #[serde(alias = "uri", alias = "path", borrow, deserialize_with = "lenient")]
-    request_uri: Str<'a>,
+    pub(crate) request_uri: Str<'a>,
     #[serde(alias = "query_string", borrow, deserialize_with = "lenient")]
-    args: Str<'a>,
+    pub(crate) args: Str<'a>,
     #[serde(alias = "server_protocol", borrow, deserialize_with = "lenient")]
-    protocol: Str<'a>,
+    pub(crate) protocol: Str<'a>,
     #[serde(deserialize_with = "lenient_number")]
-    status: Option<f64>,
+    pub(crate) status: Option<f64>,
     #[serde(alias = "bytes_sent", deserialize_with = "lenient_number")]
-    body_bytes_sent: Option<f64>,
+    pub(crate) body_bytes_sent: Option<f64>,
     #[serde(
         alias = "referer",
         alias = "referrer",
         borrow,
         deserialize_with = "lenient"
     )]
-    http_referer: Str<'a>,
+    pub(crate) http_referer: Str<'a>,
     #[serde(
         alias = "user_agent",
         alias = "useragent",
         borrow,
         deserialize_with = "lenient"
     )]
-    http_user_agent: Str<'a>,
+    pub(crate) http_user_agent: Str<'a>,
     #[serde(
         alias = "x_forwarded_for",
         alias = "xff",
         borrow,
         deserialize_with = "lenient"
     )]
-    http_x_forwarded_for: Str<'a>,
+    pub(crate) http_x_forwarded_for: Str<'a>,
     #[serde(
         alias = "http_host",
         alias = "server_name",
         borrow,
         deserialize_with = "lenient"
     )]
-    host: Str<'a>,
+    pub(crate) host: Str<'a>,
     #[serde(alias = "authorization", borrow, deserialize_with = "lenient")]
-    http_authorization: Str<'a>,
+    pub(crate) http_authorization: Str<'a>,
 }
 
 /// A number's text as written (`1772582832.250`), so that seconds with a fraction are
@@ -154,7 +156,7 @@ fn timestamp<'a>(line: &Line<'a>) -> Result<(i64, Cow<'a, str>), ParseError> {
     }
 }
 
-fn build(line: Line<'_>) -> Result<Event<'_>, ParseError> {
+pub(crate) fn build(line: Line<'_>) -> Result<Event<'_>, ParseError> {
     let missing = |f| ParseError::new(ParseErrorKind::MissingField(f), 0);
     let (ts, ts_raw) = timestamp(&line)?;
     let status = line.status.ok_or(missing("status"))?;

@@ -72,6 +72,9 @@ pub struct FileReport {
     /// `detected`, `forced` (`--source`), `skipped` (a known source's file without
     /// events, such as a CloudTrail digest) or `none` (not read: see `problems`).
     pub detection: &'static str,
+    /// The user's `log_format` the file was read with, when one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
     pub gzip: bool,
     pub bytes_on_disk: Option<u64>,
     /// Decompressed bytes read.
@@ -105,6 +108,7 @@ impl FileReport {
             source: None,
             confidence: None,
             detection: "none",
+            log_format: None,
             gzip: false,
             bytes_on_disk: None,
             bytes: 0,

@@ -1,0 +1,447 @@
+//! Any nginx `log_format`, compiled into a parser at run time.
+//!
+//! Real gateways never log plain `combined`: they add request times, upstream fields,
+//! request ids, and often the very token being hunted. Given the user's own `log_format`
+//! (from `--nginx-log-format`, or read from their nginx.conf), each line is cut at the
+//! literal text between the variables, and the variables are mapped to the event by their
+//! nginx names, the same mapping as JSON access logs (`nginx_json.rs`). Variables that
+//! have no column are read and skipped, never an error.
+
+use std::borrow::Cow;
+
+use crate::error::{ParseError, ParseErrorKind};
+use crate::event::{Credential, CredentialKind, Event};
+use crate::framing::{Framing, lines};
+use crate::nginx_json::{Line, build};
+use crate::parser::{Confidence, Example, LogParser};
+use crate::secret::{Secret, is_secret_param};
+use crate::source::SourceId;
+use crate::text::unescape;
+
+#[cfg(test)]
+mod tests;
+
+/// How nginx escaped the variables (`log_format name escape=…`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Escape {
+    /// `\xHH` for `"`, `\` and bytes outside printable ASCII.
+    Default,
+    /// JSON string escapes.
+    Json,
+    None,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Item {
+    Literal(Vec<u8>),
+    Variable(String),
+}
+
+/// A compiled `log_format`.
+#[derive(Clone, Debug)]
+pub struct LogFormat {
+    pub name: String,
+    pub escape: Escape,
+    items: Vec<Item>,
+}
+
+impl LogFormat {
+    /// Compile a format string: `$name` and `${name}` are variables, the rest literal text.
+    /// Two variables need literal text between them, or a line could not be cut.
+    pub fn compile(name: &str, format: &str, escape: Escape) -> Result<LogFormat, String> {
+        let b = format.as_bytes();
+        let mut items = Vec::new();
+        let mut literal = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] != b'$' {
+                literal.push(b[i]);
+                i += 1;
+                continue;
+            }
+            let (start, end, next) = if b.get(i + 1) == Some(&b'{') {
+                let close = b[i + 2..]
+                    .iter()
+                    .position(|&c| c == b'}')
+                    .ok_or_else(|| format!("log_format {name}: `${{` without `}}`"))?;
+                (i + 2, i + 2 + close, i + 3 + close)
+            } else {
+                let len = b[i + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                    .count();
+                (i + 1, i + 1 + len, i + 1 + len)
+            };
+            if start == end {
+                literal.push(b'$');
+                i += 1;
+                continue;
+            }
+            if !literal.is_empty() {
+                items.push(Item::Literal(std::mem::take(&mut literal)));
+            }
+            if matches!(items.last(), Some(Item::Variable(_))) {
+                return Err(format!(
+                    "log_format {name}: ${} follows another variable with nothing between them",
+                    String::from_utf8_lossy(&b[start..end])
+                ));
+            }
+            items.push(Item::Variable(
+                String::from_utf8_lossy(&b[start..end]).to_ascii_lowercase(),
+            ));
+            i = next;
+        }
+        if !literal.is_empty() {
+            items.push(Item::Literal(literal));
+        }
+        let vars: Vec<&str> = items
+            .iter()
+            .filter_map(|it| match it {
+                Item::Variable(v) => Some(v.as_str()),
+                Item::Literal(_) => None,
+            })
+            .collect();
+        let has = |names: &[&str]| names.iter().any(|n| vars.contains(n));
+        if !has(&["time_local", "time_iso8601", "msec"]) {
+            return Err(format!(
+                "log_format {name}: no time variable ($time_local, $time_iso8601 or $msec)"
+            ));
+        }
+        if !has(&["request", "request_uri", "uri"]) {
+            return Err(format!(
+                "log_format {name}: no request variable ($request, $request_uri or $uri)"
+            ));
+        }
+        Ok(LogFormat {
+            name: name.to_string(),
+            escape,
+            items,
+        })
+    }
+
+    /// The variables in the order they are logged.
+    pub fn variables(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().filter_map(|it| match it {
+            Item::Variable(v) => Some(v.as_str()),
+            Item::Literal(_) => None,
+        })
+    }
+
+    /// Cut a line into `(variable, raw value)` pairs.
+    fn split<'a>(&self, line: &'a [u8]) -> Result<Vec<(&str, &'a [u8])>, ParseError> {
+        let mut out = Vec::with_capacity(self.items.len());
+        let mut at = 0;
+        for (k, item) in self.items.iter().enumerate() {
+            match item {
+                Item::Literal(lit) => {
+                    if !line[at..].starts_with(lit) {
+                        return Err(ParseError::new(ParseErrorKind::TrailingGarbage, at));
+                    }
+                    at += lit.len();
+                }
+                Item::Variable(name) => {
+                    let end = match self.items.get(k + 1) {
+                        Some(Item::Literal(next)) => memchr::memmem::find(&line[at..], next)
+                            .map(|p| at + p)
+                            .ok_or(ParseError::new(
+                                ParseErrorKind::MissingField("log_format field"),
+                                at,
+                            ))?,
+                        _ => line.len(),
+                    };
+                    out.push((name.as_str(), &line[at..end]));
+                    at = end;
+                }
+            }
+        }
+        if at != line.len() {
+            return Err(ParseError::new(ParseErrorKind::TrailingGarbage, at));
+        }
+        Ok(out)
+    }
+
+    fn decode<'a>(&self, raw: &'a [u8]) -> Option<Cow<'a, str>> {
+        if raw.is_empty() || raw == b"-" {
+            return None;
+        }
+        Some(match self.escape {
+            Escape::Json => json_unescape(raw),
+            Escape::Default => unescape(raw),
+            Escape::None => String::from_utf8_lossy(raw),
+        })
+    }
+}
+
+/// JSON string escapes (`escape=json`): `\"`, `\\`, `\/`, `\n`…, `\uXXXX`.
+fn json_unescape(raw: &[u8]) -> Cow<'_, str> {
+    if memchr::memchr(b'\\', raw).is_none() {
+        return String::from_utf8_lossy(raw);
+    }
+    let text = String::from_utf8_lossy(raw);
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => out.push('\u{fffd}'),
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    Cow::Owned(out)
+}
+
+impl LogParser for LogFormat {
+    fn id(&self) -> SourceId {
+        SourceId::Nginx
+    }
+
+    fn framing(&self, _head: &[u8]) -> Framing {
+        Framing::Lines
+    }
+
+    fn sniff(&self, head: &[u8]) -> Confidence {
+        let mut ok = 0u32;
+        let mut bad = 0u32;
+        let mut out = Vec::new();
+        let mut tried = lines(head)
+            .filter(|l| !l.bytes.is_empty())
+            .take(33)
+            .peekable();
+        while let Some(line) = tried.next() {
+            out.clear();
+            let last = tried.peek().is_none();
+            match self.parse(line.bytes, &mut out) {
+                Ok(()) => ok += 1,
+                Err(_) if last && ok + bad > 0 => {}
+                Err(_) => bad += 1,
+            }
+        }
+        if ok == 0 {
+            return Confidence::NONE;
+        }
+        Confidence((ok * 100 / (ok + bad)).min(100) as u8)
+    }
+
+    fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
+        let fields = self.split(record)?;
+        let mut line = Line::default();
+        let mut token: Option<(CredentialKind, Cow<'a, str>)> = None;
+        for (name, raw) in fields {
+            let value = self.decode(raw);
+            let number = || value.as_deref().and_then(|v| v.trim().parse::<f64>().ok());
+            match name {
+                "remote_addr" | "realip_remote_addr" => line.remote_addr = value,
+                "remote_user" => line.remote_user = value,
+                "time_local" => line.time_local = value,
+                "time_iso8601" => line.time = value,
+                "msec" => line.msec = value.map(|v| v.into_owned()),
+                "request" => line.request = value,
+                "request_method" => line.request_method = value,
+                "request_uri" | "uri" | "document_uri" => {
+                    if line.request_uri.is_none() {
+                        line.request_uri = value;
+                    }
+                }
+                "args" | "query_string" => line.args = value,
+                "server_protocol" => line.protocol = value,
+                "status" => line.status = number(),
+                "body_bytes_sent" => line.body_bytes_sent = number(),
+                "bytes_sent" => {
+                    if line.body_bytes_sent.is_none() {
+                        line.body_bytes_sent = number();
+                    }
+                }
+                "http_referer" => line.http_referer = value,
+                "http_user_agent" => line.http_user_agent = value,
+                "http_x_forwarded_for" => line.http_x_forwarded_for = value,
+                "host" | "http_host" | "server_name" => {
+                    if line.host.is_none() {
+                        line.host = value;
+                    }
+                }
+                "http_authorization" => line.http_authorization = value,
+                _ => {
+                    // A token logged in its own field: a query argument with a secret's
+                    // name, or a cookie.
+                    if let Some(v) = value {
+                        if let Some(arg) = name.strip_prefix("arg_")
+                            && is_secret_param(arg.as_bytes())
+                        {
+                            token = Some((CredentialKind::UrlToken, v));
+                        } else if name.starts_with("cookie_") && token.is_none() {
+                            token = Some((CredentialKind::Cookie, v));
+                        }
+                    }
+                }
+            }
+        }
+        let mut ev = build(line)?;
+        if ev.credential.is_none()
+            && let Some((kind, value)) = token
+        {
+            ev.credential = Some(Credential::Secret {
+                kind,
+                value: Secret::new(value.as_bytes().to_vec()),
+            });
+        }
+        out.push(ev);
+        Ok(())
+    }
+
+    fn examples(&self) -> &'static [Example] {
+        &[]
+    }
+}
+
+/// The `log_format` directives of an nginx configuration, `include`s followed (relative
+/// to the including file; `*` patterns in the last path part). `read` returns a file's
+/// text; it is a parameter so that tests need no files.
+pub fn formats_from_conf(
+    path: &std::path::Path,
+    read: &dyn Fn(&std::path::Path) -> Result<String, String>,
+) -> Result<Vec<LogFormat>, String> {
+    let mut out = Vec::new();
+    collect(path, read, &mut out, 0)?;
+    Ok(out)
+}
+
+fn collect(
+    path: &std::path::Path,
+    read: &dyn Fn(&std::path::Path) -> Result<String, String>,
+    out: &mut Vec<LogFormat>,
+    depth: usize,
+) -> Result<(), String> {
+    if depth > 16 {
+        return Err(format!("{}: includes nested too deep", path.display()));
+    }
+    let text = read(path)?;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    for directive in directives(&text) {
+        match directive.first().map(String::as_str) {
+            Some("include") if directive.len() == 2 => {
+                for file in expand(dir, &directive[1]) {
+                    collect(&file, read, out, depth + 1)?;
+                }
+            }
+            Some("log_format") if directive.len() >= 3 => {
+                let name = &directive[1];
+                let mut escape = Escape::Default;
+                let mut parts = Vec::new();
+                for word in &directive[2..] {
+                    match word.strip_prefix("escape=") {
+                        Some("json") => escape = Escape::Json,
+                        Some("none") => escape = Escape::None,
+                        Some(_) => escape = Escape::Default,
+                        None => parts.push(word.as_str()),
+                    }
+                }
+                let format = parts.concat();
+                out.push(
+                    LogFormat::compile(name, &format, escape)
+                        .map_err(|e| format!("{}: {e}", path.display()))?,
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// An include path: relative to the including file's folder, `*` in its last part.
+fn expand(dir: &std::path::Path, pattern: &str) -> Vec<std::path::PathBuf> {
+    let full = dir.join(pattern);
+    let Some(name) = full.file_name().and_then(|n| n.to_str()) else {
+        return vec![full];
+    };
+    if !name.contains('*') {
+        return vec![full];
+    }
+    let (prefix, suffix) = name.split_once('*').unwrap_or((name, ""));
+    let parent = full.parent().unwrap_or(dir);
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(parent)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(prefix) && n.ends_with(suffix))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// The simple directives of an nginx configuration as words: quotes removed, `#` comments
+/// dropped, blocks flattened (a `log_format` lives in `http { … }`).
+fn directives(text: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '\'' | '"' => {
+                let quote = c;
+                let mut word = String::new();
+                while let Some(c) = chars.next() {
+                    if c == '\\' {
+                        // nginx keeps the backslash unless it escapes the quote itself.
+                        if let Some(n) = chars.next() {
+                            if n != quote {
+                                word.push('\\');
+                            }
+                            word.push(n);
+                        }
+                    } else if c == quote {
+                        break;
+                    } else {
+                        word.push(c);
+                    }
+                }
+                words.push(word);
+            }
+            ';' | '{' | '}' => {
+                if !words.is_empty() {
+                    out.push(std::mem::take(&mut words));
+                }
+            }
+            c if c.is_whitespace() => {}
+            c => {
+                let mut word = String::from(c);
+                while let Some(&n) = chars.peek() {
+                    if n.is_whitespace() || matches!(n, ';' | '{' | '}' | '"' | '\'') {
+                        break;
+                    }
+                    word.push(n);
+                    chars.next();
+                }
+                words.push(word);
+            }
+        }
+    }
+    out
+}

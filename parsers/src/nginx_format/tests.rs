@@ -1,0 +1,179 @@
+use super::*;
+
+/// The format a typical API gateway logs: combined plus timings, ids and the chain.
+const GATEWAY: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time urt="$upstream_response_time" rid=$request_id xff="$http_x_forwarded_for""#;
+
+fn one(format: &LogFormat, record: &str) -> Event<'static> {
+    let mut out = Vec::new();
+    format
+        .parse(record.as_bytes(), &mut out)
+        .unwrap_or_else(|e| panic!("{e}: {record}"));
+    out.pop().unwrap().into_owned()
+}
+
+#[test]
+fn a_gateway_format_with_timings_ids_and_a_chain() {
+    let f = LogFormat::compile("gateway", GATEWAY, Escape::Default).unwrap();
+    assert_eq!(f.variables().count(), 12);
+    let ev = one(
+        &f,
+        r#"81.2.69.166 - - [04/Mar/2026:01:07:12 +0100] "GET /api/v1/me?access_token=tt_live_4f9KQ2mXb7Lr0pZs8VwE1nYc HTTP/1.1" 200 412 "-" "python-requests/2.31.0" rt=0.004 urt="0.003" rid=5f2b9c0d1e xff="203.0.113.9, 10.0.0.2""#,
+    );
+    assert_eq!(ev.ts, 1_772_582_832_000_000_000);
+    assert_eq!(ev.src_ip.as_deref(), Some("81.2.69.166"));
+    assert_eq!(ev.action.as_deref(), Some("GET /api/v1/me"));
+    assert_eq!(
+        ev.target.as_deref(),
+        Some("/api/v1/me?access_token=REDACTED")
+    );
+    assert_eq!(ev.status, Some(200));
+    assert_eq!(ev.bytes, Some(412));
+    assert_eq!(ev.user_agent.as_deref(), Some("python-requests/2.31.0"));
+    assert_eq!(ev.forwarded_for.as_deref(), Some("203.0.113.9, 10.0.0.2"));
+    assert!(matches!(
+        ev.credential,
+        Some(Credential::Secret {
+            kind: CredentialKind::UrlToken,
+            ..
+        })
+    ));
+    // A quote inside a value is written \x22 by nginx: it does not end the field.
+    let ev = one(
+        &f,
+        r#"10.0.0.1 - - [04/Mar/2026:01:07:12 +0100] "GET /a HTTP/1.1" 200 1 "-" "x\x22y" rt=0.001 urt="-" rid=1 xff="-""#,
+    );
+    assert_eq!(ev.user_agent.as_deref(), Some("x\"y"));
+    assert_eq!(ev.forwarded_for, None);
+}
+
+#[test]
+fn tokens_in_their_own_fields() {
+    let f = LogFormat::compile(
+        "tokens",
+        r#"$time_iso8601 $remote_addr "$request_method $uri" $status key=$arg_api_key sid=$cookie_session auth="$http_authorization""#,
+        Escape::Default,
+    )
+    .unwrap();
+    let ev = one(
+        &f,
+        r#"2026-03-04T01:07:12+01:00 81.2.69.166 "GET /v1/items" 200 key=sk_live_51HxQ sid=- auth="-""#,
+    );
+    assert_eq!(ev.action.as_deref(), Some("GET /v1/items"));
+    assert!(matches!(
+        ev.credential,
+        Some(Credential::Secret {
+            kind: CredentialKind::UrlToken,
+            ..
+        })
+    ));
+    let ev = one(
+        &f,
+        r#"2026-03-04T01:07:12+01:00 81.2.69.166 "GET /v1/items" 200 key=- sid=s3ss10n auth="-""#,
+    );
+    assert!(matches!(
+        ev.credential,
+        Some(Credential::Secret {
+            kind: CredentialKind::Cookie,
+            ..
+        })
+    ));
+    let ev = one(
+        &f,
+        r#"2026-03-04T01:07:12+01:00 81.2.69.166 "GET /v1/items" 200 key=- sid=- auth="Bearer eyJhbGciOi.x.y""#,
+    );
+    assert!(matches!(
+        ev.credential,
+        Some(Credential::Secret {
+            kind: CredentialKind::BearerToken,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn escape_json_values() {
+    let f = LogFormat::compile(
+        "j",
+        r#"{"t":"$msec","ip":"$remote_addr","r":"$request","s":$status,"ua":"$http_user_agent"}"#,
+        Escape::Json,
+    )
+    .unwrap();
+    let ev = one(
+        &f,
+        r#"{"t":"1772582832.250","ip":"10.0.0.1","r":"GET /q?x=\"y\" HTTP/1.1","s":404,"ua":"a\u00e9b"}"#,
+    );
+    assert_eq!(ev.ts, 1_772_582_832_250_000_000);
+    assert_eq!(ev.target.as_deref(), Some("/q?x=\"y\""));
+    assert_eq!(ev.user_agent.as_deref(), Some("aéb"));
+    assert_eq!(ev.status, Some(404));
+}
+
+#[test]
+fn lines_of_another_format_are_rejected_with_a_position() {
+    let f = LogFormat::compile("gateway", GATEWAY, Escape::Default).unwrap();
+    let combined =
+        br#"81.2.69.166 - - [04/Mar/2026:01:07:12 +0100] "GET / HTTP/1.1" 200 412 "-" "curl/8""#;
+    let mut out = Vec::new();
+    let err = f.parse(combined, &mut out).unwrap_err();
+    assert!(err.offset > 60, "{err:?}");
+    assert_eq!(f.sniff(combined), Confidence::NONE);
+}
+
+#[test]
+fn compile_errors_say_what_is_missing() {
+    let e = LogFormat::compile(
+        "x",
+        "$remote_addr$remote_user [$time_local] \"$request\"",
+        Escape::Default,
+    )
+    .unwrap_err();
+    assert!(e.contains("nothing between"), "{e}");
+    let e = LogFormat::compile("x", "$remote_addr \"$request\"", Escape::Default).unwrap_err();
+    assert!(e.contains("no time variable"), "{e}");
+    let e = LogFormat::compile("x", "$remote_addr [$time_local]", Escape::Default).unwrap_err();
+    assert!(e.contains("no request variable"), "{e}");
+    // `${var}` and a lone `$` are fine.
+    let f = LogFormat::compile(
+        "x",
+        "${remote_addr}$ [$time_local] \"$request\" $status",
+        Escape::Default,
+    )
+    .unwrap();
+    assert_eq!(f.variables().next(), Some("remote_addr"));
+}
+
+#[test]
+fn formats_read_from_nginx_conf_with_includes() {
+    let files = |p: &std::path::Path| -> Result<String, String> {
+        match p.to_str().unwrap() {
+            "/etc/nginx/nginx.conf" => Ok(r#"
+                # the main file
+                http {
+                    include conf.d/logging.conf;
+                    log_format combined_plus '$remote_addr - $remote_user [$time_local] '
+                                             '"$request" $status $body_bytes_sent '
+                                             '"$http_referer" "$http_user_agent" $request_time';
+                    access_log /var/log/nginx/access.log combined_plus;
+                }
+            "#
+            .into()),
+            "/etc/nginx/conf.d/logging.conf" => {
+                Ok(r#"log_format api escape=json '{"time":"$time_iso8601",'
+                '"ip":"$remote_addr","request":"$request","status":$status}';"#
+                    .into())
+            }
+            other => Err(format!("{other}: no such file")),
+        }
+    };
+    let formats = formats_from_conf(std::path::Path::new("/etc/nginx/nginx.conf"), &files).unwrap();
+    let names: Vec<&str> = formats.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["api", "combined_plus"]);
+    assert_eq!(formats[0].escape, Escape::Json);
+    let ev = one(
+        &formats[1],
+        r#"81.2.69.166 - alice [04/Mar/2026:01:07:12 +0100] "GET /x HTTP/1.1" 200 5 "-" "curl/8" 0.010"#,
+    );
+    assert_eq!(ev.principal.as_deref(), Some("alice"));
+    let missing = formats_from_conf(std::path::Path::new("/nope.conf"), &files).unwrap_err();
+    assert!(missing.contains("no such file"));
+}
