@@ -35,6 +35,9 @@ pub enum CredentialKind {
     EntraSession,
     /// An Entra ID token (`uniqueTokenIdentifier`). Identifier.
     EntraToken,
+    /// A token recognised by its shape anywhere in a URL: GitHub (`ghp_…`,
+    /// `github_pat_…`), Slack (`xox…`), Stripe (`sk_live_…`), a JWT. Secret.
+    ShapedToken,
 }
 
 impl CredentialKind {
@@ -53,6 +56,7 @@ impl CredentialKind {
             CredentialKind::Auth0ManagementToken => "auth0_management_token",
             CredentialKind::EntraSession => "entra_session",
             CredentialKind::EntraToken => "entra_token",
+            CredentialKind::ShapedToken => "shaped_token",
         }
     }
 

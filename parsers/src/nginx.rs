@@ -14,7 +14,7 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{Credential, CredentialKind, Event, Outcome, notes};
 use crate::framing::{Framing, lines};
 use crate::parser::{Confidence, Example, LogParser};
-use crate::secret::{Secret, redact_query, redact_text};
+use crate::secret::{Secret, find_token_shape, redact_query, redact_text, redact_token_shapes};
 use crate::source::SourceId;
 use crate::text::{RecordText, Text, dash_is_none};
 use crate::time::clf_timestamp;
@@ -346,6 +346,50 @@ fn apply_request<'a>(ev: &mut Event<'a>, rt: &RecordText<'a>, raw: Quoted<'a>) {
 /// every nginx format: method, path, version, action, target, and the credential found in
 /// the query string. A line that is not HTTP is kept as `request_raw`, redacted.
 pub(crate) fn request_fields<'a>(ev: &mut Event<'a>, line: Text<'a>) {
+    request_line(ev, line);
+    shaped_tokens(ev);
+}
+
+/// Well-known token shapes anywhere in the URL (a Slack token in a webhook path, a JWT in
+/// a callback): redacted from the action and target, and the event's credential when it
+/// has none from a query parameter. An AWS key id is a public identifier: kept, and the
+/// credential.
+fn shaped_tokens(ev: &mut Event<'_>) {
+    let Some(target) = ev.target.as_deref() else {
+        return;
+    };
+    let Some((start, end, shape)) = find_token_shape(target) else {
+        return;
+    };
+    let token = target.get(start..end).unwrap_or("").to_string();
+    if ev.credential.is_none() {
+        ev.credential = Some(if shape.is_secret() {
+            Credential::Secret {
+                kind: CredentialKind::ShapedToken,
+                value: Secret::new(token.into_bytes()),
+            }
+        } else {
+            let kind = if token.starts_with("ASIA") {
+                CredentialKind::AwsTemporaryKey
+            } else {
+                CredentialKind::AwsLongTermKey
+            };
+            Credential::Public {
+                kind,
+                id: Cow::Owned(token),
+            }
+        });
+    }
+    for field in [&mut ev.target, &mut ev.action] {
+        if let Some(text) = field.as_deref()
+            && let Cow::Owned(redacted) = redact_token_shapes(text)
+        {
+            *field = Some(Cow::Owned(redacted));
+        }
+    }
+}
+
+fn request_line<'a>(ev: &mut Event<'a>, line: Text<'a>) {
     let b = line.as_bytes();
     // Methods are short: a plain loop beats a memchr call here.
     let method_end = b.iter().position(|&c| c == b' ').unwrap_or(b.len());

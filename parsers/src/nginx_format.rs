@@ -4,8 +4,9 @@
 //! request ids, and often the very token being hunted. Given the user's own `log_format`
 //! (from `--nginx-log-format`, or read from their nginx.conf), each line is cut at the
 //! literal text between the variables, and the variables are mapped to the event by their
-//! nginx names, the same mapping as JSON access logs (`nginx_json.rs`). Variables that
-//! have no column are read and skipped, never an error.
+//! nginx names, the same mapping as JSON access logs (`nginx_json.rs`); `$request_id`
+//! becomes the event id. Variables that have no column are read and skipped, never an
+//! error.
 
 use std::borrow::Cow;
 
@@ -241,6 +242,7 @@ impl LogParser for LogFormat {
         let fields = self.split(record)?;
         let mut line = Line::default();
         let mut token: Option<(CredentialKind, Cow<'a, str>)> = None;
+        let mut request_id = None;
         for (name, raw) in fields {
             let value = self.decode(raw);
             let number = || value.as_deref().and_then(|v| v.trim().parse::<f64>().ok());
@@ -275,6 +277,8 @@ impl LogParser for LogFormat {
                     }
                 }
                 "http_authorization" => line.http_authorization = value,
+                // nginx's own id of the request: the event's id, to cite and to join on.
+                "request_id" => request_id = value,
                 _ => {
                     // A token logged in its own field: a query argument with a secret's
                     // name, or a cookie.
@@ -291,6 +295,7 @@ impl LogParser for LogFormat {
             }
         }
         let mut ev = build(line)?;
+        ev.event_id = request_id;
         if ev.credential.is_none()
             && let Some((kind, value)) = token
         {

@@ -182,3 +182,43 @@ fn never_panics_on_prefixes_of_real_lines() {
         let _ = NginxParser.parse(&line.as_bytes()[..end], &mut out);
     }
 }
+
+#[test]
+fn token_shapes_in_the_path_are_the_credential_and_redacted() {
+    let mut out = Vec::new();
+    let line = r#"203.0.113.5 - - [04/Mar/2026:01:07:12 +0100] "POST /hooks/xoxb-1234567890-abcdefABCDEF/notify HTTP/1.1" 200 2 "-" "curl/8.4.0""#;
+    NginxParser.parse(line.as_bytes(), &mut out).unwrap();
+    let ev = out.pop().unwrap();
+    assert_eq!(ev.action.as_deref(), Some("POST /hooks/REDACTED/notify"));
+    assert_eq!(ev.target.as_deref(), Some("/hooks/REDACTED/notify"));
+    assert!(matches!(
+        ev.credential,
+        Some(Credential::Secret {
+            kind: CredentialKind::ShapedToken,
+            ..
+        })
+    ));
+    // A query token stays the credential; a shaped token in the path is still redacted.
+    let line = r#"203.0.113.5 - - [04/Mar/2026:01:07:12 +0100] "GET /s3/AKIAQ3EGALICE0260302/x?access_token=tt_live_4f9KQ2mXb7Lr0pZs8VwE1nYc HTTP/1.1" 200 2 "-" "curl/8.4.0""#;
+    NginxParser.parse(line.as_bytes(), &mut out).unwrap();
+    let ev = out.pop().unwrap();
+    assert!(matches!(
+        ev.credential,
+        Some(Credential::Secret {
+            kind: CredentialKind::UrlToken,
+            ..
+        })
+    ));
+    assert_eq!(
+        ev.target.as_deref(),
+        Some("/s3/AKIAQ3EGALICE0260302/x?access_token=REDACTED")
+    );
+    // Alone, an AWS key id in a path is the (public) credential.
+    let line = r#"203.0.113.5 - - [04/Mar/2026:01:07:12 +0100] "GET /s3/AKIAQ3EGALICE0260302/x HTTP/1.1" 200 2 "-" "curl/8.4.0""#;
+    NginxParser.parse(line.as_bytes(), &mut out).unwrap();
+    let ev = out.pop().unwrap();
+    assert_eq!(
+        ev.field("credential").as_deref(),
+        Some("aws_long_term_key:AKIAQ3EGALICE0260302")
+    );
+}

@@ -30,6 +30,7 @@ fn a_gateway_format_with_timings_ids_and_a_chain() {
     assert_eq!(ev.bytes, Some(412));
     assert_eq!(ev.user_agent.as_deref(), Some("python-requests/2.31.0"));
     assert_eq!(ev.forwarded_for.as_deref(), Some("203.0.113.9, 10.0.0.2"));
+    assert_eq!(ev.event_id.as_deref(), Some("5f2b9c0d1e"));
     assert!(matches!(
         ev.credential,
         Some(Credential::Secret {
