@@ -16,7 +16,7 @@ use crate::input::{Input, discover};
 use crate::report;
 use crate::score::{ScoreOptions, score_table, table::EventTable};
 use crate::score_report;
-use crate::{enrich, messages, output, progress, stats};
+use crate::{enrich, messages, output, progress, secrets, stats};
 use polars::prelude::{ParquetReader, SerReader, SortMultipleOptions};
 use tokentrail_parsers::nginx_format::{Escape, LogFormat, formats_from_conf};
 
@@ -103,6 +103,16 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             Seeds::Named(&credential),
             stdout,
         ),
+        Command::Secrets { input, format } => {
+            let ingested = read_events(&input)?;
+            let report = secrets::scan(&ingested.frame)?;
+            match format {
+                StatsFormat::Table => secrets::write_table(stdout, &report),
+                StatsFormat::Json => secrets::write_json(stdout, &report),
+            }
+            .map_err(stdout_error)?;
+            Ok(exit_status(&ingested.files, input.strict))
+        }
         Command::Stats { input, format } => {
             let ingested = read_inputs(&input)?;
             let started = Instant::now();

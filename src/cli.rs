@@ -83,6 +83,15 @@ pub enum Command {
         #[arg(long, value_name = "ID", required = true)]
         credential: Vec<String>,
     },
+    /// List every secret found in the logs (tokens in URLs, bearer tokens, cookies): kind,
+    /// fingerprint, first and last sighting with file and line, uses, addresses.
+    Secrets {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
+    },
     /// List the log sources tokentrail can read, with their ids for --source.
     Sources,
 }

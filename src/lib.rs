@@ -18,4 +18,5 @@ pub mod progress;
 pub mod report;
 pub mod score;
 pub mod score_report;
+pub mod secrets;
 pub mod stats;

@@ -12,3 +12,4 @@ mod malformed;
 mod nginx_format;
 mod report;
 mod scoring;
+mod secrets;

@@ -1,0 +1,98 @@
+//! Secrets in logs: `tokentrail secrets` lists them, and no clear token survives anywhere
+//! in any output of the whole pipeline (stdout, stderr, Parquet, CSV, NDJSON, reports).
+
+use crate::util::*;
+
+const FORMAT: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" auth="$http_authorization" sid=$cookie_sid rid=$request_id"#;
+
+/// Every token the log below holds, in clear.
+const TOKENS: &[&str] = &[
+    "tt_live_4f9KQ2mXb7Lr0pZs8VwE1nYc",
+    "xoxb-2048163351-5524196612-Zx8QpL0mW3nT",
+    "ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.SflKxwRJSMeKKF2QT4fwpM",
+    "sk_live_51HxQbCdEfGhIjKlMn",
+    "s3ss10nC00k1eV4lu3xyz",
+    "tt_live_guess0000000000000000000",
+];
+
+fn log() -> String {
+    let line = |t: &str, ip: &str, req: &str, status: u16, auth: &str, sid: &str, rid: &str| {
+        format!(
+            r#"{ip} - - [{t} +0100] "{req} HTTP/1.1" {status} 10 "https://app.example.com/cb?access_token=tt_live_4f9KQ2mXb7Lr0pZs8VwE1nYc" "curl/8.4.0" auth="{auth}" sid={sid} rid={rid}"#
+        )
+    };
+    [
+        line("04/Mar/2026:01:00:00", "81.2.69.166", "GET /api/v1/me?access_token=tt_live_4f9KQ2mXb7Lr0pZs8VwE1nYc", 200, "-", "-", "r1"),
+        line("04/Mar/2026:01:00:01", "81.2.69.166", "POST /hooks/xoxb-2048163351-5524196612-Zx8QpL0mW3nT/notify", 200, "-", "-", "r2"),
+        line("04/Mar/2026:01:00:02", "81.2.69.166", "GET /repos?t=ghp_a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2a1B2", 200, "-", "-", "r3"),
+        line("04/Mar/2026:01:00:03", "81.2.69.166", "GET /api/v1/users", 200, "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.SflKxwRJSMeKKF2QT4fwpM", "-", "r4"),
+        line("04/Mar/2026:01:00:04", "81.2.69.166", "GET /v1/charges?key=sk_live_51HxQbCdEfGhIjKlMn", 402, "-", "-", "r5"),
+        line("04/Mar/2026:01:00:05", "89.160.20.130", "GET /dashboard", 200, "-", "s3ss10nC00k1eV4lu3xyz", "r6"),
+        line("04/Mar/2026:01:00:06", "38.0.0.9", "GET /api/v1/me?access_token=tt_live_guess0000000000000000000", 401, "-", "-", "r7"),
+        // Malformed on purpose: the diagnostic excerpt must not print the token either.
+        "81.2.69.166 - - [04/Mar/2026:01:00:07 +0100] \"GET /x?access_token=tt_live_4f9KQ2mXb7Lr0pZs8VwE1nYc".to_string(),
+    ]
+    .join("\n")
+        + "\n"
+}
+
+#[test]
+fn no_clear_token_in_any_output() {
+    let dir = TestDir::new();
+    let path = dir.write("access.log", log().as_bytes());
+    let p = path.to_str().unwrap();
+    let mut outputs: Vec<String> = Vec::new();
+    let fmt = ["--nginx-log-format", FORMAT];
+    let mut run = |args: Vec<&str>| {
+        let mut all = args.clone();
+        all.extend_from_slice(&fmt);
+        let r = tokentrail(&all);
+        assert!(r.code == 0 || r.code == 1, "{all:?}: {}", r.stderr);
+        outputs.push(r.stdout.clone());
+        outputs.push(r.stderr.clone());
+        r
+    };
+    let secrets = run(vec!["secrets", p, "--format", "json"]).json();
+    let kinds: Vec<&str> = secrets["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        secrets["secrets"].as_array().unwrap().len(),
+        7,
+        "{secrets:#}"
+    );
+    for kind in ["url_token", "shaped_token", "bearer_token", "cookie"] {
+        assert!(kinds.contains(&kind), "{kind} not in {kinds:?}");
+    }
+    let guess = secrets["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["refused"] == 1 && s["first"]["src_ip"] == "38.0.0.9")
+        .expect("the guessed token, refused");
+    assert_eq!(guess["first"]["event_id"], "r7");
+    run(vec!["secrets", p]);
+    run(vec!["stats", p, "--format", "json"]);
+    run(vec!["score", p, "--format", "json", "--min-score", "0"]);
+    for format in ["table", "json", "md", "html", "csv", "jsonl"] {
+        run(vec!["hunt", p, "--format", format]);
+    }
+    let mut files = Vec::new();
+    for ext in ["parquet", "csv", "ndjson"] {
+        let out = dir.path().join(format!("events.{ext}"));
+        run(vec!["ingest", p, "-o", out.to_str().unwrap()]);
+        files.push(out);
+    }
+    for f in files {
+        outputs.push(String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned());
+    }
+    for text in &outputs {
+        for token in TOKENS {
+            assert!(!text.contains(token), "{token} in clear in:\n{text}");
+        }
+    }
+}
