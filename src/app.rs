@@ -370,6 +370,19 @@ fn nginx_formats(args: &InputArgs) -> Result<Vec<&'static LogFormat>> {
         }
         formats.extend(found);
     }
+    let prefixes: Vec<String> = args
+        .token_prefix_field
+        .iter()
+        .map(|v| v.trim_start_matches('$').to_ascii_lowercase())
+        .collect();
+    if !prefixes.is_empty() && formats.is_empty() {
+        return Err(Error::Usage(
+            "--token-prefix-field names a variable of your log_format: give --nginx-log-format or --nginx-conf".into(),
+        ));
+    }
+    for f in &mut formats {
+        f.prefix_fields = prefixes.clone();
+    }
     Ok(formats
         .into_iter()
         .map(|f| &*Box::leak(Box::new(f)))

@@ -180,6 +180,11 @@ pub struct InputArgs {
     /// Read the `log_format`s of an nginx configuration (includes followed) and try each.
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub nginx_conf: Option<PathBuf>,
+    /// A variable of your log_format that logs only a token's first characters (no `$`,
+    /// e.g. http_x_token_id): such calls are linked to the full token that starts with
+    /// them, wherever it was seen. Repeatable.
+    #[arg(long, value_name = "VARIABLE", help_heading = "Input")]
+    pub token_prefix_field: Vec<String>,
     /// With --nginx-conf: only this `log_format`.
     #[arg(
         long,

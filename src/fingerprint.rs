@@ -1,10 +1,12 @@
 //! The only place a secret credential becomes text: a keyed fingerprint.
 //!
-//! `<first 4 characters>…<12 hex digits of HMAC-SHA256(key, secret)>`, e.g.
-//! `tt_l…3f9a1c2e7b4d`. The hash makes the same token recognisable across files, sources
-//! and runs without ever storing it; the key stops anyone from confirming a guessed token
-//! against a report. The prefix (only for tokens of 16+ characters) tells a responder
-//! which kind of token it was (`ghp_`, `xoxb`, `sk_l`) and leaks at most 4 characters.
+//! `<first characters>…<12 hex digits of HMAC-SHA256(key, secret)>`, e.g.
+//! `tt_live_4f9KQ2…3f9a1c2e7b4d`. The hash makes the same token recognisable across files,
+//! sources and runs without ever storing it; the key stops anyone from confirming a
+//! guessed token against a report. The leading characters tell a responder which token it
+//! was: 14 for a token longer than 30 characters (enough to recognise it and to match a
+//! gateway's logged prefix, too little to use it), 4 for one of 16 to 30, none for a
+//! shorter secret (a password).
 //!
 //! The key comes from `TOKENTRAIL_FINGERPRINT_KEY`; without it a built-in key is used, so
 //! fingerprints are stable across machines but can be confirmed by anyone who has this
@@ -19,8 +21,14 @@ use tokentrail_parsers::Secret;
 
 pub const KEY_ENV: &str = "TOKENTRAIL_FINGERPRINT_KEY";
 const DEFAULT_KEY: &[u8] = b"tokentrail fingerprint key v1 (set TOKENTRAIL_FINGERPRINT_KEY)";
-const PREFIX_CHARS: usize = 4;
-const MIN_LEN_FOR_PREFIX: usize = 16;
+/// How many leading characters a fingerprint shows, by the secret's length.
+fn prefix_chars(len: usize) -> usize {
+    match len {
+        31.. => 14,
+        16..=30 => 4,
+        _ => 0,
+    }
+}
 
 /// Turns secrets into fingerprints, remembering the ones it has seen: in API logs the same
 /// token repeats on every line, and a hash per line would cost more than the parse.
@@ -61,14 +69,13 @@ fn compute(key: &[u8], clear: &[u8]) -> String {
         <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(clear);
     let digest = mac.finalize().into_bytes();
-    let mut out = String::with_capacity(PREFIX_CHARS + 3 + 12);
-    if clear.len() >= MIN_LEN_FOR_PREFIX {
-        let prefix: String = String::from_utf8_lossy(&clear[..PREFIX_CHARS])
-            .chars()
-            .map(|c| if c.is_ascii_graphic() { c } else { '?' })
-            .collect();
-        out.push_str(&prefix);
-    }
+    let shown = prefix_chars(clear.len());
+    let mut out = String::with_capacity(shown + 3 + 12);
+    let prefix: String = String::from_utf8_lossy(&clear[..shown])
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+        .collect();
+    out.push_str(&prefix);
     out.push('…');
     for b in &digest[..6] {
         out.push_str(&format!("{b:02x}"));
@@ -85,9 +92,13 @@ mod tests {
         let token = Secret::new(&b"ghp_abcdefghijklmnopqrstuvwxyz0123456789"[..]);
         let mut a = Fingerprinter::new(b"k1");
         let fp = a.fingerprint(&token).to_string();
-        assert!(fp.starts_with("ghp_…"), "{fp}");
-        assert_eq!(fp.chars().count(), 4 + 1 + 12);
-        assert!(!fp.contains("abcdefgh"));
+        assert!(fp.starts_with("ghp_abcdefghij…"), "{fp}");
+        assert_eq!(fp.chars().count(), 14 + 1 + 12);
+        assert!(!fp.contains("abcdefghijk"));
+        let medium = Fingerprinter::new(b"k1")
+            .fingerprint(&Secret::new(&b"xoxb-123456789012"[..]))
+            .to_string();
+        assert!(medium.starts_with("xoxb…"), "{medium}");
         assert_eq!(a.fingerprint(&token), fp, "cached value is the same");
         assert_eq!(Fingerprinter::new(b"k1").fingerprint(&token), fp, "stable");
         assert_ne!(Fingerprinter::new(b"k2").fingerprint(&token), fp, "keyed");

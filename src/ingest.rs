@@ -19,6 +19,7 @@ use crate::input::{Input, open};
 
 mod document;
 mod lines;
+mod link;
 mod order;
 mod records;
 mod report;
@@ -96,6 +97,7 @@ pub fn ingest(
         .try_for_each(|df| crate::enrich::enrich(df, geo))?;
     let frame = sorted_concat(chunks, geo)?;
     let frame = remove_duplicates(frame, &mut files)?;
+    let frame = link::link_token_prefixes(frame)?;
     Ok(Ingested {
         frame,
         files,

@@ -39,6 +39,9 @@ pub struct ExposedSecret {
     pub src_ips: Vec<String>,
     /// Calls that were refused (401/403, failures): a guessed or revoked token.
     pub refused: u64,
+    /// Calls where only the token's prefix was logged (`--token-prefix-field`), linked to
+    /// it.
+    pub prefix_linked: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -52,6 +55,7 @@ pub fn scan(df: &DataFrame) -> PolarsResult<SecretsReport> {
     let source = df.column(col::SOURCE)?.str()?;
     let ip = df.column(col::SRC_IP)?.str()?;
     let outcome = df.column(col::OUTCOME)?.str()?;
+    let notes = df.column(col::PARSE_NOTES)?.str()?;
     let ts = df.column(col::TS)?.datetime()?.physical();
     let loc = Locators::new(df)?;
     struct Acc<'a> {
@@ -62,6 +66,7 @@ pub fn scan(df: &DataFrame) -> PolarsResult<SecretsReport> {
         last: (i64, usize),
         ips: BTreeSet<&'a str>,
         refused: u64,
+        linked: u64,
     }
     let mut by: HashMap<&str, Acc> = HashMap::new();
     for i in 0..df.height() {
@@ -80,6 +85,7 @@ pub fn scan(df: &DataFrame) -> PolarsResult<SecretsReport> {
             last: (t, i),
             ips: BTreeSet::new(),
             refused: 0,
+            linked: 0,
         });
         a.events += 1;
         if let Some(s) = source.get(i) {
@@ -96,6 +102,9 @@ pub fn scan(df: &DataFrame) -> PolarsResult<SecretsReport> {
         }
         if matches!(outcome.get(i), Some("failure" | "denied")) {
             a.refused += 1;
+        }
+        if notes.get(i).is_some_and(|n| n.contains("prefix_linked")) {
+            a.linked += 1;
         }
     }
     let sighting = |(t, i): (i64, usize)| Sighting {
@@ -115,6 +124,7 @@ pub fn scan(df: &DataFrame) -> PolarsResult<SecretsReport> {
             distinct_src_ips: a.ips.len() as u64,
             src_ips: a.ips.iter().take(5).map(|s| s.to_string()).collect(),
             refused: a.refused,
+            prefix_linked: a.linked,
         })
         .collect();
     // Most used first: a live token used all week matters more than a guessed one.
@@ -156,6 +166,7 @@ pub fn write_table(out: &mut dyn Write, report: &SecretsReport) -> std::io::Resu
             s.credential_id.clone(),
             s.kind.clone(),
             s.events.to_string(),
+            s.prefix_linked.to_string(),
             s.refused.to_string(),
             s.distinct_src_ips.to_string(),
             at(&s.first),

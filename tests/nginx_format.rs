@@ -31,7 +31,8 @@ fn a_custom_format_from_the_command_line_and_from_nginx_conf() {
     assert_eq!(f["malformed"], 0);
     assert_eq!(f["log_format"], "--nginx-log-format");
     assert_eq!(json["sources"][0]["distinct_credentials"], 1);
-    assert!(!run.stdout.contains("tt_live_") && !run.stderr.contains("tt_live_"));
+    assert_no_clear_token(&run.stdout);
+    assert_no_clear_token(&run.stderr);
     // From an nginx.conf that includes the file holding the format.
     dir.write(
         "nginx/nginx.conf",
@@ -78,4 +79,92 @@ fn a_custom_format_from_the_command_line_and_from_nginx_conf() {
         13
     );
     assert!(file_report(&json, "fixtures/nginx/access.log")["log_format"].is_null());
+}
+
+/// The gateway of the issue: combined plus `rt=$request_time tid=$http_x_token_id
+/// rid=$request_id`, where `tid` logs a token's first characters.
+#[test]
+fn token_prefix_fields_are_linked_to_their_tokens() {
+    let format = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time tid=$http_x_token_id rid=$request_id"#;
+    let token = "tt_live_4f9KQ2mXb7Lr0pZs8VwE1nYc";
+    let prefix = "tt_live_4f9K";
+    let mut log = String::new();
+    for k in 0..6 {
+        let (req, tid) = if k % 2 == 0 {
+            (
+                format!("GET /api/v1/me?access_token={token}"),
+                "-".to_string(),
+            )
+        } else {
+            ("GET /api/v1/projects".to_string(), prefix.to_string())
+        };
+        log.push_str(&format!(
+            "81.2.69.166 - - [04/Mar/2026:01:0{k}:00 +0100] \"{req} HTTP/1.1\" 200 10 \"-\" \"curl/8.4.0\" rt=0.00{k} tid={tid} rid=req-{k}\n"
+        ));
+    }
+    // A prefix of no token seen in full stays a prefix.
+    log.push_str("10.0.0.1 - - [04/Mar/2026:01:09:00 +0100] \"GET /x HTTP/1.1\" 200 1 \"-\" \"curl/8.4.0\" rt=0.001 tid=zz_other_99 rid=req-9\n");
+    let dir = TestDir::new();
+    let path = dir.write("gateway.log", log.as_bytes());
+    let p = path.to_str().unwrap();
+    let args = [
+        "--nginx-log-format",
+        format,
+        "--token-prefix-field",
+        "http_x_token_id",
+        "-q",
+    ];
+    let mut all = vec!["stats", p, "--format", "json"];
+    all.extend_from_slice(&args);
+    let run = tokentrail(&all);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let stats = run.json();
+    let f = file_report(&stats, "gateway.log");
+    assert_eq!(
+        (f["events"].as_u64(), f["malformed"].as_u64()),
+        (Some(7), Some(0))
+    );
+    // Every call of the token, in full or by prefix, is one credential; the stray prefix
+    // another.
+    assert_eq!(stats["sources"][0]["distinct_credentials"], 2);
+    let out = dir.path().join("events.ndjson");
+    let mut all = vec!["ingest", p, "-o", out.to_str().unwrap()];
+    all.extend_from_slice(&args);
+    assert_eq!(tokentrail(&all).code, 0);
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        rows[1]["event_id"], "req-1",
+        "the request id is the event id"
+    );
+    assert_eq!(rows[1]["credential_id"], rows[0]["credential_id"]);
+    assert_eq!(rows[1]["parse_notes"], "prefix_linked");
+    assert_eq!(rows[6]["credential_kind"], "token_prefix");
+    let mut all = vec!["secrets", p, "--format", "json"];
+    all.extend_from_slice(&args);
+    let run = tokentrail(&all);
+    let secrets = run.json();
+    let s = &secrets["secrets"][0];
+    assert_eq!(
+        (s["events"].as_u64(), s["prefix_linked"].as_u64()),
+        (Some(6), Some(3))
+    );
+    assert!(
+        s["credential_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("tt_live_4f9KQ2…")
+    );
+    for text in [
+        &run.stdout,
+        &run.stderr,
+        &std::fs::read_to_string(&out).unwrap(),
+    ] {
+        assert!(!text.contains(token), "a token in clear");
+    }
+    let run = tokentrail(&["stats", p, "--token-prefix-field", "x"]);
+    assert_eq!(run.code, 2, "a prefix field needs a log_format");
 }

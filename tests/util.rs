@@ -123,3 +123,21 @@ pub fn file_report<'a>(json: &'a serde_json::Value, suffix: &str) -> &'a serde_j
         .find(|f| f["file"].as_str().unwrap().ends_with(suffix))
         .unwrap_or_else(|| panic!("no report for {suffix} in {json:#}"))
 }
+
+/// The samples' tokens start `tt_live_`; a fingerprint shows at most 14 characters of a
+/// long token (`tt_live_4f9KQ2…<hash>`), so more than 6 token characters after the prefix
+/// would be a token in clear.
+pub fn assert_no_clear_token(text: &str) {
+    for (at, _) in text.match_indices("tt_live_") {
+        let after = &text.as_bytes()[at + 8..];
+        let run = after
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        assert!(
+            run <= 6,
+            "a token in clear: {}",
+            String::from_utf8_lossy(&text.as_bytes()[at..(at + 8 + run).min(text.len())])
+        );
+    }
+}

@@ -35,6 +35,9 @@ pub enum CredentialKind {
     EntraSession,
     /// An Entra ID token (`uniqueTokenIdentifier`). Identifier.
     EntraToken,
+    /// The leading characters of a token, as a gateway logs them (`--token-prefix-field`):
+    /// too few to use, linked after ingest to the full token that starts with them.
+    TokenPrefix,
     /// A token recognised by its shape anywhere in a URL: GitHub (`ghp_…`,
     /// `github_pat_…`), Slack (`xox…`), Stripe (`sk_live_…`), a JWT. Secret.
     ShapedToken,
@@ -57,6 +60,7 @@ impl CredentialKind {
             CredentialKind::EntraSession => "entra_session",
             CredentialKind::EntraToken => "entra_token",
             CredentialKind::ShapedToken => "shaped_token",
+            CredentialKind::TokenPrefix => "token_prefix",
         }
     }
 

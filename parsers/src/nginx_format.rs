@@ -22,6 +22,9 @@ use crate::text::unescape;
 #[cfg(test)]
 mod tests;
 
+/// The most characters of a token prefix kept: what a fingerprint shows of a long token.
+pub const PREFIX_SHOWN: usize = 14;
+
 /// How nginx escaped the variables (`log_format name escape=…`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Escape {
@@ -44,6 +47,8 @@ pub struct LogFormat {
     pub name: String,
     pub escape: Escape,
     items: Vec<Item>,
+    /// Variables that log only a token's first characters (`--token-prefix-field`).
+    pub prefix_fields: Vec<String>,
 }
 
 impl LogFormat {
@@ -117,6 +122,7 @@ impl LogFormat {
             name: name.to_string(),
             escape,
             items,
+            prefix_fields: Vec::new(),
         })
     }
 
@@ -243,6 +249,7 @@ impl LogParser for LogFormat {
         let mut line = Line::default();
         let mut token: Option<(CredentialKind, Cow<'a, str>)> = None;
         let mut request_id = None;
+        let mut prefix: Option<Cow<'a, str>> = None;
         for (name, raw) in fields {
             let value = self.decode(raw);
             let number = || value.as_deref().and_then(|v| v.trim().parse::<f64>().ok());
@@ -279,6 +286,7 @@ impl LogParser for LogFormat {
                 "http_authorization" => line.http_authorization = value,
                 // nginx's own id of the request: the event's id, to cite and to join on.
                 "request_id" => request_id = value,
+                _ if self.prefix_fields.iter().any(|p| p == name) => prefix = value,
                 _ => {
                     // A token logged in its own field: a query argument with a secret's
                     // name, or a cookie.
@@ -296,6 +304,16 @@ impl LogParser for LogFormat {
         }
         let mut ev = build(line)?;
         ev.event_id = request_id;
+        if ev.credential.is_none()
+            && let Some(p) = prefix
+        {
+            // Never more than a fingerprint would show of a long token.
+            let shown: String = p.chars().take(PREFIX_SHOWN).collect();
+            ev.credential = Some(Credential::Public {
+                kind: CredentialKind::TokenPrefix,
+                id: Cow::Owned(shown),
+            });
+        }
         if ev.credential.is_none()
             && let Some((kind, value)) = token
         {

@@ -412,7 +412,7 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "- secrets are shown as keyed fingerprints (`tt_l…` and 12 hex digits), never in clear"
+        "- secrets are shown as keyed fingerprints (a long token's first 14 characters, `…` and 12 hex digits of a keyed hash), never in clear"
     );
     out
 }

@@ -46,6 +46,15 @@ fn target_beyond_action(e: &crate::score_report::ScoredEvent) -> &str {
     }
 }
 
+/// A credential in 17 columns: a fingerprint keeps 4 leading characters and its whole
+/// hash (`tt_l…6f442599a534`), anything else is shortened.
+fn compact_credential(id: &str) -> String {
+    match id.split_once('…') {
+        Some((shown, hash)) => format!("{}…{hash}", shown.chars().take(4).collect::<String>()),
+        None => shorten(id, 17),
+    }
+}
+
 /// Short source names for the terminal table.
 fn source_abbrev(source: &str) -> &str {
     match source {
@@ -189,12 +198,11 @@ pub fn write(
             t.add_row([
                 short_time(&e.ts).chars().skip(5).take(14).collect(),
                 source_abbrev(e.source.as_deref().unwrap_or("")).to_string(),
-                shorten(
+                compact_credential(
                     e.credential_id
                         .as_deref()
                         .or(e.principal.as_deref())
                         .unwrap_or(""),
-                    17,
                 ),
                 shorten(e.action.as_deref().unwrap_or(""), 20),
                 shorten(target_beyond_action(e), 10),
