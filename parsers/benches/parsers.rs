@@ -8,6 +8,7 @@ use std::io::Read;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokentrail_parsers::framing::{Framing, json_records, lines};
+use tokentrail_parsers::nginx_format::{Escape, LogFormat};
 use tokentrail_parsers::{
     Auth0Parser, CloudTrailParser, EntraSignInParser, LogParser, NginxParser, OktaSystemLogParser,
 };
@@ -56,6 +57,26 @@ fn nginx(c: &mut Criterion) {
             for line in lines(&input) {
                 out.clear();
                 if NginxParser.parse(line.bytes, &mut out).is_ok() {
+                    events += out.len();
+                }
+            }
+            events
+        })
+    });
+    // The same lines through `log_format combined` compiled at run time.
+    let combined = LogFormat::compile(
+        "combined",
+        r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#,
+        Escape::Default,
+    )
+    .expect("combined compiles");
+    group.bench_function("log_format_combined_parse", |b| {
+        let mut out = Vec::with_capacity(1);
+        b.iter(|| {
+            let mut events = 0usize;
+            for line in lines(&input) {
+                out.clear();
+                if combined.parse(line.bytes, &mut out).is_ok() {
                     events += out.len();
                 }
             }

@@ -17,7 +17,7 @@ use crate::nginx_json::{Line, build};
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::{Secret, is_secret_param};
 use crate::source::SourceId;
-use crate::text::unescape;
+use crate::text::{RecordText, unescape};
 
 #[cfg(test)]
 mod tests;
@@ -35,10 +35,79 @@ pub enum Escape {
     None,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 enum Item {
-    Literal(Vec<u8>),
-    Variable(String),
+    /// Literal text, with its searcher built once: finding the end of the variable before
+    /// it is the inner loop of the parse.
+    Literal(Vec<u8>, Box<memchr::memmem::Finder<'static>>),
+    Variable(String, Var),
+}
+
+/// What a variable fills, decided once at compile time rather than per line.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Var {
+    RemoteAddr,
+    RemoteUser,
+    TimeLocal,
+    TimeIso8601,
+    Msec,
+    Request,
+    Method,
+    Uri,
+    Args,
+    Protocol,
+    Status,
+    BodyBytes,
+    Bytes,
+    Referer,
+    UserAgent,
+    ForwardedFor,
+    Host,
+    Authorization,
+    RequestId,
+    SecretArg,
+    Cookie,
+    /// Read and skipped (or a token prefix field, decided per format).
+    Other,
+}
+
+impl Var {
+    fn of(name: &str) -> Var {
+        match name {
+            "remote_addr" | "realip_remote_addr" => Var::RemoteAddr,
+            "remote_user" => Var::RemoteUser,
+            "time_local" => Var::TimeLocal,
+            "time_iso8601" => Var::TimeIso8601,
+            "msec" => Var::Msec,
+            "request" => Var::Request,
+            "request_method" => Var::Method,
+            "request_uri" | "uri" | "document_uri" => Var::Uri,
+            "args" | "query_string" => Var::Args,
+            "server_protocol" => Var::Protocol,
+            "status" => Var::Status,
+            "body_bytes_sent" => Var::BodyBytes,
+            "bytes_sent" => Var::Bytes,
+            "http_referer" => Var::Referer,
+            "http_user_agent" => Var::UserAgent,
+            "http_x_forwarded_for" => Var::ForwardedFor,
+            "host" | "http_host" | "server_name" => Var::Host,
+            "http_authorization" => Var::Authorization,
+            "request_id" => Var::RequestId,
+            n if n
+                .strip_prefix("arg_")
+                .is_some_and(|a| is_secret_param(a.as_bytes())) =>
+            {
+                Var::SecretArg
+            }
+            n if n.starts_with("cookie_") => Var::Cookie,
+            _ => Var::Other,
+        }
+    }
+}
+
+fn literal_item(bytes: Vec<u8>) -> Item {
+    let finder = memchr::memmem::Finder::new(&bytes).into_owned();
+    Item::Literal(bytes, Box::new(finder))
 }
 
 /// A compiled `log_format`.
@@ -84,27 +153,27 @@ impl LogFormat {
                 continue;
             }
             if !literal.is_empty() {
-                items.push(Item::Literal(std::mem::take(&mut literal)));
+                items.push(literal_item(std::mem::take(&mut literal)));
             }
-            if matches!(items.last(), Some(Item::Variable(_))) {
+            if matches!(items.last(), Some(Item::Variable(..))) {
                 return Err(format!(
                     "log_format {name}: ${} follows another variable with nothing between them",
                     String::from_utf8_lossy(&b[start..end])
                 ));
             }
-            items.push(Item::Variable(
-                String::from_utf8_lossy(&b[start..end]).to_ascii_lowercase(),
-            ));
+            let name = String::from_utf8_lossy(&b[start..end]).to_ascii_lowercase();
+            let var = Var::of(&name);
+            items.push(Item::Variable(name, var));
             i = next;
         }
         if !literal.is_empty() {
-            items.push(Item::Literal(literal));
+            items.push(literal_item(literal));
         }
         let vars: Vec<&str> = items
             .iter()
             .filter_map(|it| match it {
-                Item::Variable(v) => Some(v.as_str()),
-                Item::Literal(_) => None,
+                Item::Variable(v, _) => Some(v.as_str()),
+                Item::Literal(..) => None,
             })
             .collect();
         let has = |names: &[&str]| names.iter().any(|n| vars.contains(n));
@@ -129,34 +198,42 @@ impl LogFormat {
     /// The variables in the order they are logged.
     pub fn variables(&self) -> impl Iterator<Item = &str> {
         self.items.iter().filter_map(|it| match it {
-            Item::Variable(v) => Some(v.as_str()),
-            Item::Literal(_) => None,
+            Item::Variable(v, _) => Some(v.as_str()),
+            Item::Literal(..) => None,
         })
     }
 
-    /// Cut a line into `(variable, raw value)` pairs.
-    fn split<'a>(&self, line: &'a [u8]) -> Result<Vec<(&str, &'a [u8])>, ParseError> {
-        let mut out = Vec::with_capacity(self.items.len());
+    /// Cut a line at the literal text, handing each variable's raw value to `each`.
+    fn split<'a>(
+        &self,
+        line: &'a [u8],
+        mut each: impl FnMut(&str, Var, &'a [u8]),
+    ) -> Result<(), ParseError> {
         let mut at = 0;
         for (k, item) in self.items.iter().enumerate() {
             match item {
-                Item::Literal(lit) => {
+                Item::Literal(lit, _) => {
                     if !line[at..].starts_with(lit) {
                         return Err(ParseError::new(ParseErrorKind::TrailingGarbage, at));
                     }
                     at += lit.len();
                 }
-                Item::Variable(name) => {
+                Item::Variable(name, var) => {
                     let end = match self.items.get(k + 1) {
-                        Some(Item::Literal(next)) => memchr::memmem::find(&line[at..], next)
-                            .map(|p| at + p)
-                            .ok_or(ParseError::new(
+                        Some(Item::Literal(next, finder)) => {
+                            let found = if next.len() == 1 {
+                                memchr::memchr(next[0], &line[at..])
+                            } else {
+                                finder.find(&line[at..])
+                            };
+                            found.map(|p| at + p).ok_or(ParseError::new(
                                 ParseErrorKind::MissingField("log_format field"),
                                 at,
-                            ))?,
+                            ))?
+                        }
                         _ => line.len(),
                     };
-                    out.push((name.as_str(), &line[at..end]));
+                    each(name, *var, &line[at..end]);
                     at = end;
                 }
             }
@@ -164,17 +241,20 @@ impl LogFormat {
         if at != line.len() {
             return Err(ParseError::new(ParseErrorKind::TrailingGarbage, at));
         }
-        Ok(out)
+        Ok(())
     }
 
-    fn decode<'a>(&self, raw: &'a [u8]) -> Option<Cow<'a, str>> {
+    /// A variable's value as text: borrowed from the record (validated once as a whole,
+    /// as the hand-written parser does), unescaped only when it holds a backslash.
+    fn decode<'a>(&self, rt: &RecordText<'a>, raw: &'a [u8]) -> Option<Cow<'a, str>> {
         if raw.is_empty() || raw == b"-" {
             return None;
         }
-        Some(match self.escape {
-            Escape::Json => json_unescape(raw),
-            Escape::Default => unescape(raw),
-            Escape::None => String::from_utf8_lossy(raw),
+        let escaped = self.escape != Escape::None && memchr::memchr(b'\\', raw).is_some();
+        Some(match (escaped, self.escape) {
+            (true, Escape::Json) => json_unescape(raw),
+            (true, _) => unescape(raw),
+            (false, _) => rt.field(raw),
         })
     }
 }
@@ -245,63 +325,61 @@ impl LogParser for LogFormat {
     }
 
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
-        let fields = self.split(record)?;
         let mut line = Line::default();
         let mut token: Option<(CredentialKind, Cow<'a, str>)> = None;
         let mut request_id = None;
         let mut prefix: Option<Cow<'a, str>> = None;
-        for (name, raw) in fields {
-            let value = self.decode(raw);
-            let number = || value.as_deref().and_then(|v| v.trim().parse::<f64>().ok());
-            match name {
-                "remote_addr" | "realip_remote_addr" => line.remote_addr = value,
-                "remote_user" => line.remote_user = value,
-                "time_local" => line.time_local = value,
-                "time_iso8601" => line.time = value,
-                "msec" => line.msec = value.map(|v| v.into_owned()),
-                "request" => line.request = value,
-                "request_method" => line.request_method = value,
-                "request_uri" | "uri" | "document_uri" => {
+        let rt = RecordText::new(record);
+        self.split(record, |name, var, raw| {
+            let Some(value) = self.decode(&rt, raw) else {
+                return;
+            };
+            let number = || value.trim().parse::<f64>().ok();
+            match var {
+                Var::RemoteAddr => line.remote_addr = Some(value),
+                Var::RemoteUser => line.remote_user = Some(value),
+                Var::TimeLocal => line.time_local = Some(value),
+                Var::TimeIso8601 => line.time = Some(value),
+                Var::Msec => line.msec = Some(value.into_owned()),
+                Var::Request => line.request = Some(value),
+                Var::Method => line.request_method = Some(value),
+                Var::Uri => {
                     if line.request_uri.is_none() {
-                        line.request_uri = value;
+                        line.request_uri = Some(value);
                     }
                 }
-                "args" | "query_string" => line.args = value,
-                "server_protocol" => line.protocol = value,
-                "status" => line.status = number(),
-                "body_bytes_sent" => line.body_bytes_sent = number(),
-                "bytes_sent" => {
+                Var::Args => line.args = Some(value),
+                Var::Protocol => line.protocol = Some(value),
+                Var::Status => line.status = number(),
+                Var::BodyBytes => line.body_bytes_sent = number(),
+                Var::Bytes => {
                     if line.body_bytes_sent.is_none() {
                         line.body_bytes_sent = number();
                     }
                 }
-                "http_referer" => line.http_referer = value,
-                "http_user_agent" => line.http_user_agent = value,
-                "http_x_forwarded_for" => line.http_x_forwarded_for = value,
-                "host" | "http_host" | "server_name" => {
+                Var::Referer => line.http_referer = Some(value),
+                Var::UserAgent => line.http_user_agent = Some(value),
+                Var::ForwardedFor => line.http_x_forwarded_for = Some(value),
+                Var::Host => {
                     if line.host.is_none() {
-                        line.host = value;
+                        line.host = Some(value);
                     }
                 }
-                "http_authorization" => line.http_authorization = value,
+                Var::Authorization => line.http_authorization = Some(value),
                 // nginx's own id of the request: the event's id, to cite and to join on.
-                "request_id" => request_id = value,
-                _ if self.prefix_fields.iter().any(|p| p == name) => prefix = value,
-                _ => {
-                    // A token logged in its own field: a query argument with a secret's
-                    // name, or a cookie.
-                    if let Some(v) = value {
-                        if let Some(arg) = name.strip_prefix("arg_")
-                            && is_secret_param(arg.as_bytes())
-                        {
-                            token = Some((CredentialKind::UrlToken, v));
-                        } else if name.starts_with("cookie_") && token.is_none() {
-                            token = Some((CredentialKind::Cookie, v));
-                        }
+                Var::RequestId => request_id = Some(value),
+                _ if self.prefix_fields.iter().any(|p| p == name) => prefix = Some(value),
+                // A token logged in its own field: a query argument with a secret's name,
+                // or a cookie.
+                Var::SecretArg => token = Some((CredentialKind::UrlToken, value)),
+                Var::Cookie => {
+                    if token.is_none() {
+                        token = Some((CredentialKind::Cookie, value));
                     }
                 }
+                Var::Other => {}
             }
-        }
+        })?;
         let mut ev = build(line)?;
         ev.event_id = request_id;
         if ev.credential.is_none()
