@@ -249,7 +249,7 @@ pub fn read_events(args: &InputArgs) -> Result<Ingested> {
         for c in crate::enrich::enriched::ALL {
             let _ = frame.drop_in_place(c);
         }
-        enrich::enrich(&mut frame, geo.as_ref())?;
+        enrich::enrich(&mut frame, geo.as_ref(), &real_ip_from(args)?)?;
         geoip = geo.map(|g| g.loaded).unwrap_or_default();
     }
     let frame = frame.sort([crate::frame::col::TS], SortMultipleOptions::default())?;
@@ -320,6 +320,7 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
         chunk_bytes: args.chunk_bytes,
         max_line_bytes: args.max_line_bytes,
         nginx_formats: nginx_formats(args)?,
+        real_ip_from: real_ip_from(args)?,
         ..IngestOptions::default()
     };
     // Open the databases first: a wrong --geoip should fail before minutes of parsing.
@@ -337,6 +338,18 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
         report_problems(f, args.strict);
     }
     Ok(ingested)
+}
+
+/// `--real-ip-from`: the trusted proxies, parsed.
+fn real_ip_from(args: &InputArgs) -> Result<Vec<crate::config::Cidr>> {
+    args.real_ip_from
+        .iter()
+        .map(|c| {
+            crate::config::Cidr::parse(c).ok_or_else(|| {
+                Error::Usage(format!("--real-ip-from: `{c}` is not an address or CIDR"))
+            })
+        })
+        .collect()
 }
 
 /// The user's nginx `log_format`s, compiled. They live for the whole run (the parsers

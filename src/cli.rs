@@ -185,6 +185,11 @@ pub struct InputArgs {
     /// them, wherever it was seen. Repeatable.
     #[arg(long, value_name = "VARIABLE", help_heading = "Input")]
     pub token_prefix_field: Vec<String>,
+    /// A trusted proxy (address or CIDR; repeatable): for its requests the client is the
+    /// rightmost untrusted address of X-Forwarded-For, as nginx's real_ip module decides;
+    /// the proxy is kept in `peer_ip`.
+    #[arg(long, value_name = "CIDR", help_heading = "Input")]
+    pub real_ip_from: Vec<String>,
     /// With --nginx-conf: only this `log_format`.
     #[arg(
         long,

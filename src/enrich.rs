@@ -8,8 +8,59 @@ pub mod ipclass;
 
 use polars::prelude::*;
 
+use crate::config::Cidr;
 use crate::frame::col;
 pub use geoip::GeoDatabases;
+
+/// `--real-ip-from`: when the peer is a trusted proxy, the client is the rightmost
+/// address of the `X-Forwarded-For` chain that is not a trusted proxy, as nginx's real_ip
+/// module with `real_ip_recursive on` decides. The peer is kept in `peer_ip`.
+fn real_ip(df: &mut DataFrame, trusted: &[Cidr]) -> PolarsResult<()> {
+    let n = df.height();
+    let is_trusted = |ip: &str| {
+        ip.trim()
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| trusted.iter().any(|c| c.contains(ip)))
+    };
+    let mut peer = StringChunkedBuilder::new(enriched::PEER_IP.into(), n);
+    if trusted.is_empty() {
+        for _ in 0..n {
+            peer.append_null();
+        }
+        df.with_column(peer.finish().into_column())?;
+        return Ok(());
+    }
+    let src = df.column(col::SRC_IP)?.str()?.clone();
+    let chain = df.column(col::FORWARDED_FOR)?.str()?.clone();
+    let mut client = StringChunkedBuilder::new(col::SRC_IP.into(), n);
+    for (ip, xff) in src.iter().zip(chain.iter()) {
+        match (ip, xff) {
+            (Some(ip), Some(xff)) if is_trusted(ip) => {
+                let entries: Vec<&str> = xff
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty())
+                    .collect();
+                let real = entries
+                    .iter()
+                    .rev()
+                    .find(|e| !is_trusted(e))
+                    .or(entries.first())
+                    .copied()
+                    .unwrap_or(ip);
+                client.append_value(real);
+                peer.append_value(ip);
+            }
+            _ => {
+                client.append_option(ip);
+                peer.append_null();
+            }
+        }
+    }
+    df.with_column(client.finish().into_column())?;
+    df.with_column(peer.finish().into_column())?;
+    Ok(())
+}
 
 /// Columns added by [`enrich`]; documented in docs/schema.md.
 pub mod enriched {
@@ -24,8 +75,12 @@ pub mod enriched {
     pub const ANONYMIZER: &str = "anonymizer";
     pub const CLIENT_FAMILY: &str = "client_family";
     pub const CLIENT_KIND: &str = "client_kind";
+    /// The peer address when `--real-ip-from` replaced `src_ip` with the client from the
+    /// forwarded chain.
+    pub const PEER_IP: &str = "peer_ip";
 
     pub const ALL: &[&str] = &[
+        PEER_IP,
         IP_CLASS,
         NETWORK,
         GEO_COUNTRY,
@@ -76,7 +131,12 @@ pub fn address_facts(
 }
 
 /// Add the enrichment columns to the frame.
-pub fn enrich(df: &mut DataFrame, geo: Option<&GeoDatabases>) -> PolarsResult<()> {
+pub fn enrich(
+    df: &mut DataFrame,
+    geo: Option<&GeoDatabases>,
+    real_ip_from: &[Cidr],
+) -> PolarsResult<()> {
+    real_ip(df, real_ip_from)?;
     let n = df.height();
     let src = df.column(col::SRC_IP)?.str()?.clone();
     let caller = df.column(col::CALLER_KIND)?.str()?.clone();

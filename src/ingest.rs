@@ -50,6 +50,9 @@ pub struct IngestOptions {
     /// The user's own nginx `log_format`s (`--nginx-log-format`, `--nginx-conf`), tried
     /// before the built-in formats. Leaked once per run: parsers live for the whole run.
     pub nginx_formats: Vec<&'static LogFormat>,
+    /// Trusted proxies (`--real-ip-from`): their requests' client is taken from the
+    /// forwarded chain.
+    pub real_ip_from: Vec<crate::config::Cidr>,
 }
 
 impl Default for IngestOptions {
@@ -60,6 +63,7 @@ impl Default for IngestOptions {
             max_line_bytes: 1 << 20,
             max_document_bytes: 4 << 30,
             nginx_formats: Vec::new(),
+            real_ip_from: Vec::new(),
         }
     }
 }
@@ -94,8 +98,8 @@ pub fn ingest(
     // Enrich chunk by chunk, in parallel, before the chunks are joined.
     chunks
         .par_iter_mut()
-        .try_for_each(|df| crate::enrich::enrich(df, geo))?;
-    let frame = sorted_concat(chunks, geo)?;
+        .try_for_each(|df| crate::enrich::enrich(df, geo, &opts.real_ip_from))?;
+    let frame = sorted_concat(chunks, geo, &opts.real_ip_from)?;
     let frame = remove_duplicates(frame, &mut files)?;
     let frame = link::link_token_prefixes(frame)?;
     Ok(Ingested {

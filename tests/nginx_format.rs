@@ -168,3 +168,51 @@ fn token_prefix_fields_are_linked_to_their_tokens() {
     let run = tokentrail(&["stats", p, "--token-prefix-field", "x"]);
     assert_eq!(run.code, 2, "a prefix field needs a log_format");
 }
+
+/// `--real-ip-from`: behind trusted proxies the client comes from the forwarded chain, as
+/// nginx's real_ip module decides, and the proxy is kept in `peer_ip`.
+#[test]
+fn real_ip_from_trusted_proxies() {
+    let format = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_user_agent" "$http_x_forwarded_for""#;
+    let log = concat!(
+        "10.0.0.5 - - [04/Mar/2026:01:00:00 +0100] \"GET /a HTTP/1.1\" 200 1 \"curl/8\" \"81.2.69.166, 10.0.0.7\"\n",
+        "10.0.0.5 - - [04/Mar/2026:01:00:01 +0100] \"GET /b HTTP/1.1\" 200 1 \"curl/8\" \"198.51.100.9, 81.2.69.166\"\n",
+        "203.0.113.4 - - [04/Mar/2026:01:00:02 +0100] \"GET /c HTTP/1.1\" 200 1 \"curl/8\" \"81.2.69.166\"\n",
+    );
+    let dir = TestDir::new();
+    let path = dir.write("proxied.log", log.as_bytes());
+    let out = dir.path().join("events.ndjson");
+    let rows = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args = vec![
+            "ingest",
+            path.to_str().unwrap(),
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            "--nginx-log-format",
+            format,
+        ];
+        args.extend_from_slice(extra);
+        let run = tokentrail(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let plain = rows(&[]);
+    assert_eq!(plain[0]["src_ip"], "10.0.0.5");
+    assert!(plain[0]["peer_ip"].is_null());
+    let real = rows(&["--real-ip-from", "10.0.0.0/8"]);
+    assert_eq!(
+        (real[0]["src_ip"].as_str(), real[0]["peer_ip"].as_str()),
+        (Some("81.2.69.166"), Some("10.0.0.5"))
+    );
+    // The rightmost untrusted address: what a client adds to the left is not believed.
+    assert_eq!(real[1]["src_ip"], "81.2.69.166");
+    // An untrusted peer keeps its own address whatever it forwards.
+    assert_eq!(real[2]["src_ip"], "203.0.113.4");
+    let bad = tokentrail(&["stats", path.to_str().unwrap(), "--real-ip-from", "ten"]);
+    assert_eq!(bad.code, 2);
+}

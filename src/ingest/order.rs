@@ -109,6 +109,7 @@ fn chunk_order(df: &DataFrame) -> PolarsResult<ChunkOrder> {
 pub(super) fn sorted_concat(
     chunks: Vec<DataFrame>,
     geo: Option<&GeoDatabases>,
+    real_ip_from: &[crate::config::Cidr],
 ) -> PolarsResult<DataFrame> {
     let orders = chunks
         .iter()
@@ -143,7 +144,7 @@ pub(super) fn sorted_concat(
         Some(f) => f,
         None => {
             let mut empty = frame::empty_frame()?;
-            crate::enrich::enrich(&mut empty, geo)?;
+            crate::enrich::enrich(&mut empty, geo, real_ip_from)?;
             empty
         }
     };
