@@ -311,7 +311,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 .collect();
             for i in minted {
                 // Sources that log what they mint (CloudTrail) are never guessed at.
-                let http = matches!(t.source[i], Some("nginx" | "nginx_json"));
+                let http = matches!(t.source[i], Some("nginx" | "nginx_json" | "nginx_error"));
                 let child = match t.child_credential[i] {
                     Some(child) => Some((child, false)),
                     None if http

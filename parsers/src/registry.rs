@@ -4,6 +4,7 @@ use crate::auth0::Auth0Parser;
 use crate::cloudtrail::CloudTrailParser;
 use crate::entra::EntraSignInParser;
 use crate::nginx::NginxParser;
+use crate::nginx_error::NginxErrorParser;
 use crate::nginx_json::NginxJsonParser;
 use crate::okta::OktaSystemLogParser;
 use crate::parser::{Confidence, LogParser};
@@ -16,6 +17,7 @@ pub static PARSERS: &[&dyn LogParser] = &[
     &Auth0Parser,
     &EntraSignInParser,
     &NginxJsonParser,
+    &NginxErrorParser,
     &NginxParser,
 ];
 

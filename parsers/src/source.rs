@@ -16,6 +16,8 @@ pub enum SourceId {
     EntraSignIn,
     /// nginx access logs written as JSON objects, one per line.
     NginxJson,
+    /// nginx error.log.
+    NginxError,
 }
 
 impl SourceId {
@@ -26,6 +28,7 @@ impl SourceId {
         SourceId::Auth0,
         SourceId::EntraSignIn,
         SourceId::NginxJson,
+        SourceId::NginxError,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +39,7 @@ impl SourceId {
             SourceId::Auth0 => "auth0",
             SourceId::EntraSignIn => "entra_signin",
             SourceId::NginxJson => "nginx_json",
+            SourceId::NginxError => "nginx_error",
         }
     }
 
@@ -43,7 +47,7 @@ impl SourceId {
     /// event can be recognised and removed).
     pub fn has_event_ids(self) -> bool {
         match self {
-            SourceId::Nginx | SourceId::NginxJson => false,
+            SourceId::Nginx | SourceId::NginxJson | SourceId::NginxError => false,
             SourceId::CloudTrail
             | SourceId::OktaSystemLog
             | SourceId::Auth0

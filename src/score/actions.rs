@@ -158,7 +158,7 @@ pub fn classify(source: Option<&str>, action: &str) -> ActionClass {
                 .find(|(p, _)| action.starts_with(p))
                 .map_or(ActionClass::Other, |(_, c)| *c)
         }
-        Some("nginx" | "nginx_json") => classify_http(action),
+        Some("nginx" | "nginx_json" | "nginx_error") => classify_http(action),
         _ => {
             let lower = action.to_ascii_lowercase();
             IDP_CONTAINS
@@ -305,7 +305,7 @@ impl ActionIndex {
                 let source = t.source[i];
                 *by_raw.entry((source, action)).or_insert_with(|| {
                     let template = match source {
-                        Some("nginx" | "nginx_json") => route_template(action),
+                        Some("nginx" | "nginx_json" | "nginx_error") => route_template(action),
                         _ => action.to_string(),
                     };
                     *by_template.entry(template.clone()).or_insert_with(|| {
