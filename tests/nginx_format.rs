@@ -216,3 +216,26 @@ fn real_ip_from_trusted_proxies() {
     let bad = tokentrail(&["stats", path.to_str().unwrap(), "--real-ip-from", "ten"]);
     assert_eq!(bad.code, 2);
 }
+
+/// The real elastic/beats and Apache samples through `log_format combined` compiled at run
+/// time: every line read, as the built-in parser reads them (lines the format cannot cut,
+/// such as an extra trailing field, fall back to the built-in formats).
+#[test]
+fn real_samples_through_a_compiled_combined_format() {
+    let combined = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#;
+    let (run, json) = stats_json(&[&fixture("nginx")], &["--nginx-log-format", combined]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (file, lines) in [
+        ("access.log", 13),
+        ("access-test.log", 7),
+        ("access-test-with-host.log", 10),
+        ("apache_logs.gz", 10_000),
+    ] {
+        let f = file_report(&json, &format!("/{file}"));
+        assert_eq!(
+            (f["events"].as_u64(), f["malformed"].as_u64()),
+            (Some(lines), Some(0)),
+            "{file}"
+        );
+    }
+}

@@ -312,7 +312,9 @@ impl LogParser for LogFormat {
         while let Some(line) = tried.next() {
             out.clear();
             let last = tried.peek().is_none();
-            match self.parse(line.bytes, &mut out) {
+            // Only the user's format counts here: the built-in fallback would claim every
+            // access log.
+            match self.parse_own(line.bytes, &mut out) {
                 Ok(()) => ok += 1,
                 Err(_) if last && ok + bad > 0 => {}
                 Err(_) => bad += 1,
@@ -325,6 +327,22 @@ impl LogParser for LogFormat {
     }
 
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
+        // A line the user's format cannot cut (an extra field some lines carry, a
+        // malformed request) is tried with the built-in formats before it is malformed.
+        self.parse_own(record, out).or_else(|own| {
+            crate::nginx::NginxParser
+                .parse(record, out)
+                .map_err(|_| own)
+        })
+    }
+
+    fn examples(&self) -> &'static [Example] {
+        &[]
+    }
+}
+
+impl LogFormat {
+    fn parse_own<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
         let mut line = Line::default();
         let mut token: Option<(CredentialKind, Cow<'a, str>)> = None;
         let mut request_id = None;
@@ -402,10 +420,6 @@ impl LogParser for LogFormat {
         }
         out.push(ev);
         Ok(())
-    }
-
-    fn examples(&self) -> &'static [Example] {
-        &[]
     }
 }
 

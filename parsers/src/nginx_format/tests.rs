@@ -115,9 +115,16 @@ fn lines_of_another_format_are_rejected_with_a_position() {
     let combined =
         br#"81.2.69.166 - - [04/Mar/2026:01:07:12 +0100] "GET / HTTP/1.1" 200 412 "-" "curl/8""#;
     let mut out = Vec::new();
-    let err = f.parse(combined, &mut out).unwrap_err();
+    let err = f.parse_own(combined, &mut out).unwrap_err();
     assert!(err.offset > 60, "{err:?}");
     assert_eq!(f.sniff(combined), Confidence::NONE);
+    // A line the format cannot cut falls back to the built-in formats.
+    f.parse(combined, &mut out).unwrap();
+    assert_eq!(
+        out.pop().unwrap().field("user_agent").as_deref(),
+        Some("curl/8")
+    );
+    assert!(f.parse(b"not a log line", &mut out).is_err());
 }
 
 #[test]
