@@ -22,14 +22,11 @@ fn real_ip(df: &mut DataFrame, trusted: &[Cidr]) -> PolarsResult<()> {
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| trusted.iter().any(|c| c.contains(ip)))
     };
-    let mut peer = StringChunkedBuilder::new(enriched::PEER_IP.into(), n);
     if trusted.is_empty() {
-        for _ in 0..n {
-            peer.append_null();
-        }
-        df.with_column(peer.finish().into_column())?;
+        df.with_column(StringChunked::full_null(enriched::PEER_IP.into(), n).into_column())?;
         return Ok(());
     }
+    let mut peer = StringChunkedBuilder::new(enriched::PEER_IP.into(), n);
     let src = df.column(col::SRC_IP)?.str()?.clone();
     let chain = df.column(col::FORWARDED_FOR)?.str()?.clone();
     let mut client = StringChunkedBuilder::new(col::SRC_IP.into(), n);
@@ -75,6 +72,8 @@ pub mod enriched {
     pub const ANONYMIZER: &str = "anonymizer";
     pub const CLIENT_FAMILY: &str = "client_family";
     pub const CLIENT_KIND: &str = "client_kind";
+    /// HTTP actions with their ids replaced: `GET /api/v1/projects/{id}/builds`.
+    pub const ROUTE: &str = "route";
     /// The peer address when `--real-ip-from` replaced `src_ip` with the client from the
     /// forwarded chain.
     pub const PEER_IP: &str = "peer_ip";
@@ -92,6 +91,7 @@ pub mod enriched {
         ANONYMIZER,
         CLIENT_FAMILY,
         CLIENT_KIND,
+        ROUTE,
     ];
 }
 
@@ -188,6 +188,23 @@ pub fn enrich(
             }
         }
     }
+    // Route templates, once per distinct action: "a new endpoint for this token" must
+    // mean a new route, not a new project id.
+    let source = df.column(col::SOURCE)?.str()?.clone();
+    let actions = df.column(col::ACTION)?.str()?.clone();
+    let mut routes: PlHashMap<&str, String> = PlHashMap::default();
+    let mut route = StringChunkedBuilder::new(enriched::ROUTE.into(), n);
+    for (s, a) in source.iter().zip(actions.iter()) {
+        match (s, a) {
+            (Some("nginx" | "nginx_json" | "nginx_error"), Some(a)) => {
+                let r = routes
+                    .entry(a)
+                    .or_insert_with(|| crate::score::actions::route_template(a));
+                route.append_value(r.as_str());
+            }
+            _ => route.append_null(),
+        }
+    }
     for column in [
         class.finish().into_column(),
         network.finish().into_column(),
@@ -200,6 +217,7 @@ pub fn enrich(
         anonymizer.finish().into_column(),
         family.finish().into_column(),
         kind.finish().into_column(),
+        route.finish().into_column(),
     ] {
         df.with_column(column)?;
     }

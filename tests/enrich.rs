@@ -68,6 +68,12 @@ fn geoip_asn_anonymizer_and_client_columns() {
     let nightly = first_of("71.160.223.17");
     assert_eq!(nightly["anonymizer"], "hosting");
     assert_eq!(first_of("216.160.83.58")["geo_country"], "US");
+    let builds = rows
+        .iter()
+        .find(|r| r["action"] == "GET /api/v1/projects/17/builds")
+        .unwrap();
+    assert_eq!(builds["route"], "GET /api/v1/projects/{id}/builds");
+    assert!(first_of(burst)["route"].is_string() || first_of(burst)["source"] != "nginx");
     let scanner = rows
         .iter()
         .find(|r| r["client_kind"] == "attack_tool")
