@@ -152,6 +152,7 @@ pub fn write_table(out: &mut dyn Write, report: &SecretsReport) -> std::io::Resu
         "secret",
         "kind",
         "events",
+        "by prefix",
         "refused",
         "addresses",
         "first seen",

@@ -75,7 +75,26 @@ fn no_clear_token_in_any_output() {
         .find(|s| s["refused"] == 1 && s["first"]["src_ip"] == "38.0.0.9")
         .expect("the guessed token, refused");
     assert_eq!(guess["first"]["event_id"], "r7");
-    run(vec!["secrets", p]);
+    let table = run(vec!["secrets", p]).stdout;
+    let header = table
+        .lines()
+        .find(|l| l.starts_with('│') && l.contains("secret"))
+        .unwrap_or_default()
+        .to_string();
+    for column in [
+        "kind",
+        "events",
+        "by prefix",
+        "refused",
+        "addresses",
+        "first seen",
+        "last seen",
+    ] {
+        assert!(
+            header.contains(column),
+            "{column} not in the header: {table}"
+        );
+    }
     run(vec!["stats", p, "--format", "json"]);
     run(vec!["score", p, "--format", "json", "--min-score", "0"]);
     for format in ["table", "json", "md", "html", "csv", "jsonl"] {
