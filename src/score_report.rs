@@ -259,24 +259,32 @@ pub fn short_time(rfc: &str) -> String {
     rfc.replace('T', " ").trim_end_matches('Z').to_string()
 }
 
+/// The terminal view: credentials, then the top events, each event followed by its
+/// reasons on their own lines so that the reasons, the point of this command, are never
+/// squeezed into a narrow column.
 pub fn write_table(out: &mut dyn Write, report: &ScoreReport) -> std::io::Result<()> {
-    let mut t = table();
+    use crate::report::terminal::{compact_credential, shorten};
+    let mut t = Table::new();
+    t.load_style(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled);
     t.set_header([
         "credential",
-        "principal",
-        "sources",
         "events",
         "max",
         "suspicious",
-        "first suspicious (UTC)",
-        "signals",
+        "first suspicious",
+        "top signals",
     ]);
     for c in &report.credentials {
-        let signals: Vec<String> = c.signals.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        let mut signals: Vec<(&&str, &u64)> = c.signals.iter().collect();
+        signals.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let top: Vec<String> = signals
+            .iter()
+            .take(3)
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
         t.add_row([
-            c.credential_id.clone(),
-            c.principal.clone().unwrap_or_default(),
-            c.sources.join(", "),
+            compact_credential(&c.credential_id, 24),
             c.events.to_string(),
             format!("{} {}", c.max_score, c.severity.as_str()),
             c.suspicious_events.to_string(),
@@ -284,45 +292,45 @@ pub fn write_table(out: &mut dyn Write, report: &ScoreReport) -> std::io::Result
                 .as_deref()
                 .map(short_time)
                 .unwrap_or_default(),
-            signals.join(", "),
+            shorten(&top.join(", "), 40),
         ]);
+    }
+    for column in t.column_iter_mut() {
+        column.set_padding((0, 1));
     }
     writeln!(
         out,
-        "Credentials (suspicious at score {}+)",
+        "Credentials (suspicious at score {}+; --format json for every field)",
         report.suspicious_threshold
     )?;
-    writeln!(out, "{t}")?;
-    let mut t = table();
-    t.set_header([
-        "time (UTC)",
-        "score",
-        "credential",
-        "action",
-        "src_ip",
-        "reasons",
-        "at",
-    ]);
-    for e in &report.events {
-        let reasons: Vec<String> = e
-            .reasons
-            .iter()
-            .map(|r| format!("+{} {}: {}", r.weight, r.signal, r.value))
-            .collect();
-        let at = e.locator_text();
-        t.add_row([
-            short_time(&e.ts),
-            e.score.to_string(),
-            e.credential_id
-                .clone()
-                .or_else(|| e.principal.clone())
-                .unwrap_or_default(),
-            e.action.clone().unwrap_or_default(),
-            e.src_ip.clone().unwrap_or_default(),
-            reasons.join("\n"),
-            at,
-        ]);
-    }
+    writeln!(out, "{t}\n")?;
     writeln!(out, "Top events")?;
-    writeln!(out, "{t}")
+    for e in &report.events {
+        writeln!(
+            out,
+            "{} UTC  {:>3}  {}  {}  from {}",
+            short_time(&e.ts),
+            e.score,
+            compact_credential(
+                e.credential_id
+                    .as_deref()
+                    .or(e.principal.as_deref())
+                    .unwrap_or(""),
+                24
+            ),
+            shorten(e.action.as_deref().unwrap_or(""), 40),
+            e.src_ip.as_deref().unwrap_or("?")
+        )?;
+        for r in &e.reasons {
+            writeln!(
+                out,
+                "    +{:<3} {}: {}",
+                r.weight,
+                r.signal,
+                shorten(&r.value, 80)
+            )?;
+        }
+        writeln!(out, "    at {}", e.locator_text())?;
+    }
+    Ok(())
 }

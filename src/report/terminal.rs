@@ -46,12 +46,12 @@ fn target_beyond_action(e: &crate::score_report::ScoredEvent) -> &str {
     }
 }
 
-/// A credential in 17 columns: a fingerprint keeps 4 leading characters and its whole
-/// hash (`tt_l…6f442599a534`), anything else is shortened.
-fn compact_credential(id: &str) -> String {
+/// A credential in `width` columns (17 at least): a fingerprint keeps 4 leading
+/// characters and its whole hash (`tt_l…6f442599a534`), anything else is shortened.
+pub fn compact_credential(id: &str, width: usize) -> String {
     match id.split_once('…') {
         Some((shown, hash)) => format!("{}…{hash}", shown.chars().take(4).collect::<String>()),
-        None => shorten(id, 17),
+        None => shorten(id, width),
     }
 }
 
@@ -203,6 +203,7 @@ pub fn write(
                         .as_deref()
                         .or(e.principal.as_deref())
                         .unwrap_or(""),
+                    17,
                 ),
                 shorten(e.action.as_deref().unwrap_or(""), 20),
                 shorten(target_beyond_action(e), 10),
