@@ -14,6 +14,7 @@ pub const BURST: u32 = 15;
 pub const LOCKOUT: u32 = 20;
 pub const SUCCESS_AFTER_FAILURES: u32 = 25;
 pub const SPRAY: u32 = 25;
+pub const UNFAMILIAR_FAILURE: u32 = 10;
 const MIN_FAILURES: usize = 5;
 const MIN_SPRAYED: usize = 5;
 
@@ -52,7 +53,15 @@ impl Signal for FailedLogins {
             .recent()
             .filter(|&j| j as usize != i && t.is_failure(j as usize))
             .count();
-        if t.is_failure(i) && failures + 1 >= MIN_FAILURES {
+        let unfamiliar = c.mature() && c.foreign_address() && !c.network_established();
+        if t.is_failure(i) && failures + 1 < MIN_FAILURES && unfamiliar {
+            out.push(Reason::new(
+                self.id(),
+                UNFAMILIAR_FAILURE,
+                "failed sign-in from a network this account does not use".into(),
+                format!("{} failures in all before", c.baseline.failures),
+            ));
+        } else if t.is_failure(i) && failures + 1 >= MIN_FAILURES {
             out.push(Reason::new(
                 self.id(),
                 BURST,
@@ -131,6 +140,45 @@ mod tests {
             status: None,
             ..attacker(ts)
         }
+    }
+
+    #[test]
+    fn a_failure_from_an_unfamiliar_network_not_from_home() {
+        let mut rows: Vec<Row> = office_days(3, 10)
+            .into_iter()
+            .map(|r| Row {
+                source: "auth0",
+                credential: None,
+                principal: Some("alice@x"),
+                action: "login",
+                status: None,
+                ..r
+            })
+            .collect();
+        let t = MONDAY + 3 * 86_400 * NS_PER_SEC + 10 * 3_600 * NS_PER_SEC;
+        rows.push(Row {
+            outcome: "failure",
+            ..rows[0].clone()
+        });
+        rows.last_mut().unwrap().ts = t;
+        rows.push(Row {
+            source: "auth0",
+            credential: None,
+            principal: Some("alice@x"),
+            action: "login",
+            outcome: "failure",
+            status: None,
+            ..attacker(t + 60 * NS_PER_SEC)
+        });
+        let n = rows.len();
+        let s = run(&rows);
+        let unfamiliar = |i: usize| {
+            s.reasons_of(i)
+                .iter()
+                .any(|r| r.weight == super::UNFAMILIAR_FAILURE && r.signal == "failed_logins")
+        };
+        assert!(!unfamiliar(n - 2), "a typo from the office");
+        assert!(unfamiliar(n - 1), "{:?}", s.reasons_of(n - 1));
     }
 
     #[test]
