@@ -394,7 +394,7 @@ fn nginx_formats(args: &InputArgs) -> Result<Vec<&'static LogFormat>> {
         ));
     }
     for f in &mut formats {
-        f.prefix_fields = prefixes.clone();
+        f.set_prefix_fields(prefixes.clone());
     }
     Ok(formats
         .into_iter()

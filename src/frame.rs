@@ -160,6 +160,13 @@ pub struct FrameBuilder {
     provider_proxy: Sparse<bool>,
     risk: Strings,
     any_event_id: bool,
+    /// The parser's extra columns (a user's `log_format` variables), by slot.
+    extra: Vec<StringChunkedBuilder>,
+}
+
+/// The frame column of a parser's extra column: `x_` and the variable's name.
+pub fn extra_column_name(variable: &str) -> String {
+    format!("x_{variable}")
 }
 
 fn sb(name: &'static str, cap: usize) -> Strings {
@@ -259,6 +266,7 @@ impl FrameBuilder {
             provider_proxy: Sparse::default(),
             risk: sb(col::RISK, cap),
             any_event_id: false,
+            extra: Vec::new(),
         }
     }
 
@@ -272,7 +280,26 @@ impl FrameBuilder {
 
     /// Append one event found at `line` (relative to the chunk), `record_index` (for
     /// records inside a JSON array) and absolute `byte_offset`.
+    /// Extra columns beyond the schema, filled from [`Event::extra`] by slot.
+    pub fn with_extra_columns(mut self, names: &[String], cap: usize) -> FrameBuilder {
+        self.extra = names
+            .iter()
+            .map(|n| StringChunkedBuilder::new(extra_column_name(n).into(), cap))
+            .collect();
+        self
+    }
+
     pub fn push(&mut self, ev: &Event<'_>, line: u64, record_index: Option<u32>, byte_offset: u64) {
+        if !self.extra.is_empty() {
+            // `ev.extra` is in slot order: one pass fills every extra column.
+            let mut values = ev.extra.iter().peekable();
+            for (slot, builder) in self.extra.iter_mut().enumerate() {
+                match values.next_if(|(s, _)| usize::from(*s) == slot) {
+                    Some((_, v)) => builder.append_value(v),
+                    None => builder.append_null(),
+                }
+            }
+        }
         self.ts.push(ev.ts);
         self.line.push(line);
         self.record_index.push(record_index);
@@ -443,6 +470,8 @@ impl FrameBuilder {
             self.provider_proxy.finish_bool(col::PROVIDER_PROXY, n),
             self.risk.finish(),
         ];
+        let mut columns = columns;
+        columns.extend(self.extra.into_iter().map(|b| b.finish().into_column()));
         DataFrame::new(n, columns)
     }
 }

@@ -239,3 +239,70 @@ fn real_samples_through_a_compiled_combined_format() {
         );
     }
 }
+
+/// Variables without a column of their own become `x_<name>` columns (null for files read
+/// another way); variables whose name says they hold a secret are never kept.
+#[test]
+fn unknown_variables_become_extra_columns() {
+    let format = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_user_agent" rt=$request_time urt="$upstream_response_time" key=$http_x_api_key"#;
+    let dir = TestDir::new();
+    let gw = dir.write(
+        "gateway.log",
+        b"81.2.69.166 - - [04/Mar/2026:01:00:00 +0100] \"GET /a?x=1 HTTP/1.1\" 200 1 \"curl/8\" rt=0.012 urt=\"0.010, 0.002\" key=sk_live_51HxQbCdEfGhIjKlMn\n",
+    );
+    let plain = dir.write(
+        "plain.log",
+        b"10.0.0.1 - - [04/Mar/2026:00:59:00 +0100] \"GET /b HTTP/1.1\" 200 1 \"-\" \"curl/8\"\n",
+    );
+    let out = dir.path().join("events.ndjson");
+    let run = tokentrail(&[
+        "ingest",
+        gw.to_str().unwrap(),
+        plain.to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+        "--nginx-log-format",
+        format,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !text.contains("sk_live_51HxQbCdEfGhIjKlMn"),
+        "a secret kept as a column"
+    );
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let gw_row = rows.iter().find(|r| r["src_ip"] == "81.2.69.166").unwrap();
+    assert_eq!(gw_row["x_request_time"], "0.012");
+    assert_eq!(gw_row["x_upstream_response_time"], "0.010, 0.002");
+    assert!(gw_row.get("x_http_x_api_key").is_none());
+    let plain_row = rows.iter().find(|r| r["src_ip"] == "10.0.0.1").unwrap();
+    assert!(plain_row["x_request_time"].is_null());
+    // The extra columns sit between the schema and the enrichment columns.
+    let csv = dir.path().join("events.csv");
+    let run = tokentrail(&[
+        "ingest",
+        gw.to_str().unwrap(),
+        plain.to_str().unwrap(),
+        "-q",
+        "-o",
+        csv.to_str().unwrap(),
+        "--nginx-log-format",
+        format,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let header: Vec<String> = std::fs::read_to_string(&csv)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let at = |k: &str| header.iter().position(|x| x == k).unwrap();
+    assert!(at("risk") < at("x_request_time"), "{header:?}");
+    assert!(at("x_upstream_response_time") < at("peer_ip"), "{header:?}");
+}

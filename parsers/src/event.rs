@@ -297,6 +297,9 @@ pub struct Event<'a> {
     pub notes: u8,
     /// Cloud control-plane fields; `None` for sources that have none.
     pub service: Option<Box<ServiceFields<'a>>>,
+    /// Values of the parser's extra columns ([`crate::LogParser::extra_columns`]), by
+    /// slot: the variables of a user's `log_format` that have no column of their own.
+    pub extra: Vec<(u16, Text<'a>)>,
 }
 
 impl Event<'_> {
@@ -325,6 +328,11 @@ impl Event<'_> {
             request_raw: owned(self.request_raw),
             notes: self.notes,
             service: self.service.map(|c| Box::new(c.into_owned())),
+            extra: self
+                .extra
+                .into_iter()
+                .map(|(slot, v)| (slot, Cow::Owned(v.into_owned())))
+                .collect(),
         }
     }
 

@@ -15,12 +15,27 @@ use crate::event::{Credential, CredentialKind, Event};
 use crate::framing::{Framing, lines};
 use crate::nginx_json::{Line, build};
 use crate::parser::{Confidence, Example, LogParser};
-use crate::secret::{Secret, is_secret_param};
+use crate::secret::{Secret, is_secret_param, redact_text};
 use crate::source::SourceId;
 use crate::text::{RecordText, unescape};
 
 #[cfg(test)]
 mod tests;
+
+/// Words in a variable's name that say it may hold a secret: such a variable is never kept
+/// as an extra column.
+const SECRET_WORDS: &[&str] = &[
+    "token",
+    "key",
+    "auth",
+    "cookie",
+    "secret",
+    "session",
+    "passw",
+    "jwt",
+    "signature",
+    "credential",
+];
 
 /// The most characters of a token prefix kept: what a fingerprint shows of a long token.
 pub const PREFIX_SHOWN: usize = 14;
@@ -40,7 +55,8 @@ enum Item {
     /// Literal text, with its searcher built once: finding the end of the variable before
     /// it is the inner loop of the parse.
     Literal(Vec<u8>, Box<memchr::memmem::Finder<'static>>),
-    Variable(String, Var),
+    /// A variable, what it fills, and its extra-column slot when it has no column.
+    Variable(String, Var, Option<u16>),
 }
 
 /// What a variable fills, decided once at compile time rather than per line.
@@ -117,7 +133,9 @@ pub struct LogFormat {
     pub escape: Escape,
     items: Vec<Item>,
     /// Variables that log only a token's first characters (`--token-prefix-field`).
-    pub prefix_fields: Vec<String>,
+    prefix_fields: Vec<String>,
+    /// Variables without a column of their own, kept as extra columns (slot order).
+    extras: Vec<String>,
 }
 
 impl LogFormat {
@@ -163,7 +181,7 @@ impl LogFormat {
             }
             let name = String::from_utf8_lossy(&b[start..end]).to_ascii_lowercase();
             let var = Var::of(&name);
-            items.push(Item::Variable(name, var));
+            items.push(Item::Variable(name, var, None));
             i = next;
         }
         if !literal.is_empty() {
@@ -172,7 +190,7 @@ impl LogFormat {
         let vars: Vec<&str> = items
             .iter()
             .filter_map(|it| match it {
-                Item::Variable(v, _) => Some(v.as_str()),
+                Item::Variable(v, ..) => Some(v.as_str()),
                 Item::Literal(..) => None,
             })
             .collect();
@@ -187,18 +205,54 @@ impl LogFormat {
                 "log_format {name}: no request variable ($request, $request_uri or $uri)"
             ));
         }
-        Ok(LogFormat {
+        let mut format = LogFormat {
             name: name.to_string(),
             escape,
             items,
             prefix_fields: Vec::new(),
-        })
+            extras: Vec::new(),
+        };
+        format.assign_extra_slots();
+        Ok(format)
+    }
+
+    /// Declare the variables that log a token's prefix (`--token-prefix-field`): they
+    /// become the credential, never an extra column.
+    pub fn set_prefix_fields(&mut self, fields: Vec<String>) {
+        self.prefix_fields = fields;
+        self.assign_extra_slots();
+    }
+
+    pub fn prefix_fields(&self) -> &[String] {
+        &self.prefix_fields
+    }
+
+    /// Give every variable without a column a slot, except token prefixes and variables
+    /// whose name says they hold a secret (`$http_x_api_key`, `$cookie`, `$ssl_session_id`):
+    /// those are never stored, not even redacted.
+    fn assign_extra_slots(&mut self) {
+        self.extras.clear();
+        for item in &mut self.items {
+            if let Item::Variable(name, var, slot) = item {
+                *slot = None;
+                let secretish = SECRET_WORDS.iter().any(|w| name.contains(w));
+                if *var == Var::Other
+                    && !secretish
+                    && !self.prefix_fields.contains(name)
+                    && !self.extras.contains(name)
+                    && self.extras.len() < usize::from(u16::MAX)
+                {
+                    *slot = Some(self.extras.len() as u16);
+                    self.extras.push(name.clone());
+                }
+            }
+        }
     }
 
     /// The variables in the order they are logged.
     pub fn variables(&self) -> impl Iterator<Item = &str> {
         self.items.iter().filter_map(|it| match it {
-            Item::Variable(v, _) => Some(v.as_str()),
+            Item::Variable(v, ..) => Some(v.as_str()),
             Item::Literal(..) => None,
         })
     }
@@ -207,7 +261,7 @@ impl LogFormat {
     fn split<'a>(
         &self,
         line: &'a [u8],
-        mut each: impl FnMut(&str, Var, &'a [u8]),
+        mut each: impl FnMut(&str, Var, Option<u16>, &'a [u8]),
     ) -> Result<(), ParseError> {
         let mut at = 0;
         for (k, item) in self.items.iter().enumerate() {
@@ -218,7 +272,7 @@ impl LogFormat {
                     }
                     at += lit.len();
                 }
-                Item::Variable(name, var) => {
+                Item::Variable(name, var, slot) => {
                     let end = match self.items.get(k + 1) {
                         Some(Item::Literal(next, finder)) => {
                             let found = if next.len() == 1 {
@@ -233,7 +287,7 @@ impl LogFormat {
                         }
                         _ => line.len(),
                     };
-                    each(name, *var, &line[at..end]);
+                    each(name, *var, *slot, &line[at..end]);
                     at = end;
                 }
             }
@@ -339,6 +393,10 @@ impl LogParser for LogFormat {
     fn examples(&self) -> &'static [Example] {
         &[]
     }
+
+    fn extra_columns(&self) -> &[String] {
+        &self.extras
+    }
 }
 
 impl LogFormat {
@@ -348,7 +406,8 @@ impl LogFormat {
         let mut request_id = None;
         let mut prefix: Option<Cow<'a, str>> = None;
         let rt = RecordText::new(record);
-        self.split(record, |name, var, raw| {
+        let mut extra: Vec<(u16, Cow<'a, str>)> = Vec::new();
+        self.split(record, |name, var, slot, raw| {
             let Some(value) = self.decode(&rt, raw) else {
                 return;
             };
@@ -395,11 +454,20 @@ impl LogFormat {
                         token = Some((CredentialKind::Cookie, value));
                     }
                 }
-                Var::Other => {}
+                Var::Other => {
+                    if let Some(slot) = slot {
+                        let kept = match redact_text(&value) {
+                            Cow::Borrowed(_) => value,
+                            Cow::Owned(red) => Cow::Owned(red),
+                        };
+                        extra.push((slot, kept));
+                    }
+                }
             }
         })?;
         let mut ev = build(line)?;
         ev.event_id = request_id;
+        ev.extra = extra;
         if ev.credential.is_none()
             && let Some(p) = prefix
         {

@@ -50,4 +50,10 @@ pub trait LogParser: Send + Sync + 'static {
 
     /// Real sample records with the fields they must produce.
     fn examples(&self) -> &'static [Example];
+
+    /// Names of columns beyond the schema that this parser fills through
+    /// [`Event::extra`] (a user's `log_format` variables without a column of their own).
+    fn extra_columns(&self) -> &[String] {
+        &[]
+    }
 }

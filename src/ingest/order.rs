@@ -100,6 +100,38 @@ fn chunk_order(df: &DataFrame) -> PolarsResult<ChunkOrder> {
     Ok(order)
 }
 
+/// Give every chunk the same columns in the same order: the schema, then every extra
+/// column any chunk has (`x_…`, sorted; null where a file had none), then the enrichment
+/// columns. Files read with different `log_format`s carry different extras.
+fn align_extra_columns(chunks: Vec<DataFrame>) -> PolarsResult<Vec<DataFrame>> {
+    let extras: std::collections::BTreeSet<String> = chunks
+        .iter()
+        .flat_map(|df| df.get_column_names().into_iter().map(|n| n.to_string()))
+        .filter(|n| n.starts_with("x_"))
+        .collect();
+    if extras.is_empty() {
+        return Ok(chunks);
+    }
+    let order: Vec<String> = col::ALL
+        .iter()
+        .map(|s| s.to_string())
+        .chain(extras.iter().cloned())
+        .chain(crate::enrich::enriched::ALL.iter().map(|s| s.to_string()))
+        .collect();
+    chunks
+        .into_iter()
+        .map(|mut df| {
+            for name in &extras {
+                if df.column(name).is_err() {
+                    let nulls = StringChunked::full_null(name.as_str().into(), df.height());
+                    df.with_column(nulls.into_column())?;
+                }
+            }
+            df.select(order.iter().map(String::as_str))
+        })
+        .collect()
+}
+
 /// Concatenate chunk frames (in input order) into one frame sorted by `ts`, equal times in
 /// input order (file, then line).
 ///
@@ -124,6 +156,7 @@ pub(super) fn sorted_concat(
         a.max < b.min || (a.max == b.min && w[0] < w[1])
     });
     let presorted = disjoint && idx.iter().all(|&i| orders[i].sorted);
+    let chunks = align_extra_columns(chunks)?;
     let mut slots: Vec<Option<DataFrame>> = chunks.into_iter().map(Some).collect();
     let order: Vec<usize> = if presorted {
         idx

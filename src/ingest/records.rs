@@ -30,7 +30,8 @@ impl<'j> RecordSink<'j> {
     pub(super) fn new(job: &'j FileJob<'j>, capacity: usize) -> RecordSink<'j> {
         RecordSink {
             job,
-            builder: FrameBuilder::new(job.fingerprints.clone(), capacity),
+            builder: FrameBuilder::new(job.fingerprints.clone(), capacity)
+                .with_extra_columns(job.parser.extra_columns(), capacity),
             stats: ChunkStats::default(),
         }
     }
