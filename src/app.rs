@@ -300,6 +300,7 @@ fn stdout_error(source: std::io::Error) -> Error {
 /// with which file and line.
 pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
     messages::set_quiet(args.quiet);
+    tokentrail_parsers::secret::add_secret_params(&args.secret_param);
     if let Some(n) = args.threads {
         // Fails only if the pool was built already (tests calling in twice): keep that one.
         let _ = rayon::ThreadPoolBuilder::new()

@@ -185,6 +185,10 @@ pub struct InputArgs {
     /// them, wherever it was seen. Repeatable.
     #[arg(long, value_name = "VARIABLE", help_heading = "Input")]
     pub token_prefix_field: Vec<String>,
+    /// A query parameter whose value is a credential, beyond the built-in list
+    /// (access_token, token, api_key, key, …); repeatable.
+    #[arg(long, value_name = "NAME", help_heading = "Input")]
+    pub secret_param: Vec<String>,
     /// A trusted proxy (address or CIDR; repeatable): for its requests the client is the
     /// rightmost untrusted address of X-Forwarded-For, as nginx's real_ip module decides;
     /// the proxy is kept in `peer_ip`.

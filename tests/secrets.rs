@@ -115,3 +115,44 @@ fn no_clear_token_in_any_output() {
         }
     }
 }
+
+/// `--secret-param`: an API's own token parameter is fingerprinted and redacted too.
+#[test]
+fn a_secret_parameter_of_your_own() {
+    let dir = TestDir::new();
+    let log = dir.write(
+        "access.log",
+        b"81.2.69.166 - - [04/Mar/2026:01:00:00 +0100] \"GET /v1/items?sid=Zx8QpL0mW3nTq7Rv HTTP/1.1\" 200 1 \"-\" \"curl/8\"\n",
+    );
+    let out = dir.path().join("events.ndjson");
+    let run = tokentrail(&[
+        "ingest",
+        log.to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("Zx8QpL0mW3nTq7Rv"),
+        "not a known parameter"
+    );
+    let run = tokentrail(&[
+        "ingest",
+        log.to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+        "--secret-param",
+        "sid",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(!text.contains("Zx8QpL0mW3nTq7Rv"), "{text}");
+    assert!(
+        text.contains("sid=REDACTED") && text.contains("\"credential_kind\":\"url_token\""),
+        "{text}"
+    );
+}

@@ -117,13 +117,16 @@ impl LogParser for NginxErrorParser {
         }
         // `PID#TID: *CID message` or `PID#TID: message`.
         let after = text.get(level_end + 1..).unwrap_or("").trim_start();
-        let message = match after.split_once(": ") {
-            Some((pid, msg)) if pid.contains('#') => msg,
-            _ => after,
+        let (worker, message) = match after.split_once(": ") {
+            Some((pid, msg)) if pid.contains('#') => (Some(pid), msg),
+            _ => (None, after),
         };
-        let message = match message.strip_prefix('*') {
-            Some(m) => m.split_once(' ').map_or(m, |(_, msg)| msg),
-            None => message,
+        let (connection, message) = match message.strip_prefix('*') {
+            Some(m) => match m.split_once(' ') {
+                Some((cid, msg)) => (Some(cid), msg),
+                None => (None, m),
+            },
+            None => (None, message),
         };
         let what = message.split(", client: ").next().unwrap_or(message);
         let mut ev = Event {
@@ -136,6 +139,13 @@ impl LogParser for NginxErrorParser {
             ..Event::default()
         };
         ev.notes |= notes::ASSUMED_UTC;
+        // The worker process and its connection number: every message about one client
+        // connection shares it, as the `session_id` of the event.
+        ev.session_id = match (worker, connection) {
+            (Some(w), Some(c)) => Some(Cow::Owned(format!("{w} *{c}"))),
+            (Some(w), None) => Some(Cow::Owned(w.to_string())),
+            _ => None,
+        };
         ev.src_ip = context(text, "client").map(|c| Cow::Owned(c.to_string()));
         ev.host = context(text, "host")
             .or(context(text, "server"))
@@ -170,6 +180,7 @@ static EXAMPLES: &[Example] = &[Example {
         ("action", Some("GET /api/v1/users")),
         ("target", Some("/api/v1/users?page=9&access_token=REDACTED")),
         ("host", Some("api.example.com")),
+        ("session_id", Some("8123#8123 *4821")),
         ("outcome", Some("error")),
         ("parse_notes", Some("assumed_utc")),
     ],

@@ -68,14 +68,29 @@ pub const SECRET_QUERY_PARAMS: &[&str] = &[
     "x-amz-signature",
 ];
 
+/// Parameter names the user adds (`--secret-param`), set once before parsing starts.
+static EXTRA_SECRET_PARAMS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Add query parameter names whose values are credentials (an API's own `?sid=`,
+/// `?private_key=`). Effective for the whole run; only the first call counts.
+pub fn add_secret_params(names: &[String]) {
+    let _ = EXTRA_SECRET_PARAMS.set(names.iter().map(|n| n.to_ascii_lowercase()).collect());
+}
+
 /// Whether a query parameter with this name carries a secret value.
 pub fn is_secret_param(name: &[u8]) -> bool {
-    if !(3..=20).contains(&name.len()) {
-        return false;
+    if (3..=20).contains(&name.len())
+        && SECRET_QUERY_PARAMS
+            .iter()
+            .any(|p| p.as_bytes().eq_ignore_ascii_case(name))
+    {
+        return true;
     }
-    SECRET_QUERY_PARAMS
-        .iter()
-        .any(|p| p.as_bytes().eq_ignore_ascii_case(name))
+    EXTRA_SECRET_PARAMS.get().is_some_and(|extra| {
+        extra
+            .iter()
+            .any(|p| p.as_bytes().eq_ignore_ascii_case(name))
+    })
 }
 
 /// A secret found in a query string: the parameter name and its clear value.

@@ -26,6 +26,7 @@ fn every_real_beats_line_parses_and_continuations_carry_no_event() {
         )
     );
     assert_eq!(first.field("event_type").as_deref(), Some("error"));
+    assert_eq!(first.session_id.as_deref(), Some("54053#0 *1"));
     assert_eq!(NginxErrorParser.sniff(REAL.as_bytes()), Confidence(95));
 }
 
