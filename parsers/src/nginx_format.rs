@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{Credential, CredentialKind, Event};
 use crate::framing::{Framing, lines};
-use crate::nginx_json::{Line, build};
+use crate::nginx_json::{Line, build_into};
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::{Secret, is_secret_param, redact_text};
 use crate::source::SourceId;
@@ -119,6 +119,17 @@ impl Var {
             _ => Var::Other,
         }
     }
+}
+
+/// A status or byte count: digits are read directly (the common case), anything else
+/// through the float parser.
+fn fast_number(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
+        let n = b.iter().fold(0u64, |acc, &c| acc * 10 + u64::from(c - b'0'));
+        return Some(n as f64);
+    }
+    text.trim().parse::<f64>().ok()
 }
 
 fn literal_item(bytes: Vec<u8>) -> Item {
@@ -275,10 +286,12 @@ impl LogFormat {
                 Item::Variable(name, var, slot) => {
                     let end = match self.items.get(k + 1) {
                         Some(Item::Literal(next, finder)) => {
-                            let found = if next.len() == 1 {
-                                memchr::memchr(next[0], &line[at..])
-                            } else {
-                                finder.find(&line[at..])
+                            let hay = &line[at..];
+                            // A prebuilt searcher: measured faster here than a first-byte
+                            // search and a comparison, even for two-byte literals.
+                            let found = match next.len() {
+                                1 => memchr::memchr(next[0], hay),
+                                _ => finder.find(hay),
                             };
                             found.map(|p| at + p).ok_or(ParseError::new(
                                 ParseErrorKind::MissingField("log_format field"),
@@ -411,7 +424,7 @@ impl LogFormat {
             let Some(value) = self.decode(&rt, raw) else {
                 return;
             };
-            let number = || value.trim().parse::<f64>().ok();
+            let number = || fast_number(&value);
             match var {
                 Var::RemoteAddr => line.remote_addr = Some(value),
                 Var::RemoteUser => line.remote_user = Some(value),
@@ -465,7 +478,14 @@ impl LogFormat {
                 }
             }
         })?;
-        let mut ev = build(line)?;
+        out.push(Event::default());
+        let ev = out
+            .last_mut()
+            .ok_or(ParseError::new(ParseErrorKind::TrailingGarbage, 0))?;
+        if let Err(e) = build_into(line, ev) {
+            out.pop();
+            return Err(e);
+        }
         ev.event_id = request_id;
         ev.extra = extra;
         if ev.credential.is_none()
@@ -486,7 +506,6 @@ impl LogFormat {
                 value: Secret::new(value.as_bytes().to_vec()),
             });
         }
-        out.push(ev);
         Ok(())
     }
 }

@@ -157,20 +157,25 @@ fn timestamp<'a>(line: &Line<'a>) -> Result<(i64, Cow<'a, str>), ParseError> {
 }
 
 pub(crate) fn build(line: Line<'_>) -> Result<Event<'_>, ParseError> {
+    let mut ev = Event::default();
+    build_into(line, &mut ev)?;
+    Ok(ev)
+}
+
+/// [`build`] into an event already in place (a compiled `log_format` fills the output
+/// vector's last slot: moving an event through a `Result` cost a tenth of its parse).
+pub(crate) fn build_into<'a>(line: Line<'a>, ev: &mut Event<'a>) -> Result<(), ParseError> {
     let missing = |f| ParseError::new(ParseErrorKind::MissingField(f), 0);
     let (ts, ts_raw) = timestamp(&line)?;
     let status = line.status.ok_or(missing("status"))?;
-    let mut ev = Event {
-        ts,
-        ts_raw,
-        status: Some(status as i32),
-        outcome: Outcome::from_http_status(status as u16),
-        bytes: line.body_bytes_sent.map(|b| b.max(0.0) as u64),
-        principal: present(line.remote_user),
-        host: present(line.host),
-        user_agent: present(line.http_user_agent),
-        ..Event::default()
-    };
+    ev.ts = ts;
+    ev.ts_raw = ts_raw;
+    ev.status = Some(status as i32);
+    ev.outcome = Outcome::from_http_status(status as u16);
+    ev.bytes = line.body_bytes_sent.map(|b| b.max(0.0) as u64);
+    ev.principal = present(line.remote_user);
+    ev.host = present(line.host);
+    ev.user_agent = present(line.http_user_agent);
     let request = match (
         present(line.request),
         present(line.request_method),
@@ -193,7 +198,7 @@ pub(crate) fn build(line: Line<'_>) -> Result<Event<'_>, ParseError> {
         }
         _ => return Err(missing("request")),
     };
-    request_fields(&mut ev, request);
+    request_fields(ev, request);
     let chain = present(line.http_x_forwarded_for);
     ev.src_ip = present(line.remote_addr);
     if ev.src_ip.is_none() {
@@ -219,7 +224,7 @@ pub(crate) fn build(line: Line<'_>) -> Result<Event<'_>, ParseError> {
             value: Secret::new(token.trim().as_bytes().to_vec()),
         });
     }
-    Ok(ev)
+    Ok(())
 }
 
 fn parse_line(record: &[u8]) -> Result<Event<'_>, ParseError> {
