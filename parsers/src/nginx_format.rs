@@ -126,7 +126,9 @@ impl Var {
 fn fast_number(text: &str) -> Option<f64> {
     let b = text.as_bytes();
     if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
-        let n = b.iter().fold(0u64, |acc, &c| acc * 10 + u64::from(c - b'0'));
+        let n = b
+            .iter()
+            .fold(0u64, |acc, &c| acc * 10 + u64::from(c - b'0'));
         return Some(n as f64);
     }
     text.trim().parse::<f64>().ok()
