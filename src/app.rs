@@ -144,11 +144,11 @@ fn investigate(
     let frame = attributable(&ingested.frame)?;
     let table = EventTable::new(&frame)?;
     let scored = score_table(&table, &opts);
-    let findings = Investigator::new(&table, &scored, &opts.config).run(seeds);
+    let investigator = Investigator::new(&table, &scored, &opts.config);
+    let findings = investigator.run(seeds);
     let report = report::build(
         &frame,
-        &table,
-        &scored,
+        &investigator,
         &findings,
         &ingested.files,
         report::MethodInput {

@@ -196,7 +196,7 @@ pub fn enrich(
     let mut route = StringChunkedBuilder::new(enriched::ROUTE.into(), n);
     for (s, a) in source.iter().zip(actions.iter()) {
         match (s, a) {
-            (Some("nginx" | "nginx_json" | "nginx_error"), Some(a)) => {
+            (s, Some(a)) if crate::score::table::is_http_source(s) => {
                 let r = routes
                     .entry(a)
                     .or_insert_with(|| crate::score::actions::route_template(a));

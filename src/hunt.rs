@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::config::Config;
 use crate::score::actions::ActionClass;
 use crate::score::baseline::NS_PER_HOUR;
-use crate::score::table::EventTable;
+use crate::score::table::{EventTable, is_http_source};
 use crate::score::{NOTABLE, SUSPICIOUS, Scored, Severity};
 use crate::score_report::matches_credential;
 
@@ -149,6 +149,60 @@ impl<'i, 'a> Investigator<'i, 'a> {
             by_network,
             shared,
         }
+    }
+
+    /// The scored table the investigation reads.
+    pub fn table(&self) -> &EventTable<'a> {
+        self.t
+    }
+
+    pub fn scored(&self) -> &Scored {
+        self.scored
+    }
+
+    /// The events of one credential (or principal), in time order.
+    pub fn events_of(&self, c: &str) -> &[usize] {
+        self.by_credential.get(c).map_or(&[], Vec::as_slice)
+    }
+
+    /// What the attacker's events did: counts by action class, targets, bytes, and the
+    /// targets the credential had never touched before the first suspicious call.
+    pub fn blast_radius(&self, f: &Finding) -> BlastRadius {
+        let (t, scored) = (self.t, self.scored);
+        let mut b = BlastRadius::default();
+        let before: FastSet<&str> = match f.first_suspicious {
+            Some(first) => self
+                .events_of(&f.credential)
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    t.credential[i] == Some(f.credential.as_str()) && t.ts[i] < t.ts[first]
+                })
+                .filter_map(|i| scored.actions.template(i).and(t.target[i]))
+                .collect(),
+            None => FastSet::default(),
+        };
+        let mut targets: BTreeSet<&str> = BTreeSet::new();
+        for &i in &f.events {
+            *b.actions
+                .entry(scored.actions.class(i).as_str())
+                .or_default() += 1;
+            if t.is_failure(i) || t.is_denied(i) {
+                b.failed += 1;
+            }
+            b.bytes_out += t.bytes[i].unwrap_or(0);
+            if let Some(target) = t.target[i] {
+                targets.insert(target);
+            }
+        }
+        b.new_targets = targets
+            .iter()
+            .filter(|x| !before.contains(**x))
+            .take(100)
+            .map(|s| s.to_string())
+            .collect();
+        b.targets = targets.into_iter().take(100).map(str::to_string).collect();
+        b
     }
 
     /// Whether a network may never be the attacker's: the estate's own or shared.
@@ -311,7 +365,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 .collect();
             for i in minted {
                 // Sources that log what they mint (CloudTrail) are never guessed at.
-                let http = matches!(t.source[i], Some("nginx" | "nginx_json" | "nginx_error"));
+                let http = is_http_source(t.source[i]);
                 let child = match t.child_credential[i] {
                     Some(child) => Some((child, false)),
                     None if http
@@ -450,8 +504,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
     }
 }
 
-/// What the attacker's events did: counts by action class, targets, bytes, and the
-/// targets the credential had never touched before the first suspicious call.
+/// What the attacker's events did ([`Investigator::blast_radius`]).
 #[derive(Debug, Default, serde::Serialize)]
 pub struct BlastRadius {
     pub actions: BTreeMap<&'static str, u64>,
@@ -459,38 +512,6 @@ pub struct BlastRadius {
     pub bytes_out: u64,
     pub targets: Vec<String>,
     pub new_targets: Vec<String>,
-}
-
-pub fn blast_radius(t: &EventTable, scored: &Scored, f: &Finding) -> BlastRadius {
-    let mut b = BlastRadius::default();
-    let before: FastSet<&str> = match f.first_suspicious {
-        Some(first) => (0..t.len())
-            .filter(|&i| t.credential[i] == Some(f.credential.as_str()) && t.ts[i] < t.ts[first])
-            .filter_map(|i| scored.actions.template(i).and(t.target[i]))
-            .collect(),
-        None => FastSet::default(),
-    };
-    let mut targets: BTreeSet<&str> = BTreeSet::new();
-    for &i in &f.events {
-        *b.actions
-            .entry(scored.actions.class(i).as_str())
-            .or_default() += 1;
-        if t.is_failure(i) || t.is_denied(i) {
-            b.failed += 1;
-        }
-        b.bytes_out += t.bytes[i].unwrap_or(0);
-        if let Some(target) = t.target[i] {
-            targets.insert(target);
-        }
-    }
-    b.new_targets = targets
-        .iter()
-        .filter(|x| !before.contains(**x))
-        .take(100)
-        .map(|s| s.to_string())
-        .collect();
-    b.targets = targets.into_iter().take(100).map(str::to_string).collect();
-    b
 }
 
 #[cfg(test)]

@@ -14,13 +14,12 @@ pub mod markdown;
 pub mod terminal;
 pub mod timeline;
 
-use crate::hunt::{BlastRadius, Finding, blast_radius};
+use crate::hunt::{BlastRadius, Finding, Investigator};
 use crate::ingest::FileReport;
 use crate::score::actions::ActionClass;
 use crate::score::baseline::NS_PER_HOUR;
 use crate::score::signals::SIGNALS;
-use crate::score::table::EventTable;
-use crate::score::{SUSPICIOUS, Scored, Severity};
+use crate::score::{SUSPICIOUS, Severity};
 use crate::score_report::{Locators, ScoredEvent};
 use crate::stats::rfc3339;
 
@@ -106,6 +105,9 @@ pub struct FindingJson {
     pub child_credentials: Vec<ChildJson>,
     pub related_credentials: Vec<RelatedJson>,
     pub blast_radius: BlastRadius,
+    /// The earlier finding (1-based) with exactly these attacker events, if any.
+    #[serde(skip)]
+    pub same_events_as: Option<usize>,
     pub events: Vec<ScoredEvent>,
     /// Phases in the order they began, with their events (indices into `events`).
     #[serde(skip)]
@@ -180,24 +182,6 @@ fn burst_start(ts: &[i64]) -> Option<i64> {
         .map(|k| ts[k])
 }
 
-impl Report {
-    /// The earlier finding (1-based) whose attacker events are exactly those of finding
-    /// `n` (0-based): two leaked credentials of one incident share one timeline, which the
-    /// text reports then print once.
-    pub fn same_events_as(&self, n: usize) -> Option<usize> {
-        let key = |f: &FindingJson| -> Vec<(i64, String, u64, Option<String>)> {
-            f.events
-                .iter()
-                .map(|e| (e.ts_ns, e.at.file.clone(), e.at.line, e.at.event_id.clone()))
-                .collect()
-        };
-        let mine = key(&self.findings[n]);
-        (0..n)
-            .find(|&k| key(&self.findings[k]) == mine)
-            .map(|k| k + 1)
-    }
-}
-
 /// What the report says about how it was made.
 pub struct MethodInput<'m> {
     pub geoip: &'m [String],
@@ -207,20 +191,25 @@ pub struct MethodInput<'m> {
 
 pub fn build(
     df: &DataFrame,
-    t: &EventTable,
-    scored: &Scored,
+    inv: &Investigator,
     findings: &[Finding],
     files: &[FileReport],
     method: MethodInput,
 ) -> PolarsResult<Report> {
+    let (t, scored) = (inv.table(), inv.scored());
     let loc = Locators::new(df)?;
     let ev = |i: usize| ScoredEvent::new(t, &loc, scored, i);
-    let mut by_credential: HashMap<&str, Vec<usize>> = HashMap::new();
-    for i in 0..t.len() {
-        if let Some(c) = t.subject(i) {
-            by_credential.entry(c).or_default().push(i);
-        }
-    }
+    // Two leaked credentials of one incident can share every attacker event: the text
+    // reports print such a timeline once and refer to it.
+    let mut first_with: HashMap<&[usize], usize> = HashMap::new();
+    let same_as: Vec<Option<usize>> = findings
+        .iter()
+        .enumerate()
+        .map(|(n, f)| {
+            let first = *first_with.entry(f.events.as_slice()).or_insert(n);
+            (first != n).then_some(first + 1)
+        })
+        .collect();
     let findings = findings
         .iter()
         .map(|f| FindingJson {
@@ -265,15 +254,18 @@ pub fn build(
                     why: why.clone(),
                 })
                 .collect(),
-            blast_radius: blast_radius(t, scored, f),
+            blast_radius: inv.blast_radius(f),
+            same_events_as: None,
             events: Vec::new(),
             phases: Vec::new(),
             lanes: Vec::new(),
             hours: [(0, 0); 24],
         })
         .zip(findings)
-        .map(|(mut fj, f)| {
-            fill_timeline(&mut fj, f, t, scored, &by_credential, &ev);
+        .zip(same_as)
+        .map(|((mut fj, f), same)| {
+            fj.same_events_as = same;
+            fill_timeline(&mut fj, f, inv, &ev);
             fj
         })
         .collect();
@@ -296,11 +288,10 @@ pub fn build(
 fn fill_timeline(
     fj: &mut FindingJson,
     f: &Finding,
-    t: &EventTable,
-    scored: &Scored,
-    by_credential: &HashMap<&str, Vec<usize>>,
+    inv: &Investigator,
     ev: &dyn Fn(usize) -> ScoredEvent,
 ) {
+    let (t, scored) = (inv.table(), inv.scored());
     let times: Vec<i64> = f.events.iter().map(|&i| t.ts[i]).collect();
     let burst = burst_start(&times);
     let mut phases: BTreeMap<Phase, Vec<usize>> = BTreeMap::new();
@@ -325,9 +316,10 @@ fn fill_timeline(
     credentials.extend(f.related.iter().map(|(id, _)| id.as_str()));
     credentials.dedup();
     for c in credentials.into_iter().take(12) {
-        let Some(evs) = by_credential.get(c) else {
+        let evs = inv.events_of(c);
+        if evs.is_empty() {
             continue;
-        };
+        }
         let mut lanes: BTreeMap<&str, Lane> = BTreeMap::new();
         for &i in evs {
             let source = t.source[i].unwrap_or("?");

@@ -244,16 +244,6 @@ pub fn write_json(out: &mut dyn Write, report: &ScoreReport) -> std::io::Result<
     writeln!(out)
 }
 
-pub fn table() -> Table {
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        t.set_width(100);
-    }
-    t
-}
-
 /// `2026-03-04 00:07:12`: table cells, always UTC.
 pub fn short_time(rfc: &str) -> String {
     rfc.replace('T', " ").trim_end_matches('Z').to_string()

@@ -39,27 +39,7 @@ impl LogParser for NginxParser {
         if matches!(first.map(|i| head[i]), Some(b'{' | b'[') | None) {
             return Confidence::NONE;
         }
-        let mut ok = 0u32;
-        let mut bad = 0u32;
-        let mut out = Vec::new();
-        let mut tried = lines(head)
-            .filter(|l| !l.bytes.is_empty())
-            .take(33)
-            .peekable();
-        while let Some(line) = tried.next() {
-            out.clear();
-            let last = tried.peek().is_none();
-            match self.parse(line.bytes, &mut out) {
-                Ok(()) => ok += 1,
-                // The head may end inside a line: a failing last line is not evidence.
-                Err(_) if last && ok + bad > 0 => {}
-                Err(_) => bad += 1,
-            }
-        }
-        if ok == 0 {
-            return Confidence::NONE;
-        }
-        Confidence((ok * 100 / (ok + bad)).min(100) as u8)
+        line_share(head, &|line| self.parse(line, &mut Vec::new()).is_ok())
     }
 
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
@@ -79,6 +59,30 @@ impl LogParser for NginxParser {
     fn examples(&self) -> &'static [Example] {
         EXAMPLES
     }
+}
+
+/// Confidence that `head` is lines of a format: the share of its first non-blank lines (up
+/// to 33) that `parses` reads. The head may end inside its last line: a failing last line
+/// is not evidence.
+pub(crate) fn line_share(head: &[u8], parses: &dyn Fn(&[u8]) -> bool) -> Confidence {
+    let mut ok = 0u32;
+    let mut bad = 0u32;
+    let mut tried = lines(head)
+        .filter(|l| !l.bytes.is_empty())
+        .take(33)
+        .peekable();
+    while let Some(line) = tried.next() {
+        let last = tried.peek().is_none();
+        match parses(line.bytes) {
+            true => ok += 1,
+            false if last && ok + bad > 0 => {}
+            false => bad += 1,
+        }
+    }
+    if ok == 0 {
+        return Confidence::NONE;
+    }
+    Confidence((ok * 100 / (ok + bad)).min(100) as u8)
 }
 
 type Res<'a, T> = IResult<&'a [u8], T, LineError<'a>>;

@@ -12,7 +12,8 @@ use std::borrow::Cow;
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{Credential, CredentialKind, Event};
-use crate::framing::{Framing, lines};
+use crate::framing::Framing;
+use crate::nginx::line_share;
 use crate::nginx_json::{Line, build_into};
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::{Secret, is_secret_param, redact_text};
@@ -371,28 +372,9 @@ impl LogParser for LogFormat {
     }
 
     fn sniff(&self, head: &[u8]) -> Confidence {
-        let mut ok = 0u32;
-        let mut bad = 0u32;
-        let mut out = Vec::new();
-        let mut tried = lines(head)
-            .filter(|l| !l.bytes.is_empty())
-            .take(33)
-            .peekable();
-        while let Some(line) = tried.next() {
-            out.clear();
-            let last = tried.peek().is_none();
-            // Only the user's format counts here: the built-in fallback would claim every
-            // access log.
-            match self.parse_own(line.bytes, &mut out) {
-                Ok(()) => ok += 1,
-                Err(_) if last && ok + bad > 0 => {}
-                Err(_) => bad += 1,
-            }
-        }
-        if ok == 0 {
-            return Confidence::NONE;
-        }
-        Confidence((ok * 100 / (ok + bad)).min(100) as u8)
+        // Only the user's format counts here: the built-in fallback would claim every
+        // access log.
+        line_share(head, &|line| self.parse_own(line, &mut Vec::new()).is_ok())
     }
 
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {

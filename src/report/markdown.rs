@@ -370,7 +370,7 @@ pub fn render(report: &Report) -> String {
     }
     out.push('\n');
     for (n, f) in report.findings.iter().enumerate() {
-        finding(&mut out, n + 1, f, report.same_events_as(n));
+        finding(&mut out, n + 1, f, f.same_events_as);
     }
     let _ = writeln!(out, "## Inputs\n");
     let _ = writeln!(out, "| file | source | events | malformed | sha256 |");

@@ -164,7 +164,7 @@ pub fn write(
             .map(|(p, evs)| format!("{} {}", p.as_str(), evs.len()))
             .collect();
         writeln!(out, "   phases: {}", phases.join(" · "))?;
-        if let Some(same) = report.same_events_as(n) {
+        if let Some(same) = f.same_events_as {
             writeln!(
                 out,
                 "   timeline: the same {} events as finding {same}\n",

@@ -3,7 +3,7 @@
 //! data access, evasion). One table per source family; signals weigh first-seen actions by
 //! their class and reports group an attacker's timeline into phases by it.
 
-use super::table::EventTable;
+use super::table::{EventTable, is_http_source};
 use crate::score::FastMap;
 
 /// The class of an action, in the order an intrusion usually goes.
@@ -158,7 +158,7 @@ pub fn classify(source: Option<&str>, action: &str) -> ActionClass {
                 .find(|(p, _)| action.starts_with(p))
                 .map_or(ActionClass::Other, |(_, c)| *c)
         }
-        Some("nginx" | "nginx_json" | "nginx_error") => classify_http(action),
+        s if is_http_source(s) => classify_http(action),
         _ => {
             let lower = action.to_ascii_lowercase();
             IDP_CONTAINS
@@ -305,7 +305,7 @@ impl ActionIndex {
                 let source = t.source[i];
                 *by_raw.entry((source, action)).or_insert_with(|| {
                     let template = match source {
-                        Some("nginx" | "nginx_json" | "nginx_error") => route_template(action),
+                        s if is_http_source(s) => route_template(action),
                         _ => action.to_string(),
                     };
                     *by_template.entry(template.clone()).or_insert_with(|| {

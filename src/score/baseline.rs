@@ -146,7 +146,6 @@ pub struct Baseline<'a> {
     last_day: i64,
     pub first: Option<i64>,
     pub last: Option<i64>,
-    pub ips: Seen<&'a str>,
     pub networks: Seen<&'a str>,
     pub asns: Seen<u32>,
     pub countries: Seen<&'a str>,
@@ -175,9 +174,6 @@ impl<'a> Baseline<'a> {
         self.events >= MATURE_EVENTS && self.days >= MATURE_DAYS
     }
 
-    pub fn ip(&self, ip: &str) -> Familiarity {
-        self.ips.familiarity(&ip)
-    }
     pub fn network(&self, net: &str) -> Familiarity {
         self.networks.familiarity(&net)
     }
@@ -244,9 +240,6 @@ impl<'a> Baseline<'a> {
         if self.days == 0 || day != self.last_day {
             self.days += 1;
             self.last_day = day;
-        }
-        if let Some(ip) = t.src_ip[i] {
-            self.ips.see(ip, ts, suspicious);
         }
         if let Some(n) = t.network[i] {
             self.networks.see(n, ts, suspicious);

@@ -7,6 +7,17 @@ use polars::prelude::*;
 use crate::enrich::enriched;
 use crate::frame::col;
 
+/// Sources whose events are HTTP requests (actions are `METHOD /path`): the one list the
+/// route templates, action classes and token inference go by.
+pub fn is_http_source(source: Option<&str>) -> bool {
+    matches!(source, Some("nginx" | "nginx_json" | "nginx_error"))
+}
+
+/// Identity providers: their sign-ins are people's (Okta, Auth0, Entra ID).
+pub fn is_identity_provider(source: Option<&str>) -> bool {
+    matches!(source, Some("okta_system_log" | "auth0" | "entra_signin"))
+}
+
 pub struct EventTable<'a> {
     pub ts: Vec<i64>,
     pub source: Vec<Option<&'a str>>,
@@ -126,7 +137,7 @@ impl<'a> EventTable<'a> {
         matches!(self.outcome[i], Some("failure" | "denied"))
     }
 
-    /// The network key used for novelty: the ASN when known, else the prefix.
+    /// Whether the source address is a public one (not private, CGNAT, an AWS service…).
     pub fn public_address(&self, i: usize) -> bool {
         self.ip_class[i] == Some(crate::enrich::ipclass::PUBLIC)
     }

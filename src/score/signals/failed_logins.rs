@@ -5,7 +5,7 @@
 use super::{Ctx, Findings, Reason, Signal};
 use crate::config::Config;
 use crate::score::baseline::NS_PER_HOUR;
-use crate::score::table::EventTable;
+use crate::score::table::{EventTable, is_identity_provider};
 use crate::score::{FastMap, FastSet};
 
 pub struct FailedLogins;
@@ -84,8 +84,7 @@ impl Signal for FailedLogins {
         for i in 0..t.len() {
             if t.is_failure(i)
                 && t.principal[i].is_some()
-                && t.source[i]
-                    .is_some_and(|s| s != "cloudtrail" && s != "nginx" && s != "nginx_json")
+                && is_identity_provider(t.source[i])
                 && !config.trusts_address(t.src_ip[i], t.asn[i])
                 && let Some(ip) = t.src_ip[i]
             {

@@ -4,6 +4,7 @@
 //! runs in several regions at once.
 
 use super::{Ctx, Reason, Signal, human_duration};
+use crate::score::table::{EventTable, is_identity_provider};
 
 pub struct ImpossibleTravel;
 
@@ -25,10 +26,9 @@ pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 /// A browser, or an identity provider's interactive sign-in: a person, not a program.
-fn is_person(t: &crate::score::table::EventTable, i: usize) -> bool {
+fn is_person(t: &EventTable, i: usize) -> bool {
     t.client_kind[i] == Some("browser")
-        || t.source[i]
-            .is_some_and(|s| !matches!(s, "cloudtrail" | "nginx" | "nginx_json" | "nginx_error"))
+        || is_identity_provider(t.source[i])
             && t.action[i]
                 .is_some_and(|a| a == "sign_in" || a.contains("session.start") || a == "login")
 }
