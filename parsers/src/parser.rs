@@ -57,3 +57,14 @@ pub trait LogParser: Send + Sync + 'static {
         &[]
     }
 }
+
+/// Parse one record that must give exactly one event (the parsers' unit tests).
+#[cfg(test)]
+pub(crate) fn parse_one<'a>(parser: &dyn LogParser, record: &'a str) -> Event<'a> {
+    let mut out = Vec::new();
+    parser
+        .parse(record.as_bytes(), &mut out)
+        .unwrap_or_else(|e| panic!("{e}: {record}"));
+    assert_eq!(out.len(), 1, "{record}");
+    out.pop().unwrap()
+}

@@ -1,11 +1,7 @@
 use super::*;
 
 fn one(record: &str) -> Event<'_> {
-    let mut out = Vec::new();
-    Auth0Parser
-        .parse(record.as_bytes(), &mut out)
-        .unwrap_or_else(|e| panic!("{e}: {record}"));
-    out.pop().unwrap()
+    crate::parser::parse_one(&Auth0Parser, record)
 }
 
 /// Every record of the Panther Auth0 rule tests (Apache-2.0) parses, wrapper or not.

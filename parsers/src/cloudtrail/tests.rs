@@ -1,11 +1,7 @@
 use super::*;
 
 fn one(record: &str) -> Event<'_> {
-    let mut out = Vec::new();
-    CloudTrailParser
-        .parse(record.as_bytes(), &mut out)
-        .unwrap_or_else(|e| panic!("{e}: {record}"));
-    out.pop().unwrap()
+    crate::parser::parse_one(&CloudTrailParser, record)
 }
 
 fn fixture(rel: &str) -> String {

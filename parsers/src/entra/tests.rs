@@ -9,11 +9,7 @@ fn fixture(rel: &str) -> String {
 }
 
 fn one(record: &str) -> Event<'_> {
-    let mut out = Vec::new();
-    EntraSignInParser
-        .parse(record.as_bytes(), &mut out)
-        .unwrap_or_else(|e| panic!("{e}: {record}"));
-    out.pop().unwrap()
+    crate::parser::parse_one(&EntraSignInParser, record)
 }
 
 /// Every record of the Panther Azure rule tests (Apache-2.0): sign-ins of every category

@@ -1,12 +1,7 @@
 use super::*;
 
 fn one(line: &str) -> Event<'_> {
-    let mut out = Vec::new();
-    NginxParser
-        .parse(line.as_bytes(), &mut out)
-        .unwrap_or_else(|e| panic!("{line}: {e}"));
-    assert_eq!(out.len(), 1);
-    out.pop().unwrap()
+    crate::parser::parse_one(&NginxParser, line)
 }
 
 fn err(line: &str) -> ParseError {

@@ -4,11 +4,7 @@ use super::*;
 const GATEWAY: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time urt="$upstream_response_time" rid=$request_id xff="$http_x_forwarded_for""#;
 
 fn one(format: &LogFormat, record: &str) -> Event<'static> {
-    let mut out = Vec::new();
-    format
-        .parse(record.as_bytes(), &mut out)
-        .unwrap_or_else(|e| panic!("{e}: {record}"));
-    out.pop().unwrap().into_owned()
+    crate::parser::parse_one(format, record).into_owned()
 }
 
 #[test]

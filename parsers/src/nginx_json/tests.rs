@@ -1,11 +1,7 @@
 use super::*;
 
 fn one(record: &str) -> Event<'static> {
-    let mut out = Vec::new();
-    NginxJsonParser
-        .parse(record.as_bytes(), &mut out)
-        .unwrap_or_else(|e| panic!("{e}: {record}"));
-    out.pop().unwrap().into_owned()
+    crate::parser::parse_one(&NginxJsonParser, record).into_owned()
 }
 
 #[test]

@@ -1,11 +1,7 @@
 use super::*;
 
 fn one(record: &str) -> Event<'_> {
-    let mut out = Vec::new();
-    OktaSystemLogParser
-        .parse(record.as_bytes(), &mut out)
-        .unwrap_or_else(|e| panic!("{e}: {record}"));
-    out.pop().unwrap()
+    crate::parser::parse_one(&OktaSystemLogParser, record)
 }
 
 /// Every record of the Panther Okta rule tests (Apache-2.0), lower-cased warehouse keys
