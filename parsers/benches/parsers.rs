@@ -83,6 +83,36 @@ fn nginx(c: &mut Criterion) {
             events
         })
     });
+    // A gateway's format: combined plus request time, a token-prefix field and the
+    // request id, on the same lines with those fields appended.
+    let mut gateway_input = Vec::with_capacity(input.len() + input.len() / 3);
+    for (n, line) in lines(&input).enumerate() {
+        gateway_input.extend_from_slice(line.bytes);
+        gateway_input.extend_from_slice(
+            format!(" rt=0.{:03} tid=tt_live_4f9KQ2 rid={n:032x}\n", n % 1000).as_bytes(),
+        );
+    }
+    let mut gateway = LogFormat::compile(
+        "gateway",
+        r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time tid=$http_x_token_id rid=$request_id"#,
+        Escape::Default,
+    )
+    .expect("gateway compiles");
+    gateway.set_prefix_fields(vec!["http_x_token_id".to_string()]);
+    group.throughput(Throughput::Bytes(gateway_input.len() as u64));
+    group.bench_function("log_format_gateway_parse", |b| {
+        let mut out = Vec::with_capacity(1);
+        b.iter(|| {
+            let mut events = 0usize;
+            for line in lines(&gateway_input) {
+                out.clear();
+                if gateway.parse(line.bytes, &mut out).is_ok() {
+                    events += out.len();
+                }
+            }
+            events
+        })
+    });
     group.finish();
 }
 

@@ -38,6 +38,9 @@ const SECRET_WORDS: &[&str] = &[
     "credential",
 ];
 
+/// `$time_local` is always `dd/Mon/yyyy:hh:mm:ss +zzzz`.
+const TIME_LOCAL_WIDTH: usize = 26;
+
 /// The most characters of a token prefix kept: what a fingerprint shows of a long token.
 pub const PREFIX_SHOWN: usize = 14;
 
@@ -51,13 +54,37 @@ pub enum Escape {
     None,
 }
 
+/// One variable of a format and the literal text that ends it: cutting a line is one
+/// search per variable (the literal found is the literal checked).
 #[derive(Clone, Debug)]
-enum Item {
-    /// Literal text, with its searcher built once: finding the end of the variable before
-    /// it is the inner loop of the parse.
-    Literal(Vec<u8>, Box<memchr::memmem::Finder<'static>>),
-    /// A variable, what it fills, and its extra-column slot when it has no column.
-    Variable(String, Var, Option<u16>),
+struct Step {
+    name: String,
+    var: Var,
+    /// Its extra-column slot, when it has no column of its own.
+    slot: Option<u16>,
+    /// A declared token-prefix field (`--token-prefix-field`).
+    prefix: bool,
+    scan: Scan,
+    /// The literal after it, with its searcher built once; `None` for the last item.
+    next: Option<(Vec<u8>, Box<memchr::memmem::Finder<'static>>)>,
+}
+
+/// How the end of a variable's value is found, decided once per format from what the
+/// variable can hold and what follows it. Each quick cut is checked against the literal
+/// that must follow; when it does not match, the general search decides.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Scan {
+    /// The last item: the value runs to the end of the line.
+    ToEnd,
+    /// Digits only (a status, a byte count; `-` when absent).
+    Digits,
+    /// Always this many bytes (`$time_local`: `04/Mar/2026:01:07:12 +0100`).
+    Width(usize),
+    /// A quoted value under default escaping, which writes `"` as `\x22`: the first `"`
+    /// ends it, and the same scan sees whether it holds a backslash.
+    Quoted,
+    /// Search for the next literal.
+    Search,
 }
 
 /// What a variable fills, decided once at compile time rather than per line.
@@ -135,9 +162,9 @@ fn fast_number(text: &str) -> Option<f64> {
     text.trim().parse::<f64>().ok()
 }
 
-fn literal_item(bytes: Vec<u8>) -> Item {
+fn literal_with_finder(bytes: Vec<u8>) -> (Vec<u8>, Box<memchr::memmem::Finder<'static>>) {
     let finder = memchr::memmem::Finder::new(&bytes).into_owned();
-    Item::Literal(bytes, Box::new(finder))
+    (bytes, Box::new(finder))
 }
 
 /// A compiled `log_format`.
@@ -145,7 +172,9 @@ fn literal_item(bytes: Vec<u8>) -> Item {
 pub struct LogFormat {
     pub name: String,
     pub escape: Escape,
-    items: Vec<Item>,
+    /// Literal text before the first variable.
+    lead: Vec<u8>,
+    steps: Vec<Step>,
     /// Variables that log only a token's first characters (`--token-prefix-field`).
     prefix_fields: Vec<String>,
     /// Variables without a column of their own, kept as extra columns (slot order).
@@ -157,9 +186,16 @@ impl LogFormat {
     /// Two variables need literal text between them, or a line could not be cut.
     pub fn compile(name: &str, format: &str, escape: Escape) -> Result<LogFormat, String> {
         let b = format.as_bytes();
-        let mut items = Vec::new();
+        let mut lead = Vec::new();
+        let mut steps: Vec<Step> = Vec::new();
         let mut literal = Vec::new();
         let mut i = 0;
+        // A literal closes the variable before it (or is the lead).
+        let close =
+            |literal: Vec<u8>, steps: &mut Vec<Step>, lead: &mut Vec<u8>| match steps.last_mut() {
+                Some(step) => step.next = Some(literal_with_finder(literal)),
+                None => *lead = literal,
+            };
         while i < b.len() {
             if b[i] != b'$' {
                 literal.push(b[i]);
@@ -185,9 +221,8 @@ impl LogFormat {
                 continue;
             }
             if !literal.is_empty() {
-                items.push(literal_item(std::mem::take(&mut literal)));
-            }
-            if matches!(items.last(), Some(Item::Variable(..))) {
+                close(std::mem::take(&mut literal), &mut steps, &mut lead);
+            } else if !steps.is_empty() {
                 return Err(format!(
                     "log_format {name}: ${} follows another variable with nothing between them",
                     String::from_utf8_lossy(&b[start..end])
@@ -195,20 +230,20 @@ impl LogFormat {
             }
             let name = String::from_utf8_lossy(&b[start..end]).to_ascii_lowercase();
             let var = Var::of(&name);
-            items.push(Item::Variable(name, var, None));
+            steps.push(Step {
+                name,
+                var,
+                slot: None,
+                prefix: false,
+                scan: Scan::Search,
+                next: None,
+            });
             i = next;
         }
         if !literal.is_empty() {
-            items.push(literal_item(literal));
+            close(literal, &mut steps, &mut lead);
         }
-        let vars: Vec<&str> = items
-            .iter()
-            .filter_map(|it| match it {
-                Item::Variable(v, ..) => Some(v.as_str()),
-                Item::Literal(..) => None,
-            })
-            .collect();
-        let has = |names: &[&str]| names.iter().any(|n| vars.contains(n));
+        let has = |names: &[&str]| steps.iter().any(|s| names.contains(&s.name.as_str()));
         if !has(&["time_local", "time_iso8601", "msec"]) {
             return Err(format!(
                 "log_format {name}: no time variable ($time_local, $time_iso8601 or $msec)"
@@ -219,10 +254,22 @@ impl LogFormat {
                 "log_format {name}: no request variable ($request, $request_uri or $uri)"
             ));
         }
+        for step in &mut steps {
+            step.scan = match (step.next.as_ref().and_then(|(n, _)| n.first()), step.var) {
+                (None, _) => Scan::ToEnd,
+                (Some(b), Var::Status | Var::BodyBytes | Var::Bytes) if !b.is_ascii_digit() => {
+                    Scan::Digits
+                }
+                (Some(_), Var::TimeLocal) => Scan::Width(TIME_LOCAL_WIDTH),
+                (Some(b'"'), _) if escape == Escape::Default => Scan::Quoted,
+                _ => Scan::Search,
+            };
+        }
         let mut format = LogFormat {
             name: name.to_string(),
             escape,
-            items,
+            lead,
+            steps,
             prefix_fields: Vec::new(),
             extras: Vec::new(),
         };
@@ -246,67 +293,51 @@ impl LogFormat {
     /// those are never stored, not even redacted.
     fn assign_extra_slots(&mut self) {
         self.extras.clear();
-        for item in &mut self.items {
-            if let Item::Variable(name, var, slot) = item {
-                *slot = None;
-                let secretish = SECRET_WORDS.iter().any(|w| name.contains(w));
-                if *var == Var::Other
-                    && !secretish
-                    && !self.prefix_fields.contains(name)
-                    && !self.extras.contains(name)
-                    && self.extras.len() < usize::from(u16::MAX)
-                {
-                    *slot = Some(self.extras.len() as u16);
-                    self.extras.push(name.clone());
-                }
+        for step in &mut self.steps {
+            step.slot = None;
+            step.prefix = self.prefix_fields.contains(&step.name);
+            let secretish = SECRET_WORDS.iter().any(|w| step.name.contains(w));
+            if step.var == Var::Other
+                && !secretish
+                && !step.prefix
+                && !self.extras.contains(&step.name)
+                && self.extras.len() < usize::from(u16::MAX)
+            {
+                step.slot = Some(self.extras.len() as u16);
+                self.extras.push(step.name.clone());
             }
         }
     }
 
     /// The variables in the order they are logged.
     pub fn variables(&self) -> impl Iterator<Item = &str> {
-        self.items.iter().filter_map(|it| match it {
-            Item::Variable(v, ..) => Some(v.as_str()),
-            Item::Literal(..) => None,
-        })
+        self.steps.iter().map(|s| s.name.as_str())
     }
 
-    /// Cut a line at the literal text, handing each variable's raw value to `each`.
+    /// Cut a line at the literal text, handing each variable's raw value to `each`, with
+    /// whether it holds a backslash when the cut already saw it.
     fn split<'a>(
         &self,
         line: &'a [u8],
-        mut each: impl FnMut(&str, Var, Option<u16>, &'a [u8]),
+        mut each: impl FnMut(&Step, &'a [u8], Option<bool>),
     ) -> Result<(), ParseError> {
-        let mut at = 0;
-        for (k, item) in self.items.iter().enumerate() {
-            match item {
-                Item::Literal(lit, _) => {
-                    if !line[at..].starts_with(lit) {
-                        return Err(ParseError::new(ParseErrorKind::TrailingGarbage, at));
-                    }
-                    at += lit.len();
-                }
-                Item::Variable(name, var, slot) => {
-                    let end = match self.items.get(k + 1) {
-                        Some(Item::Literal(next, finder)) => {
-                            let hay = &line[at..];
-                            // A prebuilt searcher: measured faster here than a first-byte
-                            // search and a comparison, even for two-byte literals.
-                            let found = match next.len() {
-                                1 => memchr::memchr(next[0], hay),
-                                _ => finder.find(hay),
-                            };
-                            found.map(|p| at + p).ok_or(ParseError::new(
-                                ParseErrorKind::MissingField("log_format field"),
-                                at,
-                            ))?
-                        }
-                        _ => line.len(),
-                    };
-                    each(name, *var, *slot, &line[at..end]);
-                    at = end;
-                }
-            }
+        if !has_prefix(line, &self.lead) {
+            return Err(ParseError::new(ParseErrorKind::TrailingGarbage, 0));
+        }
+        let mut at = self.lead.len();
+        for step in &self.steps {
+            let Some((next, finder)) = &step.next else {
+                each(step, &line[at..], None);
+                return Ok(());
+            };
+            let (end, escaped) = quick_end(step.scan, line, at, next)
+                .or_else(|| search(line, at, next, finder).map(|e| (e, None)))
+                .ok_or(ParseError::new(
+                    ParseErrorKind::MissingField("log_format field"),
+                    at,
+                ))?;
+            each(step, &line[at..end], escaped);
+            at = end + next.len();
         }
         if at != line.len() {
             return Err(ParseError::new(ParseErrorKind::TrailingGarbage, at));
@@ -315,18 +346,72 @@ impl LogFormat {
     }
 
     /// A variable's value as text: borrowed from the record (validated once as a whole,
-    /// as the hand-written parser does), unescaped only when it holds a backslash.
-    fn decode<'a>(&self, rt: &RecordText<'a>, raw: &'a [u8]) -> Option<Cow<'a, str>> {
+    /// as the hand-written parser does), unescaped only when it holds a backslash
+    /// (`escaped`, when the cut already knows). `line_escaped`: the line holds a backslash
+    /// somewhere (one search per line instead of one per field: most lines hold none).
+    fn decode<'a>(
+        &self,
+        rt: &RecordText<'a>,
+        line_escaped: bool,
+        raw: &'a [u8],
+        escaped: Option<bool>,
+    ) -> Option<Cow<'a, str>> {
         if raw.is_empty() || raw == b"-" {
             return None;
         }
-        let escaped = self.escape != Escape::None && memchr::memchr(b'\\', raw).is_some();
+        let escaped =
+            line_escaped && escaped.unwrap_or_else(|| memchr::memchr(b'\\', raw).is_some());
         Some(match (escaped, self.escape) {
             (true, Escape::Json) => json_unescape(raw),
             (true, _) => unescape(raw),
             (false, _) => rt.field(raw),
         })
     }
+}
+
+/// `hay` starts with `lit`: a byte loop, cheaper than a `memcmp` call for the few bytes
+/// of a log_format literal.
+#[inline]
+fn has_prefix(hay: &[u8], lit: &[u8]) -> bool {
+    hay.len() >= lit.len() && hay.iter().zip(lit).all(|(a, b)| a == b)
+}
+
+/// The end of the value starting at `at` by the variable's quick cut, when the literal
+/// that must follow is there; with whether the value holds a backslash, when seen.
+#[inline]
+fn quick_end(scan: Scan, line: &[u8], at: usize, next: &[u8]) -> Option<(usize, Option<bool>)> {
+    let (end, escaped) = match scan {
+        Scan::Digits => {
+            let digits = line[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+            let end = match digits == 0 && line.get(at) == Some(&b'-') {
+                true => at + 1,
+                false => at + digits,
+            };
+            (end, Some(false))
+        }
+        Scan::Width(w) => (at + w, None),
+        Scan::Quoted => (at + memchr::memchr(b'"', &line[at..])?, None),
+        Scan::ToEnd | Scan::Search => return None,
+    };
+    has_prefix(line.get(end..)?, next).then_some((end, escaped))
+}
+
+/// The end of the value starting at `at`: the next occurrence of the literal.
+#[inline]
+fn search(
+    line: &[u8],
+    at: usize,
+    next: &[u8],
+    finder: &memchr::memmem::Finder<'_>,
+) -> Option<usize> {
+    let hay = &line[at..];
+    // A prebuilt searcher: measured faster here than a first-byte search and a
+    // comparison, even for two-byte literals.
+    let found = match next.len() {
+        1 => memchr::memchr(next[0], hay),
+        _ => finder.find(hay),
+    };
+    found.map(|p| at + p)
 }
 
 /// JSON string escapes (`escape=json`): `\"`, `\\`, `\/`, `\n`…, `\uXXXX`.
@@ -403,13 +488,14 @@ impl LogFormat {
         let mut request_id = None;
         let mut prefix: Option<Cow<'a, str>> = None;
         let rt = RecordText::new(record);
-        let mut extra: Vec<(u16, Cow<'a, str>)> = Vec::new();
-        self.split(record, |name, var, slot, raw| {
-            let Some(value) = self.decode(&rt, raw) else {
+        let line_escaped = self.escape != Escape::None && memchr::memchr(b'\\', record).is_some();
+        let mut extra: Vec<(u16, Cow<'a, str>)> = Vec::with_capacity(self.extras.len());
+        self.split(record, |step, raw, escaped| {
+            let Some(value) = self.decode(&rt, line_escaped, raw, escaped) else {
                 return;
             };
             let number = || fast_number(&value);
-            match var {
+            match step.var {
                 Var::RemoteAddr => line.remote_addr = Some(value),
                 Var::RemoteUser => line.remote_user = Some(value),
                 Var::TimeLocal => line.time_local = Some(value),
@@ -442,7 +528,7 @@ impl LogFormat {
                 Var::Authorization => line.http_authorization = Some(value),
                 // nginx's own id of the request: the event's id, to cite and to join on.
                 Var::RequestId => request_id = Some(value),
-                _ if self.prefix_fields.iter().any(|p| p == name) => prefix = Some(value),
+                _ if step.prefix => prefix = Some(value),
                 // A token logged in its own field: a query argument with a secret's name,
                 // or a cookie.
                 Var::SecretArg => token = Some((CredentialKind::UrlToken, value)),
@@ -452,7 +538,7 @@ impl LogFormat {
                     }
                 }
                 Var::Other => {
-                    if let Some(slot) = slot {
+                    if let Some(slot) = step.slot {
                         let kept = match redact_text(&value) {
                             Cow::Borrowed(_) => value,
                             Cow::Owned(red) => Cow::Owned(red),
@@ -476,10 +562,20 @@ impl LogFormat {
             && let Some(p) = prefix
         {
             // Never more than a fingerprint would show of a long token.
-            let shown: String = p.chars().take(PREFIX_SHOWN).collect();
+            let cut = p
+                .char_indices()
+                .nth(PREFIX_SHOWN)
+                .map_or(p.len(), |(i, _)| i);
+            let shown = match p {
+                Cow::Borrowed(b) => Cow::Borrowed(b.get(..cut).unwrap_or(b)),
+                Cow::Owned(mut o) => {
+                    o.truncate(cut);
+                    Cow::Owned(o)
+                }
+            };
             ev.credential = Some(Credential::Public {
                 kind: CredentialKind::TokenPrefix,
-                id: Cow::Owned(shown),
+                id: shown,
             });
         }
         if ev.credential.is_none()
