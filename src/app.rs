@@ -64,7 +64,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             top,
             format,
         } => {
-            let opts = score_options(&analysis)?;
+            let opts = score_options(&input, &analysis)?;
             let ingested = read_inputs(&input)?;
             let started = Instant::now();
             let frame = attributable(&ingested.frame)?;
@@ -138,7 +138,7 @@ fn investigate(
     seeds: Seeds,
     stdout: &mut dyn Write,
 ) -> Result<ExitStatus> {
-    let opts = score_options(analysis)?;
+    let opts = score_options(input, analysis)?;
     let ingested = read_events(input)?;
     let started = Instant::now();
     let frame = attributable(&ingested.frame)?;
@@ -249,7 +249,8 @@ pub fn read_events(args: &InputArgs) -> Result<Ingested> {
         for c in crate::enrich::enriched::ALL {
             let _ = frame.drop_in_place(c);
         }
-        enrich::enrich(&mut frame, geo.as_ref(), &real_ip_from(args)?)?;
+        let config = Config::load(args.config.as_deref())?;
+        enrich::enrich(&mut frame, geo.as_ref(), &real_ip_from(args, &config)?)?;
         geoip = geo.map(|g| g.loaded).unwrap_or_default();
     }
     let frame = frame.sort([crate::frame::col::TS], SortMultipleOptions::default())?;
@@ -282,10 +283,10 @@ fn attributable(df: &polars::prelude::DataFrame) -> Result<polars::prelude::Data
 }
 
 /// Score the events of an ingested frame.
-pub fn score_options(args: &AnalysisArgs) -> Result<ScoreOptions> {
+pub fn score_options(input: &InputArgs, args: &AnalysisArgs) -> Result<ScoreOptions> {
     Ok(ScoreOptions {
         baseline_until: args.baseline_until,
-        config: Config::load(args.config.as_deref())?,
+        config: Config::load(input.config.as_deref())?,
     })
 }
 
@@ -300,7 +301,10 @@ fn stdout_error(source: std::io::Error) -> Error {
 /// with which file and line.
 pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
     messages::set_quiet(args.quiet);
-    tokentrail_parsers::secret::add_secret_params(&args.secret_param);
+    let config = Config::load(args.config.as_deref())?;
+    let mut secret_params = args.secret_param.clone();
+    secret_params.extend(config.input.secret_params.iter().cloned());
+    tokentrail_parsers::secret::add_secret_params(&secret_params);
     if let Some(n) = args.threads {
         // Fails only if the pool was built already (tests calling in twice): keep that one.
         let _ = rayon::ThreadPoolBuilder::new()
@@ -320,8 +324,9 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
         source: args.source,
         chunk_bytes: args.chunk_bytes,
         max_line_bytes: args.max_line_bytes,
-        nginx_formats: nginx_formats(args)?,
-        real_ip_from: real_ip_from(args)?,
+        nginx_formats: nginx_formats(args, &config)?,
+        real_ip_from: real_ip_from(args, &config)?,
+        local_zone: local_zone(args, &config)?,
         ..IngestOptions::default()
     };
     // Open the databases first: a wrong --geoip should fail before minutes of parsing.
@@ -341,23 +346,66 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
     Ok(ingested)
 }
 
-/// `--real-ip-from`: the trusted proxies, parsed.
-fn real_ip_from(args: &InputArgs) -> Result<Vec<crate::config::Cidr>> {
-    args.real_ip_from
-        .iter()
-        .map(|c| {
+/// Where a setting came from, for its error message: the option, or the config file.
+fn setting_origin(option: &str, config: &Config, from_config: bool) -> String {
+    match (&config.path, from_config) {
+        (Some(path), true) => format!("{}: [input] {}", path.display(), option.replace('-', "_")),
+        _ => format!("--{option}"),
+    }
+}
+
+/// `--real-ip-from` and `[input] real_ip_from`: the trusted proxies, parsed.
+fn real_ip_from(args: &InputArgs, config: &Config) -> Result<Vec<crate::config::Cidr>> {
+    let given = args.real_ip_from.iter().map(|c| (c, false));
+    let kept = config.input.real_ip_from.iter().map(|c| (c, true));
+    given
+        .chain(kept)
+        .map(|(c, from_config)| {
             crate::config::Cidr::parse(c).ok_or_else(|| {
-                Error::Usage(format!("--real-ip-from: `{c}` is not an address or CIDR"))
+                let origin = setting_origin("real-ip-from", config, from_config);
+                Error::Usage(format!("{origin}: `{c}` is not an address or CIDR"))
             })
         })
         .collect()
 }
 
+/// `--tz` (else `[input] tz`): the zone of times logged without one.
+fn local_zone(args: &InputArgs, config: &Config) -> Result<Option<crate::timezone::LocalZone>> {
+    let (text, from_config) = match (&args.tz, &config.input.tz) {
+        (Some(t), _) => (t, false),
+        (None, Some(t)) => (t, true),
+        (None, None) => return Ok(None),
+    };
+    crate::timezone::LocalZone::parse(text)
+        .map(Some)
+        .map_err(|e| {
+            Error::Usage(format!(
+                "{}: {e}",
+                setting_origin("tz", config, from_config)
+            ))
+        })
+}
+
 /// The user's nginx `log_format`s, compiled. They live for the whole run (the parsers
 /// of the registry are statics too), so they are leaked once.
-fn nginx_formats(args: &InputArgs) -> Result<Vec<&'static LogFormat>> {
+fn nginx_formats(args: &InputArgs, config: &Config) -> Result<Vec<&'static LogFormat>> {
     let mut formats = Vec::new();
-    if let Some(text) = &args.nginx_log_format {
+    let kept = &config.input;
+    let log_format = args
+        .nginx_log_format
+        .as_ref()
+        .or(kept.nginx_log_format.as_ref());
+    let nginx_conf = args.nginx_conf.as_ref().or(kept.nginx_conf.as_ref());
+    let log_format_name = args
+        .log_format_name
+        .as_ref()
+        .or(kept.log_format_name.as_ref());
+    if log_format_name.is_some() && nginx_conf.is_none() {
+        return Err(Error::Usage(
+            "--log-format-name picks a log_format of --nginx-conf: give --nginx-conf too".into(),
+        ));
+    }
+    if let Some(text) = log_format {
         let (escape, format) = match text.strip_prefix("escape=json ") {
             Some(rest) => (Escape::Json, rest),
             None => (Escape::Default, text.as_str()),
@@ -365,12 +413,12 @@ fn nginx_formats(args: &InputArgs) -> Result<Vec<&'static LogFormat>> {
         formats
             .push(LogFormat::compile("--nginx-log-format", format, escape).map_err(Error::Usage)?);
     }
-    if let Some(conf) = &args.nginx_conf {
+    if let Some(conf) = nginx_conf {
         let read = |p: &std::path::Path| {
             std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
         };
         let mut found = formats_from_conf(conf, &read).map_err(Error::Usage)?;
-        if let Some(name) = &args.log_format_name {
+        if let Some(name) = log_format_name {
             found.retain(|f| &f.name == name);
             if found.is_empty() {
                 return Err(Error::Usage(format!(
@@ -384,11 +432,13 @@ fn nginx_formats(args: &InputArgs) -> Result<Vec<&'static LogFormat>> {
         }
         formats.extend(found);
     }
-    let prefixes: Vec<String> = args
+    let mut prefixes: Vec<String> = args
         .token_prefix_field
         .iter()
+        .chain(&kept.token_prefix_fields)
         .map(|v| v.trim_start_matches('$').to_ascii_lowercase())
         .collect();
+    prefixes.dedup();
     if !prefixes.is_empty() && formats.is_empty() {
         return Err(Error::Usage(
             "--token-prefix-field names a variable of your log_format: give --nginx-log-format or --nginx-conf".into(),

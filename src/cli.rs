@@ -132,10 +132,6 @@ pub struct ReportArgs {
 /// Options of the commands that judge events.
 #[derive(Debug, Args)]
 pub struct AnalysisArgs {
-    /// Allowlists: trusted networks and ASNs, automation user agents, credentials to
-    /// ignore (default: ./tokentrail.toml when present). See docs/detections.md.
-    #[arg(long, value_name = "FILE", help_heading = "Analysis")]
-    pub config: Option<PathBuf>,
     /// Learn baselines from events before this time only, and judge the rest
     /// (RFC 3339 or YYYY-MM-DD, UTC). Default: each event is judged against the history
     /// before it.
@@ -194,13 +190,22 @@ pub struct InputArgs {
     /// the proxy is kept in `peer_ip`.
     #[arg(long, value_name = "CIDR", help_heading = "Input")]
     pub real_ip_from: Vec<String>,
-    /// With --nginx-conf: only this `log_format`.
+    /// The time zone of times logged without one (nginx error.log): an offset (+01:00)
+    /// or a zone name (Europe/Berlin). Default: read as UTC and noted `assumed_utc`.
     #[arg(
         long,
-        value_name = "NAME",
-        requires = "nginx_conf",
+        value_name = "ZONE",
+        allow_hyphen_values = true,
         help_heading = "Input"
     )]
+    pub tz: Option<String>,
+    /// The case's settings: trusted networks and ASNs, automation user agents,
+    /// credentials to ignore, and `[input]` options (default: ./tokentrail.toml when
+    /// present). See docs/detections.md.
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub config: Option<PathBuf>,
+    /// With --nginx-conf: only this `log_format`.
+    #[arg(long, value_name = "NAME", help_heading = "Input")]
     pub log_format_name: Option<String>,
     /// Fail (exit 3) if any record is malformed or any input is of unknown format.
     #[arg(long, help_heading = "Input")]

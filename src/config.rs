@@ -19,6 +19,33 @@ struct ConfigFile {
     trusted: TrustedFile,
     #[serde(default)]
     ignore: IgnoreFile,
+    #[serde(default)]
+    input: InputSettings,
+}
+
+/// `[input]`: how a case's logs are read, kept with the case instead of retyped on every
+/// command. Each has a command-line option of the same name; lists add to the options,
+/// single values are overridden by them.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSettings {
+    /// `--nginx-log-format`.
+    pub nginx_log_format: Option<String>,
+    /// `--nginx-conf` (relative to the config file's folder).
+    pub nginx_conf: Option<PathBuf>,
+    /// `--log-format-name`.
+    pub log_format_name: Option<String>,
+    /// `--token-prefix-field`.
+    #[serde(default)]
+    pub token_prefix_fields: Vec<String>,
+    /// `--secret-param`.
+    #[serde(default)]
+    pub secret_params: Vec<String>,
+    /// `--real-ip-from`.
+    #[serde(default)]
+    pub real_ip_from: Vec<String>,
+    /// `--tz`.
+    pub tz: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -50,6 +77,8 @@ pub struct Config {
     pub ignored_credentials: Vec<String>,
     /// Where it was read from, for the report's method section.
     pub path: Option<PathBuf>,
+    /// `[input]`: reading options kept with the case.
+    pub input: InputSettings,
 }
 
 impl Config {
@@ -72,6 +101,12 @@ impl Config {
             path: path.to_path_buf(),
             message,
         })?;
+        if let Some(conf) = &mut config.input.nginx_conf
+            && conf.is_relative()
+            && let Some(dir) = path.parent()
+        {
+            *conf = dir.join(&*conf);
+        }
         config.path = Some(path.to_path_buf());
         Ok(config)
     }
@@ -95,6 +130,7 @@ impl Config {
                 .collect(),
             ignored_credentials: file.ignore.credentials,
             path: None,
+            input: file.input,
         })
     }
 
@@ -188,6 +224,24 @@ mod tests {
         assert!(c.trusts_user_agent(Some("nightly-backup/1.2 (linux)")));
         assert!(!c.trusts_user_agent(Some("curl/8")));
         assert!(c.ignores("AKIAQ3EGCIDEPLOY0001"));
+    }
+
+    /// The example of docs/detections.md is a file this code reads.
+    #[test]
+    fn the_documented_example_parses() {
+        let doc = include_str!("../docs/detections.md");
+        let (_, block) = doc.split_once("```toml\n").expect("a toml block");
+        let (block, _) = block.split_once("```").expect("its end");
+        let c = Config::parse(block).unwrap();
+        assert_eq!(c.trusted_asns, vec![29518]);
+        assert_eq!(c.input.token_prefix_fields, vec!["http_x_token_id"]);
+        assert_eq!(c.input.tz.as_deref(), Some("Europe/Berlin"));
+        assert!(
+            c.input
+                .nginx_log_format
+                .unwrap()
+                .ends_with("rid=$request_id")
+        );
     }
 
     #[test]

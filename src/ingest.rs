@@ -53,6 +53,8 @@ pub struct IngestOptions {
     /// Trusted proxies (`--real-ip-from`): their requests' client is taken from the
     /// forwarded chain.
     pub real_ip_from: Vec<crate::config::Cidr>,
+    /// `--tz`: the zone of times logged without one (nginx error.log).
+    pub local_zone: Option<crate::timezone::LocalZone>,
 }
 
 impl Default for IngestOptions {
@@ -64,6 +66,7 @@ impl Default for IngestOptions {
             max_document_bytes: 4 << 30,
             nginx_formats: Vec::new(),
             real_ip_from: Vec::new(),
+            local_zone: None,
         }
     }
 }

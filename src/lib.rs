@@ -20,3 +20,4 @@ pub mod score;
 pub mod score_report;
 pub mod secrets;
 pub mod stats;
+pub mod timezone;

@@ -107,63 +107,76 @@ fn token_prefix_fields_are_linked_to_their_tokens() {
     let dir = TestDir::new();
     let path = dir.write("gateway.log", log.as_bytes());
     let p = path.to_str().unwrap();
-    let args = [
-        "--nginx-log-format",
-        format,
-        "--token-prefix-field",
-        "http_x_token_id",
-        "-q",
+    // The same settings given as options, or kept with the case in `[input]` of the
+    // config file.
+    let config = dir.write(
+        "case.toml",
+        format!("[input]\nnginx_log_format = '''{format}'''\ntoken_prefix_fields = [\"$http_x_token_id\"]\n")
+            .as_bytes(),
+    );
+    let config = config.to_str().unwrap();
+    let ways: [&[&str]; 2] = [
+        &[
+            "--nginx-log-format",
+            format,
+            "--token-prefix-field",
+            "http_x_token_id",
+            "-q",
+        ],
+        &["--config", config, "-q"],
     ];
-    let mut all = vec!["stats", p, "--format", "json"];
-    all.extend_from_slice(&args);
-    let run = tokentrail(&all);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let stats = run.json();
-    let f = file_report(&stats, "gateway.log");
-    assert_eq!(
-        (f["events"].as_u64(), f["malformed"].as_u64()),
-        (Some(7), Some(0))
-    );
-    // Every call of the token, in full or by prefix, is one credential; the stray prefix
-    // another.
-    assert_eq!(stats["sources"][0]["distinct_credentials"], 2);
-    let out = dir.path().join("events.ndjson");
-    let mut all = vec!["ingest", p, "-o", out.to_str().unwrap()];
-    all.extend_from_slice(&args);
-    assert_eq!(tokentrail(&all).code, 0);
-    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(
-        rows[1]["event_id"], "req-1",
-        "the request id is the event id"
-    );
-    assert_eq!(rows[1]["credential_id"], rows[0]["credential_id"]);
-    assert_eq!(rows[1]["parse_notes"], "prefix_linked");
-    assert_eq!(rows[6]["credential_kind"], "token_prefix");
-    let mut all = vec!["secrets", p, "--format", "json"];
-    all.extend_from_slice(&args);
-    let run = tokentrail(&all);
-    let secrets = run.json();
-    let s = &secrets["secrets"][0];
-    assert_eq!(
-        (s["events"].as_u64(), s["prefix_linked"].as_u64()),
-        (Some(6), Some(3))
-    );
-    assert!(
-        s["credential_id"]
-            .as_str()
+    for args in ways {
+        let mut all = vec!["stats", p, "--format", "json"];
+        all.extend_from_slice(args);
+        let run = tokentrail(&all);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let stats = run.json();
+        let f = file_report(&stats, "gateway.log");
+        assert_eq!(
+            (f["events"].as_u64(), f["malformed"].as_u64()),
+            (Some(7), Some(0))
+        );
+        // Every call of the token, in full or by prefix, is one credential; the stray prefix
+        // another.
+        assert_eq!(stats["sources"][0]["distinct_credentials"], 2);
+        let out = dir.path().join("events.ndjson");
+        let mut all = vec!["ingest", p, "-o", out.to_str().unwrap()];
+        all.extend_from_slice(args);
+        assert_eq!(tokentrail(&all).code, 0);
+        let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out)
             .unwrap()
-            .starts_with("tt_live_4f9KQ2…")
-    );
-    for text in [
-        &run.stdout,
-        &run.stderr,
-        &std::fs::read_to_string(&out).unwrap(),
-    ] {
-        assert!(!text.contains(token), "a token in clear");
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            rows[1]["event_id"], "req-1",
+            "the request id is the event id"
+        );
+        assert_eq!(rows[1]["credential_id"], rows[0]["credential_id"]);
+        assert_eq!(rows[1]["parse_notes"], "prefix_linked");
+        assert_eq!(rows[6]["credential_kind"], "token_prefix");
+        let mut all = vec!["secrets", p, "--format", "json"];
+        all.extend_from_slice(args);
+        let run = tokentrail(&all);
+        let secrets = run.json();
+        let s = &secrets["secrets"][0];
+        assert_eq!(
+            (s["events"].as_u64(), s["prefix_linked"].as_u64()),
+            (Some(6), Some(3))
+        );
+        assert!(
+            s["credential_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("tt_live_4f9KQ2…")
+        );
+        for text in [
+            &run.stdout,
+            &run.stderr,
+            &std::fs::read_to_string(&out).unwrap(),
+        ] {
+            assert!(!text.contains(token), "a token in clear");
+        }
     }
     let run = tokentrail(&["stats", p, "--token-prefix-field", "x"]);
     assert_eq!(run.code, 2, "a prefix field needs a log_format");
@@ -305,4 +318,66 @@ fn unknown_variables_become_extra_columns() {
     let at = |k: &str| header.iter().position(|x| x == k).unwrap();
     assert!(at("risk") < at("x_request_time"), "{header:?}");
     assert!(at("x_upstream_response_time") < at("peer_ip"), "{header:?}");
+}
+
+/// error.log writes the server's local time without a zone: read as UTC and noted unless
+/// `--tz` (or `[input] tz`) says where the server was; a wrong zone is a usage error that
+/// names where it came from.
+#[test]
+fn error_log_times_in_the_servers_zone() {
+    let log = fixture("nginx-error/error.log");
+    let log = log.to_str().unwrap();
+    let dir = TestDir::new();
+    let out = dir.path().join("events.ndjson");
+    let first = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["ingest", log, "-q", "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let run = tokentrail(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let text = std::fs::read_to_string(&out).unwrap();
+        serde_json::from_str(text.lines().next().unwrap()).unwrap()
+    };
+    // 2016/10/25 14:49:34: October, so Berlin is UTC+2 and New York UTC-4.
+    let assumed = first(&[]);
+    assert_eq!(assumed["ts"], "2016-10-25T14:49:34+00:00");
+    assert_eq!(assumed["parse_notes"], "assumed_utc");
+    let berlin = first(&["--tz", "Europe/Berlin"]);
+    assert_eq!(berlin["ts"], "2016-10-25T12:49:34+00:00");
+    assert_eq!(
+        berlin["ts_raw"], "2016/10/25 14:49:34",
+        "the text as logged"
+    );
+    assert!(berlin["parse_notes"].is_null(), "{berlin}");
+    assert_eq!(
+        first(&["--tz", "-04:00"])["ts"],
+        "2016-10-25T18:49:34+00:00"
+    );
+    let config = dir.write("case.toml", b"[input]\ntz = \"America/New_York\"\n");
+    let config = config.to_str().unwrap();
+    assert_eq!(
+        first(&["--config", config])["ts"],
+        "2016-10-25T18:49:34+00:00"
+    );
+    assert_eq!(
+        first(&["--config", config, "--tz", "UTC"])["ts"],
+        "2016-10-25T14:49:34+00:00",
+        "the option wins over the file"
+    );
+
+    let run = tokentrail(&["stats", log, "--tz", "Mars/Olympus"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("--tz: `Mars/Olympus` is not a time zone"),
+        "{}",
+        run.stderr
+    );
+    let bad = dir.write("bad.toml", b"[input]\ntz = \"+99\"\n");
+    let run = tokentrail(&["stats", log, "--config", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("bad.toml: [input] tz: `+99`"),
+        "{}",
+        run.stderr
+    );
 }

@@ -1,7 +1,7 @@
 //! One record at a time, into a builder and its counters.
 
 use tokentrail_parsers::event::notes;
-use tokentrail_parsers::{Event, LogParser, ParseErrorKind};
+use tokentrail_parsers::{Event, LogParser, ParseErrorKind, SourceId};
 
 use super::IngestOptions;
 use super::report::ChunkStats;
@@ -61,6 +61,15 @@ impl<'j> RecordSink<'j> {
                     self.stats.invalid_utf8 += 1;
                 }
                 let record_index = index.and_then(|i| u32::try_from(i).ok());
+                if let Some(zone) = self.job.opts.local_zone
+                    && self.job.parser.id() == SourceId::NginxError
+                {
+                    // The server's local time, now placed: no longer an assumption.
+                    for ev in out.iter_mut().filter(|e| e.notes & notes::ASSUMED_UTC != 0) {
+                        ev.ts = zone.local_to_utc(ev.ts);
+                        ev.notes &= !notes::ASSUMED_UTC;
+                    }
+                }
                 for ev in out.iter() {
                     self.stats.events += 1;
                     self.stats.event_time(ev.ts, self.job.now);
