@@ -160,13 +160,33 @@ pub struct FrameBuilder {
     provider_proxy: Sparse<bool>,
     risk: Strings,
     any_event_id: bool,
-    /// The parser's extra columns (a user's `log_format` variables), by slot.
-    extra: Vec<StringChunkedBuilder>,
+    /// The parser's extra columns (a user's `log_format` variables), by slot, and the
+    /// type each becomes.
+    extra: Vec<(StringChunkedBuilder, DataType)>,
 }
 
 /// The frame column of a parser's extra column: `x_` and the variable's name.
 pub fn extra_column_name(variable: &str) -> String {
     format!("x_{variable}")
+}
+
+/// nginx variables that always hold one number (or `-`): their extra columns are typed,
+/// so that `x_request_time > 2` or a sum of `x_request_length` needs no cast. Variables
+/// that can hold lists (`$upstream_response_time`: `0.004, 0.120` after a retry) stay text.
+pub fn extra_column_type(variable: &str) -> DataType {
+    match variable {
+        "request_time" | "msec" | "gzip_ratio" | "upstream_queue_time" => DataType::Float64,
+        "request_length"
+        | "bytes_received"
+        | "connection"
+        | "connection_requests"
+        | "connections_active"
+        | "pid"
+        | "content_length"
+        | "server_port"
+        | "remote_port" => DataType::Int64,
+        _ => DataType::String,
+    }
 }
 
 fn sb(name: &'static str, cap: usize) -> Strings {
@@ -278,22 +298,27 @@ impl FrameBuilder {
         self.ts.is_empty()
     }
 
-    /// Append one event found at `line` (relative to the chunk), `record_index` (for
-    /// records inside a JSON array) and absolute `byte_offset`.
     /// Extra columns beyond the schema, filled from [`Event::extra`] by slot.
     pub fn with_extra_columns(mut self, names: &[String], cap: usize) -> FrameBuilder {
         self.extra = names
             .iter()
-            .map(|n| StringChunkedBuilder::new(extra_column_name(n).into(), cap))
+            .map(|n| {
+                (
+                    StringChunkedBuilder::new(extra_column_name(n).into(), cap),
+                    extra_column_type(n),
+                )
+            })
             .collect();
         self
     }
 
+    /// Append one event found at `line` (relative to the chunk), `record_index` (for
+    /// records inside a JSON array) and absolute `byte_offset`.
     pub fn push(&mut self, ev: &Event<'_>, line: u64, record_index: Option<u32>, byte_offset: u64) {
         if !self.extra.is_empty() {
             // `ev.extra` is in slot order: one pass fills every extra column.
             let mut values = ev.extra.iter().peekable();
-            for (slot, builder) in self.extra.iter_mut().enumerate() {
+            for (slot, (builder, _)) in self.extra.iter_mut().enumerate() {
                 match values.next_if(|(s, _)| usize::from(*s) == slot) {
                     Some((_, v)) => builder.append_value(v),
                     None => builder.append_null(),
@@ -471,7 +496,21 @@ impl FrameBuilder {
             self.risk.finish(),
         ];
         let mut columns = columns;
-        columns.extend(self.extra.into_iter().map(|b| b.finish().into_column()));
+        for (builder, dtype) in self.extra {
+            let text = builder.finish().into_column();
+            // Typed only when every value is a number (nginx writes digits or `-`): a
+            // value that is not one keeps the column text, so nothing is lost to a cast.
+            columns.push(match dtype {
+                DataType::String => text,
+                dtype => {
+                    let typed = text.cast(&dtype)?;
+                    match typed.null_count() == text.null_count() {
+                        true => typed,
+                        false => text,
+                    }
+                }
+            });
+        }
         DataFrame::new(n, columns)
     }
 }

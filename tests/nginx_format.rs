@@ -289,11 +289,35 @@ fn unknown_variables_become_extra_columns() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let gw_row = rows.iter().find(|r| r["src_ip"] == "81.2.69.166").unwrap();
-    assert_eq!(gw_row["x_request_time"], "0.012");
+    // `$request_time` is always one number: a typed column. `$upstream_response_time`
+    // can be a list: text.
+    assert_eq!(gw_row["x_request_time"], 0.012);
     assert_eq!(gw_row["x_upstream_response_time"], "0.010, 0.002");
     assert!(gw_row.get("x_http_x_api_key").is_none());
     let plain_row = rows.iter().find(|r| r["src_ip"] == "10.0.0.1").unwrap();
     assert!(plain_row["x_request_time"].is_null());
+    // A value that is not a number is not cast away: the column stays text, in every file.
+    let odd = dir.write(
+        "odd.log",
+        b"81.2.69.167 - - [04/Mar/2026:01:00:05 +0100] \"GET /c HTTP/1.1\" 200 1 \"curl/8\" rt=n/a urt=\"-\" key=-\n",
+    );
+    let run = tokentrail(&[
+        "ingest",
+        gw.to_str().unwrap(),
+        odd.to_str().unwrap(),
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+        "--nginx-log-format",
+        format,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let times: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["x_request_time"].clone())
+        .collect();
+    assert_eq!(times, ["0.012", "n/a"]);
     // The extra columns sit between the schema and the enrichment columns.
     let csv = dir.path().join("events.csv");
     let run = tokentrail(&[

@@ -118,13 +118,37 @@ fn align_extra_columns(chunks: Vec<DataFrame>) -> PolarsResult<Vec<DataFrame>> {
         .chain(extras.iter().cloned())
         .chain(crate::enrich::enriched::ALL.iter().map(|s| s.to_string()))
         .collect();
+    // A typed column (`x_request_time`) stays typed when every chunk typed it; a chunk
+    // that kept it as text (a value that is not a number) makes it text everywhere.
+    let dtypes: std::collections::BTreeMap<&String, DataType> = extras
+        .iter()
+        .map(|name| {
+            let mut seen = chunks
+                .iter()
+                .filter_map(|df| df.column(name).ok())
+                .map(|c| c.dtype());
+            let first = seen.next().cloned().unwrap_or(DataType::String);
+            let dtype = match seen.all(|d| *d == first) {
+                true => first,
+                false => DataType::String,
+            };
+            (name, dtype)
+        })
+        .collect();
     chunks
         .into_iter()
         .map(|mut df| {
-            for name in &extras {
-                if df.column(name).is_err() {
-                    let nulls = StringChunked::full_null(name.as_str().into(), df.height());
-                    df.with_column(nulls.into_column())?;
+            for (name, dtype) in &dtypes {
+                match df.column(name) {
+                    Err(_) => {
+                        let nulls = Column::full_null(name.as_str().into(), df.height(), dtype);
+                        df.with_column(nulls)?;
+                    }
+                    Ok(c) if c.dtype() != dtype => {
+                        let text = c.cast(dtype)?;
+                        df.with_column(text)?;
+                    }
+                    Ok(_) => {}
                 }
             }
             df.select(order.iter().map(String::as_str))
