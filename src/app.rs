@@ -171,13 +171,7 @@ fn investigate(
     };
     match &args.output {
         Some(path) => {
-            let fail = |source: std::io::Error| Error::Output {
-                path: path.clone(),
-                source: Box::new(source),
-            };
-            let mut f = std::io::BufWriter::new(std::fs::File::create(path).map_err(fail)?);
-            write(&mut f).map_err(fail)?;
-            f.flush().map_err(fail)?;
+            crate::output::write_atomically(path, |f| Ok(write(f)?))?;
             messages::warn(format!(
                 "wrote {} findings to {}",
                 report.findings.len(),
@@ -316,7 +310,7 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
         .iter()
         .filter_map(|i| match i {
             Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-            Input::Stdin => None,
+            Input::Stdin | Input::Unreadable(..) | Input::Duplicate(..) => None,
         })
         .sum();
     let bar = progress::bytes_bar(total, args.quiet);
@@ -324,6 +318,7 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
         source: args.source,
         chunk_bytes: args.chunk_bytes,
         max_line_bytes: args.max_line_bytes,
+        max_gzip_ratio: args.max_gzip_ratio,
         nginx_formats: nginx_formats(args, &config)?,
         real_ip_from: real_ip_from(args, &config)?,
         local_zone: local_zone(args, &config)?,

@@ -210,6 +210,10 @@ pub struct InputArgs {
     /// Fail (exit 3) if any record is malformed or any input is of unknown format.
     #[arg(long, help_heading = "Input")]
     pub strict: bool,
+    /// Stop a gzip input that inflates more than this to one after 256 MiB (a gzip bomb);
+    /// logs compress about 10:1. 0 never stops.
+    #[arg(long, value_name = "N", default_value_t = crate::ingest::DEFAULT_MAX_GZIP_RATIO, help_heading = "Input")]
+    pub max_gzip_ratio: u64,
     /// Records longer than this are counted as malformed and skipped.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, help_heading = "Input")]
     pub max_line_bytes: usize,

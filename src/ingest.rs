@@ -37,6 +37,10 @@ pub const MAX_EXAMPLES: usize = 5;
 /// A user's `log_format` is used for a file when this share of its first lines parse.
 const CUSTOM_FORMAT_CONFIDENCE: u8 = 80;
 
+/// Logs compress about 10:1 and very repetitive ones under 100:1; deflate cannot pass
+/// about 1,030:1, which is what a bomb of zeros or blank lines reaches.
+pub const DEFAULT_MAX_GZIP_RATIO: u64 = 200;
+
 #[derive(Clone, Debug)]
 pub struct IngestOptions {
     /// Skip detection and read every input as this source.
@@ -55,6 +59,8 @@ pub struct IngestOptions {
     pub real_ip_from: Vec<crate::config::Cidr>,
     /// `--tz`: the zone of times logged without one (nginx error.log).
     pub local_zone: Option<crate::timezone::LocalZone>,
+    /// A gzip input inflating more than this to one is stopped (0: never).
+    pub max_gzip_ratio: u64,
 }
 
 impl Default for IngestOptions {
@@ -67,6 +73,7 @@ impl Default for IngestOptions {
             nginx_formats: Vec::new(),
             real_ip_from: Vec::new(),
             local_zone: None,
+            max_gzip_ratio: DEFAULT_MAX_GZIP_RATIO,
         }
     }
 }
@@ -137,7 +144,18 @@ fn ingest_one(
     progress: &ProgressBar,
 ) -> PolarsResult<(FileReport, Vec<DataFrame>)> {
     let mut report = FileReport::new(input);
-    let opened = match open(input, progress.clone()) {
+    match input {
+        Input::Unreadable(_, why) => {
+            report.problem(ProblemKind::Unreadable, why.clone());
+            return Ok((report, Vec::new()));
+        }
+        Input::Duplicate(_, why) => {
+            report.problem(ProblemKind::Skipped, why.clone());
+            return Ok((report, Vec::new()));
+        }
+        Input::File(_) | Input::Stdin => {}
+    }
+    let opened = match open(input, progress.clone(), opts.max_gzip_ratio) {
         Ok(o) => o,
         Err(e) => {
             report.problem(ProblemKind::Unreadable, format!("cannot read: {e}"));
@@ -295,7 +313,12 @@ fn unreadable_content(head: &[u8]) -> Option<(ProblemKind, String)> {
 }
 
 fn read_failure(report: &mut FileReport, e: &io::Error, decompressed: u64, gzip: bool) {
-    if gzip && e.kind() == io::ErrorKind::UnexpectedEof {
+    let stopped = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<crate::input::open::InflationStopped>());
+    if let Some(stopped) = stopped {
+        report.problem(ProblemKind::Inflation, stopped.to_string());
+    } else if gzip && e.kind() == io::ErrorKind::UnexpectedEof {
         report.problem(
             ProblemKind::TruncatedGzip,
             format!(

@@ -5,6 +5,7 @@ mod util;
 mod cli;
 mod cloudtrail;
 mod enrich;
+mod hostile;
 mod hunt;
 mod identity;
 mod ingest;

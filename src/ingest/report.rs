@@ -30,14 +30,20 @@ pub enum ProblemKind {
     UnknownFormat,
     /// Two parsers claim the content with close confidence.
     AmbiguousFormat,
-    /// A file of a known source that holds no events (a CloudTrail digest file).
+    /// A file of a known source that holds no events (a CloudTrail digest file), or a
+    /// file or folder met a second time (links).
     Skipped,
+    /// A gzip stream that inflates far beyond any log (a bomb): stopped, data lost.
+    Inflation,
 }
 
 impl ProblemKind {
     /// Whether the problem fails the run even without `--strict` (input was lost).
     pub fn loses_data(self) -> bool {
-        matches!(self, ProblemKind::Unreadable | ProblemKind::TruncatedGzip)
+        matches!(
+            self,
+            ProblemKind::Unreadable | ProblemKind::TruncatedGzip | ProblemKind::Inflation
+        )
     }
 
     /// Whether `--strict` turns it into a failure.

@@ -7,13 +7,21 @@ use crate::error::{Error, Result};
 pub enum Input {
     File(PathBuf),
     Stdin,
+    /// Found while walking a folder but not readable (a folder that cannot be listed, a
+    /// link to nothing): reported as input lost, never silently dropped.
+    Unreadable(PathBuf, String),
+    /// Found twice (a link to a file or folder already read, a link loop): reported as
+    /// skipped, so that no event is counted twice.
+    Duplicate(PathBuf, String),
 }
 
 impl Input {
     /// How the input is named in reports and messages.
     pub fn display_name(&self) -> String {
         match self {
-            Input::File(p) => p.display().to_string(),
+            Input::File(p) | Input::Unreadable(p, _) | Input::Duplicate(p, _) => {
+                p.display().to_string()
+            }
             Input::Stdin => "<stdin>".to_string(),
         }
     }
@@ -21,9 +29,12 @@ impl Input {
 
 /// Expand paths into inputs: files as given, folders walked recursively in a stable order
 /// (natural order of names, so `access.log.2` comes before `access.log.10`), `-` for stdin.
-/// Hidden files and folders (`.name`) inside a walked folder are skipped.
+/// Hidden files and folders (`.name`) inside a walked folder are skipped. Links are
+/// followed; a file or folder reached a second time (a link loop, two links to one log)
+/// is reported once as a duplicate instead of read twice.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
     let mut out = Vec::new();
+    let mut seen = Seen::default();
     for path in paths {
         if path.as_os_str() == "-" {
             out.push(Input::Stdin);
@@ -35,48 +46,93 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Input>> {
         })?;
         if meta.is_dir() {
             let before = out.len();
-            walk(path, &mut out)?;
+            walk(path, &mut out, &mut seen);
             if out.len() == before {
                 return Err(Error::NoInputs(path.display().to_string()));
             }
         } else {
-            out.push(Input::File(path.clone()));
+            out.push(seen.file(path));
         }
     }
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<Input>) -> Result<()> {
-    let io = |source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
+/// What was read already, by real path.
+#[derive(Default)]
+struct Seen {
+    paths: std::collections::HashMap<PathBuf, PathBuf>,
+}
+
+impl Seen {
+    /// The first time `path`'s real path is met: `None`; after that, the path that met it.
+    fn first(&mut self, path: &Path) -> Option<PathBuf> {
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        match self.paths.get(&real) {
+            Some(earlier) => Some(earlier.clone()),
+            None => {
+                self.paths.insert(real, path.to_path_buf());
+                None
+            }
+        }
+    }
+
+    fn file(&mut self, path: &Path) -> Input {
+        match self.first(path) {
+            None => Input::File(path.to_path_buf()),
+            Some(earlier) => Input::Duplicate(
+                path.to_path_buf(),
+                format!("the same file as {}: read once", earlier.display()),
+            ),
+        }
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<Input>, seen: &mut Seen) {
+    if let Some(earlier) = seen.first(dir) {
+        out.push(Input::Duplicate(
+            dir.to_path_buf(),
+            format!(
+                "the same folder as {} (a link loop or a second link): read once",
+                earlier.display()
+            ),
+        ));
+        return;
+    }
+    let listed = std::fs::read_dir(dir).and_then(|entries| {
+        entries
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<Vec<PathBuf>>>()
+    });
+    let mut entries = match listed {
+        Ok(entries) => entries,
+        Err(e) => {
+            out.push(Input::Unreadable(
+                dir.to_path_buf(),
+                format!("cannot list folder: {e}"),
+            ));
+            return;
+        }
     };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()
-        .map_err(io)?;
     entries.retain(|p| {
         !p.file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with('.'))
     });
     entries.sort_by(|a, b| natural_cmp(&a.to_string_lossy(), &b.to_string_lossy()));
     for path in entries {
-        // Follow symlinks, but a link to a folder could loop: walk real folders only.
-        let meta = std::fs::metadata(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
-        if meta.is_dir() {
-            if !is_link {
-                walk(&path, out)?;
-            }
-        } else if meta.is_file() {
-            out.push(Input::File(path));
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => walk(&path, out, seen),
+            Ok(meta) if meta.is_file() => out.push(seen.file(&path)),
+            // Sockets, fifos, devices: not logs, and a fifo would block the run.
+            Ok(_) => {}
+            Err(e) => out.push(Input::Unreadable(
+                path.clone(),
+                match std::fs::symlink_metadata(&path) {
+                    Ok(m) if m.file_type().is_symlink() => format!("a link to nothing: {e}"),
+                    _ => format!("cannot read: {e}"),
+                },
+            )),
         }
     }
-    Ok(())
 }
 
 /// Compare names with digit runs compared as numbers.

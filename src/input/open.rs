@@ -2,6 +2,8 @@ use flate2::bufread::MultiGzDecoder;
 use indicatif::ProgressBar;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Input;
 
@@ -20,19 +22,78 @@ pub struct Opened {
 struct CountingReader<R> {
     inner: R,
     progress: ProgressBar,
+    /// Bytes read from the file so far, shared with the [`InflationGuard`].
+    read: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.progress.inc(n as u64);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Decompressed bytes read before the ratio is checked: small bombs cost nothing, and
+/// short, repetitive logs never trip it.
+pub const INFLATION_CHECK_AFTER: u64 = 256 << 20;
+
+/// Why decompression stopped: more out per byte in than any log gives.
+#[derive(Debug)]
+pub struct InflationStopped {
+    pub decompressed: u64,
+    pub compressed: u64,
+    pub max_ratio: u64,
+}
+
+impl std::fmt::Display for InflationStopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "decompression stopped after {} MiB from {} KiB (over {}:1; logs compress about 10:1): \
+             a gzip bomb? records before it were read; --max-gzip-ratio raises the limit",
+            self.decompressed >> 20,
+            self.compressed >> 10,
+            self.max_ratio
+        )
+    }
+}
+
+impl std::error::Error for InflationStopped {}
+
+/// Stops a decompressed stream whose ratio to the compressed bytes read passes
+/// `max_ratio`, once past [`INFLATION_CHECK_AFTER`]: a gzip bomb must not fill memory and
+/// hours before anything is said.
+struct InflationGuard<R> {
+    inner: R,
+    compressed: Arc<AtomicU64>,
+    decompressed: u64,
+    max_ratio: u64,
+}
+
+impl<R: Read> Read for InflationGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.decompressed += n as u64;
+        if self.max_ratio > 0 && self.decompressed > INFLATION_CHECK_AFTER {
+            let compressed = self.compressed.load(Ordering::Relaxed).max(1);
+            if self.decompressed / compressed > self.max_ratio {
+                return Err(io::Error::other(InflationStopped {
+                    decompressed: self.decompressed,
+                    compressed,
+                    max_ratio: self.max_ratio,
+                }));
+            }
+        }
         Ok(n)
     }
 }
 
 /// Open an input; gzip is recognised by its magic bytes, never by the name, and read with
-/// a multi-member decoder (logrotate and `cat a.gz b.gz` make several members).
-pub fn open(input: &Input, progress: ProgressBar) -> io::Result<Opened> {
+/// a multi-member decoder (logrotate and `cat a.gz b.gz` make several members), stopped
+/// when it inflates more than `max_gzip_ratio` to one (0: never).
+pub fn open(input: &Input, progress: ProgressBar, max_gzip_ratio: u64) -> io::Result<Opened> {
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = match input {
         Input::File(path) => {
             let file = File::open(path)?;
@@ -40,18 +101,28 @@ pub fn open(input: &Input, progress: ProgressBar) -> io::Result<Opened> {
             (Box::new(file), size)
         }
         Input::Stdin => (Box::new(io::stdin()), None),
+        Input::Unreadable(_, why) | Input::Duplicate(_, why) => {
+            return Err(io::Error::other(why.clone()));
+        }
     };
+    let read = Arc::new(AtomicU64::new(0));
     let mut buffered = BufReader::with_capacity(
         256 * 1024,
         CountingReader {
             inner: raw,
             progress,
+            read: Arc::clone(&read),
         },
     );
     let head = buffered.fill_buf()?;
     let gzip = head.starts_with(&GZIP_MAGIC);
     let reader: Box<dyn Read + Send> = if gzip {
-        Box::new(MultiGzDecoder::new(buffered))
+        Box::new(InflationGuard {
+            inner: MultiGzDecoder::new(buffered),
+            compressed: read,
+            decompressed: 0,
+            max_ratio: max_gzip_ratio,
+        })
     } else {
         Box::new(buffered)
     };
