@@ -598,50 +598,77 @@ pub fn formats_from_conf(
     read: &dyn Fn(&std::path::Path) -> Result<String, String>,
 ) -> Result<Vec<LogFormat>, String> {
     let mut out = Vec::new();
-    collect(path, read, &mut out, 0)?;
+    let mut walk = ConfWalk {
+        read,
+        stack: Vec::new(),
+        files: 0,
+    };
+    walk.collect(path, &mut out)?;
     Ok(out)
 }
 
-fn collect(
-    path: &std::path::Path,
-    read: &dyn Fn(&std::path::Path) -> Result<String, String>,
-    out: &mut Vec<LogFormat>,
-    depth: usize,
-) -> Result<(), String> {
-    if depth > 16 {
-        return Err(format!("{}: includes nested too deep", path.display()));
-    }
-    let text = read(path)?;
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    for directive in directives(&text) {
-        match directive.first().map(String::as_str) {
-            Some("include") if directive.len() == 2 => {
-                for file in expand(dir, &directive[1]) {
-                    collect(&file, read, out, depth + 1)?;
-                }
-            }
-            Some("log_format") if directive.len() >= 3 => {
-                let name = &directive[1];
-                let mut escape = Escape::Default;
-                let mut parts = Vec::new();
-                for word in &directive[2..] {
-                    match word.strip_prefix("escape=") {
-                        Some("json") => escape = Escape::Json,
-                        Some("none") => escape = Escape::None,
-                        Some(_) => escape = Escape::Default,
-                        None => parts.push(word.as_str()),
+/// The most files one configuration may include in all: real ones include dozens.
+const MAX_CONF_FILES: usize = 1000;
+
+struct ConfWalk<'r> {
+    read: &'r dyn Fn(&std::path::Path) -> Result<String, String>,
+    /// The files being read, outermost first: an include of one of them is a loop.
+    stack: Vec<std::path::PathBuf>,
+    files: usize,
+}
+
+impl ConfWalk<'_> {
+    fn collect(&mut self, path: &std::path::Path, out: &mut Vec<LogFormat>) -> Result<(), String> {
+        if self.stack.iter().any(|p| p == path) {
+            return Err(format!(
+                "{}: includes itself (an include loop)",
+                path.display()
+            ));
+        }
+        if self.stack.len() > 16 {
+            return Err(format!("{}: includes nested too deep", path.display()));
+        }
+        self.files += 1;
+        if self.files > MAX_CONF_FILES {
+            return Err(format!(
+                "{}: more than {MAX_CONF_FILES} files included",
+                path.display()
+            ));
+        }
+        let text = (self.read)(path)?;
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        self.stack.push(path.to_path_buf());
+        for directive in directives(&text) {
+            match directive.first().map(String::as_str) {
+                Some("include") if directive.len() == 2 => {
+                    for file in expand(dir, &directive[1]) {
+                        self.collect(&file, out)?;
                     }
                 }
-                let format = parts.concat();
-                out.push(
-                    LogFormat::compile(name, &format, escape)
-                        .map_err(|e| format!("{}: {e}", path.display()))?,
-                );
+                Some("log_format") if directive.len() >= 3 => {
+                    let name = &directive[1];
+                    let mut escape = Escape::Default;
+                    let mut parts = Vec::new();
+                    for word in &directive[2..] {
+                        match word.strip_prefix("escape=") {
+                            Some("json") => escape = Escape::Json,
+                            Some("none") => escape = Escape::None,
+                            Some(_) => escape = Escape::Default,
+                            None => parts.push(word.as_str()),
+                        }
+                    }
+                    let format = parts.concat();
+                    out.push(
+                        LogFormat::compile(name, &format, escape)
+                            .map_err(|e| format!("{}: {e}", path.display()))?,
+                    );
+                }
+                _ => {}
             }
-            _ => {}
         }
+        self.stack.pop();
+        Ok(())
     }
-    Ok(())
 }
 
 /// An include path: relative to the including file's folder, `*` in its last part.

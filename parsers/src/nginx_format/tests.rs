@@ -181,3 +181,21 @@ fn formats_read_from_nginx_conf_with_includes() {
     let missing = formats_from_conf(std::path::Path::new("/nope.conf"), &files).unwrap_err();
     assert!(missing.contains("no such file"));
 }
+
+/// A file that includes itself, or a ring of files, is an error that names it, found at
+/// once: each include is read again, so without the check ten includes per file would
+/// mean ten to the sixteenth reads before the depth limit.
+#[test]
+fn include_loops_are_refused_at_once() {
+    let reads = std::cell::Cell::new(0);
+    let looping = |p: &std::path::Path| -> Result<String, String> {
+        reads.set(reads.get() + 1);
+        Ok(match p.to_str().unwrap() {
+            "/etc/nginx/a.conf" => "include b.conf; include b.conf; include b.conf;".into(),
+            _ => "include a.conf; include b.conf;".into(),
+        })
+    };
+    let err = formats_from_conf(std::path::Path::new("/etc/nginx/a.conf"), &looping).unwrap_err();
+    assert!(err.contains("a.conf: includes itself"), "{err}");
+    assert!(reads.get() <= 2, "{} reads", reads.get());
+}
