@@ -6,7 +6,9 @@ use std::time::Instant;
 use comfy_table::{Table, presets};
 use tokentrail_parsers::PARSERS;
 
-use crate::cli::{AnalysisArgs, Cli, Command, InputArgs, ReportArgs, ReportFormat, StatsFormat};
+use crate::cli::{
+    AnalysisArgs, Cli, Command, InputArgs, ListFormat, ReportArgs, ReportFormat, StatsFormat,
+};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
@@ -103,6 +105,21 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             Seeds::Named(&credential),
             stdout,
         ),
+        Command::Credentials { input, format } => {
+            let ingested = read_events(&input)?;
+            let started = Instant::now();
+            let list = crate::credentials::all(&ingested.frame)?;
+            if input.timings {
+                messages::timing("summarize", started);
+            }
+            match format {
+                ListFormat::Table => crate::credentials::write_table(stdout, &list),
+                ListFormat::Json => crate::credentials::write_json(stdout, &list),
+                ListFormat::Csv => crate::credentials::write_csv(stdout, &list),
+            }
+            .map_err(stdout_error)?;
+            Ok(exit_status(&ingested.files, input.strict))
+        }
         Command::Secrets { input, format } => {
             let ingested = read_events(&input)?;
             let report = secrets::scan(&ingested.frame)?;

@@ -83,6 +83,15 @@ pub enum Command {
         #[arg(long, value_name = "ID", required = true)]
         credential: Vec<String>,
     },
+    /// List every credential in the logs in the order first seen: kind, sources,
+    /// principals, first and last sighting with file and line, uses, refusals, addresses.
+    Credentials {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
     /// List every secret found in the logs (tokens in URLs, bearer tokens, cookies): kind,
     /// fingerprint, first and last sighting with file and line, uses, addresses.
     Secrets {
@@ -157,6 +166,13 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
 pub enum StatsFormat {
     Table,
     Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 /// Options shared by every command that reads logs.

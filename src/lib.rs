@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod credentials;
 pub mod enrich;
 pub mod error;
 pub mod exit;

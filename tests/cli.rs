@@ -189,3 +189,70 @@ fn nginx_json_access_logs_are_detected_and_counted() {
     assert_eq!(f["malformed"], 0);
     assert_eq!(file_report(&json, "json/plain.log")["source"], "nginx");
 }
+
+/// `credentials` agrees with the events themselves: for every credential in the ingested
+/// frame, the same count, first and last time and first line, computed here independently
+/// from the NDJSON; and no token in clear in any format.
+#[test]
+fn credentials_lists_each_credential_with_its_first_and_last_sighting() {
+    let dir = TestDir::new();
+    let out = dir.path().join("events.ndjson");
+    let run = tokentrail(&["ingest", "samples/logs", "-q", "-o", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // credential -> (events, first ts, first locator, last ts)
+    let mut expected: std::collections::BTreeMap<String, (u64, String, String, String)> =
+        Default::default();
+    for line in std::fs::read_to_string(&out).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(c) = v["credential_id"].as_str() else {
+            continue;
+        };
+        let ts = v["ts"].as_str().unwrap().to_string();
+        let at = format!("{}:{}:{}", v["file"], v["line"], v["record_index"]);
+        let e = expected
+            .entry(c.to_string())
+            .or_insert((0, ts.clone(), at, ts.clone()));
+        e.0 += 1;
+        e.3 = ts; // the frame is in time order
+    }
+    let run = tokentrail(&["credentials", "samples/logs", "-q", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.json();
+    let listed = json["credentials"].as_array().unwrap();
+    assert_eq!(listed.len(), expected.len());
+    let rfc = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+    let mut previous_first = None;
+    for c in listed {
+        let id = c["credential_id"].as_str().unwrap();
+        let (events, first, first_at, last) = &expected[id];
+        assert_eq!(c["events"].as_u64(), Some(*events), "{id}");
+        assert_eq!(rfc(c["first"]["ts"].as_str().unwrap()), rfc(first), "{id}");
+        assert_eq!(rfc(c["last"]["ts"].as_str().unwrap()), rfc(last), "{id}");
+        let at = format!(
+            "{}:{}:{}",
+            c["first"]["file"], c["first"]["line"], c["first"]["record_index"]
+        );
+        assert_eq!(&at, first_at, "{id}");
+        let f = rfc(c["first"]["ts"].as_str().unwrap());
+        assert!(
+            previous_first.is_none_or(|p| p <= f),
+            "in the order first seen"
+        );
+        previous_first = Some(f);
+    }
+    let leaked = listed
+        .iter()
+        .find(|c| c["credential_id"] == "AKIAQ3EGALICE0260302")
+        .unwrap();
+    assert_eq!(
+        leaked["principals"][0],
+        "arn:aws:iam::111122223333:user/alice"
+    );
+    assert_eq!(leaked["sources"], serde_json::json!(["cloudtrail"]));
+    let csv = tokentrail(&["credentials", "samples/logs", "-q", "--format", "csv"]);
+    assert_eq!(csv.stdout.lines().count(), listed.len() + 1);
+    let table = tokentrail(&["credentials", "samples/logs", "-q"]);
+    for text in [&run.stdout, &csv.stdout, &table.stdout, &table.stderr] {
+        assert_no_clear_token(text);
+    }
+}

@@ -1,0 +1,255 @@
+//! `tokentrail credentials`: every credential in the logs with its first and last sighting
+//! (time, file and line), uses, refusals, sources, principals and addresses. The first
+//! question of an incident: which credentials exist here, and since when is each one
+//! used? `tokentrail secrets` is the same summary restricted to secrets in clear.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+
+use comfy_table::{ContentArrangement, Table, presets};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::frame::col;
+use crate::score_report::{Locator, Locators};
+use crate::stats::rfc3339;
+
+#[derive(Debug, Serialize)]
+pub struct Sighting {
+    pub ts: String,
+    #[serde(flatten)]
+    pub at: Locator,
+    pub src_ip: Option<String>,
+}
+
+impl Sighting {
+    /// `time` and `file:line` (or `file record N`), for tables. A long path (an S3
+    /// export tree) is shortened to `…/` and its file name, which is unique there; JSON and
+    /// CSV keep the whole path.
+    pub fn cell(&self) -> String {
+        let file = match self.at.file.rsplit_once('/') {
+            Some((_, name)) if self.at.file.chars().count() > 60 => format!("…/{name}"),
+            _ => self.at.file.clone(),
+        };
+        match (self.at.line, self.at.record_index) {
+            (_, Some(r)) => format!("{}\n{file} record {r}", self.ts),
+            (l, None) => format!("{}\n{file}:{l}", self.ts),
+        }
+    }
+}
+
+/// What the logs say of one credential.
+#[derive(Debug, Serialize)]
+pub struct CredentialSummary {
+    /// As the frame shows it: an access key id, a session id, or a secret's fingerprint.
+    pub credential_id: String,
+    pub kind: String,
+    pub sources: Vec<String>,
+    /// The principals it acted as (users, roles), the first few.
+    pub principals: Vec<String>,
+    pub events: u64,
+    pub first: Sighting,
+    pub last: Sighting,
+    /// How many distinct addresses used it, and the first few.
+    pub distinct_src_ips: u64,
+    pub src_ips: Vec<String>,
+    /// Calls that were refused (401/403, failures): a guessed or revoked credential.
+    pub refused: u64,
+    /// Calls where only the token's prefix was logged (`--token-prefix-field`), linked to
+    /// it.
+    pub prefix_linked: u64,
+}
+
+/// How many principals and addresses are listed (all are counted).
+const LISTED: usize = 5;
+
+/// One summary per credential whose kind `keep` accepts, in no particular order.
+pub fn summarize(
+    df: &DataFrame,
+    keep: impl Fn(&str) -> bool,
+) -> PolarsResult<Vec<CredentialSummary>> {
+    let kind = df.column(col::CREDENTIAL_KIND)?.str()?;
+    let cred = df.column(col::CREDENTIAL_ID)?.str()?;
+    let source = df.column(col::SOURCE)?.str()?;
+    let principal = df.column(col::PRINCIPAL)?.str()?;
+    let ip = df.column(col::SRC_IP)?.str()?;
+    let outcome = df.column(col::OUTCOME)?.str()?;
+    let notes = df.column(col::PARSE_NOTES)?.str()?;
+    let ts = df.column(col::TS)?.datetime()?.physical();
+    let loc = Locators::new(df)?;
+    struct Acc<'a> {
+        kind: &'a str,
+        sources: BTreeSet<&'a str>,
+        principals: Vec<&'a str>,
+        events: u64,
+        first: (i64, usize),
+        last: (i64, usize),
+        ips: BTreeSet<&'a str>,
+        refused: u64,
+        linked: u64,
+    }
+    let mut by: HashMap<&str, Acc> = HashMap::new();
+    for i in 0..df.height() {
+        let (Some(k), Some(c)) = (kind.get(i), cred.get(i)) else {
+            continue;
+        };
+        if !keep(k) {
+            continue;
+        }
+        let t = ts.get(i).unwrap_or(i64::MIN);
+        let a = by.entry(c).or_insert_with(|| Acc {
+            kind: k,
+            sources: BTreeSet::new(),
+            principals: Vec::new(),
+            events: 0,
+            first: (t, i),
+            last: (t, i),
+            ips: BTreeSet::new(),
+            refused: 0,
+            linked: 0,
+        });
+        a.events += 1;
+        if let Some(s) = source.get(i) {
+            a.sources.insert(s);
+        }
+        if let Some(p) = principal.get(i)
+            && a.principals.len() < LISTED
+            && !a.principals.contains(&p)
+        {
+            a.principals.push(p);
+        }
+        if t < a.first.0 {
+            a.first = (t, i);
+        }
+        if t >= a.last.0 {
+            a.last = (t, i);
+        }
+        if let Some(ip) = ip.get(i) {
+            a.ips.insert(ip);
+        }
+        if matches!(outcome.get(i), Some("failure" | "denied")) {
+            a.refused += 1;
+        }
+        if notes.get(i).is_some_and(|n| n.contains("prefix_linked")) {
+            a.linked += 1;
+        }
+    }
+    let sighting = |(t, i): (i64, usize)| Sighting {
+        ts: rfc3339(t),
+        at: loc.of(i),
+        src_ip: ip.get(i).map(str::to_string),
+    };
+    Ok(by
+        .into_iter()
+        .map(|(c, a)| CredentialSummary {
+            credential_id: c.to_string(),
+            kind: a.kind.to_string(),
+            sources: a.sources.iter().map(|s| s.to_string()).collect(),
+            principals: a.principals.iter().map(|s| s.to_string()).collect(),
+            events: a.events,
+            first: sighting(a.first),
+            last: sighting(a.last),
+            distinct_src_ips: a.ips.len() as u64,
+            src_ips: a.ips.iter().take(LISTED).map(|s| s.to_string()).collect(),
+            refused: a.refused,
+            prefix_linked: a.linked,
+        })
+        .collect())
+}
+
+/// Every credential, in the order they were first seen.
+pub fn all(df: &DataFrame) -> PolarsResult<Vec<CredentialSummary>> {
+    let mut out = summarize(df, |_| true)?;
+    out.sort_by(|a, b| (&a.first.ts, &a.credential_id).cmp(&(&b.first.ts, &b.credential_id)));
+    Ok(out)
+}
+
+#[derive(Serialize)]
+struct CredentialsJson<'a> {
+    credentials: &'a [CredentialSummary],
+}
+
+pub fn write_json(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &CredentialsJson { credentials })?;
+    writeln!(out)
+}
+
+/// One row per credential, for spreadsheets and batch jobs.
+pub fn write_csv(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "credential_id,kind,sources,principals,events,refused,prefix_linked,distinct_src_ips,src_ips,first_seen,first_file,first_line,first_record_index,first_src_ip,last_seen,last_file,last_line,last_record_index,last_src_ip"
+    )?;
+    let field = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let sighting = |s: &Sighting| {
+        [
+            field(&s.ts),
+            field(&s.at.file),
+            s.at.line.to_string(),
+            s.at.record_index.map(|r| r.to_string()).unwrap_or_default(),
+            field(s.src_ip.as_deref().unwrap_or("")),
+        ]
+        .join(",")
+    };
+    for c in credentials {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{}",
+            field(&c.credential_id),
+            field(&c.kind),
+            field(&c.sources.join(" ")),
+            field(&c.principals.join(" ")),
+            c.events,
+            c.refused,
+            c.prefix_linked,
+            c.distinct_src_ips,
+            field(&c.src_ips.join(" ")),
+            sighting(&c.first),
+            sighting(&c.last),
+        )?;
+    }
+    Ok(())
+}
+
+pub fn write_table(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std::io::Result<()> {
+    if credentials.is_empty() {
+        return writeln!(out, "No credential found in these logs.");
+    }
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    t.set_header([
+        "credential",
+        "kind",
+        "principal",
+        "events",
+        "refused",
+        "addresses",
+        "first seen",
+        "last seen",
+    ]);
+    for c in credentials {
+        t.add_row([
+            c.credential_id.clone(),
+            c.kind.clone(),
+            c.principals.first().cloned().unwrap_or_default(),
+            c.events.to_string(),
+            c.refused.to_string(),
+            c.distinct_src_ips.to_string(),
+            c.first.cell(),
+            c.last.cell(),
+        ]);
+    }
+    writeln!(
+        out,
+        "{} credentials, in the order first seen:",
+        credentials.len()
+    )?;
+    writeln!(out, "{t}")
+}
