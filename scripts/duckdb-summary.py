@@ -2,7 +2,7 @@
 """The peer measurement of docs/performance.md: DuckDB computing a per-credential (or
 per-actor) first/last-seen summary over the benchmark data, with declared columns.
 
-Usage: scripts/duckdb-summary.py cloudtrail|okta PATH THREADS   (pip install duckdb)
+Usage: scripts/duckdb-summary.py cloudtrail|okta|auth0 PATH THREADS   (pip install duckdb)
 """
 import sys
 import time
@@ -24,6 +24,12 @@ queries = {
         FROM read_json('{path}', format='newline_delimited',
              columns={{published: 'VARCHAR', eventType: 'VARCHAR',
                        actor: 'STRUCT(alternateId VARCHAR)', client: 'STRUCT(ipAddress VARCHAR)'}})
+        GROUP BY 1""",
+    "auth0": f"""
+        SELECT data.client_id AS key, min(data.date), max(data.date), count(*) AS n,
+               count(DISTINCT data.ip)
+        FROM read_json('{path}', format='newline_delimited',
+             columns={{data: 'STRUCT(date VARCHAR, type VARCHAR, client_id VARCHAR, ip VARCHAR)'}})
         GROUP BY 1""",
 }
 con = duckdb.connect()

@@ -19,7 +19,9 @@ use crate::report;
 use crate::score::{ScoreOptions, score_table, table::EventTable};
 use crate::score_report;
 use crate::{enrich, messages, output, progress, secrets, stats};
-use polars::prelude::{ParquetReader, SerReader, SortMultipleOptions};
+use polars::prelude::{
+    ChunkFull, IntoColumn, ParquetReader, SerReader, SortMultipleOptions, StringChunked,
+};
 use tokentrail_parsers::nginx_format::{Escape, LogFormat, formats_from_conf};
 
 pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
@@ -46,16 +48,26 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
         Command::Ingest { input, output } => {
             let mut ingested = read_inputs(&input)?;
             let started = Instant::now();
-            output::write_frame(&mut ingested.frame, &output)?;
+            let written = format!(
+                "wrote {} events from {} inputs to",
+                ingested.frame.height(),
+                ingested.files.len()
+            );
+            let said = if output::is_dataset(&output) {
+                let job = job_id(&ingested.files);
+                let files = output::write_dataset(&ingested.frame, &output, &job)?;
+                format!(
+                    "{written} {files} Parquet files (part-{job}.parquet) under {}",
+                    output.display()
+                )
+            } else {
+                output::write_frame(&mut ingested.frame, &output)?;
+                format!("{written} {}", output.display())
+            };
             if input.timings {
                 messages::timing("write", started);
             }
-            messages::warn(format!(
-                "wrote {} events from {} inputs to {}",
-                ingested.frame.height(),
-                ingested.files.len(),
-                output.display()
-            ));
+            messages::warn(said);
             Ok(exit_status(&ingested.files, input.strict))
         }
         Command::Score {
@@ -147,6 +159,22 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
     }
 }
 
+/// The name of one `ingest` job's parts in a dataset: a hash of its inputs, so that a job
+/// run again replaces its own parts and jobs over other slices never collide.
+fn job_id(files: &[FileReport]) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for f in files {
+        h.update(f.file.as_bytes());
+        h.update(b"\n");
+    }
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// `hunt` and `timeline`: read, score, investigate, report.
 fn investigate(
     input: &InputArgs,
@@ -207,11 +235,14 @@ fn investigate(
 
 /// Raw logs, or the Parquet event tables `ingest` wrote (every input must then be one).
 pub fn read_events(args: &InputArgs) -> Result<Ingested> {
-    let parquet: Vec<bool> = args.paths.iter().map(|p| is_parquet(p)).collect();
-    if !parquet.iter().any(|&p| p) {
+    let mut tables: Vec<Option<Vec<std::path::PathBuf>>> = Vec::new();
+    for path in &args.paths {
+        tables.push(parquet_files(path)?);
+    }
+    if tables.iter().all(Option::is_none) {
         return read_inputs(args);
     }
-    if parquet.iter().any(|&p| !p) {
+    if tables.iter().any(Option::is_none) {
         return Err(Error::Usage(
             "give either raw logs or Parquet files written by `tokentrail ingest`, not both".into(),
         ));
@@ -219,13 +250,21 @@ pub fn read_events(args: &InputArgs) -> Result<Ingested> {
     messages::set_quiet(args.quiet);
     let mut frames = Vec::new();
     let mut files = Vec::new();
-    for path in &args.paths {
+    for path in tables.into_iter().flatten().flatten() {
         let io = |source| Error::Io {
             path: path.clone(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let df = ParquetReader::new(file).finish()?;
+        let file = std::fs::File::open(&path).map_err(io)?;
+        let mut df = ParquetReader::new(file).finish()?;
+        // A dataset keeps the source in its folder names (`source=nginx/`), not in the files.
+        if df.column(crate::frame::col::SOURCE).is_err()
+            && let Some(source) = partition_value(&path, crate::output::PARTITION_COLUMN)
+        {
+            let column =
+                StringChunked::full(crate::frame::col::SOURCE.into(), &source, df.height());
+            df.with_column(column.into_column())?;
+        }
         for name in crate::frame::col::ALL {
             if df.column(name).is_err() {
                 return Err(Error::Usage(format!(
@@ -240,26 +279,32 @@ pub fn read_events(args: &InputArgs) -> Result<Ingested> {
         ));
         frames.push(df);
     }
-    let mut frame = frames
-        .into_iter()
-        .reduce(|mut a, b| {
-            let _ = a.vstack_mut_owned(b);
-            a
-        })
-        .unwrap_or_default();
+    // Tables written before an enrichment column existed are enriched again below: drop
+    // the enrichment of all, so that every table has the same columns.
+    let missing = frames.iter().any(|df| {
+        crate::enrich::enriched::ALL
+            .iter()
+            .any(|c| df.column(c).is_err())
+    });
+    if missing || args.geoip.is_some() {
+        for df in &mut frames {
+            for c in crate::enrich::enriched::ALL {
+                let _ = df.drop_in_place(c);
+            }
+        }
+    }
+    let mut frames = crate::ingest::order::align_extra_columns(frames)?.into_iter();
+    let mut frame = frames.next().unwrap_or_default();
+    for df in frames {
+        frame.vstack_mut_owned(df)?;
+    }
     let mut geoip = Vec::new();
-    let missing = crate::enrich::enriched::ALL
-        .iter()
-        .any(|c| frame.column(c).is_err());
     if args.geoip.is_some() || missing {
         // Enrich again: the databases given now, or a table written before a column existed.
         let geo = match &args.geoip {
             Some(dir) => Some(enrich::GeoDatabases::open_dir(dir).map_err(Error::GeoIp)?),
             None => None,
         };
-        for c in crate::enrich::enriched::ALL {
-            let _ = frame.drop_in_place(c);
-        }
         let config = Config::load(args.config.as_deref())?;
         enrich::enrich(&mut frame, geo.as_ref(), &real_ip_from(args, &config)?)?;
         geoip = geo.map(|g| g.loaded).unwrap_or_default();
@@ -279,6 +324,41 @@ fn is_parquet(path: &std::path::Path) -> bool {
             .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
             .is_ok()
         && &magic == b"PAR1"
+}
+
+/// The Parquet tables a path names: itself, or every file of a dataset folder (all of
+/// its files must be tables); `None` for raw logs.
+fn parquet_files(path: &std::path::Path) -> Result<Option<Vec<std::path::PathBuf>>> {
+    if path.as_os_str() == "-" || !path.is_dir() {
+        return Ok(is_parquet(path).then(|| vec![path.to_path_buf()]));
+    }
+    let found = discover(&[path.to_path_buf()])?;
+    let tables: Vec<std::path::PathBuf> = found
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(p) if is_parquet(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    match (tables.len(), found.len()) {
+        (0, _) => Ok(None),
+        (t, f) if t == f => Ok(Some(tables)),
+        _ => Err(Error::Usage(format!(
+            "{}: holds both Parquet tables and other files; give the dataset folder or the logs",
+            path.display()
+        ))),
+    }
+}
+
+/// `value` of a `name=value` folder in a dataset path (`source=nginx`).
+fn partition_value(path: &std::path::Path, name: &str) -> Option<String> {
+    path.components().rev().find_map(|c| {
+        c.as_os_str()
+            .to_str()?
+            .strip_prefix(name)?
+            .strip_prefix('=')
+            .map(str::to_string)
+    })
 }
 
 /// Only events with a credential or a principal are judged: anonymous web traffic has no

@@ -25,8 +25,10 @@ pub enum Command {
     Ingest {
         #[command(flatten)]
         input: InputArgs,
-        /// Output file: .parquet, .csv, .ndjson or .jsonl.
-        #[arg(short, long, value_name = "FILE")]
+        /// Output file: .parquet, .csv, .ndjson or .jsonl; or a folder (ending in `/`, or
+        /// existing) for a Parquet dataset partitioned by source and day, which several
+        /// jobs can fill and `hunt` reads (docs/scale.md).
+        #[arg(short, long, value_name = "FILE|DIR/")]
         output: PathBuf,
     },
     /// Show what each input holds: detected source, records, events, malformed lines by

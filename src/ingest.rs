@@ -20,7 +20,7 @@ use crate::input::{Input, open};
 mod document;
 mod lines;
 mod link;
-mod order;
+pub(crate) mod order;
 mod records;
 mod report;
 

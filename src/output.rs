@@ -82,3 +82,64 @@ pub fn write_atomically(
     }
     result
 }
+
+/// Whether `-o` names a dataset folder (ends with `/`, or is an existing folder) rather
+/// than a file.
+pub fn is_dataset(path: &Path) -> bool {
+    path.as_os_str().to_string_lossy().ends_with('/') || path.is_dir()
+}
+
+/// The partition column written in the folder names, not in the files: Spark refuses a
+/// column that is in both.
+pub const PARTITION_COLUMN: &str = crate::frame::col::SOURCE;
+
+/// Write the frame as a Hive-partitioned Parquet dataset,
+/// `DIR/source=<source>/date=<YYYY-MM-DD>/part-<job>.parquet`, the date being the event's
+/// UTC day. `job` names this run's part in every partition (a hash of its inputs): jobs
+/// over disjoint slices of an archive write side by side, and a job run again replaces its
+/// own parts. Returns the number of files written.
+pub fn write_dataset(df: &DataFrame, dir: &Path, job: &str) -> Result<usize> {
+    let fail = |source: BoxError| Error::Output {
+        path: dir.to_path_buf(),
+        source,
+    };
+    const DAY: i64 = 86_400_000_000_000;
+    let ts = df
+        .column(crate::frame::col::TS)
+        .and_then(|c| c.datetime().map(|d| d.physical().clone()))
+        .map_err(|e| fail(Box::new(e)))?;
+    let sources = df
+        .column(PARTITION_COLUMN)
+        .and_then(|c| c.str().cloned())
+        .map_err(|e| fail(Box::new(e)))?;
+    // The frame is in time order: each day is one contiguous slice, split by source.
+    let mut written = 0;
+    let mut start = 0usize;
+    let n = df.height();
+    while start < n {
+        let day = ts.get(start).unwrap_or(0).div_euclid(DAY);
+        let mut end = start + 1;
+        while end < n && ts.get(end).unwrap_or(0).div_euclid(DAY) == day {
+            end += 1;
+        }
+        let slice = df.slice(start as i64, end - start);
+        let slice_sources = sources.slice(start as i64, end - start);
+        let names: std::collections::BTreeSet<&str> = slice_sources.iter().flatten().collect();
+        let date = chrono::DateTime::from_timestamp_nanos(day * DAY).format("%Y-%m-%d");
+        for source in names {
+            let mask = slice_sources.equal(source);
+            let mut part = slice
+                .filter(&mask)
+                .and_then(|p| p.drop(PARTITION_COLUMN))
+                .map_err(|e| fail(Box::new(e)))?;
+            let folder = dir
+                .join(format!("source={source}"))
+                .join(format!("date={date}"));
+            std::fs::create_dir_all(&folder).map_err(|e| fail(Box::new(e)))?;
+            write_frame(&mut part, &folder.join(format!("part-{job}.parquet")))?;
+            written += 1;
+        }
+        start = end;
+    }
+    Ok(written)
+}

@@ -102,8 +102,9 @@ fn chunk_order(df: &DataFrame) -> PolarsResult<ChunkOrder> {
 
 /// Give every chunk the same columns in the same order: the schema, then every extra
 /// column any chunk has (`x_…`, sorted; null where a file had none), then the enrichment
-/// columns. Files read with different `log_format`s carry different extras.
-fn align_extra_columns(chunks: Vec<DataFrame>) -> PolarsResult<Vec<DataFrame>> {
+/// columns. Files read with different `log_format`s carry different extras (and so do
+/// the Parquet files of a dataset written by several `ingest` jobs).
+pub(crate) fn align_extra_columns(chunks: Vec<DataFrame>) -> PolarsResult<Vec<DataFrame>> {
     let extras: std::collections::BTreeSet<String> = chunks
         .iter()
         .flat_map(|df| df.get_column_names().into_iter().map(|n| n.to_string()))
@@ -112,11 +113,15 @@ fn align_extra_columns(chunks: Vec<DataFrame>) -> PolarsResult<Vec<DataFrame>> {
     if extras.is_empty() {
         return Ok(chunks);
     }
+    // Enrichment columns are in every chunk or in none (a table read before enrichment).
+    let enriched = crate::enrich::enriched::ALL
+        .iter()
+        .filter(|c| chunks.first().is_some_and(|df| df.column(c).is_ok()));
     let order: Vec<String> = col::ALL
         .iter()
         .map(|s| s.to_string())
         .chain(extras.iter().cloned())
-        .chain(crate::enrich::enriched::ALL.iter().map(|s| s.to_string()))
+        .chain(enriched.map(|s| s.to_string()))
         .collect();
     // A typed column (`x_request_time`) stays typed when every chunk typed it; a chunk
     // that kept it as text (a value that is not a number) makes it text everywhere.

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""tokentrail against the tools a responder would otherwise reach for, on the same data,
+in one run: wall time, MB/s, events/s and peak memory of each, and the ratio to
+tokentrail. The tables go into docs/performance.md.
+
+Usage:
+  scripts/bench-peers.py [--data DIR] [--nginx-mb N] [--cloudtrail N] [--okta N]
+                         [--auth0 N] [--only nginx,cloudtrail,okta,auth0] [--repeat N]
+
+Defaults are the issue's sizes (nginx 2,000 MB, CloudTrail 2,000,000 records in 2,000
+S3 files, Okta and Auth0 1,000,000 events each). Data are generated once into --data
+(default /tmp/tokentrail-bench) by scripts/make-*-bench.py and reused. Needs a release
+build (cargo build --release); peers are run when installed: GoAccess and lnav (apt),
+DuckDB and Polars (pip), jq, zcat/cat as the floor. Peak memory is GNU time's maximum
+resident set size. Each command runs --repeat times (default 1); the fastest run counts.
+"""
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TT = ROOT / "target" / "release" / "tokentrail"
+
+
+def sh(cmd):
+    subprocess.run(cmd, shell=True, check=True, cwd=ROOT)
+
+
+def measure(cmd, repeat):
+    """Best wall time (s) and its peak RSS (MB) of a shell command, or None on failure."""
+    best = None
+    for _ in range(repeat):
+        with tempfile.NamedTemporaryFile("r") as t:
+            full = f"/usr/bin/time -f '%e %M' -o {t.name} sh -c {json.dumps(cmd)}"
+            done = subprocess.run(full, shell=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+            if done.returncode not in (0, 1):
+                print(f"  failed ({done.returncode}): {cmd}\n  {done.stderr.strip()[-400:]}",
+                      file=sys.stderr)
+                return None
+            wall, rss_kb = t.read().split()[-2:]
+            run = (float(wall), int(rss_kb) / 1024)
+            if best is None or run[0] < best[0]:
+                best = run
+    return best
+
+
+def have(tool):
+    return shutil.which(tool) is not None
+
+
+def have_py(module):
+    return subprocess.run([sys.executable, "-c", f"import {module}"],
+                          capture_output=True).returncode == 0
+
+
+def generate(args, data):
+    data.mkdir(parents=True, exist_ok=True)
+    nginx = data / f"access-{args.nginx_mb}m.log"
+    if "nginx" in args.only and not nginx.exists():
+        sh(f"python3 scripts/make-nginx-bench.py {nginx} {args.nginx_mb}")
+    if "nginx" in args.only and not pathlib.Path(f"{nginx}.gz").exists():
+        sh(f"gzip -6 -c {nginx} > {nginx}.gz")
+    ct = data / f"cloudtrail-{args.cloudtrail}"
+    if "cloudtrail" in args.only and not ct.exists():
+        sh(f"python3 scripts/make-cloudtrail-bench.py {ct} {args.cloudtrail} {max(1, args.cloudtrail // 1000)}")
+    okta = data / f"okta-{args.okta}.ndjson"
+    if "okta" in args.only and not okta.exists():
+        sh(f"python3 scripts/make-okta-bench.py {okta} {args.okta}")
+    auth0 = data / f"auth0-{args.auth0}.ndjson"
+    if "auth0" in args.only and not auth0.exists():
+        sh(f"python3 scripts/make-auth0-bench.py {auth0} {args.auth0}")
+    return nginx, ct, okta, auth0
+
+
+def size_of(path):
+    p = pathlib.Path(path)
+    if p.is_dir():
+        return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+    return p.stat().st_size
+
+
+def count_events(path, out):
+    """Events as tokentrail counts them (every record read, none malformed), for events/s."""
+    done = subprocess.run([str(TT), "stats", "-q", "--format", "json", str(path)],
+                          capture_output=True, text=True, check=True)
+    doc = json.loads(done.stdout)
+    return doc["totals"]["events"], doc["totals"]["bytes"]
+
+
+def table(title, rows, data_bytes, uncompressed, events):
+    print(f"\n### {title}\n")
+    print(f"{data_bytes / 1e6:,.0f} MB on disk, {uncompressed / 1e6:,.0f} MB of text, "
+          f"{events:,} events.\n")
+    print("| job | tool | wall s | MB/s (text) | events/s | peak RSS MB | tokentrail is |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
+    reference = {}
+    for job, tool, result in rows:
+        if tool.startswith("tokentrail") and "-j 1" not in tool and job not in reference and result:
+            reference[job] = result[0]
+    for job, tool, result in rows:
+        if result is None:
+            print(f"| {job} | {tool} | failed | | | | |")
+            continue
+        wall, rss = result
+        ref = reference.get(job)
+        if tool.startswith("tokentrail") or ref is None:
+            ratio = ""
+        else:
+            ratio = f"{wall / ref:.1f}x faster" if wall >= ref else f"{ref / wall:.1f}x slower"
+        print(f"| {job} | {tool} | {wall:.2f} | {uncompressed / 1e6 / wall:,.0f} | "
+              f"{events / wall:,.0f} | {rss:,.0f} | {ratio} |")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="/tmp/tokentrail-bench")
+    ap.add_argument("--nginx-mb", type=int, default=2000)
+    ap.add_argument("--cloudtrail", type=int, default=2_000_000)
+    ap.add_argument("--okta", type=int, default=1_000_000)
+    ap.add_argument("--auth0", type=int, default=1_000_000)
+    ap.add_argument("--only", default="nginx,cloudtrail,okta,auth0")
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    args.only = args.only.split(",")
+    if not TT.exists():
+        sys.exit("build first: cargo build --release")
+    data = pathlib.Path(args.data)
+    nginx, ct, okta, auth0 = generate(args, data)
+    out = data / "out"
+    out.mkdir(exist_ok=True)
+    r = args.repeat
+    tt = str(TT)
+    print(f"machine: {os.cpu_count()} cores; {subprocess.run('uname -srm', shell=True, capture_output=True, text=True).stdout.strip()}")
+
+    def tokentrail_rows(path, summary_job):
+        return [
+            (summary_job, "tokentrail credentials", measure(f"{tt} credentials -q --format csv {path} > /dev/null", r)),
+            (summary_job, "tokentrail credentials -j 1", measure(f"{tt} credentials -q -j 1 --format csv {path} > /dev/null", r)),
+            ("normalise to Parquet", "tokentrail ingest", measure(f"{tt} ingest -q {path} -o {out}/events.parquet", r)),
+            ("investigate", "tokentrail hunt", measure(f"{tt} hunt -q --format json {path} -o {out}/report.json", r)),
+        ]
+
+    if "nginx" in args.only:
+        events, text = count_events(nginx, out)
+        rows = [("read the bytes (floor)", "cat", measure(f"cat {nginx} > /dev/null", r))]
+        rows += tokentrail_rows(nginx, "summarise the log")
+        if have("goaccess"):
+            rows.append(("summarise the log", "GoAccess (JSON report)",
+                         measure(f"goaccess {nginx} --log-format=COMBINED -o {out}/goaccess.json", r)))
+        if have("lnav"):
+            rows.append(("summarise the log", "lnav (SQL count by host)",
+                         measure(f"lnav -n -c ';SELECT c_ip, count(*), min(log_time), max(log_time) FROM access_log GROUP BY c_ip' {nginx}", r)))
+        table(f"nginx, plain ({nginx.name})", rows, size_of(nginx), text, events)
+        gz = f"{nginx}.gz"
+        rows = [("read the bytes (floor)", "zcat", measure(f"zcat {gz} > /dev/null", r)),
+                ("summarise the log", "tokentrail credentials", measure(f"{tt} credentials -q --format csv {gz} > /dev/null", r)),
+                ("summarise the log", "tokentrail credentials -j 1", measure(f"{tt} credentials -q -j 1 --format csv {gz} > /dev/null", r))]
+        if have("goaccess"):
+            rows.append(("summarise the log", "GoAccess (zcat |)",
+                         measure(f"zcat {gz} | goaccess - --log-format=COMBINED -o {out}/goaccess.json", r)))
+        table(f"nginx, gzip ({pathlib.Path(gz).name})", rows, size_of(gz), text, events)
+
+    def json_peers(kind, path, rows):
+        if have_py("duckdb"):
+            rows.append(("summarise the log", "DuckDB (2 threads, declared columns)",
+                         measure(f"{sys.executable} scripts/duckdb-summary.py {kind} {path} 2", r)))
+        if have_py("polars"):
+            rows.append(("summarise the log", "Python Polars (declared schema)",
+                         measure(f"{sys.executable} scripts/polars-summary.py {kind} {path}", r)))
+
+    if "cloudtrail" in args.only:
+        events, text = count_events(ct, out)
+        files = f"find {ct} -name '*.json.gz' -not -path '*Digest*' -print0 | xargs -0"
+        rows = [("read the bytes (floor)", "zcat", measure(f"{files} zcat > /dev/null", r))]
+        rows += tokentrail_rows(ct, "summarise the log")
+        json_peers("cloudtrail", ct, rows)
+        if have("jq"):
+            jq = ("reduce (inputs | .Records[]) as $r ({}; .[$r.userIdentity.accessKeyId // \"-\"] |= "
+                  "{first: ([(.first // $r.eventTime), $r.eventTime] | min), "
+                  "last: ([(.last // $r.eventTime), $r.eventTime] | max), n: ((.n // 0) + 1)})")
+            rows.append(("summarise the log", "jq (zcat |)",
+                         measure(f"{files} zcat | jq -n '{jq}' > /dev/null", r)))
+        table(f"CloudTrail S3 tree ({ct.name})", rows, size_of(ct), text, events)
+
+    for kind, path in (("okta", okta), ("auth0", auth0)):
+        if kind not in args.only:
+            continue
+        events, text = count_events(path, out)
+        rows = [("read the bytes (floor)", "cat", measure(f"cat {path} > /dev/null", r))]
+        rows += tokentrail_rows(path, "summarise the log")
+        json_peers(kind, path, rows)
+        table(f"{kind} NDJSON ({path.name})", rows, size_of(path), text, events)
+
+
+if __name__ == "__main__":
+    main()
