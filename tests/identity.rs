@@ -98,8 +98,33 @@ fn all_three_providers_in_one_folder() {
         .iter()
         .map(|n| n.to_string())
         .collect();
-    let expected: Vec<&str> = col::ALL.iter().chain(enriched::ALL).copied().collect();
+    // Entra's sign-in fields without a column of their own sit between the schema and
+    // the enrichment, as every source's extras do.
+    let extras = [
+        "x_client_app_used",
+        "x_incoming_token_type",
+        "x_token_issuer_type",
+    ];
+    let expected: Vec<&str> = col::ALL
+        .iter()
+        .chain(&extras)
+        .chain(enriched::ALL)
+        .copied()
+        .collect();
     assert_eq!(names, expected);
+    let client_apps: Vec<Option<&str>> = df
+        .column("x_client_app_used")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .collect();
+    let count = |v: &str| client_apps.iter().filter(|c| **c == Some(v)).count();
+    // The Panther samples' sign-ins by client, counted in the fixture (distinct ids: the
+    // SMTP sign-in is there twice and kept once).
+    assert_eq!(count("Authenticated SMTP"), 1);
+    assert_eq!(count("Other clients"), 2);
+    assert_eq!(count("Mobile Apps and Desktop clients"), 2);
     let sources: std::collections::BTreeSet<String> = df
         .column(col::SOURCE)
         .unwrap()

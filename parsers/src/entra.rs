@@ -30,6 +30,14 @@ mod tests;
 /// Parser for Microsoft Entra ID sign-in (and directory audit) logs.
 pub struct EntraSignInParser;
 
+/// Sign-in fields without a column of their own, in `Event::extra` slot order
+/// (`x_client_app_used`, …).
+static EXTRA_COLUMNS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    ["client_app_used", "token_issuer_type", "incoming_token_type"]
+        .map(String::from)
+        .to_vec()
+});
+
 /// One record in any of the shapes; PascalCase aliases cover Log Analytics columns.
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -141,6 +149,27 @@ struct Record<'a> {
     unique_token_identifier: Str<'a>,
     #[serde(rename = "isInteractive", alias = "IsInteractive")]
     is_interactive: Flag,
+    #[serde(
+        rename = "clientAppUsed",
+        alias = "ClientAppUsed",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    client_app_used: Str<'a>,
+    #[serde(
+        rename = "tokenIssuerType",
+        alias = "TokenIssuerType",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    token_issuer_type: Str<'a>,
+    #[serde(
+        rename = "incomingTokenType",
+        alias = "IncomingTokenType",
+        borrow,
+        deserialize_with = "lenient"
+    )]
+    incoming_token_type: Str<'a>,
     #[serde(
         rename = "resourceDisplayName",
         alias = "ResourceDisplayName",
@@ -436,6 +465,17 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
         })
         .collect();
         service.risk = (!risk.is_empty()).then(|| Cow::Owned(risk.join("; ")));
+        // Legacy clients (IMAP, SMTP, ActiveSync: no MFA) and how the token was issued and
+        // presented: no column of their own, kept as the source's extra columns.
+        ev.extra = [
+            merge(outer.client_app_used, inner.client_app_used),
+            merge(outer.token_issuer_type, inner.token_issuer_type),
+            merge(outer.incoming_token_type, inner.incoming_token_type),
+        ]
+        .into_iter()
+        .zip(0u16..)
+        .filter_map(|(value, slot)| Some((slot, value?)))
+        .collect();
     }
     if ev.src_ip.is_some() {
         service.caller_kind = Some(CallerKind::Ip);
@@ -485,6 +525,10 @@ impl LogParser for EntraSignInParser {
             _ if graph || diagnostic || analytics => Confidence(90),
             _ => Confidence::NONE,
         }
+    }
+
+    fn extra_columns(&self) -> &[String] {
+        &EXTRA_COLUMNS
     }
 
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
