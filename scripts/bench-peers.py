@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import pathlib
+import shlex
 import shutil
 import subprocess
 import sys
@@ -36,7 +37,7 @@ def measure(cmd, repeat):
     best = None
     for _ in range(repeat):
         with tempfile.NamedTemporaryFile("r") as t:
-            full = f"/usr/bin/time -f '%e %M' -o {t.name} sh -c {json.dumps(cmd)}"
+            full = f"/usr/bin/time -f '%e %M' -o {t.name} sh -c {shlex.quote(cmd)}"
             done = subprocess.run(full, shell=True, cwd=ROOT, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True)
             if done.returncode not in (0, 1):
@@ -44,7 +45,8 @@ def measure(cmd, repeat):
                       file=sys.stderr)
                 return None
             wall, rss_kb = t.read().split()[-2:]
-            run = (float(wall), int(rss_kb) / 1024)
+            # GNU time has a resolution of 10 ms.
+            run = (max(float(wall), 0.01), int(rss_kb) / 1024)
             if best is None or run[0] < best[0]:
                 best = run
     return best

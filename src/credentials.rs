@@ -89,14 +89,26 @@ pub fn summarize(
         linked: u64,
     }
     let mut by: HashMap<&str, Acc> = HashMap::new();
-    for i in 0..df.height() {
-        let (Some(k), Some(c)) = (kind.get(i), cred.get(i)) else {
+    // One pass over the columns together (a frame from many files has many chunks:
+    // iterators walk them in order instead of locating each row).
+    let rows = kind
+        .iter()
+        .zip(cred.iter())
+        .zip(ts.iter())
+        .zip(source.iter())
+        .zip(principal.iter())
+        .zip(ip.iter())
+        .zip(outcome.iter())
+        .zip(notes.iter())
+        .enumerate();
+    for (i, (((((((k, c), t), s), p), ip), outcome), notes)) in rows {
+        let (Some(k), Some(c)) = (k, c) else {
             continue;
         };
         if !keep(k) {
             continue;
         }
-        let t = ts.get(i).unwrap_or(i64::MIN);
+        let t = t.unwrap_or(i64::MIN);
         let a = by.entry(c).or_insert_with(|| Acc {
             kind: k,
             sources: BTreeSet::new(),
@@ -109,10 +121,10 @@ pub fn summarize(
             linked: 0,
         });
         a.events += 1;
-        if let Some(s) = source.get(i) {
+        if let Some(s) = s {
             a.sources.insert(s);
         }
-        if let Some(p) = principal.get(i)
+        if let Some(p) = p
             && a.principals.len() < LISTED
             && !a.principals.contains(&p)
         {
@@ -124,13 +136,13 @@ pub fn summarize(
         if t >= a.last.0 {
             a.last = (t, i);
         }
-        if let Some(ip) = ip.get(i) {
+        if let Some(ip) = ip {
             a.ips.insert(ip);
         }
-        if matches!(outcome.get(i), Some("failure" | "denied")) {
+        if matches!(outcome, Some("failure" | "denied")) {
             a.refused += 1;
         }
-        if notes.get(i).is_some_and(|n| n.contains("prefix_linked")) {
+        if notes.is_some_and(|n| n.contains("prefix_linked")) {
             a.linked += 1;
         }
     }

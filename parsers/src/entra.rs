@@ -33,9 +33,13 @@ pub struct EntraSignInParser;
 /// Sign-in fields without a column of their own, in `Event::extra` slot order
 /// (`x_client_app_used`, …).
 static EXTRA_COLUMNS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
-    ["client_app_used", "token_issuer_type", "incoming_token_type"]
-        .map(String::from)
-        .to_vec()
+    [
+        "client_app_used",
+        "token_issuer_type",
+        "incoming_token_type",
+    ]
+    .map(String::from)
+    .to_vec()
 });
 
 /// One record in any of the shapes; PascalCase aliases cover Log Analytics columns.
