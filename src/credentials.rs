@@ -43,6 +43,9 @@ impl Sighting {
 pub struct CredentialSummary {
     /// As the frame shows it: an access key id, a session id, or a secret's fingerprint.
     pub credential_id: String,
+    /// The first sighting's time in ns, to order by without comparing text.
+    #[serde(skip)]
+    pub first_ns: i64,
     pub kind: String,
     pub sources: Vec<String>,
     /// The principals it acted as (users, roles), the first few.
@@ -159,6 +162,7 @@ pub fn summarize(
             sources: a.sources.iter().map(|s| s.to_string()).collect(),
             principals: a.principals.iter().map(|s| s.to_string()).collect(),
             events: a.events,
+            first_ns: a.first.0,
             first: sighting(a.first),
             last: sighting(a.last),
             distinct_src_ips: a.ips.len() as u64,
@@ -192,41 +196,45 @@ pub fn write_csv(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std:
         out,
         "credential_id,kind,sources,principals,events,refused,prefix_linked,distinct_src_ips,src_ips,first_seen,first_file,first_line,first_record_index,first_src_ip,last_seen,last_file,last_line,last_record_index,last_src_ip"
     )?;
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
-    let sighting = |s: &Sighting| {
-        [
-            field(&s.ts),
-            field(&s.at.file),
-            s.at.line.to_string(),
-            s.at.record_index.map(|r| r.to_string()).unwrap_or_default(),
-            field(s.src_ip.as_deref().unwrap_or("")),
-        ]
-        .join(",")
-    };
     for c in credentials {
-        writeln!(
+        field(out, &c.credential_id)?;
+        out.write_all(b",")?;
+        field(out, &c.kind)?;
+        out.write_all(b",")?;
+        field(out, &c.sources.join(" "))?;
+        out.write_all(b",")?;
+        field(out, &c.principals.join(" "))?;
+        write!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{}",
-            field(&c.credential_id),
-            field(&c.kind),
-            field(&c.sources.join(" ")),
-            field(&c.principals.join(" ")),
-            c.events,
-            c.refused,
-            c.prefix_linked,
-            c.distinct_src_ips,
-            field(&c.src_ips.join(" ")),
-            sighting(&c.first),
-            sighting(&c.last),
+            ",{},{},{},{},",
+            c.events, c.refused, c.prefix_linked, c.distinct_src_ips
         )?;
+        field(out, &c.src_ips.join(" "))?;
+        for s in [&c.first, &c.last] {
+            out.write_all(b",")?;
+            field(out, &s.ts)?;
+            out.write_all(b",")?;
+            field(out, &s.at.file)?;
+            write!(out, ",{},", s.at.line)?;
+            if let Some(r) = s.at.record_index {
+                write!(out, "{r}")?;
+            }
+            out.write_all(b",")?;
+            field(out, s.src_ip.as_deref().unwrap_or(""))?;
+        }
+        out.write_all(b"\n")?;
     }
     Ok(())
+}
+
+/// One CSV field, quoted only when it must be (written in place: a million credentials
+/// make a million rows of a dozen fields).
+fn field(out: &mut dyn Write, s: &str) -> std::io::Result<()> {
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        write!(out, "\"{}\"", s.replace('"', "\"\""))
+    } else {
+        out.write_all(s.as_bytes())
+    }
 }
 
 pub fn write_table(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std::io::Result<()> {
