@@ -104,9 +104,14 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, job: &str) -> Result<usize> {
         source,
     };
     const DAY: i64 = 86_400_000_000_000;
-    let ts = df
+    // Times as one vector: the frame's column has a chunk per input chunk, and locating
+    // each row in them would cost a search per row.
+    let ts: Vec<i64> = df
         .column(crate::frame::col::TS)
-        .and_then(|c| c.datetime().map(|d| d.physical().clone()))
+        .and_then(|c| {
+            c.datetime()
+                .map(|d| d.physical().iter().map(|t| t.unwrap_or(0)).collect())
+        })
         .map_err(|e| fail(Box::new(e)))?;
     let sources = df
         .column(PARTITION_COLUMN)
@@ -117,9 +122,9 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, job: &str) -> Result<usize> {
     let mut start = 0usize;
     let n = df.height();
     while start < n {
-        let day = ts.get(start).unwrap_or(0).div_euclid(DAY);
+        let day = ts[start].div_euclid(DAY);
         let mut end = start + 1;
-        while end < n && ts.get(end).unwrap_or(0).div_euclid(DAY) == day {
+        while end < n && ts[end].div_euclid(DAY) == day {
             end += 1;
         }
         let slice = df.slice(start as i64, end - start);
