@@ -263,7 +263,13 @@ pub fn read_events(args: &InputArgs) -> Result<Ingested> {
         {
             let column =
                 StringChunked::full(crate::frame::col::SOURCE.into(), &source, df.height());
-            df.with_column(column.into_column())?;
+            // At its place in the schema, so that tables of both kinds stack.
+            let at = crate::frame::col::ALL
+                .iter()
+                .position(|c| *c == crate::frame::col::SOURCE)
+                .unwrap_or(0)
+                .min(df.width());
+            df.insert_column(at, column.into_column())?;
         }
         for name in crate::frame::col::ALL {
             if df.column(name).is_err() {

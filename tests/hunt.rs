@@ -405,6 +405,38 @@ fn a_dataset_written_by_several_jobs_gives_the_same_hunt() {
     );
     assert_eq!(answer(&from_ds), answer(&raw));
 
+    // Partitions and a plain table read together: the source restored at its place in the
+    // schema, so that both kinds stack.
+    let okta = dir.path().join("okta.parquet");
+    let run = tokentrail(&[
+        "ingest",
+        "-q",
+        "samples/logs/okta",
+        "-o",
+        okta.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let nginx_part = format!("{ds}source=nginx");
+    let run = tokentrail(&[
+        "credentials",
+        "-q",
+        "--format",
+        "json",
+        &nginx_part,
+        okta.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let kinds: std::collections::BTreeSet<String> = run.json()["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        kinds.contains("url_token") && kinds.contains("okta_session"),
+        "{kinds:?}"
+    );
+
     // A folder of tables and logs together is refused, not half read.
     std::fs::write(format!("{ds}notes.txt"), "case notes").unwrap();
     let run = tokentrail(&["hunt", &ds, "-q"]);
