@@ -3,7 +3,7 @@
 //! question of an incident: which credentials exist here, and since when is each one
 //! used? `tokentrail secrets` is the same summary restricted to secrets in clear.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::io::Write;
 
 use comfy_table::{ContentArrangement, Table, presets};
@@ -81,17 +81,24 @@ pub fn summarize(
     let ts = df.column(col::TS)?.datetime()?.physical();
     let loc = Locators::new(df)?;
     struct Acc<'a> {
+        id: &'a str,
         kind: &'a str,
-        sources: BTreeSet<&'a str>,
+        sources: Vec<&'a str>,
         principals: Vec<&'a str>,
         events: u64,
         first: (i64, usize),
         last: (i64, usize),
-        ips: BTreeSet<&'a str>,
+        /// The first few addresses, in the order seen, and how many there are in all.
+        ips: Vec<&'a str>,
+        distinct_ips: u64,
         refused: u64,
         linked: u64,
     }
-    let mut by: HashMap<&str, Acc> = HashMap::new();
+    // One table of (credential, address) pairs for all credentials instead of a set per
+    // credential: a million sessions would otherwise be a million small allocations.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut accs: Vec<Acc> = Vec::new();
+    let mut pairs: std::collections::HashSet<(usize, &str)> = std::collections::HashSet::new();
     // One pass over the columns together (a frame from many files has many chunks:
     // iterators walk them in order instead of locating each row).
     let rows = kind
@@ -112,20 +119,28 @@ pub fn summarize(
             continue;
         }
         let t = t.unwrap_or(i64::MIN);
-        let a = by.entry(c).or_insert_with(|| Acc {
-            kind: k,
-            sources: BTreeSet::new(),
-            principals: Vec::new(),
-            events: 0,
-            first: (t, i),
-            last: (t, i),
-            ips: BTreeSet::new(),
-            refused: 0,
-            linked: 0,
+        let at = *index.entry(c).or_insert_with(|| {
+            accs.push(Acc {
+                id: c,
+                kind: k,
+                sources: Vec::new(),
+                principals: Vec::new(),
+                events: 0,
+                first: (t, i),
+                last: (t, i),
+                ips: Vec::new(),
+                distinct_ips: 0,
+                refused: 0,
+                linked: 0,
+            });
+            accs.len() - 1
         });
+        let a = &mut accs[at];
         a.events += 1;
-        if let Some(s) = s {
-            a.sources.insert(s);
+        if let Some(s) = s
+            && !a.sources.contains(&s)
+        {
+            a.sources.push(s);
         }
         if let Some(p) = p
             && a.principals.len() < LISTED
@@ -139,8 +154,13 @@ pub fn summarize(
         if t >= a.last.0 {
             a.last = (t, i);
         }
-        if let Some(ip) = ip {
-            a.ips.insert(ip);
+        if let Some(ip) = ip
+            && pairs.insert((at, ip))
+        {
+            a.distinct_ips += 1;
+            if a.ips.len() < LISTED {
+                a.ips.push(ip);
+            }
         }
         if matches!(outcome, Some("failure" | "denied")) {
             a.refused += 1;
@@ -154,21 +174,24 @@ pub fn summarize(
         at: loc.of(i),
         src_ip: ip.get(i).map(str::to_string),
     };
-    Ok(by
+    Ok(accs
         .into_iter()
-        .map(|(c, a)| CredentialSummary {
-            credential_id: c.to_string(),
-            kind: a.kind.to_string(),
-            sources: a.sources.iter().map(|s| s.to_string()).collect(),
-            principals: a.principals.iter().map(|s| s.to_string()).collect(),
-            events: a.events,
-            first_ns: a.first.0,
-            first: sighting(a.first),
-            last: sighting(a.last),
-            distinct_src_ips: a.ips.len() as u64,
-            src_ips: a.ips.iter().take(LISTED).map(|s| s.to_string()).collect(),
-            refused: a.refused,
-            prefix_linked: a.linked,
+        .map(|mut a| {
+            a.sources.sort_unstable();
+            CredentialSummary {
+                credential_id: a.id.to_string(),
+                first_ns: a.first.0,
+                kind: a.kind.to_string(),
+                sources: a.sources.iter().map(|s| s.to_string()).collect(),
+                principals: a.principals.iter().map(|s| s.to_string()).collect(),
+                events: a.events,
+                first: sighting(a.first),
+                last: sighting(a.last),
+                distinct_src_ips: a.distinct_ips,
+                src_ips: a.ips.iter().map(|s| s.to_string()).collect(),
+                refused: a.refused,
+                prefix_linked: a.linked,
+            }
         })
         .collect())
 }
