@@ -46,6 +46,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         Command::Ingest { input, output } => {
+            refuse_tables("ingest", &input)?;
             let mut ingested = read_inputs(&input)?;
             let started = Instant::now();
             let written = format!(
@@ -143,6 +144,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             Ok(exit_status(&ingested.files, input.strict))
         }
         Command::Stats { input, format } => {
+            refuse_tables("stats", &input)?;
             let ingested = read_inputs(&input)?;
             let started = Instant::now();
             let sources = stats::summarize(&ingested)?;
@@ -354,6 +356,22 @@ fn parquet_files(path: &std::path::Path) -> Result<Option<Vec<std::path::PathBuf
             path.display()
         ))),
     }
+}
+
+/// `stats` and `ingest` read raw logs: a Parquet table or dataset given to them is one
+/// clear usage error, not a message per file.
+fn refuse_tables(command: &str, args: &InputArgs) -> Result<()> {
+    for path in &args.paths {
+        // A folder holding tables among logs is read as logs: each table is then one
+        // message, and the logs are read.
+        if matches!(parquet_files(path), Ok(Some(_))) {
+            return Err(Error::Usage(format!(
+                "{}: Parquet tables written by `ingest`; `{command}` reads raw logs (hunt, timeline, credentials and secrets read tables)",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `value` of a `name=value` folder in a dataset path (`source=nginx`).

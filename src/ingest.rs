@@ -286,7 +286,10 @@ fn unreadable_content(head: &[u8]) -> Option<(ProblemKind, String)> {
         (b"BZh", "bzip2-compressed; decompress it first"),
         (b"\xFD7zXZ\x00", "xz-compressed; decompress it first"),
         (b"\x28\xB5\x2F\xFD", "zstd-compressed; decompress it first"),
-        (b"PAR1", "a Parquet file; tokentrail reads raw logs"),
+        (
+            b"PAR1",
+            "a Parquet table: hunt, timeline, credentials and secrets read tables written by `ingest` (given alone, or a dataset folder); stats and ingest read raw logs",
+        ),
     ];
     for (m, why) in magic {
         if head.starts_with(m) {

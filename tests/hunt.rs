@@ -437,6 +437,17 @@ fn a_dataset_written_by_several_jobs_gives_the_same_hunt() {
         "{kinds:?}"
     );
 
+    // `stats` reads raw logs: a dataset given to it is one usage error, not a message per
+    // part.
+    let run = tokentrail(&["stats", &ds, "-q"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`stats` reads raw logs"),
+        "{}",
+        run.stderr
+    );
+
     // A folder of tables and logs together is refused, not half read.
     std::fs::write(format!("{ds}notes.txt"), "case notes").unwrap();
     let run = tokentrail(&["hunt", &ds, "-q"]);
