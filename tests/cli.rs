@@ -197,13 +197,10 @@ fn nginx_json_access_logs_are_detected_and_counted() {
 fn credentials_lists_each_credential_with_its_first_and_last_sighting() {
     let dir = TestDir::new();
     let out = dir.path().join("events.ndjson");
-    let run = tokentrail(&["ingest", "samples/logs", "-q", "-o", out.to_str().unwrap()]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
     // credential -> (events, first ts, first locator, last ts)
     let mut expected: std::collections::BTreeMap<String, (u64, String, String, String)> =
         Default::default();
-    for line in std::fs::read_to_string(&out).unwrap().lines() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    for v in ingest_rows(&out, &["samples/logs", "-q"]) {
         let Some(c) = v["credential_id"].as_str() else {
             continue;
         };

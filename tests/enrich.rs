@@ -6,20 +6,7 @@ use crate::util::*;
 fn geoip_asn_anonymizer_and_client_columns() {
     let dir = TestDir::new();
     let out = dir.path().join("events.ndjson");
-    let run = tokentrail(&[
-        "ingest",
-        "--geoip",
-        "tests/fixtures/geoip",
-        "samples/logs",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let text = std::fs::read_to_string(&out).unwrap();
-    let rows: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = ingest_rows(&out, &["--geoip", "tests/fixtures/geoip", "samples/logs"]);
     let first_of = |ip: &str| {
         rows.iter()
             .find(|r| r["src_ip"] == ip)
@@ -85,18 +72,7 @@ fn geoip_asn_anonymizer_and_client_columns() {
 fn without_databases_classes_and_prefixes_still_work() {
     let dir = TestDir::new();
     let out = dir.path().join("events.ndjson");
-    let run = tokentrail(&[
-        "ingest",
-        "tests/fixtures/nginx/access.log",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let text = std::fs::read_to_string(out).unwrap();
-    let rows: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = ingest_rows(&out, &["tests/fixtures/nginx/access.log"]);
     let first = &rows[0];
     assert_eq!(first["ip_class"], "public");
     assert_eq!(first["network"], "77.179.66.0/24");

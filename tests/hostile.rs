@@ -226,19 +226,9 @@ fn mixed_formats_and_time_zones_in_one_folder() {
     );
     let out = dir.path().join("events.ndjson");
     let mixed = dir.path().join("mixed");
-    let run = tokentrail(&[
-        "ingest",
-        mixed.to_str().unwrap(),
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let order: Vec<(String, String)> = std::fs::read_to_string(&out)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+    let order: Vec<(String, String)> = ingest_rows(&out, &[mixed.to_str().unwrap(), "-q"])
+        .iter()
+        .map(|v| {
             (
                 v["ts"].as_str().unwrap().to_string(),
                 v["action"].as_str().unwrap().to_string(),

@@ -140,14 +140,9 @@ fn token_prefix_fields_are_linked_to_their_tokens() {
         // another.
         assert_eq!(stats["sources"][0]["distinct_credentials"], 2);
         let out = dir.path().join("events.ndjson");
-        let mut all = vec!["ingest", p, "-o", out.to_str().unwrap()];
+        let mut all = vec![p];
         all.extend_from_slice(args);
-        assert_eq!(tokentrail(&all).code, 0);
-        let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let rows = ingest_rows(&out, &all);
         assert_eq!(
             rows[1]["event_id"], "req-1",
             "the request id is the event id"
@@ -196,23 +191,9 @@ fn real_ip_from_trusted_proxies() {
     let path = dir.write("proxied.log", log.as_bytes());
     let out = dir.path().join("events.ndjson");
     let rows = |extra: &[&str]| -> Vec<serde_json::Value> {
-        let mut args = vec![
-            "ingest",
-            path.to_str().unwrap(),
-            "-q",
-            "-o",
-            out.to_str().unwrap(),
-            "--nginx-log-format",
-            format,
-        ];
+        let mut args = vec![path.to_str().unwrap(), "-q", "--nginx-log-format", format];
         args.extend_from_slice(extra);
-        let run = tokentrail(&args);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        std::fs::read_to_string(&out)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        ingest_rows(&out, &args)
     };
     let plain = rows(&[]);
     assert_eq!(plain[0]["src_ip"], "10.0.0.5");
@@ -268,26 +249,14 @@ fn unknown_variables_become_extra_columns() {
         b"10.0.0.1 - - [04/Mar/2026:00:59:00 +0100] \"GET /b HTTP/1.1\" 200 1 \"-\" \"curl/8\"\n",
     );
     let out = dir.path().join("events.ndjson");
-    let run = tokentrail(&[
-        "ingest",
-        gw.to_str().unwrap(),
-        plain.to_str().unwrap(),
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-        "--nginx-log-format",
-        format,
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let text = std::fs::read_to_string(&out).unwrap();
+    let (gw, plain) = (gw.to_str().unwrap(), plain.to_str().unwrap());
+    let rows = ingest_rows(&out, &[gw, plain, "-q", "--nginx-log-format", format]);
     assert!(
-        !text.contains("sk_live_51HxQbCdEfGhIjKlMn"),
+        !std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("sk_live_51HxQbCdEfGhIjKlMn"),
         "a secret kept as a column"
     );
-    let rows: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     let gw_row = rows.iter().find(|r| r["src_ip"] == "81.2.69.166").unwrap();
     // `$request_time` is always one number: a typed column. `$upstream_response_time`
     // can be a list: text.
@@ -301,29 +270,19 @@ fn unknown_variables_become_extra_columns() {
         "odd.log",
         b"81.2.69.167 - - [04/Mar/2026:01:00:05 +0100] \"GET /c HTTP/1.1\" 200 1 \"curl/8\" rt=n/a urt=\"-\" key=-\n",
     );
-    let run = tokentrail(&[
-        "ingest",
-        gw.to_str().unwrap(),
-        odd.to_str().unwrap(),
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-        "--nginx-log-format",
-        format,
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let times: Vec<serde_json::Value> = std::fs::read_to_string(&out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["x_request_time"].clone())
-        .collect();
+    let odd = odd.to_str().unwrap();
+    let times: Vec<serde_json::Value> =
+        ingest_rows(&out, &[gw, odd, "-q", "--nginx-log-format", format])
+            .iter()
+            .map(|r| r["x_request_time"].clone())
+            .collect();
     assert_eq!(times, ["0.012", "n/a"]);
     // The extra columns sit between the schema and the enrichment columns.
     let csv = dir.path().join("events.csv");
     let run = tokentrail(&[
         "ingest",
-        gw.to_str().unwrap(),
-        plain.to_str().unwrap(),
+        gw,
+        plain,
         "-q",
         "-o",
         csv.to_str().unwrap(),
@@ -354,12 +313,9 @@ fn error_log_times_in_the_servers_zone() {
     let dir = TestDir::new();
     let out = dir.path().join("events.ndjson");
     let first = |extra: &[&str]| -> serde_json::Value {
-        let mut args = vec!["ingest", log, "-q", "-o", out.to_str().unwrap()];
+        let mut args = vec![log, "-q"];
         args.extend_from_slice(extra);
-        let run = tokentrail(&args);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let text = std::fs::read_to_string(&out).unwrap();
-        serde_json::from_str(text.lines().next().unwrap()).unwrap()
+        ingest_rows(&out, &args).swap_remove(0)
     };
     // 2016/10/25 14:49:34: October, so Berlin is UTC+2 and New York UTC-4.
     let assumed = first(&[]);

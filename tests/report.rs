@@ -8,7 +8,6 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use serde_json::Value;
 
 use crate::util::*;
 
@@ -214,10 +213,7 @@ fn csv_and_jsonl_timelines() {
         .map(|f| f["events"].as_array().unwrap().len())
         .sum();
     let jsonl = hunt("jsonl").stdout;
-    let rows: Vec<Value> = jsonl
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = json_lines(&jsonl);
     assert_eq!(rows.len(), total);
     assert_eq!(rows[0]["finding"], 1);
     assert_eq!(rows[0]["phase"], "probe");

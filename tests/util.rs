@@ -141,3 +141,20 @@ pub fn assert_no_clear_token(text: &str) {
         );
     }
 }
+
+/// The rows of JSON Lines text (an NDJSON output or `--format jsonl`).
+pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `tokentrail ingest ARGS -o OUT` (OUT an `.ndjson` path), asserted to succeed, and the
+/// rows it wrote.
+pub fn ingest_rows(out: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut all = vec!["ingest", "-o", out.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let run = tokentrail(&all);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    json_lines(&std::fs::read_to_string(out).unwrap())
+}
