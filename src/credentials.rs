@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use comfy_table::{ContentArrangement, Table, presets};
 use polars::prelude::*;
 use serde::Serialize;
 
@@ -264,9 +263,7 @@ pub fn write_table(out: &mut dyn Write, credentials: &[CredentialSummary]) -> st
     if credentials.is_empty() {
         return writeln!(out, "No credential found in these logs.");
     }
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+    let mut t = crate::stats::table();
     t.set_header([
         "credential",
         "kind",

@@ -5,7 +5,6 @@
 
 use std::io::Write;
 
-use comfy_table::{ContentArrangement, Table, presets};
 use polars::prelude::*;
 use serde::Serialize;
 
@@ -39,9 +38,7 @@ pub fn write_table(out: &mut dyn Write, report: &SecretsReport) -> std::io::Resu
     if report.secrets.is_empty() {
         return writeln!(out, "No secret found in these logs.");
     }
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+    let mut t = crate::stats::table();
     t.set_header([
         "secret",
         "kind",

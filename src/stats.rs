@@ -130,7 +130,8 @@ pub fn write_json(
     writeln!(out)
 }
 
-fn table() -> Table {
+/// The condensed table every text report uses, wrapped to the terminal.
+pub(crate) fn table() -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);

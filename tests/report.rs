@@ -8,7 +8,6 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-
 use crate::util::*;
 
 fn hunt(format: &str) -> Run {

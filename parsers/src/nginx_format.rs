@@ -74,8 +74,6 @@ struct Step {
 /// that must follow; when it does not match, the general search decides.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Scan {
-    /// The last item: the value runs to the end of the line.
-    ToEnd,
     /// Digits only (a status, a byte count; `-` when absent).
     Digits,
     /// Always this many bytes (`$time_local`: `04/Mar/2026:01:07:12 +0100`).
@@ -256,7 +254,8 @@ impl LogFormat {
         }
         for step in &mut steps {
             step.scan = match (step.next.as_ref().and_then(|(n, _)| n.first()), step.var) {
-                (None, _) => Scan::ToEnd,
+                // The last variable runs to the end of the line: no scan.
+                (None, _) => Scan::Search,
                 (Some(b), Var::Status | Var::BodyBytes | Var::Bytes) if !b.is_ascii_digit() => {
                     Scan::Digits
                 }
@@ -391,7 +390,7 @@ fn quick_end(scan: Scan, line: &[u8], at: usize, next: &[u8]) -> Option<(usize, 
         }
         Scan::Width(w) => (at + w, None),
         Scan::Quoted => (at + memchr::memchr(b'"', &line[at..])?, None),
-        Scan::ToEnd | Scan::Search => return None,
+        Scan::Search => return None,
     };
     has_prefix(line.get(end..)?, next).then_some((end, escaped))
 }
