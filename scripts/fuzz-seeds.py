@@ -3,7 +3,7 @@
 
 Usage: scripts/fuzz-seeds.py [OUT_DIR]   (default fuzz/corpus)
 
-Each fuzz target reads its first byte as a parser choice (index into the registry, in
+Each fuzz target but csv_download (which offers the document to every parser) reads its first byte as a parser choice (index into the registry, in
 parsers/src/registry.rs order), so every record is seeded once per parser that could
 claim it. Nothing here is committed: the corpora grow while fuzzing.
 """
@@ -69,6 +69,8 @@ def main() -> None:
     for fmt in FORMATS:
         put("log_format", fmt.encode() + b"\n" + b"\n".join(nginx))
     put("nginx_conf", CONF)
+    for path in sorted(FIX.glob("*/*.csv")):
+        put("csv_download", path.read_bytes()[:200_000])
     print(f"seeded {OUT}")
 
 

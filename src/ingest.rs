@@ -24,7 +24,7 @@ pub(crate) mod order;
 mod records;
 mod report;
 
-use document::ingest_document;
+use document::{ingest_csv, ingest_document};
 use lines::ingest_lines;
 use order::{remove_duplicates, sorted_concat};
 use records::FileJob;
@@ -266,8 +266,9 @@ fn ingest_one(
         fingerprints,
         now,
     };
-    let frames = match parser.framing(registry::trim_head(&head)) {
+    let frames = match registry::framing_of(parser, &head) {
         Framing::Lines => ingest_lines(&job, reader, head, &mut report)?,
+        Framing::Csv => ingest_csv(&job, reader, head, &mut report)?,
         framing => ingest_document(&job, framing, reader, head, &mut report)?,
     };
     Ok((report, frames))

@@ -155,8 +155,9 @@ pub fn write_table(
     ]);
     for f in files {
         let source = match (f.source, f.confidence, f.detection) {
-            (Some(s), Some(c), _) if f.log_format.is_some() => {
-                format!("{s} ({}, {c}%)", f.log_format.as_deref().unwrap_or(""))
+            (Some(s), Some(c), _) if f.log_format.is_some() || f.form.is_some() => {
+                let form = f.log_format.as_deref().or(f.form).unwrap_or("");
+                format!("{s} ({form}, {c}%)")
             }
             (Some(s), _, "skipped") => format!("{s} (skipped)"),
             (Some(s), Some(c), _) => format!("{s} ({c}%)"),

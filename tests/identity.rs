@@ -144,3 +144,144 @@ fn all_three_providers_in_one_folder() {
         ]
     );
 }
+
+/// The fields a CSV download must give exactly as the JSON of the same events does.
+const SAME_IN_CSV: &[&str] = &[
+    col::TS,
+    col::EVENT_ID,
+    col::ACTION,
+    col::PRINCIPAL,
+    col::CREDENTIAL_ID,
+    col::CREDENTIAL_KIND,
+    col::SRC_IP,
+    col::USER_AGENT,
+    col::OUTCOME,
+    col::ERROR_CODE,
+    col::REGION,
+    col::APP,
+    col::CHILD_CREDENTIAL_ID,
+    col::PROVIDER_COUNTRY,
+    col::PROVIDER_CITY,
+];
+
+/// Ingest one input and keep the compared fields, `ts` cut to `ts_chars` characters, in
+/// a stable order.
+fn compared_rows(dir: &TestDir, input: &std::path::Path, ts_chars: usize) -> Vec<String> {
+    let name = input.file_name().unwrap().to_str().unwrap().to_string();
+    let rows = ingest_rows(
+        &dir.path().join(format!("{name}.ndjson")),
+        &[input.to_str().unwrap()],
+    );
+    let mut out: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let mut kept = serde_json::Map::new();
+            for f in SAME_IN_CSV {
+                let mut v = r[*f].clone();
+                if *f == col::TS {
+                    let ts: String = v.as_str().unwrap().chars().take(ts_chars).collect();
+                    v = ts.into();
+                }
+                // A record without an id of its own is named by its file and line, which
+                // differ between the two files by design.
+                let locator = r[col::FILE].as_str().map(|_| format!(":{}", r[col::LINE]));
+                if *f == col::EVENT_ID
+                    && v.as_str()
+                        .zip(locator)
+                        .is_some_and(|(id, l)| id.ends_with(&l))
+                {
+                    v = "<file:line>".into();
+                }
+                kept.insert(f.to_string(), v);
+            }
+            serde_json::Value::Object(kept).to_string()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Spreadsheet downloads (the Entra admin center's sign-in CSV, Log Analytics results,
+/// CloudTrail event history and Lake results, Okta with dotted columns) give the same
+/// events and fields as the JSON they were made from (scripts/make-csv-fixtures.py).
+#[test]
+fn csv_downloads_read_like_their_json() {
+    let dir = TestDir::new();
+    // The Graph form of the sign-ins the Entra CSVs hold: the admin center's user
+    // sign-ins tab, and Log Analytics results of every sign-in table.
+    let graph_page = |name: &str, users_only: bool| {
+        let mut signins: Vec<serde_json::Value> = ndjson("entra/panther-rule-tests.ndjson")
+            .into_iter()
+            .filter(|r| {
+                let category = r["category"].as_str().unwrap_or("");
+                category.contains("SignInLogs")
+                    && (!users_only
+                        || ["SignInLogs", "NonInteractiveUserSignInLogs"].contains(&category))
+            })
+            .map(|r| r["properties"].clone())
+            .filter(|p| p["createdDateTime"].is_string() && p["id"].is_string())
+            .collect();
+        signins.push(
+            serde_json::from_str(
+                &std::fs::read_to_string(fixture("entra/msgraph-signin-get-beta.json")).unwrap(),
+            )
+            .unwrap(),
+        );
+        let page = serde_json::json!({ "value": signins });
+        dir.write(name, page.to_string().as_bytes())
+    };
+    let users = graph_page("graph-users.json", true);
+    let all_signins = graph_page("graph-all.json", false);
+    // Okta's JSON twin: the records that have a time, as the CSV was made of.
+    let okta: Vec<String> = ndjson("okta/panther-rule-tests.ndjson")
+        .into_iter()
+        .filter(|r| r["published"].as_str().is_some_and(|p| p.starts_with('2')))
+        .map(|r| r.to_string())
+        .collect();
+    let okta = dir.write("okta.ndjson", (okta.join("\n") + "\n").as_bytes());
+
+    // Log Analytics shows times to the millisecond: compared to that precision.
+    for (csv, json, ts_chars, events) in [
+        ("entra/admin-center-signins.csv", users, 99, 2),
+        ("entra/log-analytics-signinlogs.csv", all_signins, 23, 4),
+        (
+            "cloudtrail/event-history.csv",
+            fixture("cloudtrail/plaso-lookup-events.jsonl"),
+            99,
+            6,
+        ),
+        (
+            "cloudtrail/lake-results.csv",
+            fixture("cloudtrail/stratus-ec2-steal-instance-credentials.json"),
+            99,
+            45,
+        ),
+        ("okta/dotted-columns.csv", okta, 99, 31),
+    ] {
+        let from_csv = compared_rows(&dir, &fixture(csv), ts_chars);
+        let from_json = compared_rows(&dir, &json, ts_chars);
+        assert_eq!(from_csv.len(), events, "{csv}");
+        for (c, j) in from_csv.iter().zip(&from_json) {
+            assert_eq!(c, j, "{csv}");
+        }
+        assert_eq!(from_csv.len(), from_json.len(), "{csv}");
+    }
+
+    // Each file's form is named, every row is counted, and a row that lost a field is
+    // a malformed row cited by the line it starts on.
+    let mut broken = std::fs::read_to_string(fixture("cloudtrail/event-history.csv")).unwrap();
+    broken.push_str("\"GetCallerIdentity\",\"2022-02-08 09:30:00+11:00\"\r\n");
+    let lines = broken.lines().count();
+    dir.write("cut/event-history.csv", broken.as_bytes());
+    let (run, json) = stats_json(&[&dir.path().join("cut")], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let f = file_report(&json, "event-history.csv");
+    assert_eq!(f["form"], "CloudTrail event history download (CSV)");
+    assert_eq!(f["events"], 6);
+    assert_eq!(f["malformed"], 1);
+    assert_eq!(f["malformed_examples"][0]["line"], lines);
+    assert_eq!(
+        f["malformed_examples"][0]["reason"],
+        "csv field count differs from header"
+    );
+}

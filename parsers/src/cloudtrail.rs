@@ -15,6 +15,7 @@ use std::net::IpAddr;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::csv_export::{CsvForm, Target};
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
@@ -547,7 +548,65 @@ fn build_event(rec: Record<'_>) -> Result<Event<'_>, ParseError> {
     Ok(ev)
 }
 
+/// Event history downloads from the console (its column labels; the record JSON, where a
+/// column holds it, is read whole), and CloudTrail Lake or warehouse query results whose
+/// columns are record fields (`eventTime`, `userIdentity.arn`).
+static CSV_FORMS: &[CsvForm] = &[
+    CsvForm {
+        name: "CloudTrail event history download (CSV)",
+        signature: &[
+            "event name",
+            "event time",
+            "event source",
+            "user name",
+            "aws access key",
+            "source ip address",
+            "event id",
+            "aws region",
+            "error code",
+            "resource type",
+            "read-only",
+        ],
+        min_signature: 4,
+        labels: &[
+            ("event id", Target::Path("eventID")),
+            ("event time", Target::Path("eventTime")),
+            ("event name", Target::Path("eventName")),
+            ("event source", Target::Path("eventSource")),
+            ("user name", Target::Path("userIdentity.userName")),
+            ("aws access key", Target::Path("userIdentity.accessKeyId")),
+            ("aws region", Target::Path("awsRegion")),
+            ("error code", Target::Path("errorCode")),
+            ("source ip address", Target::Path("sourceIPAddress")),
+            ("read-only", Target::Path("readOnly")),
+            ("event type", Target::Path("eventType")),
+        ],
+        embedded_record: Some("eventVersion"),
+    },
+    CsvForm {
+        name: "CloudTrail Lake or warehouse query results (CSV)",
+        signature: &[
+            "eventtime",
+            "eventname",
+            "eventsource",
+            "eventid",
+            "awsregion",
+            "sourceipaddress",
+            "useridentity.arn",
+            "useridentity.accesskeyid",
+            "recipientaccountid",
+        ],
+        min_signature: 3,
+        labels: &[],
+        embedded_record: Some("eventVersion"),
+    },
+];
+
 impl LogParser for CloudTrailParser {
+    fn csv_forms(&self) -> &'static [CsvForm] {
+        CSV_FORMS
+    }
+
     fn id(&self) -> SourceId {
         SourceId::CloudTrail
     }

@@ -20,6 +20,8 @@ pub enum ParseErrorKind {
     NotAnObject,
     /// The record is longer than the configured cap (`--max-line-bytes`).
     LineTooLong,
+    /// A CSV row whose number of fields differs from the header's.
+    CsvFieldCount,
 }
 
 impl ParseErrorKind {
@@ -34,6 +36,7 @@ impl ParseErrorKind {
             ParseErrorKind::BadJson => "bad json".into(),
             ParseErrorKind::NotAnObject => "not a json object".into(),
             ParseErrorKind::LineTooLong => "line too long".into(),
+            ParseErrorKind::CsvFieldCount => "csv field count differs from header".into(),
         }
     }
 }

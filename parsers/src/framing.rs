@@ -13,6 +13,9 @@ pub enum Framing {
     JsonRecordsField(&'static str),
     /// The whole document is one record (a pretty-printed API response for one event).
     JsonDocument,
+    /// A spreadsheet download: a header row, then one record per row (a quoted cell may
+    /// hold newlines). Each row becomes its source's JSON object (`csv_export`).
+    Csv,
 }
 
 /// One line of a chunk: its index within the chunk (0-based), the byte offset of its first
@@ -82,7 +85,7 @@ pub fn json_records(doc: &[u8], framing: Framing) -> JsonRecords<'_> {
     let array = match framing {
         Framing::JsonArray => Ok(start),
         Framing::JsonRecordsField(field) => find_field(doc, start, field),
-        Framing::Lines => Ok(start),
+        Framing::Lines | Framing::Csv => Ok(start),
         Framing::JsonDocument => {
             let mut end = doc.len();
             while end > start && doc[end - 1].is_ascii_whitespace() {

@@ -11,10 +11,13 @@
 //!    cheap, `parse` must never panic and should borrow from the record, `examples` holds
 //!    real records with the fields they must produce (they run as tests).
 //! 3. Add one line to [`registry::PARSERS`].
-//! 4. Document it in `docs/formats.md`, add a fixture under `tests/fixtures/` and a bench group.
+//! 4. If the source is also exported as CSV, list its forms in
+//!    [`LogParser::csv_forms`] (header labels and the field each stands for).
+//! 5. Document it in `docs/formats.md`, add a fixture under `tests/fixtures/` and a bench group.
 
 pub mod auth0;
 pub mod cloudtrail;
+pub mod csv_export;
 pub mod entra;
 pub mod error;
 pub mod event;

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::csv_export::CsvForm;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
@@ -442,7 +443,32 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
     Ok(out)
 }
 
+/// System Log exports flattened to one column per field, named by its path
+/// (`actor.alternateId`, `client.ipAddress`, as SIEM and warehouse exports write them).
+static CSV_FORMS: &[CsvForm] = &[CsvForm {
+    name: "Okta System Log with dotted field columns (CSV)",
+    signature: &[
+        "uuid",
+        "published",
+        "eventtype",
+        "actor.alternateid",
+        "actor.id",
+        "client.ipaddress",
+        "displaymessage",
+        "outcome.result",
+        "authenticationcontext.externalsessionid",
+        "transaction.id",
+    ],
+    min_signature: 3,
+    labels: &[],
+    embedded_record: None,
+}];
+
 impl LogParser for OktaSystemLogParser {
+    fn csv_forms(&self) -> &'static [CsvForm] {
+        CSV_FORMS
+    }
+
     fn id(&self) -> SourceId {
         SourceId::OktaSystemLog
     }

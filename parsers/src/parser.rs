@@ -1,5 +1,6 @@
 //! The one trait every log source implements.
 
+use crate::csv_export::CsvForm;
 use crate::error::ParseError;
 use crate::event::Event;
 use crate::framing::Framing;
@@ -50,6 +51,11 @@ pub trait LogParser: Send + Sync + 'static {
 
     /// Real sample records with the fields they must produce.
     fn examples(&self) -> &'static [Example];
+
+    /// The spreadsheet (CSV) downloads of this source, recognised by their header row.
+    fn csv_forms(&self) -> &'static [CsvForm] {
+        &[]
+    }
 
     /// Names of columns beyond the schema that this parser fills through
     /// [`Event::extra`] (a user's `log_format` variables without a column of their own).

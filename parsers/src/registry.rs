@@ -2,7 +2,9 @@
 
 use crate::auth0::Auth0Parser;
 use crate::cloudtrail::CloudTrailParser;
+use crate::csv_export;
 use crate::entra::EntraSignInParser;
+use crate::framing::Framing;
 use crate::nginx::NginxParser;
 use crate::nginx_error::NginxErrorParser;
 use crate::nginx_json::NginxJsonParser;
@@ -68,6 +70,16 @@ pub fn trim_head(head: &[u8]) -> &[u8] {
     &head[start..]
 }
 
+/// How `parser` cuts an input that starts with `head`: a CSV download of the source when
+/// the header row is one of its forms, else what the parser says.
+pub fn framing_of(parser: &dyn LogParser, head: &[u8]) -> Framing {
+    let head = trim_head(head);
+    match csv_export::form_of(parser, head) {
+        Some(_) => Framing::Csv,
+        None => parser.framing(head),
+    }
+}
+
 /// Ask every parser how sure it is that `head` is its format; pick a clear winner.
 pub fn detect(head: &[u8]) -> Detection {
     let head = trim_head(head);
@@ -79,8 +91,13 @@ pub fn detect(head: &[u8]) -> Detection {
             };
         }
     }
-    let mut scores: Vec<(&'static dyn LogParser, Confidence)> =
-        PARSERS.iter().map(|p| (*p, p.sniff(head))).collect();
+    let mut scores: Vec<(&'static dyn LogParser, Confidence)> = PARSERS
+        .iter()
+        .map(|p| {
+            let csv = csv_export::form_of(*p, head).map_or(Confidence::NONE, |(_, c)| c);
+            (*p, p.sniff(head).max(csv))
+        })
+        .collect();
     // Stable sort keeps registry order among equal scores.
     scores.sort_by_key(|s| std::cmp::Reverse(s.1));
     let best = scores.first().copied();

@@ -1,9 +1,11 @@
-//! Whole-document JSON sources: read the document, frame its records, parse them.
+//! Whole-document sources (JSON documents, CSV downloads): read the document, frame its
+//! records, parse them.
 
 use std::io::Read;
 
 use polars::prelude::*;
 use tokentrail_parsers::ParseErrorKind;
+use tokentrail_parsers::csv_export::{self, CsvLayout, CsvRows};
 use tokentrail_parsers::framing::{Framing, json_records};
 
 use super::records::{FileJob, RecordSink};
@@ -15,21 +17,13 @@ use super::{FileReport, read_failure};
 pub(super) fn ingest_document(
     job: &FileJob<'_>,
     framing: Framing,
-    mut reader: Box<dyn Read + Send>,
-    mut doc: Vec<u8>,
+    reader: Box<dyn Read + Send>,
+    doc: Vec<u8>,
     report: &mut FileReport,
 ) -> PolarsResult<Vec<DataFrame>> {
-    let limit = job.opts.max_document_bytes as u64;
-    if let Err(e) = (&mut reader).take(limit).read_to_end(&mut doc) {
-        read_failure(report, &e, doc.len() as u64, report.gzip);
-    }
-    report.bytes = doc.len() as u64;
+    let doc = read_document(job, reader, doc, report);
     // Windows tools write a BOM, which JSON parsers reject; offsets stay file offsets.
-    let skip = if doc.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
+    let skip = bom_len(&doc);
     let framed = json_records(&doc[skip..], framing);
     let records = framed.records;
     if let Some(e) = framed.error {
@@ -57,11 +51,96 @@ pub(super) fn ingest_document(
         let offset = (rec.offset + skip) as u64;
         sink.record(rec.bytes, rec.line, index, offset, &mut out);
     }
+    finish(job, sink, report, records.len() as u64)
+}
+
+/// A spreadsheet download: the header row names the fields, each row becomes the JSON
+/// object its source's parser reads. Rows are cited by the line they start on (a quoted
+/// cell may hold newlines); a row whose field count differs from the header's is counted
+/// as malformed, not guessed at.
+pub(super) fn ingest_csv(
+    job: &FileJob<'_>,
+    reader: Box<dyn Read + Send>,
+    doc: Vec<u8>,
+    report: &mut FileReport,
+) -> PolarsResult<Vec<DataFrame>> {
+    let doc = read_document(job, reader, doc, report);
+    let skip = bom_len(&doc);
+    let Some((form, _)) = csv_export::form_of(job.parser, &doc[skip..]) else {
+        return Ok(Vec::new());
+    };
+    report.form = Some(form.name);
+    let mut rows = CsvRows::new(&doc[skip..]);
+    let header: Vec<String> = match rows.next_row() {
+        Some(h) => h
+            .record
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect(),
+        None => return Ok(Vec::new()),
+    };
+    let layout = CsvLayout::new(form, &header);
+    let mut sink = RecordSink::new(job, 0);
+    let mut json = Vec::new();
+    while let Some(row) = rows.next_row() {
+        let offset = row.offset + skip as u64;
+        if row.record.len() != layout.columns() {
+            sink.stats.records += 1;
+            // The row as written (its first line), not its cells run together.
+            let raw = &doc[offset as usize..];
+            let raw = &raw[..memchr::memchr(b'\n', raw).unwrap_or(raw.len())];
+            sink.stats
+                .malformed(row.line, None, ParseErrorKind::CsvFieldCount, 0, raw);
+            continue;
+        }
+        let lossy = layout.row_to_json(&row.record, &mut json);
+        let mut out = Vec::new();
+        sink.record(&json, row.line, None, offset, &mut out);
+        if lossy {
+            sink.stats.invalid_utf8 += 1;
+        }
+    }
+    // Lines of the file (a row may span several): rows are cited by the line they start on.
+    let lines = memchr::memchr_iter(b'\n', &doc).count() as u64
+        + u64::from(!doc.is_empty() && !doc.ends_with(b"\n"));
+    finish(job, sink, report, lines)
+}
+
+/// A document's counters into its report, and its one frame.
+fn finish(
+    job: &FileJob<'_>,
+    sink: RecordSink<'_>,
+    report: &mut FileReport,
+    lines: u64,
+) -> PolarsResult<Vec<DataFrame>> {
     let RecordSink { builder, stats, .. } = sink;
     stats.merge_into(report, 0, &mut None);
-    report.lines = records.len() as u64;
+    report.lines = lines;
     if builder.is_empty() {
         return Ok(Vec::new());
     }
     Ok(vec![builder.finish(&job.ctx, 0)?])
+}
+
+/// The rest of a whole-document input after `head`, up to the document cap.
+fn read_document(
+    job: &FileJob<'_>,
+    mut reader: Box<dyn Read + Send>,
+    mut doc: Vec<u8>,
+    report: &mut FileReport,
+) -> Vec<u8> {
+    let limit = job.opts.max_document_bytes as u64;
+    if let Err(e) = (&mut reader).take(limit).read_to_end(&mut doc) {
+        read_failure(report, &e, doc.len() as u64, report.gzip);
+    }
+    report.bytes = doc.len() as u64;
+    doc
+}
+
+fn bom_len(doc: &[u8]) -> usize {
+    if doc.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    }
 }

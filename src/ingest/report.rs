@@ -81,6 +81,9 @@ pub struct FileReport {
     /// The user's `log_format` the file was read with, when one was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<String>,
+    /// The download form the file was read as, when it is not the source's JSON: a CSV.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<&'static str>,
     pub gzip: bool,
     pub bytes_on_disk: Option<u64>,
     /// Decompressed bytes read.
@@ -115,6 +118,7 @@ impl FileReport {
             confidence: None,
             detection: "none",
             log_format: None,
+            form: None,
             gzip: false,
             bytes_on_disk: None,
             bytes: 0,
