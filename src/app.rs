@@ -119,7 +119,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             stdout,
         ),
         Command::Credentials { input, format } => {
-            let ingested = read_events(&input)?;
+            let ingested = read_events_keeping(&input, Some(crate::credentials::COLUMNS))?;
             let started = Instant::now();
             let list = crate::credentials::all(&ingested.frame)?;
             if input.timings {
@@ -134,7 +134,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             Ok(exit_status(&ingested.files, input.strict))
         }
         Command::Secrets { input, format } => {
-            let ingested = read_events(&input)?;
+            let ingested = read_events_keeping(&input, Some(crate::credentials::COLUMNS))?;
             let report = secrets::scan(&ingested.frame)?;
             match format {
                 StatsFormat::Table => secrets::write_table(stdout, &report),
@@ -237,12 +237,21 @@ fn investigate(
 
 /// Raw logs, or the Parquet event tables `ingest` wrote (every input must then be one).
 pub fn read_events(args: &InputArgs) -> Result<Ingested> {
+    read_events_keeping(args, None)
+}
+
+/// [`read_events`] for a command that reads only some text columns of raw logs (the
+/// others are all null): `credentials` and `secrets` keep a fifth of the frame.
+pub fn read_events_keeping(
+    args: &InputArgs,
+    columns: Option<&'static [&'static str]>,
+) -> Result<Ingested> {
     let mut tables: Vec<Option<Vec<std::path::PathBuf>>> = Vec::new();
     for path in &args.paths {
         tables.push(parquet_files(path)?);
     }
     if tables.iter().all(Option::is_none) {
-        return read_inputs(args);
+        return read_inputs_keeping(args, columns);
     }
     if tables.iter().any(Option::is_none) {
         return Err(Error::Usage(
@@ -415,6 +424,13 @@ fn stdout_error(source: std::io::Error) -> Error {
 /// Discover, open and parse every input, and tell the user on stderr what went wrong
 /// with which file and line.
 pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
+    read_inputs_keeping(args, None)
+}
+
+fn read_inputs_keeping(
+    args: &InputArgs,
+    columns: Option<&'static [&'static str]>,
+) -> Result<Ingested> {
     messages::set_quiet(args.quiet);
     let config = Config::load(args.config.as_deref())?;
     let mut secret_params = args.secret_param.clone();
@@ -443,6 +459,7 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
         nginx_formats: nginx_formats(args, &config)?,
         real_ip_from: real_ip_from(args, &config)?,
         local_zone: local_zone(args, &config)?,
+        columns,
         ..IngestOptions::default()
     };
     // Open the databases first: a wrong --geoip should fail before minutes of parsing.

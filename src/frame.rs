@@ -201,6 +201,8 @@ struct Strings {
     cap: usize,
     nulls: usize,
     builder: Option<StringChunkedBuilder>,
+    /// Not wanted by the command (`FrameBuilder::keeping`): every value is a null.
+    skip: bool,
 }
 
 impl Strings {
@@ -210,11 +212,16 @@ impl Strings {
             cap,
             nulls: 0,
             builder: None,
+            skip: false,
         }
     }
 
     #[inline]
     fn push(&mut self, value: Option<&str>) {
+        if self.skip {
+            self.nulls += 1;
+            return;
+        }
         match (value, &mut self.builder) {
             (None, None) => self.nulls += 1,
             (None, Some(b)) => b.append_null(),
@@ -296,6 +303,52 @@ impl FrameBuilder {
 
     pub fn is_empty(&self) -> bool {
         self.ts.is_empty()
+    }
+
+    /// Keep only these text columns' values (the others stay in the schema, all null): a
+    /// command that reads a few columns (`credentials`) does not pay for the rest in
+    /// memory, page faults and sorting. `None` keeps everything.
+    pub fn keeping(mut self, columns: Option<&[&str]>) -> FrameBuilder {
+        let Some(keep) = columns else {
+            return self;
+        };
+        for s in [
+            &mut self.ts_raw,
+            &mut self.credential_id,
+            &mut self.credential_kind,
+            &mut self.principal,
+            &mut self.session_id,
+            &mut self.src_ip,
+            &mut self.user_agent,
+            &mut self.action,
+            &mut self.target,
+            &mut self.outcome,
+            &mut self.http_method,
+            &mut self.http_version,
+            &mut self.referer,
+            &mut self.forwarded_for,
+            &mut self.host,
+            &mut self.request_raw,
+            &mut self.parse_notes,
+            &mut self.region,
+            &mut self.account_id,
+            &mut self.recipient_account_id,
+            &mut self.event_type,
+            &mut self.error_code,
+            &mut self.caller_kind,
+            &mut self.child_credential_id,
+            &mut self.child_credential_kind,
+            &mut self.child_principal,
+            &mut self.lineage,
+            &mut self.app,
+            &mut self.provider_country,
+            &mut self.provider_city,
+            &mut self.provider_as_org,
+            &mut self.risk,
+        ] {
+            s.skip = !keep.contains(&s.name);
+        }
+        self
     }
 
     /// Extra columns beyond the schema, filled from [`Event::extra`] by slot.

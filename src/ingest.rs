@@ -61,6 +61,8 @@ pub struct IngestOptions {
     pub local_zone: Option<crate::timezone::LocalZone>,
     /// A gzip input inflating more than this to one is stopped (0: never).
     pub max_gzip_ratio: u64,
+    /// The text columns the command reads (see `FrameBuilder::keeping`); `None`: all.
+    pub columns: Option<&'static [&'static str]>,
 }
 
 impl Default for IngestOptions {
@@ -73,6 +75,7 @@ impl Default for IngestOptions {
             nginx_formats: Vec::new(),
             real_ip_from: Vec::new(),
             local_zone: None,
+            columns: None,
             max_gzip_ratio: DEFAULT_MAX_GZIP_RATIO,
         }
     }

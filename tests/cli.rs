@@ -253,3 +253,45 @@ fn credentials_lists_each_credential_with_its_first_and_last_sighting() {
         assert_no_clear_token(text);
     }
 }
+
+/// `credentials` and `secrets` keep only the text columns they read from raw logs; their
+/// answer is the one the full frame gives (the table `ingest` writes), behind trusted
+/// proxies too.
+#[test]
+fn credentials_from_raw_logs_match_the_full_frame() {
+    let format = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_user_agent" "$http_x_forwarded_for""#;
+    let log = concat!(
+        "10.0.0.5 - - [04/Mar/2026:01:00:00 +0100] \"GET /a?access_token=tt_live_9f8e7d6c5b4a3f2e1d0c HTTP/1.1\" 200 1 \"curl/8\" \"81.2.69.166, 10.0.0.7\"\n",
+        "10.0.0.5 - - [04/Mar/2026:01:00:01 +0100] \"GET /b?access_token=tt_live_9f8e7d6c5b4a3f2e1d0c HTTP/1.1\" 401 1 \"curl/8\" \"198.51.100.9, 81.2.69.166\"\n",
+        "203.0.113.4 - - [04/Mar/2026:01:00:02 +0100] \"GET /c?api_key=ak_0123456789abcdef0123 HTTP/1.1\" 200 1 \"curl/8\" \"81.2.69.166\"\n",
+    );
+    let dir = TestDir::new();
+    let proxied = dir.write("proxied.log", log.as_bytes());
+    let proxied = proxied.to_str().unwrap();
+    let cases: [&[&str]; 2] = [
+        &["samples/logs"],
+        &[
+            proxied,
+            "--nginx-log-format",
+            format,
+            "--real-ip-from",
+            "10.0.0.0/8",
+        ],
+    ];
+    for (n, inputs) in cases.iter().enumerate() {
+        let table = dir.path().join(format!("events-{n}.parquet"));
+        let mut ingest = vec!["ingest", "-q", "-o", table.to_str().unwrap()];
+        ingest.extend_from_slice(inputs);
+        let run = tokentrail(&ingest);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        for command in ["credentials", "secrets"] {
+            let mut raw = vec![command, "-q", "--format", "json"];
+            raw.extend_from_slice(inputs);
+            let raw = tokentrail(&raw);
+            let full = tokentrail(&[command, "-q", "--format", "json", table.to_str().unwrap()]);
+            assert_eq!(raw.code, 0, "{}", raw.stderr);
+            assert_eq!(full.code, 0, "{}", full.stderr);
+            assert_eq!(raw.json(), full.json(), "{command} {inputs:?}");
+        }
+    }
+}

@@ -31,7 +31,8 @@ impl<'j> RecordSink<'j> {
         RecordSink {
             job,
             builder: FrameBuilder::new(job.fingerprints.clone(), capacity)
-                .with_extra_columns(job.parser.extra_columns(), capacity),
+                .with_extra_columns(job.parser.extra_columns(), capacity)
+                .keeping(job.opts.columns),
             stats: ChunkStats::default(),
         }
     }
