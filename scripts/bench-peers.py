@@ -169,12 +169,16 @@ def main():
         table(f"nginx, gzip ({pathlib.Path(gz).name})", rows, size_of(gz), text, events)
 
     def json_peers(kind, path, rows):
-        if have_py("duckdb"):
-            rows.append(("summarise the log", "DuckDB (2 threads, declared columns)",
-                         measure(f"{sys.executable} scripts/duckdb-summary.py {kind} {path} 2", r)))
-        if have_py("polars"):
-            rows.append(("summarise the log", "Python Polars (declared schema)",
-                         measure(f"{sys.executable} scripts/polars-summary.py {kind} {path}", r)))
+        # Okta: tokentrail's job is per credential (API token, else session); the per-actor
+        # summary is a smaller job (a few thousand groups) and is shown beside it.
+        jobs = [(kind, "")] if kind != "okta" else [("okta-credential", ""), ("okta", ", by actor")]
+        for job, note in jobs:
+            if have_py("duckdb"):
+                rows.append(("summarise the log", f"DuckDB (2 threads, declared columns{note})",
+                             measure(f"{sys.executable} scripts/duckdb-summary.py {job} {path} 2", r)))
+            if have_py("polars"):
+                rows.append(("summarise the log", f"Python Polars (declared schema{note})",
+                             measure(f"{sys.executable} scripts/polars-summary.py {job} {path}", r)))
 
     if "cloudtrail" in args.only:
         events, text = count_events(ct, out)

@@ -2,7 +2,7 @@
 """The Python Polars peer of docs/performance.md: a per-credential (per-actor) first-seen /
 last-seen / count summary, with declared schemas, as a user would write it.
 
-Usage: scripts/polars-summary.py cloudtrail|okta|auth0 PATH   (pip install polars)
+Usage: scripts/polars-summary.py cloudtrail|okta|okta-credential|auth0 PATH   (pip install polars)
 """
 import gzip
 import io
@@ -35,6 +35,20 @@ if kind == "cloudtrail":
         frames.append(doc.explode("Records").unnest("Records"))
     df = pl.concat(frames)
     key, ts = pl.col("userIdentity").struct.field("accessKeyId"), pl.col("eventTime")
+elif kind == "okta-credential":
+    # tokentrail's own job: one row per credential (API token, else session).
+    schema = {
+        "published": pl.Utf8,
+        "client": pl.Struct({"ipAddress": pl.Utf8}),
+        "authenticationContext": pl.Struct({"externalSessionId": pl.Utf8}),
+        "transaction": pl.Struct({"detail": pl.Struct({"requestApiTokenId": pl.Utf8})}),
+    }
+    df = pl.scan_ndjson(path, schema=schema).collect()
+    key = pl.coalesce(
+        pl.col("transaction").struct.field("detail").struct.field("requestApiTokenId"),
+        pl.col("authenticationContext").struct.field("externalSessionId"),
+    )
+    ts = pl.col("published")
 elif kind == "okta":
     schema = {
         "published": pl.Utf8,
