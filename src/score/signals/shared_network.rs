@@ -66,7 +66,9 @@ impl Signal for SharedNetwork {
                     .iter()
                     .copied()
                     .filter(|i| total(&found[i]) >= SUSPICIOUS)
-                    .min_by_key(|&i| t.ts[i as usize])
+                    // Ties in time go to the earlier row: `events` is in hash-map order,
+                    // and a report must not change from one run to the next.
+                    .min_by_key(|&i| (t.ts[i as usize], i))
                     .map(|first| (*net, first))
             })
             .collect();
@@ -167,6 +169,43 @@ mod tests {
                 .unwrap();
             assert_eq!(r.value, "81.2.69.0/24 is new to 2 credentials");
             assert_eq!(r.baseline, "AKIAQ3EGALICE0000001, tt_l…alice");
+        }
+    }
+
+    /// Two credentials' first suspicious calls from one network in the same nanosecond:
+    /// a third credential's call from there names the first of them in row order, in
+    /// every run (the calls were collected in hash-map order, which changes per run).
+    #[test]
+    fn a_tie_in_time_names_the_same_credential_every_run() {
+        let mut rows = office_days(3, 10);
+        let cred = |credential: &'static str| {
+            move |r: Row| Row {
+                credential: Some(credential),
+                ..r
+            }
+        };
+        rows.extend(office_days(3, 10).into_iter().map(cred("tt_live_bob")));
+        // A service that always calls from the attacker's network: not novel there.
+        let from_there = |ts| {
+            cred("tt_live_carol")(Row {
+                anonymizer: None,
+                ..attacker(ts)
+            })
+        };
+        rows.extend((0..30).map(|d| from_there(MONDAY + d * NS_PER_DAY / 10)));
+        let t = MONDAY + 3 * NS_PER_DAY + 10 * 3_600_000_000_000;
+        rows.push(attacker(t));
+        rows.push(cred("tt_live_bob")(attacker(t)));
+        rows.push(from_there(t + 5 * NS_PER_MIN));
+        let last = rows.len() - 1;
+        for _ in 0..40 {
+            let s = run(&rows);
+            let r = s
+                .reasons_of(last)
+                .iter()
+                .find(|r| r.signal == "shared_network")
+                .unwrap();
+            assert!(r.baseline.starts_with("tt_l…alice at "), "{}", r.baseline);
         }
     }
 }
