@@ -80,7 +80,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             format,
         } => {
             let opts = score_options(&input, &analysis)?;
-            let ingested = read_inputs(&input)?;
+            let ingested = read_events_keeping(&input, Some(crate::score::table::COLUMNS))?;
             let started = Instant::now();
             let frame = attributable(&ingested.frame)?;
             let table = EventTable::new(&frame)?;
@@ -186,7 +186,7 @@ fn investigate(
     stdout: &mut dyn Write,
 ) -> Result<ExitStatus> {
     let opts = score_options(input, analysis)?;
-    let ingested = read_events(input)?;
+    let ingested = read_events_keeping(input, Some(crate::score::table::COLUMNS))?;
     let started = Instant::now();
     let frame = attributable(&ingested.frame)?;
     let table = EventTable::new(&frame)?;
@@ -401,9 +401,12 @@ fn attributable(df: &polars::prelude::DataFrame) -> Result<polars::prelude::Data
     use crate::frame::col;
     let credential = df.column(col::CREDENTIAL_ID)?.is_not_null();
     let principal = df.column(col::PRINCIPAL)?.is_not_null();
-    let mut kept = df.filter(&(credential | principal))?;
-    kept.rechunk_mut();
-    Ok(kept)
+    let mask = credential | principal;
+    let height = mask.sum().unwrap_or(0) as usize;
+    // One chunk per column: the scorer reads rows by index.
+    Ok(crate::frame::map_valued_columns(df, height, |c| {
+        Ok(c.filter(&mask)?.rechunk())
+    })?)
 }
 
 /// Score the events of an ingested frame.

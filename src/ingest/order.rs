@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
-use rayon::prelude::*;
 use tokentrail_parsers::SourceId;
 
 use super::FileReport;
@@ -218,23 +217,13 @@ pub(super) fn sorted_concat(
     Ok(frame)
 }
 
-/// The frame in time order (ties keep their order). A column that is null in every row
-/// (most of a source's optional columns; every column a command did not keep) is not
-/// gathered but made again as nulls: gathering it wrote 16 bytes a row of fresh memory
-/// per column, and fresh memory is the page faults this VM is slowest at.
+/// The frame in time order (ties keep their order); all-null columns are not gathered
+/// (`frame::map_valued_columns`).
 fn sorted_by_time(frame: &DataFrame) -> PolarsResult<DataFrame> {
     let order = frame
         .column(col::TS)?
         .arg_sort(SortOptions::default().with_maintain_order(true));
-    let columns = frame
-        .columns()
-        .par_iter()
-        .map(|c| match c.null_count() == c.len() {
-            true => Ok(Column::full_null(c.name().clone(), c.len(), c.dtype())),
-            false => c.take(&order),
-        })
-        .collect::<PolarsResult<Vec<Column>>>()?;
-    DataFrame::new(frame.height(), columns)
+    frame::map_valued_columns(frame, frame.height(), |c| c.take(&order))
 }
 
 #[cfg(test)]

@@ -48,6 +48,29 @@ pub struct EventTable<'a> {
     pub client_kind: Vec<Option<&'a str>>,
 }
 
+/// The text columns the scorer and the reports read, with those the ingest reads on the
+/// way (duplicate keys, the client behind proxies, network classes, prefix links): `hunt`,
+/// `timeline` and `score` keep only these from raw logs.
+pub const COLUMNS: &[&str] = &[
+    col::CREDENTIAL_ID,
+    col::CREDENTIAL_KIND,
+    col::PRINCIPAL,
+    col::SESSION_ID,
+    col::SRC_IP,
+    col::USER_AGENT,
+    col::ACTION,
+    col::TARGET,
+    col::OUTCOME,
+    col::ERROR_CODE,
+    col::REGION,
+    col::CHILD_CREDENTIAL_ID,
+    col::RISK,
+    col::PARSE_NOTES,
+    col::FORWARDED_FOR,
+    col::CALLER_KIND,
+    col::RECIPIENT_ACCOUNT_ID,
+];
+
 fn strs<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<Option<&'a str>>> {
     Ok(df.column(name)?.str()?.iter().collect())
 }
