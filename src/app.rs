@@ -145,7 +145,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
         }
         Command::Stats { input, format } => {
             refuse_tables("stats", &input)?;
-            let ingested = read_inputs(&input)?;
+            let ingested = read_inputs_keeping(&input, Some(stats::COLUMNS))?;
             let started = Instant::now();
             let sources = stats::summarize(&ingested)?;
             if input.timings {

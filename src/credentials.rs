@@ -62,9 +62,8 @@ pub struct CredentialSummary {
     pub prefix_linked: u64,
 }
 
-/// The text columns a summary needs from raw logs, with those the ingest itself reads on
-/// the way (duplicate keys, the client address behind proxies, network classes): the
-/// others (user agents, targets, requests…) are not kept.
+/// The text columns a summary reads (with those the ingest reads itself): the others
+/// (user agents, targets, requests…) are not kept from raw logs.
 pub const COLUMNS: &[&str] = &[
     col::CREDENTIAL_ID,
     col::CREDENTIAL_KIND,
@@ -72,10 +71,6 @@ pub const COLUMNS: &[&str] = &[
     col::SRC_IP,
     col::OUTCOME,
     col::PARSE_NOTES,
-    col::ACTION,
-    col::FORWARDED_FOR,
-    col::CALLER_KIND,
-    col::RECIPIENT_ACCOUNT_ID,
 ];
 
 /// How many principals and addresses are listed (all are counted).

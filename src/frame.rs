@@ -326,10 +326,11 @@ impl FrameBuilder {
         self.ts.is_empty()
     }
 
-    /// Keep only these text columns' values (the others stay in the schema, all null): a
+    /// Keep only these text columns' values, and the `always` ones (the others stay in the
+    /// schema, all null): a
     /// command that reads a few columns (`credentials`) does not pay for the rest in
     /// memory, page faults and sorting. `None` keeps everything.
-    pub fn keeping(mut self, columns: Option<&[&str]>) -> FrameBuilder {
+    pub fn keeping(mut self, columns: Option<&[&str]>, always: &[&str]) -> FrameBuilder {
         let Some(keep) = columns else {
             return self;
         };
@@ -367,7 +368,7 @@ impl FrameBuilder {
             &mut self.provider_as_org,
             &mut self.risk,
         ] {
-            s.skip = !keep.contains(&s.name);
+            s.skip = !keep.contains(&s.name) && !always.contains(&s.name);
         }
         self
     }

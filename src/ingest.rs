@@ -14,7 +14,7 @@ use tokentrail_parsers::{LogParser, SourceId};
 
 use crate::enrich::GeoDatabases;
 use crate::fingerprint::Fingerprinter;
-use crate::frame::FileContext;
+use crate::frame::{FileContext, col};
 use crate::input::{Input, open};
 
 mod document;
@@ -62,8 +62,24 @@ pub struct IngestOptions {
     /// A gzip input inflating more than this to one is stopped (0: never).
     pub max_gzip_ratio: u64,
     /// The text columns the command reads (see `FrameBuilder::keeping`); `None`: all.
+    /// Those the ingest reads itself ([`READ_BY_INGEST`]) are always kept.
     pub columns: Option<&'static [&'static str]>,
 }
+
+/// Text columns the ingest reads on its way to the frame, kept whatever the command: the
+/// duplicate key (`action`, `recipient_account_id`), the client behind trusted proxies
+/// (`forwarded_for`, `src_ip`), network classes (`caller_kind`) and prefix links
+/// (`credential_id`, `credential_kind`, `parse_notes`).
+pub const READ_BY_INGEST: &[&str] = &[
+    col::ACTION,
+    col::RECIPIENT_ACCOUNT_ID,
+    col::FORWARDED_FOR,
+    col::SRC_IP,
+    col::CALLER_KIND,
+    col::CREDENTIAL_ID,
+    col::CREDENTIAL_KIND,
+    col::PARSE_NOTES,
+];
 
 impl Default for IngestOptions {
     fn default() -> Self {

@@ -54,6 +54,10 @@ pub fn rfc3339(ns: i64) -> String {
 }
 
 /// Per-source totals computed from the frame.
+/// The text columns the summary reads: `stats` keeps only these (and those the ingest
+/// reads itself) from the logs.
+pub const COLUMNS: &[&str] = &[col::CREDENTIAL_ID, col::SRC_IP];
+
 pub fn summarize(ingested: &Ingested) -> PolarsResult<Vec<SourceSummary>> {
     let mut by_source: BTreeMap<&str, Vec<&FileReport>> = BTreeMap::new();
     for f in &ingested.files {

@@ -32,7 +32,7 @@ impl<'j> RecordSink<'j> {
             job,
             builder: FrameBuilder::new(job.fingerprints.clone(), capacity)
                 .with_extra_columns(job.parser.extra_columns(), capacity)
-                .keeping(job.opts.columns),
+                .keeping(job.opts.columns, super::READ_BY_INGEST),
             stats: ChunkStats::default(),
         }
     }

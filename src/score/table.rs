@@ -48,9 +48,8 @@ pub struct EventTable<'a> {
     pub client_kind: Vec<Option<&'a str>>,
 }
 
-/// The text columns the scorer and the reports read, with those the ingest reads on the
-/// way (duplicate keys, the client behind proxies, network classes, prefix links): `hunt`,
-/// `timeline` and `score` keep only these from raw logs.
+/// The text columns the scorer and the reports read: `hunt`, `timeline` and `score` keep
+/// only these (and those the ingest reads itself) from raw logs.
 pub const COLUMNS: &[&str] = &[
     col::CREDENTIAL_ID,
     col::CREDENTIAL_KIND,
@@ -65,10 +64,6 @@ pub const COLUMNS: &[&str] = &[
     col::REGION,
     col::CHILD_CREDENTIAL_ID,
     col::RISK,
-    col::PARSE_NOTES,
-    col::FORWARDED_FOR,
-    col::CALLER_KIND,
-    col::RECIPIENT_ACCOUNT_ID,
 ];
 
 fn strs<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<Option<&'a str>>> {
