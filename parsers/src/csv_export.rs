@@ -142,7 +142,8 @@ enum Node {
 pub struct CsvLayout {
     root: Vec<(String, Node)>,
     columns: usize,
-    embedded_record: Option<&'static str>,
+    /// The form's `embedded_record` key, quoted as it appears in the cell.
+    embedded_record: Option<String>,
 }
 
 impl CsvLayout {
@@ -174,7 +175,7 @@ impl CsvLayout {
         CsvLayout {
             root,
             columns: header.len(),
-            embedded_record: form.embedded_record,
+            embedded_record: form.embedded_record.map(|k| format!("\"{k}\"")),
         }
     }
 
@@ -187,15 +188,14 @@ impl CsvLayout {
     /// not valid UTF-8 (replaced, and to be counted).
     pub fn row_to_json(&self, row: &ByteRecord, out: &mut Vec<u8>) -> bool {
         out.clear();
-        if let Some(key) = self.embedded_record {
-            let quoted = format!("\"{key}\"");
-            if let Some(cell) = row.iter().find(|c| {
+        if let Some(quoted) = &self.embedded_record
+            && let Some(cell) = row.iter().find(|c| {
                 c.trim_ascii_start().starts_with(b"{")
                     && memchr::memmem::find(c, quoted.as_bytes()).is_some()
-            }) {
-                out.extend_from_slice(cell);
-                return std::str::from_utf8(cell).is_err();
-            }
+            })
+        {
+            out.extend_from_slice(cell);
+            return std::str::from_utf8(cell).is_err();
         }
         let mut lossy = false;
         write_object(&self.root, row, out, &mut lossy);
