@@ -3,6 +3,7 @@
 //! question of an incident: which credentials exist here, and since when is each one
 //! used? `tokentrail secrets` is the same summary restricted to secrets in clear.
 
+use std::hash::BuildHasher;
 use std::io::Write;
 
 use polars::prelude::*;
@@ -79,7 +80,7 @@ const LISTED: usize = 5;
 /// One summary per credential whose kind `keep` accepts, in no particular order.
 pub fn summarize(
     df: &DataFrame,
-    keep: impl Fn(&str) -> bool,
+    keep: impl Fn(&str) -> bool + Sync,
 ) -> PolarsResult<Vec<CredentialSummary>> {
     let kind = df.column(col::CREDENTIAL_KIND)?.str()?;
     let cred = df.column(col::CREDENTIAL_ID)?.str()?;
@@ -103,82 +104,95 @@ pub fn summarize(
         refused: u64,
         linked: u64,
     }
-    // One table of (credential, address) pairs for all credentials instead of a set per
-    // credential: a million sessions would otherwise be a million small allocations.
-    // foldhash, not SipHash: a million sessions are two million lookups.
-    let mut index: PlHashMap<&str, usize> = PlHashMap::default();
-    let mut accs: Vec<Acc> = Vec::new();
-    let mut pairs: PlHashSet<(usize, &str)> = PlHashSet::default();
-    // One pass over the columns together (a frame from many files has many chunks:
-    // iterators walk them in order instead of locating each row).
-    let rows = kind
-        .iter()
-        .zip(cred.iter())
-        .zip(ts.iter())
-        .zip(source.iter())
-        .zip(principal.iter())
-        .zip(ip.iter())
-        .zip(outcome.iter())
-        .zip(notes.iter())
-        .enumerate();
-    for (i, (((((((k, c), t), s), p), ip), outcome), notes)) in rows {
-        let (Some(k), Some(c)) = (k, c) else {
-            continue;
-        };
-        if !keep(k) {
-            continue;
-        }
-        let t = t.unwrap_or(i64::MIN);
-        let at = *index.entry(c).or_insert_with(|| {
-            accs.push(Acc {
-                id: c,
-                kind: k,
-                sources: Vec::new(),
-                principals: Vec::new(),
-                events: 0,
-                first: (t, i),
-                last: (t, i),
-                ips: Vec::new(),
-                distinct_ips: 0,
-                refused: 0,
-                linked: 0,
-            });
-            accs.len() - 1
-        });
-        let a = &mut accs[at];
-        a.events += 1;
-        if let Some(s) = s
-            && !a.sources.contains(&s)
-        {
-            a.sources.push(s);
-        }
-        if let Some(p) = p
-            && a.principals.len() < LISTED
-            && !a.principals.contains(&p)
-        {
-            a.principals.push(p);
-        }
-        if t < a.first.0 {
-            a.first = (t, i);
-        }
-        if t >= a.last.0 {
-            a.last = (t, i);
-        }
-        if let Some(ip) = ip
-            && pairs.insert((at, ip))
-        {
-            a.distinct_ips += 1;
-            if a.ips.len() < LISTED {
-                a.ips.push(ip);
+    // Each core takes the credentials whose hash falls to it, so that the tables of a
+    // million sessions are built side by side and never merged.
+    let parts = rayon::current_num_threads().max(1);
+    let part_of = PlRandomState::default();
+    let accs: Vec<Acc> = (0..parts)
+        .into_par_iter()
+        .flat_map_iter(|part| {
+            // One table of (credential, address) pairs for all credentials instead of a set per
+            // credential: a million sessions would otherwise be a million small allocations.
+            // foldhash, not SipHash: a million sessions are two million lookups.
+            let mut index: PlHashMap<&str, usize> = PlHashMap::default();
+            let mut accs: Vec<Acc> = Vec::new();
+            let mut pairs: PlHashSet<(usize, &str)> = PlHashSet::default();
+            // One pass over the columns together (a frame from many files has many chunks:
+            // iterators walk them in order instead of locating each row).
+            let rows = kind
+                .iter()
+                .zip(cred.iter())
+                .zip(ts.iter())
+                .zip(source.iter())
+                .zip(principal.iter())
+                .zip(ip.iter())
+                .zip(outcome.iter())
+                .zip(notes.iter())
+                .enumerate();
+            for (i, (((((((k, c), t), s), p), ip), outcome), notes)) in rows {
+                let (Some(k), Some(c)) = (k, c) else {
+                    continue;
+                };
+                if parts > 1 && part_of.hash_one(c) as usize % parts != part {
+                    continue;
+                }
+                if !keep(k) {
+                    continue;
+                }
+                let t = t.unwrap_or(i64::MIN);
+                let at = *index.entry(c).or_insert_with(|| {
+                    accs.push(Acc {
+                        id: c,
+                        kind: k,
+                        sources: Vec::new(),
+                        principals: Vec::new(),
+                        events: 0,
+                        first: (t, i),
+                        last: (t, i),
+                        ips: Vec::new(),
+                        distinct_ips: 0,
+                        refused: 0,
+                        linked: 0,
+                    });
+                    accs.len() - 1
+                });
+                let a = &mut accs[at];
+                a.events += 1;
+                if let Some(s) = s
+                    && !a.sources.contains(&s)
+                {
+                    a.sources.push(s);
+                }
+                if let Some(p) = p
+                    && a.principals.len() < LISTED
+                    && !a.principals.contains(&p)
+                {
+                    a.principals.push(p);
+                }
+                if t < a.first.0 {
+                    a.first = (t, i);
+                }
+                if t >= a.last.0 {
+                    a.last = (t, i);
+                }
+                if let Some(ip) = ip
+                    && pairs.insert((at, ip))
+                {
+                    a.distinct_ips += 1;
+                    if a.ips.len() < LISTED {
+                        a.ips.push(ip);
+                    }
+                }
+                if matches!(outcome, Some("failure" | "denied")) {
+                    a.refused += 1;
+                }
+                if notes.is_some_and(|n| n.contains("prefix_linked")) {
+                    a.linked += 1;
+                }
             }
-        }
-        if matches!(outcome, Some("failure" | "denied")) {
-            a.refused += 1;
-        }
-        if notes.is_some_and(|n| n.contains("prefix_linked")) {
-            a.linked += 1;
-        }
-    }
+            accs
+        })
+        .collect();
     // The first and last rows of every credential, gathered in one step: reading them one
     // by one from a frame of many chunks searches the chunks for each row.
     let rows: Vec<IdxSize> = accs
