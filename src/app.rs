@@ -29,17 +29,19 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
         Command::Sources => {
             let mut t = Table::new();
             t.load_style(presets::UTF8_FULL_CONDENSED);
-            t.set_header(["id", "event ids", "examples"]);
+            t.set_header(["id", "event ids", "examples", "CSV downloads read"]);
             for p in PARSERS {
                 let ids = if p.id().has_event_ids() {
                     "own"
                 } else {
                     "file:line"
                 };
+                let forms: Vec<&str> = p.csv_forms().iter().map(|f| f.name).collect();
                 t.add_row([
                     p.id().as_str().to_string(),
                     ids.to_string(),
                     p.examples().len().to_string(),
+                    forms.join("\n"),
                 ]);
             }
             writeln!(stdout, "{t}").map_err(stdout_error)?;

@@ -163,7 +163,28 @@ fn missing_path_is_fatal_and_named() {
 fn sources_lists_every_parser() {
     let run = tokentrail(&["sources"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.contains("nginx"));
+    for id in [
+        "nginx",
+        "nginx_json",
+        "nginx_error",
+        "cloudtrail",
+        "okta_system_log",
+        "auth0",
+        "entra_signin",
+    ] {
+        assert!(run.stdout.contains(id), "{id}: {}", run.stdout);
+    }
+    // The CSV forms each source reads, so that a responder knows before trying.
+    assert!(
+        run.stdout
+            .contains("Entra admin center sign-in download (CSV)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("CloudTrail event history download (CSV)")
+    );
 }
 
 /// JSON access logs (`log_format … escape=json`) beside text ones: each detected as its
