@@ -243,7 +243,7 @@ pub fn read_events(args: &InputArgs) -> Result<Ingested> {
 }
 
 /// [`read_events`] for a command that reads only some text columns of raw logs (the
-/// others are all null): `credentials` and `secrets` keep a fifth of the frame.
+/// others are all null; see `FrameBuilder::keeping`). Parquet tables are read whole.
 pub fn read_events_keeping(
     args: &InputArgs,
     columns: Option<&'static [&'static str]>,

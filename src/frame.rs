@@ -327,9 +327,8 @@ impl FrameBuilder {
     }
 
     /// Keep only these text columns' values, and the `always` ones (the others stay in the
-    /// schema, all null): a
-    /// command that reads a few columns (`credentials`) does not pay for the rest in
-    /// memory, page faults and sorting. `None` keeps everything.
+    /// schema, all null): a command that reads a few columns (`credentials`) does not pay
+    /// for the rest in memory, page faults and sorting. `None` keeps everything.
     pub fn keeping(mut self, columns: Option<&[&str]>, always: &[&str]) -> FrameBuilder {
         let Some(keep) = columns else {
             return self;
