@@ -419,7 +419,8 @@ pub fn score_options(input: &InputArgs, args: &AnalysisArgs) -> Result<ScoreOpti
     })
 }
 
-fn stdout_error(source: std::io::Error) -> Error {
+/// A failed write of results, named `<stdout>` in the message.
+pub fn stdout_error(source: std::io::Error) -> Error {
     Error::Io {
         path: "<stdout>".into(),
         source,

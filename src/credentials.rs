@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::frame::col;
+use crate::output::write_csv_field as field;
 use crate::score_report::{Locator, Locators};
 use crate::stats::rfc3339;
 
@@ -77,121 +78,57 @@ pub const COLUMNS: &[&str] = &[
 /// How many principals and addresses are listed (all are counted).
 const LISTED: usize = 5;
 
+/// The columns a summary reads, borrowed from the frame.
+struct Columns<'a> {
+    kind: &'a StringChunked,
+    cred: &'a StringChunked,
+    source: &'a StringChunked,
+    principal: &'a StringChunked,
+    ip: &'a StringChunked,
+    outcome: &'a StringChunked,
+    notes: &'a StringChunked,
+    ts: &'a Int64Chunked,
+}
+
+/// One credential's counts while the rows are read.
+struct Acc<'a> {
+    id: &'a str,
+    kind: &'a str,
+    sources: Vec<&'a str>,
+    principals: Vec<&'a str>,
+    events: u64,
+    first: (i64, usize),
+    last: (i64, usize),
+    /// The first few addresses, in the order seen, and how many there are in all.
+    ips: Vec<&'a str>,
+    distinct_ips: u64,
+    refused: u64,
+    linked: u64,
+}
+
 /// One summary per credential whose kind `keep` accepts, in no particular order.
 pub fn summarize(
     df: &DataFrame,
     keep: impl Fn(&str) -> bool + Sync,
 ) -> PolarsResult<Vec<CredentialSummary>> {
-    let kind = df.column(col::CREDENTIAL_KIND)?.str()?;
-    let cred = df.column(col::CREDENTIAL_ID)?.str()?;
-    let source = df.column(col::SOURCE)?.str()?;
-    let principal = df.column(col::PRINCIPAL)?.str()?;
-    let ip = df.column(col::SRC_IP)?.str()?;
-    let outcome = df.column(col::OUTCOME)?.str()?;
-    let notes = df.column(col::PARSE_NOTES)?.str()?;
-    let ts = df.column(col::TS)?.datetime()?.physical();
-    struct Acc<'a> {
-        id: &'a str,
-        kind: &'a str,
-        sources: Vec<&'a str>,
-        principals: Vec<&'a str>,
-        events: u64,
-        first: (i64, usize),
-        last: (i64, usize),
-        /// The first few addresses, in the order seen, and how many there are in all.
-        ips: Vec<&'a str>,
-        distinct_ips: u64,
-        refused: u64,
-        linked: u64,
-    }
+    let cols = Columns {
+        kind: df.column(col::CREDENTIAL_KIND)?.str()?,
+        cred: df.column(col::CREDENTIAL_ID)?.str()?,
+        source: df.column(col::SOURCE)?.str()?,
+        principal: df.column(col::PRINCIPAL)?.str()?,
+        ip: df.column(col::SRC_IP)?.str()?,
+        outcome: df.column(col::OUTCOME)?.str()?,
+        notes: df.column(col::PARSE_NOTES)?.str()?,
+        ts: df.column(col::TS)?.datetime()?.physical(),
+    };
     // Each core takes the credentials whose hash falls to it, so that the tables of a
     // million sessions are built side by side and never merged.
     let parts = rayon::current_num_threads().max(1);
     let part_of = PlRandomState::default();
+    let mine = |c: &str, part: usize| parts == 1 || part_of.hash_one(c) as usize % parts == part;
     let accs: Vec<Acc> = (0..parts)
         .into_par_iter()
-        .flat_map_iter(|part| {
-            // One table of (credential, address) pairs for all credentials instead of a set per
-            // credential: a million sessions would otherwise be a million small allocations.
-            // foldhash, not SipHash: a million sessions are two million lookups.
-            let mut index: PlHashMap<&str, usize> = PlHashMap::default();
-            let mut accs: Vec<Acc> = Vec::new();
-            let mut pairs: PlHashSet<(usize, &str)> = PlHashSet::default();
-            // One pass over the columns together (a frame from many files has many chunks:
-            // iterators walk them in order instead of locating each row).
-            let rows = kind
-                .iter()
-                .zip(cred.iter())
-                .zip(ts.iter())
-                .zip(source.iter())
-                .zip(principal.iter())
-                .zip(ip.iter())
-                .zip(outcome.iter())
-                .zip(notes.iter())
-                .enumerate();
-            for (i, (((((((k, c), t), s), p), ip), outcome), notes)) in rows {
-                let (Some(k), Some(c)) = (k, c) else {
-                    continue;
-                };
-                if parts > 1 && part_of.hash_one(c) as usize % parts != part {
-                    continue;
-                }
-                if !keep(k) {
-                    continue;
-                }
-                let t = t.unwrap_or(i64::MIN);
-                let at = *index.entry(c).or_insert_with(|| {
-                    accs.push(Acc {
-                        id: c,
-                        kind: k,
-                        sources: Vec::new(),
-                        principals: Vec::new(),
-                        events: 0,
-                        first: (t, i),
-                        last: (t, i),
-                        ips: Vec::new(),
-                        distinct_ips: 0,
-                        refused: 0,
-                        linked: 0,
-                    });
-                    accs.len() - 1
-                });
-                let a = &mut accs[at];
-                a.events += 1;
-                if let Some(s) = s
-                    && !a.sources.contains(&s)
-                {
-                    a.sources.push(s);
-                }
-                if let Some(p) = p
-                    && a.principals.len() < LISTED
-                    && !a.principals.contains(&p)
-                {
-                    a.principals.push(p);
-                }
-                if t < a.first.0 {
-                    a.first = (t, i);
-                }
-                if t >= a.last.0 {
-                    a.last = (t, i);
-                }
-                if let Some(ip) = ip
-                    && pairs.insert((at, ip))
-                {
-                    a.distinct_ips += 1;
-                    if a.ips.len() < LISTED {
-                        a.ips.push(ip);
-                    }
-                }
-                if matches!(outcome, Some("failure" | "denied")) {
-                    a.refused += 1;
-                }
-                if notes.is_some_and(|n| n.contains("prefix_linked")) {
-                    a.linked += 1;
-                }
-            }
-            accs
-        })
+        .flat_map_iter(|part| accumulate(&cols, |k, c| keep(k) && mine(c, part)))
         .collect();
     // The first and last rows of every credential, gathered in one step: reading them one
     // by one from a frame of many chunks searches the chunks for each row.
@@ -239,6 +176,88 @@ pub fn summarize(
             }
         })
         .collect())
+}
+
+/// The credentials of the rows whose kind and id `take` accepts, read in one pass.
+fn accumulate<'a>(cols: &Columns<'a>, take: impl Fn(&str, &str) -> bool) -> Vec<Acc<'a>> {
+    // One table of (credential, address) pairs for all credentials instead of a set per
+    // credential: a million sessions would otherwise be a million small allocations.
+    // foldhash, not SipHash: a million sessions are two million lookups.
+    let mut index: PlHashMap<&str, usize> = PlHashMap::default();
+    let mut accs: Vec<Acc> = Vec::new();
+    let mut pairs: PlHashSet<(usize, &str)> = PlHashSet::default();
+    // One pass over the columns together (a frame from many files has many chunks:
+    // iterators walk them in order instead of locating each row).
+    let rows = cols
+        .kind
+        .iter()
+        .zip(cols.cred.iter())
+        .zip(cols.ts.iter())
+        .zip(cols.source.iter())
+        .zip(cols.principal.iter())
+        .zip(cols.ip.iter())
+        .zip(cols.outcome.iter())
+        .zip(cols.notes.iter())
+        .enumerate();
+    for (i, (((((((k, c), t), s), p), ip), outcome), notes)) in rows {
+        let (Some(k), Some(c)) = (k, c) else {
+            continue;
+        };
+        if !take(k, c) {
+            continue;
+        }
+        let t = t.unwrap_or(i64::MIN);
+        let at = *index.entry(c).or_insert_with(|| {
+            accs.push(Acc {
+                id: c,
+                kind: k,
+                sources: Vec::new(),
+                principals: Vec::new(),
+                events: 0,
+                first: (t, i),
+                last: (t, i),
+                ips: Vec::new(),
+                distinct_ips: 0,
+                refused: 0,
+                linked: 0,
+            });
+            accs.len() - 1
+        });
+        let a = &mut accs[at];
+        a.events += 1;
+        if let Some(s) = s
+            && !a.sources.contains(&s)
+        {
+            a.sources.push(s);
+        }
+        if let Some(p) = p
+            && a.principals.len() < LISTED
+            && !a.principals.contains(&p)
+        {
+            a.principals.push(p);
+        }
+        if t < a.first.0 {
+            a.first = (t, i);
+        }
+        if t >= a.last.0 {
+            a.last = (t, i);
+        }
+        if let Some(ip) = ip
+            && pairs.insert((at, ip))
+        {
+            a.distinct_ips += 1;
+            if a.ips.len() < LISTED {
+                a.ips.push(ip);
+            }
+        }
+        if matches!(outcome, Some("failure" | "denied")) {
+            a.refused += 1;
+        }
+        if notes.is_some_and(|n| n.contains("prefix_linked")) {
+            a.linked += 1;
+        }
+    }
+    accs
 }
 
 /// Every credential, in the order they were first seen.
@@ -296,16 +315,6 @@ pub fn write_csv(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std:
         out.write_all(b"\n")?;
     }
     Ok(())
-}
-
-/// One CSV field, quoted only when it must be (written in place: a million credentials
-/// make a million rows of a dozen fields).
-fn field(out: &mut dyn Write, s: &str) -> std::io::Result<()> {
-    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-        write!(out, "\"{}\"", s.replace('"', "\"\""))
-    } else {
-        out.write_all(s.as_bytes())
-    }
 }
 
 pub fn write_table(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std::io::Result<()> {

@@ -210,10 +210,6 @@ pub fn extra_column_type(variable: &str) -> DataType {
     }
 }
 
-fn sb(name: &'static str, cap: usize) -> Strings {
-    Strings::new(name, cap)
-}
-
 /// A string column builder that touches no memory until its first value. Most optional
 /// columns are null in every row of a chunk (nginx has no session id), and writing a null
 /// view per row for each of them cost more page faults than the parse itself.
@@ -269,6 +265,21 @@ impl Strings {
 
 impl FrameBuilder {
     pub fn new(fingerprints: Fingerprinter, cap: usize) -> FrameBuilder {
+        FrameBuilder::keeping(fingerprints, cap, &|_| true)
+    }
+
+    /// A builder whose text columns hold values only where `keep` says so (the others
+    /// stay in the schema, all null): a command that reads a few columns (`credentials`)
+    /// does not pay for the rest in memory, page faults and sorting.
+    pub fn keeping(
+        fingerprints: Fingerprinter,
+        cap: usize,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> FrameBuilder {
+        let sb = |name: &'static str| Strings {
+            skip: !keep(name),
+            ..Strings::new(name, cap)
+        };
         FrameBuilder {
             fingerprints,
             ts: Vec::with_capacity(cap),
@@ -277,42 +288,42 @@ impl FrameBuilder {
             byte_offset: Vec::with_capacity(cap),
             status: Vec::with_capacity(cap),
             bytes: Vec::with_capacity(cap),
-            ts_raw: sb(col::TS_RAW, cap),
+            ts_raw: sb(col::TS_RAW),
             event_id: Vec::new(),
-            credential_id: sb(col::CREDENTIAL_ID, cap),
-            credential_kind: sb(col::CREDENTIAL_KIND, cap),
-            principal: sb(col::PRINCIPAL, cap),
-            session_id: sb(col::SESSION_ID, cap),
-            src_ip: sb(col::SRC_IP, cap),
-            user_agent: sb(col::USER_AGENT, cap),
-            action: sb(col::ACTION, cap),
-            target: sb(col::TARGET, cap),
-            outcome: sb(col::OUTCOME, cap),
-            http_method: sb(col::HTTP_METHOD, cap),
-            http_version: sb(col::HTTP_VERSION, cap),
-            referer: sb(col::REFERER, cap),
-            forwarded_for: sb(col::FORWARDED_FOR, cap),
-            host: sb(col::HOST, cap),
-            request_raw: sb(col::REQUEST_RAW, cap),
-            parse_notes: sb(col::PARSE_NOTES, cap),
-            region: sb(col::REGION, cap),
-            account_id: sb(col::ACCOUNT_ID, cap),
-            recipient_account_id: sb(col::RECIPIENT_ACCOUNT_ID, cap),
+            credential_id: sb(col::CREDENTIAL_ID),
+            credential_kind: sb(col::CREDENTIAL_KIND),
+            principal: sb(col::PRINCIPAL),
+            session_id: sb(col::SESSION_ID),
+            src_ip: sb(col::SRC_IP),
+            user_agent: sb(col::USER_AGENT),
+            action: sb(col::ACTION),
+            target: sb(col::TARGET),
+            outcome: sb(col::OUTCOME),
+            http_method: sb(col::HTTP_METHOD),
+            http_version: sb(col::HTTP_VERSION),
+            referer: sb(col::REFERER),
+            forwarded_for: sb(col::FORWARDED_FOR),
+            host: sb(col::HOST),
+            request_raw: sb(col::REQUEST_RAW),
+            parse_notes: sb(col::PARSE_NOTES),
+            region: sb(col::REGION),
+            account_id: sb(col::ACCOUNT_ID),
+            recipient_account_id: sb(col::RECIPIENT_ACCOUNT_ID),
             read_only: Sparse::default(),
-            event_type: sb(col::EVENT_TYPE, cap),
-            error_code: sb(col::ERROR_CODE, cap),
-            caller_kind: sb(col::CALLER_KIND, cap),
-            child_credential_id: sb(col::CHILD_CREDENTIAL_ID, cap),
-            child_credential_kind: sb(col::CHILD_CREDENTIAL_KIND, cap),
-            child_principal: sb(col::CHILD_PRINCIPAL, cap),
-            lineage: sb(col::LINEAGE, cap),
-            app: sb(col::APP, cap),
-            provider_country: sb(col::PROVIDER_COUNTRY, cap),
-            provider_city: sb(col::PROVIDER_CITY, cap),
+            event_type: sb(col::EVENT_TYPE),
+            error_code: sb(col::ERROR_CODE),
+            caller_kind: sb(col::CALLER_KIND),
+            child_credential_id: sb(col::CHILD_CREDENTIAL_ID),
+            child_credential_kind: sb(col::CHILD_CREDENTIAL_KIND),
+            child_principal: sb(col::CHILD_PRINCIPAL),
+            lineage: sb(col::LINEAGE),
+            app: sb(col::APP),
+            provider_country: sb(col::PROVIDER_COUNTRY),
+            provider_city: sb(col::PROVIDER_CITY),
             provider_asn: Sparse::default(),
-            provider_as_org: sb(col::PROVIDER_AS_ORG, cap),
+            provider_as_org: sb(col::PROVIDER_AS_ORG),
             provider_proxy: Sparse::default(),
-            risk: sb(col::RISK, cap),
+            risk: sb(col::RISK),
             any_event_id: false,
             extra: Vec::new(),
         }
@@ -324,52 +335,6 @@ impl FrameBuilder {
 
     pub fn is_empty(&self) -> bool {
         self.ts.is_empty()
-    }
-
-    /// Keep only these text columns' values, and the `always` ones (the others stay in the
-    /// schema, all null): a command that reads a few columns (`credentials`) does not pay
-    /// for the rest in memory, page faults and sorting. `None` keeps everything.
-    pub fn keeping(mut self, columns: Option<&[&str]>, always: &[&str]) -> FrameBuilder {
-        let Some(keep) = columns else {
-            return self;
-        };
-        for s in [
-            &mut self.ts_raw,
-            &mut self.credential_id,
-            &mut self.credential_kind,
-            &mut self.principal,
-            &mut self.session_id,
-            &mut self.src_ip,
-            &mut self.user_agent,
-            &mut self.action,
-            &mut self.target,
-            &mut self.outcome,
-            &mut self.http_method,
-            &mut self.http_version,
-            &mut self.referer,
-            &mut self.forwarded_for,
-            &mut self.host,
-            &mut self.request_raw,
-            &mut self.parse_notes,
-            &mut self.region,
-            &mut self.account_id,
-            &mut self.recipient_account_id,
-            &mut self.event_type,
-            &mut self.error_code,
-            &mut self.caller_kind,
-            &mut self.child_credential_id,
-            &mut self.child_credential_kind,
-            &mut self.child_principal,
-            &mut self.lineage,
-            &mut self.app,
-            &mut self.provider_country,
-            &mut self.provider_city,
-            &mut self.provider_as_org,
-            &mut self.risk,
-        ] {
-            s.skip = !keep.contains(&s.name) && !always.contains(&s.name);
-        }
-        self
     }
 
     /// Extra columns beyond the schema, filled from [`Event::extra`] by slot.

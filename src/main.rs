@@ -23,13 +23,8 @@ fn main() -> ExitStatus {
     } else {
         Box::new(BufWriter::with_capacity(1 << 16, stdout))
     };
-    let ran = app::run(cli, &mut out).and_then(|status| {
-        out.flush().map_err(|source| Error::Io {
-            path: "<stdout>".into(),
-            source,
-        })?;
-        Ok(status)
-    });
+    let ran = app::run(cli, &mut out)
+        .and_then(|status| out.flush().map(|()| status).map_err(app::stdout_error));
     match ran {
         Ok(status) => status,
         // A closed pipe (`tokentrail stats … | head`) is how the reader says it has enough.

@@ -148,3 +148,32 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, job: &str) -> Result<usize> {
     }
     Ok(written)
 }
+
+/// One CSV field (RFC 4180), written in place: quoted only when it holds a comma, quote or
+/// line break, quotes doubled. The credentials and timeline CSVs write millions of them.
+pub fn write_csv_field(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
+    if text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        write!(out, "\"{}\"", text.replace('"', "\"\""))
+    } else {
+        out.write_all(text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn field(text: &str) -> String {
+        let mut out = Vec::new();
+        super::write_csv_field(&mut out, text).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("plain"), "plain");
+    }
+}

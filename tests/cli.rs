@@ -280,7 +280,7 @@ fn credentials_lists_each_credential_with_its_first_and_last_sighting() {
 /// proxies too.
 #[test]
 fn credentials_from_raw_logs_match_the_full_frame() {
-    let format = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_user_agent" "$http_x_forwarded_for""#;
+    let format = PROXIED_FORMAT;
     let log = concat!(
         "10.0.0.5 - - [04/Mar/2026:01:00:00 +0100] \"GET /a?access_token=tt_live_9f8e7d6c5b4a3f2e1d0c HTTP/1.1\" 200 1 \"curl/8\" \"81.2.69.166, 10.0.0.7\"\n",
         "10.0.0.5 - - [04/Mar/2026:01:00:01 +0100] \"GET /b?access_token=tt_live_9f8e7d6c5b4a3f2e1d0c HTTP/1.1\" 401 1 \"curl/8\" \"198.51.100.9, 81.2.69.166\"\n",

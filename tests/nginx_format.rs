@@ -181,7 +181,7 @@ fn token_prefix_fields_are_linked_to_their_tokens() {
 /// nginx's real_ip module decides, and the proxy is kept in `peer_ip`.
 #[test]
 fn real_ip_from_trusted_proxies() {
-    let format = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_user_agent" "$http_x_forwarded_for""#;
+    let format = PROXIED_FORMAT;
     let log = concat!(
         "10.0.0.5 - - [04/Mar/2026:01:00:00 +0100] \"GET /a HTTP/1.1\" 200 1 \"curl/8\" \"81.2.69.166, 10.0.0.7\"\n",
         "10.0.0.5 - - [04/Mar/2026:01:00:01 +0100] \"GET /b HTTP/1.1\" 200 1 \"curl/8\" \"198.51.100.9, 81.2.69.166\"\n",

@@ -158,3 +158,7 @@ pub fn ingest_rows(out: &Path, args: &[&str]) -> Vec<serde_json::Value> {
     assert_eq!(run.code, 0, "{}", run.stderr);
     json_lines(&std::fs::read_to_string(out).unwrap())
 }
+
+/// A gateway behind proxies: combined without the referer, plus the forwarded chain (the
+/// `--real-ip-from` tests).
+pub const PROXIED_FORMAT: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_user_agent" "$http_x_forwarded_for""#;

@@ -17,12 +17,7 @@ fuzz_target!(|doc: &[u8]| {
         let Some(head) = rows.next_row() else {
             continue;
         };
-        let labels: Vec<String> = head
-            .record
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect();
-        let layout = CsvLayout::new(form, &labels);
+        let layout = CsvLayout::new(form, &head.labels());
         let mut previous = head.offset;
         let mut json = Vec::new();
         while let Some(row) = rows.next_row() {

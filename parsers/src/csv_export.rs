@@ -359,6 +359,16 @@ pub struct CsvRow {
     pub record: ByteRecord,
 }
 
+impl CsvRow {
+    /// The row's cells as text (a header row's labels), bytes that are not UTF-8 as U+FFFD.
+    pub fn labels(&self) -> Vec<String> {
+        self.record
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect()
+    }
+}
+
 impl<'a> CsvRows<'a> {
     /// The header and the rows of `doc` (a UTF-8 BOM is skipped; offsets stay file offsets).
     pub fn new(doc: &'a [u8]) -> CsvRows<'a> {
@@ -429,12 +439,7 @@ mod tests {
 
     fn rows(doc: &str) -> (Vec<String>, Vec<CsvRow>) {
         let mut rows = CsvRows::new(doc.as_bytes());
-        let header = rows.next_row().unwrap();
-        let header = header
-            .record
-            .iter()
-            .map(|f| String::from_utf8(f.to_vec()).unwrap())
-            .collect();
+        let header = rows.next_row().unwrap().labels();
         let mut all = Vec::new();
         while let Some(r) = rows.next_row() {
             all.push(r);

@@ -71,12 +71,8 @@ pub(super) fn ingest_csv(
     };
     report.form = Some(form.name);
     let mut rows = CsvRows::new(&doc[skip..]);
-    let header: Vec<String> = match rows.next_row() {
-        Some(h) => h
-            .record
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect(),
+    let header = match rows.next_row() {
+        Some(h) => h.labels(),
         None => return Ok(Vec::new()),
     };
     let layout = CsvLayout::new(form, &header);

@@ -30,9 +30,11 @@ impl<'j> RecordSink<'j> {
     pub(super) fn new(job: &'j FileJob<'j>, capacity: usize) -> RecordSink<'j> {
         RecordSink {
             job,
-            builder: FrameBuilder::new(job.fingerprints.clone(), capacity)
-                .with_extra_columns(job.parser.extra_columns(), capacity)
-                .keeping(job.opts.columns, super::READ_BY_INGEST),
+            builder: FrameBuilder::keeping(job.fingerprints.clone(), capacity, &|name| {
+                job.opts.columns.is_none_or(|c| c.contains(&name))
+                    || super::READ_BY_INGEST.contains(&name)
+            })
+            .with_extra_columns(job.parser.extra_columns(), capacity),
             stats: ChunkStats::default(),
         }
     }

@@ -6,6 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::Report;
+use crate::output::write_csv_field;
 use crate::score_report::ScoredEvent;
 
 #[derive(Serialize)]
@@ -31,15 +32,6 @@ pub fn write_jsonl(out: &mut dyn Write, report: &Report) -> std::io::Result<()> 
         }
     }
     Ok(())
-}
-
-/// RFC 4180 quoting: a field with a comma, quote or line break is quoted, quotes doubled.
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
 }
 
 pub const CSV_HEADER: &str = "finding,finding_credential,severity,ts,phase,source,event_id,file,line,record_index,credential_id,principal,action,target,src_ip,outcome,score,reasons";
@@ -73,19 +65,14 @@ pub fn write_csv(out: &mut dyn Write, report: &Report) -> std::io::Result<()> {
                 e.score.to_string(),
                 reasons.join("; "),
             ];
-            let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
-            writeln!(out, "{}", line.join(","))?;
+            for (i, cell) in cells.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                write_csv_field(out, cell)?;
+            }
+            out.write_all(b"\n")?;
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn csv_quoting() {
-        assert_eq!(super::field("a,b"), "\"a,b\"");
-        assert_eq!(super::field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(super::field("plain"), "plain");
-    }
 }
