@@ -10,53 +10,59 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::frame::col;
+use crate::frame::{Rows, col};
 use crate::output::write_csv_field as field;
-use crate::score_report::{Locator, Locators};
 use crate::stats::rfc3339;
 
+/// One sighting of a credential: when, where in the logs, from which address. Borrowed
+/// from the frame: a million summaries would otherwise be ten million small strings.
 #[derive(Debug, Serialize)]
-pub struct Sighting {
-    pub ts: String,
-    #[serde(flatten)]
-    pub at: Locator,
-    pub src_ip: Option<String>,
+pub struct Sighting<'a> {
+    #[serde(serialize_with = "time_text")]
+    pub ts: i64,
+    pub event_id: Option<&'a str>,
+    pub file: &'a str,
+    pub line: u64,
+    pub record_index: Option<u32>,
+    pub src_ip: Option<&'a str>,
 }
 
-impl Sighting {
+fn time_text<S: serde::Serializer>(ns: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*ns))
+}
+
+impl Sighting<'_> {
     /// `time` and `file:line` (or `file record N`), for tables. A long path (an S3
     /// export tree) is shortened to `…/` and its file name, which is unique there; JSON and
     /// CSV keep the whole path.
     pub fn cell(&self) -> String {
-        let file = match self.at.file.rsplit_once('/') {
-            Some((_, name)) if self.at.file.chars().count() > 60 => format!("…/{name}"),
-            _ => self.at.file.clone(),
+        let file = match self.file.rsplit_once('/') {
+            Some((_, name)) if self.file.chars().count() > 60 => format!("…/{name}"),
+            _ => self.file.to_string(),
         };
-        match (self.at.line, self.at.record_index) {
-            (_, Some(r)) => format!("{}\n{file} record {r}", self.ts),
-            (l, None) => format!("{}\n{file}:{l}", self.ts),
+        let ts = rfc3339(self.ts);
+        match (self.line, self.record_index) {
+            (_, Some(r)) => format!("{ts}\n{file} record {r}"),
+            (l, None) => format!("{ts}\n{file}:{l}"),
         }
     }
 }
 
-/// What the logs say of one credential.
+/// What the logs say of one credential, borrowed from the frame it was read from.
 #[derive(Debug, Serialize)]
-pub struct CredentialSummary {
+pub struct CredentialSummary<'a> {
     /// As the frame shows it: an access key id, a session id, or a secret's fingerprint.
-    pub credential_id: String,
-    /// The first sighting's time in ns, to order by without comparing text.
-    #[serde(skip)]
-    pub first_ns: i64,
-    pub kind: String,
-    pub sources: Vec<String>,
+    pub credential_id: &'a str,
+    pub kind: &'a str,
+    pub sources: Vec<&'a str>,
     /// The principals it acted as (users, roles), the first few.
-    pub principals: Vec<String>,
+    pub principals: Vec<&'a str>,
     pub events: u64,
-    pub first: Sighting,
-    pub last: Sighting,
+    pub first: Sighting<'a>,
+    pub last: Sighting<'a>,
     /// How many distinct addresses used it, and the first few.
     pub distinct_src_ips: u64,
-    pub src_ips: Vec<String>,
+    pub src_ips: Vec<&'a str>,
     /// Calls that were refused (401/403, failures): a guessed or revoked credential.
     pub refused: u64,
     /// Calls where only the token's prefix was logged (`--token-prefix-field`), linked to
@@ -107,10 +113,10 @@ struct Acc<'a> {
 }
 
 /// One summary per credential whose kind `keep` accepts, in no particular order.
-pub fn summarize(
-    df: &DataFrame,
+pub fn summarize<'a>(
+    df: &'a DataFrame,
     keep: impl Fn(&str) -> bool + Sync,
-) -> PolarsResult<Vec<CredentialSummary>> {
+) -> PolarsResult<Vec<CredentialSummary<'a>>> {
     let cols = Columns {
         kind: df.column(col::CREDENTIAL_KIND)?.str()?,
         cred: df.column(col::CREDENTIAL_ID)?.str()?,
@@ -130,47 +136,33 @@ pub fn summarize(
         .into_par_iter()
         .flat_map_iter(|part| accumulate(&cols, |k, c| keep(k) && mine(c, part)))
         .collect();
-    // The first and last rows of every credential, gathered in one step: reading them one
-    // by one from a frame of many chunks searches the chunks for each row.
-    let rows: Vec<IdxSize> = accs
-        .iter()
-        .flat_map(|a| [a.first.1 as IdxSize, a.last.1 as IdxSize])
-        .collect();
-    let mut sightings = df
-        .select([
-            col::EVENT_ID,
-            col::FILE,
-            col::LINE,
-            col::RECORD_INDEX,
-            col::SRC_IP,
-        ])?
-        .take(&IdxCa::from_vec("rows".into(), rows))?;
-    sightings.rechunk_mut();
-    let loc = Locators::new(&sightings)?;
-    let sighting_ip = sightings.column(col::SRC_IP)?.str()?;
-    let sighting = |t: i64, row: usize| Sighting {
-        ts: rfc3339(t),
-        at: loc.of(row),
-        src_ip: sighting_ip.get(row).map(str::to_string),
+    let event_id = Rows::new(df.column(col::EVENT_ID)?.str()?);
+    let file = Rows::new(df.column(col::FILE)?.str()?);
+    let line = Rows::new(df.column(col::LINE)?.u64()?);
+    let record_index = Rows::new(df.column(col::RECORD_INDEX)?.u32()?);
+    let ip = Rows::new(cols.ip);
+    let sighting = |(ts, row): (i64, usize)| Sighting {
+        ts,
+        event_id: event_id.get(row),
+        file: file.get(row).unwrap_or_default(),
+        line: line.get(row).unwrap_or_default(),
+        record_index: record_index.get(row),
+        src_ip: ip.get(row),
     };
-    // Formatting a million summaries (times, locators, lists) is the larger half of the
-    // work: spread over the cores.
     Ok(accs
         .into_par_iter()
-        .enumerate()
-        .map(|(n, mut a)| {
+        .map(|mut a| {
             a.sources.sort_unstable();
             CredentialSummary {
-                credential_id: a.id.to_string(),
-                first_ns: a.first.0,
-                kind: a.kind.to_string(),
-                sources: a.sources.iter().map(|s| s.to_string()).collect(),
-                principals: a.principals.iter().map(|s| s.to_string()).collect(),
+                credential_id: a.id,
+                kind: a.kind,
+                sources: a.sources,
+                principals: a.principals,
                 events: a.events,
-                first: sighting(a.first.0, 2 * n),
-                last: sighting(a.last.0, 2 * n + 1),
+                first: sighting(a.first),
+                last: sighting(a.last),
                 distinct_src_ips: a.distinct_ips,
-                src_ips: a.ips.iter().map(|s| s.to_string()).collect(),
+                src_ips: a.ips,
                 refused: a.refused,
                 prefix_linked: a.linked,
             }
@@ -261,18 +253,18 @@ fn accumulate<'a>(cols: &Columns<'a>, take: impl Fn(&str, &str) -> bool) -> Vec<
 }
 
 /// Every credential, in the order they were first seen.
-pub fn all(df: &DataFrame) -> PolarsResult<Vec<CredentialSummary>> {
+pub fn all(df: &DataFrame) -> PolarsResult<Vec<CredentialSummary<'_>>> {
     let mut out = summarize(df, |_| true)?;
     // By time, not by its text: `…:00.5Z` sorts before `…:00Z` as text.
     out.par_sort_unstable_by(|a, b| {
-        (a.first_ns, &a.credential_id).cmp(&(b.first_ns, &b.credential_id))
+        (a.first.ts, a.credential_id).cmp(&(b.first.ts, b.credential_id))
     });
     Ok(out)
 }
 
 #[derive(Serialize)]
 struct CredentialsJson<'a> {
-    credentials: &'a [CredentialSummary],
+    credentials: &'a [CredentialSummary<'a>],
 }
 
 pub fn write_json(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std::io::Result<()> {
@@ -287,9 +279,9 @@ pub fn write_csv(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std:
         "credential_id,kind,sources,principals,events,refused,prefix_linked,distinct_src_ips,src_ips,first_seen,first_file,first_line,first_record_index,first_src_ip,last_seen,last_file,last_line,last_record_index,last_src_ip"
     )?;
     for c in credentials {
-        field(out, &c.credential_id)?;
+        field(out, c.credential_id)?;
         out.write_all(b",")?;
-        field(out, &c.kind)?;
+        field(out, c.kind)?;
         out.write_all(b",")?;
         field(out, &c.sources.join(" "))?;
         out.write_all(b",")?;
@@ -302,15 +294,15 @@ pub fn write_csv(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std:
         field(out, &c.src_ips.join(" "))?;
         for s in [&c.first, &c.last] {
             out.write_all(b",")?;
-            field(out, &s.ts)?;
+            field(out, &rfc3339(s.ts))?;
             out.write_all(b",")?;
-            field(out, &s.at.file)?;
-            write!(out, ",{},", s.at.line)?;
-            if let Some(r) = s.at.record_index {
+            field(out, s.file)?;
+            write!(out, ",{},", s.line)?;
+            if let Some(r) = s.record_index {
                 write!(out, "{r}")?;
             }
             out.write_all(b",")?;
-            field(out, s.src_ip.as_deref().unwrap_or(""))?;
+            field(out, s.src_ip.unwrap_or(""))?;
         }
         out.write_all(b"\n")?;
     }
@@ -334,9 +326,13 @@ pub fn write_table(out: &mut dyn Write, credentials: &[CredentialSummary]) -> st
     ]);
     for c in credentials {
         t.add_row([
-            c.credential_id.clone(),
-            c.kind.clone(),
-            c.principals.first().cloned().unwrap_or_default(),
+            c.credential_id.to_string(),
+            c.kind.to_string(),
+            c.principals
+                .first()
+                .copied()
+                .unwrap_or_default()
+                .to_string(),
             c.events.to_string(),
             c.refused.to_string(),
             c.distinct_src_ips.to_string(),

@@ -186,6 +186,37 @@ pub fn map_valued_columns(
     DataFrame::new(height, columns)
 }
 
+/// Single rows of a column of many chunks. `ChunkedArray::get` walks the chunks one by one
+/// to find a row, and an ingested frame keeps a chunk per piece of input it was read in
+/// (hundreds for a gigabyte): this finds the chunk by binary search.
+pub struct Rows<'a, T: PolarsDataType> {
+    /// The first row of each chunk.
+    starts: Vec<usize>,
+    arrays: Vec<&'a T::Array>,
+}
+
+impl<'a, T: PolarsDataType> Rows<'a, T> {
+    pub fn new(ca: &'a ChunkedArray<T>) -> Rows<'a, T> {
+        let mut starts = Vec::with_capacity(ca.chunks().len());
+        let mut arrays = Vec::with_capacity(ca.chunks().len());
+        let mut start = 0;
+        // An empty chunk starts where the next one does; the search takes the last.
+        for (a, len) in ca.downcast_iter().zip(ca.chunk_lengths()) {
+            starts.push(start);
+            start += len;
+            arrays.push(a);
+        }
+        Rows { starts, arrays }
+    }
+
+    /// The value of `row`; `None` when it is null or past the end.
+    pub fn get(&self, row: usize) -> Option<<T::Array as StaticArray>::ValueT<'a>> {
+        let chunk = self.starts.partition_point(|&s| s <= row).checked_sub(1)?;
+        let array: &'a T::Array = self.arrays.get(chunk)?;
+        array.get(row - self.starts.get(chunk)?)
+    }
+}
+
 /// The frame column of a parser's extra column: `x_` and the variable's name.
 pub fn extra_column_name(variable: &str) -> String {
     format!("x_{variable}")
@@ -619,4 +650,31 @@ pub fn empty_frame() -> PolarsResult<DataFrame> {
         },
         1,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_reads_every_row_of_a_column_of_many_chunks() {
+        let pieces = [
+            StringChunked::from_iter([Some("a"), None, Some("c")]),
+            StringChunked::from_iter(Vec::<Option<&str>>::new()),
+            StringChunked::from_iter([Some("d")]),
+            StringChunked::from_iter([None, Some("f")]),
+        ];
+        let arrays = pieces
+            .iter()
+            .flat_map(|p| p.downcast_iter().cloned())
+            .collect::<Vec<_>>();
+        let ca = StringChunked::from_chunk_iter("s".into(), arrays);
+        assert_eq!(ca.chunk_lengths().collect::<Vec<_>>(), [3, 0, 1, 2]);
+        let rows = Rows::new(&ca);
+        let read: Vec<Option<&str>> = (0..7).map(|i| rows.get(i)).collect();
+        assert_eq!(
+            read,
+            [Some("a"), None, Some("c"), Some("d"), None, Some("f"), None]
+        );
+    }
 }

@@ -14,17 +14,17 @@ use crate::credentials::{self, CredentialSummary};
 pub const SECRET_KINDS: &[&str] = &["url_token", "bearer_token", "cookie", "shaped_token"];
 
 #[derive(Debug, Serialize)]
-pub struct SecretsReport {
-    pub secrets: Vec<CredentialSummary>,
+pub struct SecretsReport<'a> {
+    pub secrets: Vec<CredentialSummary<'a>>,
 }
 
-pub fn scan(df: &DataFrame) -> PolarsResult<SecretsReport> {
+pub fn scan(df: &DataFrame) -> PolarsResult<SecretsReport<'_>> {
     let mut secrets = credentials::summarize(df, |kind| SECRET_KINDS.contains(&kind))?;
     // Most used first: a live token used all week matters more than a guessed one.
     secrets.sort_by(|a, b| {
         b.events
             .cmp(&a.events)
-            .then(a.credential_id.cmp(&b.credential_id))
+            .then(a.credential_id.cmp(b.credential_id))
     });
     Ok(SecretsReport { secrets })
 }
@@ -51,8 +51,8 @@ pub fn write_table(out: &mut dyn Write, report: &SecretsReport) -> std::io::Resu
     ]);
     for s in &report.secrets {
         t.add_row([
-            s.credential_id.clone(),
-            s.kind.clone(),
+            s.credential_id.to_string(),
+            s.kind.to_string(),
             s.events.to_string(),
             s.prefix_linked.to_string(),
             s.refused.to_string(),

@@ -1,13 +1,15 @@
 //! Joining the chunk frames in time order, and removing repeated deliveries.
 
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use tokentrail_parsers::SourceId;
 
 use super::FileReport;
 use crate::enrich::GeoDatabases;
-use crate::frame::{self, col};
+use crate::frame::{self, Rows, col};
 
 /// Remove repeated deliveries of one event (CloudTrail delivers some events twice, and
 /// exports overlap): same source, event id, recipient account, time and action. Requiring
@@ -49,32 +51,80 @@ fn duplicate_mask(
     let source = frame.column(col::SOURCE)?.str()?;
     let event_id = frame.column(col::EVENT_ID)?.str()?;
     let account = frame.column(col::RECIPIENT_ACCOUNT_ID)?.str()?;
-    let file = frame.column(col::FILE)?.str()?;
     let ts = frame.column(col::TS)?.datetime()?.physical();
     let action = frame.column(col::ACTION)?.str()?;
-    let mut seen = PlHashSet::default();
-    let mut removed: BTreeMap<String, u64> = BTreeMap::new();
-    let keep: Vec<bool> = source
-        .iter()
-        .zip(event_id.iter())
-        .zip(account.iter())
-        .zip(file.iter())
-        .zip(ts.iter().zip(action.iter()))
-        .map(|((((s, id), acct), f), (t, act))| match (s, id) {
-            (Some(s), Some(id)) if id_sources.contains(&s) => {
-                let first = seen.insert((s, id, acct, t, act));
-                if !first {
-                    *removed
-                        .entry(f.unwrap_or_default().to_string())
-                        .or_default() += 1;
+    // The keys are hashed side by side, slice by slice; the pass in time order below then
+    // looks up numbers, and reads a key again only when its hash was seen before.
+    let hasher = PlRandomState::default();
+    let height = frame.height();
+    let hashes: Vec<Option<u64>> = (0..height.div_ceil(HASH_SLICE))
+        .into_par_iter()
+        .flat_map_iter(|n| {
+            let (from, len) = (n * HASH_SLICE, HASH_SLICE.min(height - n * HASH_SLICE));
+            let slice = |c: &StringChunked| c.slice(from as i64, len);
+            let (s, id, acct, act) = (
+                slice(source),
+                slice(event_id),
+                slice(account),
+                slice(action),
+            );
+            let t = ts.slice(from as i64, len);
+            let keys = s
+                .iter()
+                .zip(id.iter())
+                .zip(acct.iter())
+                .zip(t.iter())
+                .zip(act.iter());
+            keys.map(|((((s, id), acct), t), act)| match (s, id) {
+                (Some(s), Some(id)) if id_sources.contains(&s) => {
+                    Some(hasher.hash_one((s, id, acct, t, act)))
                 }
-                first
-            }
-            _ => true,
+                _ => None,
+            })
+            .collect::<Vec<_>>()
         })
         .collect();
+    let rows = (
+        Rows::new(source),
+        Rows::new(event_id),
+        Rows::new(account),
+        Rows::new(ts),
+        Rows::new(action),
+    );
+    let key = |row: usize| {
+        (
+            rows.0.get(row),
+            rows.1.get(row),
+            rows.2.get(row),
+            rows.3.get(row),
+            rows.4.get(row),
+        )
+    };
+    let file = Rows::new(frame.column(col::FILE)?.str()?);
+    let mut first_with: PlHashMap<u64, usize> = PlHashMap::with_capacity(height);
+    // Keys whose hash was another key's: exact, and almost always empty.
+    let mut collided = PlHashSet::new();
+    let mut keep = vec![true; height];
+    let mut removed: BTreeMap<String, u64> = BTreeMap::new();
+    for (row, hash) in hashes.into_iter().enumerate() {
+        let Some(hash) = hash else { continue };
+        let first = *first_with.entry(hash).or_insert(row);
+        if first == row {
+            continue;
+        }
+        let copy = key(first) == key(row) || !collided.insert(key(row));
+        if copy {
+            keep[row] = false;
+            *removed
+                .entry(file.get(row).unwrap_or_default().to_string())
+                .or_default() += 1;
+        }
+    }
     Ok((keep, removed))
 }
+
+/// Rows hashed per task when looking for repeated deliveries.
+const HASH_SLICE: usize = 1 << 16;
 
 /// The time range of one chunk's frame, and whether it is in time order inside.
 struct ChunkOrder {
