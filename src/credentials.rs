@@ -278,35 +278,51 @@ pub fn write_csv(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std:
         out,
         "credential_id,kind,sources,principals,events,refused,prefix_linked,distinct_src_ips,src_ips,first_seen,first_file,first_line,first_record_index,first_src_ip,last_seen,last_file,last_line,last_record_index,last_src_ip"
     )?;
-    for c in credentials {
-        field(out, c.credential_id)?;
-        out.write_all(b",")?;
-        field(out, c.kind)?;
-        out.write_all(b",")?;
-        field(out, &c.sources.join(" "))?;
-        out.write_all(b",")?;
-        field(out, &c.principals.join(" "))?;
-        write!(
-            out,
-            ",{},{},{},{},",
-            c.events, c.refused, c.prefix_linked, c.distinct_src_ips
-        )?;
-        field(out, &c.src_ips.join(" "))?;
-        for s in [&c.first, &c.last] {
-            out.write_all(b",")?;
-            field(out, &rfc3339(s.ts))?;
-            out.write_all(b",")?;
-            field(out, s.file)?;
-            write!(out, ",{},", s.line)?;
-            if let Some(r) = s.record_index {
-                write!(out, "{r}")?;
-            }
-            out.write_all(b",")?;
-            field(out, s.src_ip.unwrap_or(""))?;
-        }
-        out.write_all(b"\n")?;
+    // Rows are formatted on every core, a block at a time, and written in order: a million
+    // rows are 180 MB of text.
+    const ROWS: usize = 4096;
+    let group = ROWS * rayon::current_num_threads() * 4;
+    for rows in credentials.chunks(group) {
+        let blocks = rows
+            .par_chunks(ROWS)
+            .map(|block| {
+                let mut text = Vec::with_capacity(block.len() * 256);
+                block.iter().try_for_each(|c| csv_row(&mut text, c))?;
+                Ok(text)
+            })
+            .collect::<std::io::Result<Vec<Vec<u8>>>>()?;
+        blocks.iter().try_for_each(|b| out.write_all(b))?;
     }
     Ok(())
+}
+
+fn csv_row(out: &mut Vec<u8>, c: &CredentialSummary) -> std::io::Result<()> {
+    field(out, c.credential_id)?;
+    out.write_all(b",")?;
+    field(out, c.kind)?;
+    out.write_all(b",")?;
+    field(out, &c.sources.join(" "))?;
+    out.write_all(b",")?;
+    field(out, &c.principals.join(" "))?;
+    write!(
+        out,
+        ",{},{},{},{},",
+        c.events, c.refused, c.prefix_linked, c.distinct_src_ips
+    )?;
+    field(out, &c.src_ips.join(" "))?;
+    for s in [&c.first, &c.last] {
+        out.write_all(b",")?;
+        field(out, &rfc3339(s.ts))?;
+        out.write_all(b",")?;
+        field(out, s.file)?;
+        write!(out, ",{},", s.line)?;
+        if let Some(r) = s.record_index {
+            write!(out, "{r}")?;
+        }
+        out.write_all(b",")?;
+        field(out, s.src_ip.unwrap_or(""))?;
+    }
+    out.write_all(b"\n")
 }
 
 pub fn write_table(out: &mut dyn Write, credentials: &[CredentialSummary]) -> std::io::Result<()> {

@@ -136,8 +136,35 @@ pub fn enrich(
     geo: Option<&GeoDatabases>,
     real_ip_from: &[Cidr],
 ) -> PolarsResult<()> {
+    enrich_keeping(df, geo, real_ip_from, None)
+}
+
+/// [`enrich`] for a command that reads only the columns `kept` (`None`: all): when it
+/// reads none of the enrichment columns (`credentials`, `stats`), only `--real-ip-from` is
+/// applied and the others are null, so that the frame keeps its schema.
+pub fn enrich_keeping(
+    df: &mut DataFrame,
+    geo: Option<&GeoDatabases>,
+    real_ip_from: &[Cidr],
+    kept: Option<&[&str]>,
+) -> PolarsResult<()> {
     real_ip(df, real_ip_from)?;
     let n = df.height();
+    if let Some(kept) = kept
+        && !enriched::ALL
+            .iter()
+            .any(|c| *c != enriched::PEER_IP && kept.contains(c))
+    {
+        for c in enriched::ALL.iter().filter(|c| **c != enriched::PEER_IP) {
+            let dtype = match *c {
+                enriched::GEO_LAT | enriched::GEO_LON => DataType::Float64,
+                enriched::ASN => DataType::UInt32,
+                _ => DataType::String,
+            };
+            df.with_column(Column::full_null((*c).into(), n, &dtype))?;
+        }
+        return Ok(());
+    }
     let src = df.column(col::SRC_IP)?.str()?.clone();
     let caller = df.column(col::CALLER_KIND)?.str()?.clone();
     let mut cache: PlHashMap<(Option<&str>, Option<&str>), AddressFacts> = PlHashMap::default();
@@ -222,4 +249,42 @@ pub fn enrich(
         df.with_column(column)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command that reads no enrichment column gets the same schema, with those columns
+    /// null, and still the client behind a trusted proxy.
+    #[test]
+    fn enrichment_not_read_is_null_with_the_same_schema() {
+        let frame = || {
+            df!(
+                col::SRC_IP => [Some("10.0.0.1"), Some("8.8.8.8"), None],
+                col::FORWARDED_FOR => [Some("203.0.113.9"), None, None],
+                col::CALLER_KIND => [Some("ip"), Some("ip"), None],
+                col::USER_AGENT => [Some("curl/8.5.0"), None, None],
+                col::SOURCE => ["nginx", "nginx", "nginx"],
+                col::ACTION => [Some("GET /users/12"), None, None],
+            )
+            .unwrap()
+        };
+        let trusted = [Cidr::parse("10.0.0.0/8").unwrap()];
+        let (mut full, mut lean) = (frame(), frame());
+        enrich(&mut full, None, &trusted).unwrap();
+        enrich_keeping(&mut lean, None, &trusted, Some(&[col::SRC_IP])).unwrap();
+        assert_eq!(full.schema(), lean.schema());
+        for c in [col::SRC_IP, enriched::PEER_IP] {
+            assert_eq!(full.column(c).unwrap(), lean.column(c).unwrap(), "{c}");
+        }
+        for c in enriched::ALL.iter().filter(|c| **c != enriched::PEER_IP) {
+            assert_eq!(lean.column(c).unwrap().null_count(), 3, "{c}");
+        }
+        assert_eq!(full.column(enriched::IP_CLASS).unwrap().null_count(), 1);
+        assert_eq!(
+            lean.column(col::SRC_IP).unwrap().str().unwrap().get(0),
+            Some("203.0.113.9")
+        );
+    }
 }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use tokentrail_parsers::framing::Framing;
 use tokentrail_parsers::nginx_format::LogFormat;
 use tokentrail_parsers::registry::{self, Detection};
-use tokentrail_parsers::{LogParser, SourceId};
+use tokentrail_parsers::{Detail, Event, LogParser, SourceId};
 
 use crate::enrich::GeoDatabases;
 use crate::fingerprint::Fingerprinter;
@@ -62,7 +62,10 @@ pub struct IngestOptions {
     /// A gzip input inflating more than this to one is stopped (0: never).
     pub max_gzip_ratio: u64,
     /// The text columns the command reads (see `FrameBuilder::keeping`); `None`: all.
-    /// Those the ingest reads itself ([`READ_BY_INGEST`]) are always kept.
+    /// Those the ingest reads itself ([`READ_BY_INGEST`]) are always kept. A list that
+    /// names no enrichment column gets them all null (`enrich::enrich_keeping`), and one
+    /// made only of identity columns lets parsers skip the rest of each record
+    /// ([`IngestOptions::detail`]).
     pub columns: Option<&'static [&'static str]>,
 }
 
@@ -97,6 +100,23 @@ impl Default for IngestOptions {
     }
 }
 
+impl IngestOptions {
+    /// How much of each record the parsers read: only the identity of events when every
+    /// text column kept is one that such a parse fills (`credentials`, `secrets`, `stats`),
+    /// so that Okta's targets, user agents and debug data are skipped unread.
+    pub(crate) fn detail(&self) -> Detail {
+        let identity = |c: &&str| {
+            Event::IDENTITY_FIELDS.contains(c)
+                || (*c == col::CREDENTIAL_ID || *c == col::CREDENTIAL_KIND)
+                    && Event::IDENTITY_FIELDS.contains(&"credential")
+        };
+        match self.columns {
+            Some(kept) if kept.iter().chain(READ_BY_INGEST).all(identity) => Detail::Identity,
+            _ => Detail::Full,
+        }
+    }
+}
+
 /// The result of ingest: one frame sorted by `ts`, and a report per input in input order.
 pub struct Ingested {
     pub frame: DataFrame,
@@ -125,9 +145,9 @@ pub fn ingest(
         chunks.extend(frames);
     }
     // Enrich chunk by chunk, in parallel, before the chunks are joined.
-    chunks
-        .par_iter_mut()
-        .try_for_each(|df| crate::enrich::enrich(df, geo, &opts.real_ip_from))?;
+    chunks.par_iter_mut().try_for_each(|df| {
+        crate::enrich::enrich_keeping(df, geo, &opts.real_ip_from, opts.columns)
+    })?;
     let frame = sorted_concat(chunks, geo, &opts.real_ip_from)?;
     let frame = remove_duplicates(frame, &mut files)?;
     let frame = link::link_token_prefixes(frame)?;
@@ -284,6 +304,7 @@ fn ingest_one(
         opts,
         fingerprints,
         now,
+        detail: opts.detail(),
     };
     let frames = match registry::framing_of(parser, &head) {
         Framing::Lines => ingest_lines(&job, reader, head, &mut report)?,

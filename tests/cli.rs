@@ -289,8 +289,14 @@ fn credentials_from_raw_logs_match_the_full_frame() {
     let dir = TestDir::new();
     let proxied = dir.write("proxied.log", log.as_bytes());
     let proxied = proxied.to_str().unwrap();
-    let cases: [&[&str]; 2] = [
+    let cases: [&[&str]; 3] = [
         &["samples/logs"],
+        // Identity providers: read with only the identity of each event (`Detail`).
+        &[
+            "tests/fixtures/okta",
+            "tests/fixtures/auth0",
+            "tests/fixtures/entra",
+        ],
         &[
             proxied,
             "--nginx-log-format",

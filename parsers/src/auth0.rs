@@ -15,7 +15,8 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::{
-    Str, contains, lenient, lenient_number, lenient_obj, non_empty, parse_object, sniff_json_lines,
+    Str, contains, detail, detail_obj, lenient, lenient_number, lenient_obj, non_empty,
+    parse_object, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -45,19 +46,19 @@ struct LogEvent<'a> {
     client_name: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient")]
     ip: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient")]
+    #[serde(borrow, deserialize_with = "detail")]
     user_agent: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient")]
     user_id: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient")]
     user_name: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient")]
+    #[serde(borrow, deserialize_with = "detail")]
     connection: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient")]
+    #[serde(borrow, deserialize_with = "detail")]
     audience: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
     details: Option<Details<'a>>,
-    #[serde(borrow, deserialize_with = "lenient_obj")]
+    #[serde(borrow, deserialize_with = "detail_obj")]
     location_info: Option<Location<'a>>,
     /// Log-stream wrapper: the event is here.
     #[serde(borrow)]
@@ -76,11 +77,11 @@ struct Details<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct DetailsRequest<'a> {
-    #[serde(borrow, deserialize_with = "lenient")]
+    #[serde(borrow, deserialize_with = "detail")]
     method: Str<'a>,
-    #[serde(borrow, deserialize_with = "lenient")]
+    #[serde(borrow, deserialize_with = "detail")]
     path: Str<'a>,
-    #[serde(rename = "userAgent", borrow, deserialize_with = "lenient")]
+    #[serde(rename = "userAgent", borrow, deserialize_with = "detail")]
     user_agent: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
     auth: Option<Auth<'a>>,

@@ -303,6 +303,28 @@ pub struct Event<'a> {
 }
 
 impl Event<'_> {
+    /// The fields (as [`Event::field`] names them) that a parse with
+    /// [`Detail::Identity`](crate::Detail::Identity) fills as a full parse does; the others
+    /// may be left empty.
+    pub const IDENTITY_FIELDS: &'static [&'static str] = &[
+        "ts",
+        "ts_raw",
+        "event_id",
+        "credential",
+        "principal",
+        "session_id",
+        "src_ip",
+        "action",
+        "outcome",
+        "status",
+        "forwarded_for",
+        "parse_notes",
+        "region",
+        "account_id",
+        "recipient_account_id",
+        "caller_kind",
+    ];
+
     /// The same event with every field owned, for records parsed from a buffer that does
     /// not outlive the call (CloudTrail lookup-events wrap each record in a JSON string).
     pub fn into_owned(self) -> Event<'static> {

@@ -2,12 +2,13 @@
 //! record into a typed struct or a located, counted error.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use serde::Deserialize;
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::framing::lines;
-use crate::parser::{Confidence, LogParser};
+use crate::parser::{Confidence, Detail, LogParser};
 
 /// A string field that tolerates any JSON in its place: a number, object or array where a
 /// string was expected yields `None` instead of failing the whole record (exports and
@@ -79,6 +80,67 @@ impl<'de> Deserialize<'de> for Lenient<'de> {
 }
 
 pub(crate) type Str<'a> = Option<Cow<'a, str>>;
+
+thread_local! {
+    /// The [`Detail`] of the record being parsed on this thread. serde's derived
+    /// deserializers take no context, so [`with_detail`] sets it around each parse.
+    static DETAIL: Cell<Detail> = const { Cell::new(Detail::Full) };
+}
+
+/// Run `parse` with `detail` in force on this thread, and restore what was there (even
+/// if `parse` unwinds).
+pub(crate) fn with_detail<R>(detail: Detail, parse: impl FnOnce() -> R) -> R {
+    struct Restore(Detail);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DETAIL.set(self.0);
+        }
+    }
+    let _restore = Restore(DETAIL.replace(detail));
+    parse()
+}
+
+/// Whether the parse in progress keeps only the identity of events.
+fn identity_only() -> bool {
+    DETAIL.get() == Detail::Identity
+}
+
+/// `read`, or skip the value unread and give `T::default()` when only the identity of
+/// events is kept.
+fn unless_identity<'de, D, T>(d: D, read: fn(D) -> Result<T, D::Error>) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default,
+{
+    if identity_only() {
+        return serde::de::IgnoredAny::deserialize(d).map(|_| T::default());
+    }
+    read(d)
+}
+
+/// [`lenient`] for a field outside [`Detail::Identity`]: skipped unread when only the
+/// identity is kept.
+pub(crate) fn detail<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Str<'de>, D::Error> {
+    unless_identity(d, lenient)
+}
+
+/// [`lenient_obj`] for an object outside [`Detail::Identity`], as [`detail`].
+pub(crate) fn detail_obj<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    unless_identity(d, lenient_obj)
+}
+
+/// [`lenient_seq`] for an array outside [`Detail::Identity`], as [`detail`].
+pub(crate) fn detail_seq<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    unless_identity(d, lenient_seq)
+}
 
 /// `deserialize_with` for string fields: see [`Lenient`].
 pub(crate) fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Str<'de>, D::Error> {

@@ -45,7 +45,7 @@ pub use nginx::NginxParser;
 pub use nginx_error::NginxErrorParser;
 pub use nginx_json::NginxJsonParser;
 pub use okta::OktaSystemLogParser;
-pub use parser::{Confidence, Example, LogParser};
+pub use parser::{Confidence, Detail, Example, LogParser, parse_keeping};
 pub use registry::{Detection, PARSERS};
 pub use secret::Secret;
 pub use source::SourceId;

@@ -16,8 +16,8 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::{
-    Flag, Str, contains, lenient, lenient_number, lenient_obj, lenient_seq, parse_object,
-    sniff_json_lines,
+    Flag, Str, contains, detail, detail_obj, detail_seq, lenient, lenient_number, lenient_obj,
+    lenient_seq, parse_object, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -49,7 +49,7 @@ struct LogEvent<'a> {
         rename = "displayMessage",
         alias = "displaymessage",
         borrow,
-        deserialize_with = "lenient"
+        deserialize_with = "detail"
     )]
     display_message: Str<'a>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
@@ -67,12 +67,12 @@ struct LogEvent<'a> {
         rename = "securityContext",
         alias = "securitycontext",
         borrow,
-        deserialize_with = "lenient_obj"
+        deserialize_with = "detail_obj"
     )]
     security_context: Option<SecurityContext<'a>>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
     outcome: Option<OutcomeField<'a>>,
-    #[serde(borrow, deserialize_with = "lenient_seq")]
+    #[serde(borrow, deserialize_with = "detail_seq")]
     target: Option<Vec<Entity<'a>>>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
     transaction: Option<Transaction<'a>>,
@@ -80,7 +80,7 @@ struct LogEvent<'a> {
         rename = "debugContext",
         alias = "debugcontext",
         borrow,
-        deserialize_with = "lenient_obj"
+        deserialize_with = "detail_obj"
     )]
     debug_context: Option<DebugContext<'a>>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
@@ -128,14 +128,14 @@ struct Client<'a> {
         rename = "userAgent",
         alias = "useragent",
         borrow,
-        deserialize_with = "lenient_obj"
+        deserialize_with = "detail_obj"
     )]
     user_agent: Option<UserAgent<'a>>,
     #[serde(
         rename = "geographicalContext",
         alias = "geographicalcontext",
         borrow,
-        deserialize_with = "lenient_obj"
+        deserialize_with = "detail_obj"
     )]
     geo: Option<Geo<'a>>,
 }

@@ -15,6 +15,33 @@ impl Confidence {
     pub const CERTAIN: Confidence = Confidence(100);
 }
 
+/// How much of each record the caller keeps. A command that asks only who, when, from
+/// where and with which credential (`tokentrail credentials`, `stats`) lets a parser skip
+/// the bulky parts of a record (user agents, targets, debug data, provider geography)
+/// unread instead of decoding them into fields nobody keeps.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Every field the parser knows.
+    #[default]
+    Full,
+    /// Only the identity of each event: time, event id, action, principal, session,
+    /// credential, addresses (`src_ip`, the forwarded chain), outcome, accounts and notes.
+    /// A parser may leave every other field empty ([`Event::IDENTITY_FIELDS`] lists what
+    /// is kept).
+    Identity,
+}
+
+/// [`LogParser::parse`] with `detail` in force: parsers that can skip parts of a record
+/// read what it asks for, the others everything.
+pub fn parse_keeping<'a>(
+    parser: &dyn LogParser,
+    detail: Detail,
+    record: &'a [u8],
+    out: &mut Vec<Event<'a>>,
+) -> Result<(), ParseError> {
+    crate::json::with_detail(detail, || parser.parse(record, out))
+}
+
 /// A real record and the fields it must produce: documentation and a test at once.
 pub struct Example {
     /// What the example shows, and where the record comes from.

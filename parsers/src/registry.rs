@@ -156,6 +156,52 @@ mod tests {
         }
     }
 
+    /// A parse that keeps only the identity of events gives the identity fields of a full
+    /// parse, on every example and on the real rule-test records of the JSON sources; and
+    /// it does skip the rest (user agents of Okta events are not read).
+    #[test]
+    fn an_identity_parse_keeps_every_identity_field() {
+        use crate::parser::{Detail, parse_keeping};
+        let mut skipped = 0;
+        let mut check = |parser: &dyn LogParser, record: &[u8]| {
+            let (mut full, mut identity) = (Vec::new(), Vec::new());
+            let full_ok = parse_keeping(parser, Detail::Full, record, &mut full).is_ok();
+            let identity_ok = parse_keeping(parser, Detail::Identity, record, &mut identity);
+            assert_eq!(full_ok, identity_ok.is_ok(), "{}", parser.id());
+            assert_eq!(full.len(), identity.len(), "{}", parser.id());
+            for (f, i) in full.iter().zip(&identity) {
+                for field in Event::IDENTITY_FIELDS {
+                    assert_eq!(f.field(field), i.field(field), "{}: {field}", parser.id());
+                }
+                if f.user_agent.is_some() && i.user_agent.is_none() {
+                    skipped += 1;
+                }
+            }
+            // The detail asked for ends with the parse: a plain parse reads everything.
+            let mut again = Vec::new();
+            let _ = parser.parse(record, &mut again);
+            assert_eq!(again, full, "{}", parser.id());
+        };
+        for parser in PARSERS {
+            for ex in parser.examples() {
+                check(*parser, ex.record.as_bytes());
+            }
+        }
+        for (id, fixture) in [
+            (SourceId::OktaSystemLog, "okta/panther-rule-tests.ndjson"),
+            (SourceId::Auth0, "auth0/panther-rule-tests.ndjson"),
+            (SourceId::EntraSignIn, "entra/panther-rule-tests.ndjson"),
+        ] {
+            let parser = PARSERS.iter().find(|p| p.id() == id).expect("registered");
+            let path = format!("{}/../tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read(&path).expect("fixture");
+            for line in crate::framing::lines(&text) {
+                check(*parser, line.bytes);
+            }
+        }
+        assert!(skipped > 10, "user agents skipped in {skipped} events");
+    }
+
     #[test]
     fn every_parser_detects_its_own_examples() {
         for parser in PARSERS {

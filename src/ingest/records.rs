@@ -1,7 +1,7 @@
 //! One record at a time, into a builder and its counters.
 
 use tokentrail_parsers::event::notes;
-use tokentrail_parsers::{Event, LogParser, ParseErrorKind, SourceId};
+use tokentrail_parsers::{Detail, Event, LogParser, ParseErrorKind, SourceId, parse_keeping};
 
 use super::IngestOptions;
 use super::report::ChunkStats;
@@ -16,6 +16,8 @@ pub(super) struct FileJob<'a> {
     pub(super) fingerprints: &'a Fingerprinter,
     /// The moment of the run, for the clock check.
     pub(super) now: i64,
+    /// How much of each record is read ([`IngestOptions::detail`]).
+    pub(super) detail: Detail,
 }
 
 /// Parses records one at a time into a builder and its counters: the one place where a
@@ -57,7 +59,7 @@ impl<'j> RecordSink<'j> {
             return;
         }
         out.clear();
-        match self.job.parser.parse(bytes, out) {
+        match parse_keeping(self.job.parser, self.job.detail, bytes, out) {
             Ok(()) => {
                 // Parsers validate UTF-8 once per record and say so in the notes.
                 if out.iter().any(|ev| ev.notes & notes::INVALID_UTF8 != 0) {

@@ -49,7 +49,9 @@ pub struct EventTable<'a> {
 }
 
 /// The text columns the scorer and the reports read: `hunt`, `timeline` and `score` keep
-/// only these (and those the ingest reads itself) from raw logs.
+/// only these (and those the ingest reads itself) from raw logs. The enrichment columns
+/// are listed too: a command that lists none of them gets them null
+/// (`enrich::enrich_keeping`).
 pub const COLUMNS: &[&str] = &[
     col::CREDENTIAL_ID,
     col::CREDENTIAL_KIND,
@@ -64,6 +66,15 @@ pub const COLUMNS: &[&str] = &[
     col::REGION,
     col::CHILD_CREDENTIAL_ID,
     col::RISK,
+    enriched::IP_CLASS,
+    enriched::NETWORK,
+    enriched::GEO_COUNTRY,
+    enriched::GEO_LAT,
+    enriched::GEO_LON,
+    enriched::ASN,
+    enriched::ANONYMIZER,
+    enriched::CLIENT_FAMILY,
+    enriched::CLIENT_KIND,
 ];
 
 fn strs<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<Option<&'a str>>> {
