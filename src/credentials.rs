@@ -234,12 +234,16 @@ fn accumulate<'a>(cols: &Columns<'a>, take: impl Fn(&str, &str) -> bool) -> Vec<
         if t >= a.last.0 {
             a.last = (t, i);
         }
+        // The listed addresses are looked up in place; the table holds only the others
+        // (of credentials used from more than LISTED addresses).
         if let Some(ip) = ip
-            && pairs.insert((at, ip))
+            && !a.ips.contains(&ip)
         {
-            a.distinct_ips += 1;
             if a.ips.len() < LISTED {
                 a.ips.push(ip);
+                a.distinct_ips += 1;
+            } else if pairs.insert((at, ip)) {
+                a.distinct_ips += 1;
             }
         }
         if matches!(outcome, Some("failure" | "denied")) {

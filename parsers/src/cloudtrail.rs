@@ -20,8 +20,8 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::{
-    Flag, Str, contains, first_key, lenient, lenient_obj, lenient_seq, parse_object,
-    sniff_json_lines,
+    Flag, Str, contains, detail, detail_seq, first_key, identity_only, lenient, lenient_obj,
+    parse_object, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::source::SourceId;
@@ -83,7 +83,7 @@ struct Record<'a> {
         rename = "userAgent",
         alias = "useragent",
         borrow,
-        deserialize_with = "lenient"
+        deserialize_with = "detail"
     )]
     user_agent: Str<'a>,
     #[serde(
@@ -129,7 +129,7 @@ struct Record<'a> {
     response_elements: Option<&'a RawValue>,
     #[serde(rename = "additionalEventData", alias = "additionaleventdata", borrow)]
     additional_event_data: Option<&'a RawValue>,
-    #[serde(borrow, deserialize_with = "lenient_seq")]
+    #[serde(borrow, deserialize_with = "detail_seq")]
     resources: Option<Vec<Resource<'a>>>,
     /// lookup-events and the console's event history wrap the record in a JSON string.
     #[serde(rename = "CloudTrailEvent", borrow, deserialize_with = "lenient")]
@@ -489,6 +489,11 @@ fn build_event(rec: Record<'_>) -> Result<Event<'_>, ParseError> {
         caller_user = ui.user_name;
     }
 
+    if identity_only() {
+        // Targets, bytes and lineage come from the request and response, read only here.
+        ev.service = Some(Box::new(cloud));
+        return Ok(ev);
+    }
     let params = Params::parse(rec.request_parameters);
     ev.target = target_of(&params, rec.resources.as_deref());
     if let Some(extra) = rec.additional_event_data

@@ -101,7 +101,7 @@ pub(crate) fn with_detail<R>(detail: Detail, parse: impl FnOnce() -> R) -> R {
 }
 
 /// Whether the parse in progress keeps only the identity of events.
-fn identity_only() -> bool {
+pub(crate) fn identity_only() -> bool {
     DETAIL.get() == Detail::Identity
 }
 
@@ -198,7 +198,21 @@ where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    d.deserialize_any(Tolerant::<Vec<T>, true>(std::marker::PhantomData))
+    // An element that is not an object (rule-test data writes `resources` as strings of
+    // Python reprs) is skipped, not a reason to drop the record.
+    let elements =
+        d.deserialize_any(Tolerant::<Vec<Element<T>>, true>(std::marker::PhantomData))?;
+    Ok(elements.map(|v| v.into_iter().filter_map(|e| e.0).collect()))
+}
+
+/// An element of a [`lenient_seq`] array: `None` unless it is an object.
+struct Element<T>(Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Element<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Tolerant::<T, false>(std::marker::PhantomData))
+            .map(Element)
+    }
 }
 
 /// Reads a `T` from a map (or from a sequence when `SEQ`), and `None` from anything else.

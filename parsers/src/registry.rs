@@ -157,8 +157,8 @@ mod tests {
     }
 
     /// A parse that keeps only the identity of events gives the identity fields of a full
-    /// parse, on every example and on the real rule-test records of the JSON sources; and
-    /// it does skip the rest (user agents of Okta events are not read).
+    /// parse, on every example and on the real records of the JSON sources; and it does
+    /// skip the rest (user agents are not read).
     #[test]
     fn an_identity_parse_keeps_every_identity_field() {
         use crate::parser::{Detail, parse_keeping};
@@ -191,6 +191,11 @@ mod tests {
             (SourceId::OktaSystemLog, "okta/panther-rule-tests.ndjson"),
             (SourceId::Auth0, "auth0/panther-rule-tests.ndjson"),
             (SourceId::EntraSignIn, "entra/panther-rule-tests.ndjson"),
+            (SourceId::CloudTrail, "cloudtrail/panther-rule-tests.ndjson"),
+            (
+                SourceId::CloudTrail,
+                "cloudtrail/otrf-ec2-proxy-s3-exfiltration.jsonl",
+            ),
         ] {
             let parser = PARSERS.iter().find(|p| p.id() == id).expect("registered");
             let path = format!("{}/../tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));

@@ -151,3 +151,20 @@ fn framing_follows_the_container() {
     assert_eq!(f("[\n  {"), Framing::JsonArray);
     assert_eq!(f(r#"{"eventVersion":"1.08"}"#), Framing::Lines);
 }
+
+#[test]
+fn resources_that_are_not_objects_are_skipped_not_fatal() {
+    // Panther's rule tests write `resources` as strings of Python reprs.
+    let text = fixture("panther-rule-tests.ndjson");
+    let line = text
+        .lines()
+        .find(|l| l.contains("044e210e-6c5e-3f3e-8f04-2311a826f287"))
+        .unwrap();
+    let ev = one(line);
+    assert_eq!(ev.action.as_deref(), Some("sts:AssumeRole"));
+    assert_eq!(
+        ev.target.as_deref(),
+        Some("arn:aws:iam::111122223333:role/SampleRole")
+    );
+    assert!(ev.field("child_credential").is_some());
+}
