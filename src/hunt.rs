@@ -20,6 +20,8 @@
 use crate::score::{FastMap, FastSet};
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::score::actions::ActionClass;
 use crate::score::baseline::NS_PER_HOUR;
@@ -98,9 +100,41 @@ pub struct Investigator<'i, 'a> {
     /// Event indices per credential (or principal, for events without one), in time
     /// order.
     by_credential: FastMap<&'a str, Vec<usize>>,
-    /// Event indices per network, in time order.
-    by_network: FastMap<&'a str, Vec<usize>>,
+    /// Every credential (or principal) by the time of its first event, with that event:
+    /// the candidates for a credential minted at a given time.
+    births: Vec<(i64, &'a str, usize)>,
+    /// The credentials (or principals) seen from each network that is not
+    /// infrastructure, in the order first seen there: who an attacker network leads to.
+    subjects_by_network: FastMap<&'a str, Vec<&'a str>>,
     shared: FastSet<&'a str>,
+}
+
+/// The attacker's networks of one finding: in order for the report and the pivot, and in
+/// a hash set for the membership test every event of the finding's credentials makes.
+#[derive(Default)]
+struct Networks<'a> {
+    order: BTreeSet<&'a str>,
+    members: FastSet<&'a str>,
+}
+
+impl<'a> Networks<'a> {
+    fn insert(&mut self, n: &'a str) {
+        if self.members.insert(n) {
+            self.order.insert(n);
+        }
+    }
+
+    fn contains(&self, n: &str) -> bool {
+        self.members.contains(n)
+    }
+}
+
+/// Whether event `i`'s network may never be the attacker's: the estate's own or shared.
+fn infrastructure(t: &EventTable<'_>, config: &Config, shared: &FastSet<&str>, i: usize) -> bool {
+    !t.public_address(i)
+        || t.is_service_caller(i)
+        || t.network[i].is_none_or(|n| shared.contains(n))
+        || config.trusts_address(t.src_ip[i], t.asn[i])
 }
 
 impl<'i, 'a> Investigator<'i, 'a> {
@@ -130,7 +164,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 }
             }
         }
-        let shared = normal_users
+        let shared: FastSet<&str> = normal_users
             .into_iter()
             .filter(|(_, users)| users.len() >= SHARED_BY)
             .map(|(n, _)| n)
@@ -141,12 +175,35 @@ impl<'i, 'a> Investigator<'i, 'a> {
                     .map(|(n, _)| n),
             )
             .collect();
+        // Each network's users once, instead of each of its events for every finding
+        // that pivots through it (a busy network of a large log was walked thousands of
+        // times).
+        let subjects_by_network = by_network
+            .into_iter()
+            .filter(|(n, _)| !shared.contains(n))
+            .map(|(n, evs)| {
+                let mut seen = FastSet::default();
+                let subjects = evs
+                    .iter()
+                    .filter(|&&j| !infrastructure(t, config, &shared, j))
+                    .filter_map(|&j| t.subject(j))
+                    .filter(|c| seen.insert(*c))
+                    .collect();
+                (n, subjects)
+            })
+            .collect();
+        let mut births: Vec<(i64, &str, usize)> = by_credential
+            .iter()
+            .filter_map(|(c, evs)| evs.first().map(|&first| (t.ts[first], *c, first)))
+            .collect();
+        births.sort_unstable();
         Investigator {
             t,
             scored,
             config,
             by_credential,
-            by_network,
+            births,
+            subjects_by_network,
             shared,
         }
     }
@@ -207,11 +264,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
 
     /// Whether a network may never be the attacker's: the estate's own or shared.
     fn is_infrastructure(&self, i: usize) -> bool {
-        let t = self.t;
-        !t.public_address(i)
-            || t.is_service_caller(i)
-            || t.network[i].is_none_or(|n| self.shared.contains(n))
-            || self.config.trusts_address(t.src_ip[i], t.asn[i])
+        infrastructure(self.t, self.config, &self.shared, i)
     }
 
     fn score(&self, i: usize) -> u32 {
@@ -262,7 +315,8 @@ impl<'i, 'a> Investigator<'i, 'a> {
             }
         };
         candidates.sort_unstable();
-        let mut findings: Vec<Finding> = candidates.iter().map(|c| self.investigate(c)).collect();
+        let mut findings: Vec<Finding> =
+            candidates.par_iter().map(|c| self.investigate(c)).collect();
         // A credential the attacker created is part of its parent's finding, not one of
         // its own (unless the responder named it).
         if matches!(seeds, Seeds::Hunt) {
@@ -303,8 +357,8 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 .filter(|&i| self.score(i) >= NOTABLE)
                 .collect();
         }
-        let mut networks: BTreeSet<&str> = BTreeSet::new();
-        let mut clients: BTreeSet<&str> = BTreeSet::new();
+        let mut networks = Networks::default();
+        let mut clients: FastSet<&str> = FastSet::default();
         for &i in &hostile {
             if self.network_was_foreign(i)
                 && !self.is_infrastructure(i)
@@ -396,11 +450,14 @@ impl<'i, 'a> Investigator<'i, 'a> {
             }
             if queue.is_empty() {
                 // Pivot: other credentials seen from an attacker network.
-                for n in &networks {
-                    for &j in self.by_network.get(n).map_or(&[][..], Vec::as_slice) {
-                        let Some(other) = t.subject(j) else { continue };
-                        if in_finding.len() >= MAX_CREDENTIALS || self.is_infrastructure(j) {
-                            continue;
+                for n in &networks.order {
+                    for &other in self
+                        .subjects_by_network
+                        .get(n)
+                        .map_or(&[][..], Vec::as_slice)
+                    {
+                        if in_finding.len() >= MAX_CREDENTIALS {
+                            break;
                         }
                         if in_finding.insert(other) {
                             related.push((
@@ -441,7 +498,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
             last_known_good,
             last_seen: events.last().copied(),
             attacker_ips: BTreeSet::new(),
-            attacker_networks: networks.iter().map(|n| n.to_string()).collect(),
+            attacker_networks: networks.order.iter().map(|n| n.to_string()).collect(),
             attacker_asns: BTreeSet::new(),
             attacker_countries: BTreeSet::new(),
             attacker_user_agents: BTreeSet::new(),
@@ -471,23 +528,19 @@ impl<'i, 'a> Investigator<'i, 'a> {
 
     /// The credential first used from an attacker network within an hour after a minting
     /// call, that was never seen before it.
-    fn inferred_child(&self, minting: usize, networks: &BTreeSet<&str>) -> Option<&'a str> {
+    fn inferred_child(&self, minting: usize, networks: &Networks<'a>) -> Option<&'a str> {
         let t = self.t;
         let at = t.ts[minting];
-        self.by_credential
+        let from = self.births.partition_point(|&(born, _, _)| born < at);
+        self.births[from..]
             .iter()
-            .filter_map(|(c, evs)| {
-                let first = *evs.first()?;
-                let born = t.ts[first];
-                (born >= at
-                    && born - at <= NS_PER_HOUR
-                    && t.network[first].is_some_and(|n| networks.contains(n))
+            .take_while(|&&(born, _, _)| born - at <= NS_PER_HOUR)
+            .find(|&&(_, c, first)| {
+                t.network[first].is_some_and(|n| networks.contains(n))
                     && t.source[first] == t.source[minting]
-                    && Some(*c) != t.credential[minting])
-                    .then_some((born, *c))
+                    && Some(c) != t.credential[minting]
             })
-            .min()
-            .map(|(_, c)| c)
+            .map(|&(_, c, _)| c)
     }
 
     fn aliases(&self, c: &str) -> Vec<String> {

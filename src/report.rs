@@ -19,7 +19,7 @@ use crate::ingest::FileReport;
 use crate::score::actions::ActionClass;
 use crate::score::baseline::NS_PER_HOUR;
 use crate::score::signals::SIGNALS;
-use crate::score::{SUSPICIOUS, Severity};
+use crate::score::{FastMap, SUSPICIOUS, Severity};
 use crate::score_report::{Locators, ScoredEvent};
 use crate::stats::rfc3339;
 
@@ -210,8 +210,9 @@ pub fn build(
             (first != n).then_some(first + 1)
         })
         .collect();
+    // Each finding's report is built on its own core: a large log gives thousands.
     let findings = findings
-        .iter()
+        .par_iter()
         .map(|f| FindingJson {
             credential: CredentialJson {
                 id: f.credential.clone(),
@@ -309,7 +310,7 @@ fn fill_timeline(
     ordered.sort_by_key(|(p, evs)| (evs[0], *p));
     fj.phases = ordered;
     // Lanes: the finding's credential first, then its children and related credentials.
-    let attacker: HashMap<usize, usize> =
+    let attacker: FastMap<usize, usize> =
         f.events.iter().enumerate().map(|(k, &i)| (i, k)).collect();
     let mut credentials: Vec<&str> = vec![f.credential.as_str()];
     credentials.extend(f.children.iter().map(|c| c.id.as_str()));
@@ -320,15 +321,26 @@ fn fill_timeline(
         if evs.is_empty() {
             continue;
         }
-        let mut lanes: BTreeMap<&str, Lane> = BTreeMap::new();
+        // A lane per source: a handful, found by a look along a short list.
+        let mut lanes: Vec<(&str, Lane)> = Vec::new();
         for &i in evs {
             let source = t.source[i].unwrap_or("?");
-            let lane = lanes.entry(source).or_insert_with(|| Lane {
-                credential: c.to_string(),
-                source: source.to_string(),
-                normal: Vec::new(),
-                attacker: Vec::new(),
-            });
+            let at = match lanes.iter().position(|(s, _)| *s == source) {
+                Some(at) => at,
+                None => {
+                    lanes.push((
+                        source,
+                        Lane {
+                            credential: c.to_string(),
+                            source: source.to_string(),
+                            normal: Vec::new(),
+                            attacker: Vec::new(),
+                        },
+                    ));
+                    lanes.len() - 1
+                }
+            };
+            let lane = &mut lanes[at].1;
             if let Some(&k) = attacker.get(&i) {
                 lane.attacker.push(k);
             } else {
@@ -347,7 +359,8 @@ fn fill_timeline(
                 }
             }
         }
-        fj.lanes.extend(lanes.into_values());
+        lanes.sort_unstable_by_key(|(s, _)| *s);
+        fj.lanes.extend(lanes.into_iter().map(|(_, lane)| lane));
     }
 }
 
@@ -386,6 +399,50 @@ fn sha256(path: &str) -> Option<String> {
 }
 
 pub fn write_json(out: &mut dyn Write, report: &Report) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    writeln!(out)
+    /// The report without its findings: they are written apart, below.
+    #[derive(Serialize)]
+    struct Head<'a> {
+        report_version: &'a str,
+        tokentrail_version: &'a str,
+        inputs: &'a [InputEntry],
+        method: &'a Method,
+    }
+    if report.findings.is_empty() {
+        serde_json::to_writer_pretty(&mut *out, report)?;
+        return writeln!(out);
+    }
+    let head = serde_json::to_vec_pretty(&Head {
+        report_version: report.report_version,
+        tokentrail_version: report.tokentrail_version,
+        inputs: &report.inputs,
+        method: &report.method,
+    })?;
+    // `{ … }` without its closing line, then the findings as `to_writer_pretty` writes
+    // them two levels down: each is formatted on its own core, and its lines indented by
+    // four spaces (a newline in JSON text is always a line break: strings escape theirs).
+    out.write_all(head.strip_suffix(b"\n}").unwrap_or(&head))?;
+    out.write_all(b",\n  \"findings\": [")?;
+    // A few findings per core at a time: their text is held until written.
+    let batch = 2 * rayon::current_num_threads();
+    for (n, batch) in report.findings.chunks(batch).enumerate() {
+        let texts = batch
+            .par_iter()
+            .map(|f| {
+                let text = serde_json::to_vec_pretty(f)?;
+                let mut indented = Vec::with_capacity(text.len() + text.len() / 8);
+                for line in text.split(|b| *b == b'\n') {
+                    indented.extend_from_slice(b"\n    ");
+                    indented.extend_from_slice(line);
+                }
+                Ok(indented)
+            })
+            .collect::<std::io::Result<Vec<Vec<u8>>>>()?;
+        for (k, text) in texts.iter().enumerate() {
+            if n > 0 || k > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(text)?;
+        }
+    }
+    out.write_all(b"\n  ]\n}\n")
 }
