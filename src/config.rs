@@ -139,6 +139,9 @@ impl Config {
         if asn.is_some_and(|a| self.trusted_asns.contains(&a)) {
             return true;
         }
+        if self.trusted_networks.is_empty() {
+            return false; // asked for every event: no address to parse
+        }
         match ip.and_then(|i| i.parse::<IpAddr>().ok()) {
             Some(ip) => self.trusted_networks.iter().any(|c| c.contains(ip)),
             None => false,

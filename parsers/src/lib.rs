@@ -14,6 +14,10 @@
 //! 4. If the source is also exported as CSV, list its forms in
 //!    [`LogParser::csv_forms`] (header labels and the field each stands for).
 //! 5. Document it in `docs/formats.md`, add a fixture under `tests/fixtures/` and a bench group.
+//! 6. Optionally, read the bulky fields outside [`Event::IDENTITY_FIELDS`] with the `detail*`
+//!    deserializers of `json.rs`: a command that keeps only the identity of events
+//!    ([`Detail::Identity`]) then skips them unread. A registry test checks that such a
+//!    parse still fills every identity field as a full one does.
 
 pub mod auth0;
 pub mod cloudtrail;
