@@ -24,8 +24,19 @@ pub fn error(msg: impl std::fmt::Display) {
 
 /// A phase timing line for `--timings`; printed even under `--quiet`, which it is used with.
 pub fn timing(phase: &str, started: std::time::Instant) {
+    let peak = peak_memory().map_or(String::new(), |kb| {
+        format!(", peak memory so far {} MB", kb / 1024)
+    });
     eprintln!(
-        "tokentrail: timing: {phase}: {:.3} s",
+        "tokentrail: timing: {phase}: {:.3} s{peak}",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The process's peak resident memory in KiB (`VmHWM`, Linux only): which phase of a run
+/// on a large input needs the memory.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -1,7 +1,7 @@
 //! Synthetic event histories for the signals' unit tests: a row builder with the fields the
 //! signals read, and a runner that scores a history the way `score` does.
 
-use super::table::EventTable;
+use super::table::{Column, EventTable};
 use super::{ScoreOptions, Scored, baseline::NS_PER_DAY, baseline::NS_PER_HOUR, score_table};
 
 /// 2026-03-02 00:00 UTC, a Monday.
@@ -109,7 +109,7 @@ pub fn office_days(days: i64, per_day: i64) -> Vec<Row> {
 }
 
 pub fn table(rows: &[Row]) -> EventTable<'static> {
-    let v = |f: &dyn Fn(&Row) -> Option<&'static str>| rows.iter().map(f).collect::<Vec<_>>();
+    let v = |f: &dyn Fn(&Row) -> Option<&'static str>| Column::Values(rows.iter().map(f).collect());
     EventTable {
         ts: rows.iter().map(|r| r.ts).collect(),
         source: v(&|r| Some(r.source)),
@@ -122,19 +122,19 @@ pub fn table(rows: &[Row]) -> EventTable<'static> {
         action: v(&|r| Some(r.action)),
         target: v(&|_| None),
         outcome: v(&|r| Some(r.outcome)),
-        status: rows.iter().map(|r| r.status).collect(),
-        bytes: rows.iter().map(|r| r.bytes).collect(),
+        status: Column::Values(rows.iter().map(|r| r.status).collect()),
+        bytes: Column::Values(rows.iter().map(|r| r.bytes).collect()),
         error_code: v(&|r| r.error_code),
         region: v(&|_| None),
         child_credential: v(&|_| None),
         risk: v(&|r| r.risk),
-        provider_proxy: rows.iter().map(|_| None).collect(),
+        provider_proxy: Column::Values(rows.iter().map(|_| None).collect()),
         ip_class: v(&|r| Some(r.ip_class)),
         network: v(&|r| Some(r.network)),
         country: v(&|r| r.country),
-        lat: rows.iter().map(|r| r.location.map(|l| l.0)).collect(),
-        lon: rows.iter().map(|r| r.location.map(|l| l.1)).collect(),
-        asn: rows.iter().map(|r| r.asn).collect(),
+        lat: Column::Values(rows.iter().map(|r| r.location.map(|l| l.0)).collect()),
+        lon: Column::Values(rows.iter().map(|r| r.location.map(|l| l.1)).collect()),
+        asn: Column::Values(rows.iter().map(|r| r.asn).collect()),
         anonymizer: v(&|r| r.anonymizer),
         client_family: v(&|r| Some(r.client_family)),
         client_kind: v(&|r| Some(r.client_kind)),

@@ -74,7 +74,7 @@ impl Signal for Lineage {
 #[cfg(test)]
 mod tests {
     use crate::score::baseline::NS_PER_MIN;
-    use crate::score::table::EventTable;
+    use crate::score::table::{Column, EventTable};
     use crate::score::testkit::*;
     use crate::score::{ScoreOptions, score_table};
 
@@ -92,8 +92,11 @@ mod tests {
             ..office(MONDAY + NS_PER_MIN)
         });
         let mut t: EventTable = table(&rows);
-        t.child_credential[0] = Some("AKIANEWKEY");
-        t.child_credential[2] = None;
+        t.child_credential = Column::Values(
+            (0..rows.len())
+                .map(|i| (i == 0).then_some("AKIANEWKEY"))
+                .collect(),
+        );
         let s = score_table(&t, &ScoreOptions::default());
         assert!(
             s.scores[0] >= crate::score::SUSPICIOUS,
