@@ -190,11 +190,19 @@ fn investigate(
     let opts = score_options(input, analysis)?;
     let ingested = read_events_keeping(input, Some(crate::score::table::COLUMNS))?;
     let started = Instant::now();
+    let phase = |name: &str| {
+        if input.timings {
+            messages::timing(name, started);
+        }
+    };
     let frame = attributable(&ingested.frame)?;
     let table = EventTable::new(&frame)?;
+    phase("scoring table");
     let scored = score_table(&table, &opts);
+    phase("score");
     let investigator = Investigator::new(&table, &scored, &opts.config);
     let findings = investigator.run(seeds);
+    phase("investigate");
     let report = report::build(
         &frame,
         &investigator,
@@ -206,9 +214,7 @@ fn investigate(
             baseline_until: opts.baseline_until,
         },
     )?;
-    if input.timings {
-        messages::timing("score and investigate", started);
-    }
+    phase("report");
     let color = args.output.is_none() && report::terminal::use_color();
     let write = |out: &mut dyn Write| match args.format {
         ReportFormat::Table => report::terminal::write(out, &report, args.limit, color),

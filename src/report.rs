@@ -27,12 +27,12 @@ use crate::stats::rfc3339;
 pub const REPORT_VERSION: &str = "1.0";
 
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     pub report_version: &'static str,
     pub tokentrail_version: &'static str,
     pub inputs: Vec<InputEntry>,
     pub method: Method,
-    pub findings: Vec<FindingJson>,
+    pub findings: Vec<FindingJson<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,8 +63,8 @@ pub struct CredentialJson {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Window {
-    pub last_known_good: Option<ScoredEvent>,
+pub struct Window<'a> {
+    pub last_known_good: Option<ScoredEvent<'a>>,
     pub first_suspicious: Option<String>,
     pub last_seen: Option<String>,
 }
@@ -95,12 +95,12 @@ pub struct RelatedJson {
 }
 
 #[derive(Debug, Serialize)]
-pub struct FindingJson {
+pub struct FindingJson<'a> {
     pub credential: CredentialJson,
     pub severity: Severity,
     pub score: u32,
-    pub first_suspicious: Option<ScoredEvent>,
-    pub compromise_window: Window,
+    pub first_suspicious: Option<ScoredEvent<'a>>,
+    pub compromise_window: Window<'a>,
     pub attacker: Attacker,
     pub child_credentials: Vec<ChildJson>,
     pub related_credentials: Vec<RelatedJson>,
@@ -108,7 +108,7 @@ pub struct FindingJson {
     /// The earlier finding (1-based) with exactly these attacker events, if any.
     #[serde(skip)]
     pub same_events_as: Option<usize>,
-    pub events: Vec<ScoredEvent>,
+    pub events: Vec<ScoredEvent<'a>>,
     /// Phases in the order they began, with their events (indices into `events`).
     #[serde(skip)]
     pub phases: Vec<(Phase, Vec<usize>)>,
@@ -189,13 +189,13 @@ pub struct MethodInput<'m> {
     pub baseline_until: Option<i64>,
 }
 
-pub fn build(
-    df: &DataFrame,
-    inv: &Investigator,
+pub fn build<'r>(
+    df: &'r DataFrame,
+    inv: &'r Investigator<'_, '_>,
     findings: &[Finding],
     files: &[FileReport],
     method: MethodInput,
-) -> PolarsResult<Report> {
+) -> PolarsResult<Report<'r>> {
     let (t, scored) = (inv.table(), inv.scored());
     let loc = Locators::new(df)?;
     let ev = |i: usize| ScoredEvent::new(t, &loc, scored, i);
@@ -242,7 +242,7 @@ pub fn build(
                     id: c.id.clone(),
                     kind: c.kind.clone(),
                     created_at: rfc3339(t.ts[c.created_by]),
-                    created_by_event_id: loc.of(c.created_by).event_id,
+                    created_by_event_id: loc.of(c.created_by).event_id.map(str::to_string),
                     created_by_action: t.action[c.created_by].map(str::to_string),
                     inferred: c.inferred,
                 })
@@ -286,11 +286,11 @@ pub fn build(
 }
 
 /// The attacker's events with their phases, the chart lanes and the hourly activity.
-fn fill_timeline(
-    fj: &mut FindingJson,
+fn fill_timeline<'r>(
+    fj: &mut FindingJson<'r>,
     f: &Finding,
     inv: &Investigator,
-    ev: &dyn Fn(usize) -> ScoredEvent,
+    ev: &dyn Fn(usize) -> ScoredEvent<'r>,
 ) {
     let (t, scored) = (inv.table(), inv.scored());
     let times: Vec<i64> = f.events.iter().map(|&i| t.ts[i]).collect();

@@ -16,9 +16,9 @@ use crate::stats::rfc3339;
 
 /// Where an event came from: enough for a reviewer to open the file at the line.
 #[derive(Debug, Clone, Serialize)]
-pub struct Locator {
-    pub event_id: Option<String>,
-    pub file: String,
+pub struct Locator<'a> {
+    pub event_id: Option<&'a str>,
+    pub file: &'a str,
     pub line: u64,
     pub record_index: Option<u32>,
 }
@@ -41,31 +41,33 @@ impl<'a> Locators<'a> {
         })
     }
 
-    pub fn of(&self, i: usize) -> Locator {
+    pub fn of(&self, i: usize) -> Locator<'a> {
         Locator {
-            event_id: self.event_id.get(i).map(str::to_string),
-            file: self.file.get(i).unwrap_or("").to_string(),
+            event_id: self.event_id.get(i),
+            file: self.file.get(i).unwrap_or(""),
             line: self.line.get(i).unwrap_or(0),
             record_index: self.record_index.get(i),
         }
     }
 }
 
+/// One scored event as reports show it, borrowed from the frame and the scores: a report of
+/// a large log holds millions.
 #[derive(Debug, Serialize)]
-pub struct ScoredEvent {
+pub struct ScoredEvent<'a> {
     pub ts: String,
     pub score: u32,
     pub severity: Severity,
-    pub source: Option<String>,
+    pub source: Option<&'a str>,
     #[serde(flatten)]
-    pub at: Locator,
-    pub credential_id: Option<String>,
-    pub principal: Option<String>,
-    pub action: Option<String>,
-    pub target: Option<String>,
-    pub src_ip: Option<String>,
-    pub outcome: Option<String>,
-    pub reasons: Vec<Reason>,
+    pub at: Locator<'a>,
+    pub credential_id: Option<&'a str>,
+    pub principal: Option<&'a str>,
+    pub action: Option<&'a str>,
+    pub target: Option<&'a str>,
+    pub src_ip: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub reasons: &'a [Reason],
     /// The phase of the attack this event belongs to (investigation reports only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phase: Option<&'static str>,
@@ -74,22 +76,26 @@ pub struct ScoredEvent {
     pub ts_ns: i64,
 }
 
-impl ScoredEvent {
-    pub fn new(t: &EventTable, loc: &Locators, scored: &Scored, i: usize) -> ScoredEvent {
-        let owned = |v: Option<&str>| v.map(str::to_string);
+impl<'a> ScoredEvent<'a> {
+    pub fn new(
+        t: &EventTable<'a>,
+        loc: &Locators<'a>,
+        scored: &'a Scored,
+        i: usize,
+    ) -> ScoredEvent<'a> {
         ScoredEvent {
             ts: rfc3339(t.ts[i]),
             score: scored.scores[i],
             severity: Severity::of(scored.scores[i]),
-            source: owned(t.source[i]),
+            source: t.source[i],
             at: loc.of(i),
-            credential_id: owned(t.credential[i]),
-            principal: owned(t.principal[i]),
-            action: owned(t.action[i]),
-            target: owned(t.target[i]),
-            src_ip: owned(t.src_ip[i]),
-            outcome: owned(t.outcome[i]),
-            reasons: scored.reasons_of(i).to_vec(),
+            credential_id: t.credential[i],
+            principal: t.principal[i],
+            action: t.action[i],
+            target: t.target[i],
+            src_ip: t.src_ip[i],
+            outcome: t.outcome[i],
+            reasons: scored.reasons_of(i),
             phase: None,
             ts_ns: t.ts[i],
         }
@@ -104,7 +110,7 @@ impl ScoredEvent {
     pub fn locator_text(&self) -> String {
         match (self.at.line, self.at.record_index) {
             (_, Some(r)) => format!("{} record {r}", self.at.file),
-            (0, None) => self.at.file.clone(),
+            (0, None) => self.at.file.to_string(),
             (l, None) => format!("{}:{l}", self.at.file),
         }
     }
@@ -130,10 +136,10 @@ pub struct CredentialSummary {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ScoreReport {
+pub struct ScoreReport<'a> {
     pub suspicious_threshold: u32,
     pub credentials: Vec<CredentialSummary>,
-    pub events: Vec<ScoredEvent>,
+    pub events: Vec<ScoredEvent<'a>>,
 }
 
 /// What to show.
@@ -151,12 +157,12 @@ pub fn matches_credential(t: &EventTable, i: usize, wanted: &str) -> bool {
         || t.session_id[i] == Some(wanted)
 }
 
-pub fn build(
-    df: &DataFrame,
-    t: &EventTable,
-    scored: &Scored,
+pub fn build<'a>(
+    df: &'a DataFrame,
+    t: &EventTable<'a>,
+    scored: &'a Scored,
     sel: &Selection,
-) -> PolarsResult<ScoreReport> {
+) -> PolarsResult<ScoreReport<'a>> {
     let loc = Locators::new(df)?;
     let wanted = |i: usize| {
         sel.credentials.is_empty() || sel.credentials.iter().any(|w| matches_credential(t, i, w))
@@ -301,17 +307,11 @@ pub fn write_table(out: &mut dyn Write, report: &ScoreReport) -> std::io::Result
             "{} UTC  {:>3}  {}  {}  from {}",
             short_time(&e.ts),
             e.score,
-            compact_credential(
-                e.credential_id
-                    .as_deref()
-                    .or(e.principal.as_deref())
-                    .unwrap_or(""),
-                24
-            ),
-            shorten(e.action.as_deref().unwrap_or(""), 40),
-            e.src_ip.as_deref().unwrap_or("?")
+            compact_credential(e.credential_id.or(e.principal).unwrap_or(""), 24),
+            shorten(e.action.unwrap_or(""), 40),
+            e.src_ip.unwrap_or("?")
         )?;
-        for r in &e.reasons {
+        for r in e.reasons {
             writeln!(
                 out,
                 "    +{:<3} {}: {}",

@@ -115,17 +115,12 @@ fn event_cells(out: &mut String, e: &ScoredEvent) {
         "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td title=\"{}\">{}</td><td title=\"{}\"><code>{}</code></td>",
         escape(&short_time(&e.ts)),
         escape(e.phase.unwrap_or("")),
-        escape(e.source.as_deref().unwrap_or("")),
-        escape(
-            e.credential_id
-                .as_deref()
-                .or(e.principal.as_deref())
-                .unwrap_or("")
-        ),
-        escape(e.action.as_deref().unwrap_or("")),
-        escape(e.target.as_deref().unwrap_or("")),
-        escape(e.src_ip.as_deref().unwrap_or("")),
-        escape(e.outcome.as_deref().unwrap_or("")),
+        escape(e.source.unwrap_or("")),
+        escape(e.credential_id.or(e.principal).unwrap_or("")),
+        escape(e.action.unwrap_or("")),
+        escape(e.target.unwrap_or("")),
+        escape(e.src_ip.unwrap_or("")),
+        escape(e.outcome.unwrap_or("")),
         e.score,
         escape(&why),
         escape(e.top_reason().map_or("attacker network", |r| r.signal)),
@@ -136,7 +131,7 @@ fn event_cells(out: &mut String, e: &ScoredEvent) {
 
 /// The file name and line (or record) only; the full path is in the cell's tooltip.
 fn short_locator(e: &ScoredEvent) -> String {
-    let name = e.at.file.rsplit('/').next().unwrap_or(&e.at.file);
+    let name = e.at.file.rsplit('/').next().unwrap_or(e.at.file);
     match (e.at.line, e.at.record_index) {
         (_, Some(r)) => format!("{name} #{r}"),
         (0, None) => name.to_string(),
@@ -237,8 +232,8 @@ fn timeline_svg(out: &mut String, n: usize, f: &FindingJson) {
                 x(e.ts_ns),
                 y + LANE / 2.0,
                 escape(&short_time(&e.ts)),
-                escape(e.action.as_deref().unwrap_or("")),
-                escape(e.src_ip.as_deref().unwrap_or(""))
+                escape(e.action.unwrap_or("")),
+                escape(e.src_ip.unwrap_or(""))
             );
         }
     }
@@ -326,8 +321,8 @@ fn finding(out: &mut String, n: usize, f: &FindingJson) {
             out,
             "<tr><td>{label}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
             escape(&short_time(&e.ts)),
-            escape(e.action.as_deref().unwrap_or("")),
-            escape(e.src_ip.as_deref().unwrap_or("")),
+            escape(e.action.unwrap_or("")),
+            escape(e.src_ip.unwrap_or("")),
             escape(&e.locator_text())
         );
     };
@@ -343,7 +338,7 @@ fn finding(out: &mut String, n: usize, f: &FindingJson) {
     out.push_str("</table>");
     if let Some(first) = &f.first_suspicious {
         out.push_str("<h3>Why the first suspicious call is suspicious</h3><ul>");
-        for r in &first.reasons {
+        for r in first.reasons {
             let _ = write!(
                 out,
                 "<li><b>{}</b> (+{}): {} <span class=\"muted\">— baseline: {}</span></li>",

@@ -68,8 +68,8 @@ pub fn summary(f: &FindingJson) -> String {
     let _ = write!(
         s,
         "The first suspicious call was {} from {} ({}).",
-        code(first.action.as_deref().unwrap_or("?")),
-        first.src_ip.as_deref().unwrap_or("?"),
+        code(first.action.unwrap_or("?")),
+        first.src_ip.unwrap_or("?"),
         first
             .reasons
             .iter()
@@ -144,7 +144,7 @@ pub fn summary(f: &FindingJson) -> String {
             s,
             " The last normal use was at {} UTC from {} ({}).",
             short_time(&good.ts),
-            good.src_ip.as_deref().unwrap_or("?"),
+            good.src_ip.unwrap_or("?"),
             evidence(good)
         );
     }
@@ -160,17 +160,12 @@ fn event_row(out: &mut String, e: &ScoredEvent) {
         out,
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         short_time(&e.ts),
-        e.source.as_deref().unwrap_or(""),
-        cell(
-            e.credential_id
-                .as_deref()
-                .or(e.principal.as_deref())
-                .unwrap_or("")
-        ),
-        cell(e.action.as_deref().unwrap_or("")),
-        cell(e.target.as_deref().unwrap_or("")),
-        e.src_ip.as_deref().unwrap_or(""),
-        e.outcome.as_deref().unwrap_or(""),
+        e.source.unwrap_or(""),
+        cell(e.credential_id.or(e.principal).unwrap_or("")),
+        cell(e.action.unwrap_or("")),
+        cell(e.target.unwrap_or("")),
+        e.src_ip.unwrap_or(""),
+        e.outcome.unwrap_or(""),
         cell(&why),
         evidence(e),
     );
@@ -194,8 +189,8 @@ fn finding(out: &mut String, n: usize, f: &FindingJson, same_as: Option<usize>) 
             out,
             "| {label} | {} | {} | {} | {} |",
             short_time(&e.ts),
-            cell(e.action.as_deref().unwrap_or("")),
-            e.src_ip.as_deref().unwrap_or(""),
+            cell(e.action.unwrap_or("")),
+            e.src_ip.unwrap_or(""),
             evidence(e)
         );
     };
@@ -210,7 +205,7 @@ fn finding(out: &mut String, n: usize, f: &FindingJson, same_as: Option<usize>) 
     }
     if let Some(first) = &f.first_suspicious {
         let _ = writeln!(out, "\n### Why the first suspicious call is suspicious\n");
-        for r in &first.reasons {
+        for r in first.reasons {
             let _ = writeln!(
                 out,
                 "- **{}** (+{}): {} — baseline: {}",

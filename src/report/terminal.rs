@@ -33,13 +33,9 @@ fn paint(text: &str, severity: Severity, color: bool) -> String {
 
 /// What the target adds to the action: an HTTP target repeats the path, so only its
 /// query is shown.
-fn target_beyond_action(e: &crate::score_report::ScoredEvent) -> &str {
-    let target = e.target.as_deref().unwrap_or("");
-    let path = e
-        .action
-        .as_deref()
-        .and_then(|a| a.split_once(' '))
-        .map(|(_, p)| p);
+fn target_beyond_action<'e>(e: &'e crate::score_report::ScoredEvent<'e>) -> &'e str {
+    let target = e.target.unwrap_or("");
+    let path = e.action.and_then(|a| a.split_once(' ')).map(|(_, p)| p);
     match path.and_then(|p| target.strip_prefix(p)) {
         Some(rest) => rest,
         None => target,
@@ -110,8 +106,8 @@ pub fn write(
                 out,
                 "   first suspicious: {} UTC {} from {} ({}) at {}",
                 short_time(&first.ts),
-                first.action.as_deref().unwrap_or("?"),
-                first.src_ip.as_deref().unwrap_or("?"),
+                first.action.unwrap_or("?"),
+                first.src_ip.unwrap_or("?"),
                 reasons.join(", "),
                 first.locator_text()
             )?;
@@ -121,8 +117,8 @@ pub fn write(
                 out,
                 "   last known good:  {} UTC {} from {} at {}",
                 short_time(&good.ts),
-                good.action.as_deref().unwrap_or("?"),
-                good.src_ip.as_deref().unwrap_or("?"),
+                good.action.unwrap_or("?"),
+                good.src_ip.unwrap_or("?"),
                 good.locator_text()
             )?;
         }
@@ -192,22 +188,16 @@ pub fn write(
                 .top_reason()
                 .map(|r| format!("{} {}", r.signal, e.score))
                 .unwrap_or_else(|| "network".to_string());
-            if matches!(e.outcome.as_deref(), Some("failure" | "denied")) {
+            if matches!(e.outcome, Some("failure" | "denied")) {
                 why = format!("✗ {why}");
             }
             t.add_row([
                 short_time(&e.ts).chars().skip(5).take(14).collect(),
-                source_abbrev(e.source.as_deref().unwrap_or("")).to_string(),
-                compact_credential(
-                    e.credential_id
-                        .as_deref()
-                        .or(e.principal.as_deref())
-                        .unwrap_or(""),
-                    17,
-                ),
-                shorten(e.action.as_deref().unwrap_or(""), 20),
+                source_abbrev(e.source.unwrap_or("")).to_string(),
+                compact_credential(e.credential_id.or(e.principal).unwrap_or(""), 17),
+                shorten(e.action.unwrap_or(""), 20),
                 shorten(target_beyond_action(e), 10),
-                e.src_ip.clone().unwrap_or_default(),
+                e.src_ip.unwrap_or_default().to_string(),
                 shorten(&why, 14),
             ]);
         }

@@ -15,7 +15,7 @@ struct Row<'r> {
     finding_credential: &'r str,
     severity: &'static str,
     #[serde(flatten)]
-    event: &'r ScoredEvent,
+    event: &'r ScoredEvent<'r>,
 }
 
 pub fn write_jsonl(out: &mut dyn Write, report: &Report) -> std::io::Result<()> {
@@ -51,17 +51,17 @@ pub fn write_csv(out: &mut dyn Write, report: &Report) -> std::io::Result<()> {
                 f.severity.as_str().to_string(),
                 e.ts.clone(),
                 e.phase.unwrap_or("").to_string(),
-                e.source.clone().unwrap_or_default(),
-                e.at.event_id.clone().unwrap_or_default(),
-                e.at.file.clone(),
+                e.source.unwrap_or_default().to_string(),
+                e.at.event_id.unwrap_or_default().to_string(),
+                e.at.file.to_string(),
                 e.at.line.to_string(),
                 e.at.record_index.map(|r| r.to_string()).unwrap_or_default(),
-                e.credential_id.clone().unwrap_or_default(),
-                e.principal.clone().unwrap_or_default(),
-                e.action.clone().unwrap_or_default(),
-                e.target.clone().unwrap_or_default(),
-                e.src_ip.clone().unwrap_or_default(),
-                e.outcome.clone().unwrap_or_default(),
+                e.credential_id.unwrap_or_default().to_string(),
+                e.principal.unwrap_or_default().to_string(),
+                e.action.unwrap_or_default().to_string(),
+                e.target.unwrap_or_default().to_string(),
+                e.src_ip.unwrap_or_default().to_string(),
+                e.outcome.unwrap_or_default().to_string(),
                 e.score.to_string(),
                 reasons.join("; "),
             ];
