@@ -131,8 +131,8 @@ fn event_cells(out: &mut String, e: &ScoredEvent) {
 
 /// The file name and line (or record) only; the full path is in the cell's tooltip.
 fn short_locator(e: &ScoredEvent) -> String {
-    let name = e.at.file.rsplit('/').next().unwrap_or(e.at.file);
-    match (e.at.line, e.at.record_index) {
+    let name = e.file.rsplit('/').next().unwrap_or(e.file);
+    match (e.line, e.record_index) {
         (_, Some(r)) => format!("{name} #{r}"),
         (0, None) => name.to_string(),
         (l, None) => format!("{name}:{l}"),
