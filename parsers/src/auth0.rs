@@ -9,7 +9,6 @@
 use std::borrow::Cow;
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
@@ -60,9 +59,10 @@ struct LogEvent<'a> {
     details: Option<Details<'a>>,
     #[serde(borrow, deserialize_with = "detail_obj")]
     location_info: Option<Location<'a>>,
-    /// Log-stream wrapper: the event is here.
-    #[serde(borrow)]
-    data: Option<&'a RawValue>,
+    /// Log-stream wrapper: the event is here, read in the same pass as the wrapper (as a
+    /// raw value it was scanned twice: once skipped, once parsed).
+    #[serde(borrow, deserialize_with = "lenient_obj")]
+    data: Option<Box<LogEvent<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -215,12 +215,15 @@ fn event_type(code: &str) -> (&'static str, Outcome, Uses) {
 }
 
 fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
-    let ev: LogEvent<'a> = parse_object(record)?;
+    unwrap(parse_object(record)?)
+}
+
+fn unwrap(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
     if ev.kind.is_none()
         && let Some(data) = ev.data
     {
         // Log-stream wrapper `{"log_id":…,"data":{…}}`: the event is inside.
-        let inner = parse_event(data.get().as_bytes()).map_err(|e| ParseError::new(e.kind, 0))?;
+        let inner = unwrap(*data)?;
         return Ok(match (inner.event_id.is_none(), non_empty(ev.log_id)) {
             (true, Some(id)) => Event {
                 event_id: Some(id),

@@ -9,7 +9,6 @@
 use std::borrow::Cow;
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::csv_export::CsvForm;
 use crate::error::{ParseError, ParseErrorKind};
@@ -85,9 +84,9 @@ struct LogEvent<'a> {
     debug_context: Option<DebugContext<'a>>,
     #[serde(borrow, deserialize_with = "lenient_obj")]
     request: Option<Request<'a>>,
-    /// EventBridge envelope: the LogEvent is here.
-    #[serde(borrow)]
-    detail: Option<&'a RawValue>,
+    /// EventBridge envelope: the LogEvent is here, read in the same pass as the envelope.
+    #[serde(borrow, deserialize_with = "lenient_obj")]
+    detail: Option<Box<LogEvent<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -305,14 +304,15 @@ fn lineage_of(event_type: &str) -> Option<&'static str> {
 }
 
 fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
-    let ev: LogEvent<'a> = parse_object(record)?;
-    if ev.event_type.is_none()
-        && let Some(detail) = ev.detail
-    {
-        // EventBridge: parse the LogEvent inside; its offsets are not the record's.
-        return parse_event(detail.get().as_bytes()).map_err(|e| ParseError::new(e.kind, 0));
+    unwrap(parse_object(record)?)
+}
+
+fn unwrap(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
+    match ev.detail {
+        // EventBridge: the LogEvent inside.
+        Some(detail) if ev.event_type.is_none() => unwrap(*detail),
+        _ => build(ev),
     }
-    build(ev)
 }
 
 fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
