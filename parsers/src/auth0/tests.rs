@@ -72,3 +72,21 @@ fn generic_json_with_date_and_type_is_not_auth0() {
         .unwrap_err();
     assert_eq!(err.kind, ParseErrorKind::MissingField("log_id"));
 }
+
+/// The wrapper is read in the same pass as the event inside: a wrapper in a wrapper is
+/// unwrapped too, the outer `log_id` stands in for a missing inner one, and nesting past
+/// serde_json's depth limit is a located error, not a crash.
+#[test]
+fn wrappers_are_unwrapped_in_one_pass() {
+    let inner =
+        r#"{"date":"2026-03-01T00:00:00.016Z","type":"sapi","client_id":"cl1","ip":"203.0.113.9"}"#;
+    let twice = format!(r#"{{"log_id":"outer","data":{{"log_id":"middle","data":{inner}}}}}"#);
+    let ev = one(&twice);
+    assert_eq!(ev.event_id.as_deref(), Some("middle"));
+    assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+    let deep = format!("{}{inner}{}", r#"{"data":"#.repeat(300), "}".repeat(300));
+    let err = Auth0Parser
+        .parse(deep.as_bytes(), &mut Vec::new())
+        .unwrap_err();
+    assert!(err.offset > 0 && err.offset < deep.len(), "{err}");
+}
