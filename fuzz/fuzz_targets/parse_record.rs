@@ -1,10 +1,12 @@
 //! Every registered parser on one arbitrary record, as `ingest` calls it: detection on
-//! the bytes as a file head, then `parse`. The properties: no panic, no hang, and every
-//! error's offset lies inside the record.
+//! the bytes as a file head, then `parse`, in full and for the identity only. The
+//! properties: no panic, no hang, every error's offset lies inside the record, and a
+//! record read in full is read for the identity only with the same identity fields.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use tokentrail_parsers::registry::{PARSERS, detect};
+use tokentrail_parsers::{Detail, Event, parse_keeping};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, record)) = data.split_first() else {
@@ -16,7 +18,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = parser.framing(record);
     let _ = parser.skip_reason(record);
     let mut out = Vec::new();
-    if let Err(e) = parser.parse(record, &mut out) {
+    let full = parser.parse(record, &mut out);
+    if let Err(e) = &full {
         assert!(
             e.offset <= record.len(),
             "{}: error offset {} past a {}-byte record",
@@ -24,5 +27,19 @@ fuzz_target!(|data: &[u8]| {
             e.offset,
             record.len()
         );
+    }
+    // A record the full parse reads is read for the identity only too, with the same
+    // identity fields (the converse has documented exceptions: `parse_keeping`).
+    let mut identity = Vec::new();
+    let lean = parse_keeping(parser, Detail::Identity, record, &mut identity);
+    if full.is_err() {
+        return;
+    }
+    assert!(lean.is_ok(), "{}", parser.id().as_str());
+    assert_eq!(out.len(), identity.len());
+    for (f, i) in out.iter().zip(&identity) {
+        for field in Event::IDENTITY_FIELDS {
+            assert_eq!(f.field(field), i.field(field), "{field}");
+        }
     }
 });

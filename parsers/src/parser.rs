@@ -33,12 +33,24 @@ pub enum Detail {
 
 /// [`LogParser::parse`] with `detail` in force: parsers that can skip parts of a record
 /// read what it asks for, the others everything.
+///
+/// Whatever is skipped, a record the full parse reads is read alike, with the same
+/// identity fields. The converse holds for bytes that are not UTF-8 (such a record is
+/// always read in full: serde_json rejects bad bytes only in a string it decodes, and a
+/// skipped user agent must not make a record readable for `stats` and malformed for
+/// `ingest`), but not for damage serde_json sees only when it decodes a value (a lone
+/// surrogate escape, a number out of range) in a skipped field: such a record is counted
+/// as malformed by a full parse and read by an identity-only one.
 pub fn parse_keeping<'a>(
     parser: &dyn LogParser,
     detail: Detail,
     record: &'a [u8],
     out: &mut Vec<Event<'a>>,
 ) -> Result<(), ParseError> {
+    let detail = match detail {
+        Detail::Identity if simdutf8::basic::from_utf8(record).is_err() => Detail::Full,
+        d => d,
+    };
     crate::json::with_detail(detail, || parser.parse(record, out))
 }
 

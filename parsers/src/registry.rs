@@ -207,6 +207,22 @@ mod tests {
         assert!(skipped > 10, "user agents skipped in {skipped} events");
     }
 
+    /// Found by fuzzing: bytes that are not UTF-8 in a field an identity parse skips made
+    /// the record readable for it and malformed for a full parse. Both now fail alike.
+    #[test]
+    fn a_record_that_is_not_utf8_fails_alike_in_full_and_for_the_identity() {
+        use crate::parser::{Detail, parse_keeping};
+        let record: &[u8] = b"{\"log_id\":\"1\",\"data\":{\"date\":\"2023-05-23T21:28:56.071Z\",\"type\":\"sapi\",\"client_id\":\"cl1\",\"details\":{\"request\":{\"userAgent\":\"Maci\xff\xfentosh\"}}}}";
+        let parser = PARSERS
+            .iter()
+            .find(|p| p.id() == SourceId::Auth0)
+            .expect("registered");
+        let full = parse_keeping(*parser, Detail::Full, record, &mut Vec::new());
+        let identity = parse_keeping(*parser, Detail::Identity, record, &mut Vec::new());
+        assert!(full.is_err());
+        assert_eq!(full.err(), identity.err());
+    }
+
     #[test]
     fn every_parser_detects_its_own_examples() {
         for parser in PARSERS {
