@@ -139,9 +139,9 @@ pub fn enrich(
     enrich_keeping(df, geo, real_ip_from, None)
 }
 
-/// [`enrich`] for a command that reads only the columns `kept` (`None`: all): when it
-/// reads none of the enrichment columns (`credentials`, `stats`), only `--real-ip-from` is
-/// applied and the others are null, so that the frame keeps its schema.
+/// [`enrich`] for a command that reads only the columns `kept` (`None`: all): the
+/// enrichment columns it does not read are null (the frame keeps its schema), and when it
+/// reads none of them (`credentials`, `stats`) only `--real-ip-from` is applied.
 pub fn enrich_keeping(
     df: &mut DataFrame,
     geo: Option<&GeoDatabases>,
@@ -221,7 +221,8 @@ pub fn enrich_keeping(
     let actions = df.column(col::ACTION)?.str()?.clone();
     let mut routes: PlHashMap<&str, String> = PlHashMap::default();
     let mut route = StringChunkedBuilder::new(enriched::ROUTE.into(), n);
-    for (s, a) in source.iter().zip(actions.iter()) {
+    let route_read = kept.is_none_or(|k| k.contains(&enriched::ROUTE));
+    for (s, a) in source.iter().zip(actions.iter()).filter(|_| route_read) {
         match (s, a) {
             (s, Some(a)) if crate::score::table::is_http_source(s) => {
                 let r = routes
@@ -232,6 +233,7 @@ pub fn enrich_keeping(
             _ => route.append_null(),
         }
     }
+    let unread = |c: &Column| kept.is_some_and(|k| !k.contains(&c.name().as_str()));
     for column in [
         class.finish().into_column(),
         network.finish().into_column(),
@@ -246,6 +248,11 @@ pub fn enrich_keeping(
         kind.finish().into_column(),
         route.finish().into_column(),
     ] {
+        // Made for the few rows of this chunk, then dropped: only what is read stays.
+        let column = match unread(&column) {
+            true => Column::full_null(column.name().clone(), n, column.dtype()),
+            false => column,
+        };
         df.with_column(column)?;
     }
     Ok(())
@@ -256,7 +263,7 @@ mod tests {
     use super::*;
 
     /// A command that reads no enrichment column gets the same schema, with those columns
-    /// null, and still the client behind a trusted proxy.
+    /// null, and still the client behind a trusted proxy; one that reads some gets those.
     #[test]
     fn enrichment_not_read_is_null_with_the_same_schema() {
         let frame = || {
@@ -282,6 +289,18 @@ mod tests {
             assert_eq!(lean.column(c).unwrap().null_count(), 3, "{c}");
         }
         assert_eq!(full.column(enriched::IP_CLASS).unwrap().null_count(), 1);
+        // Reading some enrichment columns: those, as a full enrichment gives them.
+        let mut some = frame();
+        enrich_keeping(&mut some, None, &trusted, Some(&[enriched::IP_CLASS])).unwrap();
+        assert_eq!(full.schema(), some.schema());
+        assert_eq!(
+            full.column(enriched::IP_CLASS).unwrap(),
+            some.column(enriched::IP_CLASS).unwrap()
+        );
+        assert_eq!(full.column(enriched::ROUTE).unwrap().null_count(), 2);
+        for c in [enriched::ROUTE, enriched::NETWORK, enriched::CLIENT_FAMILY] {
+            assert_eq!(some.column(c).unwrap().null_count(), 3, "{c}");
+        }
         assert_eq!(
             lean.column(col::SRC_IP).unwrap().str().unwrap().get(0),
             Some("203.0.113.9")
