@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::hunt::{Investigator, Seeds};
-use crate::ingest::{FileReport, IngestOptions, Ingested, ingest};
+use crate::ingest::{FileReport, IngestOptions, Ingested, Keep, ingest};
 use crate::input::{Input, discover};
 use crate::report;
 use crate::score::{ScoreOptions, score_table, table::EventTable};
@@ -82,7 +82,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             format,
         } => {
             let opts = score_options(&input, &analysis)?;
-            let mut ingested = read_events_keeping(&input, Some(crate::score::table::COLUMNS))?;
+            let mut ingested = read_events_keeping(&input, Keep::scored())?;
             let started = Instant::now();
             let frame = attributable(&ingested.frame)?;
             drop(std::mem::take(&mut ingested.frame));
@@ -122,7 +122,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             stdout,
         ),
         Command::Credentials { input, format } => {
-            let ingested = read_events_keeping(&input, Some(crate::credentials::COLUMNS))?;
+            let ingested = read_events_keeping(&input, Keep::columns(crate::credentials::COLUMNS))?;
             let started = Instant::now();
             let list = crate::credentials::all(&ingested.frame)?;
             if input.timings {
@@ -137,7 +137,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             Ok(exit_status(&ingested.files, input.strict))
         }
         Command::Secrets { input, format } => {
-            let ingested = read_events_keeping(&input, Some(crate::credentials::COLUMNS))?;
+            let ingested = read_events_keeping(&input, Keep::columns(crate::credentials::COLUMNS))?;
             let report = secrets::scan(&ingested.frame)?;
             match format {
                 StatsFormat::Table => secrets::write_table(stdout, &report),
@@ -148,7 +148,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
         }
         Command::Stats { input, format } => {
             refuse_tables("stats", &input)?;
-            let ingested = read_inputs_keeping(&input, Some(stats::COLUMNS))?;
+            let ingested = read_inputs_keeping(&input, Keep::columns(stats::COLUMNS))?;
             let started = Instant::now();
             let sources = stats::summarize(&ingested)?;
             if input.timings {
@@ -189,7 +189,7 @@ fn investigate(
     stdout: &mut dyn Write,
 ) -> Result<ExitStatus> {
     let opts = score_options(input, analysis)?;
-    let mut ingested = read_events_keeping(input, Some(crate::score::table::COLUMNS))?;
+    let mut ingested = read_events_keeping(input, Keep::scored())?;
     let started = Instant::now();
     let phase = |name: &str| {
         if input.timings {
@@ -249,21 +249,18 @@ fn investigate(
 
 /// Raw logs, or the Parquet event tables `ingest` wrote (every input must then be one).
 pub fn read_events(args: &InputArgs) -> Result<Ingested> {
-    read_events_keeping(args, None)
+    read_events_keeping(args, Keep::default())
 }
 
 /// [`read_events`] for a command that reads only some text columns of raw logs (the
 /// others are all null; see `FrameBuilder::keeping`). Parquet tables are read whole.
-pub fn read_events_keeping(
-    args: &InputArgs,
-    columns: Option<&'static [&'static str]>,
-) -> Result<Ingested> {
+pub fn read_events_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
     let mut tables: Vec<Option<Vec<std::path::PathBuf>>> = Vec::new();
     for path in &args.paths {
         tables.push(parquet_files(path)?);
     }
     if tables.iter().all(Option::is_none) {
-        return read_inputs_keeping(args, columns);
+        return read_inputs_keeping(args, keep);
     }
     if tables.iter().any(Option::is_none) {
         return Err(Error::Usage(
@@ -410,15 +407,7 @@ fn partition_value(path: &std::path::Path, name: &str) -> Option<String> {
 /// baseline to depart from and no credential to compromise. Dropping it first keeps the
 /// scoring table small (four of five nginx lines are anonymous).
 fn attributable(df: &polars::prelude::DataFrame) -> Result<polars::prelude::DataFrame> {
-    use crate::frame::col;
-    let credential = df.column(col::CREDENTIAL_ID)?.is_not_null();
-    let principal = df.column(col::PRINCIPAL)?.is_not_null();
-    let mask = credential | principal;
-    let height = mask.sum().unwrap_or(0) as usize;
-    // One chunk per column: the scorer reads rows by index.
-    Ok(crate::frame::map_valued_columns(df, height, |c| {
-        Ok(c.filter(&mask)?.rechunk())
-    })?)
+    Ok(crate::frame::attributable(df)?)
 }
 
 /// Score the events of an ingested frame.
@@ -440,13 +429,10 @@ pub fn stdout_error(source: std::io::Error) -> Error {
 /// Discover, open and parse every input, and tell the user on stderr what went wrong
 /// with which file and line.
 pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
-    read_inputs_keeping(args, None)
+    read_inputs_keeping(args, Keep::default())
 }
 
-fn read_inputs_keeping(
-    args: &InputArgs,
-    columns: Option<&'static [&'static str]>,
-) -> Result<Ingested> {
+fn read_inputs_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
     messages::set_quiet(args.quiet);
     let config = Config::load(args.config.as_deref())?;
     let mut secret_params = args.secret_param.clone();
@@ -475,7 +461,8 @@ fn read_inputs_keeping(
         nginx_formats: nginx_formats(args, &config)?,
         real_ip_from: real_ip_from(args, &config)?,
         local_zone: local_zone(args, &config)?,
-        columns,
+        columns: keep.columns,
+        attributable_only: keep.attributable_only,
         ..IngestOptions::default()
     };
     // Open the databases first: a wrong --geoip should fail before minutes of parsing.

@@ -67,6 +67,36 @@ pub struct IngestOptions {
     /// made only of identity columns lets parsers skip the rest of each record
     /// ([`IngestOptions::detail`]).
     pub columns: Option<&'static [&'static str]>,
+    /// Keep only the events with a credential or a principal (`frame::attributable`):
+    /// all that `hunt`, `timeline` and `score` look at. The others are counted, never put
+    /// in the frame.
+    pub attributable_only: bool,
+}
+
+/// What a command reads of the events of raw logs.
+#[derive(Clone, Copy, Default)]
+pub struct Keep {
+    /// The text columns (see [`IngestOptions::columns`]); `None`: all.
+    pub columns: Option<&'static [&'static str]>,
+    /// Only the events with a credential or a principal.
+    pub attributable_only: bool,
+}
+
+impl Keep {
+    pub fn columns(columns: &'static [&'static str]) -> Keep {
+        Keep {
+            columns: Some(columns),
+            attributable_only: false,
+        }
+    }
+
+    /// What scoring and investigation read.
+    pub fn scored() -> Keep {
+        Keep {
+            columns: Some(crate::score::table::COLUMNS),
+            attributable_only: true,
+        }
+    }
 }
 
 /// Text columns the ingest reads on its way to the frame, kept whatever the command: the
@@ -95,6 +125,7 @@ impl Default for IngestOptions {
             real_ip_from: Vec::new(),
             local_zone: None,
             columns: None,
+            attributable_only: false,
             max_gzip_ratio: DEFAULT_MAX_GZIP_RATIO,
         }
     }

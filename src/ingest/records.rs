@@ -78,6 +78,12 @@ impl<'j> RecordSink<'j> {
                 for ev in out.iter() {
                     self.stats.events += 1;
                     self.stats.event_time(ev.ts, self.job.now);
+                    if self.job.opts.attributable_only
+                        && ev.credential.is_none()
+                        && ev.principal.is_none()
+                    {
+                        continue;
+                    }
                     self.builder.push(ev, line, record_index, offset);
                 }
             }
