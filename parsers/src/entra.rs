@@ -18,8 +18,8 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::{
-    Flag, Str, contains, first_key, lenient, lenient_number, lenient_obj, lenient_seq, non_empty,
-    parse_object, sniff_json_lines,
+    Flag, Str, contains, detail, detail_seq, first_key, lenient, lenient_number, lenient_obj,
+    non_empty, parse_object, sniff_json_lines, unless_identity,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::source::SourceId;
@@ -221,10 +221,13 @@ struct Record<'a> {
         rename = "userAgent",
         alias = "UserAgent",
         borrow,
-        deserialize_with = "lenient"
+        deserialize_with = "detail"
     )]
     user_agent: Str<'a>,
-    #[serde(alias = "LocationDetails", deserialize_with = "object_or_json_string")]
+    #[serde(
+        alias = "LocationDetails",
+        deserialize_with = "detail_object_or_json_string"
+    )]
     location: Option<Location>,
     #[serde(alias = "Status", deserialize_with = "object_or_json_string")]
     status: Option<Status>,
@@ -265,14 +268,14 @@ struct Record<'a> {
         rename = "clientAppUsed",
         alias = "ClientAppUsed",
         borrow,
-        deserialize_with = "lenient"
+        deserialize_with = "detail"
     )]
     client_app_used: Str<'a>,
     #[serde(
         rename = "tokenIssuerType",
         alias = "TokenIssuerType",
         borrow,
-        deserialize_with = "lenient"
+        deserialize_with = "detail"
     )]
     token_issuer_type: Str<'a>,
     #[serde(
@@ -286,34 +289,34 @@ struct Record<'a> {
         rename = "resourceDisplayName",
         alias = "ResourceDisplayName",
         borrow,
-        deserialize_with = "lenient"
+        deserialize_with = "detail"
     )]
     resource_display_name: Str<'a>,
     #[serde(
         rename = "conditionalAccessStatus",
         alias = "ConditionalAccessStatus",
         borrow,
-        deserialize_with = "lenient"
+        deserialize_with = "detail"
     )]
     conditional_access_status: Str<'a>,
     #[serde(
         rename = "riskLevelDuringSignIn",
         alias = "RiskLevelDuringSignIn",
         borrow,
-        deserialize_with = "lenient"
+        deserialize_with = "detail"
     )]
     risk_level: Str<'a>,
     #[serde(
         rename = "riskState",
         alias = "RiskState",
         borrow,
-        deserialize_with = "lenient"
+        deserialize_with = "detail"
     )]
     risk_state: Str<'a>,
     #[serde(
         rename = "autonomousSystemNumber",
         alias = "AutonomousSystemNumber",
-        deserialize_with = "lenient_number"
+        deserialize_with = "detail_number"
     )]
     asn: Option<u32>,
     #[serde(alias = "Category", borrow, deserialize_with = "lenient")]
@@ -344,7 +347,7 @@ struct Record<'a> {
         rename = "targetResources",
         alias = "TargetResources",
         borrow,
-        deserialize_with = "lenient_seq"
+        deserialize_with = "detail_seq"
     )]
     target_resources: Option<Vec<TargetResource<'a>>>,
     /// Azure Monitor diagnostic records carry the sign-in or audit record here.
@@ -401,6 +404,20 @@ struct TargetResource<'a> {
 }
 
 /// A nested object, or (Log Analytics exports) the same object as a JSON string.
+/// [`object_or_json_string`] for a field outside the identity of an event.
+fn detail_object_or_json_string<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    unless_identity(d, object_or_json_string)
+}
+
+/// `lenient_number` for a field outside the identity of an event.
+fn detail_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    unless_identity(d, lenient_number)
+}
+
 fn object_or_json_string<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,

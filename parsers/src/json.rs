@@ -101,13 +101,18 @@ pub(crate) fn with_detail<R>(detail: Detail, parse: impl FnOnce() -> R) -> R {
 }
 
 /// Whether the parse in progress keeps only the identity of events.
+#[inline]
 pub(crate) fn identity_only() -> bool {
     DETAIL.get() == Detail::Identity
 }
 
 /// `read`, or skip the value unread and give `T::default()` when only the identity of
 /// events is kept.
-fn unless_identity<'de, D, T>(d: D, read: fn(D) -> Result<T, D::Error>) -> Result<T, D::Error>
+#[inline]
+pub(crate) fn unless_identity<'de, D, T>(
+    d: D,
+    read: impl FnOnce(D) -> Result<T, D::Error>,
+) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Default,
