@@ -300,8 +300,13 @@ pub(crate) fn parse_object<'a, T: Deserialize<'a>>(record: &'a [u8]) -> Result<T
             first.unwrap_or(0),
         ));
     }
-    serde_json::from_slice(record)
-        .map_err(|e| ParseError::new(ParseErrorKind::BadJson, error_offset(record, &e)))
+    // Validated once with SIMD, the record is read as text: serde_json then checks no
+    // string's UTF-8 again (from bytes it runs the standard check on every string).
+    let parsed = match simdutf8::basic::from_utf8(record) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(record),
+    };
+    parsed.map_err(|e| ParseError::new(ParseErrorKind::BadJson, error_offset(record, &e)))
 }
 
 /// Byte offset of serde_json's 1-based line and column in `record`.
