@@ -84,7 +84,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             let opts = score_options(&input, &analysis)?;
             let mut ingested = read_events_keeping(&input, Keep::scored())?;
             let started = Instant::now();
-            let frame = attributable(&ingested.frame)?;
+            let frame = crate::frame::attributable(&ingested.frame)?;
             drop(std::mem::take(&mut ingested.frame));
             let table = EventTable::new(&frame)?;
             let scored = score_table(&table, &opts);
@@ -196,7 +196,7 @@ fn investigate(
             messages::timing(name, started);
         }
     };
-    let frame = attributable(&ingested.frame)?;
+    let frame = crate::frame::attributable(&ingested.frame)?;
     // Only the attributable events are read from here on (a fifth of an nginx log): the
     // whole frame goes before the scoring needs its memory.
     drop(std::mem::take(&mut ingested.frame));
@@ -401,13 +401,6 @@ fn partition_value(path: &std::path::Path, name: &str) -> Option<String> {
             .strip_prefix('=')
             .map(str::to_string)
     })
-}
-
-/// Only events with a credential or a principal are judged: anonymous web traffic has no
-/// baseline to depart from and no credential to compromise. Dropping it first keeps the
-/// scoring table small (four of five nginx lines are anonymous).
-fn attributable(df: &polars::prelude::DataFrame) -> Result<polars::prelude::DataFrame> {
-    Ok(crate::frame::attributable(df)?)
 }
 
 /// Score the events of an ingested frame.

@@ -140,8 +140,8 @@ pub fn enrich(
 }
 
 /// [`enrich`] for a command that reads only the columns `kept` (`None`: all): the
-/// enrichment columns it does not read are null (the frame keeps its schema), and when it
-/// reads none of them (`credentials`, `stats`) only `--real-ip-from` is applied.
+/// enrichment columns it does not read are null (the frame keeps its schema), and the
+/// lookups behind them are not made (`credentials` and `stats` read none of them).
 pub fn enrich_keeping(
     df: &mut DataFrame,
     geo: Option<&GeoDatabases>,
@@ -150,34 +150,39 @@ pub fn enrich_keeping(
 ) -> PolarsResult<()> {
     real_ip(df, real_ip_from)?;
     let n = df.height();
-    if let Some(kept) = kept
-        && !enriched::ALL
-            .iter()
-            .any(|c| *c != enriched::PEER_IP && kept.contains(c))
-    {
-        for c in enriched::ALL.iter().filter(|c| **c != enriched::PEER_IP) {
-            let dtype = match *c {
-                enriched::GEO_LAT | enriched::GEO_LON => DataType::Float64,
-                enriched::ASN => DataType::UInt32,
-                _ => DataType::String,
-            };
-            df.with_column(Column::full_null((*c).into(), n, &dtype))?;
-        }
-        return Ok(());
-    }
+    // A group of columns is made only when the command reads one of them; every column
+    // it does not read is made null below, so the frame keeps its schema.
+    let read = |c: &str| kept.is_none_or(|k| k.contains(&c));
+    use enriched::*;
+    let addresses_read = [
+        IP_CLASS,
+        NETWORK,
+        GEO_COUNTRY,
+        GEO_CITY,
+        GEO_LAT,
+        GEO_LON,
+        ASN,
+        AS_ORG,
+        ANONYMIZER,
+    ]
+    .into_iter()
+    .any(read);
+    let clients_read = read(CLIENT_FAMILY) || read(CLIENT_KIND);
+    let rows = |made: bool| if made { n } else { 0 };
     let src = df.column(col::SRC_IP)?.str()?.clone();
     let caller = df.column(col::CALLER_KIND)?.str()?.clone();
     let mut cache: PlHashMap<(Option<&str>, Option<&str>), AddressFacts> = PlHashMap::default();
-    let mut class = StringChunkedBuilder::new(enriched::IP_CLASS.into(), n);
-    let mut network = StringChunkedBuilder::new(enriched::NETWORK.into(), n);
-    let mut country = StringChunkedBuilder::new(enriched::GEO_COUNTRY.into(), n);
-    let mut city = StringChunkedBuilder::new(enriched::GEO_CITY.into(), n);
-    let mut lat: Vec<Option<f64>> = Vec::with_capacity(n);
-    let mut lon: Vec<Option<f64>> = Vec::with_capacity(n);
-    let mut asn: Vec<Option<u32>> = Vec::with_capacity(n);
-    let mut as_org = StringChunkedBuilder::new(enriched::AS_ORG.into(), n);
-    let mut anonymizer = StringChunkedBuilder::new(enriched::ANONYMIZER.into(), n);
-    for (ip, kind) in src.iter().zip(caller.iter()) {
+    let cap = rows(addresses_read);
+    let mut class = StringChunkedBuilder::new(IP_CLASS.into(), cap);
+    let mut network = StringChunkedBuilder::new(NETWORK.into(), cap);
+    let mut country = StringChunkedBuilder::new(GEO_COUNTRY.into(), cap);
+    let mut city = StringChunkedBuilder::new(GEO_CITY.into(), cap);
+    let mut lat: Vec<Option<f64>> = Vec::with_capacity(cap);
+    let mut lon: Vec<Option<f64>> = Vec::with_capacity(cap);
+    let mut asn: Vec<Option<u32>> = Vec::with_capacity(cap);
+    let mut as_org = StringChunkedBuilder::new(AS_ORG.into(), cap);
+    let mut anonymizer = StringChunkedBuilder::new(ANONYMIZER.into(), cap);
+    for (ip, kind) in src.iter().zip(caller.iter()).take(cap) {
         let facts = cache.entry((ip, kind)).or_insert_with(|| match ip {
             Some(ip) => address_facts(ip, kind, geo),
             None => AddressFacts::default(),
@@ -198,9 +203,10 @@ pub fn enrich_keeping(
     }
     let agents = df.column(col::USER_AGENT)?.str()?.clone();
     let mut ua_cache: PlHashMap<&str, client::Client> = PlHashMap::default();
-    let mut family = StringChunkedBuilder::new(enriched::CLIENT_FAMILY.into(), n);
-    let mut kind = StringChunkedBuilder::new(enriched::CLIENT_KIND.into(), n);
-    for ua in agents.iter() {
+    let cap = rows(clients_read);
+    let mut family = StringChunkedBuilder::new(CLIENT_FAMILY.into(), cap);
+    let mut kind = StringChunkedBuilder::new(CLIENT_KIND.into(), cap);
+    for ua in agents.iter().take(cap) {
         match ua {
             Some(ua) => {
                 let c = ua_cache
@@ -220,9 +226,9 @@ pub fn enrich_keeping(
     let source = df.column(col::SOURCE)?.str()?.clone();
     let actions = df.column(col::ACTION)?.str()?.clone();
     let mut routes: PlHashMap<&str, String> = PlHashMap::default();
-    let mut route = StringChunkedBuilder::new(enriched::ROUTE.into(), n);
-    let route_read = kept.is_none_or(|k| k.contains(&enriched::ROUTE));
-    for (s, a) in source.iter().zip(actions.iter()).filter(|_| route_read) {
+    let cap = rows(read(ROUTE));
+    let mut route = StringChunkedBuilder::new(ROUTE.into(), cap);
+    for (s, a) in source.iter().zip(actions.iter()).take(cap) {
         match (s, a) {
             (s, Some(a)) if crate::score::table::is_http_source(s) => {
                 let r = routes
@@ -233,15 +239,14 @@ pub fn enrich_keeping(
             _ => route.append_null(),
         }
     }
-    let unread = |c: &Column| kept.is_some_and(|k| !k.contains(&c.name().as_str()));
     for column in [
         class.finish().into_column(),
         network.finish().into_column(),
         country.finish().into_column(),
         city.finish().into_column(),
-        Float64Chunked::from_iter_options(enriched::GEO_LAT.into(), lat.into_iter()).into_column(),
-        Float64Chunked::from_iter_options(enriched::GEO_LON.into(), lon.into_iter()).into_column(),
-        UInt32Chunked::from_iter_options(enriched::ASN.into(), asn.into_iter()).into_column(),
+        Float64Chunked::from_iter_options(GEO_LAT.into(), lat.into_iter()).into_column(),
+        Float64Chunked::from_iter_options(GEO_LON.into(), lon.into_iter()).into_column(),
+        UInt32Chunked::from_iter_options(ASN.into(), asn.into_iter()).into_column(),
         as_org.finish().into_column(),
         anonymizer.finish().into_column(),
         family.finish().into_column(),
@@ -249,9 +254,9 @@ pub fn enrich_keeping(
         route.finish().into_column(),
     ] {
         // Made for the few rows of this chunk, then dropped: only what is read stays.
-        let column = match unread(&column) {
-            true => Column::full_null(column.name().clone(), n, column.dtype()),
-            false => column,
+        let column = match read(column.name().as_str()) {
+            true => column,
+            false => Column::full_null(column.name().clone(), n, column.dtype()),
         };
         df.with_column(column)?;
     }

@@ -186,9 +186,9 @@ pub fn map_valued_columns(
     DataFrame::new(height, columns)
 }
 
-/// The events with a credential or a principal: all that scoring and investigation read
-/// (an nginx log's anonymous requests are four lines in five). One chunk per column: the
-/// scorer reads rows by index.
+/// The events with a credential or a principal: all that scoring and investigation read.
+/// Anonymous web traffic has no baseline to depart from and no credential to compromise
+/// (four nginx lines in five). One chunk per column: the scorer reads rows by index.
 pub fn attributable(df: &DataFrame) -> PolarsResult<DataFrame> {
     let credential = df.column(col::CREDENTIAL_ID)?.is_not_null();
     let principal = df.column(col::PRINCIPAL)?.is_not_null();

@@ -53,11 +53,11 @@ pub fn rfc3339(ns: i64) -> String {
     chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-/// Per-source totals computed from the frame.
 /// The text columns the summary reads: `stats` keeps only these (and those the ingest
 /// reads itself) from the logs.
 pub const COLUMNS: &[&str] = &[col::CREDENTIAL_ID, col::SRC_IP];
 
+/// Per-source totals computed from the frame.
 pub fn summarize(ingested: &Ingested) -> PolarsResult<Vec<SourceSummary>> {
     let mut by_source: BTreeMap<&str, Vec<&FileReport>> = BTreeMap::new();
     for f in &ingested.files {
