@@ -154,19 +154,9 @@ pub fn enrich_keeping(
     // it does not read is made null below, so the frame keeps its schema.
     let read = |c: &str| kept.is_none_or(|k| k.contains(&c));
     use enriched::*;
-    let addresses_read = [
-        IP_CLASS,
-        NETWORK,
-        GEO_COUNTRY,
-        GEO_CITY,
-        GEO_LAT,
-        GEO_LON,
-        ASN,
-        AS_ORG,
-        ANONYMIZER,
-    ]
-    .into_iter()
-    .any(read);
+    // The facts of addresses are every column but the peer, clients and routes.
+    let others = [PEER_IP, CLIENT_FAMILY, CLIENT_KIND, ROUTE];
+    let addresses_read = ALL.iter().any(|c| !others.contains(c) && read(c));
     let clients_read = read(CLIENT_FAMILY) || read(CLIENT_KIND);
     let rows = |made: bool| if made { n } else { 0 };
     let src = df.column(col::SRC_IP)?.str()?.clone();
