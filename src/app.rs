@@ -122,9 +122,9 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             stdout,
         ),
         Command::Credentials { input, format } => {
-            let ingested = read_events_keeping(&input, Keep::columns(crate::credentials::COLUMNS))?;
+            let (tally, files) = read_tally(&input)?;
             let started = Instant::now();
-            let list = crate::credentials::all(&ingested.frame)?;
+            let list = crate::credentials::all(&tally);
             if input.timings {
                 messages::timing("summarize", started);
             }
@@ -134,17 +134,17 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
                 ListFormat::Csv => crate::credentials::write_csv(stdout, &list),
             }
             .map_err(stdout_error)?;
-            Ok(exit_status(&ingested.files, input.strict))
+            Ok(exit_status(&files, input.strict))
         }
         Command::Secrets { input, format } => {
-            let ingested = read_events_keeping(&input, Keep::columns(crate::credentials::COLUMNS))?;
-            let report = secrets::scan(&ingested.frame)?;
+            let (tally, files) = read_tally(&input)?;
+            let report = secrets::scan(&tally);
             match format {
                 StatsFormat::Table => secrets::write_table(stdout, &report),
                 StatsFormat::Json => secrets::write_json(stdout, &report),
             }
             .map_err(stdout_error)?;
-            Ok(exit_status(&ingested.files, input.strict))
+            Ok(exit_status(&files, input.strict))
         }
         Command::Stats { input, format } => {
             refuse_tables("stats", &input)?;
@@ -426,6 +426,50 @@ pub fn read_inputs(args: &InputArgs) -> Result<Ingested> {
 }
 
 fn read_inputs_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
+    read_raw(args, keep, "ingest and enrich", ingest, |i| &i.files)
+}
+
+/// `credentials` and `secrets`: every credential of the inputs, tallied as raw logs are
+/// read (no frame is built), or from the Parquet tables `ingest` wrote.
+fn read_tally(args: &InputArgs) -> Result<(crate::credentials::Tally, Vec<FileReport>)> {
+    let tables = args
+        .paths
+        .iter()
+        .map(|p| parquet_files(p).map(|t| t.is_some()))
+        .collect::<Result<Vec<bool>>>()?;
+    if tables.iter().any(|t| *t) {
+        let ingested = read_events(args)?;
+        let started = Instant::now();
+        let tally = crate::credentials::Tally::from_frame(&ingested.frame)?;
+        if args.timings {
+            messages::timing("tally", started);
+        }
+        return Ok((tally, ingested.files));
+    }
+    let keep = Keep::columns(crate::credentials::COLUMNS);
+    read_raw(
+        args,
+        keep,
+        "read and tally",
+        |inputs, opts, bar, _| crate::ingest::tally(inputs, opts, bar),
+        |(_, files): &(_, Vec<FileReport>)| files.as_slice(),
+    )
+}
+
+/// Discover and open the inputs, read them with `read`, and tell the user on stderr what
+/// went wrong with which file and line.
+fn read_raw<T>(
+    args: &InputArgs,
+    keep: Keep,
+    phase: &str,
+    read: impl FnOnce(
+        &[Input],
+        &IngestOptions,
+        &indicatif::ProgressBar,
+        Option<&enrich::GeoDatabases>,
+    ) -> polars::prelude::PolarsResult<T>,
+    files_of: impl Fn(&T) -> &[FileReport],
+) -> Result<T> {
     messages::set_quiet(args.quiet);
     let config = Config::load(args.config.as_deref())?;
     let mut secret_params = args.secret_param.clone();
@@ -464,15 +508,15 @@ fn read_inputs_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
         None => None,
     };
     let started = Instant::now();
-    let ingested = ingest(&inputs, &opts, &bar, geo.as_ref())?;
+    let read = read(&inputs, &opts, &bar, geo.as_ref())?;
     if args.timings {
-        messages::timing("ingest and enrich", started);
+        messages::timing(phase, started);
     }
     bar.finish_and_clear();
-    for f in &ingested.files {
+    for f in files_of(&read) {
         report_problems(f, args.strict);
     }
-    Ok(ingested)
+    Ok(read)
 }
 
 /// Where a setting came from, for its error message: the option, or the config file.

@@ -17,11 +17,6 @@ pub use geoip::GeoDatabases;
 /// module with `real_ip_recursive on` decides. The peer is kept in `peer_ip`.
 fn real_ip(df: &mut DataFrame, trusted: &[Cidr]) -> PolarsResult<()> {
     let n = df.height();
-    let is_trusted = |ip: &str| {
-        ip.trim()
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| trusted.iter().any(|c| c.contains(ip)))
-    };
     if trusted.is_empty() {
         df.with_column(StringChunked::full_null(enriched::PEER_IP.into(), n).into_column())?;
         return Ok(());
@@ -31,24 +26,15 @@ fn real_ip(df: &mut DataFrame, trusted: &[Cidr]) -> PolarsResult<()> {
     let chain = df.column(col::FORWARDED_FOR)?.str()?.clone();
     let mut client = StringChunkedBuilder::new(col::SRC_IP.into(), n);
     for (ip, xff) in src.iter().zip(chain.iter()) {
-        match (ip, xff) {
-            (Some(ip), Some(xff)) if is_trusted(ip) => {
-                let entries: Vec<&str> = xff
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|e| !e.is_empty())
-                    .collect();
-                let real = entries
-                    .iter()
-                    .rev()
-                    .find(|e| !is_trusted(e))
-                    .or(entries.first())
-                    .copied()
-                    .unwrap_or(ip);
+        match client_address(ip, xff, trusted) {
+            Client::BehindProxy {
+                client: real,
+                peer: ip,
+            } => {
                 client.append_value(real);
                 peer.append_value(ip);
             }
-            _ => {
+            Client::Direct(ip) => {
                 client.append_option(ip);
                 peer.append_null();
             }
@@ -57,6 +43,49 @@ fn real_ip(df: &mut DataFrame, trusted: &[Cidr]) -> PolarsResult<()> {
     df.with_column(client.finish().into_column())?;
     df.with_column(peer.finish().into_column())?;
     Ok(())
+}
+
+/// Who sent a request, as [`real_ip`] decides it for one event.
+pub enum Client<'a> {
+    /// The peer is the client (no trusted proxy in between).
+    Direct(Option<&'a str>),
+    /// A trusted proxy forwarded the request of `client`.
+    BehindProxy { client: &'a str, peer: &'a str },
+}
+
+/// The client of one request: the peer, unless it is a trusted proxy with a forwarded
+/// chain (see [`real_ip`]).
+pub fn client_address<'a>(
+    ip: Option<&'a str>,
+    chain: Option<&'a str>,
+    trusted: &[Cidr],
+) -> Client<'a> {
+    let is_trusted = |ip: &str| {
+        ip.trim()
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| trusted.iter().any(|c| c.contains(ip)))
+    };
+    match (ip, chain) {
+        (Some(ip), Some(xff)) if !trusted.is_empty() && is_trusted(ip) => {
+            let entries: Vec<&str> = xff
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .collect();
+            let real = entries
+                .iter()
+                .rev()
+                .find(|e| !is_trusted(e))
+                .or(entries.first())
+                .copied()
+                .unwrap_or(ip);
+            Client::BehindProxy {
+                client: real,
+                peer: ip,
+            }
+        }
+        _ => Client::Direct(ip),
+    }
 }
 
 /// Columns added by [`enrich`]; documented in docs/schema.md.

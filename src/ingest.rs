@@ -12,9 +12,10 @@ use tokentrail_parsers::nginx_format::LogFormat;
 use tokentrail_parsers::registry::{self, Detection};
 use tokentrail_parsers::{Detail, Event, LogParser, SourceId};
 
+use crate::credentials::tally::{Accumulator, ChunkTally, Tally};
 use crate::enrich::GeoDatabases;
 use crate::fingerprint::Fingerprinter;
-use crate::frame::{FileContext, col};
+use crate::frame::{FileContext, FrameBuilder, col};
 use crate::input::{Input, open};
 
 mod document;
@@ -26,8 +27,9 @@ mod report;
 
 use document::{ingest_csv, ingest_document};
 use lines::ingest_lines;
+pub use link::{FullTokens, TOKEN_PREFIX_KIND};
 use order::{remove_duplicates, sorted_concat};
-use records::FileJob;
+use records::{FileJob, Sink};
 pub use report::{FileReport, MalformedExample, Problem, ProblemKind};
 
 /// How much decompressed input detection looks at.
@@ -100,12 +102,15 @@ impl Keep {
 }
 
 /// Text columns the ingest reads on its way to the frame, kept whatever the command: the
-/// duplicate key (`action`, `recipient_account_id`), the client behind trusted proxies
-/// (`forwarded_for`, `src_ip`), network classes (`caller_kind`) and prefix links
-/// (`credential_id`, `credential_kind`, `parse_notes`).
+/// duplicate key (`action`, `recipient_account_id`, `principal`, `outcome`, with the
+/// credential and address), the client behind trusted proxies (`forwarded_for`,
+/// `src_ip`), network classes (`caller_kind`) and prefix links (`credential_id`,
+/// `credential_kind`, `parse_notes`).
 pub const READ_BY_INGEST: &[&str] = &[
     col::ACTION,
     col::RECIPIENT_ACCOUNT_ID,
+    col::PRINCIPAL,
+    col::OUTCOME,
     col::FORWARDED_FOR,
     col::SRC_IP,
     col::CALLER_KIND,
@@ -163,18 +168,7 @@ pub fn ingest(
     progress: &ProgressBar,
     geo: Option<&GeoDatabases>,
 ) -> PolarsResult<Ingested> {
-    let fingerprints = Fingerprinter::from_env();
-    let now = now_ns();
-    let results: Vec<(FileReport, Vec<DataFrame>)> = inputs
-        .par_iter()
-        .map(|input| ingest_one(input, opts, &fingerprints, now, progress))
-        .collect::<PolarsResult<_>>()?;
-    let mut files = Vec::with_capacity(results.len());
-    let mut chunks = Vec::new();
-    for (report, frames) in results {
-        files.push(report);
-        chunks.extend(frames);
-    }
+    let (mut files, mut chunks) = read_all::<FrameBuilder>(inputs, opts, progress, None)?;
     // Enrich chunk by chunk, in parallel, before the chunks are joined.
     chunks.par_iter_mut().try_for_each(|df| {
         crate::enrich::enrich_keeping(df, geo, &opts.real_ip_from, opts.columns)
@@ -187,6 +181,68 @@ pub fn ingest(
         files,
         geoip: geo.map(|g| g.loaded.clone()).unwrap_or_default(),
     })
+}
+
+/// Every credential of the inputs, tallied while they are read: `credentials` and
+/// `secrets` over raw logs keep one small record per credential, never a frame of every
+/// event, so their memory grows with the credentials, not with the logs. Repeated
+/// deliveries are removed and counted as [`ingest`] removes them.
+pub fn tally(
+    inputs: &[Input],
+    opts: &IngestOptions,
+    progress: &ProgressBar,
+) -> PolarsResult<(Tally, Vec<FileReport>)> {
+    let run = Accumulator::new();
+    let (mut files, _) = read_all::<ChunkTally>(inputs, opts, progress, Some(&run))?;
+    let names = files.iter().map(|f| f.file.clone()).collect();
+    let mut tally = run.finish(names, |file| {
+        if let Some(report) = files.get_mut(file as usize) {
+            report.duplicates_removed += 1;
+        }
+    });
+    tally.link_token_prefixes();
+    Ok((tally, files))
+}
+
+/// Each input into its report and the finished sinks of its chunks, in input order.
+fn read_all<S: Sink>(
+    inputs: &[Input],
+    opts: &IngestOptions,
+    progress: &ProgressBar,
+    tally: Option<&Accumulator>,
+) -> PolarsResult<(Vec<FileReport>, Vec<S::Done>)> {
+    let fingerprints = Fingerprinter::from_env();
+    let now = now_ns();
+    let results: Vec<(FileReport, Vec<S::Done>)> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let shared = Shared {
+                opts,
+                fingerprints: &fingerprints,
+                tally,
+                now,
+                progress,
+            };
+            ingest_one::<S>(input, i as u32, &shared)
+        })
+        .collect::<PolarsResult<_>>()?;
+    let mut files = Vec::with_capacity(results.len());
+    let mut chunks = Vec::new();
+    for (report, done) in results {
+        files.push(report);
+        chunks.extend(done);
+    }
+    Ok((files, chunks))
+}
+
+/// What every input of a run is read with.
+struct Shared<'a> {
+    opts: &'a IngestOptions,
+    fingerprints: &'a Fingerprinter,
+    tally: Option<&'a Accumulator>,
+    now: i64,
+    progress: &'a ProgressBar,
 }
 
 fn now_ns() -> i64 {
@@ -206,13 +262,12 @@ fn file_key(name: &str) -> String {
     format!("{h:08x}")
 }
 
-fn ingest_one(
+fn ingest_one<S: Sink>(
     input: &Input,
-    opts: &IngestOptions,
-    fingerprints: &Fingerprinter,
-    now: i64,
-    progress: &ProgressBar,
-) -> PolarsResult<(FileReport, Vec<DataFrame>)> {
+    file_index: u32,
+    shared: &Shared<'_>,
+) -> PolarsResult<(FileReport, Vec<S::Done>)> {
+    let opts = shared.opts;
     let mut report = FileReport::new(input);
     match input {
         Input::Unreadable(_, why) => {
@@ -225,7 +280,7 @@ fn ingest_one(
         }
         Input::File(_) | Input::Stdin => {}
     }
-    let opened = match open(input, progress.clone(), opts.max_gzip_ratio) {
+    let opened = match open(input, shared.progress.clone(), opts.max_gzip_ratio) {
         Ok(o) => o,
         Err(e) => {
             report.problem(ProblemKind::Unreadable, format!("cannot read: {e}"));
@@ -332,15 +387,17 @@ fn ingest_one(
             file: &name,
             file_key: &key,
         },
+        file_index,
         opts,
-        fingerprints,
-        now,
+        fingerprints: shared.fingerprints,
+        tally: shared.tally,
+        now: shared.now,
         detail: opts.detail(),
     };
     let frames = match registry::framing_of(parser, &head) {
-        Framing::Lines => ingest_lines(&job, reader, head, &mut report)?,
-        Framing::Csv => ingest_csv(&job, reader, head, &mut report)?,
-        framing => ingest_document(&job, framing, reader, head, &mut report)?,
+        Framing::Lines => ingest_lines::<S>(&job, reader, head, &mut report)?,
+        Framing::Csv => ingest_csv::<S>(&job, reader, head, &mut report)?,
+        framing => ingest_document::<S>(&job, framing, reader, head, &mut report)?,
     };
     Ok((report, frames))
 }

@@ -5,28 +5,25 @@
 
 use std::io::Write;
 
-use polars::prelude::*;
 use serde::Serialize;
 
-use crate::credentials::{self, CredentialSummary};
+use crate::credentials::{Listing, Tally};
 
 /// Credential kinds whose value is a secret (the others are identifiers).
 pub const SECRET_KINDS: &[&str] = &["url_token", "bearer_token", "cookie", "shaped_token"];
 
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 pub struct SecretsReport<'a> {
-    pub secrets: Vec<CredentialSummary<'a>>,
+    pub secrets: Listing<'a>,
 }
 
-pub fn scan(df: &DataFrame) -> PolarsResult<SecretsReport<'_>> {
-    let mut secrets = credentials::summarize(df, |kind| SECRET_KINDS.contains(&kind))?;
+pub fn scan(tally: &Tally) -> SecretsReport<'_> {
     // Most used first: a live token used all week matters more than a guessed one.
-    secrets.sort_by(|a, b| {
-        b.events
-            .cmp(&a.events)
-            .then(a.credential_id.cmp(b.credential_id))
-    });
-    Ok(SecretsReport { secrets })
+    let secrets = tally.sorted(
+        |kind| SECRET_KINDS.contains(&kind),
+        |id, _, events| (std::cmp::Reverse(events), id),
+    );
+    SecretsReport { secrets }
 }
 
 pub fn write_json(out: &mut dyn Write, report: &SecretsReport) -> std::io::Result<()> {
@@ -49,7 +46,7 @@ pub fn write_table(out: &mut dyn Write, report: &SecretsReport) -> std::io::Resu
         "first seen",
         "last seen",
     ]);
-    for s in &report.secrets {
+    for s in report.secrets.summaries(0..report.secrets.len()) {
         t.add_row([
             s.credential_id.to_string(),
             s.kind.to_string(),

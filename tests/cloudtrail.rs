@@ -221,3 +221,65 @@ fn truncated_records_file_keeps_the_records_before_the_cut() {
         run.stderr
     );
 }
+
+/// A record delivered twice is one event whether `credentials` tallies raw logs or reads
+/// the table `ingest` wrote; a record that reuses another's id from another address is an
+/// event of its own; and the last sighting is never the removed copy, even when another
+/// event shares its second.
+#[test]
+fn repeated_deliveries_are_removed_alike_when_tallied_and_when_framed() {
+    let dir = TestDir::new();
+    let rec = |id: &str, second: &str, ip: &str| {
+        format!(
+            r#"{{"eventVersion":"1.09","eventTime":"2024-07-30T10:00:{second}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"{id}","eventType":"AwsApiCall","sourceIPAddress":"{ip}","recipientAccountId":"111122223333","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ci","accountId":"111122223333","accessKeyId":"AKIAIOSFODNN7EXAMPLE"}}}}"#
+        )
+    };
+    let x = rec("x-1", "05", "198.51.100.2");
+    dir.write(
+        "logs/a.json",
+        &records_file(&[rec("w-1", "01", "198.51.100.1"), x.clone()]),
+    );
+    // X's id from another address, then another call in the same second.
+    dir.write(
+        "logs/b.json",
+        &records_file(&[
+            rec("x-1", "05", "203.0.113.9"),
+            rec("y-1", "05", "198.51.100.3"),
+        ]),
+    );
+    // X delivered again.
+    dir.write("logs/c.json", &records_file(std::slice::from_ref(&x)));
+    let logs = dir.path().join("logs");
+
+    let raw = tokentrail(&["credentials", "--format", "json", logs.to_str().unwrap()]);
+    assert_eq!(raw.code, 0, "{}", raw.stderr);
+    let tallied = raw.json();
+    let keys = tallied["credentials"].as_array().unwrap();
+    assert_eq!(keys.len(), 1, "{tallied}");
+    let key = &keys[0];
+    assert_eq!(key["credential_id"], "AKIAIOSFODNN7EXAMPLE");
+    assert_eq!(key["events"], 4, "w, x, x from another address, y: {key}");
+    assert_eq!(key["distinct_src_ips"], 4);
+    assert_eq!(key["first"]["event_id"], "w-1");
+    // Of the three calls left at 10:00:05, the last in input order: y in b.json.
+    assert_eq!(key["last"]["event_id"], "y-1", "{key}");
+    assert!(key["last"]["file"].as_str().unwrap().ends_with("b.json"));
+    assert_eq!(key["last"]["record_index"], 1);
+
+    let table = dir.path().join("events.parquet");
+    let ingest = tokentrail(&[
+        "ingest",
+        logs.to_str().unwrap(),
+        "-o",
+        table.to_str().unwrap(),
+    ]);
+    assert_eq!(ingest.code, 0, "{}", ingest.stderr);
+    let framed = tokentrail(&["credentials", "--format", "json", table.to_str().unwrap()]);
+    assert_eq!(framed.code, 0, "{}", framed.stderr);
+    assert_eq!(framed.json(), tallied);
+
+    let (_, stats) = stats_json(&[&logs], &[]);
+    assert_eq!(file_report(&stats, "c.json")["duplicates_removed"], 1);
+    assert_eq!(file_report(&stats, "b.json")["duplicates_removed"], 0);
+    assert_eq!(stats["totals"]["events"], 5);
+}

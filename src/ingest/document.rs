@@ -8,19 +8,19 @@ use tokentrail_parsers::ParseErrorKind;
 use tokentrail_parsers::csv_export::{self, CsvLayout, CsvRows};
 use tokentrail_parsers::framing::{Framing, json_records};
 
-use super::records::{FileJob, RecordSink};
+use super::records::{FileJob, RecordSink, Sink};
 use super::report::MalformedExample;
 use super::{FileReport, read_failure};
 
 /// Whole-document JSON sources (an array, or a `Records` wrapper): read the document,
 /// frame its records, parse them.
-pub(super) fn ingest_document(
+pub(super) fn ingest_document<S: Sink>(
     job: &FileJob<'_>,
     framing: Framing,
     reader: Box<dyn Read + Send>,
     doc: Vec<u8>,
     report: &mut FileReport,
-) -> PolarsResult<Vec<DataFrame>> {
+) -> PolarsResult<Vec<S::Done>> {
     let doc = read_document(job, reader, doc, report);
     // Windows tools write a BOM, which JSON parsers reject; offsets stay file offsets.
     let skip = bom_len(&doc);
@@ -43,7 +43,7 @@ pub(super) fn ingest_document(
             excerpt: String::new(),
         });
     }
-    let mut sink = RecordSink::new(job, records.len());
+    let mut sink = RecordSink::<S>::new(job, 0, records.len());
     let mut out = Vec::new();
     for rec in &records {
         sink.stats.lines += 1;
@@ -58,12 +58,12 @@ pub(super) fn ingest_document(
 /// object its source's parser reads. Rows are cited by the line they start on (a quoted
 /// cell may hold newlines); a row whose field count differs from the header's is counted
 /// as malformed, not guessed at.
-pub(super) fn ingest_csv(
+pub(super) fn ingest_csv<S: Sink>(
     job: &FileJob<'_>,
     reader: Box<dyn Read + Send>,
     doc: Vec<u8>,
     report: &mut FileReport,
-) -> PolarsResult<Vec<DataFrame>> {
+) -> PolarsResult<Vec<S::Done>> {
     let doc = read_document(job, reader, doc, report);
     let skip = bom_len(&doc);
     let Some((form, _)) = csv_export::form_of(job.parser, &doc[skip..]) else {
@@ -76,7 +76,7 @@ pub(super) fn ingest_csv(
         None => return Ok(Vec::new()),
     };
     let layout = CsvLayout::new(form, &header);
-    let mut sink = RecordSink::new(job, 0);
+    let mut sink = RecordSink::<S>::new(job, 0, 0);
     let mut json = Vec::new();
     while let Some(row) = rows.next_row() {
         let offset = row.offset + skip as u64;
@@ -103,19 +103,20 @@ pub(super) fn ingest_csv(
 }
 
 /// A document's counters into its report, and its one frame.
-fn finish(
+fn finish<S: Sink>(
     job: &FileJob<'_>,
-    sink: RecordSink<'_>,
+    sink: RecordSink<'_, S>,
     report: &mut FileReport,
     lines: u64,
-) -> PolarsResult<Vec<DataFrame>> {
+) -> PolarsResult<Vec<S::Done>> {
     let RecordSink { builder, stats, .. } = sink;
+    let builder = builder.parsed(job);
     stats.merge_into(report, 0, &mut None);
     report.lines = lines;
     if builder.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(vec![builder.finish(&job.ctx, 0)?])
+    Ok(vec![builder.finish(job, 0)?])
 }
 
 /// The rest of a whole-document input after `head`, up to the document cap.

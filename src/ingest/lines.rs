@@ -8,10 +8,9 @@ use rayon::prelude::*;
 use tokentrail_parsers::ParseErrorKind;
 use tokentrail_parsers::framing::lines;
 
-use super::records::{FileJob, RecordSink};
+use super::records::{FileJob, RecordSink, Sink};
 use super::report::ChunkStats;
 use super::{FileReport, IngestOptions, read_failure};
-use crate::frame::FrameBuilder;
 
 /// A piece of a line-framed input: whole lines, or one line that was too long to keep.
 enum Chunk {
@@ -34,23 +33,24 @@ impl Chunk {
     }
 }
 
-pub(super) fn ingest_lines(
+pub(super) fn ingest_lines<S: Sink>(
     job: &FileJob<'_>,
     reader: Box<dyn Read + Send>,
     head: Vec<u8>,
     report: &mut FileReport,
-) -> PolarsResult<Vec<DataFrame>> {
+) -> PolarsResult<Vec<S::Done>> {
     let opts = job.opts;
     let queue = rayon::current_num_threads() * 2;
     let (tx, rx) = sync_channel::<Chunk>(queue);
     let pool = BufferPool::new(opts.chunk_bytes, queue + rayon::current_num_threads() + 1);
     let (read, mut outputs) = std::thread::scope(|s| {
         let reader_thread = s.spawn(|| read_chunks(reader, head, tx, opts, &pool));
-        let outputs: Vec<(usize, FrameBuilder, ChunkStats)> = rx
+        let outputs: Vec<(usize, S, ChunkStats)> = rx
             .into_iter()
             .par_bridge()
             .map(|chunk| {
-                let (b, st) = parse_chunk(job, &chunk);
+                let (b, st) = parse_chunk::<S>(job, &chunk);
+                let b = b.parsed(job);
                 let index = chunk.index();
                 if let Chunk::Lines { data, .. } = chunk {
                     pool.give(data);
@@ -79,7 +79,7 @@ pub(super) fn ingest_lines(
     finishing
         .into_par_iter()
         .filter(|(b, _)| !b.is_empty())
-        .map(|(b, first)| b.finish(&job.ctx, first))
+        .map(|(b, first)| b.finish(job, first))
         .collect()
 }
 
@@ -207,10 +207,10 @@ fn read_chunks(
     }
 }
 
-fn parse_chunk(job: &FileJob<'_>, chunk: &Chunk) -> (FrameBuilder, ChunkStats) {
+fn parse_chunk<S: Sink>(job: &FileJob<'_>, chunk: &Chunk) -> (S, ChunkStats) {
     let (offset, data) = match chunk {
         Chunk::TooLong { len, .. } => {
-            let mut sink = RecordSink::new(job, 0);
+            let mut sink = RecordSink::<S>::new(job, chunk.index() as u32, 0);
             let max = job.opts.max_line_bytes;
             let what = format!("<{len} bytes, cap {max}>");
             sink.stats.lines = 1;
@@ -224,7 +224,11 @@ fn parse_chunk(job: &FileJob<'_>, chunk: &Chunk) -> (FrameBuilder, ChunkStats) {
     // Columns sized to the chunk's real line count: a guess from nginx's line length
     // over-allocated JSON logs (1-2 KB a line) sevenfold, and the kernel zeroes every
     // huge page such a buffer touches (measured below, docs/performance.md).
-    let mut sink = RecordSink::new(job, memchr::memchr_iter(b'\n', data).count() + 1);
+    let mut sink = RecordSink::<S>::new(
+        job,
+        chunk.index() as u32,
+        memchr::memchr_iter(b'\n', data).count() + 1,
+    );
     let mut out = Vec::with_capacity(4);
     for line in lines(data) {
         sink.stats.lines += 1;

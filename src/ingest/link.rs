@@ -14,41 +14,64 @@ use crate::secrets::SECRET_KINDS;
 /// Shorter prefixes would match too many tokens to mean anything.
 const MIN_PREFIX: usize = 8;
 
-pub(super) fn link_token_prefixes(mut frame: DataFrame) -> PolarsResult<DataFrame> {
-    let kind = frame.column(col::CREDENTIAL_KIND)?.str()?.clone();
-    if !kind.iter().any(|k| k == Some("token_prefix")) {
-        return Ok(frame);
-    }
-    let cred = frame.column(col::CREDENTIAL_ID)?.str()?.clone();
-    // Full tokens by the characters their fingerprint shows.
-    let mut full: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
-    for (c, k) in cred.iter().zip(kind.iter()) {
-        if let (Some(c), Some(k)) = (c, k)
-            && SECRET_KINDS.contains(&k)
-            && let Some((shown, _)) = c.split_once('…')
-            && !shown.is_empty()
-        {
-            full.insert(c, (shown, k));
+/// The kind of a credential that is only a token's leading characters.
+pub const TOKEN_PREFIX_KIND: &str = "token_prefix";
+
+/// Full tokens by the characters their fingerprint shows.
+pub struct FullTokens<'a> {
+    shown: BTreeMap<&'a str, (&'a str, &'a str)>,
+}
+
+impl<'a> FullTokens<'a> {
+    /// From the credentials (id, kind) of a run; a token seen under several kinds keeps
+    /// the last.
+    pub fn new(credentials: impl Iterator<Item = (&'a str, &'a str)>) -> FullTokens<'a> {
+        let mut shown = BTreeMap::new();
+        for (c, k) in credentials {
+            if SECRET_KINDS.contains(&k)
+                && let Some((prefix, _)) = c.split_once('…')
+                && !prefix.is_empty()
+            {
+                shown.insert(c, (prefix, k));
+            }
         }
+        FullTokens { shown }
     }
-    let resolve = |prefix: &str| -> Option<(&str, &str)> {
+
+    /// The one full token (id, kind) that `prefix` is the start of, if there is one.
+    pub fn resolve(&self, prefix: &str) -> Option<(&'a str, &'a str)> {
         if prefix.chars().count() < MIN_PREFIX {
             return None;
         }
-        let mut hits = full
+        let mut hits = self
+            .shown
             .iter()
             .filter(|(_, (shown, _))| shown.starts_with(prefix) || prefix.starts_with(*shown))
             .map(|(id, (_, k))| (*id, *k));
         let first = hits.next()?;
         hits.next().is_none().then_some(first)
-    };
+    }
+}
+
+pub(super) fn link_token_prefixes(mut frame: DataFrame) -> PolarsResult<DataFrame> {
+    let kind = frame.column(col::CREDENTIAL_KIND)?.str()?.clone();
+    if !kind.iter().any(|k| k == Some(TOKEN_PREFIX_KIND)) {
+        return Ok(frame);
+    }
+    let cred = frame.column(col::CREDENTIAL_ID)?.str()?.clone();
+    let full = FullTokens::new(
+        cred.iter()
+            .zip(kind.iter())
+            .filter_map(|(c, k)| Some((c?, k?))),
+    );
+    let resolve = |prefix: &str| full.resolve(prefix);
     let notes = frame.column(col::PARSE_NOTES)?.str()?.clone();
     let mut new_cred = Vec::with_capacity(frame.height());
     let mut new_kind = Vec::with_capacity(frame.height());
     let mut new_notes = Vec::with_capacity(frame.height());
     for ((c, k), n) in cred.iter().zip(kind.iter()).zip(notes.iter()) {
         match (k, c.and_then(resolve)) {
-            (Some("token_prefix"), Some((id, full_kind))) => {
+            (Some(TOKEN_PREFIX_KIND), Some((id, full_kind))) => {
                 new_cred.push(Some(id.to_string()));
                 new_kind.push(Some(full_kind.to_string()));
                 new_notes.push(Some(match n {

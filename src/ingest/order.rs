@@ -12,10 +12,12 @@ use crate::enrich::GeoDatabases;
 use crate::frame::{self, Rows, col};
 
 /// Remove repeated deliveries of one event (CloudTrail delivers some events twice, and
-/// exports overlap): same source, event id, recipient account, time and action. Requiring
-/// time and action as well as the id keeps hand-edited or re-used ids (rule test data) from
-/// erasing distinct events. The first in time order is kept; each removal is counted on the
-/// file the copy came from.
+/// exports overlap): same source, event id, recipient account, time, action, credential,
+/// principal, client address and outcome. A copy is the same record; requiring more than
+/// the id keeps hand-edited or re-used ids (rule test data), and a forged record that
+/// borrows a real one's id, from erasing an event. The first in time order is kept; each
+/// removal is counted on the file the copy came from. `credentials::tally` removes the
+/// same copies without a frame.
 pub(super) fn remove_duplicates(
     frame: DataFrame,
     files: &mut [FileReport],
@@ -53,6 +55,12 @@ fn duplicate_mask(
     let account = frame.column(col::RECIPIENT_ACCOUNT_ID)?.str()?;
     let ts = frame.column(col::TS)?.datetime()?.physical();
     let action = frame.column(col::ACTION)?.str()?;
+    let who = (
+        frame.column(col::CREDENTIAL_ID)?.str()?,
+        frame.column(col::PRINCIPAL)?.str()?,
+        frame.column(col::SRC_IP)?.str()?,
+        frame.column(col::OUTCOME)?.str()?,
+    );
     // The keys are hashed side by side, slice by slice; the pass in time order below then
     // looks up numbers, and reads a key again only when its hash was seen before.
     let hasher = PlRandomState::default();
@@ -69,15 +77,19 @@ fn duplicate_mask(
                 slice(action),
             );
             let t = ts.slice(from as i64, len);
+            let (cred, principal, ip, outcome) =
+                (slice(who.0), slice(who.1), slice(who.2), slice(who.3));
             let keys = s
                 .iter()
                 .zip(id.iter())
                 .zip(acct.iter())
                 .zip(t.iter())
-                .zip(act.iter());
-            keys.map(|((((s, id), acct), t), act)| match (s, id) {
+                .zip(act.iter())
+                .zip(cred.iter().zip(principal.iter()))
+                .zip(ip.iter().zip(outcome.iter()));
+            keys.map(|((((((s, id), acct), t), act), who), how)| match (s, id) {
                 (Some(s), Some(id)) if id_sources.contains(&s) => {
-                    Some(hasher.hash_one((s, id, acct, t, act)))
+                    Some(hasher.hash_one((s, id, acct, t, act, who, how)))
                 }
                 _ => None,
             })
@@ -91,13 +103,27 @@ fn duplicate_mask(
         Rows::new(ts),
         Rows::new(action),
     );
+    let who_rows = (
+        Rows::new(who.0),
+        Rows::new(who.1),
+        Rows::new(who.2),
+        Rows::new(who.3),
+    );
     let key = |row: usize| {
         (
-            rows.0.get(row),
-            rows.1.get(row),
-            rows.2.get(row),
-            rows.3.get(row),
-            rows.4.get(row),
+            (
+                rows.0.get(row),
+                rows.1.get(row),
+                rows.2.get(row),
+                rows.3.get(row),
+                rows.4.get(row),
+            ),
+            (
+                who_rows.0.get(row),
+                who_rows.1.get(row),
+                who_rows.2.get(row),
+                who_rows.3.get(row),
+            ),
         )
     };
     let file = Rows::new(frame.column(col::FILE)?.str()?);

@@ -1,10 +1,12 @@
-//! One record at a time, into a builder and its counters.
+//! One record at a time, into a sink and its counters.
 
+use polars::prelude::PolarsResult;
 use tokentrail_parsers::event::notes;
 use tokentrail_parsers::{Detail, Event, LogParser, ParseErrorKind, SourceId, parse_keeping};
 
 use super::IngestOptions;
 use super::report::ChunkStats;
+use crate::credentials::tally::{Accumulator, ChunkTally};
 use crate::fingerprint::Fingerprinter;
 use crate::frame::{FileContext, FrameBuilder};
 
@@ -12,31 +14,127 @@ use crate::frame::{FileContext, FrameBuilder};
 pub(super) struct FileJob<'a> {
     pub(super) parser: &'static dyn LogParser,
     pub(super) ctx: FileContext<'a>,
+    /// The input's place in the list of inputs: ties in time keep input order.
+    pub(super) file_index: u32,
     pub(super) opts: &'a IngestOptions,
     pub(super) fingerprints: &'a Fingerprinter,
+    /// Where events go when they are tallied, not kept (`credentials`, `secrets`).
+    pub(super) tally: Option<&'a Accumulator>,
     /// The moment of the run, for the clock check.
     pub(super) now: i64,
     /// How much of each record is read ([`IngestOptions::detail`]).
     pub(super) detail: Detail,
 }
 
-/// Parses records one at a time into a builder and its counters: the one place where a
+/// Where the events of one chunk go: the columns of a frame, or the running tally of
+/// each credential (`credentials` and `secrets` keep nothing else).
+pub(crate) trait Sink: Sized + Send {
+    type Done: Send;
+    /// For chunk `chunk` of the input (0 for a whole document).
+    fn start(job: &FileJob<'_>, chunk: u32, capacity: usize) -> Self;
+    /// One event at `line` (relative to the chunk for line sources).
+    fn push(
+        &mut self,
+        job: &FileJob<'_>,
+        ev: &Event<'_>,
+        line: u64,
+        record_index: Option<u32>,
+        offset: u64,
+    );
+    /// The chunk is parsed: a sink that can let go of its events now does (a tally
+    /// joins the run's), before the chunk's place in its file is known.
+    fn parsed(self, _: &FileJob<'_>) -> Self {
+        self
+    }
+    fn is_empty(&self) -> bool;
+    /// `first_line`: the 1-based line of the chunk's first line in its file.
+    fn finish(self, job: &FileJob<'_>, first_line: u64) -> PolarsResult<Self::Done>;
+}
+
+impl Sink for FrameBuilder {
+    type Done = polars::prelude::DataFrame;
+
+    fn start(job: &FileJob<'_>, _: u32, capacity: usize) -> Self {
+        FrameBuilder::keeping(job.fingerprints.clone(), capacity, &|name| {
+            job.opts.columns.is_none_or(|c| c.contains(&name))
+                || super::READ_BY_INGEST.contains(&name)
+        })
+        .with_extra_columns(job.parser.extra_columns(), capacity)
+    }
+
+    fn push(
+        &mut self,
+        _: &FileJob<'_>,
+        ev: &Event<'_>,
+        line: u64,
+        record_index: Option<u32>,
+        offset: u64,
+    ) {
+        FrameBuilder::push(self, ev, line, record_index, offset);
+    }
+
+    fn is_empty(&self) -> bool {
+        FrameBuilder::is_empty(self)
+    }
+
+    fn finish(self, job: &FileJob<'_>, first_line: u64) -> PolarsResult<Self::Done> {
+        FrameBuilder::finish(self, &job.ctx, first_line)
+    }
+}
+
+impl Sink for ChunkTally {
+    type Done = ();
+
+    fn start(job: &FileJob<'_>, chunk: u32, _: usize) -> Self {
+        ChunkTally::new(job.fingerprints.clone(), chunk)
+    }
+
+    fn push(
+        &mut self,
+        job: &FileJob<'_>,
+        ev: &Event<'_>,
+        line: u64,
+        record_index: Option<u32>,
+        _: u64,
+    ) {
+        if let Some(run) = job.tally {
+            let (source, file, trusted) = (job.ctx.source, job.file_index, &job.opts.real_ip_from);
+            self.push_event(source, file, run, trusted, ev, line, record_index);
+        }
+    }
+
+    fn parsed(mut self, job: &FileJob<'_>) -> Self {
+        if let Some(run) = job.tally {
+            run.merge(&mut self);
+        }
+        self
+    }
+
+    fn is_empty(&self) -> bool {
+        ChunkTally::is_empty(self)
+    }
+
+    fn finish(self, job: &FileJob<'_>, first_line: u64) -> PolarsResult<()> {
+        if let Some(run) = job.tally {
+            run.place_chunk(job.file_index, job.ctx.file_key, self.chunk(), first_line);
+        }
+        Ok(())
+    }
+}
+
+/// Parses records one at a time into a sink and its counters: the one place where a
 /// record becomes events or a counted malformed record, for line and JSON sources alike.
-pub(super) struct RecordSink<'j> {
+pub(super) struct RecordSink<'j, S> {
     pub(super) job: &'j FileJob<'j>,
-    pub(super) builder: FrameBuilder,
+    pub(super) builder: S,
     pub(super) stats: ChunkStats,
 }
 
-impl<'j> RecordSink<'j> {
-    pub(super) fn new(job: &'j FileJob<'j>, capacity: usize) -> RecordSink<'j> {
+impl<'j, S: Sink> RecordSink<'j, S> {
+    pub(super) fn new(job: &'j FileJob<'j>, chunk: u32, capacity: usize) -> RecordSink<'j, S> {
         RecordSink {
             job,
-            builder: FrameBuilder::keeping(job.fingerprints.clone(), capacity, &|name| {
-                job.opts.columns.is_none_or(|c| c.contains(&name))
-                    || super::READ_BY_INGEST.contains(&name)
-            })
-            .with_extra_columns(job.parser.extra_columns(), capacity),
+            builder: S::start(job, chunk, capacity),
             stats: ChunkStats::default(),
         }
     }
@@ -84,7 +182,7 @@ impl<'j> RecordSink<'j> {
                     {
                         continue;
                     }
-                    self.builder.push(ev, line, record_index, offset);
+                    self.builder.push(self.job, ev, line, record_index, offset);
                 }
             }
             Err(e) => self.stats.malformed(line, index, e.kind, e.offset, bytes),

@@ -1,0 +1,910 @@
+//! Credential summaries tallied while the logs are read. `credentials` and `secrets` need
+//! one small record per credential, not a frame of every event: tallied chunk by chunk on
+//! every core and merged at the end, their memory grows with the credentials of the logs,
+//! not with the logs (docs/performance.md). A frame (the Parquet tables of `ingest`) is
+//! tallied the same way, row by row, so that both answers come from one piece of code.
+//!
+//! The summary is the frame's: events at the same time are ordered as the frame orders
+//! them (input, line, record); a repeated delivery is removed as `ingest` removes it (the
+//! copy first in that order is kept, each other copy is counted on its file); token
+//! prefixes are linked to their tokens as `ingest` links them.
+
+use std::hash::{BuildHasher, Hash};
+use std::sync::Mutex;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use tokentrail_parsers::event::Credential;
+use tokentrail_parsers::{Event, SourceId};
+
+use super::{CredentialSummary, LISTED, Sighting};
+use crate::config::Cidr;
+use crate::enrich::{Client, client_address};
+use crate::fingerprint::Fingerprinter;
+use crate::frame::col;
+
+/// Where an event is in the inputs. Events of the same time are in this order, as in the
+/// frame: input, then line, then record of a JSON array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Place {
+    file: u32,
+    line: u64,
+    /// The record's index in its array plus one; 0 for a record that is a line.
+    record: u32,
+}
+
+impl Place {
+    fn new(file: u32, line: u64, record_index: Option<u32>) -> Place {
+        Place {
+            file,
+            line,
+            record: record_index.map_or(0, |r| r.saturating_add(1)),
+        }
+    }
+
+    fn record_index(self) -> Option<u32> {
+        self.record.checked_sub(1)
+    }
+}
+
+/// When and where an event is: the order of the frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Moment {
+    ts: i64,
+    place: Place,
+}
+
+/// One sighting of a credential, owned: the logs it was read from are gone.
+#[derive(Clone, Debug)]
+struct Seen {
+    at: Moment,
+    event_id: Option<PlSmallStr>,
+    src_ip: Option<PlSmallStr>,
+    /// An event with a delivery key: it may turn out to be a repeated delivery.
+    keyed: bool,
+}
+
+/// The last sighting of a credential: its latest event, the last in input order of those
+/// at that time. While that event may be a repeated delivery, the events at the same time
+/// before it are kept too: if it is one, the latest of them that is not takes its place
+/// (its kept copy is among them).
+#[derive(Clone, Debug)]
+struct Last {
+    seen: Seen,
+    rivals: Vec<Seen>,
+}
+
+impl Last {
+    fn of(seen: Seen) -> Last {
+        Last {
+            seen,
+            rivals: Vec::new(),
+        }
+    }
+
+    fn offer(&mut self, s: Seen) {
+        match s.at.ts.cmp(&self.seen.at.ts) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Greater => {
+                self.seen = s;
+                self.rivals.clear();
+            }
+            std::cmp::Ordering::Equal if s.at.place > self.seen.at.place => {
+                let before = std::mem::replace(&mut self.seen, s);
+                match self.seen.keyed {
+                    true => self.rivals.push(before),
+                    false => self.rivals.clear(),
+                }
+            }
+            std::cmp::Ordering::Equal => {
+                if self.seen.keyed {
+                    self.rivals.push(s);
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Last) {
+        let ts = other.seen.at.ts;
+        self.offer(other.seen);
+        // The other's rivals are before its last at the same time: rivals here too.
+        if self.seen.keyed && self.seen.at.ts == ts {
+            self.rivals.extend(other.rivals);
+        }
+    }
+
+    /// The sightings at `removed` places were repeated deliveries.
+    fn forget(&mut self, removed: &PlHashSet<Place>) {
+        self.rivals.retain(|r| !removed.contains(&r.at.place));
+        if removed.contains(&self.seen.at.place)
+            && let Some(best) = (0..self.rivals.len()).max_by_key(|&i| self.rivals[i].at.place)
+        {
+            self.seen = self.rivals.swap_remove(best);
+        }
+    }
+}
+
+/// Distinct values, each with the moment it was first seen. The first is kept inline:
+/// most credentials have one principal and one address, and a million of them would
+/// otherwise be a million small tables.
+#[derive(Debug, Default)]
+struct Distinct {
+    first: Option<(PlSmallStr, Moment)>,
+    rest: Option<Box<PlHashMap<PlSmallStr, Moment>>>,
+}
+
+impl Distinct {
+    fn see(&mut self, value: &str, at: Moment) {
+        match &mut self.first {
+            None => self.first = Some((value.into(), at)),
+            Some((v, m)) if v.as_str() == value => *m = (*m).min(at),
+            Some(_) => {
+                let rest = self.rest.get_or_insert_default();
+                match rest.get_mut(value) {
+                    Some(m) => *m = (*m).min(at),
+                    None => {
+                        rest.insert(value.into(), at);
+                    }
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Distinct) {
+        let more = other.rest.into_iter().flat_map(|r| *r);
+        for (value, at) in other.first.into_iter().chain(more) {
+            match &mut self.first {
+                None => self.first = Some((value, at)),
+                Some((v, m)) if *v == value => *m = (*m).min(at),
+                Some(_) => {
+                    let rest = self.rest.get_or_insert_default();
+                    let m = rest.entry(value).or_insert(at);
+                    *m = (*m).min(at);
+                }
+            }
+        }
+    }
+
+    fn len(&self) -> u64 {
+        u64::from(self.first.is_some()) + self.rest.as_ref().map_or(0, |r| r.len() as u64)
+    }
+
+    /// The `n` values seen first, in the order they were first seen.
+    fn earliest(&self, n: usize) -> Vec<&str> {
+        let rest = self.rest.iter().flat_map(|r| r.iter());
+        let mut all: Vec<(Moment, &str)> = self
+            .first
+            .iter()
+            .map(|(v, m)| (*m, v.as_str()))
+            .chain(rest.map(|(v, m)| (*m, v.as_str())))
+            .collect();
+        if all.len() > n {
+            all.select_nth_unstable(n);
+            all.truncate(n);
+        }
+        all.sort_unstable();
+        all.into_iter().map(|(_, v)| v).collect()
+    }
+}
+
+/// One event as a tally reads it.
+#[derive(Clone, Copy)]
+struct Row<'a> {
+    credential: &'a str,
+    kind: &'a str,
+    source: Option<SourceId>,
+    principal: Option<&'a str>,
+    src_ip: Option<&'a str>,
+    refused: bool,
+    linked: bool,
+    at: Moment,
+    event_id: Option<&'a str>,
+    /// Has a delivery key (see [`Seen::keyed`]).
+    keyed: bool,
+}
+
+/// Calls that were refused: a guessed or revoked credential.
+fn is_refused(outcome: Option<&str>) -> bool {
+    matches!(outcome, Some("failure" | "denied"))
+}
+
+/// What the logs say of one credential so far.
+#[derive(Debug)]
+struct Body {
+    /// Its kind at its first sighting.
+    kind: PlSmallStr,
+    /// Bits of `SourceId::ALL`.
+    sources: u32,
+    events: u64,
+    refused: u64,
+    linked: u64,
+    first: Seen,
+    /// `None` while the first sighting is the only one (most credentials of a large
+    /// identity-provider log are sessions seen once).
+    last: Option<Box<Last>>,
+    principals: Distinct,
+    ips: Distinct,
+}
+
+fn source_bit(source: Option<SourceId>) -> u32 {
+    source
+        .and_then(|s| SourceId::ALL.iter().position(|a| *a == s))
+        .map_or(0, |i| 1 << i)
+}
+
+fn seen(row: &Row) -> Seen {
+    Seen {
+        at: row.at,
+        event_id: row.event_id.map(PlSmallStr::from),
+        src_ip: row.src_ip.map(PlSmallStr::from),
+        keyed: row.keyed,
+    }
+}
+
+impl Body {
+    /// A credential first seen in `row`.
+    fn new(row: &Row) -> Body {
+        let mut body = Body {
+            kind: row.kind.into(),
+            sources: 0,
+            events: 0,
+            refused: 0,
+            linked: 0,
+            first: seen(row),
+            last: None,
+            principals: Distinct::default(),
+            ips: Distinct::default(),
+        };
+        body.count(row);
+        body
+    }
+
+    fn add(&mut self, row: &Row) {
+        self.count(row);
+        if row.at < self.first.at {
+            self.kind = row.kind.into();
+            let before = std::mem::replace(&mut self.first, seen(row));
+            let last = self.last.get_or_insert_with(|| Box::new(Last::of(before)));
+            last.offer(seen(row));
+        } else {
+            let last = self.last_mut();
+            // Most events of a log in time order are the latest so far; the others are
+            // not copied.
+            if row.at.ts >= last.seen.at.ts {
+                last.offer(seen(row));
+            }
+        }
+    }
+
+    /// Everything but the sightings.
+    fn count(&mut self, row: &Row) {
+        self.events += 1;
+        self.refused += u64::from(row.refused);
+        self.linked += u64::from(row.linked);
+        self.sources |= source_bit(row.source);
+        if let Some(p) = row.principal {
+            self.principals.see(p, row.at);
+        }
+        if let Some(ip) = row.src_ip {
+            self.ips.see(ip, row.at);
+        }
+    }
+
+    /// The last sighting, made from the first when that was the only one.
+    fn last_mut(&mut self) -> &mut Last {
+        let first = &self.first;
+        self.last
+            .get_or_insert_with(|| Box::new(Last::of(first.clone())))
+    }
+
+    fn last(&self) -> &Seen {
+        self.last.as_ref().map_or(&self.first, |l| &l.seen)
+    }
+
+    fn merge(&mut self, other: Body) {
+        self.events += other.events;
+        self.refused += other.refused;
+        self.linked += other.linked;
+        self.sources |= other.sources;
+        self.principals.merge(other.principals);
+        self.ips.merge(other.ips);
+        let theirs = match other.last {
+            Some(last) => *last,
+            None => Last::of(other.first.clone()),
+        };
+        self.last_mut().merge(theirs);
+        if other.first.at < self.first.at {
+            self.first = other.first;
+            self.kind = other.kind;
+        }
+    }
+
+    /// Lines counted in their chunk become lines of the file, and an event without an
+    /// id of its own gets the one the frame derives (`<file key>:<line>`).
+    fn place_lines<'k>(
+        &mut self,
+        line_of: &impl Fn(Place) -> u64,
+        key_of: &impl Fn(u32) -> &'k str,
+    ) {
+        let last = self
+            .last
+            .iter_mut()
+            .flat_map(|l| std::iter::once(&mut l.seen).chain(l.rivals.iter_mut()));
+        for seen in std::iter::once(&mut self.first).chain(last) {
+            seen.at.place.line = line_of(seen.at.place);
+            if seen.event_id.is_none() {
+                let mut id = String::new();
+                let place = seen.at.place;
+                crate::frame::push_derived_event_id(&mut id, key_of(place.file), place.line);
+                seen.event_id = Some(id.into());
+            }
+        }
+        // The moments of principals and addresses only order them: lines counted in
+        // their chunk order them as well.
+    }
+}
+
+/// The hashes of a run's tallies: 128 bits that tell repeated deliveries apart, from two
+/// keyed hashes with seeds drawn for the run (no two distinct events share it by chance,
+/// and no log writer can make one event pass for another's copy); and the share of each
+/// credential.
+#[derive(Default)]
+struct KeyHasher {
+    keys: [PlRandomState; 2],
+    shares: PlRandomState,
+}
+
+impl KeyHasher {
+    fn hash(&self, key: impl Hash + Copy) -> u128 {
+        let [a, b] = &self.keys;
+        (u128::from(a.hash_one(key)) << 64) | u128::from(b.hash_one(key))
+    }
+
+    fn share(&self, credential: &str) -> usize {
+        self.shares.hash_one(credential) as usize % SHARES
+    }
+}
+
+/// Credentials are kept in this many shares, each behind its own lock.
+const SHARES: usize = 64;
+
+/// Lines are counted from their chunk's start while it is parsed (where the chunk starts
+/// in its file is known once the chunks before it are read): a line is the chunk's index
+/// in the high bits and the line in the chunk in the low bits, which orders lines as the
+/// file does, until [`Accumulator::finish`] makes it the line of the file.
+fn chunk_line(chunk: u32, line: u64) -> u64 {
+    (u64::from(chunk) << 32) | (line & 0xFFFF_FFFF)
+}
+
+/// An event of a source with event ids, by its delivery key.
+#[derive(Clone, Copy)]
+struct Key {
+    hash: u128,
+    place: Place,
+    /// Its credential (`slot` of `share`; `NO_CREDENTIAL`: none).
+    share: u16,
+    slot: u32,
+    refused: bool,
+}
+
+const NO_CREDENTIAL: u32 = u32::MAX;
+
+type Share = PlIndexMap<PlSmallStr, Body>;
+
+/// What one chunk of one input adds to the run's [`Accumulator`]: each event goes to its
+/// credential's summary at once (under its share's lock), its delivery key when the chunk
+/// is parsed.
+pub struct ChunkTally {
+    fingerprints: Fingerprinter,
+    chunk: u32,
+    keys: Vec<Key>,
+    /// Events were tallied.
+    any: bool,
+}
+
+impl ChunkTally {
+    pub fn new(fingerprints: Fingerprinter, chunk: u32) -> ChunkTally {
+        ChunkTally {
+            fingerprints,
+            chunk,
+            keys: Vec::new(),
+            any: false,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.any
+    }
+
+    pub fn chunk(&self) -> u32 {
+        self.chunk
+    }
+
+    /// One event of `source` at `line` (relative to the chunk) of input `file`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_event(
+        &mut self,
+        source: SourceId,
+        file: u32,
+        run: &Accumulator,
+        trusted: &[Cidr],
+        ev: &Event<'_>,
+        line: u64,
+        record_index: Option<u32>,
+    ) {
+        self.any = true;
+        let line = chunk_line(self.chunk, line);
+        let src_ip =
+            match client_address(ev.src_ip.as_deref(), ev.forwarded_for.as_deref(), trusted) {
+                Client::Direct(ip) => ip,
+                Client::BehindProxy { client, .. } => Some(client),
+            };
+        let outcome = ev.outcome.as_str();
+        let refused = is_refused(Some(outcome));
+        let at = Moment {
+            ts: ev.ts,
+            place: Place::new(file, line, record_index),
+        };
+        let fingerprints = &mut self.fingerprints;
+        let credential = ev.credential.as_ref().map(|c| {
+            let id: &str = match c {
+                Credential::Public { id, .. } => id,
+                Credential::Secret { value, .. } => fingerprints.fingerprint(value),
+            };
+            (id, c.kind().as_str())
+        });
+        let principal = ev.principal.as_deref();
+        let keyed = source.has_event_ids() && ev.event_id.is_some();
+        let (share, slot) = credential.map_or((0, NO_CREDENTIAL), |(id, kind)| {
+            run.add(&Row {
+                credential: id,
+                kind,
+                source: Some(source),
+                principal,
+                src_ip,
+                refused,
+                linked: false,
+                at,
+                event_id: ev.event_id.as_deref(),
+                keyed,
+            })
+        });
+        if keyed && let Some(event_id) = ev.event_id.as_deref() {
+            let account = ev
+                .service
+                .as_deref()
+                .and_then(|s| s.recipient_account_id.as_deref());
+            let key = (
+                source.as_str(),
+                event_id,
+                account,
+                ev.ts,
+                ev.action.as_deref(),
+                (credential.map(|c| c.0), principal, src_ip, outcome),
+            );
+            self.keys.push(Key {
+                hash: run.hasher.hash(key),
+                place: at.place,
+                share,
+                slot,
+                refused,
+            });
+        }
+    }
+}
+
+/// The run's credentials while its inputs are read, from every core: each share of the
+/// credentials behind its own lock.
+#[derive(Default)]
+pub struct Accumulator {
+    hasher: KeyHasher,
+    shares: Vec<Mutex<Share>>,
+    keys: Mutex<Vec<Key>>,
+    /// Where each chunk of a line input starts in its file: (input, chunk) -> its first
+    /// line, 1-based.
+    chunk_lines: Mutex<PlHashMap<(u32, u32), u64>>,
+    /// The key of each input, for the ids of events that have none (`<key>:<line>`).
+    file_keys: Mutex<PlHashMap<u32, String>>,
+}
+
+impl Accumulator {
+    pub fn new() -> Accumulator {
+        Accumulator {
+            shares: (0..SHARES).map(|_| Mutex::new(Share::default())).collect(),
+            ..Accumulator::default()
+        }
+    }
+
+    /// `row` into its credential's summary; where that summary is (share, slot).
+    fn add(&self, row: &Row) -> (u16, u32) {
+        let share = self.hasher.share(row.credential);
+        let Ok(mut map) = self.shares[share].lock() else {
+            return (0, NO_CREDENTIAL);
+        };
+        let slot = match map.get_index_of(row.credential) {
+            Some(slot) => {
+                if let Some((_, body)) = map.get_index_mut(slot) {
+                    body.add(row);
+                }
+                slot
+            }
+            None => map.insert_full(row.credential.into(), Body::new(row)).0,
+        };
+        (share as u16, slot as u32)
+    }
+
+    /// A parsed chunk's delivery keys join the run's.
+    pub fn merge(&self, chunk: &mut ChunkTally) {
+        let keys = std::mem::take(&mut chunk.keys);
+        if !keys.is_empty()
+            && let Ok(mut run) = self.keys.lock()
+        {
+            run.extend(keys);
+        }
+    }
+
+    /// Chunk `chunk` of input `file` (key `file_key`) starts at `first_line`.
+    pub fn place_chunk(&self, file: u32, file_key: &str, chunk: u32, first_line: u64) {
+        if let Ok(mut lines) = self.chunk_lines.lock() {
+            lines.insert((file, chunk), first_line);
+        }
+        if let Ok(mut keys) = self.file_keys.lock()
+            && !keys.contains_key(&file)
+        {
+            keys.insert(file, file_key.to_string());
+        }
+    }
+
+    /// The run's tally. Every copy of a repeated delivery but the first in input order is
+    /// taken back out of its credential's counts and reported to `removed` with its input.
+    pub fn finish(self, names: Vec<String>, mut removed: impl FnMut(u32)) -> Tally {
+        let mut shares: Vec<Share> = self
+            .shares
+            .into_iter()
+            .map(|s| s.into_inner().unwrap_or_default())
+            .collect();
+        let mut keys = self.keys.into_inner().unwrap_or_default();
+        keys.par_sort_unstable_by_key(|k| (k.hash, k.place));
+        let mut copies: PlHashMap<(u16, u32), PlHashSet<Place>> = PlHashMap::default();
+        for pair in keys.windows(2) {
+            let (kept, copy) = (pair[0], pair[1]);
+            if copy.hash != kept.hash {
+                continue;
+            }
+            removed(copy.place.file);
+            // A copy has its kept copy's credential, address and time: the counts of the
+            // credential change, and its last sighting if that was the copy.
+            if let Some((_, body)) = shares
+                .get_mut(usize::from(copy.share))
+                .and_then(|s| s.get_index_mut(copy.slot as usize))
+            {
+                body.events -= 1;
+                body.refused -= u64::from(copy.refused);
+                copies
+                    .entry((copy.share, copy.slot))
+                    .or_default()
+                    .insert(copy.place);
+            }
+        }
+        drop(keys);
+        for ((share, slot), places) in copies {
+            if let Some(last) = shares
+                .get_mut(usize::from(share))
+                .and_then(|s| s.get_index_mut(slot as usize))
+                .and_then(|(_, b)| b.last.as_deref_mut())
+            {
+                last.forget(&places);
+            }
+        }
+        let lines = self.chunk_lines.into_inner().unwrap_or_default();
+        let file_keys = self.file_keys.into_inner().unwrap_or_default();
+        let line_of = |place: Place| {
+            let chunk = (place.line >> 32) as u32;
+            let first = lines.get(&(place.file, chunk)).copied().unwrap_or_default();
+            first + (place.line & 0xFFFF_FFFF)
+        };
+        let key_of = |file: u32| file_keys.get(&file).map_or("", String::as_str);
+        shares.par_iter_mut().for_each(|share| {
+            for body in share.values_mut() {
+                body.place_lines(&line_of, &key_of);
+            }
+        });
+        Tally { names, shares }
+    }
+}
+
+/// Every credential of a run.
+pub struct Tally {
+    /// Input names, by `Place::file`.
+    names: Vec<String>,
+    shares: Vec<Share>,
+}
+
+impl Tally {
+    fn credentials(&self) -> impl ParallelIterator<Item = (&PlSmallStr, &Body)> {
+        self.shares.par_iter().flat_map_iter(|s| s.iter())
+    }
+
+    /// A frame's credentials (a Parquet table written by `ingest`), row by row in its
+    /// order: repeated deliveries were removed and prefixes linked when it was written.
+    pub fn from_frame(df: &DataFrame) -> PolarsResult<Tally> {
+        let text = |name: &str| -> PolarsResult<&StringChunked> { df.column(name)?.str() };
+        let (kind, cred, source, principal) = (
+            text(col::CREDENTIAL_KIND)?,
+            text(col::CREDENTIAL_ID)?,
+            text(col::SOURCE)?,
+            text(col::PRINCIPAL)?,
+        );
+        let (ip, outcome, notes, event_id, file) = (
+            text(col::SRC_IP)?,
+            text(col::OUTCOME)?,
+            text(col::PARSE_NOTES)?,
+            text(col::EVENT_ID)?,
+            text(col::FILE)?,
+        );
+        let ts = df.column(col::TS)?.datetime()?.physical();
+        let line = df.column(col::LINE)?.u64()?;
+        let record = df.column(col::RECORD_INDEX)?.u32()?;
+        let mut names: PlIndexMap<&str, ()> = PlIndexMap::default();
+        let run = Accumulator::new();
+        let rows = kind
+            .iter()
+            .zip(cred.iter())
+            .zip(source.iter())
+            .zip(principal.iter())
+            .zip(ip.iter())
+            .zip(outcome.iter())
+            .zip(notes.iter())
+            .zip(event_id.iter())
+            .zip(file.iter())
+            .zip(ts.iter())
+            .zip(line.iter())
+            .zip(record.iter());
+        for (((((((((((k, c), s), p), ip), outcome), notes), id), f), t), l), r) in rows {
+            let (Some(kind), Some(credential)) = (k, c) else {
+                continue;
+            };
+            let file = names.insert_full(f.unwrap_or_default(), ()).0 as u32;
+            let row = Row {
+                credential,
+                kind,
+                source: s.and_then(|s| SourceId::ALL.iter().copied().find(|a| a.as_str() == s)),
+                principal: p,
+                src_ip: ip,
+                refused: is_refused(outcome),
+                linked: notes.is_some_and(|n| n.contains("prefix_linked")),
+                at: Moment {
+                    ts: t.unwrap_or(i64::MIN),
+                    place: Place::new(file, l.unwrap_or_default(), r),
+                },
+                event_id: id,
+                keyed: false,
+            };
+            run.add(&row);
+        }
+        let names = names.into_keys().map(str::to_string).collect();
+        Ok(run.finish(names, |_| {}))
+    }
+
+    /// Token prefixes that one full token starts with become that token (see
+    /// `ingest::link`): their events join its summary, counted as linked.
+    pub fn link_token_prefixes(&mut self) {
+        let prefix = crate::ingest::TOKEN_PREFIX_KIND;
+        let all = || self.shares.iter().flat_map(|s| s.iter());
+        if !all().any(|(_, b)| b.kind == prefix) {
+            return;
+        }
+        let tokens =
+            crate::ingest::FullTokens::new(all().map(|(id, b)| (id.as_str(), b.kind.as_str())));
+        let moves: Vec<(PlSmallStr, PlSmallStr)> = all()
+            .filter(|(_, b)| b.kind == prefix)
+            .filter_map(|(id, _)| Some((id.clone(), tokens.resolve(id)?.0.into())))
+            .collect();
+        let hasher = |id: &str| {
+            self.shares
+                .iter()
+                .position(|s| s.contains_key(id))
+                .unwrap_or_default()
+        };
+        let places: Vec<(usize, usize)> =
+            moves.iter().map(|(p, t)| (hasher(p), hasher(t))).collect();
+        for ((from_id, to_id), (from, to)) in moves.into_iter().zip(places) {
+            let Some(mut body) = self.shares[from].swap_remove(&from_id) else {
+                continue;
+            };
+            if let Some(token) = self.shares[to].get_mut(&to_id) {
+                body.linked += body.events;
+                body.kind = token.kind.clone();
+                token.merge(body);
+            }
+        }
+    }
+
+    /// The credentials whose kind `keep` accepts, in the order `key` (of the id, the
+    /// first time and the event count) sorts them.
+    pub fn sorted<'a, K: Ord + Send>(
+        &'a self,
+        keep: impl Fn(&str) -> bool + Sync,
+        key: impl Fn(&'a str, i64, u64) -> K + Sync,
+    ) -> Listing<'a> {
+        let mut order: Vec<(K, &PlSmallStr, &Body)> = self
+            .credentials()
+            .filter(|(_, b)| keep(&b.kind))
+            .map(|(id, b)| (key(id, b.first.at.ts, b.events), id, b))
+            .collect();
+        order.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Listing {
+            tally: self,
+            order: order.into_iter().map(|(_, id, b)| (id, b)).collect(),
+        }
+    }
+
+    fn summary<'a>(&'a self, id: &'a PlSmallStr, b: &'a Body) -> CredentialSummary<'a> {
+        let mut sources: Vec<&str> = SourceId::ALL
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| b.sources & (1 << i) != 0)
+            .map(|(_, s)| s.as_str())
+            .collect();
+        sources.sort_unstable();
+        CredentialSummary {
+            credential_id: id,
+            kind: &b.kind,
+            sources,
+            principals: b.principals.earliest(LISTED),
+            events: b.events,
+            first: sighting(&self.names, &b.first),
+            last: sighting(&self.names, b.last()),
+            distinct_src_ips: b.ips.len(),
+            src_ips: b.ips.earliest(LISTED),
+            refused: b.refused,
+            prefix_linked: b.linked,
+        }
+    }
+}
+
+fn sighting<'a>(names: &'a [String], seen: &'a Seen) -> Sighting<'a> {
+    let place = seen.at.place;
+    Sighting {
+        ts: seen.at.ts,
+        event_id: seen.event_id.as_deref(),
+        file: names.get(place.file as usize).map_or("", String::as_str),
+        line: place.line,
+        record_index: place.record_index(),
+        src_ip: seen.src_ip.as_deref(),
+    }
+}
+
+/// Credentials in the order they are listed. Their summaries are made as they are
+/// written, a block at a time: a million summaries at once would double the memory of a
+/// run.
+pub struct Listing<'a> {
+    tally: &'a Tally,
+    order: Vec<(&'a PlSmallStr, &'a Body)>,
+}
+
+impl<'a> Listing<'a> {
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The summaries of the credentials listed in `range`.
+    pub fn summaries(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = CredentialSummary<'a>> + '_ {
+        let listed = self.order.get(range).unwrap_or_default();
+        listed.iter().map(|(id, b)| self.tally.summary(id, b))
+    }
+}
+
+impl serde::Serialize for Listing<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.summaries(0..self.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(line: u64, ts: i64, keyed: bool) -> Row<'static> {
+        Row {
+            credential: "AKIAIOSFODNN7EXAMPLE",
+            kind: "aws_long_term_key",
+            source: Some(SourceId::CloudTrail),
+            principal: None,
+            src_ip: None,
+            refused: false,
+            linked: false,
+            at: Moment {
+                ts,
+                place: Place::new(0, line, None),
+            },
+            event_id: None,
+            keyed,
+        }
+    }
+
+    fn body_of<'a>(rows: impl Iterator<Item = &'a Row<'static>>) -> Option<Body> {
+        let mut rows = rows;
+        let mut body = Body::new(rows.next()?);
+        rows.for_each(|r| body.add(r));
+        Some(body)
+    }
+
+    /// However a credential's events are split between chunks, whatever their order in
+    /// a chunk and whichever chunk merges first, its first and last sightings are the
+    /// same; and when the last is a repeated delivery, the latest event at its time that
+    /// is not one takes its place, even one without a delivery key.
+    #[test]
+    fn sightings_do_not_depend_on_how_chunks_split_and_merge() {
+        let rows = [
+            row(1, 5, true),
+            row(2, 9, true),
+            row(3, 9, false),
+            row(4, 9, true),
+            row(5, 7, true),
+            row(6, 9, true),
+        ];
+        // 4 and 6 are copies of 2.
+        let copies: PlHashSet<Place> = [4, 6].map(|l| Place::new(0, l, None)).into_iter().collect();
+        for split in 0u32..(1 << rows.len()) {
+            let (a, b): (Vec<_>, Vec<_>) = rows
+                .iter()
+                .enumerate()
+                .partition(|(i, _)| split & (1 << i) != 0);
+            let (a, b): (Vec<&Row>, Vec<&Row>) = (
+                a.into_iter().map(|(_, r)| r).collect(),
+                b.into_iter().map(|(_, r)| r).collect(),
+            );
+            for (x, y) in [(&a, &b), (&b, &a)] {
+                for backwards in [false, true] {
+                    let part = |rows: &Vec<&Row<'static>>| match backwards {
+                        true => body_of(rows.iter().rev().copied()),
+                        false => body_of(rows.iter().copied()),
+                    };
+                    let body = match (part(x), part(y)) {
+                        (Some(mut p), Some(q)) => {
+                            p.merge(q);
+                            p
+                        }
+                        (Some(p), None) | (None, Some(p)) => p,
+                        (None, None) => unreachable!("six rows"),
+                    };
+                    let case = format!("split {split:06b}, backwards {backwards}");
+                    assert_eq!(body.events, 6, "{case}");
+                    assert_eq!(body.first.at.place.line, 1, "{case}");
+                    assert_eq!(body.last().at.place.line, 6, "{case}");
+                    let mut last = body.last.clone().expect("six sightings");
+                    last.forget(&copies);
+                    assert_eq!(last.seen.at.place.line, 3, "{case}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_values_seen_are_listed_in_the_order_seen() {
+        let at = |ts| Moment {
+            ts,
+            place: Place::new(0, 1, None),
+        };
+        let mut here = Distinct::default();
+        let mut there = Distinct::default();
+        for (v, ts) in [("c", 30), ("a", 10), ("d", 40)] {
+            here.see(v, at(ts));
+        }
+        for (v, ts) in [("b", 20), ("a", 50), ("e", 5), ("d", 35)] {
+            there.see(v, at(ts));
+        }
+        here.merge(there);
+        assert_eq!(here.len(), 5);
+        assert_eq!(here.earliest(3), ["e", "a", "b"]);
+        assert_eq!(here.earliest(9), ["e", "a", "b", "c", "d"]);
+    }
+}
