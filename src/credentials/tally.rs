@@ -10,7 +10,7 @@
 //! prefixes are linked to their tokens as `ingest` links them.
 
 use std::hash::{BuildHasher, Hash};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -124,64 +124,111 @@ impl Last {
     }
 }
 
-/// Distinct values, each with the moment it was first seen. The first is kept inline:
-/// most credentials have one principal and one address, and a million of them would
-/// otherwise be a million small tables.
+/// The values a credential was seen with (principals, addresses) and how many there are.
+/// Only the [`LISTED`] first seen are kept as text, each with the moment it was first seen;
+/// beyond them a value is counted by its hash: a key used from a million addresses keeps
+/// five of them and a million numbers. The first is inline: most credentials have one
+/// principal and one address, and a million of them would otherwise be a million lists.
 #[derive(Debug, Default)]
 struct Distinct {
     first: Option<(PlSmallStr, Moment)>,
-    rest: Option<Box<PlHashMap<PlSmallStr, Moment>>>,
+    rest: Option<Box<Rest>>,
+}
+
+#[derive(Debug, Default)]
+struct Rest {
+    /// With `first`, at most [`LISTED`] values: those first seen earliest.
+    listed: Vec<(PlSmallStr, Moment)>,
+    /// The hash of every value, once there have been more than [`LISTED`] (empty until
+    /// then: every value is listed).
+    hashes: PlHashSet<u64>,
+}
+
+/// Values are counted by a 64-bit hash seeded for the run: two of a credential's
+/// addresses would share one by chance once in 10^13 credentials of a million addresses.
+static VALUE_HASH: LazyLock<PlRandomState> = LazyLock::new(PlRandomState::default);
+
+fn value_hash(value: &str) -> u64 {
+    VALUE_HASH.hash_one(value)
 }
 
 impl Distinct {
     fn see(&mut self, value: &str, at: Moment) {
-        match &mut self.first {
-            None => self.first = Some((value.into(), at)),
-            Some((v, m)) if v.as_str() == value => *m = (*m).min(at),
-            Some(_) => {
-                let rest = self.rest.get_or_insert_default();
-                match rest.get_mut(value) {
-                    Some(m) => *m = (*m).min(at),
-                    None => {
-                        rest.insert(value.into(), at);
-                    }
-                }
+        self.see_with(value, at, || value.into());
+    }
+
+    fn listed_mut(&mut self) -> impl Iterator<Item = &mut (PlSmallStr, Moment)> {
+        let rest = self.rest.iter_mut().flat_map(|r| r.listed.iter_mut());
+        self.first.iter_mut().chain(rest)
+    }
+
+    fn listed(&self) -> impl Iterator<Item = &(PlSmallStr, Moment)> {
+        let rest = self.rest.iter().flat_map(|r| r.listed.iter());
+        self.first.iter().chain(rest)
+    }
+
+    /// `value` seen at `at`; `owned` makes its text when it is listed.
+    fn see_with(&mut self, value: &str, at: Moment, owned: impl FnOnce() -> PlSmallStr) {
+        if let Some((_, m)) = self.listed_mut().find(|(v, _)| v.as_str() == value) {
+            *m = (*m).min(at);
+            return;
+        }
+        if self.first.is_none() {
+            self.first = Some((owned(), at));
+            return;
+        }
+        let rest = self.rest.get_or_insert_default();
+        if rest.hashes.is_empty() {
+            if rest.listed.len() + 1 < LISTED {
+                rest.listed.push((owned(), at));
+                return;
             }
+            // One more than can be listed: from now on every value is counted by hash.
+            self.count_by_hash();
+        }
+        if let Some(rest) = self.rest.as_deref_mut() {
+            rest.hashes.insert(value_hash(value));
+        }
+        // Listed in place of the latest listed when first seen before it (a value
+        // dropped from the list can come back: its first sighting is then this one).
+        if let Some(latest) = self.listed_mut().max_by_key(|(_, m)| *m)
+            && at < latest.1
+        {
+            *latest = (owned(), at);
         }
     }
 
+    fn count_by_hash(&mut self) {
+        let hashes: Vec<u64> = self.listed().map(|(v, _)| value_hash(v)).collect();
+        self.rest.get_or_insert_default().hashes.extend(hashes);
+    }
+
     fn merge(&mut self, other: Distinct) {
-        let more = other.rest.into_iter().flat_map(|r| *r);
-        for (value, at) in other.first.into_iter().chain(more) {
-            match &mut self.first {
-                None => self.first = Some((value, at)),
-                Some((v, m)) if *v == value => *m = (*m).min(at),
-                Some(_) => {
-                    let rest = self.rest.get_or_insert_default();
-                    let m = rest.entry(value).or_insert(at);
-                    *m = (*m).min(at);
-                }
+        let Distinct { first, rest } = other;
+        let (listed, hashes) = rest.map_or_else(Default::default, |r| (r.listed, r.hashes));
+        for (value, at) in first.into_iter().chain(listed) {
+            self.see_with(&value.clone(), at, || value);
+        }
+        if !hashes.is_empty() {
+            if self.rest.as_ref().is_none_or(|r| r.hashes.is_empty()) {
+                self.count_by_hash();
+            }
+            if let Some(rest) = self.rest.as_deref_mut() {
+                rest.hashes.extend(hashes);
             }
         }
     }
 
     fn len(&self) -> u64 {
-        u64::from(self.first.is_some()) + self.rest.as_ref().map_or(0, |r| r.len() as u64)
+        match self.rest.as_deref() {
+            Some(rest) if !rest.hashes.is_empty() => rest.hashes.len() as u64,
+            _ => self.listed().count() as u64,
+        }
     }
 
-    /// The `n` values seen first, in the order they were first seen.
-    fn earliest(&self, n: usize) -> Vec<&str> {
-        let rest = self.rest.iter().flat_map(|r| r.iter());
-        let mut all: Vec<(Moment, &str)> = self
-            .first
-            .iter()
-            .map(|(v, m)| (*m, v.as_str()))
-            .chain(rest.map(|(v, m)| (*m, v.as_str())))
-            .collect();
-        if all.len() > n {
-            all.select_nth_unstable(n);
-            all.truncate(n);
-        }
+    /// The values seen first, in the order they were first seen.
+    fn earliest(&self) -> Vec<&str> {
+        let mut all: Vec<(Moment, &str)> = self.listed().map(|(v, m)| (*m, v.as_str())).collect();
         all.sort_unstable();
         all.into_iter().map(|(_, v)| v).collect()
     }
@@ -751,12 +798,12 @@ impl Tally {
             credential_id: id,
             kind: &b.kind,
             sources,
-            principals: b.principals.earliest(LISTED),
+            principals: b.principals.earliest(),
             events: b.events,
             first: sighting(&self.names, &b.first),
             last: sighting(&self.names, b.last()),
             distinct_src_ips: b.ips.len(),
-            src_ips: b.ips.earliest(LISTED),
+            src_ips: b.ips.earliest(),
             refused: b.refused,
             prefix_linked: b.linked,
         }
@@ -888,23 +935,51 @@ mod tests {
         }
     }
 
+    /// The values listed are the five first seen and every value is counted once, however
+    /// the sightings are split and merged, a value dropped from the list coming back.
     #[test]
-    fn the_first_values_seen_are_listed_in_the_order_seen() {
+    fn the_first_values_seen_are_listed_and_all_are_counted() {
         let at = |ts| Moment {
             ts,
             place: Place::new(0, 1, None),
         };
-        let mut here = Distinct::default();
-        let mut there = Distinct::default();
-        for (v, ts) in [("c", 30), ("a", 10), ("d", 40)] {
-            here.see(v, at(ts));
+        // (value, time): nine values, some seen several times, out of order.
+        let sightings = [
+            ("c", 30),
+            ("a", 70),
+            ("d", 40),
+            ("g", 90),
+            ("b", 20),
+            ("h", 95),
+            ("a", 10),
+            ("e", 60),
+            ("i", 99),
+            ("f", 50),
+            ("g", 5),
+            ("c", 31),
+        ];
+        // First seen: g 5, a 10, b 20, c 30, d 40, f 50, e 60, h 95, i 99.
+        for split in 0u32..(1 << sightings.len()) {
+            let mut here = Distinct::default();
+            let mut there = Distinct::default();
+            for (i, (v, ts)) in sightings.iter().enumerate() {
+                match split & (1 << i) != 0 {
+                    true => here.see(v, at(*ts)),
+                    false => there.see(v, at(*ts)),
+                }
+            }
+            here.merge(there);
+            assert_eq!(here.len(), 9, "split {split:012b}");
+            assert_eq!(
+                here.earliest(),
+                ["g", "a", "b", "c", "d"],
+                "split {split:012b}"
+            );
         }
-        for (v, ts) in [("b", 20), ("a", 50), ("e", 5), ("d", 35)] {
-            there.see(v, at(ts));
-        }
-        here.merge(there);
-        assert_eq!(here.len(), 5);
-        assert_eq!(here.earliest(3), ["e", "a", "b"]);
-        assert_eq!(here.earliest(9), ["e", "a", "b", "c", "d"]);
+        let mut few = Distinct::default();
+        few.see("x", at(2));
+        few.see("y", at(1));
+        few.see("x", at(3));
+        assert_eq!((few.len(), few.earliest()), (2, vec!["y", "x"]));
     }
 }
