@@ -25,7 +25,7 @@ use crate::frame::col;
 
 /// Where an event is in the inputs. Events of the same time are in this order, as in the
 /// frame: input, then line, then record of a JSON array.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Place {
     file: u32,
     line: u64,
@@ -48,7 +48,7 @@ impl Place {
 }
 
 /// When and where an event is: the order of the frame.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Moment {
     ts: i64,
     place: Place,
@@ -142,6 +142,9 @@ struct Rest {
     /// The hash of every value, once there have been more than [`LISTED`] (empty until
     /// then: every value is listed).
     hashes: PlHashSet<u64>,
+    /// Once values are counted by hash: no listed value was first seen after this (most
+    /// values of a log read in time order are seen after every listed one).
+    latest: Moment,
 }
 
 /// Values are counted by a 64-bit hash seeded for the run: two of a credential's
@@ -186,8 +189,12 @@ impl Distinct {
             // One more than can be listed: from now on every value is counted by hash.
             self.count_by_hash();
         }
-        if let Some(rest) = self.rest.as_deref_mut() {
-            rest.hashes.insert(value_hash(value));
+        let Some(rest) = self.rest.as_deref_mut() else {
+            return;
+        };
+        rest.hashes.insert(value_hash(value));
+        if at >= rest.latest {
+            return;
         }
         // Listed in place of the latest listed when first seen before it (a value
         // dropped from the list can come back: its first sighting is then this one).
@@ -196,11 +203,20 @@ impl Distinct {
         {
             *latest = (owned(), at);
         }
+        self.note_latest();
+    }
+
+    fn note_latest(&mut self) {
+        let latest = self.listed().map(|(_, m)| *m).max().unwrap_or_default();
+        if let Some(rest) = self.rest.as_deref_mut() {
+            rest.latest = latest;
+        }
     }
 
     fn count_by_hash(&mut self) {
         let hashes: Vec<u64> = self.listed().map(|(v, _)| value_hash(v)).collect();
         self.rest.get_or_insert_default().hashes.extend(hashes);
+        self.note_latest();
     }
 
     fn merge(&mut self, other: Distinct) {
