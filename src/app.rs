@@ -148,18 +148,20 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
         }
         Command::Stats { input, format } => {
             refuse_tables("stats", &input)?;
-            let ingested = read_inputs_keeping(&input, Keep::columns(stats::COLUMNS))?;
-            let started = Instant::now();
-            let sources = stats::summarize(&ingested)?;
-            if input.timings {
-                messages::timing("summarize", started);
-            }
+            let (tally, files) = read_raw(
+                &input,
+                Keep::columns(stats::COLUMNS),
+                "read and tally",
+                |inputs, opts, bar, _| crate::ingest::tally(inputs, opts, bar, true),
+                |(_, files): &(_, Vec<FileReport>)| files.as_slice(),
+            )?;
+            let sources = stats::summarize(&files, &tally);
             match format {
-                StatsFormat::Table => stats::write_table(stdout, &ingested.files, &sources),
-                StatsFormat::Json => stats::write_json(stdout, &ingested.files, &sources),
+                StatsFormat::Table => stats::write_table(stdout, &files, &sources),
+                StatsFormat::Json => stats::write_json(stdout, &files, &sources),
             }
             .map_err(stdout_error)?;
-            Ok(exit_status(&ingested.files, input.strict))
+            Ok(exit_status(&files, input.strict))
         }
     }
 }
@@ -451,7 +453,7 @@ fn read_tally(args: &InputArgs) -> Result<(crate::credentials::Tally, Vec<FileRe
         args,
         keep,
         "read and tally",
-        |inputs, opts, bar, _| crate::ingest::tally(inputs, opts, bar),
+        |inputs, opts, bar, _| crate::ingest::tally(inputs, opts, bar, false),
         |(_, files): &(_, Vec<FileReport>)| files.as_slice(),
     )
 }

@@ -4,11 +4,13 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use comfy_table::{ContentArrangement, Table, presets};
-use polars::prelude::*;
 use serde::Serialize;
 
+use tokentrail_parsers::SourceId;
+
+use crate::credentials::Tally;
 use crate::frame::col;
-use crate::ingest::{FileReport, Ingested, ProblemKind};
+use crate::ingest::{FileReport, ProblemKind};
 
 /// Totals of one source over all its inputs.
 #[derive(Debug, Serialize)]
@@ -53,48 +55,37 @@ pub fn rfc3339(ns: i64) -> String {
     chrono::DateTime::from_timestamp_nanos(ns).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-/// The text columns the summary reads: `stats` keeps only these (and those the ingest
-/// reads itself) from the logs.
+/// The text columns the summary reads: `stats` reads only these (and those the ingest
+/// reads itself) from the logs, and keeps no frame of them.
 pub const COLUMNS: &[&str] = &[col::CREDENTIAL_ID, col::SRC_IP];
 
-/// Per-source totals computed from the frame.
-pub fn summarize(ingested: &Ingested) -> PolarsResult<Vec<SourceSummary>> {
+/// Per-source totals: events from the inputs' reports (parsed, less repeated deliveries
+/// removed), distinct credentials and client addresses from the tally.
+pub fn summarize(files: &[FileReport], tally: &Tally) -> Vec<SourceSummary> {
     let mut by_source: BTreeMap<&str, Vec<&FileReport>> = BTreeMap::new();
-    for f in &ingested.files {
+    for f in files {
         if let Some(s) = f.source {
             by_source.entry(s).or_default().push(f);
         }
     }
-    // Only the columns counted here are filtered: a filter of the whole frame would copy
-    // every column.
-    let df = ingested
-        .frame
-        .select([col::SOURCE, col::CREDENTIAL_ID, col::SRC_IP])?;
-    let sources = df.column(col::SOURCE)?.str()?;
-    let mut out = Vec::new();
-    for (source, files) in by_source {
-        let mask = sources.equal(source);
-        let part = if mask.all() {
-            df.clone()
-        } else {
-            df.filter(&mask)?
-        };
-        let distinct = |name: &str| -> PolarsResult<u64> {
-            Ok(part.column(name)?.drop_nulls().n_unique()? as u64)
-        };
-        let first = files.iter().filter_map(|f| f.first_ts).min();
-        let last = files.iter().filter_map(|f| f.last_ts).max();
-        out.push(SourceSummary {
-            source: source.to_string(),
-            files: files.len() as u64,
-            events: part.height() as u64,
-            first: first.map(rfc3339),
-            last: last.map(rfc3339),
-            distinct_credentials: distinct(col::CREDENTIAL_ID)?,
-            distinct_src_ips: distinct(col::SRC_IP)?,
-        });
-    }
-    Ok(out)
+    by_source
+        .into_iter()
+        .map(|(source, files)| {
+            let id = SourceId::ALL.iter().copied().find(|s| s.as_str() == source);
+            let (credentials, addresses) = id.map_or((0, 0), |s| tally.distinct_of(s));
+            let first = files.iter().filter_map(|f| f.first_ts).min();
+            let last = files.iter().filter_map(|f| f.last_ts).max();
+            SourceSummary {
+                source: source.to_string(),
+                files: files.len() as u64,
+                events: files.iter().map(|f| f.events - f.duplicates_removed).sum(),
+                first: first.map(rfc3339),
+                last: last.map(rfc3339),
+                distinct_credentials: credentials,
+                distinct_src_ips: addresses,
+            }
+        })
+        .collect()
 }
 
 fn totals(files: &[FileReport]) -> Totals {

@@ -454,6 +454,71 @@ const NO_CREDENTIAL: u32 = u32::MAX;
 
 type Share = PlIndexMap<PlSmallStr, Body>;
 
+/// What `stats` keeps of a source's events: its distinct credentials and client
+/// addresses, by hash. Token prefixes, and the tokens they may stand for, are kept as
+/// text: they are linked at the end as `ingest` links them.
+#[derive(Default)]
+struct Counts {
+    addresses: PlHashSet<u64>,
+    credentials: PlHashSet<u64>,
+    prefixes: PlHashSet<PlSmallStr>,
+    tokens: PlHashMap<PlSmallStr, &'static str>,
+}
+
+impl Counts {
+    fn count(&mut self, credential: Option<(&str, &'static str)>, src_ip: Option<&str>) {
+        if let Some(ip) = src_ip {
+            self.addresses.insert(value_hash(ip));
+        }
+        match credential {
+            Some((id, crate::ingest::TOKEN_PREFIX_KIND)) if !self.prefixes.contains(id) => {
+                self.prefixes.insert(id.into());
+            }
+            Some((_, crate::ingest::TOKEN_PREFIX_KIND)) => {}
+            Some((id, kind)) => {
+                self.credentials.insert(value_hash(id));
+                if crate::secrets::SECRET_KINDS.contains(&kind)
+                    && id.contains('…')
+                    && !self.tokens.contains_key(id)
+                {
+                    self.tokens.insert(id.into(), kind);
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn merge(&mut self, other: Counts) {
+        self.addresses.extend(other.addresses);
+        self.credentials.extend(other.credentials);
+        self.prefixes.extend(other.prefixes);
+        self.tokens.extend(other.tokens);
+    }
+}
+
+/// Distinct credentials and addresses of each source, prefixes linked to their tokens.
+fn distinct_counts(counts: PlHashMap<SourceId, Counts>) -> PlHashMap<SourceId, (u64, u64)> {
+    let tokens = crate::ingest::FullTokens::new(
+        counts
+            .values()
+            .flat_map(|c| c.tokens.iter().map(|(id, kind)| (id.as_str(), *kind))),
+    );
+    counts
+        .iter()
+        .map(|(source, c)| {
+            // A prefix linked to a token is that token, counted once with it.
+            let named: PlHashSet<u64> = c
+                .prefixes
+                .iter()
+                .map(|p| value_hash(tokens.resolve(p).map_or(p.as_str(), |(id, _)| id)))
+                .filter(|h| !c.credentials.contains(h))
+                .collect();
+            let credentials = c.credentials.len() + named.len();
+            (*source, (credentials as u64, c.addresses.len() as u64))
+        })
+        .collect()
+}
+
 /// What one chunk of one input adds to the run's [`Accumulator`]: each event goes to its
 /// credential's summary at once (under its share's lock), its delivery key when the chunk
 /// is parsed.
@@ -461,16 +526,19 @@ pub struct ChunkTally {
     fingerprints: Fingerprinter,
     chunk: u32,
     keys: Vec<Key>,
+    /// What the run counts instead of summarising each credential (`stats`).
+    counts: Option<Counts>,
     /// Events were tallied.
     any: bool,
 }
 
 impl ChunkTally {
-    pub fn new(fingerprints: Fingerprinter, chunk: u32) -> ChunkTally {
+    pub fn new(fingerprints: Fingerprinter, chunk: u32, count_only: bool) -> ChunkTally {
         ChunkTally {
             fingerprints,
             chunk,
             keys: Vec::new(),
+            counts: count_only.then(Counts::default),
             any: false,
         }
     }
@@ -518,7 +586,11 @@ impl ChunkTally {
         });
         let principal = ev.principal.as_deref();
         let keyed = source.has_event_ids() && ev.event_id.is_some();
-        let (share, slot) = credential.map_or((0, NO_CREDENTIAL), |(id, kind)| {
+        if let Some(counts) = &mut self.counts {
+            counts.count(credential, src_ip);
+        }
+        let summarised = credential.filter(|_| self.counts.is_none());
+        let (share, slot) = summarised.map_or((0, NO_CREDENTIAL), |(id, kind)| {
             run.add(&Row {
                 credential: id,
                 kind,
@@ -568,6 +640,8 @@ pub struct Accumulator {
     chunk_lines: Mutex<PlHashMap<(u32, u32), u64>>,
     /// The key of each input, for the ids of events that have none (`<key>:<line>`).
     file_keys: Mutex<PlHashMap<u32, String>>,
+    /// What `stats` counts of each source (`None`: each credential is summarised).
+    counts: Option<Mutex<PlHashMap<SourceId, Counts>>>,
 }
 
 impl Accumulator {
@@ -575,6 +649,19 @@ impl Accumulator {
         Accumulator {
             shares: (0..SHARES).map(|_| Mutex::new(Share::default())).collect(),
             ..Accumulator::default()
+        }
+    }
+
+    pub fn counts_only(&self) -> bool {
+        self.counts.is_some()
+    }
+
+    /// An accumulator that only counts each source's distinct credentials and client
+    /// addresses (`stats`), with no summary of each credential.
+    pub fn counting() -> Accumulator {
+        Accumulator {
+            counts: Some(Mutex::default()),
+            ..Accumulator::new()
         }
     }
 
@@ -597,7 +684,13 @@ impl Accumulator {
     }
 
     /// A parsed chunk's delivery keys join the run's.
-    pub fn merge(&self, chunk: &mut ChunkTally) {
+    pub fn merge(&self, chunk: &mut ChunkTally, source: SourceId) {
+        if let (Some(run), Some(seen)) = (&self.counts, chunk.counts.take())
+            && let Ok(mut run) = run.lock()
+        {
+            run.entry(source).or_default().merge(seen);
+            chunk.counts = Some(Counts::default());
+        }
         let keys = std::mem::take(&mut chunk.keys);
         if !keys.is_empty()
             && let Ok(mut run) = self.keys.lock()
@@ -672,7 +765,12 @@ impl Accumulator {
                 body.place_lines(&line_of, &key_of);
             }
         });
-        Tally { names, shares }
+        let counts = self.counts.and_then(|c| c.into_inner().ok());
+        Tally {
+            names,
+            shares,
+            distinct: counts.map(distinct_counts).unwrap_or_default(),
+        }
     }
 }
 
@@ -681,9 +779,18 @@ pub struct Tally {
     /// Input names, by `Place::file`.
     names: Vec<String>,
     shares: Vec<Share>,
+    /// Distinct credentials and client addresses of each source, when only they were
+    /// counted ([`Accumulator::counting`]).
+    distinct: PlHashMap<SourceId, (u64, u64)>,
 }
 
 impl Tally {
+    /// How many credentials and client addresses `source` holds (see
+    /// [`Accumulator::counting`]).
+    pub fn distinct_of(&self, source: SourceId) -> (u64, u64) {
+        self.distinct.get(&source).copied().unwrap_or_default()
+    }
+
     fn credentials(&self) -> impl ParallelIterator<Item = (&PlSmallStr, &Body)> {
         self.shares.par_iter().flat_map_iter(|s| s.iter())
     }

@@ -86,7 +86,8 @@ impl Sink for ChunkTally {
     type Done = ();
 
     fn start(job: &FileJob<'_>, chunk: u32, _: usize) -> Self {
-        ChunkTally::new(job.fingerprints.clone(), chunk)
+        let count_only = job.tally.is_some_and(Accumulator::counts_only);
+        ChunkTally::new(job.fingerprints.clone(), chunk, count_only)
     }
 
     fn push(
@@ -105,7 +106,7 @@ impl Sink for ChunkTally {
 
     fn parsed(mut self, job: &FileJob<'_>) -> Self {
         if let Some(run) = job.tally {
-            run.merge(&mut self);
+            run.merge(&mut self, job.ctx.source);
         }
         self
     }
