@@ -10,245 +10,27 @@
 //! prefixes are linked to their tokens as `ingest` links them.
 
 use std::hash::{BuildHasher, Hash};
-use std::sync::{LazyLock, Mutex};
+use std::sync::Mutex;
 
 use polars::prelude::*;
 use rayon::prelude::*;
 use tokentrail_parsers::event::Credential;
 use tokentrail_parsers::{Event, SourceId};
 
-use super::{CredentialSummary, LISTED, Sighting};
+use super::{CredentialSummary, Sighting};
 use crate::config::Cidr;
 use crate::enrich::{Client, client_address};
 use crate::fingerprint::Fingerprinter;
 use crate::frame::col;
+use distinct::value_hash;
 
-/// Where an event is in the inputs. Events of the same time are in this order, as in the
-/// frame: input, then line, then record of a JSON array.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Place {
-    file: u32,
-    line: u64,
-    /// The record's index in its array plus one; 0 for a record that is a line.
-    record: u32,
-}
+mod counts;
+mod distinct;
+mod sighting;
 
-impl Place {
-    fn new(file: u32, line: u64, record_index: Option<u32>) -> Place {
-        Place {
-            file,
-            line,
-            record: record_index.map_or(0, |r| r.saturating_add(1)),
-        }
-    }
-
-    fn record_index(self) -> Option<u32> {
-        self.record.checked_sub(1)
-    }
-}
-
-/// When and where an event is: the order of the frame.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-struct Moment {
-    ts: i64,
-    place: Place,
-}
-
-/// One sighting of a credential, owned: the logs it was read from are gone.
-#[derive(Clone, Debug)]
-struct Seen {
-    at: Moment,
-    event_id: Option<PlSmallStr>,
-    src_ip: Option<PlSmallStr>,
-    /// An event with a delivery key: it may turn out to be a repeated delivery.
-    keyed: bool,
-}
-
-/// The last sighting of a credential: its latest event, the last in input order of those
-/// at that time. While that event may be a repeated delivery, the events at the same time
-/// before it are kept too: if it is one, the latest of them that is not takes its place
-/// (its kept copy is among them).
-#[derive(Clone, Debug)]
-struct Last {
-    seen: Seen,
-    rivals: Vec<Seen>,
-}
-
-impl Last {
-    fn of(seen: Seen) -> Last {
-        Last {
-            seen,
-            rivals: Vec::new(),
-        }
-    }
-
-    fn offer(&mut self, s: Seen) {
-        match s.at.ts.cmp(&self.seen.at.ts) {
-            std::cmp::Ordering::Less => {}
-            std::cmp::Ordering::Greater => {
-                self.seen = s;
-                self.rivals.clear();
-            }
-            std::cmp::Ordering::Equal if s.at.place > self.seen.at.place => {
-                let before = std::mem::replace(&mut self.seen, s);
-                match self.seen.keyed {
-                    true => self.rivals.push(before),
-                    false => self.rivals.clear(),
-                }
-            }
-            std::cmp::Ordering::Equal => {
-                if self.seen.keyed {
-                    self.rivals.push(s);
-                }
-            }
-        }
-    }
-
-    fn merge(&mut self, other: Last) {
-        let ts = other.seen.at.ts;
-        self.offer(other.seen);
-        // The other's rivals are before its last at the same time: rivals here too.
-        if self.seen.keyed && self.seen.at.ts == ts {
-            self.rivals.extend(other.rivals);
-        }
-    }
-
-    /// The sightings at `removed` places were repeated deliveries.
-    fn forget(&mut self, removed: &PlHashSet<Place>) {
-        self.rivals.retain(|r| !removed.contains(&r.at.place));
-        if removed.contains(&self.seen.at.place)
-            && let Some(best) = (0..self.rivals.len()).max_by_key(|&i| self.rivals[i].at.place)
-        {
-            self.seen = self.rivals.swap_remove(best);
-        }
-    }
-}
-
-/// The values a credential was seen with (principals, addresses) and how many there are.
-/// Only the [`LISTED`] first seen are kept as text, each with the moment it was first seen;
-/// beyond them a value is counted by its hash: a key used from a million addresses keeps
-/// five of them and a million numbers. The first is inline: most credentials have one
-/// principal and one address, and a million of them would otherwise be a million lists.
-#[derive(Debug, Default)]
-struct Distinct {
-    first: Option<(PlSmallStr, Moment)>,
-    rest: Option<Box<Rest>>,
-}
-
-#[derive(Debug, Default)]
-struct Rest {
-    /// With `first`, at most [`LISTED`] values: those first seen earliest.
-    listed: Vec<(PlSmallStr, Moment)>,
-    /// The hash of every value, once there have been more than [`LISTED`] (empty until
-    /// then: every value is listed).
-    hashes: PlHashSet<u64>,
-    /// Once values are counted by hash: no listed value was first seen after this (most
-    /// values of a log read in time order are seen after every listed one).
-    latest: Moment,
-}
-
-/// Values are counted by a 64-bit hash seeded for the run: two of a credential's
-/// addresses would share one by chance once in 10^13 credentials of a million addresses.
-static VALUE_HASH: LazyLock<PlRandomState> = LazyLock::new(PlRandomState::default);
-
-fn value_hash(value: &str) -> u64 {
-    VALUE_HASH.hash_one(value)
-}
-
-impl Distinct {
-    fn see(&mut self, value: &str, at: Moment) {
-        self.see_with(value, at, || value.into());
-    }
-
-    fn listed_mut(&mut self) -> impl Iterator<Item = &mut (PlSmallStr, Moment)> {
-        let rest = self.rest.iter_mut().flat_map(|r| r.listed.iter_mut());
-        self.first.iter_mut().chain(rest)
-    }
-
-    fn listed(&self) -> impl Iterator<Item = &(PlSmallStr, Moment)> {
-        let rest = self.rest.iter().flat_map(|r| r.listed.iter());
-        self.first.iter().chain(rest)
-    }
-
-    /// `value` seen at `at`; `owned` makes its text when it is listed.
-    fn see_with(&mut self, value: &str, at: Moment, owned: impl FnOnce() -> PlSmallStr) {
-        if let Some((_, m)) = self.listed_mut().find(|(v, _)| v.as_str() == value) {
-            *m = (*m).min(at);
-            return;
-        }
-        if self.first.is_none() {
-            self.first = Some((owned(), at));
-            return;
-        }
-        let rest = self.rest.get_or_insert_default();
-        if rest.hashes.is_empty() {
-            if rest.listed.len() + 1 < LISTED {
-                rest.listed.push((owned(), at));
-                return;
-            }
-            // One more than can be listed: from now on every value is counted by hash.
-            self.count_by_hash();
-        }
-        let Some(rest) = self.rest.as_deref_mut() else {
-            return;
-        };
-        rest.hashes.insert(value_hash(value));
-        if at >= rest.latest {
-            return;
-        }
-        // Listed in place of the latest listed when first seen before it (a value
-        // dropped from the list can come back: its first sighting is then this one).
-        if let Some(latest) = self.listed_mut().max_by_key(|(_, m)| *m)
-            && at < latest.1
-        {
-            *latest = (owned(), at);
-        }
-        self.note_latest();
-    }
-
-    fn note_latest(&mut self) {
-        let latest = self.listed().map(|(_, m)| *m).max().unwrap_or_default();
-        if let Some(rest) = self.rest.as_deref_mut() {
-            rest.latest = latest;
-        }
-    }
-
-    fn count_by_hash(&mut self) {
-        let hashes: Vec<u64> = self.listed().map(|(v, _)| value_hash(v)).collect();
-        self.rest.get_or_insert_default().hashes.extend(hashes);
-        self.note_latest();
-    }
-
-    fn merge(&mut self, other: Distinct) {
-        let Distinct { first, rest } = other;
-        let (listed, hashes) = rest.map_or_else(Default::default, |r| (r.listed, r.hashes));
-        for (value, at) in first.into_iter().chain(listed) {
-            self.see_with(&value.clone(), at, || value);
-        }
-        if !hashes.is_empty() {
-            if self.rest.as_ref().is_none_or(|r| r.hashes.is_empty()) {
-                self.count_by_hash();
-            }
-            if let Some(rest) = self.rest.as_deref_mut() {
-                rest.hashes.extend(hashes);
-            }
-        }
-    }
-
-    fn len(&self) -> u64 {
-        match self.rest.as_deref() {
-            Some(rest) if !rest.hashes.is_empty() => rest.hashes.len() as u64,
-            _ => self.listed().count() as u64,
-        }
-    }
-
-    /// The values seen first, in the order they were first seen.
-    fn earliest(&self) -> Vec<&str> {
-        let mut all: Vec<(Moment, &str)> = self.listed().map(|(v, m)| (*m, v.as_str())).collect();
-        all.sort_unstable();
-        all.into_iter().map(|(_, v)| v).collect()
-    }
-}
+use counts::{Counts, distinct_counts};
+use distinct::Distinct;
+use sighting::{Last, Moment, Place, Seen};
 
 /// One event as a tally reads it.
 #[derive(Clone, Copy)]
@@ -453,71 +235,6 @@ struct Key {
 const NO_CREDENTIAL: u32 = u32::MAX;
 
 type Share = PlIndexMap<PlSmallStr, Body>;
-
-/// What `stats` keeps of a source's events: its distinct credentials and client
-/// addresses, by hash. Token prefixes, and the tokens they may stand for, are kept as
-/// text: they are linked at the end as `ingest` links them.
-#[derive(Default)]
-struct Counts {
-    addresses: PlHashSet<u64>,
-    credentials: PlHashSet<u64>,
-    prefixes: PlHashSet<PlSmallStr>,
-    tokens: PlHashMap<PlSmallStr, &'static str>,
-}
-
-impl Counts {
-    fn count(&mut self, credential: Option<(&str, &'static str)>, src_ip: Option<&str>) {
-        if let Some(ip) = src_ip {
-            self.addresses.insert(value_hash(ip));
-        }
-        match credential {
-            Some((id, crate::ingest::TOKEN_PREFIX_KIND)) if !self.prefixes.contains(id) => {
-                self.prefixes.insert(id.into());
-            }
-            Some((_, crate::ingest::TOKEN_PREFIX_KIND)) => {}
-            Some((id, kind)) => {
-                self.credentials.insert(value_hash(id));
-                if crate::secrets::SECRET_KINDS.contains(&kind)
-                    && id.contains('…')
-                    && !self.tokens.contains_key(id)
-                {
-                    self.tokens.insert(id.into(), kind);
-                }
-            }
-            None => {}
-        }
-    }
-
-    fn merge(&mut self, other: Counts) {
-        self.addresses.extend(other.addresses);
-        self.credentials.extend(other.credentials);
-        self.prefixes.extend(other.prefixes);
-        self.tokens.extend(other.tokens);
-    }
-}
-
-/// Distinct credentials and addresses of each source, prefixes linked to their tokens.
-fn distinct_counts(counts: PlHashMap<SourceId, Counts>) -> PlHashMap<SourceId, (u64, u64)> {
-    let tokens = crate::ingest::FullTokens::new(
-        counts
-            .values()
-            .flat_map(|c| c.tokens.iter().map(|(id, kind)| (id.as_str(), *kind))),
-    );
-    counts
-        .iter()
-        .map(|(source, c)| {
-            // A prefix linked to a token is that token, counted once with it.
-            let named: PlHashSet<u64> = c
-                .prefixes
-                .iter()
-                .map(|p| value_hash(tokens.resolve(p).map_or(p.as_str(), |(id, _)| id)))
-                .filter(|h| !c.credentials.contains(h))
-                .collect();
-            let credentials = c.credentials.len() + named.len();
-            (*source, (credentials as u64, c.addresses.len() as u64))
-        })
-        .collect()
-}
 
 /// What one chunk of one input adds to the run's [`Accumulator`]: each event goes to its
 /// credential's summary at once (under its share's lock), its delivery key when the chunk
@@ -1056,53 +773,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// The values listed are the five first seen and every value is counted once, however
-    /// the sightings are split and merged, a value dropped from the list coming back.
-    #[test]
-    fn the_first_values_seen_are_listed_and_all_are_counted() {
-        let at = |ts| Moment {
-            ts,
-            place: Place::new(0, 1, None),
-        };
-        // (value, time): nine values, some seen several times, out of order.
-        let sightings = [
-            ("c", 30),
-            ("a", 70),
-            ("d", 40),
-            ("g", 90),
-            ("b", 20),
-            ("h", 95),
-            ("a", 10),
-            ("e", 60),
-            ("i", 99),
-            ("f", 50),
-            ("g", 5),
-            ("c", 31),
-        ];
-        // First seen: g 5, a 10, b 20, c 30, d 40, f 50, e 60, h 95, i 99.
-        for split in 0u32..(1 << sightings.len()) {
-            let mut here = Distinct::default();
-            let mut there = Distinct::default();
-            for (i, (v, ts)) in sightings.iter().enumerate() {
-                match split & (1 << i) != 0 {
-                    true => here.see(v, at(*ts)),
-                    false => there.see(v, at(*ts)),
-                }
-            }
-            here.merge(there);
-            assert_eq!(here.len(), 9, "split {split:012b}");
-            assert_eq!(
-                here.earliest(),
-                ["g", "a", "b", "c", "d"],
-                "split {split:012b}"
-            );
-        }
-        let mut few = Distinct::default();
-        few.see("x", at(2));
-        few.see("y", at(1));
-        few.see("x", at(3));
-        assert_eq!((few.len(), few.earliest()), (2, vec!["y", "x"]));
     }
 }
