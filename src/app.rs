@@ -264,6 +264,16 @@ pub fn read_events_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
     if tables.iter().all(Option::is_none) {
         return read_inputs_keeping(args, keep);
     }
+    read_tables(args, tables, None)
+}
+
+/// The Parquet tables `ingest` wrote, whole, or only the columns `only` names (no
+/// enrichment then: a command that names its columns reads none of it).
+fn read_tables(
+    args: &InputArgs,
+    tables: Vec<Option<Vec<std::path::PathBuf>>>,
+    only: Option<&[&str]>,
+) -> Result<Ingested> {
     if tables.iter().any(Option::is_none) {
         return Err(Error::Usage(
             "give either raw logs or Parquet files written by `tokentrail ingest`, not both".into(),
@@ -278,7 +288,13 @@ pub fn read_events_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
             source,
         };
         let file = std::fs::File::open(&path).map_err(io)?;
-        let mut df = ParquetReader::new(file).finish()?;
+        let mut reader = ParquetReader::new(file);
+        if let Some(only) = only {
+            let schema = reader.schema()?;
+            let present = only.iter().filter(|c| schema.contains(c));
+            reader = reader.with_columns(Some(present.map(|c| c.to_string()).collect()));
+        }
+        let mut df = reader.finish()?;
         // A dataset keeps the source in its folder names (`source=nginx/`), not in the files.
         if df.column(crate::frame::col::SOURCE).is_err()
             && let Some(source) = partition_value(&path, crate::output::PARTITION_COLUMN)
@@ -293,7 +309,11 @@ pub fn read_events_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
                 .min(df.width());
             df.insert_column(at, column.into_column())?;
         }
-        for name in crate::frame::col::ALL {
+        if let Some(only) = only {
+            // The same columns in the same order in every table, whatever each one holds.
+            df = df.select(only.iter().copied().filter(|c| df.column(c).is_ok()))?;
+        }
+        for name in only.unwrap_or(crate::frame::col::ALL) {
             if df.column(name).is_err() {
                 return Err(Error::Usage(format!(
                     "{}: not an event table written by `tokentrail ingest` (no column `{name}`)",
@@ -309,12 +329,13 @@ pub fn read_events_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
     }
     // Tables written before an enrichment column existed are enriched again below: drop
     // the enrichment of all, so that every table has the same columns.
-    let missing = frames.iter().any(|df| {
-        crate::enrich::enriched::ALL
-            .iter()
-            .any(|c| df.column(c).is_err())
-    });
-    if missing || args.geoip.is_some() {
+    let missing = only.is_none()
+        && frames.iter().any(|df| {
+            crate::enrich::enriched::ALL
+                .iter()
+                .any(|c| df.column(c).is_err())
+        });
+    if missing || (args.geoip.is_some() && only.is_none()) {
         for df in &mut frames {
             for c in crate::enrich::enriched::ALL {
                 let _ = df.drop_in_place(c);
@@ -327,7 +348,7 @@ pub fn read_events_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
         frame.vstack_mut_owned(df)?;
     }
     let mut geoip = Vec::new();
-    if args.geoip.is_some() || missing {
+    if (args.geoip.is_some() && only.is_none()) || missing {
         // Enrich again: the databases given now, or a table written before a column existed.
         let geo = match &args.geoip {
             Some(dir) => Some(enrich::GeoDatabases::open_dir(dir).map_err(Error::GeoIp)?),
@@ -437,10 +458,16 @@ fn read_tally(args: &InputArgs) -> Result<(crate::credentials::Tally, Vec<FileRe
     let tables = args
         .paths
         .iter()
-        .map(|p| parquet_files(p).map(|t| t.is_some()))
-        .collect::<Result<Vec<bool>>>()?;
-    if tables.iter().any(|t| *t) {
-        let ingested = read_events(args)?;
+        .map(|p| parquet_files(p))
+        .collect::<Result<Vec<_>>>()?;
+    if tables.iter().any(Option::is_some) {
+        if tables.iter().any(Option::is_none) {
+            return Err(Error::Usage(
+                "give either raw logs or Parquet files written by `tokentrail ingest`, not both"
+                    .into(),
+            ));
+        }
+        let ingested = read_tables(args, tables, Some(crate::credentials::tally::FRAME_COLUMNS))?;
         let started = Instant::now();
         let tally = crate::credentials::Tally::from_frame(&ingested.frame)?;
         if args.timings {

@@ -491,6 +491,22 @@ impl Accumulator {
     }
 }
 
+/// The columns [`Tally::from_frame`] reads.
+pub const FRAME_COLUMNS: &[&str] = &[
+    col::TS,
+    col::SOURCE,
+    col::EVENT_ID,
+    col::FILE,
+    col::LINE,
+    col::RECORD_INDEX,
+    col::CREDENTIAL_ID,
+    col::CREDENTIAL_KIND,
+    col::PRINCIPAL,
+    col::SRC_IP,
+    col::OUTCOME,
+    col::PARSE_NOTES,
+];
+
 /// Every credential of a run.
 pub struct Tally {
     /// Input names, by `Place::file`.
@@ -512,7 +528,8 @@ impl Tally {
         self.shares.par_iter().flat_map_iter(|s| s.iter())
     }
 
-    /// A frame's credentials (a Parquet table written by `ingest`), row by row in its
+    /// A frame's credentials (a Parquet table written by `ingest`; [`FRAME_COLUMNS`] are
+    /// all it reads), row by row in its
     /// order: repeated deliveries were removed and prefixes linked when it was written.
     pub fn from_frame(df: &DataFrame) -> PolarsResult<Tally> {
         let text = |name: &str| -> PolarsResult<&StringChunked> { df.column(name)?.str() };
