@@ -136,15 +136,15 @@ fn csv_row(out: &mut Vec<u8>, c: &CredentialSummary) -> std::io::Result<()> {
     out.write_all(b",")?;
     field(out, c.kind)?;
     out.write_all(b",")?;
-    field(out, &c.sources.join(" "))?;
+    joined_field(out, &c.sources)?;
     out.write_all(b",")?;
-    field(out, &c.principals.join(" "))?;
+    joined_field(out, &c.principals)?;
     write!(
         out,
         ",{},{},{},{},",
         c.events, c.refused, c.prefix_linked, c.distinct_src_ips
     )?;
-    field(out, &c.src_ips.join(" "))?;
+    joined_field(out, &c.src_ips)?;
     for s in [&c.first, &c.last] {
         out.write_all(b",")?;
         field(out, &rfc3339(s.ts))?;
@@ -158,6 +158,20 @@ fn csv_row(out: &mut Vec<u8>, c: &CredentialSummary) -> std::io::Result<()> {
         field(out, s.src_ip.unwrap_or(""))?;
     }
     out.write_all(b"\n")
+}
+
+/// Values separated by spaces as one CSV field, joined only when the field needs quotes.
+fn joined_field(out: &mut Vec<u8>, values: &[&str]) -> std::io::Result<()> {
+    if values.iter().any(|v| crate::output::csv_needs_quotes(v)) {
+        return field(out, &values.join(" "));
+    }
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        out.extend_from_slice(v.as_bytes());
+    }
+    Ok(())
 }
 
 pub fn write_table(out: &mut dyn Write, credentials: &Listing) -> std::io::Result<()> {

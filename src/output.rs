@@ -165,14 +165,17 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, job: &str) -> Result<usize> {
 /// One CSV field (RFC 4180), written in place: quoted only when it holds a comma, quote or
 /// line break, quotes doubled. The credentials and timeline CSVs write millions of them.
 pub fn write_csv_field(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
-    if text
-        .bytes()
-        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-    {
+    if csv_needs_quotes(text) {
         write!(out, "\"{}\"", text.replace('"', "\"\""))
     } else {
         out.write_all(text.as_bytes())
     }
+}
+
+/// A CSV field holding these bytes is quoted.
+pub fn csv_needs_quotes(text: &str) -> bool {
+    text.bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
 }
 
 #[cfg(test)]
