@@ -200,9 +200,10 @@ struct KeyHasher {
 }
 
 impl KeyHasher {
-    fn hash(&self, key: impl Hash + Copy) -> u128 {
+    /// Two words, not a `u128`: a key is then 40 bytes, not 48 (a `u128` aligns to 16).
+    fn hash(&self, key: impl Hash + Copy) -> [u64; 2] {
         let [a, b] = &self.keys;
-        (u128::from(a.hash_one(key)) << 64) | u128::from(b.hash_one(key))
+        [a.hash_one(key), b.hash_one(key)]
     }
 
     fn share(&self, credential: &str) -> usize {
@@ -224,7 +225,7 @@ fn chunk_line(chunk: u32, line: u64) -> u64 {
 /// An event of a source with event ids, by its delivery key.
 #[derive(Clone, Copy)]
 struct Key {
-    hash: u128,
+    hash: [u64; 2],
     place: Place,
     /// Its credential (`slot` of `share`; `NO_CREDENTIAL`: none).
     share: u16,
@@ -790,5 +791,14 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod size {
+    /// Every event of a source with ids keeps its delivery key to the end of the run.
+    #[test]
+    fn a_delivery_key_is_forty_bytes() {
+        assert_eq!(std::mem::size_of::<super::Key>(), 40);
     }
 }
