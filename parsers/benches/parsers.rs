@@ -151,6 +151,14 @@ fn cloudtrail(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(input.len() as u64));
     group.bench_function("records_file_bytes", |b| b.iter(|| parse_all(&input)));
+    // The cut into records alone: the structural scan that finds where each one ends.
+    group.bench_function("records_file_framing", |b| {
+        b.iter(|| {
+            json_records(&input, Framing::JsonRecordsField("Records"))
+                .records
+                .len()
+        })
+    });
     group.throughput(Throughput::Elements(records));
     group.bench_function("records_file_records", |b| b.iter(|| parse_all(&input)));
     group.finish();
