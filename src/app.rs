@@ -20,7 +20,8 @@ use crate::score::{ScoreOptions, score_table, table::EventTable};
 use crate::score_report;
 use crate::{enrich, messages, output, progress, secrets, stats};
 use polars::prelude::{
-    ChunkFull, IntoColumn, ParquetReader, SerReader, SortMultipleOptions, StringChunked,
+    ChunkFull, Column, DataType, IntoColumn, ParquetReader, SerReader, SortMultipleOptions,
+    StringChunked,
 };
 use tokentrail_parsers::nginx_format::{Escape, LogFormat, formats_from_conf};
 
@@ -271,7 +272,18 @@ pub fn read_events_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
     if tables.iter().all(Option::is_none) {
         return read_inputs_keeping(args, keep);
     }
-    read_tables(args, tables, None)
+    // Text columns the command would not keep from raw logs are not read from tables
+    // either: they are null, as in its raw-log frame.
+    let unread: Vec<&str> = match keep.columns {
+        None => Vec::new(),
+        Some(kept) => crate::frame::FrameBuilder::CHOSEN
+            .iter()
+            .chain([&crate::enrich::enriched::ROUTE])
+            .copied()
+            .filter(|c| !kept.contains(c) && !crate::ingest::READ_BY_INGEST.contains(c))
+            .collect(),
+    };
+    read_tables_without(args, tables, None, &unread)
 }
 
 /// The Parquet tables `ingest` wrote, whole, or only the columns `only` names (no
@@ -280,6 +292,16 @@ fn read_tables(
     args: &InputArgs,
     tables: Vec<Option<Vec<std::path::PathBuf>>>,
     only: Option<&[&str]>,
+) -> Result<Ingested> {
+    read_tables_without(args, tables, only, &[])
+}
+
+/// [`read_tables`], with the text columns `unread` null instead of read.
+fn read_tables_without(
+    args: &InputArgs,
+    tables: Vec<Option<Vec<std::path::PathBuf>>>,
+    only: Option<&[&str]>,
+    unread: &[&str],
 ) -> Result<Ingested> {
     if tables.iter().any(Option::is_none) {
         return Err(Error::Usage(
@@ -301,7 +323,51 @@ fn read_tables(
             let present = only.iter().filter(|c| schema.contains(c));
             reader = reader.with_columns(Some(present.map(|c| c.to_string()).collect()));
         }
+        let mut skipped: Vec<&str> = Vec::new();
+        if !unread.is_empty() {
+            let schema = reader.schema()?;
+            let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+            skipped = unread
+                .iter()
+                .copied()
+                .filter(|c| names.iter().any(|n| n == c))
+                .collect();
+            let read = names.into_iter().filter(|n| !skipped.contains(&n.as_str()));
+            reader = reader.with_columns(Some(read.collect()));
+        }
         let mut df = reader.finish()?;
+        if !skipped.is_empty() {
+            let order: Vec<String> = df
+                .get_column_names()
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+            let n = df.height();
+            for c in &skipped {
+                let null = Column::full_null((*c).into(), n, &DataType::String);
+                df.with_column(null)?;
+            }
+            // Back in the schema's order: tables stack by position.
+            let mut names: Vec<&str> = crate::frame::col::ALL
+                .iter()
+                .chain(crate::enrich::enriched::ALL)
+                .copied()
+                .filter(|c| df.column(c).is_ok())
+                .collect();
+            let extras = order.iter().filter(|c| !names.contains(&c.as_str()));
+            let extras: Vec<String> = extras.cloned().collect();
+            let at = names
+                .iter()
+                .position(|c| crate::enrich::enriched::ALL.contains(c))
+                .unwrap_or(names.len());
+            let tail = names.split_off(at);
+            let ordered: Vec<&str> = names
+                .into_iter()
+                .chain(extras.iter().map(String::as_str))
+                .chain(tail)
+                .collect();
+            df = df.select(ordered)?;
+        }
         // A dataset keeps the source in its folder names (`source=nginx/`), not in the files.
         if df.column(crate::frame::col::SOURCE).is_err()
             && let Some(source) = partition_value(&path, crate::output::PARTITION_COLUMN)
@@ -365,7 +431,18 @@ fn read_tables(
         enrich::enrich(&mut frame, geo.as_ref(), &real_ip_from(args, &config)?)?;
         geoip = geo.map(|g| g.loaded).unwrap_or_default();
     }
-    let frame = frame.sort([crate::frame::col::TS], SortMultipleOptions::default())?;
+    // A table `ingest` wrote is in time order already; a sort would copy every column.
+    let ts = frame.column(crate::frame::col::TS)?.datetime()?.physical();
+    let mut last = i64::MIN;
+    let in_order = ts.iter().all(|t| {
+        let t = t.unwrap_or(i64::MIN);
+        let ok = t >= last;
+        last = t;
+        ok
+    });
+    if !in_order {
+        frame = frame.sort([crate::frame::col::TS], SortMultipleOptions::default())?;
+    }
     Ok(Ingested {
         frame,
         files,

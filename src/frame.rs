@@ -313,6 +313,43 @@ impl FrameBuilder {
     /// A builder whose text columns hold values only where `keep` says so (the others
     /// stay in the schema, all null): a command that reads a few columns (`credentials`)
     /// does not pay for the rest in memory, page faults and sorting.
+    /// The text columns a command may leave null (see [`FrameBuilder::keeping`]); the
+    /// others (source, event id, file, numbers and times) are always filled.
+    pub const CHOSEN: &'static [&'static str] = &[
+        col::TS_RAW,
+        col::CREDENTIAL_ID,
+        col::CREDENTIAL_KIND,
+        col::PRINCIPAL,
+        col::SESSION_ID,
+        col::SRC_IP,
+        col::USER_AGENT,
+        col::ACTION,
+        col::TARGET,
+        col::OUTCOME,
+        col::HTTP_METHOD,
+        col::HTTP_VERSION,
+        col::REFERER,
+        col::FORWARDED_FOR,
+        col::HOST,
+        col::REQUEST_RAW,
+        col::PARSE_NOTES,
+        col::REGION,
+        col::ACCOUNT_ID,
+        col::RECIPIENT_ACCOUNT_ID,
+        col::EVENT_TYPE,
+        col::ERROR_CODE,
+        col::CALLER_KIND,
+        col::CHILD_CREDENTIAL_ID,
+        col::CHILD_CREDENTIAL_KIND,
+        col::CHILD_PRINCIPAL,
+        col::LINEAGE,
+        col::APP,
+        col::PROVIDER_COUNTRY,
+        col::PROVIDER_CITY,
+        col::PROVIDER_AS_ORG,
+        col::RISK,
+    ];
+
     pub fn keeping(
         fingerprints: Fingerprinter,
         cap: usize,
@@ -666,6 +703,47 @@ pub fn empty_frame() -> PolarsResult<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A column a command can leave null is listed in `FrameBuilder::CHOSEN`: the tables
+    /// `ingest` wrote are read without the others' values the same way
+    /// (`app::read_tables`).
+    #[test]
+    fn every_column_a_command_can_leave_null_is_listed() {
+        let records: [(SourceId, &[u8]); 2] = [
+            (
+                SourceId::Nginx,
+                b"10.0.0.5 - alice [04/Mar/2026:01:00:00 +0100] \"GET /a?access_token=tt_live_9f8e7d6c5b4a3f2e1d0c HTTP/1.1\" 401 12 \"https://ref.example/\" \"curl/8.4.0\" \"81.2.69.166\"",
+            ),
+            (
+                SourceId::CloudTrail,
+                br#"{"eventVersion":"1.09","eventTime":"2024-07-30T10:00:05Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","eventID":"e-1","eventType":"AwsApiCall","errorCode":"AccessDenied","sourceIPAddress":"198.51.100.2","userAgent":"aws-cli/2","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ci","accountId":"111122223333","accessKeyId":"AKIAIOSFODNN7EXAMPLE"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/r","roleSessionName":"s"},"responseElements":{"credentials":{"accessKeyId":"ASIAIOSFODNN7EXAMPLE"}}}"#,
+            ),
+        ];
+        for (source, record) in records {
+            let mut events = Vec::new();
+            tokentrail_parsers::registry::by_id(source)
+                .parse(record, &mut events)
+                .expect("a real-shaped record");
+            let ctx = FileContext {
+                source,
+                file: "f",
+                file_key: "k",
+            };
+            let build = |keep: &dyn Fn(&str) -> bool| {
+                let mut b = FrameBuilder::keeping(Fingerprinter::new(b"k"), 1, keep);
+                events.iter().for_each(|e| b.push(e, 0, None, 0));
+                b.finish(&ctx, 1).expect("a frame")
+            };
+            let (all, none) = (build(&|_| true), build(&|_| false));
+            for column in all.columns() {
+                let name = column.name().as_str();
+                let left = none.column(name).expect("same schema");
+                if left.null_count() > column.null_count() {
+                    assert!(FrameBuilder::CHOSEN.contains(&name), "{name} of {source:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn rows_reads_every_row_of_a_column_of_many_chunks() {
