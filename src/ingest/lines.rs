@@ -223,12 +223,13 @@ fn parse_chunk<S: Sink>(job: &FileJob<'_>, chunk: &Chunk) -> (S, ChunkStats) {
     };
     // Columns sized to the chunk's real line count: a guess from nginx's line length
     // over-allocated JSON logs (1-2 KB a line) sevenfold, and the kernel zeroes every
-    // huge page such a buffer touches (measured below, docs/performance.md).
-    let mut sink = RecordSink::<S>::new(
-        job,
-        chunk.index() as u32,
-        memchr::memchr_iter(b'\n', data).count() + 1,
-    );
+    // huge page such a buffer touches (measured below, docs/performance.md). A sink that
+    // holds no rows is not sized.
+    let capacity = match S::SIZED_BY_ROWS {
+        true => memchr::memchr_iter(b'\n', data).count() + 1,
+        false => 0,
+    };
+    let mut sink = RecordSink::<S>::new(job, chunk.index() as u32, capacity);
     let mut out = Vec::with_capacity(4);
     for line in lines(data) {
         sink.stats.lines += 1;

@@ -30,6 +30,8 @@ pub(super) struct FileJob<'a> {
 /// each credential (`credentials` and `secrets` keep nothing else).
 pub(crate) trait Sink: Sized + Send {
     type Done: Send;
+    /// Whether `start`'s capacity is worth counting a chunk's lines for.
+    const SIZED_BY_ROWS: bool;
     /// For chunk `chunk` of the input (0 for a whole document).
     fn start(job: &FileJob<'_>, chunk: u32, capacity: usize) -> Self;
     /// One event at `line` (relative to the chunk for line sources).
@@ -53,6 +55,7 @@ pub(crate) trait Sink: Sized + Send {
 
 impl Sink for FrameBuilder {
     type Done = polars::prelude::DataFrame;
+    const SIZED_BY_ROWS: bool = true;
 
     fn start(job: &FileJob<'_>, _: u32, capacity: usize) -> Self {
         FrameBuilder::keeping(job.fingerprints.clone(), capacity, &|name| {
@@ -84,6 +87,7 @@ impl Sink for FrameBuilder {
 
 impl Sink for ChunkTally {
     type Done = ();
+    const SIZED_BY_ROWS: bool = false;
 
     fn start(job: &FileJob<'_>, chunk: u32, _: usize) -> Self {
         let count_only = job.tally.is_some_and(Accumulator::counts_only);
