@@ -20,8 +20,8 @@ use crate::score::{ScoreOptions, score_table, table::EventTable};
 use crate::score_report;
 use crate::{enrich, messages, output, progress, secrets, stats};
 use polars::prelude::{
-    ChunkFull, Column, DataType, IntoColumn, ParquetReader, SerReader, SortMultipleOptions,
-    StringChunked,
+    ChunkFull, Column, DataFrame, DataType, IntoColumn, ParquetReader, SerReader,
+    SortMultipleOptions, StringChunked,
 };
 use tokentrail_parsers::nginx_format::{Escape, LogFormat, formats_from_conf};
 
@@ -323,50 +323,29 @@ fn read_tables_without(
             let present = only.iter().filter(|c| schema.contains(c));
             reader = reader.with_columns(Some(present.map(|c| c.to_string()).collect()));
         }
-        let mut skipped: Vec<&str> = Vec::new();
+        // The file's columns in its order; those `unread` names are not read but made null
+        // in their place (tables stack by position).
+        let mut columns: Vec<String> = Vec::new();
         if !unread.is_empty() {
-            let schema = reader.schema()?;
-            let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
-            skipped = unread
-                .iter()
-                .copied()
-                .filter(|c| names.iter().any(|n| n == c))
-                .collect();
-            let read = names.into_iter().filter(|n| !skipped.contains(&n.as_str()));
-            reader = reader.with_columns(Some(read.collect()));
-        }
-        let mut df = reader.finish()?;
-        if !skipped.is_empty() {
-            let order: Vec<String> = df
-                .get_column_names()
-                .iter()
+            columns = reader
+                .schema()?
+                .iter_names()
                 .map(|n| n.to_string())
                 .collect();
+            let read = columns.iter().filter(|n| !unread.contains(&n.as_str()));
+            reader = reader.with_columns(Some(read.cloned().collect()));
+        }
+        let mut df = reader.finish()?;
+        if columns.len() > df.width() {
             let n = df.height();
-            for c in &skipped {
-                let null = Column::full_null((*c).into(), n, &DataType::String);
-                df.with_column(null)?;
-            }
-            // Back in the schema's order: tables stack by position.
-            let mut names: Vec<&str> = crate::frame::col::ALL
+            let placed = columns
                 .iter()
-                .chain(crate::enrich::enriched::ALL)
-                .copied()
-                .filter(|c| df.column(c).is_ok())
+                .map(|name| match df.column(name) {
+                    Ok(read) => read.clone(),
+                    Err(_) => Column::full_null(name.as_str().into(), n, &DataType::String),
+                })
                 .collect();
-            let extras = order.iter().filter(|c| !names.contains(&c.as_str()));
-            let extras: Vec<String> = extras.cloned().collect();
-            let at = names
-                .iter()
-                .position(|c| crate::enrich::enriched::ALL.contains(c))
-                .unwrap_or(names.len());
-            let tail = names.split_off(at);
-            let ordered: Vec<&str> = names
-                .into_iter()
-                .chain(extras.iter().map(String::as_str))
-                .chain(tail)
-                .collect();
-            df = df.select(ordered)?;
+            df = DataFrame::new(n, placed)?;
         }
         // A dataset keeps the source in its folder names (`source=nginx/`), not in the files.
         if df.column(crate::frame::col::SOURCE).is_err()
