@@ -524,13 +524,8 @@ fn read_tally(args: &InputArgs) -> Result<(crate::credentials::Tally, Vec<FileRe
         .map(|p| parquet_files(p))
         .collect::<Result<Vec<_>>>()?;
     if tables.iter().any(Option::is_some) {
-        if tables.iter().any(Option::is_none) {
-            return Err(Error::Usage(
-                "give either raw logs or Parquet files written by `tokentrail ingest`, not both"
-                    .into(),
-            ));
-        }
-        let ingested = read_tables(args, tables, Some(crate::credentials::tally::FRAME_COLUMNS))?;
+        let columns = crate::credentials::Tally::frame_columns();
+        let ingested = read_tables(args, tables, Some(&columns))?;
         let started = Instant::now();
         let tally = crate::credentials::Tally::from_frame(&ingested.frame)?;
         if args.timings {

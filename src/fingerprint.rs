@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use tokentrail_parsers::Secret;
+use tokentrail_parsers::event::Credential;
 
 pub const KEY_ENV: &str = "TOKENTRAIL_FINGERPRINT_KEY";
 const DEFAULT_KEY: &[u8] = b"tokentrail fingerprint key v1 (set TOKENTRAIL_FINGERPRINT_KEY)";
@@ -51,6 +52,16 @@ impl Fingerprinter {
         match std::env::var_os(KEY_ENV) {
             Some(k) if !k.is_empty() => Fingerprinter::new(k.as_encoded_bytes()),
             _ => Fingerprinter::new(DEFAULT_KEY),
+        }
+    }
+
+    /// A credential as text: a public id as it is, a secret as its fingerprint (the only
+    /// way a secret becomes text).
+    #[inline]
+    pub fn credential_id<'a>(&'a mut self, credential: &'a Credential<'_>) -> &'a str {
+        match credential {
+            Credential::Public { id, .. } => id,
+            Credential::Secret { value, .. } => self.fingerprint(value),
         }
     }
 

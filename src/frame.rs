@@ -530,12 +530,7 @@ impl FrameBuilder {
             }
             Some(c) => {
                 kind_col.push(Some(c.kind().as_str()));
-                match c {
-                    Credential::Public { id, .. } => id_col.push(Some(id)),
-                    Credential::Secret { value, .. } => {
-                        id_col.push(Some(fingerprints.fingerprint(value)))
-                    }
-                }
+                id_col.push(Some(fingerprints.credential_id(c)));
             }
         }
     }
@@ -679,6 +674,13 @@ impl Sparse<u32> {
         }
         .into_column()
     }
+}
+
+/// Whether an event's `outcome` is a refusal: a guessed, revoked or unauthorised
+/// credential.
+#[inline]
+pub fn is_refused(outcome: Option<&str>) -> bool {
+    matches!(outcome, Some("failure" | "denied"))
 }
 
 /// The id of an event whose source has none: `<file key>:<line>`.

@@ -217,20 +217,17 @@ fn read_all<S: Sink>(
     tally: Option<&Accumulator>,
 ) -> PolarsResult<(Vec<FileReport>, Vec<S::Done>)> {
     let fingerprints = Fingerprinter::from_env();
-    let now = now_ns();
+    let shared = Shared {
+        opts,
+        fingerprints: &fingerprints,
+        tally,
+        now: now_ns(),
+        progress,
+    };
     let results: Vec<(FileReport, Vec<S::Done>)> = inputs
         .par_iter()
         .enumerate()
-        .map(|(i, input)| {
-            let shared = Shared {
-                opts,
-                fingerprints: &fingerprints,
-                tally,
-                now,
-                progress,
-            };
-            ingest_one::<S>(input, i as u32, &shared)
-        })
+        .map(|(i, input)| ingest_one::<S>(input, i as u32, &shared))
         .collect::<PolarsResult<_>>()?;
     let mut files = Vec::with_capacity(results.len());
     let mut chunks = Vec::new();

@@ -71,7 +71,7 @@ pub fn summarize(files: &[FileReport], tally: &Tally) -> Vec<SourceSummary> {
     by_source
         .into_iter()
         .map(|(source, files)| {
-            let id = SourceId::ALL.iter().copied().find(|s| s.as_str() == source);
+            let id = SourceId::from_id(source);
             let (credentials, addresses) = id.map_or((0, 0), |s| tally.distinct_of(s));
             let first = files.iter().filter_map(|f| f.first_ts).min();
             let last = files.iter().filter_map(|f| f.last_ts).max();

@@ -1,7 +1,7 @@
 //! Credential summaries tallied while the logs are read. `credentials` and `secrets` need
-//! one small record per credential, not a frame of every event: tallied chunk by chunk on
-//! every core and merged at the end, their memory grows with the credentials of the logs,
-//! not with the logs (docs/performance.md). A frame (the Parquet tables of `ingest`) is
+//! one small record per credential, not a frame of every event: each event joins its
+//! credential's summary as it is parsed, on every core, so their memory grows with the
+//! credentials of the logs, not with the logs (docs/performance.md); `stats` only counts. A frame (the Parquet tables of `ingest`) is
 //! tallied the same way, row by row, so that both answers come from one piece of code.
 //!
 //! The summary is the frame's: events at the same time are ordered as the frame orders
@@ -14,14 +14,13 @@ use std::sync::Mutex;
 
 use polars::prelude::*;
 use rayon::prelude::*;
-use tokentrail_parsers::event::Credential;
 use tokentrail_parsers::{Event, SourceId};
 
 use super::{CredentialSummary, Sighting};
 use crate::config::Cidr;
 use crate::enrich::{Client, client_address};
 use crate::fingerprint::Fingerprinter;
-use crate::frame::col;
+use crate::frame::{col, is_refused};
 use distinct::value_hash;
 
 mod counts;
@@ -46,11 +45,6 @@ struct Row<'a> {
     event_id: Option<&'a str>,
     /// Has a delivery key (see [`Seen::keyed`]).
     keyed: bool,
-}
-
-/// Calls that were refused: a guessed or revoked credential.
-fn is_refused(outcome: Option<&str>) -> bool {
-    matches!(outcome, Some("failure" | "denied"))
 }
 
 /// What the logs say of one credential so far.
@@ -242,7 +236,12 @@ type Share = PlIndexMap<PlSmallStr, Body>;
 /// is parsed.
 pub struct ChunkTally {
     fingerprints: Fingerprinter,
+    source: SourceId,
+    /// The input's place in the list of inputs.
+    file: u32,
     chunk: u32,
+    /// Trusted proxies (`--real-ip-from`): the client behind them is the event's address.
+    trusted: Vec<Cidr>,
     keys: Vec<Key>,
     /// What the run counts instead of summarising each credential (`stats`).
     counts: Option<Counts>,
@@ -251,10 +250,19 @@ pub struct ChunkTally {
 }
 
 impl ChunkTally {
-    pub fn new(fingerprints: Fingerprinter, chunk: u32, count_only: bool) -> ChunkTally {
+    /// Chunk `chunk` of input `file`, a log of `source`.
+    pub fn new(
+        fingerprints: Fingerprinter,
+        (source, file, chunk): (SourceId, u32, u32),
+        trusted: &[Cidr],
+        count_only: bool,
+    ) -> ChunkTally {
         ChunkTally {
             fingerprints,
+            source,
+            file,
             chunk,
+            trusted: trusted.to_vec(),
             keys: Vec::new(),
             counts: count_only.then(Counts::default),
             any: false,
@@ -269,25 +277,22 @@ impl ChunkTally {
         self.chunk
     }
 
-    /// One event of `source` at `line` (relative to the chunk) of input `file`.
-    #[allow(clippy::too_many_arguments)]
+    /// One event at `line` (relative to the chunk).
     pub fn push_event(
         &mut self,
-        source: SourceId,
-        file: u32,
         run: &Accumulator,
-        trusted: &[Cidr],
         ev: &Event<'_>,
         line: u64,
         record_index: Option<u32>,
     ) {
         self.any = true;
+        let (source, file) = (self.source, self.file);
         let line = chunk_line(self.chunk, line);
-        let src_ip =
-            match client_address(ev.src_ip.as_deref(), ev.forwarded_for.as_deref(), trusted) {
-                Client::Direct(ip) => ip,
-                Client::BehindProxy { client, .. } => Some(client),
-            };
+        let (ip, chain) = (ev.src_ip.as_deref(), ev.forwarded_for.as_deref());
+        let src_ip = match client_address(ip, chain, &self.trusted) {
+            Client::Direct(ip) => ip,
+            Client::BehindProxy { client, .. } => Some(client),
+        };
         let outcome = ev.outcome.as_str();
         let refused = is_refused(Some(outcome));
         let at = Moment {
@@ -295,13 +300,8 @@ impl ChunkTally {
             place: Place::new(file, line, record_index),
         };
         let fingerprints = &mut self.fingerprints;
-        let credential = ev.credential.as_ref().map(|c| {
-            let id: &str = match c {
-                Credential::Public { id, .. } => id,
-                Credential::Secret { value, .. } => fingerprints.fingerprint(value),
-            };
-            (id, c.kind().as_str())
-        });
+        let credential =
+            (ev.credential.as_ref()).map(|c| (fingerprints.credential_id(c), c.kind().as_str()));
         let principal = ev.principal.as_deref();
         let keyed = source.has_event_ids() && ev.event_id.is_some();
         if let Some(counts) = &mut self.counts {
@@ -401,13 +401,12 @@ impl Accumulator {
         (share as u16, slot as u32)
     }
 
-    /// A parsed chunk's delivery keys join the run's.
-    pub fn merge(&self, chunk: &mut ChunkTally, source: SourceId) {
+    /// A parsed chunk's delivery keys (and counts) join the run's.
+    pub fn merge(&self, chunk: &mut ChunkTally) {
         if let (Some(run), Some(seen)) = (&self.counts, chunk.counts.take())
             && let Ok(mut run) = run.lock()
         {
-            run.entry(source).or_default().merge(seen);
-            chunk.counts = Some(Counts::default());
+            run.entry(chunk.source).or_default().merge(seen);
         }
         let keys = std::mem::take(&mut chunk.keys);
         if !keys.is_empty()
@@ -492,20 +491,14 @@ impl Accumulator {
     }
 }
 
-/// The columns [`Tally::from_frame`] reads.
-pub const FRAME_COLUMNS: &[&str] = &[
+/// Where and when each row of a frame is, for [`Tally::from_frame`].
+const ROW_COLUMNS: &[&str] = &[
     col::TS,
     col::SOURCE,
     col::EVENT_ID,
     col::FILE,
     col::LINE,
     col::RECORD_INDEX,
-    col::CREDENTIAL_ID,
-    col::CREDENTIAL_KIND,
-    col::PRINCIPAL,
-    col::SRC_IP,
-    col::OUTCOME,
-    col::PARSE_NOTES,
 ];
 
 /// Every credential of a run.
@@ -529,8 +522,14 @@ impl Tally {
         self.shares.par_iter().flat_map_iter(|s| s.iter())
     }
 
-    /// A frame's credentials (a Parquet table written by `ingest`; [`FRAME_COLUMNS`] are
-    /// all it reads), row by row in its
+    /// The columns [`Tally::from_frame`] reads: where each row is, and what a tally
+    /// reads of an event (`credentials::COLUMNS`).
+    pub fn frame_columns() -> Vec<&'static str> {
+        ROW_COLUMNS.iter().chain(super::COLUMNS).copied().collect()
+    }
+
+    /// A frame's credentials (a Parquet table written by `ingest`; [`Tally::frame_columns`]
+    /// are all it reads), row by row in its
     /// order: repeated deliveries were removed and prefixes linked when it was written.
     pub fn from_frame(df: &DataFrame) -> PolarsResult<Tally> {
         let text = |name: &str| -> PolarsResult<&StringChunked> { df.column(name)?.str() };
@@ -573,7 +572,7 @@ impl Tally {
             let row = Row {
                 credential,
                 kind,
-                source: s.and_then(|s| SourceId::ALL.iter().copied().find(|a| a.as_str() == s)),
+                source: s.and_then(SourceId::from_id),
                 principal: p,
                 src_ip: ip,
                 refused: is_refused(outcome),

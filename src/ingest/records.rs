@@ -91,7 +91,13 @@ impl Sink for ChunkTally {
 
     fn start(job: &FileJob<'_>, chunk: u32, _: usize) -> Self {
         let count_only = job.tally.is_some_and(Accumulator::counts_only);
-        ChunkTally::new(job.fingerprints.clone(), chunk, count_only)
+        let at = (job.ctx.source, job.file_index, chunk);
+        ChunkTally::new(
+            job.fingerprints.clone(),
+            at,
+            &job.opts.real_ip_from,
+            count_only,
+        )
     }
 
     fn push(
@@ -103,14 +109,13 @@ impl Sink for ChunkTally {
         _: u64,
     ) {
         if let Some(run) = job.tally {
-            let (source, file, trusted) = (job.ctx.source, job.file_index, &job.opts.real_ip_from);
-            self.push_event(source, file, run, trusted, ev, line, record_index);
+            self.push_event(run, ev, line, record_index);
         }
     }
 
     fn parsed(mut self, job: &FileJob<'_>) -> Self {
         if let Some(run) = job.tally {
-            run.merge(&mut self, job.ctx.source);
+            run.merge(&mut self);
         }
         self
     }

@@ -188,7 +188,7 @@ pub fn write(
                 .top_reason()
                 .map(|r| format!("{} {}", r.signal, e.score))
                 .unwrap_or_else(|| "network".to_string());
-            if matches!(e.outcome, Some("failure" | "denied")) {
+            if crate::frame::is_refused(e.outcome) {
                 why = format!("✗ {why}");
             }
             t.add_row([

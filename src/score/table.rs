@@ -263,7 +263,7 @@ impl<'a> EventTable<'a> {
 
     /// Whether the event is a sign-in or token use that failed.
     pub fn is_failure(&self, i: usize) -> bool {
-        matches!(self.outcome[i], Some("failure" | "denied"))
+        crate::frame::is_refused(self.outcome[i])
     }
 
     /// Whether the source address is a public one (not private, CGNAT, an AWS service…).

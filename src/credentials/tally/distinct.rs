@@ -107,7 +107,7 @@ impl Distinct {
         let Distinct { first, rest } = other;
         let (listed, hashes) = rest.map_or_else(Default::default, |r| (r.listed, r.hashes));
         for (value, at) in first.into_iter().chain(listed) {
-            self.see_with(&value.clone(), at, || value);
+            self.see_with(value.as_str(), at, || value.clone());
         }
         if !hashes.is_empty() {
             if self.rest.as_ref().is_none_or(|r| r.hashes.is_empty()) {
