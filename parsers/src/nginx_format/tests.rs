@@ -183,3 +183,28 @@ fn include_loops_are_refused_at_once() {
     assert!(err.contains("a.conf: includes itself"), "{err}");
     assert!(reads.get() <= 2, "{} reads", reads.get());
 }
+
+/// The eight-bytes-at-a-time search finds what `memchr` finds, wherever the byte is (in
+/// the words it reads, past them, not at all) and whatever surrounds it (bytes with the
+/// high bit set, the byte just above or below the one searched for).
+#[test]
+fn the_word_search_finds_the_first_byte_as_memchr_does() {
+    let fill = [b'!', b'#', 0x80, 0xff, b'"' + 1, b'"' - 1, 0x00, 0xa2];
+    for len in 0..80 {
+        for at in 0..=len {
+            let mut hay: Vec<u8> = (0..len).map(|i| fill[i % fill.len()]).collect();
+            if at < len {
+                hay[at] = b'"';
+                // A second one after the first must not be reported.
+                if at + 3 < len {
+                    hay[at + 3] = b'"';
+                }
+            }
+            assert_eq!(
+                find_byte(&hay, b'"'),
+                memchr::memchr(b'"', &hay),
+                "len {len}, at {at}"
+            );
+        }
+    }
+}
