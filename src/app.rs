@@ -48,31 +48,62 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             writeln!(stdout, "{t}").map_err(stdout_error)?;
             Ok(ExitStatus::Success)
         }
-        Command::Ingest { input, output } => {
+        Command::Ingest {
+            input,
+            output,
+            memory_budget,
+        } => {
             refuse_tables("ingest", &input)?;
-            let mut ingested = read_inputs(&input)?;
-            let started = Instant::now();
+            let mut out: Option<output::IngestOutput> = None;
+            let by_hour = read_raw(
+                &input,
+                Keep::default(),
+                "ingest and write",
+                |inputs, opts, bar, geo| {
+                    let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
+                    let sink = out.insert(output::IngestOutput::new(&output, &job_id(&names))?);
+                    crate::ingest::ingest_by_hour(
+                        inputs,
+                        opts,
+                        bar,
+                        geo,
+                        memory_budget.saturating_mul(1 << 20),
+                        spill_dir(&output),
+                        sink,
+                    )
+                },
+                |done| &done.files,
+            )?;
+            let files = match out {
+                Some(out) => out.finish()?,
+                None => 0,
+            };
             let written = format!(
                 "wrote {} events from {} inputs to",
-                ingested.frame.height(),
-                ingested.files.len()
+                by_hour.events,
+                by_hour.files.len()
             );
-            let said = if output::is_dataset(&output) {
-                let job = job_id(&ingested.files);
-                let files = output::write_dataset(&ingested.frame, &output, &job)?;
-                format!(
-                    "{written} {files} Parquet files (part-{job}.parquet) under {}",
+            let said = match output::is_dataset(&output) {
+                true => format!(
+                    "{written} {files} Parquet files (part-{}.parquet) under {}",
+                    job_id(
+                        &by_hour
+                            .files
+                            .iter()
+                            .map(|f| f.file.clone())
+                            .collect::<Vec<_>>()
+                    ),
                     output.display()
-                )
-            } else {
-                output::write_frame(&mut ingested.frame, &output)?;
-                format!("{written} {}", output.display())
+                ),
+                false => format!("{written} {}", output.display()),
             };
-            if input.timings {
-                messages::timing("write", started);
+            if by_hour.spilled {
+                messages::warn(format!(
+                    "more than --memory-budget {memory_budget} MiB of events: the rest waited on disk until written"
+                ));
             }
             messages::warn(said);
-            Ok(exit_status(&ingested.files, input.strict))
+            Ok(exit_status(&by_hour.files, input.strict))
         }
         Command::Score {
             input,
@@ -176,11 +207,30 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
 
 /// The name of one `ingest` job's parts in a dataset: a hash of its inputs, so that a job
 /// run again replaces its own parts and jobs over other slices never collide.
-fn job_id(files: &[FileReport]) -> String {
+/// Where `ingest` keeps the events it holds out of memory: a hidden folder beside the
+/// output (the same disk, and a place the run can write), or the temporary folder when the
+/// output is not a file (`/dev/stdout`).
+fn spill_dir(output: &std::path::Path) -> std::path::PathBuf {
+    let run = std::process::id();
+    let special = std::fs::metadata(output).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    let name = output.file_name().map(|n| n.to_string_lossy().into_owned());
+    match (special, name) {
+        (false, Some(name)) => {
+            let parent = output
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            parent.join(format!(".{name}.spill-{run}"))
+        }
+        _ => std::env::temp_dir().join(format!("tokentrail-spill-{run}")),
+    }
+}
+
+fn job_id(names: &[String]) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
-    for f in files {
-        h.update(f.file.as_bytes());
+    for name in names {
+        h.update(name.as_bytes());
         h.update(b"\n");
     }
     h.finalize()
@@ -545,7 +595,7 @@ fn read_tally(args: &InputArgs) -> Result<(crate::credentials::Tally, Vec<FileRe
 
 /// Discover and open the inputs, read them with `read`, and tell the user on stderr what
 /// went wrong with which file and line.
-fn read_raw<T>(
+fn read_raw<T, E: Into<Error>>(
     args: &InputArgs,
     keep: Keep,
     phase: &str,
@@ -554,7 +604,7 @@ fn read_raw<T>(
         &IngestOptions,
         &indicatif::ProgressBar,
         Option<&enrich::GeoDatabases>,
-    ) -> polars::prelude::PolarsResult<T>,
+    ) -> std::result::Result<T, E>,
     files_of: impl Fn(&T) -> &[FileReport],
 ) -> Result<T> {
     messages::set_quiet(args.quiet);
@@ -595,7 +645,7 @@ fn read_raw<T>(
         None => None,
     };
     let started = Instant::now();
-    let read = read(&inputs, &opts, &bar, geo.as_ref())?;
+    let read = read(&inputs, &opts, &bar, geo.as_ref()).map_err(Into::into)?;
     if args.timings {
         messages::timing(phase, started);
     }

@@ -30,6 +30,11 @@ pub enum Command {
         /// jobs can fill and `hunt` reads (docs/scale.md).
         #[arg(short, long, value_name = "FILE|DIR/")]
         output: PathBuf,
+        /// Events held in memory before the rest wait on disk, in a hidden folder beside
+        /// the output, until their hour is written: memory follows this and the busiest
+        /// hour of the logs, not their size.
+        #[arg(long, value_name = "MIB", default_value_t = 1024)]
+        memory_budget: usize,
     },
     /// Show what each input holds: detected source, records, events, malformed lines by
     /// reason, time range; per source the distinct credentials and IPs.

@@ -24,6 +24,7 @@ mod link;
 pub(crate) mod order;
 mod records;
 mod report;
+mod spill;
 
 use document::{ingest_csv, ingest_document};
 use lines::ingest_lines;
@@ -31,6 +32,8 @@ pub use link::{FullTokens, TOKEN_PREFIX_KIND};
 use order::{remove_duplicates, sorted_concat};
 use records::{FileJob, Sink};
 pub use report::{FileReport, MalformedExample, Problem, ProblemKind};
+pub use spill::HourFrame;
+use spill::{Spill, SpillSink};
 
 /// How much decompressed input detection looks at.
 pub const HEAD_BYTES: usize = 64 * 1024;
@@ -168,7 +171,7 @@ pub fn ingest(
     progress: &ProgressBar,
     geo: Option<&GeoDatabases>,
 ) -> PolarsResult<Ingested> {
-    let (mut files, mut chunks) = read_all::<FrameBuilder>(inputs, opts, progress, None)?;
+    let (mut files, mut chunks) = read_all::<FrameBuilder>(inputs, opts, progress, None, None)?;
     // Enrich chunk by chunk, in parallel, before the chunks are joined.
     chunks.par_iter_mut().try_for_each(|df| {
         crate::enrich::enrich_keeping(df, geo, &opts.real_ip_from, opts.columns)
@@ -181,6 +184,47 @@ pub fn ingest(
         files,
         geoip: geo.map(|g| g.loaded.clone()).unwrap_or_default(),
     })
+}
+
+/// Where [`ingest_by_hour`] writes.
+pub trait HourWriter {
+    /// Before the first hour: the columns of every hour's frame.
+    fn start(&mut self, schema: &Schema) -> crate::error::Result<()>;
+    /// The next hour, in time order.
+    fn write(&mut self, hour: HourFrame) -> crate::error::Result<()>;
+}
+
+/// [`ingest`] hour by hour, for `ingest` writing its output: the frame is never whole in
+/// memory (`spill.rs`). `budget`: bytes of events held in memory before they go to
+/// `spill_dir`. `out` gets each hour in order, as the whole frame would hold it.
+pub fn ingest_by_hour(
+    inputs: &[Input],
+    opts: &IngestOptions,
+    progress: &ProgressBar,
+    geo: Option<&GeoDatabases>,
+    budget: usize,
+    spill_dir: std::path::PathBuf,
+    out: &mut dyn HourWriter,
+) -> crate::error::Result<ByHour> {
+    let spill = Spill::new(geo, &opts.real_ip_from, budget, spill_dir);
+    let (mut files, _) = read_all::<SpillSink>(inputs, opts, progress, None, Some(&spill))?;
+    let spilled = spill.spilled();
+    out.start(&spill.schema()?)?;
+    let events = spill.drain(&mut files, |hour| out.write(hour))?;
+    Ok(ByHour {
+        files,
+        events,
+        spilled,
+    })
+}
+
+/// What [`ingest_by_hour`] read and wrote.
+pub struct ByHour {
+    pub files: Vec<FileReport>,
+    /// Events written.
+    pub events: usize,
+    /// Whether events went to disk before they were written.
+    pub spilled: bool,
 }
 
 /// Every credential of the inputs, tallied while they are read: `credentials` and
@@ -198,7 +242,7 @@ pub fn tally(
         true => Accumulator::counting(),
         false => Accumulator::new(),
     };
-    let (mut files, _) = read_all::<ChunkTally>(inputs, opts, progress, Some(&run))?;
+    let (mut files, _) = read_all::<ChunkTally>(inputs, opts, progress, Some(&run), None)?;
     let names = files.iter().map(|f| f.file.clone()).collect();
     let mut tally = run.finish(names, |file| {
         if let Some(report) = files.get_mut(file as usize) {
@@ -215,12 +259,14 @@ fn read_all<S: Sink>(
     opts: &IngestOptions,
     progress: &ProgressBar,
     tally: Option<&Accumulator>,
+    spill: Option<&Spill<'_>>,
 ) -> PolarsResult<(Vec<FileReport>, Vec<S::Done>)> {
     let fingerprints = Fingerprinter::from_env();
     let shared = Shared {
         opts,
         fingerprints: &fingerprints,
         tally,
+        spill,
         now: now_ns(),
         progress,
     };
@@ -243,6 +289,7 @@ struct Shared<'a> {
     opts: &'a IngestOptions,
     fingerprints: &'a Fingerprinter,
     tally: Option<&'a Accumulator>,
+    spill: Option<&'a Spill<'a>>,
     now: i64,
     progress: &'a ProgressBar,
 }
@@ -393,6 +440,7 @@ fn ingest_one<S: Sink>(
         opts,
         fingerprints: shared.fingerprints,
         tally: shared.tally,
+        spill: shared.spill,
         now: shared.now,
         detail: opts.detail(),
     };

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
@@ -46,16 +46,24 @@ pub fn write_frame(df: &mut DataFrame, path: &Path) -> Result<()> {
 /// whole frame into row-group chunks, twice the frame's memory at the end of an `ingest`.
 /// The rows and schema are the same (row groups of 262,144 rows, the last one shorter).
 fn write_parquet(w: &mut BufWriter<File>, df: &DataFrame) -> PolarsResult<()> {
-    const ROW_GROUP: usize = 512 * 512;
     let mut writer = ParquetWriter::new(w)
         .with_compression(ParquetCompression::Zstd(None))
         .batched(df.schema())?;
+    write_row_groups(&mut writer, df)?;
+    writer.finish().map(|_| ())
+}
+
+fn write_row_groups<W: std::io::Write>(
+    writer: &mut polars::io::parquet::write::BatchedWriter<W>,
+    df: &DataFrame,
+) -> PolarsResult<()> {
+    const ROW_GROUP: usize = 512 * 512;
     for offset in (0..df.height().max(1)).step_by(ROW_GROUP) {
         let mut group = df.slice(offset as i64, ROW_GROUP);
         group.rechunk_mut_par();
         writer.write_batch(&group)?;
     }
-    writer.finish().map(|_| ())
+    Ok(())
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -78,11 +86,7 @@ pub fn write_atomically(
         write(&mut w).map_err(fail)?;
         return std::io::Write::flush(&mut w).map_err(|e| fail(Box::new(e)));
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let partial = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let partial = partial_name(path);
     let result = (|| {
         let mut w = BufWriter::new(File::create(&partial).map_err(|e| fail(Box::new(e)))?);
         write(&mut w).map_err(fail)?;
@@ -94,6 +98,132 @@ pub fn write_atomically(
         let _ = std::fs::remove_file(&partial);
     }
     result
+}
+
+/// An output file written a frame at a time (`ingest` writes hour by hour), under a
+/// temporary name beside its destination as [`write_atomically`] writes: renamed into
+/// place once complete and synced by [`Part::commit`], removed if dropped before.
+pub struct Part {
+    path: PathBuf,
+    partial: Option<PathBuf>,
+    file: File,
+    writer: Option<PartWriter>,
+    rows: usize,
+}
+
+enum PartWriter {
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<File>>),
+    Csv(polars::io::csv::write::BatchedWriter<File>),
+    NdJson(File),
+}
+
+impl Part {
+    /// A part at `path` for frames of `schema`, in `format`.
+    pub fn create(path: &Path, format: FrameFormat, schema: &Schema) -> Result<Part> {
+        let fail = |source: BoxError| Error::Output {
+            path: path.to_path_buf(),
+            source,
+        };
+        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+        let partial = (!special).then(|| partial_name(path));
+        let file =
+            File::create(partial.as_deref().unwrap_or(path)).map_err(|e| fail(Box::new(e)))?;
+        let mut part = Part {
+            path: path.to_path_buf(),
+            partial,
+            writer: None,
+            file,
+            rows: 0,
+        };
+        // The writer owns a second handle: the part keeps one to sync before the rename.
+        let handle = part.file.try_clone().map_err(|e| fail(Box::new(e)))?;
+        part.writer = Some(match format {
+            FrameFormat::Parquet => PartWriter::Parquet(Box::new(
+                ParquetWriter::new(handle)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .batched(schema)
+                    .map_err(|e| fail(Box::new(e)))?,
+            )),
+            FrameFormat::Csv => PartWriter::Csv(
+                CsvWriter::new(handle)
+                    .include_header(true)
+                    .batched(schema)
+                    .map_err(|e| fail(Box::new(e)))?,
+            ),
+            FrameFormat::NdJson => PartWriter::NdJson(handle),
+        });
+        Ok(part)
+    }
+
+    /// Append `df` (row groups of at most 262,144 rows in Parquet).
+    pub fn write(&mut self, df: &mut DataFrame) -> Result<()> {
+        let fail = |source: BoxError| Error::Output {
+            path: self.path.clone(),
+            source,
+        };
+        self.rows += df.height();
+        let result = match self.writer.as_mut() {
+            Some(PartWriter::Parquet(w)) => write_row_groups(w.as_mut(), df),
+            Some(PartWriter::Csv(w)) => {
+                df.rechunk_mut_par();
+                w.write_batch(df)
+            }
+            Some(PartWriter::NdJson(f)) => JsonWriter::new(f)
+                .with_json_format(JsonFormat::JsonLines)
+                .finish(df),
+            None => Ok(()),
+        };
+        result.map_err(|e| fail(Box::new(e)))
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Finish the file (Parquet footer, CSV header of an empty file), sync it and move it
+    /// into place.
+    pub fn commit(mut self) -> Result<()> {
+        let fail = |source: BoxError| Error::Output {
+            path: self.path.clone(),
+            source,
+        };
+        match self.writer.take() {
+            Some(PartWriter::Parquet(w)) => w.finish().map(|_| ()),
+            Some(PartWriter::Csv(mut w)) => w.finish(),
+            Some(PartWriter::NdJson(_)) | None => Ok(()),
+        }
+        .map_err(|e| fail(Box::new(e)))?;
+        let Some(partial) = self.partial.take() else {
+            return Ok(());
+        };
+        let done = self
+            .file
+            .sync_all()
+            .and_then(|()| std::fs::rename(&partial, &self.path));
+        if let Err(e) = done {
+            let _ = std::fs::remove_file(&partial);
+            return Err(fail(Box::new(e)));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Part {
+    fn drop(&mut self) {
+        if let Some(partial) = self.partial.take() {
+            let _ = std::fs::remove_file(partial);
+        }
+    }
+}
+
+/// The temporary name a file is written under before it is complete.
+fn partial_name(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
 }
 
 /// Whether `-o` names a dataset folder (ends with `/`, or is an existing folder) rather
@@ -160,6 +290,145 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, job: &str) -> Result<usize> {
         start = end;
     }
     Ok(written)
+}
+
+/// Where `ingest` writes its hours: one file, or a dataset of one part per source and
+/// day (the layout of [`write_dataset`], the parts filled an hour at a time).
+pub enum IngestOutput {
+    File {
+        path: PathBuf,
+        format: FrameFormat,
+        part: Option<Part>,
+    },
+    Dataset {
+        dir: PathBuf,
+        job: String,
+        schema: Schema,
+        day: Option<i64>,
+        parts: std::collections::BTreeMap<&'static str, Part>,
+        files: usize,
+    },
+}
+
+impl IngestOutput {
+    /// For `-o path`: a dataset folder, else a file whose extension names its format.
+    pub fn new(path: &Path, job: &str) -> Result<IngestOutput> {
+        if is_dataset(path) {
+            return Ok(IngestOutput::Dataset {
+                dir: path.to_path_buf(),
+                job: job.to_string(),
+                schema: Schema::default(),
+                day: None,
+                parts: Default::default(),
+                files: 0,
+            });
+        }
+        let format =
+            FrameFormat::from_path(path).ok_or_else(|| Error::OutputFormat(path.to_path_buf()))?;
+        Ok(IngestOutput::File {
+            path: path.to_path_buf(),
+            format,
+            part: None,
+        })
+    }
+
+    /// Commit what is written; the number of files.
+    pub fn finish(self) -> Result<usize> {
+        match self {
+            IngestOutput::File { part, .. } => {
+                part.map(Part::commit).transpose()?;
+                Ok(1)
+            }
+            IngestOutput::Dataset {
+                parts, mut files, ..
+            } => {
+                for part in parts.into_values() {
+                    part.commit()?;
+                    files += 1;
+                }
+                Ok(files)
+            }
+        }
+    }
+}
+
+impl crate::ingest::HourWriter for IngestOutput {
+    fn start(&mut self, columns: &Schema) -> Result<()> {
+        match self {
+            IngestOutput::File { path, format, part } => {
+                *part = Some(Part::create(path, *format, columns)?);
+            }
+            IngestOutput::Dataset { schema, .. } => {
+                *schema = columns.clone();
+                schema.shift_remove(PARTITION_COLUMN);
+            }
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, mut hour: crate::ingest::HourFrame) -> Result<()> {
+        match self {
+            IngestOutput::File { part, .. } => match part.as_mut() {
+                Some(p) => p.write(&mut hour.frame),
+                None => Ok(()),
+            },
+            IngestOutput::Dataset {
+                dir,
+                job,
+                schema,
+                day,
+                parts,
+                files,
+            } => {
+                let fail = |source: BoxError| Error::Output {
+                    path: dir.to_path_buf(),
+                    source,
+                };
+                // A day's parts are complete once a later hour comes.
+                if *day != Some(hour.day()) {
+                    for part in std::mem::take(parts).into_values() {
+                        part.commit()?;
+                        *files += 1;
+                    }
+                    *day = Some(hour.day());
+                }
+                const DAY: i64 = 86_400_000_000_000;
+                let date =
+                    chrono::DateTime::from_timestamp_nanos(hour.day() * DAY).format("%Y-%m-%d");
+                let sources = hour
+                    .frame
+                    .column(PARTITION_COLUMN)
+                    .and_then(|c| c.str().cloned())
+                    .map_err(|e| fail(Box::new(e)))?;
+                for source in &hour.sources {
+                    let mut rows = match hour.sources.len() {
+                        1 => hour.frame.drop(PARTITION_COLUMN),
+                        _ => hour
+                            .frame
+                            .filter(&sources.equal(*source))
+                            .and_then(|p| p.drop(PARTITION_COLUMN)),
+                    }
+                    .map_err(|e| fail(Box::new(e)))?;
+                    if rows.height() == 0 {
+                        continue;
+                    }
+                    let part = match parts.entry(source) {
+                        std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                        std::collections::btree_map::Entry::Vacant(v) => {
+                            let folder = dir
+                                .join(format!("source={source}"))
+                                .join(format!("date={date}"));
+                            std::fs::create_dir_all(&folder).map_err(|e| fail(Box::new(e)))?;
+                            let path = folder.join(format!("part-{job}.parquet"));
+                            v.insert(Part::create(&path, FrameFormat::Parquet, schema)?)
+                        }
+                    };
+                    part.write(&mut rows)?;
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 /// One CSV field (RFC 4180), written in place: quoted only when it holds a comma, quote or

@@ -117,3 +117,161 @@ fn thread_count_does_not_change_the_output() {
     assert!(outputs[0].len() > 1_000_000);
     assert!(outputs.windows(2).all(|w| w[0] == w[1]));
 }
+
+/// The rows of every Parquet file under `dir`, by path relative to it.
+fn dataset_frames(dir: &std::path::Path) -> std::collections::BTreeMap<String, DataFrame> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                let file = std::fs::File::open(&path).unwrap();
+                out.insert(rel, ParquetReader::new(file).finish().unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// `ingest` writes its output an hour at a time, with events beyond its memory budget
+/// waiting on disk (`--memory-budget 0`: all of them); what it writes is what the whole
+/// frame holds: the same rows in the same order, repeated deliveries removed and token
+/// prefixes linked across hours and files, in one file or a dataset. And the spill folder
+/// is gone afterwards.
+#[test]
+fn an_ingest_written_hour_by_hour_is_the_whole_frame() {
+    let dir = TestDir::new();
+    // A gateway that logs a token's prefix: its calls by prefix come hours before the
+    // token is seen in full, in another file.
+    let format = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" tid=$http_x_token_id"#;
+    let token = "tt_live_4f9KQ2mXb7Lr0pZs8VwE1nYc";
+    let mut early = String::new();
+    for h in 0..5 {
+        early.push_str(&format!(
+            "81.2.69.166 - - [04/Mar/2026:0{h}:10:00 +0100] \"GET /api/v1/projects HTTP/1.1\" 200 10 \"-\" \"curl/8.4.0\" tid=tt_live_4f9K\n"
+        ));
+    }
+    let late = format!(
+        "81.2.69.166 - - [05/Mar/2026:07:00:00 +0100] \"GET /api/v1/me?access_token={token} HTTP/1.1\" 200 10 \"-\" \"curl/8.4.0\" tid=-\n"
+    );
+    dir.write("gateway/a-early.log", early.as_bytes());
+    dir.write("gateway/b-late.log", late.as_bytes());
+    // CloudTrail delivered twice (two files), with other sources over several days.
+    let trail = std::fs::read(fixture("cloudtrail/otrf-ec2-proxy-s3-exfiltration.jsonl")).unwrap();
+    dir.write("mixed/trail-1.jsonl", &trail);
+    dir.write("mixed/trail-2.jsonl", &trail);
+    for (name, rel) in [
+        ("okta.ndjson", "okta/panther-rule-tests.ndjson"),
+        ("auth0.ndjson", "auth0/panther-rule-tests.ndjson"),
+        ("access.log", "nginx/access.log"),
+    ] {
+        dir.write(
+            &format!("mixed/{name}"),
+            &std::fs::read(fixture(rel)).unwrap(),
+        );
+    }
+    let gateway_format: &'static tokentrail_parsers::nginx_format::LogFormat = {
+        let mut f = tokentrail_parsers::nginx_format::LogFormat::compile(
+            "gateway",
+            format,
+            tokentrail_parsers::nginx_format::Escape::Default,
+        )
+        .unwrap();
+        f.set_prefix_fields(vec!["http_x_token_id".to_string()]);
+        Box::leak(Box::new(f))
+    };
+    for (case, args) in [
+        ("mixed", vec![]),
+        (
+            "gateway",
+            vec![
+                "--nginx-log-format",
+                format,
+                "--token-prefix-field",
+                "http_x_token_id",
+            ],
+        ),
+    ] {
+        let input = dir.path().join(case);
+        let opts = IngestOptions {
+            nginx_formats: match case {
+                "gateway" => vec![gateway_format],
+                _ => Vec::new(),
+            },
+            ..IngestOptions::default()
+        };
+        let inputs = discover(std::slice::from_ref(&input)).unwrap();
+        let mut whole = ingest(&inputs, &opts, &indicatif::ProgressBar::hidden(), None)
+            .unwrap()
+            .frame;
+        let reference = dir.path().join(format!("{case}-whole.ndjson"));
+        tokentrail::output::write_frame(&mut whole, &reference).unwrap();
+        let reference_set = dir.path().join(format!("{case}-whole-set"));
+        tokentrail::output::write_dataset(&whole, &reference_set, "x").unwrap();
+        match case {
+            "gateway" => {
+                let linked = whole.column("parse_notes").unwrap().str().unwrap().clone();
+                assert_eq!(
+                    linked
+                        .iter()
+                        .filter(|n| *n == Some("prefix_linked"))
+                        .count(),
+                    5
+                );
+            }
+            _ => assert!(whole.height() > 100, "{} rows", whole.height()),
+        }
+        for (budget, chunk) in [("0", "4096"), ("1024", "16777216")] {
+            let out = dir.path().join(format!("{case}-{budget}.ndjson"));
+            let set = dir.path().join(format!("{case}-{budget}-set/"));
+            for target in [&out, &set] {
+                let mut all = vec![
+                    "ingest",
+                    "-q",
+                    "--memory-budget",
+                    budget,
+                    "--chunk-bytes",
+                    chunk,
+                    input.to_str().unwrap(),
+                    "-o",
+                    target.to_str().unwrap(),
+                ];
+                all.extend_from_slice(&args);
+                let run = tokentrail(&all);
+                assert_eq!(run.code, 0, "{}", run.stderr);
+            }
+            assert!(
+                std::fs::read(&out).unwrap() == std::fs::read(&reference).unwrap(),
+                "{case}, budget {budget}: not the whole frame's rows"
+            );
+            let (got, want) = (dataset_frames(&set), dataset_frames(&reference_set));
+            let partitions = |set: &std::collections::BTreeMap<String, DataFrame>| {
+                set.keys()
+                    .map(|k| k.rsplit_once('/').unwrap().0.to_string())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(partitions(&got), partitions(&want), "{case}: partitions");
+            assert!(got.len() > 2, "{case}: {} partitions", got.len());
+            for (g, w) in got.values().zip(want.values()) {
+                assert!(
+                    g.equals_missing(w),
+                    "{case}, budget {budget}: a part differs"
+                );
+            }
+        }
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("spill"))
+            .collect();
+        assert!(left.is_empty(), "spill left behind: {left:?}");
+    }
+}

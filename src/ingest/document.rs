@@ -110,7 +110,7 @@ fn finish<S: Sink>(
     lines: u64,
 ) -> PolarsResult<Vec<S::Done>> {
     let RecordSink { builder, stats, .. } = sink;
-    let builder = builder.parsed(job);
+    let builder = builder.parsed(job, Some(0));
     stats.merge_into(report, 0, &mut None);
     report.lines = lines;
     if builder.is_empty() {

@@ -17,10 +17,13 @@ enum Chunk {
     Lines {
         index: usize,
         offset: u64,
+        /// The chunk's first line in its file, when the reader counts lines.
+        first_line: Option<u64>,
         data: Vec<u8>,
     },
     TooLong {
         index: usize,
+        first_line: Option<u64>,
         len: u64,
     },
 }
@@ -29,6 +32,12 @@ impl Chunk {
     fn index(&self) -> usize {
         match self {
             Chunk::Lines { index, .. } | Chunk::TooLong { index, .. } => *index,
+        }
+    }
+
+    fn first_line(&self) -> Option<u64> {
+        match self {
+            Chunk::Lines { first_line, .. } | Chunk::TooLong { first_line, .. } => *first_line,
         }
     }
 }
@@ -44,13 +53,14 @@ pub(super) fn ingest_lines<S: Sink>(
     let (tx, rx) = sync_channel::<Chunk>(queue);
     let pool = BufferPool::new(opts.chunk_bytes, queue + rayon::current_num_threads() + 1);
     let (read, mut outputs) = std::thread::scope(|s| {
-        let reader_thread = s.spawn(|| read_chunks(reader, head, tx, opts, &pool));
+        let reader_thread =
+            s.spawn(|| read_chunks(reader, head, tx, opts, &pool, S::FIRST_LINE_EARLY));
         let outputs: Vec<(usize, S, ChunkStats)> = rx
             .into_iter()
             .par_bridge()
             .map(|chunk| {
                 let (b, st) = parse_chunk::<S>(job, &chunk);
-                let b = b.parsed(job);
+                let b = b.parsed(job, chunk.first_line());
                 let index = chunk.index();
                 if let Chunk::Lines { data, .. } = chunk {
                     pool.give(data);
@@ -125,10 +135,21 @@ fn read_chunks(
     tx: SyncSender<Chunk>,
     opts: &IngestOptions,
     pool: &BufferPool,
+    count_lines: bool,
 ) -> (u64, Option<io::Error>) {
     let chunk_bytes = opts.chunk_bytes.max(1);
     let mut offset = 0u64;
     let mut index = 0usize;
+    // The next chunk's first line, when counted; a chunk's lines as `lines` yields them.
+    let mut next_line = count_lines.then_some(1u64);
+    let mut first_line = |data: &[u8]| {
+        let first = next_line;
+        if let Some(n) = next_line.as_mut() {
+            *n += memchr::memchr_iter(b'\n', data).count() as u64
+                + u64::from(!data.is_empty() && !data.ends_with(b"\n"));
+        }
+        first
+    };
     let mut error = None;
     let send = |chunk: Chunk| tx.send(chunk).is_ok();
     loop {
@@ -148,6 +169,7 @@ fn read_chunks(
                 send(Chunk::Lines {
                     index,
                     offset,
+                    first_line: first_line(&buf),
                     data: buf,
                 });
                 offset += len;
@@ -163,6 +185,7 @@ fn read_chunks(
                 if !send(Chunk::Lines {
                     index,
                     offset,
+                    first_line: first_line(&buf),
                     data: std::mem::replace(&mut buf, next),
                 }) {
                     return (offset, error);
@@ -195,7 +218,11 @@ fn read_chunks(
                         }
                     }
                 }
-                send(Chunk::TooLong { index, len });
+                send(Chunk::TooLong {
+                    index,
+                    first_line: first_line(b"\n"),
+                    len,
+                });
                 offset += len;
                 index += 1;
                 if !ended {

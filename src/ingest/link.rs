@@ -53,7 +53,7 @@ impl<'a> FullTokens<'a> {
     }
 }
 
-pub(super) fn link_token_prefixes(mut frame: DataFrame) -> PolarsResult<DataFrame> {
+pub(super) fn link_token_prefixes(frame: DataFrame) -> PolarsResult<DataFrame> {
     let kind = frame.column(col::CREDENTIAL_KIND)?.str()?.clone();
     if !kind.iter().any(|k| k == Some(TOKEN_PREFIX_KIND)) {
         return Ok(frame);
@@ -64,6 +64,20 @@ pub(super) fn link_token_prefixes(mut frame: DataFrame) -> PolarsResult<DataFram
             .zip(kind.iter())
             .filter_map(|(c, k)| Some((c?, k?))),
     );
+    link_token_prefixes_with(frame, &full)
+}
+
+/// [`link_token_prefixes`] with the full tokens of the whole run given: a frame of one
+/// hour of it (`ingest` writing hour by hour) links to tokens seen in any hour.
+pub(super) fn link_token_prefixes_with(
+    mut frame: DataFrame,
+    full: &FullTokens<'_>,
+) -> PolarsResult<DataFrame> {
+    let kind = frame.column(col::CREDENTIAL_KIND)?.str()?.clone();
+    if !kind.iter().any(|k| k == Some(TOKEN_PREFIX_KIND)) {
+        return Ok(frame);
+    }
+    let cred = frame.column(col::CREDENTIAL_ID)?.str()?.clone();
     let resolve = |prefix: &str| full.resolve(prefix);
     let notes = frame.column(col::PARSE_NOTES)?.str()?.clone();
     let mut new_cred = Vec::with_capacity(frame.height());

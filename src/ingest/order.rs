@@ -181,60 +181,90 @@ fn chunk_order(df: &DataFrame) -> PolarsResult<ChunkOrder> {
 /// columns. Files read with different `log_format`s carry different extras (and so do
 /// the Parquet files of a dataset written by several `ingest` jobs).
 pub(crate) fn align_extra_columns(chunks: Vec<DataFrame>) -> PolarsResult<Vec<DataFrame>> {
-    let extras: std::collections::BTreeSet<String> = chunks
-        .iter()
-        .flat_map(|df| df.get_column_names().into_iter().map(|n| n.to_string()))
-        .filter(|n| n.starts_with("x_"))
-        .collect();
-    if extras.is_empty() {
+    let layout = ExtraLayout::of(chunks.iter().map(|df| df.schema().as_ref()));
+    if layout.extras.is_empty() {
         return Ok(chunks);
     }
-    // Enrichment columns are in every chunk or in none (a table read before enrichment).
-    let enriched = crate::enrich::enriched::ALL
-        .iter()
-        .filter(|c| chunks.first().is_some_and(|df| df.column(c).is_ok()));
-    let order: Vec<String> = col::ALL
-        .iter()
-        .map(|s| s.to_string())
-        .chain(extras.iter().cloned())
-        .chain(enriched.map(|s| s.to_string()))
-        .collect();
-    // A typed column (`x_request_time`) stays typed when every chunk typed it; a chunk
-    // that kept it as text (a value that is not a number) makes it text everywhere.
-    let dtypes: std::collections::BTreeMap<&String, DataType> = extras
-        .iter()
-        .map(|name| {
-            let mut seen = chunks
-                .iter()
-                .filter_map(|df| df.column(name).ok())
-                .map(|c| c.dtype());
-            let first = seen.next().cloned().unwrap_or(DataType::String);
-            let dtype = match seen.all(|d| *d == first) {
-                true => first,
-                false => DataType::String,
-            };
-            (name, dtype)
-        })
-        .collect();
-    chunks
-        .into_iter()
-        .map(|mut df| {
-            for (name, dtype) in &dtypes {
-                match df.column(name) {
-                    Err(_) => {
-                        let nulls = Column::full_null(name.as_str().into(), df.height(), dtype);
-                        df.with_column(nulls)?;
-                    }
-                    Ok(c) if c.dtype() != dtype => {
-                        let text = c.cast(dtype)?;
-                        df.with_column(text)?;
-                    }
-                    Ok(_) => {}
+    chunks.into_iter().map(|df| layout.apply(df)).collect()
+}
+
+/// The columns frames with different extra columns are given: see [`align_extra_columns`].
+pub(crate) struct ExtraLayout {
+    /// Every extra column and its type.
+    extras: BTreeMap<String, DataType>,
+    order: Vec<String>,
+}
+
+impl ExtraLayout {
+    /// The layout of frames with these schemas.
+    pub(crate) fn of<'a>(schemas: impl Iterator<Item = &'a Schema> + Clone) -> ExtraLayout {
+        let names: std::collections::BTreeSet<&str> = schemas
+            .clone()
+            .flat_map(|s| s.iter_names().map(|n| n.as_str()))
+            .filter(|n| n.starts_with("x_"))
+            .collect();
+        // Enrichment columns are in every frame or in none (a table read before enrichment).
+        let first = schemas.clone().next();
+        let enriched = crate::enrich::enriched::ALL
+            .iter()
+            .filter(|c| first.is_some_and(|s| s.contains(c)));
+        let order: Vec<String> = col::ALL
+            .iter()
+            .map(|s| s.to_string())
+            .chain(names.iter().map(|s| s.to_string()))
+            .chain(enriched.map(|s| s.to_string()))
+            .collect();
+        // A typed column (`x_request_time`) stays typed when every frame typed it; a frame
+        // that kept it as text (a value that is not a number) makes it text everywhere.
+        let extras = names
+            .iter()
+            .map(|name| {
+                let mut seen = schemas.clone().filter_map(|s| s.get(name));
+                let first = seen.next().cloned().unwrap_or(DataType::String);
+                let dtype = match seen.all(|d| *d == first) {
+                    true => first,
+                    false => DataType::String,
+                };
+                (name.to_string(), dtype)
+            })
+            .collect();
+        ExtraLayout { extras, order }
+    }
+
+    /// `df` with every extra column (null where it had none), in the layout's order.
+    pub(crate) fn apply(&self, mut df: DataFrame) -> PolarsResult<DataFrame> {
+        if self.extras.is_empty() {
+            return Ok(df);
+        }
+        for (name, dtype) in &self.extras {
+            match df.column(name) {
+                Err(_) => {
+                    let nulls = Column::full_null(name.as_str().into(), df.height(), dtype);
+                    df.with_column(nulls)?;
                 }
+                Ok(c) if c.dtype() != dtype => {
+                    let text = c.cast(dtype)?;
+                    df.with_column(text)?;
+                }
+                Ok(_) => {}
             }
-            df.select(order.iter().map(String::as_str))
-        })
-        .collect()
+        }
+        df.select(self.order.iter().map(String::as_str))
+    }
+
+    /// The schema [`ExtraLayout::apply`] gives a frame of schema `schema`.
+    pub(crate) fn apply_schema(&self, schema: &Schema) -> Schema {
+        if self.extras.is_empty() {
+            return schema.clone();
+        }
+        self.order
+            .iter()
+            .filter_map(|name| {
+                let dtype = self.extras.get(name).or_else(|| schema.get(name))?;
+                Some(Field::new(name.as_str().into(), dtype.clone()))
+            })
+            .collect()
+    }
 }
 
 /// Concatenate chunk frames (in input order) into one frame sorted by `ts`, equal times in

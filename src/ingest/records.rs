@@ -20,6 +20,8 @@ pub(super) struct FileJob<'a> {
     pub(super) fingerprints: &'a Fingerprinter,
     /// Where events go when they are tallied, not kept (`credentials`, `secrets`).
     pub(super) tally: Option<&'a Accumulator>,
+    /// Where finished chunks go when `ingest` writes hour by hour.
+    pub(super) spill: Option<&'a super::spill::Spill<'a>>,
     /// The moment of the run, for the clock check.
     pub(super) now: i64,
     /// How much of each record is read ([`IngestOptions::detail`]).
@@ -43,9 +45,14 @@ pub(crate) trait Sink: Sized + Send {
         record_index: Option<u32>,
         offset: u64,
     );
+    /// Whether the reader counts each chunk's lines as it cuts it, so that
+    /// [`Sink::parsed`] knows where the chunk starts in its file.
+    const FIRST_LINE_EARLY: bool = false;
     /// The chunk is parsed: a sink that can let go of its events now does (a tally
-    /// joins the run's), before the chunk's place in its file is known.
-    fn parsed(self, _: &FileJob<'_>) -> Self {
+    /// joins the run's; a spilling frame writes them out), before every earlier chunk
+    /// is. `first_line` is the chunk's first line in its file when the reader counted it
+    /// ([`Sink::FIRST_LINE_EARLY`]).
+    fn parsed(self, _: &FileJob<'_>, _first_line: Option<u64>) -> Self {
         self
     }
     fn is_empty(&self) -> bool;
@@ -113,7 +120,7 @@ impl Sink for ChunkTally {
         }
     }
 
-    fn parsed(mut self, job: &FileJob<'_>) -> Self {
+    fn parsed(mut self, job: &FileJob<'_>, _: Option<u64>) -> Self {
         if let Some(run) = job.tally {
             run.merge(&mut self);
         }
