@@ -11,11 +11,10 @@
 //! are read), and appended to the output. Memory follows the budget and the busiest hour,
 //! not the input; the rows written are the rows the whole frame held, in the same order.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -30,20 +29,39 @@ use crate::secrets::SECRET_KINDS;
 
 const HOUR: i64 = 3_600_000_000_000;
 
-/// Where a piece's rows are until its hour is written.
-enum Held {
-    Memory(DataFrame),
-    Disk(PathBuf),
-}
-
 /// The rows of one chunk in one hour.
 struct Piece {
-    hour: i64,
     input: u32,
     chunk: u32,
     source: &'static str,
-    schema: SchemaRef,
-    held: Held,
+    frame: DataFrame,
+}
+
+/// Pieces of one hour written together to one spill file, in this order.
+struct Spilled {
+    path: PathBuf,
+    /// Each piece's input, chunk, source and rows.
+    pieces: Vec<(u32, u32, &'static str, usize)>,
+}
+
+/// One hour's pieces: those in memory, and the spill files holding the others.
+#[derive(Default)]
+struct Hour {
+    memory: Vec<Piece>,
+    bytes: usize,
+    disk: Vec<Spilled>,
+}
+
+/// Every hour's pieces, and the bytes of those in memory.
+#[derive(Default)]
+struct Hours {
+    by_hour: BTreeMap<i64, Hour>,
+    held: usize,
+    /// Bytes of pieces being written to disk.
+    writing: usize,
+    /// The schema of every piece (extra columns differ between inputs).
+    schemas: Vec<SchemaRef>,
+    files: usize,
 }
 
 /// Order of an event in the whole frame: time, then input, chunk and row.
@@ -54,9 +72,8 @@ pub(crate) struct Spill<'a> {
     geo: Option<&'a GeoDatabases>,
     real_ip_from: &'a [Cidr],
     budget: usize,
-    held: AtomicUsize,
     dir: PathBuf,
-    pieces: Mutex<Vec<Piece>>,
+    hours: Mutex<Hours>,
     /// Every full token (secret kinds) by id: the kind of its last event in frame order.
     tokens: Mutex<HashMap<String, (Place, String)>>,
     error: Mutex<Option<PolarsError>>,
@@ -75,9 +92,8 @@ impl<'a> Spill<'a> {
             geo,
             real_ip_from,
             budget,
-            held: AtomicUsize::new(0),
             dir,
-            pieces: Mutex::new(Vec::new()),
+            hours: Mutex::new(Hours::default()),
             tokens: Mutex::new(HashMap::new()),
             error: Mutex::new(None),
         }
@@ -112,10 +128,10 @@ impl<'a> Spill<'a> {
             .into_no_null_iter()
             .collect();
         self.note_tokens(&df, &ts, job.file_index, chunk)?;
-        let hours: BTreeSet<i64> = ts.iter().map(|t| t.div_euclid(HOUR)).collect();
+        let in_hours: BTreeSet<i64> = ts.iter().map(|t| t.div_euclid(HOUR)).collect();
         let source = job.ctx.source.as_str();
-        for &hour in &hours {
-            let mut piece = match hours.len() {
+        for &hour in &in_hours {
+            let mut piece = match in_hours.len() {
                 1 => std::mem::take(&mut df),
                 _ => {
                     let mask: BooleanChunked =
@@ -131,29 +147,53 @@ impl<'a> Spill<'a> {
                 }
             };
             let size = piece.estimated_size();
-            let schema = piece.schema().clone();
-            let kept = self.held.fetch_add(size, Ordering::Relaxed) + size <= self.budget;
-            let held = match kept {
-                true => Held::Memory(piece),
-                false => {
-                    self.held.fetch_sub(size, Ordering::Relaxed);
-                    Held::Disk(self.write_piece(&mut piece, job.file_index, chunk, hour)?)
-                }
-            };
-            let piece = Piece {
-                hour,
+            let mut hours = self.lock_hours()?;
+            hours.schemas.push(piece.schema().clone());
+            let at = hours.by_hour.entry(hour).or_default();
+            at.memory.push(Piece {
                 input: job.file_index,
                 chunk,
                 source,
-                schema,
-                held,
-            };
-            self.pieces
-                .lock()
-                .map_err(|_| polars_err!(ComputeError: "spill lock poisoned"))?
-                .push(piece);
+                frame: std::mem::take(&mut piece),
+            });
+            at.bytes += size;
+            hours.held += size;
+            // Over budget: the hour holding most goes to disk whole, as one file (a
+            // spill of many small pieces, one CloudTrail file each, cost more than its
+            // bytes). Pieces being written still count: they are in memory until written.
+            while hours.held + hours.writing > self.budget && hours.held > 0 {
+                let Some((&largest, _)) = hours.by_hour.iter().max_by_key(|(_, h)| h.bytes) else {
+                    break;
+                };
+                let Some(at) = hours.by_hour.get_mut(&largest) else {
+                    break;
+                };
+                let pieces = std::mem::take(&mut at.memory);
+                let bytes = std::mem::take(&mut at.bytes);
+                hours.held -= bytes;
+                hours.writing += bytes;
+                let n = hours.files;
+                hours.files += 1;
+                // Written without the lock: other chunks go on meanwhile.
+                drop(hours);
+                let spilled = self.write_pieces(pieces, n);
+                hours = self.lock_hours()?;
+                hours.writing -= bytes;
+                hours
+                    .by_hour
+                    .entry(largest)
+                    .or_default()
+                    .disk
+                    .push(spilled?);
+            }
         }
         Ok(())
+    }
+
+    fn lock_hours(&self) -> PolarsResult<std::sync::MutexGuard<'_, Hours>> {
+        self.hours
+            .lock()
+            .map_err(|_| polars_err!(ComputeError: "spill lock poisoned"))
     }
 
     fn note_tokens(&self, df: &DataFrame, ts: &[i64], input: u32, chunk: u32) -> PolarsResult<()> {
@@ -180,26 +220,39 @@ impl<'a> Spill<'a> {
         Ok(())
     }
 
-    fn write_piece(
-        &self,
-        df: &mut DataFrame,
-        input: u32,
-        chunk: u32,
-        hour: i64,
-    ) -> PolarsResult<PathBuf> {
+    /// One hour's pieces, in one spill file.
+    fn write_pieces(&self, pieces: Vec<Piece>, n: usize) -> PolarsResult<Spilled> {
         std::fs::create_dir_all(&self.dir).map_err(|e| spill_error(&self.dir, e))?;
-        let path = self.dir.join(format!("{input}-{chunk}-{hour}.parquet"));
+        let path = self.dir.join(format!("{n}.parquet"));
+        let layout = ExtraLayout::of(pieces.iter().map(|p| p.frame.schema().as_ref()));
+        let schema = match pieces.first() {
+            Some(p) => layout.apply_schema(p.frame.schema()),
+            None => Schema::default(),
+        };
         let file = File::create(&path).map_err(|e| spill_error(&path, e))?;
-        // Fast to write and read back: the spill lives for one run. Written on this
-        // thread: this runs on a worker of the parse pool, and a worker that waits for
-        // Polars' pool runs other inputs' work meanwhile, each of which may spill and wait
-        // again (2,000 CloudTrail files overflowed the stack).
-        ParquetWriter::new(std::io::BufWriter::new(file))
+        let failed = |e: PolarsError| spill_error(&path, std::io::Error::other(e.to_string()));
+        // Fast to write and read back: the spill lives for one run. Each piece is a row
+        // group of its own (joining them first copied the hour). Written on this thread:
+        // this runs on a worker of the parse pool, and a worker that waits for Polars'
+        // pool runs other inputs' work meanwhile, each of which may spill and wait again
+        // (2,000 CloudTrail files overflowed the stack).
+        let mut writer = ParquetWriter::new(std::io::BufWriter::new(file))
             .with_compression(ParquetCompression::Lz4Raw)
             .set_parallel(false)
-            .finish(df)
-            .map_err(|e| polars_err!(ComputeError: "cannot write the spill file {}: {e}", path.display()))?;
-        Ok(path)
+            .batched(&schema)
+            .map_err(failed)?;
+        let mut placed = Vec::with_capacity(pieces.len());
+        for p in pieces {
+            placed.push((p.input, p.chunk, p.source, p.frame.height()));
+            let mut frame = layout.apply(p.frame)?;
+            frame.rechunk_mut();
+            writer.write_batch(&frame).map_err(failed)?;
+        }
+        writer.finish().map_err(failed)?;
+        Ok(Spilled {
+            path,
+            pieces: placed,
+        })
     }
 
     /// Every hour in order: its rows as the whole frame would hold them, given to `write`
@@ -213,11 +266,8 @@ impl<'a> Spill<'a> {
         if let Some(e) = self.error.lock().ok().and_then(|mut e| e.take()) {
             return Err(e.into());
         }
-        let mut pieces = std::mem::take(&mut *self.pieces.lock().map_err(|_| {
-            crate::error::Error::from(polars_err!(ComputeError: "spill lock poisoned"))
-        })?);
-        pieces.sort_by_key(|p| (p.hour, p.input, p.chunk));
-        let layout = ExtraLayout::of(pieces.iter().map(|p| p.schema.as_ref()));
+        let hours = std::mem::take(&mut *self.lock_hours()?);
+        let layout = ExtraLayout::of(hours.schemas.iter().map(|s| s.as_ref()));
         let mut tokens: Vec<(String, (Place, String))> =
             std::mem::take(&mut *self.tokens.lock().map_err(|_| {
                 crate::error::Error::from(polars_err!(ComputeError: "spill lock poisoned"))
@@ -231,29 +281,32 @@ impl<'a> Spill<'a> {
                 .iter()
                 .map(|(id, (_, kind))| (id.as_str(), kind.as_str())),
         );
-        let mut hours: Vec<Vec<Piece>> = Vec::new();
-        for piece in pieces {
-            match hours.last_mut() {
-                Some(group) if group[0].hour == piece.hour => group.push(piece),
-                _ => hours.push(vec![piece]),
-            }
-        }
         // The next hour is made while this one is written.
         let (tx, rx) = std::sync::mpsc::sync_channel::<PolarsResult<HourFrame>>(1);
         let (geo, real_ip_from) = (self.geo, self.real_ip_from);
         std::thread::scope(|scope| {
             let maker = scope.spawn(move || {
-                for group in hours {
-                    let hour = group[0].hour;
-                    let sources: BTreeSet<&'static str> = group.iter().map(|p| p.source).collect();
-                    let made = group
-                        .into_par_iter()
-                        .map(|p| load(p.held).and_then(|df| layout.apply(df)))
-                        .collect::<PolarsResult<Vec<_>>>()
-                        .and_then(|chunks| sorted_concat(chunks, geo, real_ip_from))
-                        .and_then(|frame| remove_duplicates(frame, files))
-                        .and_then(|frame| link::link_token_prefixes_with(frame, &full))
-                        .map(|frame| HourFrame {
+                for (hour, at) in hours.by_hour {
+                    let made = hour_pieces(at)
+                        .and_then(|pieces| {
+                            let sources: BTreeSet<&'static str> =
+                                pieces.iter().map(|p| p.source).collect();
+                            let chunks = pieces
+                                .into_iter()
+                                .map(|p| layout.apply(p.frame))
+                                .collect::<PolarsResult<Vec<_>>>()?;
+                            Ok((sources, chunks))
+                        })
+                        .and_then(|(sources, chunks)| {
+                            Ok((sources, sorted_concat(chunks, geo, real_ip_from)?))
+                        })
+                        .and_then(|(sources, frame)| {
+                            Ok((sources, remove_duplicates(frame, files)?))
+                        })
+                        .and_then(|(sources, frame)| {
+                            Ok((sources, link::link_token_prefixes_with(frame, &full)?))
+                        })
+                        .map(|(sources, frame)| HourFrame {
                             hour,
                             sources,
                             frame,
@@ -277,13 +330,10 @@ impl<'a> Spill<'a> {
 
     /// The columns every hour's frame has, in order (for a writer made before the first).
     pub(crate) fn schema(&self) -> PolarsResult<Schema> {
-        let pieces = self
-            .pieces
-            .lock()
-            .map_err(|_| polars_err!(ComputeError: "spill lock poisoned"))?;
-        let layout = ExtraLayout::of(pieces.iter().map(|p| p.schema.as_ref()));
-        match pieces.first() {
-            Some(p) => Ok(layout.apply_schema(&p.schema)),
+        let hours = self.lock_hours()?;
+        let layout = ExtraLayout::of(hours.schemas.iter().map(|s| s.as_ref()));
+        match hours.schemas.first() {
+            Some(first) => Ok(layout.apply_schema(first)),
             None => {
                 let mut empty = crate::frame::empty_frame()?;
                 crate::enrich::enrich(&mut empty, self.geo, self.real_ip_from)?;
@@ -305,18 +355,39 @@ fn spill_error(path: &Path, e: std::io::Error) -> PolarsError {
     polars_err!(ComputeError: "cannot write the spill file {}: {e}", path.display())
 }
 
-fn load(held: Held) -> PolarsResult<DataFrame> {
-    match held {
-        Held::Memory(df) => Ok(df),
-        Held::Disk(path) => {
-            let file = File::open(&path).map_err(
-                |e| polars_err!(ComputeError: "cannot read the spill file {}: {e}", path.display()),
-            )?;
-            let df = ParquetReader::new(file).finish()?;
-            let _ = std::fs::remove_file(&path);
-            Ok(df)
-        }
-    }
+/// An hour's pieces, those on disk read back, in input order (the order the whole frame
+/// joins chunks in before its stable sort by time).
+fn hour_pieces(at: Hour) -> PolarsResult<Vec<Piece>> {
+    let read = at
+        .disk
+        .into_par_iter()
+        .map(|spilled| {
+            let file = File::open(&spilled.path).map_err(|e| {
+                polars_err!(ComputeError: "cannot read the spill file {}: {e}", spilled.path.display())
+            })?;
+            let all = ParquetReader::new(file).finish()?;
+            let _ = std::fs::remove_file(&spilled.path);
+            let mut offset = 0i64;
+            Ok(spilled
+                .pieces
+                .into_iter()
+                .map(|(input, chunk, source, rows)| {
+                    let frame = all.slice(offset, rows);
+                    offset += rows as i64;
+                    Piece {
+                        input,
+                        chunk,
+                        source,
+                        frame,
+                    }
+                })
+                .collect::<Vec<_>>())
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let mut pieces = at.memory;
+    pieces.extend(read.into_iter().flatten());
+    pieces.sort_by_key(|p| (p.input, p.chunk));
+    Ok(pieces)
 }
 
 /// One hour of the output, in frame order.
