@@ -209,20 +209,52 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
 /// run again replaces its own parts and jobs over other slices never collide.
 /// Where `ingest` keeps the events it holds out of memory: a hidden folder beside the
 /// output (the same disk, and a place the run can write), or the temporary folder when the
-/// output is not a file (`/dev/stdout`).
+/// output is not a file (`/dev/stdout`). A folder a stopped run left there (its process
+/// is gone) is removed first.
 fn spill_dir(output: &std::path::Path) -> std::path::PathBuf {
-    let run = std::process::id();
     let special = std::fs::metadata(output).is_ok_and(|m| !m.is_file() && !m.is_dir());
     let name = output.file_name().map(|n| n.to_string_lossy().into_owned());
-    match (special, name) {
-        (false, Some(name)) => {
-            let parent = output
+    let (parent, prefix) = match (special, name) {
+        (false, Some(name)) => (
+            output
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            parent.join(format!(".{name}.spill-{run}"))
+                .unwrap_or(std::path::Path::new("."))
+                .to_path_buf(),
+            format!(".{name}.spill-"),
+        ),
+        _ => (std::env::temp_dir(), "tokentrail-spill-".to_string()),
+    };
+    remove_stale_spills(&parent, &prefix);
+    parent.join(format!("{prefix}{}", std::process::id()))
+}
+
+/// Remove the spill folders `PREFIX<pid>` in `parent` whose process no longer runs (a run
+/// that was killed cannot remove its own). Only where running processes can be told
+/// (`/proc`); a reused process id keeps its folder, which is the safe side.
+fn remove_stale_spills(parent: &std::path::Path, prefix: &str) {
+    let proc = std::path::Path::new("/proc/self");
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    if !proc.exists() {
+        return;
+    }
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(prefix)
+            .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let running = std::path::Path::new("/proc").join(pid).exists();
+        if !running && entry.path().is_dir() && std::fs::remove_dir_all(entry.path()).is_ok() {
+            messages::warn(format!(
+                "removed {}, left by a run that was stopped",
+                entry.path().display()
+            ));
         }
-        _ => std::env::temp_dir().join(format!("tokentrail-spill-{run}")),
     }
 }
 

@@ -290,3 +290,34 @@ fn an_ingest_written_hour_by_hour_is_the_whole_frame() {
         assert!(left.is_empty(), "spill left behind: {left:?}");
     }
 }
+
+/// A run that is killed cannot remove its spill folder: the next `ingest` to the same
+/// output removes it when its process is gone, and leaves folders of running processes
+/// and folders it did not make.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_spill_folder_left_by_a_stopped_run_is_removed() {
+    let dir = TestDir::new();
+    // Above the largest process id Linux gives (2^22): never running.
+    let stale = dir.write(".events.ndjson.spill-4194399/0.parquet", b"PAR1");
+    let running = dir.write(
+        &format!(".events.ndjson.spill-{}/0.parquet", std::process::id()),
+        b"PAR1",
+    );
+    let other = dir.write(".events.ndjson.spill-mine/keep", b"x");
+    let out = dir.path().join("events.ndjson");
+    let run = tokentrail(&[
+        "ingest",
+        "tests/fixtures/nginx",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!stale.parent().unwrap().exists(), "stale spill kept");
+    assert!(
+        run.stderr.contains("left by a run that was stopped"),
+        "{}",
+        run.stderr
+    );
+    assert!(running.exists() && other.exists());
+}
