@@ -303,3 +303,43 @@ fn unwritable_and_failing_outputs_leave_no_file() {
         assert!(leftovers.is_empty(), "{command}: {leftovers:?}");
     }
 }
+
+/// Events beyond `--memory-budget` wait on disk: when that disk is full (here: a file
+/// size limit, as in the test above), the run stops with an error that says where and
+/// what to do, and leaves neither an output nor its spill folder.
+#[test]
+fn a_spill_that_cannot_be_written_is_a_clear_error_and_leaves_nothing() {
+    let dir = TestDir::new();
+    let out = dir.path().join("events.ndjson");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -f 4; trap '' XFSZ; exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_tokentrail"))
+        .args([
+            "ingest",
+            "tests/fixtures/nginx",
+            "-q",
+            "--memory-budget",
+            "0",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert_eq!(status.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(".events.ndjson.spill-") && stderr.contains("--memory-budget"),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -99,6 +99,14 @@ impl<'a> Spill<'a> {
         }
     }
 
+    /// The first error a chunk met while it was finished, held or spilled.
+    pub(crate) fn check(&self) -> PolarsResult<()> {
+        match self.error.lock().ok().and_then(|mut e| e.take()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     /// Whether any piece went to disk.
     pub(crate) fn spilled(&self) -> bool {
         self.dir.exists()
@@ -263,9 +271,7 @@ impl<'a> Spill<'a> {
         files: &mut [FileReport],
         mut write: impl FnMut(HourFrame) -> crate::error::Result<()>,
     ) -> crate::error::Result<usize> {
-        if let Some(e) = self.error.lock().ok().and_then(|mut e| e.take()) {
-            return Err(e.into());
-        }
+        self.check()?;
         let hours = std::mem::take(&mut *self.lock_hours()?);
         let layout = ExtraLayout::of(hours.schemas.iter().map(|s| s.as_ref()));
         let mut tokens: Vec<(String, (Place, String))> =
@@ -352,7 +358,11 @@ impl Drop for Spill<'_> {
 }
 
 fn spill_error(path: &Path, e: std::io::Error) -> PolarsError {
-    polars_err!(ComputeError: "cannot write the spill file {}: {e}", path.display())
+    polars_err!(
+        ComputeError: "cannot write {} (events beyond --memory-budget wait there until written): {e}; \
+        free space beside the output, or give a larger --memory-budget",
+        path.display()
+    )
 }
 
 /// An hour's pieces, those on disk read back, in input order (the order the whole frame
