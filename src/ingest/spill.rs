@@ -59,7 +59,8 @@ struct Hours {
     held: usize,
     /// Bytes of pieces being written to disk.
     writing: usize,
-    /// The schema of every piece (extra columns differ between inputs).
+    /// Every schema a piece has had (extra columns differ between inputs), once each:
+    /// kept per piece, they grew with the input.
     schemas: Vec<SchemaRef>,
     files: usize,
 }
@@ -156,7 +157,9 @@ impl<'a> Spill<'a> {
             };
             let size = piece.estimated_size();
             let mut hours = self.lock_hours()?;
-            hours.schemas.push(piece.schema().clone());
+            if !hours.schemas.iter().any(|s| s == piece.schema()) {
+                hours.schemas.push(piece.schema().clone());
+            }
             let at = hours.by_hour.entry(hour).or_default();
             at.memory.push(Piece {
                 input: job.file_index,
