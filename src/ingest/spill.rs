@@ -3,8 +3,9 @@
 //! The frame of a 2 GB nginx log needs 6 GB; an archive of months would need more than any
 //! laptop has. Each chunk is finished as soon as it is parsed (the reader counts lines, so
 //! a chunk knows its first line before the chunks before it are parsed), enriched, and cut
-//! into one piece per UTC hour. Pieces stay in memory up to a budget and are written to a
-//! spill folder beside the output beyond it. Then the hours are written in order: each
+//! into one piece per UTC hour. Pieces stay in memory up to a budget; beyond it the hour
+//! holding most is written to a spill folder beside the output, all its pieces in one
+//! file. Then the hours are written in order: each
 //! hour's pieces joined in input order, sorted, rid of repeated deliveries and linked to
 //! full tokens exactly as the whole frame would be (a repeated delivery has its original's
 //! time, so both are in one hour; the full tokens are gathered from every chunk while they
