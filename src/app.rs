@@ -55,13 +55,15 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
         } => {
             refuse_tables("ingest", &input)?;
             let mut out: Option<output::IngestOutput> = None;
+            let mut job = String::new();
             let by_hour = read_raw(
                 &input,
                 Keep::default(),
                 "ingest and write",
                 |inputs, opts, bar, geo| {
                     let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
-                    let sink = out.insert(output::IngestOutput::new(&output, &job_id(&names))?);
+                    job = job_id(&names);
+                    let sink = out.insert(output::IngestOutput::new(&output, &job)?);
                     crate::ingest::ingest_by_hour(
                         inputs,
                         opts,
@@ -85,14 +87,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             );
             let said = match output::is_dataset(&output) {
                 true => format!(
-                    "{written} {files} Parquet files (part-{}.parquet) under {}",
-                    job_id(
-                        &by_hour
-                            .files
-                            .iter()
-                            .map(|f| f.file.clone())
-                            .collect::<Vec<_>>()
-                    ),
+                    "{written} {files} Parquet files (part-{job}.parquet) under {}",
                     output.display()
                 ),
                 false => format!("{written} {}", output.display()),

@@ -310,9 +310,6 @@ impl FrameBuilder {
         FrameBuilder::keeping(fingerprints, cap, &|_| true)
     }
 
-    /// A builder whose text columns hold values only where `keep` says so (the others
-    /// stay in the schema, all null): a command that reads a few columns (`credentials`)
-    /// does not pay for the rest in memory, page faults and sorting.
     /// The text columns a command may leave null (see [`FrameBuilder::keeping`]); the
     /// others (source, event id, file, numbers and times) are always filled.
     pub const CHOSEN: &'static [&'static str] = &[
@@ -350,6 +347,9 @@ impl FrameBuilder {
         col::RISK,
     ];
 
+    /// A builder whose text columns hold values only where `keep` says so (the others
+    /// stay in the schema, all null): a command that reads a few columns (`credentials`)
+    /// does not pay for the rest in memory, page faults and sorting.
     pub fn keeping(
         fingerprints: Fingerprinter,
         cap: usize,

@@ -209,10 +209,7 @@ pub fn ingest_by_hour(
     let spill = Spill::new(geo, &opts.real_ip_from, budget, spill_dir);
     let (mut files, _) = read_all::<SpillSink>(inputs, opts, progress, None, Some(&spill))?;
     let spilled = spill.spilled();
-    // A chunk that could not be held or spilled fails the run before any output is made.
-    spill.check()?;
-    out.start(&spill.schema()?)?;
-    let events = spill.drain(&mut files, |hour| out.write(hour))?;
+    let events = spill.drain(&mut files, out)?;
     Ok(ByHour {
         files,
         events,

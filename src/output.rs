@@ -108,7 +108,6 @@ pub struct Part {
     partial: Option<PathBuf>,
     file: File,
     writer: Option<PartWriter>,
-    rows: usize,
 }
 
 enum PartWriter {
@@ -133,7 +132,6 @@ impl Part {
             partial,
             writer: None,
             file,
-            rows: 0,
         };
         // The writer owns a second handle: the part keeps one to sync before the rename.
         let handle = part.file.try_clone().map_err(|e| fail(Box::new(e)))?;
@@ -161,7 +159,6 @@ impl Part {
             path: self.path.clone(),
             source,
         };
-        self.rows += df.height();
         let result = match self.writer.as_mut() {
             Some(PartWriter::Parquet(w)) => write_row_groups(w.as_mut(), df),
             Some(PartWriter::Csv(w)) => {
@@ -174,11 +171,6 @@ impl Part {
             None => Ok(()),
         };
         result.map_err(|e| fail(Box::new(e)))
-    }
-
-    /// Rows written so far.
-    pub fn rows(&self) -> usize {
-        self.rows
     }
 
     /// Finish the file (Parquet footer, CSV header of an empty file), sync it and move it
@@ -246,7 +238,6 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, job: &str) -> Result<usize> {
         path: dir.to_path_buf(),
         source,
     };
-    const DAY: i64 = 86_400_000_000_000;
     // Times as one vector: the frame's column has a chunk per input chunk, and locating
     // each row in them would cost a search per row.
     let ts: Vec<i64> = df
@@ -273,23 +264,35 @@ pub fn write_dataset(df: &DataFrame, dir: &Path, job: &str) -> Result<usize> {
         let slice = df.slice(start as i64, end - start);
         let slice_sources = sources.slice(start as i64, end - start);
         let names: std::collections::BTreeSet<&str> = slice_sources.iter().flatten().collect();
-        let date = chrono::DateTime::from_timestamp_nanos(day * DAY).format("%Y-%m-%d");
         for source in names {
             let mask = slice_sources.equal(source);
             let mut part = slice
                 .filter(&mask)
                 .and_then(|p| p.drop(PARTITION_COLUMN))
                 .map_err(|e| fail(Box::new(e)))?;
-            let folder = dir
-                .join(format!("source={source}"))
-                .join(format!("date={date}"));
-            std::fs::create_dir_all(&folder).map_err(|e| fail(Box::new(e)))?;
-            write_frame(&mut part, &folder.join(format!("part-{job}.parquet")))?;
+            write_frame(&mut part, &part_path(dir, source, day, job)?)?;
             written += 1;
         }
         start = end;
     }
     Ok(written)
+}
+
+/// Nanoseconds in a day: a dataset's partitions are UTC days.
+const DAY: i64 = 86_400_000_000_000;
+
+/// `DIR/source=<source>/date=<YYYY-MM-DD>/part-<job>.parquet` for `day` (days since the
+/// epoch), its folder made.
+fn part_path(dir: &Path, source: &str, day: i64, job: &str) -> Result<PathBuf> {
+    let date = chrono::DateTime::from_timestamp_nanos(day * DAY).format("%Y-%m-%d");
+    let folder = dir
+        .join(format!("source={source}"))
+        .join(format!("date={date}"));
+    std::fs::create_dir_all(&folder).map_err(|e| Error::Output {
+        path: folder.clone(),
+        source: Box::new(e),
+    })?;
+    Ok(folder.join(format!("part-{job}.parquet")))
 }
 
 /// Where `ingest` writes its hours: one file, or a dataset of one part per source and
@@ -392,9 +395,6 @@ impl crate::ingest::HourWriter for IngestOutput {
                     }
                     *day = Some(hour.day());
                 }
-                const DAY: i64 = 86_400_000_000_000;
-                let date =
-                    chrono::DateTime::from_timestamp_nanos(hour.day() * DAY).format("%Y-%m-%d");
                 let sources = hour
                     .frame
                     .column(PARTITION_COLUMN)
@@ -415,11 +415,7 @@ impl crate::ingest::HourWriter for IngestOutput {
                     let part = match parts.entry(source) {
                         std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
                         std::collections::btree_map::Entry::Vacant(v) => {
-                            let folder = dir
-                                .join(format!("source={source}"))
-                                .join(format!("date={date}"));
-                            std::fs::create_dir_all(&folder).map_err(|e| fail(Box::new(e)))?;
-                            let path = folder.join(format!("part-{job}.parquet"));
+                            let path = part_path(dir, source, hour.day(), job)?;
                             v.insert(Part::create(&path, FrameFormat::Parquet, schema)?)
                         }
                     };

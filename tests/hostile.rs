@@ -275,21 +275,9 @@ fn unwritable_and_failing_outputs_leave_no_file() {
         if command == "hunt" {
             args.extend_from_slice(&["--format", "html"]);
         }
-        // 64 blocks of 512 bytes: far less than either output. SIGXFSZ ignored, so the
-        // write fails with EFBIG the way a full disk fails with ENOSPC.
-        let status = std::process::Command::new("sh")
-            .arg("-c")
-            .arg("ulimit -f 64; trap '' XFSZ; exec \"$@\"")
-            .arg("sh")
-            .arg(env!("CARGO_BIN_EXE_tokentrail"))
-            .args(&args)
-            .current_dir(root())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&status.stderr);
-        assert_eq!(status.status.code(), Some(2), "{command}: {stderr}");
+        // 64 blocks of 512 bytes: far less than either output.
+        let (code, stderr) = under_file_size_limit(64, &args);
+        assert_eq!(code, Some(2), "{command}: {stderr}");
         assert!(
             stderr.contains("cannot write output"),
             "{command}: {stderr}"
@@ -311,12 +299,9 @@ fn unwritable_and_failing_outputs_leave_no_file() {
 fn a_spill_that_cannot_be_written_is_a_clear_error_and_leaves_nothing() {
     let dir = TestDir::new();
     let out = dir.path().join("events.ndjson");
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -f 4; trap '' XFSZ; exec \"$@\"")
-        .arg("sh")
-        .arg(env!("CARGO_BIN_EXE_tokentrail"))
-        .args([
+    let (code, stderr) = under_file_size_limit(
+        4,
+        &[
             "ingest",
             "tests/fixtures/nginx",
             "-q",
@@ -324,14 +309,9 @@ fn a_spill_that_cannot_be_written_is_a_clear_error_and_leaves_nothing() {
             "0",
             "-o",
             out.to_str().unwrap(),
-        ])
-        .current_dir(root())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&status.stderr);
-    assert_eq!(status.status.code(), Some(2), "{stderr}");
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains(".events.ndjson.spill-") && stderr.contains("--memory-budget"),
         "{stderr}"
@@ -342,4 +322,25 @@ fn a_spill_that_cannot_be_written_is_a_clear_error_and_leaves_nothing() {
         .map(|e| e.file_name())
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Run tokentrail with files limited to `blocks` of 512 bytes and SIGXFSZ ignored, so a
+/// write past the limit fails with EFBIG the way a full disk fails with ENOSPC: its exit
+/// code and stderr.
+fn under_file_size_limit(blocks: u32, args: &[&str]) -> (Option<i32>, String) {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -f {blocks}; trap '' XFSZ; exec \"$@\""))
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_tokentrail"))
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

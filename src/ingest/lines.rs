@@ -17,8 +17,9 @@ enum Chunk {
     Lines {
         index: usize,
         offset: u64,
-        /// The chunk's first line in its file, when the reader counts lines.
-        first_line: Option<u64>,
+        /// The chunk's first line in its file and its line count, when the reader
+        /// counts lines.
+        counted: Option<(u64, u64)>,
         data: Vec<u8>,
     },
     TooLong {
@@ -37,7 +38,8 @@ impl Chunk {
 
     fn first_line(&self) -> Option<u64> {
         match self {
-            Chunk::Lines { first_line, .. } | Chunk::TooLong { first_line, .. } => *first_line,
+            Chunk::Lines { counted, .. } => counted.map(|(first, _)| first),
+            Chunk::TooLong { first_line, .. } => *first_line,
         }
     }
 }
@@ -142,13 +144,12 @@ fn read_chunks(
     let mut index = 0usize;
     // The next chunk's first line, when counted; a chunk's lines as `lines` yields them.
     let mut next_line = count_lines.then_some(1u64);
-    let mut first_line = |data: &[u8]| {
-        let first = next_line;
-        if let Some(n) = next_line.as_mut() {
-            *n += memchr::memchr_iter(b'\n', data).count() as u64
-                + u64::from(!data.is_empty() && !data.ends_with(b"\n"));
-        }
-        first
+    let mut count = |data: &[u8]| {
+        let first = next_line?;
+        let lines = memchr::memchr_iter(b'\n', data).count() as u64
+            + u64::from(!data.is_empty() && !data.ends_with(b"\n"));
+        next_line = Some(first + lines);
+        Some((first, lines))
     };
     let mut error = None;
     let send = |chunk: Chunk| tx.send(chunk).is_ok();
@@ -169,7 +170,7 @@ fn read_chunks(
                 send(Chunk::Lines {
                     index,
                     offset,
-                    first_line: first_line(&buf),
+                    counted: count(&buf),
                     data: buf,
                 });
                 offset += len;
@@ -185,7 +186,7 @@ fn read_chunks(
                 if !send(Chunk::Lines {
                     index,
                     offset,
-                    first_line: first_line(&buf),
+                    counted: count(&buf),
                     data: std::mem::replace(&mut buf, next),
                 }) {
                     return (offset, error);
@@ -220,7 +221,7 @@ fn read_chunks(
                 }
                 send(Chunk::TooLong {
                     index,
-                    first_line: first_line(b"\n"),
+                    first_line: count(b"\n").map(|(first, _)| first),
                     len,
                 });
                 offset += len;
@@ -252,9 +253,16 @@ fn parse_chunk<S: Sink>(job: &FileJob<'_>, chunk: &Chunk) -> (S, ChunkStats) {
     // over-allocated JSON logs (1-2 KB a line) sevenfold, and the kernel zeroes every
     // huge page such a buffer touches (measured below, docs/performance.md). A sink that
     // holds no rows is not sized.
-    let capacity = match S::SIZED_BY_ROWS {
-        true => memchr::memchr_iter(b'\n', data).count() + 1,
-        false => 0,
+    let capacity = match (S::SIZED_BY_ROWS, chunk) {
+        (
+            true,
+            Chunk::Lines {
+                counted: Some((_, lines)),
+                ..
+            },
+        ) => *lines as usize + 1,
+        (true, _) => memchr::memchr_iter(b'\n', data).count() + 1,
+        (false, _) => 0,
     };
     let mut sink = RecordSink::<S>::new(job, chunk.index() as u32, capacity);
     let mut out = Vec::with_capacity(4);

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use super::order::{ExtraLayout, remove_duplicates, sorted_concat};
 use super::records::{FileJob, Sink};
-use super::{FileReport, FullTokens, link};
+use super::{FileReport, FullTokens, HourWriter, link};
 use crate::config::Cidr;
 use crate::enrich::GeoDatabases;
 use crate::frame::{FrameBuilder, col};
@@ -102,7 +102,7 @@ impl<'a> Spill<'a> {
     }
 
     /// The first error a chunk met while it was finished, held or spilled.
-    pub(crate) fn check(&self) -> PolarsResult<()> {
+    fn check(&self) -> PolarsResult<()> {
         match self.error.lock().ok().and_then(|mut e| e.take()) {
             Some(e) => Err(e),
             None => Ok(()),
@@ -203,18 +203,13 @@ impl<'a> Spill<'a> {
     }
 
     fn lock_hours(&self) -> PolarsResult<std::sync::MutexGuard<'_, Hours>> {
-        self.hours
-            .lock()
-            .map_err(|_| polars_err!(ComputeError: "spill lock poisoned"))
+        lock(&self.hours)
     }
 
     fn note_tokens(&self, df: &DataFrame, ts: &[i64], input: u32, chunk: u32) -> PolarsResult<()> {
         let kind = df.column(col::CREDENTIAL_KIND)?.str()?;
         let id = df.column(col::CREDENTIAL_ID)?.str()?;
-        let mut tokens = self
-            .tokens
-            .lock()
-            .map_err(|_| polars_err!(ComputeError: "spill lock poisoned"))?;
+        let mut tokens = lock(&self.tokens)?;
         for (row, (k, c)) in kind.iter().zip(id.iter()).enumerate() {
             let (Some(k), Some(c)) = (k, c) else { continue };
             if !SECRET_KINDS.contains(&k) {
@@ -267,21 +262,27 @@ impl<'a> Spill<'a> {
         })
     }
 
-    /// Every hour in order: its rows as the whole frame would hold them, given to `write`
-    /// (with the source of each row kept); repeated deliveries counted on `files`.
-    /// Returns the rows given.
+    /// Every hour in order, its rows as the whole frame would hold them (with the source
+    /// of each row kept), to `out`, after its schema; repeated deliveries counted on
+    /// `files`. Returns the rows written.
     pub(crate) fn drain(
         self,
         files: &mut [FileReport],
-        mut write: impl FnMut(HourFrame) -> crate::error::Result<()>,
+        out: &mut dyn HourWriter,
     ) -> crate::error::Result<usize> {
+        // A chunk that could not be held or spilled fails the run before any output.
         self.check()?;
         let hours = std::mem::take(&mut *self.lock_hours()?);
         let layout = ExtraLayout::of(hours.schemas.iter().map(|s| s.as_ref()));
-        let mut tokens: Vec<(String, (Place, String))> =
-            std::mem::take(&mut *self.tokens.lock().map_err(|_| {
-                crate::error::Error::from(polars_err!(ComputeError: "spill lock poisoned"))
-            })?)
+        out.start(&match hours.schemas.first() {
+            Some(first) => layout.apply_schema(first),
+            None => {
+                let mut empty = crate::frame::empty_frame()?;
+                crate::enrich::enrich(&mut empty, self.geo, self.real_ip_from)?;
+                empty.schema().as_ref().clone()
+            }
+        })?;
+        let mut tokens: Vec<(String, (Place, String))> = std::mem::take(&mut *lock(&self.tokens)?)
             .into_iter()
             .collect();
         // `FullTokens` keeps the last kind it is given for an id: the last in frame order.
@@ -291,36 +292,28 @@ impl<'a> Spill<'a> {
                 .iter()
                 .map(|(id, (_, kind))| (id.as_str(), kind.as_str())),
         );
+        let make = |hour: i64, at: Hour, files: &mut [FileReport]| -> PolarsResult<HourFrame> {
+            let pieces = hour_pieces(at)?;
+            let sources = pieces.iter().map(|p| p.source).collect();
+            let chunks = pieces
+                .into_iter()
+                .map(|p| layout.apply(p.frame))
+                .collect::<PolarsResult<Vec<_>>>()?;
+            let frame = sorted_concat(chunks, self.geo, self.real_ip_from)?;
+            let frame = remove_duplicates(frame, files)?;
+            let frame = link::link_token_prefixes_with(frame, &full)?;
+            Ok(HourFrame {
+                hour,
+                sources,
+                frame,
+            })
+        };
         // The next hour is made while this one is written.
         let (tx, rx) = std::sync::mpsc::sync_channel::<PolarsResult<HourFrame>>(1);
-        let (geo, real_ip_from) = (self.geo, self.real_ip_from);
         std::thread::scope(|scope| {
             let maker = scope.spawn(move || {
                 for (hour, at) in hours.by_hour {
-                    let made = hour_pieces(at)
-                        .and_then(|pieces| {
-                            let sources: BTreeSet<&'static str> =
-                                pieces.iter().map(|p| p.source).collect();
-                            let chunks = pieces
-                                .into_iter()
-                                .map(|p| layout.apply(p.frame))
-                                .collect::<PolarsResult<Vec<_>>>()?;
-                            Ok((sources, chunks))
-                        })
-                        .and_then(|(sources, chunks)| {
-                            Ok((sources, sorted_concat(chunks, geo, real_ip_from)?))
-                        })
-                        .and_then(|(sources, frame)| {
-                            Ok((sources, remove_duplicates(frame, files)?))
-                        })
-                        .and_then(|(sources, frame)| {
-                            Ok((sources, link::link_token_prefixes_with(frame, &full)?))
-                        })
-                        .map(|(sources, frame)| HourFrame {
-                            hour,
-                            sources,
-                            frame,
-                        });
+                    let made = make(hour, at, files);
                     let failed = made.is_err();
                     if tx.send(made).is_err() || failed {
                         return;
@@ -331,25 +324,11 @@ impl<'a> Spill<'a> {
             let written = rx.into_iter().try_for_each(|made| {
                 let hour = made?;
                 rows += hour.frame.height();
-                write(hour)
+                out.write(hour)
             });
             let _ = maker.join();
             written.map(|()| rows)
         })
-    }
-
-    /// The columns every hour's frame has, in order (for a writer made before the first).
-    pub(crate) fn schema(&self) -> PolarsResult<Schema> {
-        let hours = self.lock_hours()?;
-        let layout = ExtraLayout::of(hours.schemas.iter().map(|s| s.as_ref()));
-        match hours.schemas.first() {
-            Some(first) => Ok(layout.apply_schema(first)),
-            None => {
-                let mut empty = crate::frame::empty_frame()?;
-                crate::enrich::enrich(&mut empty, self.geo, self.real_ip_from)?;
-                Ok(empty.schema().as_ref().clone())
-            }
-        }
     }
 }
 
@@ -359,6 +338,11 @@ impl Drop for Spill<'_> {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> PolarsResult<std::sync::MutexGuard<'_, T>> {
+    m.lock()
+        .map_err(|_| polars_err!(ComputeError: "spill lock poisoned"))
 }
 
 fn spill_error(path: &Path, e: std::io::Error) -> PolarsError {
@@ -415,7 +399,7 @@ pub struct HourFrame {
 impl HourFrame {
     /// The UTC day of the hour, as days since the epoch.
     pub fn day(&self) -> i64 {
-        (self.hour * HOUR).div_euclid(86_400_000_000_000)
+        self.hour.div_euclid(24)
     }
 }
 
