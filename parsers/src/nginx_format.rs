@@ -335,6 +335,12 @@ impl LogFormat {
                     ParseErrorKind::MissingField("log_format field"),
                     at,
                 ))?;
+            // An address never holds a space: a line whose "address" does is of another
+            // layout (a host, or a forwarded-for list, logged before the address), left to
+            // the built-in formats rather than read with a list as its client.
+            if step.var == Var::RemoteAddr && find_byte(&line[at..end], b' ').is_some() {
+                return Err(ParseError::new(ParseErrorKind::BadField("remote_addr"), at));
+            }
             each(step, &line[at..end], escaped);
             at = end + next.len();
         }
