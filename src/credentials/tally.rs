@@ -480,6 +480,8 @@ impl Accumulator {
         shares.par_iter_mut().for_each(|share| {
             for body in share.values_mut() {
                 body.place_lines(&line_of, &key_of);
+                body.principals.settle();
+                body.ips.settle();
             }
         });
         let counts = self.counts.and_then(|c| c.into_inner().ok());

@@ -119,18 +119,85 @@ fn finish<S: Sink>(
     Ok(vec![builder.finish(job, 0)?])
 }
 
+/// A document's bytes, in a buffer kept by its thread for the next document: a document is
+/// read by `read` calls into memory already written (a vector grown by `read_to_end`
+/// was zeroed and copied at each doubling: 3.5% of `credentials` over 2,000 CloudTrail
+/// files).
+struct Document {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The largest buffer a thread keeps between documents.
+const SPARE_MAX: usize = 64 << 20;
+
+impl Document {
+    fn new(head: &[u8]) -> Document {
+        // Taken, not borrowed: a thread waiting in one document can be handed another.
+        let mut buf = SPARE.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        if buf.len() < head.len() {
+            buf.resize(head.len(), 0);
+        }
+        buf[..head.len()].copy_from_slice(head);
+        Document {
+            buf,
+            len: head.len(),
+        }
+    }
+
+    /// Room for at least one more byte, none of it beyond `end`.
+    fn room(&mut self, end: usize) -> &mut [u8] {
+        if self.len == self.buf.len() {
+            let grown = (self.buf.len() * 2).clamp(1 << 20, end.max(self.len + 1));
+            self.buf.resize(grown, 0);
+        }
+        let stop = self.buf.len().min(end);
+        &mut self.buf[self.len..stop]
+    }
+}
+
+impl std::ops::Deref for Document {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Drop for Document {
+    fn drop(&mut self) {
+        if self.buf.capacity() <= SPARE_MAX {
+            let buf = std::mem::take(&mut self.buf);
+            SPARE.with(|s| *s.borrow_mut() = buf);
+        }
+    }
+}
+
 /// The rest of a whole-document input after `head`, up to the document cap.
 fn read_document(
     job: &FileJob<'_>,
     mut reader: Box<dyn Read + Send>,
-    mut doc: Vec<u8>,
+    head: Vec<u8>,
     report: &mut FileReport,
-) -> Vec<u8> {
-    let limit = job.opts.max_document_bytes as u64;
-    if let Err(e) = (&mut reader).take(limit).read_to_end(&mut doc) {
-        read_failure(report, &e, doc.len() as u64, report.gzip);
+) -> Document {
+    let mut doc = Document::new(&head);
+    let end = head.len().saturating_add(job.opts.max_document_bytes);
+    while doc.len < end {
+        match reader.read(doc.room(end)) {
+            Ok(0) => break,
+            Ok(n) => doc.len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                read_failure(report, &e, doc.len as u64, report.gzip);
+                break;
+            }
+        }
     }
-    report.bytes = doc.len() as u64;
+    report.bytes = doc.len as u64;
     doc
 }
 
