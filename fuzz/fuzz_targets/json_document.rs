@@ -1,11 +1,13 @@
 //! A whole JSON document cut into records (CloudTrail `{"Records":[…]}`, API pages,
 //! pretty-printed responses), then each record parsed by the parser that claims the head.
-//! Properties: no panic, no hang, records lie inside the document in order, and every
-//! error's offset lies inside its record.
+//! Properties: no panic, no hang, records lie inside the document in order, every
+//! error's offset lies inside its record, and records read from the front of the rest of
+//! the document (`parse_front`, as ingest reads a valid UTF-8 document) are the framed
+//! records with the events a parse of their bytes gives.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tokentrail_parsers::framing::{Framing, json_records};
+use tokentrail_parsers::framing::{ArrayRecords, Framing, json_records};
 use tokentrail_parsers::registry::PARSERS;
 
 fuzz_target!(|data: &[u8]| {
@@ -35,4 +37,31 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
+    let Ok(text) = std::str::from_utf8(doc) else {
+        return;
+    };
+    let mut cursor = ArrayRecords::new(doc, framing);
+    let mut framed_records = framed.records.iter();
+    while let Some(start) = cursor.next_start() {
+        let mut front = Vec::new();
+        let end = text
+            .get(start..)
+            .and_then(|rest| parser.parse_front(rest, &mut front));
+        let Some(record) = cursor.take(end.map(|len| start + len)) else {
+            break;
+        };
+        let want = framed_records
+            .next()
+            .expect("a record the framing did not find");
+        assert_eq!((record.offset, record.bytes), (want.offset, want.bytes));
+        if end.is_some() {
+            let mut parsed = Vec::new();
+            assert!(parser.parse(record.bytes, &mut parsed).is_ok());
+            assert_eq!(front, parsed, "events read from the front differ");
+        }
+    }
+    assert!(
+        framed_records.next().is_none(),
+        "a framed record was not read"
+    );
 });

@@ -402,7 +402,10 @@ fn target_of<'a>(params: &Params<'a>, resources: Option<&[Resource<'a>]>) -> Opt
 }
 
 fn parse_record<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
-    let rec: Record<'a> = parse_object(record)?;
+    event_of(parse_object(record)?)
+}
+
+fn event_of(rec: Record<'_>) -> Result<Event<'_>, ParseError> {
     if let Some(inner) = &rec.cloudtrail_event {
         // lookup-events: the record is a JSON string inside the wrapper.
         let inner = inner.as_bytes();
@@ -664,6 +667,19 @@ impl LogParser for CloudTrailParser {
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
         out.push(parse_record(record)?);
         Ok(())
+    }
+
+    fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
+        if !rest.starts_with('{') {
+            return None;
+        }
+        // serde_json says where the object it read ends: the rest of the array is not
+        // read.
+        let mut records = serde_json::Deserializer::from_str(rest).into_iter::<Record<'a>>();
+        let record = records.next()?.ok()?;
+        let end = records.byte_offset();
+        out.push(event_of(record).ok()?);
+        Some(end)
     }
 
     fn examples(&self) -> &'static [Example] {

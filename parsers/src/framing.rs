@@ -81,55 +81,131 @@ pub enum JsonFramingError {
 /// records; each record is then parsed on its own, so one bad record is one counted error
 /// and not a lost file, and no tree of the whole document is ever built.
 pub fn json_records(doc: &[u8], framing: Framing) -> JsonRecords<'_> {
-    let start = skip_ws(doc, 0);
-    let array = match framing {
-        Framing::JsonArray => Ok(start),
-        Framing::JsonRecordsField(field) => find_field(doc, start, field),
-        Framing::Lines | Framing::Csv => Ok(start),
-        Framing::JsonDocument => {
-            let mut end = doc.len();
-            while end > start && doc[end - 1].is_ascii_whitespace() {
-                end -= 1;
-            }
-            let records = match end > start {
-                true => vec![JsonRecord {
-                    index: 0,
-                    offset: start,
-                    line: 1 + memchr::memchr_iter(b'\n', &doc[..start]).count() as u64,
-                    bytes: &doc[start..end],
-                }],
-                false => Vec::new(),
-            };
-            return JsonRecords {
-                records,
-                error: None,
-            };
-        }
-    };
-    let array = array.and_then(|a| match doc.get(a) {
-        Some(b'[') => Ok(a),
-        _ => Err(JsonFramingError::BadJson(format!(
-            "expected `[` at byte {a}"
-        ))),
-    });
-    let (ranges, error) = match array {
-        Ok(a) => split_array(doc, a),
-        Err(e) => (Vec::new(), Some(e)),
-    };
-    let mut line = 1u64;
-    let mut counted_to = 0usize;
-    let mut records = Vec::with_capacity(ranges.len());
-    for (index, (from, to)) in ranges.into_iter().enumerate() {
-        line += memchr::memchr_iter(b'\n', &doc[counted_to..from]).count() as u64;
-        counted_to = from;
-        records.push(JsonRecord {
-            index,
-            offset: from,
-            line,
-            bytes: &doc[from..to],
-        });
+    let mut cursor = ArrayRecords::new(doc, framing);
+    let mut records = Vec::new();
+    while cursor.next_start().is_some() {
+        records.extend(cursor.take(None));
     }
-    JsonRecords { records, error }
+    JsonRecords {
+        records,
+        error: cursor.error,
+    }
+}
+
+/// The records of a JSON array found one at a time, each one's end given by whoever parsed
+/// it or, when nobody did, found by the structural scan. A parser that reads a record from
+/// the front of the rest of the document knows where it ends: the record is then scanned
+/// once instead of twice (the framing scan was a tenth of reading CloudTrail).
+pub struct ArrayRecords<'a> {
+    doc: &'a [u8],
+    /// Where the current record starts; `None` once the array is over or broken.
+    pos: Option<usize>,
+    index: usize,
+    line: u64,
+    counted_to: usize,
+    /// The document is one record (`Framing::JsonDocument`), not an array.
+    whole: bool,
+    /// Why framing stopped before the end of the array, if it did.
+    pub error: Option<JsonFramingError>,
+}
+
+impl<'a> ArrayRecords<'a> {
+    /// The records of the array that `framing` says holds them (`JsonArray`, or a
+    /// `JsonRecordsField`), or the one record of a `JsonDocument`.
+    pub fn new(doc: &'a [u8], framing: Framing) -> ArrayRecords<'a> {
+        let start = skip_ws(doc, 0);
+        let mut cursor = ArrayRecords {
+            doc,
+            pos: None,
+            index: 0,
+            line: 1,
+            counted_to: 0,
+            whole: framing == Framing::JsonDocument,
+            error: None,
+        };
+        let array = match framing {
+            Framing::JsonRecordsField(field) => find_field(doc, start, field),
+            Framing::JsonDocument => {
+                cursor.pos = (start < doc.len()).then_some(start);
+                return cursor;
+            }
+            _ => Ok(start),
+        };
+        match array {
+            Ok(a) if doc.get(a) == Some(&b'[') => {
+                let first = skip_ws(doc, a + 1);
+                if doc.get(first) != Some(&b']') {
+                    cursor.pos = Some(first);
+                }
+            }
+            Ok(a) => {
+                cursor.error = Some(JsonFramingError::BadJson(format!(
+                    "expected `[` at byte {a}"
+                )));
+            }
+            Err(e) => cursor.error = Some(e),
+        }
+        cursor
+    }
+
+    /// Where the next record starts (a byte offset in the document), or `None` when the
+    /// array is over or broken (see `error`).
+    pub fn next_start(&self) -> Option<usize> {
+        self.pos
+    }
+
+    /// The record that starts at [`ArrayRecords::next_start`] and ends at `end` (where a
+    /// parse of it stopped) or, for `None`, where the structural scan says. `None` when it
+    /// is not a record after all (the document ends inside it, or no `,` or `]` follows
+    /// it): framing stops there, with `error` set.
+    pub fn take(&mut self, end: Option<usize>) -> Option<JsonRecord<'a>> {
+        let (doc, pos) = (self.doc, self.pos.take()?);
+        if self.whole {
+            // The record runs to the end of the document, whatever a parse made of it.
+            return Some(self.record(pos, doc.trim_ascii_end().len()));
+        }
+        let end = match end.map_or_else(|| skip_value(doc, pos), Ok) {
+            Ok(end) => end,
+            Err(e) => {
+                self.error = Some(e);
+                return None;
+            }
+        };
+        let mut trimmed = end;
+        while trimmed > pos && doc[trimmed - 1].is_ascii_whitespace() {
+            trimmed -= 1;
+        }
+        let next = skip_ws(doc, end);
+        match doc.get(next) {
+            Some(b',') => self.pos = Some(skip_ws(doc, next + 1)),
+            Some(b']') => {}
+            Some(_) => {
+                let e = JsonFramingError::BadJson(format!("expected `,` or `]` at byte {next}"));
+                self.error = Some(e);
+                return None;
+            }
+            // A value cut by the end of the document is not a record.
+            None => {
+                self.error = Some(unexpected_end(next));
+                return None;
+            }
+        }
+        Some(self.record(pos, trimmed))
+    }
+
+    fn record(&mut self, pos: usize, end: usize) -> JsonRecord<'a> {
+        let doc = self.doc;
+        self.line += memchr::memchr_iter(b'\n', &doc[self.counted_to..pos]).count() as u64;
+        self.counted_to = pos;
+        let record = JsonRecord {
+            index: self.index,
+            offset: pos,
+            line: self.line,
+            bytes: &doc[pos..end],
+        };
+        self.index += 1;
+        record
+    }
 }
 
 /// The records of a JSON document, and why framing stopped early if it did: the records
@@ -252,42 +328,6 @@ fn find_field(doc: &[u8], i: usize, field: &'static str) -> Result<usize, JsonFr
         }
     }
     Err(JsonFramingError::MissingField(field))
-}
-
-/// Byte ranges of the elements of the array starting at `i` (`[`), up to the first error.
-fn split_array(doc: &[u8], i: usize) -> (Vec<(usize, usize)>, Option<JsonFramingError>) {
-    let mut out = Vec::new();
-    let mut pos = skip_ws(doc, i + 1);
-    if doc.get(pos) == Some(&b']') {
-        return (out, None);
-    }
-    loop {
-        let end = match skip_value(doc, pos) {
-            Ok(end) => end,
-            Err(e) => return (out, Some(e)),
-        };
-        let mut trimmed = end;
-        while trimmed > pos && doc[trimmed - 1].is_ascii_whitespace() {
-            trimmed -= 1;
-        }
-        let next = skip_ws(doc, end);
-        match doc.get(next) {
-            Some(b',') => {
-                out.push((pos, trimmed));
-                pos = skip_ws(doc, next + 1);
-            }
-            Some(b']') => {
-                out.push((pos, trimmed));
-                return (out, None);
-            }
-            Some(_) => {
-                let e = JsonFramingError::BadJson(format!("expected `,` or `]` at byte {next}"));
-                return (out, Some(e));
-            }
-            // A value cut by the end of the document is not a record.
-            None => return (out, Some(unexpected_end(next))),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub use nginx::NginxParser;
 pub use nginx_error::NginxErrorParser;
 pub use nginx_json::NginxJsonParser;
 pub use okta::OktaSystemLogParser;
-pub use parser::{Confidence, Detail, Example, LogParser, parse_keeping};
+pub use parser::{Confidence, Detail, Example, LogParser, parse_front_keeping, parse_keeping};
 pub use registry::{Detection, PARSERS};
 pub use secret::Secret;
 pub use source::SourceId;

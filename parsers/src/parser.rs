@@ -54,6 +54,17 @@ pub fn parse_keeping<'a>(
     crate::json::with_detail(detail, || parser.parse(record, out))
 }
 
+/// [`LogParser::parse_front`] reading as much of each record as `detail` says, as
+/// [`parse_keeping`] does (the document is valid UTF-8: no record needs a full read).
+pub fn parse_front_keeping<'a>(
+    parser: &dyn LogParser,
+    detail: Detail,
+    rest: &'a str,
+    out: &mut Vec<Event<'a>>,
+) -> Option<usize> {
+    crate::json::with_detail(detail, || parser.parse_front(rest, out))
+}
+
 /// A real record and the fields it must produce: documentation and a test at once.
 pub struct Example {
     /// What the example shows, and where the record comes from.
@@ -87,6 +98,16 @@ pub trait LogParser: Send + Sync + 'static {
     /// it. On failure, say what was wrong and where (byte offset inside the record).
     /// Never panics.
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError>;
+
+    /// Parse the record at the front of `rest` (the rest of a JSON array, from a record's
+    /// first byte) and say how many bytes it took: the caller then needs no scan of its own
+    /// to find where the record ends. `None` (nothing pushed) when this parser does not
+    /// read records this way, or when the record is not one it reads cleanly: the caller
+    /// then finds the record's end and calls [`LogParser::parse`], which says what is wrong.
+    /// Whatever it returns, the events are those `parse` gives for the record's bytes.
+    fn parse_front<'a>(&self, _rest: &'a str, _out: &mut Vec<Event<'a>>) -> Option<usize> {
+        None
+    }
 
     /// Real sample records with the fields they must produce.
     fn examples(&self) -> &'static [Example];

@@ -6,7 +6,8 @@ use std::io::Read;
 use polars::prelude::*;
 use tokentrail_parsers::ParseErrorKind;
 use tokentrail_parsers::csv_export::{self, CsvLayout, CsvRows};
-use tokentrail_parsers::framing::{Framing, json_records};
+use tokentrail_parsers::framing::{ArrayRecords, Framing};
+use tokentrail_parsers::parse_front_keeping;
 
 use super::records::{FileJob, RecordSink, Sink};
 use super::report::MalformedExample;
@@ -24,9 +25,35 @@ pub(super) fn ingest_document<S: Sink>(
     let doc = read_document(job, reader, doc, report);
     // Windows tools write a BOM, which JSON parsers reject; offsets stay file offsets.
     let skip = bom_len(&doc);
-    let framed = json_records(&doc[skip..], framing);
-    let records = framed.records;
-    if let Some(e) = framed.error {
+    let body = &doc[skip..];
+    let mut cursor = ArrayRecords::new(body, framing);
+    // A document of valid UTF-8 (checked once, not per record) is read a record at a time
+    // from the front of what is left, by parsers that can: each record is scanned once.
+    let text = match framing {
+        Framing::JsonDocument => None,
+        _ => simdutf8::basic::from_utf8(body).ok(),
+    };
+    let mut sink = RecordSink::<S>::new(job, 0, body.len() / RECORD_BYTES_GUESS);
+    let mut out = Vec::new();
+    let mut records = 0u64;
+    while let Some(start) = cursor.next_start() {
+        out.clear();
+        let parsed = text
+            .and_then(|t| t.get(start..))
+            .and_then(|rest| parse_front_keeping(job.parser, job.detail, rest, &mut out));
+        let Some(rec) = cursor.take(parsed.map(|len| start + len)) else {
+            break;
+        };
+        records += 1;
+        sink.stats.lines += 1;
+        let index = Some(rec.index as u64);
+        let offset = (rec.offset + skip) as u64;
+        match parsed {
+            Some(_) => sink.record_parsed(rec.bytes, rec.line, index, offset, &mut out),
+            None => sink.record(rec.bytes, rec.line, index, offset, &mut out),
+        }
+    }
+    if let Some(e) = cursor.error {
         // The document could not be framed to its end: the records before the fault are
         // kept; the fault counts as one malformed record (the one that was cut).
         report.records += 1;
@@ -37,22 +64,18 @@ pub(super) fn ingest_document<S: Sink>(
             .or_default() += 1;
         report.malformed_examples.push(MalformedExample {
             line: 0,
-            record_index: Some(records.len() as u64),
+            record_index: Some(records),
             reason: format!("document: {e}"),
             byte: 0,
             excerpt: String::new(),
         });
     }
-    let mut sink = RecordSink::<S>::new(job, 0, records.len());
-    let mut out = Vec::new();
-    for rec in &records {
-        sink.stats.lines += 1;
-        let index = Some(rec.index as u64);
-        let offset = (rec.offset + skip) as u64;
-        sink.record(rec.bytes, rec.line, index, offset, &mut out);
-    }
-    finish(job, sink, report, records.len() as u64)
+    finish(job, sink, report, records)
 }
+
+/// Bytes per record assumed to size a document's columns before its records are counted
+/// (CloudTrail records are 0.5 to 2 KB).
+const RECORD_BYTES_GUESS: usize = 1024;
 
 /// A spreadsheet download: the header row names the fields, each row becomes the JSON
 /// object its source's parser reads. Rows are cited by the line they start on (a quoted

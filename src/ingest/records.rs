@@ -175,34 +175,51 @@ impl<'j, S: Sink> RecordSink<'j, S> {
         }
         out.clear();
         match parse_keeping(self.job.parser, self.job.detail, bytes, out) {
-            Ok(()) => {
-                // Parsers validate UTF-8 once per record and say so in the notes.
-                if out.iter().any(|ev| ev.notes & notes::INVALID_UTF8 != 0) {
-                    self.stats.invalid_utf8 += 1;
-                }
-                let record_index = index.and_then(|i| u32::try_from(i).ok());
-                if let Some(zone) = self.job.opts.local_zone
-                    && self.job.parser.id() == SourceId::NginxError
-                {
-                    // The server's local time, now placed: no longer an assumption.
-                    for ev in out.iter_mut().filter(|e| e.notes & notes::ASSUMED_UTC != 0) {
-                        ev.ts = zone.local_to_utc(ev.ts);
-                        ev.notes &= !notes::ASSUMED_UTC;
-                    }
-                }
-                for ev in out.iter() {
-                    self.stats.events += 1;
-                    self.stats.event_time(ev.ts, self.job.now);
-                    if self.job.opts.attributable_only
-                        && ev.credential.is_none()
-                        && ev.principal.is_none()
-                    {
-                        continue;
-                    }
-                    self.builder.push(self.job, ev, line, record_index, offset);
-                }
-            }
+            Ok(()) => self.parsed(line, index, offset, out),
             Err(e) => self.stats.malformed(line, index, e.kind, e.offset, bytes),
+        }
+    }
+
+    /// A record whose events are already in `out` (read from the front of its document,
+    /// [`LogParser::parse_front`]): as [`RecordSink::record`] takes it after its parse.
+    pub(super) fn record_parsed<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        line: u64,
+        index: Option<u64>,
+        offset: u64,
+        out: &mut Vec<Event<'a>>,
+    ) {
+        if bytes.len() > self.job.opts.max_line_bytes {
+            return self.record(bytes, line, index, offset, out);
+        }
+        self.stats.records += 1;
+        self.parsed(line, index, offset, out);
+    }
+
+    fn parsed(&mut self, line: u64, index: Option<u64>, offset: u64, out: &mut [Event<'_>]) {
+        // Parsers validate UTF-8 once per record and say so in the notes.
+        if out.iter().any(|ev| ev.notes & notes::INVALID_UTF8 != 0) {
+            self.stats.invalid_utf8 += 1;
+        }
+        let record_index = index.and_then(|i| u32::try_from(i).ok());
+        if let Some(zone) = self.job.opts.local_zone
+            && self.job.parser.id() == SourceId::NginxError
+        {
+            // The server's local time, now placed: no longer an assumption.
+            for ev in out.iter_mut().filter(|e| e.notes & notes::ASSUMED_UTC != 0) {
+                ev.ts = zone.local_to_utc(ev.ts);
+                ev.notes &= !notes::ASSUMED_UTC;
+            }
+        }
+        for ev in out.iter() {
+            self.stats.events += 1;
+            self.stats.event_time(ev.ts, self.job.now);
+            if self.job.opts.attributable_only && ev.credential.is_none() && ev.principal.is_none()
+            {
+                continue;
+            }
+            self.builder.push(self.job, ev, line, record_index, offset);
         }
     }
 }

@@ -168,3 +168,87 @@ fn resources_that_are_not_objects_are_skipped_not_fatal() {
     );
     assert!(ev.field("child_credential").is_some());
 }
+
+/// Records read from the front of the rest of their document (one scan each) are the
+/// records the structural scan frames, with the events a parse of their bytes gives: on
+/// real arrays, a `Records` file built of real records (some malformed, some pretty-printed
+/// over lines), a lookup-events page, a document cut short and one with a bad separator.
+#[test]
+fn records_read_from_the_front_are_the_framed_records() {
+    let real: Vec<String> = fixture("otrf-ec2-proxy-s3-exfiltration.jsonl")
+        .lines()
+        .chain(fixture("panther-rule-tests.ndjson").lines())
+        .map(str::to_string)
+        .collect();
+    let pretty: Vec<String> = real
+        .iter()
+        .take(20)
+        .map(|r| {
+            let v: serde_json::Value = serde_json::from_str(r).unwrap();
+            serde_json::to_string_pretty(&v).unwrap()
+        })
+        .collect();
+    let records = format!(
+        "{{\"Records\":[{},\n  {}\n]}}",
+        real.join(","),
+        pretty.join(" ,\n")
+    );
+    let lookup = format!(
+        "{{\"Events\": [{}]}}",
+        fixture("plaso-lookup-events.jsonl")
+            .lines()
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let cut = records.get(..records.len() / 2).unwrap().to_string();
+    let bad_separator = format!("{{\"Records\":[{} {}]}}", real[0], real[1]);
+    let docs = [
+        fixture("stratus-iam-backdoor-user.json"),
+        fixture("stratus-ec2-steal-instance-credentials.json"),
+        records,
+        lookup,
+        cut,
+        bad_separator,
+    ];
+    let mut read_from_front = 0;
+    for doc in &docs {
+        let framing = CloudTrailParser.framing(crate::registry::trim_head(doc.as_bytes()));
+        let framed = crate::framing::json_records(doc.as_bytes(), framing);
+        let mut cursor = crate::framing::ArrayRecords::new(doc.as_bytes(), framing);
+        let mut fronted = Vec::new();
+        while let Some(start) = cursor.next_start() {
+            let mut out = Vec::new();
+            let end = CloudTrailParser.parse_front(&doc[start..], &mut out);
+            let Some(record) = cursor.take(end.map(|len| start + len)) else {
+                break;
+            };
+            if end.is_some() {
+                read_from_front += 1;
+            } else {
+                assert!(out.is_empty());
+                out = parsed(record.bytes);
+            }
+            fronted.push((record, out));
+        }
+        assert_eq!(fronted.len(), framed.records.len());
+        for ((got, events), want) in fronted.into_iter().zip(&framed.records) {
+            let at = (want.index, want.offset, want.line, want.bytes);
+            assert_eq!((got.index, got.offset, got.line, got.bytes), at);
+            assert_eq!(events, parsed(want.bytes), "record {}", want.index);
+        }
+        assert_eq!(
+            cursor.error.map(|e| e.to_string()),
+            framed.error.map(|e| e.to_string())
+        );
+    }
+    assert!(read_from_front > 800, "{read_from_front}");
+}
+
+/// The events a parse of a record's bytes gives (none for a malformed record).
+fn parsed(bytes: &[u8]) -> Vec<Event<'_>> {
+    let mut out = Vec::new();
+    if CloudTrailParser.parse(bytes, &mut out).is_err() {
+        out.clear();
+    }
+    out
+}
