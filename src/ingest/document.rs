@@ -49,7 +49,7 @@ pub(super) fn ingest_document<S: Sink>(
         let index = Some(rec.index as u64);
         let offset = (rec.offset + skip) as u64;
         match parsed {
-            Some(_) => sink.record_parsed(rec.bytes, rec.line, index, offset, &mut out),
+            Some(_) => sink.record_parsed(rec.bytes, (rec.line, index, offset), &mut out),
             None => sink.record(rec.bytes, rec.line, index, offset, &mut out),
         }
     }

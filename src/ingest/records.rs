@@ -166,6 +166,28 @@ impl<'j, S: Sink> RecordSink<'j, S> {
         offset: u64,
         out: &mut Vec<Event<'a>>,
     ) {
+        self.take(bytes, (line, index, offset), out, false);
+    }
+
+    /// A record whose events are already in `out` (read from the front of its document,
+    /// [`tokentrail_parsers::LogParser::parse_front`]), at (line, index, offset): taken as
+    /// [`RecordSink::record`] takes a record it parsed.
+    pub(super) fn record_parsed<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        at: (u64, Option<u64>, u64),
+        out: &mut Vec<Event<'a>>,
+    ) {
+        self.take(bytes, at, out, true);
+    }
+
+    fn take<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        (line, index, offset): (u64, Option<u64>, u64),
+        out: &mut Vec<Event<'a>>,
+        parsed: bool,
+    ) {
         let max = self.job.opts.max_line_bytes;
         self.stats.records += 1;
         if bytes.len() > max {
@@ -173,31 +195,17 @@ impl<'j, S: Sink> RecordSink<'j, S> {
                 .malformed(line, index, ParseErrorKind::LineTooLong, max, bytes);
             return;
         }
-        out.clear();
-        match parse_keeping(self.job.parser, self.job.detail, bytes, out) {
-            Ok(()) => self.parsed(line, index, offset, out),
-            Err(e) => self.stats.malformed(line, index, e.kind, e.offset, bytes),
+        if !parsed {
+            out.clear();
+            if let Err(e) = parse_keeping(self.job.parser, self.job.detail, bytes, out) {
+                self.stats.malformed(line, index, e.kind, e.offset, bytes);
+                return;
+            }
         }
+        self.accept(line, index, offset, out);
     }
 
-    /// A record whose events are already in `out` (read from the front of its document,
-    /// [`LogParser::parse_front`]): as [`RecordSink::record`] takes it after its parse.
-    pub(super) fn record_parsed<'a>(
-        &mut self,
-        bytes: &'a [u8],
-        line: u64,
-        index: Option<u64>,
-        offset: u64,
-        out: &mut Vec<Event<'a>>,
-    ) {
-        if bytes.len() > self.job.opts.max_line_bytes {
-            return self.record(bytes, line, index, offset, out);
-        }
-        self.stats.records += 1;
-        self.parsed(line, index, offset, out);
-    }
-
-    fn parsed(&mut self, line: u64, index: Option<u64>, offset: u64, out: &mut [Event<'_>]) {
+    fn accept(&mut self, line: u64, index: Option<u64>, offset: u64, out: &mut [Event<'_>]) {
         // Parsers validate UTF-8 once per record and say so in the notes.
         if out.iter().any(|ev| ev.notes & notes::INVALID_UTF8 != 0) {
             self.stats.invalid_utf8 += 1;
