@@ -14,8 +14,8 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::{
-    Str, contains, detail, detail_obj, lenient, lenient_number, lenient_obj, non_empty,
-    parse_object, sniff_json_lines,
+    Str, contains, detail, detail_obj, front_object, lenient, lenient_number, lenient_obj,
+    non_empty, parse_object, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -357,6 +357,12 @@ impl LogParser for Auth0Parser {
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
         out.push(parse_event(record)?);
         Ok(())
+    }
+
+    fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
+        let (record, end) = front_object(rest)?;
+        out.push(unwrap(record).ok()?);
+        Some(end)
     }
 
     fn examples(&self) -> &'static [Example] {

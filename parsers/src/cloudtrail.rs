@@ -20,8 +20,8 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::{
-    Flag, Str, contains, detail, detail_seq, first_key, identity_only, lenient, lenient_obj,
-    parse_object, sniff_json_lines,
+    Flag, Str, contains, detail, detail_seq, first_key, front_object, identity_only, lenient,
+    lenient_obj, parse_object, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::source::SourceId;
@@ -670,14 +670,7 @@ impl LogParser for CloudTrailParser {
     }
 
     fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        if !rest.starts_with('{') {
-            return None;
-        }
-        // serde_json says where the object it read ends: the rest of the array is not
-        // read.
-        let mut records = serde_json::Deserializer::from_str(rest).into_iter::<Record<'a>>();
-        let record = records.next()?.ok()?;
-        let end = records.byte_offset();
+        let (record, end) = front_object::<Record<'a>>(rest)?;
         out.push(event_of(record).ok()?);
         Some(end)
     }

@@ -18,8 +18,8 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::{
-    Flag, Str, contains, detail, detail_seq, first_key, lenient, lenient_number, lenient_obj,
-    non_empty, parse_object, sniff_json_lines, unless_identity,
+    Flag, Str, contains, detail, detail_seq, first_key, front_object, lenient, lenient_number,
+    lenient_obj, non_empty, parse_object, sniff_json_lines, unless_identity,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::source::SourceId;
@@ -667,6 +667,12 @@ impl LogParser for EntraSignInParser {
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
         out.push(parse_record(record)?);
         Ok(())
+    }
+
+    fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
+        let (record, end) = front_object(rest)?;
+        out.push(build(record).ok()?);
+        Some(end)
     }
 
     fn examples(&self) -> &'static [Example] {

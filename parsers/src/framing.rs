@@ -330,6 +330,55 @@ fn find_field(doc: &[u8], i: usize, field: &'static str) -> Result<usize, JsonFr
     Err(JsonFramingError::MissingField(field))
 }
 
+/// For the parsers' tests: the records of `doc` read from the front of the rest of the
+/// document ([`crate::LogParser::parse_front`], as ingest reads them) are those
+/// [`json_records`] frames, at the same places, with the events a parse of their bytes
+/// gives, and framing stops with the same error. How many were read from the front.
+#[cfg(test)]
+pub(crate) fn assert_front_reads_as_framed(
+    parser: &dyn crate::LogParser,
+    doc: &str,
+    framing: Framing,
+) -> usize {
+    let parsed = |bytes| {
+        let mut out = Vec::new();
+        if parser.parse(bytes, &mut out).is_err() {
+            out.clear();
+        }
+        out
+    };
+    let framed = json_records(doc.as_bytes(), framing);
+    let mut cursor = ArrayRecords::new(doc.as_bytes(), framing);
+    let (mut fronted, mut read_from_front) = (Vec::new(), 0);
+    while let Some(start) = cursor.next_start() {
+        let mut out = Vec::new();
+        let end = doc
+            .get(start..)
+            .and_then(|rest| parser.parse_front(rest, &mut out));
+        let Some(record) = cursor.take(end.map(|len| start + len)) else {
+            break;
+        };
+        if end.is_some() {
+            read_from_front += 1;
+        } else {
+            assert!(out.is_empty());
+            out = parsed(record.bytes);
+        }
+        fronted.push((record, out));
+    }
+    assert_eq!(fronted.len(), framed.records.len());
+    for ((got, events), want) in fronted.into_iter().zip(&framed.records) {
+        let at = (want.index, want.offset, want.line, want.bytes);
+        assert_eq!((got.index, got.offset, got.line, got.bytes), at);
+        assert_eq!(events, parsed(want.bytes), "record {}", want.index);
+    }
+    assert_eq!(
+        cursor.error.map(|e| e.to_string()),
+        framed.error.map(|e| e.to_string())
+    );
+    read_from_front
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

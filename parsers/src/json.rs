@@ -309,6 +309,19 @@ pub(crate) fn parse_object<'a, T: Deserialize<'a>>(record: &'a [u8]) -> Result<T
     parsed.map_err(|e| ParseError::new(ParseErrorKind::BadJson, error_offset(record, &e)))
 }
 
+/// The object at the front of `rest` read into `T`, and how many bytes it took (for
+/// [`crate::LogParser::parse_front`]: serde_json's stream says where the object ended, and
+/// the rest of the document is not read). `None` when `rest` does not start with an object
+/// that reads cleanly: the record is then framed and parsed on its own ([`parse_object`]).
+pub(crate) fn front_object<'a, T: Deserialize<'a>>(rest: &'a str) -> Option<(T, usize)> {
+    if !rest.starts_with('{') {
+        return None;
+    }
+    let mut objects = serde_json::Deserializer::from_str(rest).into_iter::<T>();
+    let object = objects.next()?.ok()?;
+    Some((object, objects.byte_offset()))
+}
+
 /// Byte offset of serde_json's 1-based line and column in `record`.
 pub(crate) fn error_offset(record: &[u8], e: &serde_json::Error) -> usize {
     let mut offset = 0;

@@ -268,6 +268,54 @@ mod tests {
         ));
     }
 
+    /// Every JSON parser that reads records from the front of a document reads them as
+    /// they are framed and parsed: the real records of each identity provider's fixture
+    /// (some malformed) as an API page (an array) and, for Entra ID, Graph's `value` page
+    /// and the real Graph example; the records pretty-printed too.
+    #[test]
+    fn records_read_from_the_front_are_the_framed_records() {
+        let fixture = |rel: &str| {
+            let path = format!("{}/../tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        };
+        let parsers: [(&dyn LogParser, &str, Option<&str>); 3] = [
+            (&crate::OktaSystemLogParser, "okta", None),
+            (&crate::Auth0Parser, "auth0", None),
+            (&crate::EntraSignInParser, "entra", Some("value")),
+        ];
+        for (parser, dir, field) in parsers {
+            let lines = fixture(&format!("{dir}/panther-rule-tests.ndjson"));
+            let pretty: Vec<String> = lines
+                .lines()
+                .map(|l| {
+                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    serde_json::to_string_pretty(&v).unwrap()
+                })
+                .collect();
+            let array = format!("[{}]", lines.lines().collect::<Vec<_>>().join(","));
+            let mut docs = vec![array, format!("[\n{}\n]", pretty.join(",\n"))];
+            if let Some(field) = field {
+                docs.push(format!("{{\"{field}\": {}}}", docs[0]));
+                docs.push(format!(
+                    "{{\"{field}\": [{}]}}",
+                    fixture("entra/msgraph-signin-get-beta.json")
+                ));
+            }
+            let mut read_from_front = 0;
+            for doc in &docs {
+                let framing = parser.framing(trim_head(doc.as_bytes()));
+                assert_ne!(framing, Framing::Lines, "{dir}");
+                read_from_front +=
+                    crate::framing::assert_front_reads_as_framed(parser, doc, framing);
+            }
+            let records = lines.lines().count();
+            assert!(
+                read_from_front > records,
+                "{dir}: {read_from_front} of {records}"
+            );
+        }
+    }
+
     #[test]
     fn bom_and_leading_whitespace_are_skipped() {
         assert_eq!(trim_head(b"\xEF\xBB\xBF \n{"), b"{");
