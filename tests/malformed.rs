@@ -159,3 +159,31 @@ fn over_long_lines_are_counted_not_kept() {
         assert_eq!(lines, [2, 4], "chunk {chunk}");
     }
 }
+
+/// A document that is one record (a pretty-printed Graph sign-in) with text after its
+/// object is one malformed record, not read as the object at its front; the same record in
+/// an array is read. (Found by the `json_document` fuzz target once records were read from
+/// the front of their document.)
+#[test]
+fn a_one_record_document_with_text_after_its_object_is_malformed() {
+    let dir = TestDir::new();
+    let one = std::fs::read_to_string(fixture("entra/msgraph-signin-get-beta.json")).unwrap();
+    let one = one.trim_end();
+    let clean = dir.write("signin.json", one.as_bytes());
+    let trailing = dir.write(
+        "signin-trailing.json",
+        format!("{one}ationPolicies\":[]\n}}\n").as_bytes(),
+    );
+    let (run, json) = stats_json(&[&clean, &trailing], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let f = file_report(&json, "/signin.json");
+    assert_eq!(
+        (f["events"].as_u64(), f["malformed"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let f = file_report(&json, "/signin-trailing.json");
+    assert_eq!(
+        (f["events"].as_u64(), f["malformed"].as_u64()),
+        (Some(0), Some(1))
+    );
+}

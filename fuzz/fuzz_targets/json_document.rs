@@ -54,7 +54,9 @@ fuzz_target!(|data: &[u8]| {
             .next()
             .expect("a record the framing did not find");
         assert_eq!((record.offset, record.bytes), (want.offset, want.bytes));
-        if end.is_some() {
+        // A document that is one record runs to its end: the events read from the front
+        // are the record's only if it ends where their parse did.
+        if end.is_some_and(|len| record.offset + record.bytes.len() == start + len) {
             let mut parsed = Vec::new();
             assert!(parser.parse(record.bytes, &mut parsed).is_ok());
             assert_eq!(front, parsed, "events read from the front differ");

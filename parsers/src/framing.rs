@@ -157,7 +157,9 @@ impl<'a> ArrayRecords<'a> {
     /// The record that starts at [`ArrayRecords::next_start`] and ends at `end` (where a
     /// parse of it stopped) or, for `None`, where the structural scan says. `None` when it
     /// is not a record after all (the document ends inside it, or no `,` or `]` follows
-    /// it): framing stops there, with `error` set.
+    /// it): framing stops there, with `error` set. The record of a document that is one
+    /// record runs to the document's end whatever `end` says: a parse's events are the
+    /// record's only when the record ends where the parse did.
     pub fn take(&mut self, end: Option<usize>) -> Option<JsonRecord<'a>> {
         let (doc, pos) = (self.doc, self.pos.take()?);
         if self.whole {
@@ -358,10 +360,11 @@ pub(crate) fn assert_front_reads_as_framed(
         let Some(record) = cursor.take(end.map(|len| start + len)) else {
             break;
         };
-        if end.is_some() {
+        let ends_there = |len| record.offset + record.bytes.len() == start + len;
+        if end.is_some_and(ends_there) {
             read_from_front += 1;
         } else {
-            assert!(out.is_empty());
+            assert!(end.is_some() || out.is_empty());
             out = parsed(record.bytes);
         }
         fronted.push((record, out));

@@ -271,7 +271,8 @@ mod tests {
     /// Every JSON parser that reads records from the front of a document reads them as
     /// they are framed and parsed: the real records of each identity provider's fixture
     /// (some malformed) as an API page (an array) and, for Entra ID, Graph's `value` page
-    /// and the real Graph example; the records pretty-printed too.
+    /// and the real Graph example, alone and with text after it; the records
+    /// pretty-printed too.
     #[test]
     fn records_read_from_the_front_are_the_framed_records() {
         let fixture = |rel: &str| {
@@ -296,10 +297,12 @@ mod tests {
             let mut docs = vec![array, format!("[\n{}\n]", pretty.join(",\n"))];
             if let Some(field) = field {
                 docs.push(format!("{{\"{field}\": {}}}", docs[0]));
-                docs.push(format!(
-                    "{{\"{field}\": [{}]}}",
-                    fixture("entra/msgraph-signin-get-beta.json")
-                ));
+                let graph = fixture("entra/msgraph-signin-get-beta.json");
+                docs.push(format!("{{\"{field}\": [{graph}]}}"));
+                // One record as the whole document, and the same with text after its
+                // object (a fuzz finding): that record is malformed, not its first object.
+                docs.push(graph.clone());
+                docs.push(format!("{}ationPolicies\":[]\n}}\n", graph.trim_end()));
             }
             let mut read_from_front = 0;
             for doc in &docs {

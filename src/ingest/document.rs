@@ -29,10 +29,7 @@ pub(super) fn ingest_document<S: Sink>(
     let mut cursor = ArrayRecords::new(body, framing);
     // A document of valid UTF-8 (checked once, not per record) is read a record at a time
     // from the front of what is left, by parsers that can: each record is scanned once.
-    let text = match framing {
-        Framing::JsonDocument => None,
-        _ => simdutf8::basic::from_utf8(body).ok(),
-    };
+    let text = simdutf8::basic::from_utf8(body).ok();
     let mut sink = RecordSink::<S>::new(job, 0, body.len() / RECORD_BYTES_GUESS);
     let mut out = Vec::new();
     let mut records = 0u64;
@@ -44,6 +41,9 @@ pub(super) fn ingest_document<S: Sink>(
         let Some(rec) = cursor.take(parsed.map(|len| start + len)) else {
             break;
         };
+        // The events read are the record's only if it ends where their parse did (a
+        // document that is one record runs to its end, whatever follows the object).
+        let parsed = parsed.filter(|len| rec.offset + rec.bytes.len() == start + len);
         records += 1;
         sink.stats.lines += 1;
         let index = Some(rec.index as u64);
