@@ -124,6 +124,11 @@ pub fn file_report<'a>(json: &'a serde_json::Value, suffix: &str) -> &'a serde_j
         .unwrap_or_else(|| panic!("no report for {suffix} in {json:#}"))
 }
 
+/// A file report's events and malformed records, to compare with one tuple.
+pub fn events_and_malformed(file: &serde_json::Value) -> (Option<u64>, Option<u64>) {
+    (file["events"].as_u64(), file["malformed"].as_u64())
+}
+
 /// The samples' tokens start `tt_live_`; a fingerprint shows at most 14 characters of a
 /// long token (`tt_live_4f9KQ2…<hash>`), so more than 6 token characters after the prefix
 /// would be a token in clear.

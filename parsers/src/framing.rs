@@ -83,8 +83,8 @@ pub enum JsonFramingError {
 pub fn json_records(doc: &[u8], framing: Framing) -> JsonRecords<'_> {
     let mut cursor = ArrayRecords::new(doc, framing);
     let mut records = Vec::new();
-    while cursor.next_start().is_some() {
-        records.extend(cursor.take(None));
+    while let Some((record, _)) = cursor.next_record(None, |_| None) {
+        records.push(record);
     }
     JsonRecords {
         records,
@@ -148,19 +148,33 @@ impl<'a> ArrayRecords<'a> {
         cursor
     }
 
-    /// Where the next record starts (a byte offset in the document), or `None` when the
-    /// array is over or broken (see `error`).
-    pub fn next_start(&self) -> Option<usize> {
-        self.pos
+    /// The next record, or `None` when the array is over or broken (see `error`). When
+    /// the document is given as `text`, `read` is offered the rest of it from the record's
+    /// first byte and says how many bytes it read ([`crate::LogParser::parse_front`]); the
+    /// record then ends there, and the structural scan finds the end of records nobody
+    /// read. With the record: whether that read is the record's, true only when the record
+    /// ends where the read did (a document that is one record runs to its end, whatever
+    /// follows the object read at its front).
+    pub fn next_record(
+        &mut self,
+        text: Option<&'a str>,
+        read: impl FnOnce(&'a str) -> Option<usize>,
+    ) -> Option<(JsonRecord<'a>, bool)> {
+        let start = self.pos?;
+        let end = text
+            .and_then(|t| t.get(start..))
+            .and_then(read)
+            .map(|len| start + len);
+        let record = self.take(end)?;
+        let read_whole = end == Some(record.offset + record.bytes.len());
+        Some((record, read_whole))
     }
 
-    /// The record that starts at [`ArrayRecords::next_start`] and ends at `end` (where a
-    /// parse of it stopped) or, for `None`, where the structural scan says. `None` when it
-    /// is not a record after all (the document ends inside it, or no `,` or `]` follows
-    /// it): framing stops there, with `error` set. The record of a document that is one
-    /// record runs to the document's end whatever `end` says: a parse's events are the
-    /// record's only when the record ends where the parse did.
-    pub fn take(&mut self, end: Option<usize>) -> Option<JsonRecord<'a>> {
+    /// The record that starts at `pos` and ends at `end` (where a read of it stopped) or,
+    /// for `None`, where the structural scan says. `None` when it is not a record after
+    /// all (the document ends inside it, or no `,` or `]` follows it): framing stops there,
+    /// with `error` set.
+    fn take(&mut self, end: Option<usize>) -> Option<JsonRecord<'a>> {
         let (doc, pos) = (self.doc, self.pos.take()?);
         if self.whole {
             // The record runs to the end of the document, whatever a parse made of it.
@@ -352,19 +366,19 @@ pub(crate) fn assert_front_reads_as_framed(
     let framed = json_records(doc.as_bytes(), framing);
     let mut cursor = ArrayRecords::new(doc.as_bytes(), framing);
     let (mut fronted, mut read_from_front) = (Vec::new(), 0);
-    while let Some(start) = cursor.next_start() {
+    loop {
         let mut out = Vec::new();
-        let end = doc
-            .get(start..)
-            .and_then(|rest| parser.parse_front(rest, &mut out));
-        let Some(record) = cursor.take(end.map(|len| start + len)) else {
+        let read = |rest| {
+            let end = parser.parse_front(rest, &mut out);
+            assert!(end.is_some() || out.is_empty());
+            end
+        };
+        let Some((record, read_whole)) = cursor.next_record(Some(doc), read) else {
             break;
         };
-        let ends_there = |len| record.offset + record.bytes.len() == start + len;
-        if end.is_some_and(ends_there) {
+        if read_whole {
             read_from_front += 1;
         } else {
-            assert!(end.is_some() || out.is_empty());
             out = parsed(record.bytes);
         }
         fronted.push((record, out));

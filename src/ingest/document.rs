@@ -33,24 +33,19 @@ pub(super) fn ingest_document<S: Sink>(
     let mut sink = RecordSink::<S>::new(job, 0, body.len() / RECORD_BYTES_GUESS);
     let mut out = Vec::new();
     let mut records = 0u64;
-    while let Some(start) = cursor.next_start() {
+    loop {
         out.clear();
-        let parsed = text
-            .and_then(|t| t.get(start..))
-            .and_then(|rest| parse_front_keeping(job.parser, job.detail, rest, &mut out));
-        let Some(rec) = cursor.take(parsed.map(|len| start + len)) else {
+        let read = |rest| parse_front_keeping(job.parser, job.detail, rest, &mut out);
+        let Some((rec, read_whole)) = cursor.next_record(text, read) else {
             break;
         };
-        // The events read are the record's only if it ends where their parse did (a
-        // document that is one record runs to its end, whatever follows the object).
-        let parsed = parsed.filter(|len| rec.offset + rec.bytes.len() == start + len);
         records += 1;
         sink.stats.lines += 1;
         let index = Some(rec.index as u64);
         let offset = (rec.offset + skip) as u64;
-        match parsed {
-            Some(_) => sink.record_parsed(rec.bytes, (rec.line, index, offset), &mut out),
-            None => sink.record(rec.bytes, rec.line, index, offset, &mut out),
+        match read_whole {
+            true => sink.record_parsed(rec.bytes, (rec.line, index, offset), &mut out),
+            false => sink.record(rec.bytes, rec.line, index, offset, &mut out),
         }
     }
     if let Some(e) = cursor.error {
