@@ -13,7 +13,7 @@ use serde::Serialize;
 pub use self::tally::{Listing, Tally};
 use crate::frame::col;
 use crate::output::write_csv_field as field;
-use crate::stats::rfc3339;
+use crate::stats::{push_rfc3339, rfc3339};
 
 /// One sighting of a credential: when, where in the logs, from which address. Borrowed
 /// from the frame: a million summaries would otherwise be ten million small strings.
@@ -55,20 +55,77 @@ pub struct CredentialSummary<'a> {
     /// As the frame shows it: an access key id, a session id, or a secret's fingerprint.
     pub credential_id: &'a str,
     pub kind: &'a str,
-    pub sources: Vec<&'a str>,
+    pub sources: Few<'a>,
     /// The principals it acted as (users, roles), the first few.
-    pub principals: Vec<&'a str>,
+    pub principals: Few<'a>,
     pub events: u64,
     pub first: Sighting<'a>,
     pub last: Sighting<'a>,
     /// How many distinct addresses used it, and the first few.
     pub distinct_src_ips: u64,
-    pub src_ips: Vec<&'a str>,
+    pub src_ips: Few<'a>,
     /// Calls that were refused (401/403, failures): a guessed or revoked credential.
     pub refused: u64,
     /// Calls where only the token's prefix was logged (`--token-prefix-field`), linked to
     /// it.
     pub prefix_linked: u64,
+}
+
+/// A few values kept in place (a credential's sources, its first principals and
+/// addresses): a million summaries made as they are written would otherwise be three
+/// million small allocations.
+#[derive(Clone, Copy, Debug)]
+pub struct Few<'a> {
+    items: [&'a str; FEW],
+    len: usize,
+}
+
+/// At least [`LISTED`] and one per source.
+const FEW: usize = 8;
+const _: () = assert!(FEW >= LISTED && FEW >= tokentrail_parsers::SourceId::ALL.len());
+
+impl<'a> Few<'a> {
+    pub fn new() -> Few<'a> {
+        Few {
+            items: [""; FEW],
+            len: 0,
+        }
+    }
+
+    /// `value` at the end; a value beyond the room is not kept (none is offered: see
+    /// [`FEW`]).
+    pub fn push(&mut self, value: &'a str) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = value;
+            self.len += 1;
+        }
+    }
+}
+
+impl Default for Few<'_> {
+    fn default() -> Self {
+        Few::new()
+    }
+}
+
+impl<'a> std::ops::Deref for Few<'a> {
+    type Target = [&'a str];
+
+    fn deref(&self) -> &[&'a str] {
+        &self.items[..self.len]
+    }
+}
+
+impl<'a> std::ops::DerefMut for Few<'a> {
+    fn deref_mut(&mut self) -> &mut [&'a str] {
+        &mut self.items[..self.len]
+    }
+}
+
+impl Serialize for Few<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// The text columns a tally reads (with those the ingest reads itself): the others (user
@@ -139,20 +196,23 @@ fn csv_row(out: &mut Vec<u8>, c: &CredentialSummary) -> std::io::Result<()> {
     joined_field(out, &c.sources)?;
     out.write_all(b",")?;
     joined_field(out, &c.principals)?;
-    write!(
-        out,
-        ",{},{},{},{},",
-        c.events, c.refused, c.prefix_linked, c.distinct_src_ips
-    )?;
+    for n in [c.events, c.refused, c.prefix_linked, c.distinct_src_ips] {
+        out.push(b',');
+        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    }
+    out.push(b',');
     joined_field(out, &c.src_ips)?;
     for s in [&c.first, &c.last] {
-        out.write_all(b",")?;
-        field(out, &rfc3339(s.ts))?;
+        // A time never needs quotes.
+        out.push(b',');
+        push_rfc3339(out, s.ts);
         out.write_all(b",")?;
         field(out, s.file)?;
-        write!(out, ",{},", s.line)?;
+        out.push(b',');
+        out.extend_from_slice(itoa::Buffer::new().format(s.line).as_bytes());
+        out.push(b',');
         if let Some(r) = s.record_index {
-            write!(out, "{r}")?;
+            out.extend_from_slice(itoa::Buffer::new().format(r).as_bytes());
         }
         out.write_all(b",")?;
         field(out, s.src_ip.unwrap_or(""))?;

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use polars::prelude::{PlRandomState, PlSmallStr};
 
 use super::Moment;
-use crate::credentials::LISTED;
+use crate::credentials::{Few, LISTED};
 
 /// The values a credential was seen with (principals, addresses) and how many there are.
 /// Only the [`LISTED`] first seen are kept as text, each with the moment it was first seen;
@@ -218,11 +218,18 @@ impl Distinct {
     }
 
     /// The values seen first, in the order they were first seen.
-    pub(super) fn earliest(&self) -> Vec<&str> {
-        let mut all: Vec<(Moment, &str)> =
-            self.listed().map(|l| (l.at, l.value.as_str())).collect();
+    pub(super) fn earliest(&self) -> Few<'_> {
+        let mut all = [(Moment::default(), ""); LISTED];
+        let mut n = 0;
+        for (slot, l) in all.iter_mut().zip(self.listed()) {
+            *slot = (l.at, l.value.as_str());
+            n += 1;
+        }
+        let all = &mut all[..n];
         all.sort_unstable();
-        all.into_iter().map(|(_, v)| v).collect()
+        let mut few = Few::new();
+        all.iter().for_each(|(_, v)| few.push(v));
+        few
     }
 }
 
@@ -267,7 +274,7 @@ mod tests {
             here.merge(there);
             assert_eq!(here.len(), 9, "split {split:012b}");
             assert_eq!(
-                here.earliest(),
+                *here.earliest(),
                 ["g", "a", "b", "c", "d"],
                 "split {split:012b}"
             );
@@ -295,6 +302,6 @@ mod tests {
         few.see("x", at(2));
         few.see("y", at(1));
         few.see("x", at(3));
-        assert_eq!((few.len(), few.earliest()), (2, vec!["y", "x"]));
+        assert_eq!((few.len(), &*few.earliest()), (2, &["y", "x"][..]));
     }
 }
