@@ -1,7 +1,8 @@
 //! Every registered parser on one arbitrary record, as `ingest` calls it: detection on
 //! the bytes as a file head, then `parse`, in full and for the identity only. The
 //! properties: no panic, no hang, every error's offset lies inside the record, and a
-//! record read in full is read for the identity only with the same identity fields.
+//! record read in full is read for the identity only with the same identity fields, and
+//! an Okta or Auth0 record the identity walk reads is the event serde reads.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -17,6 +18,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = parser.sniff(record);
     let _ = parser.framing(record);
     let _ = parser.skip_reason(record);
+    // Where the walk over plain Okta and Auth0 records reads one, it reads what serde
+    // reads.
+    assert!(tokentrail_parsers::okta::identity_walk_agrees(record));
+    assert!(tokentrail_parsers::auth0::identity_walk_agrees(record));
     let mut out = Vec::new();
     let full = parser.parse(record, &mut out);
     if let Err(e) = &full {

@@ -13,9 +13,10 @@ use serde::Deserialize;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
+use crate::json::walk::{Seen, Walk, Walked};
 use crate::json::{
-    Str, contains, detail, detail_obj, front_object, lenient, lenient_number, lenient_obj,
-    non_empty, parse_object, sniff_json_lines,
+    Str, contains, detail, detail_obj, front_object, identity_only, lenient, lenient_number,
+    lenient_obj, non_empty, parse_object, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -215,7 +216,147 @@ fn event_type(code: &str) -> (&'static str, Outcome, Uses) {
 }
 
 fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
+    if identity_only()
+        && let Ok(text) = simdutf8::basic::from_utf8(record)
+        && let Some(ev) = walk_identity(text)
+    {
+        return unwrap(ev);
+    }
     unwrap(parse_object(record)?)
+}
+
+/// The identity of a plain record read without serde (see `json::walk`): the fields
+/// [`LogEvent`] reads when only the identity is kept, the others stepped over; `None` for
+/// a record the walk leaves to serde.
+fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
+    let mut f = Fields::default();
+    Walk::new(text).record(|w, key| walk_field(w, key, &mut f))?;
+    Some(f.ev)
+}
+
+#[derive(Default)]
+struct Fields<'a> {
+    ev: LogEvent<'a>,
+    seen: Seen,
+}
+
+fn walk_event<'a>(w: &mut Walk<'a>) -> Walked<Box<LogEvent<'a>>> {
+    let mut f = Fields::default();
+    w.object(|w, key| walk_field(w, key, &mut f))?;
+    Some(Box::new(f.ev))
+}
+
+fn walk_field<'a>(w: &mut Walk<'a>, key: &'a str, f: &mut Fields<'a>) -> Walked<()> {
+    let (ev, seen) = (&mut f.ev, &mut f.seen);
+    match key {
+        "date" => (seen.first(0)?, ev.date = w.lenient()?),
+        "type" => (seen.first(1)?, ev.kind = w.lenient()?),
+        "log_id" => (seen.first(2)?, ev.log_id = w.lenient()?),
+        "_id" => (seen.first(3)?, ev.underscore_id = w.lenient()?),
+        "client_id" => (seen.first(4)?, ev.client_id = w.lenient()?),
+        "client_name" => (seen.first(5)?, ev.client_name = w.lenient()?),
+        "ip" => (seen.first(6)?, ev.ip = w.lenient()?),
+        "user_id" => (seen.first(8)?, ev.user_id = w.lenient()?),
+        "user_name" => (seen.first(9)?, ev.user_name = w.lenient()?),
+        "details" => (seen.first(12)?, ev.details = w.lenient_obj(walk_details)?),
+        "data" => (seen.first(14)?, ev.data = w.lenient_obj(walk_event)?),
+        // Not kept for the identity: stepped over, but still fields (a second one is an
+        // error to serde).
+        "user_agent" => (seen.first(7)?, w.skip()?),
+        "connection" => (seen.first(10)?, w.skip()?),
+        "audience" => (seen.first(11)?, w.skip()?),
+        "location_info" => (seen.first(13)?, w.skip()?),
+        _ => ((), w.skip()?),
+    };
+    Some(())
+}
+
+fn walk_details<'a>(w: &mut Walk<'a>) -> Walked<Details<'a>> {
+    let mut d = Details::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "request" => (seen.first(0)?, d.request = w.lenient_obj(walk_request)?),
+            "response" => (seen.first(1)?, d.response = w.lenient_obj(walk_response)?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(d)
+}
+
+fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<DetailsRequest<'a>> {
+    let mut r = DetailsRequest::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "method" => (seen.first(0)?, w.skip()?),
+            "path" => (seen.first(1)?, w.skip()?),
+            "userAgent" => (seen.first(2)?, w.skip()?),
+            "auth" => (seen.first(3)?, r.auth = w.lenient_obj(walk_auth)?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(r)
+}
+
+fn walk_auth<'a>(w: &mut Walk<'a>) -> Walked<Auth<'a>> {
+    let mut a = Auth::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "credentials" => (
+                seen.first(0)?,
+                a.credentials = w.lenient_obj(walk_credentials)?,
+            ),
+            "strategy" => (seen.first(1)?, a.strategy = w.lenient()?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(a)
+}
+
+fn walk_credentials<'a>(w: &mut Walk<'a>) -> Walked<AuthCredentials<'a>> {
+    let mut c = AuthCredentials::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "jti" => (seen.first(0)?, c.jti = w.lenient()?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(c)
+}
+
+fn walk_response(w: &mut Walk<'_>) -> Walked<DetailsResponse> {
+    let mut r = DetailsResponse::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "statusCode" => (seen.first(0)?, r.status_code = w.lenient_i32()?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(r)
+}
+
+/// Whether the identity walk, where it reads `record`, reads the event serde reads with
+/// only the identity kept (the property the `parse_record` fuzz target checks).
+#[doc(hidden)]
+pub fn identity_walk_agrees(record: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(record) else {
+        return true;
+    };
+    let Some(ev) = walk_identity(text) else {
+        return true;
+    };
+    let by_serde =
+        crate::json::with_detail(crate::Detail::Identity, || unwrap(parse_object(record)?));
+    unwrap(ev) == by_serde
 }
 
 fn unwrap(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {

@@ -10,6 +10,8 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::framing::lines;
 use crate::parser::{Confidence, Detail, LogParser};
 
+pub(crate) mod walk;
+
 /// A string field that tolerates any JSON in its place: a number, object or array where a
 /// string was expected yields `None` instead of failing the whole record (exports and
 /// hand-edited data put surprising things in fields), and skipping it builds nothing.

@@ -14,9 +14,10 @@ use crate::csv_export::CsvForm;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
+use crate::json::walk::{Seen, Walk, Walked};
 use crate::json::{
-    Flag, Str, contains, detail, detail_obj, detail_seq, front_object, lenient, lenient_number,
-    lenient_obj, lenient_seq, parse_object, sniff_json_lines,
+    Flag, Str, contains, detail, detail_obj, detail_seq, front_object, identity_only, lenient,
+    lenient_number, lenient_obj, lenient_seq, parse_object, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -304,7 +305,187 @@ fn lineage_of(event_type: &str) -> Option<&'static str> {
 }
 
 fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
+    if identity_only()
+        && let Ok(text) = simdutf8::basic::from_utf8(record)
+        && let Some(ev) = walk_identity(text)
+    {
+        return build(ev);
+    }
     unwrap(parse_object(record)?)
+}
+
+/// The identity of a plain record read without serde (see `json::walk`): the fields
+/// [`LogEvent`] reads when only the identity is kept, the others stepped over. `None`
+/// for a record the walk leaves to serde (an EventBridge envelope among them).
+fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
+    let mut ev = LogEvent::default();
+    let mut seen = Seen::default();
+    Walk::new(text).record(|w, key| {
+        match key {
+            "uuid" => (seen.first(0)?, ev.uuid = w.lenient()?),
+            "published" => (seen.first(1)?, ev.published = w.lenient()?),
+            "eventType" | "eventtype" => (seen.first(2)?, ev.event_type = w.lenient()?),
+            "actor" => (seen.first(3)?, ev.actor = w.lenient_obj(walk_entity)?),
+            "client" => (seen.first(4)?, ev.client = w.lenient_obj(walk_client)?),
+            "authenticationContext" | "authenticationcontext" => (
+                seen.first(5)?,
+                ev.authentication_context = w.lenient_obj(walk_auth_context)?,
+            ),
+            "outcome" => (seen.first(6)?, ev.outcome = w.lenient_obj(walk_outcome)?),
+            "transaction" => (
+                seen.first(7)?,
+                ev.transaction = w.lenient_obj(walk_transaction)?,
+            ),
+            "request" => (seen.first(8)?, ev.request = w.lenient_obj(walk_request)?),
+            // Not kept for the identity: stepped over, but still fields (a second one is
+            // an error to serde).
+            "displayMessage" | "displaymessage" => (seen.first(9)?, w.skip()?),
+            "securityContext" | "securitycontext" => (seen.first(10)?, w.skip()?),
+            "target" => (seen.first(11)?, w.skip()?),
+            "debugContext" | "debugcontext" => (seen.first(12)?, w.skip()?),
+            // An EventBridge envelope: serde reads the LogEvent inside.
+            "detail" => return None,
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(ev)
+}
+
+/// Whether the identity walk, where it reads `record`, reads the event serde reads with
+/// only the identity kept (the property the `parse_record` fuzz target checks).
+#[doc(hidden)]
+pub fn identity_walk_agrees(record: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(record) else {
+        return true;
+    };
+    let Some(ev) = walk_identity(text) else {
+        return true;
+    };
+    let by_serde =
+        crate::json::with_detail(crate::Detail::Identity, || unwrap(parse_object(record)?));
+    build(ev) == by_serde
+}
+
+fn walk_entity<'a>(w: &mut Walk<'a>) -> Walked<Entity<'a>> {
+    let mut e = Entity::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "id" => (seen.first(0)?, e.id = w.lenient()?),
+            "type" => (seen.first(1)?, e.kind = w.lenient()?),
+            "alternateId" | "alternateid" => (seen.first(2)?, e.alternate_id = w.lenient()?),
+            "displayName" | "displayname" => (seen.first(3)?, e.display_name = w.lenient()?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(e)
+}
+
+fn walk_client<'a>(w: &mut Walk<'a>) -> Walked<Client<'a>> {
+    let mut c = Client::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "ipAddress" | "ipaddress" => (seen.first(0)?, c.ip_address = w.lenient()?),
+            "userAgent" | "useragent" => (seen.first(1)?, w.skip()?),
+            "geographicalContext" | "geographicalcontext" => (seen.first(2)?, w.skip()?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(c)
+}
+
+fn walk_auth_context<'a>(w: &mut Walk<'a>) -> Walked<AuthContext<'a>> {
+    let mut a = AuthContext::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "externalSessionId" | "externalsessionid" => {
+                (seen.first(0)?, a.external_session_id = w.lenient()?)
+            }
+            "rootSessionId" | "rootsessionid" => (seen.first(1)?, a.root_session_id = w.lenient()?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(a)
+}
+
+fn walk_outcome<'a>(w: &mut Walk<'a>) -> Walked<OutcomeField<'a>> {
+    let mut o = OutcomeField::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "result" => (seen.first(0)?, o.result = w.lenient()?),
+            "reason" => (seen.first(1)?, o.reason = w.lenient()?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(o)
+}
+
+fn walk_transaction<'a>(w: &mut Walk<'a>) -> Walked<Transaction<'a>> {
+    let mut t = Transaction::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "detail" => (
+                seen.first(0)?,
+                t.detail = w.lenient_obj(walk_transaction_detail)?,
+            ),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(t)
+}
+
+fn walk_transaction_detail<'a>(w: &mut Walk<'a>) -> Walked<TransactionDetail<'a>> {
+    let mut d = TransactionDetail::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "requestApiTokenId" | "requestapitokenid" => {
+                (seen.first(0)?, d.request_api_token_id = w.lenient()?)
+            }
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(d)
+}
+
+fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<Request<'a>> {
+    let mut r = Request::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "ipChain" | "ipchain" => (
+                seen.first(0)?,
+                r.ip_chain = w.lenient_seq(walk_chain_entry)?,
+            ),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(r)
+}
+
+fn walk_chain_entry<'a>(w: &mut Walk<'a>) -> Walked<ChainEntry<'a>> {
+    let mut e = ChainEntry::default();
+    let mut seen = Seen::default();
+    w.object(|w, key| {
+        match key {
+            "ip" => (seen.first(0)?, e.ip = w.lenient()?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })?;
+    Some(e)
 }
 
 fn unwrap(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {

@@ -90,3 +90,77 @@ fn wrappers_are_unwrapped_in_one_pass() {
         .unwrap_err();
     assert!(err.offset > 0 && err.offset < deep.len(), "{err}");
 }
+
+/// The identity as serde reads it (the path every record took before the walk).
+fn identity_by_serde(record: &str) -> Result<Event<'_>, ParseError> {
+    crate::json::with_detail(crate::parser::Detail::Identity, || {
+        unwrap(parse_object(record.as_bytes())?)
+    })
+}
+
+/// The keys whose values the walk's tests replace.
+const KEYS: &[&str] = &[
+    "date",
+    "type",
+    "log_id",
+    "_id",
+    "client_id",
+    "client_name",
+    "ip",
+    "user_agent",
+    "user_id",
+    "user_name",
+    "connection",
+    "audience",
+    "details",
+    "request",
+    "auth",
+    "credentials",
+    "jti",
+    "strategy",
+    "scopes",
+    "response",
+    "statusCode",
+    "method",
+    "location_info",
+    "data",
+    "description",
+];
+
+/// Every record the identity walk reads, it reads as serde does (the same event, or the
+/// same error from the same fields), on the real records, wrapped and bare, and on
+/// thousands of damaged and unusual forms of them; and it reads the plain real records
+/// itself.
+#[test]
+fn the_identity_walk_reads_records_as_serde_does() {
+    let path = format!(
+        "{}/../tests/fixtures/auth0/panther-rule-tests.ndjson",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let records = text
+        .lines()
+        .map(str::to_string)
+        .chain(EXAMPLES.iter().map(|e| e.record.to_string()));
+    let (mut walked, mut left, mut real) = (0, 0, 0);
+    for record in records {
+        real += usize::from(walk_identity(&record).is_some());
+        let mut all = crate::json::walk::variants(&record, KEYS);
+        all.push(format!("{{\"log_id\":\"90020\",\"data\":{record}}}"));
+        all.push(format!("{{\"data\":{record},\"log_id\":7}}"));
+        for v in all {
+            match walk_identity(&v) {
+                Some(ev) => {
+                    walked += 1;
+                    assert_eq!(unwrap(ev), identity_by_serde(&v), "{v}");
+                }
+                None => left += 1,
+            }
+        }
+    }
+    assert_eq!(real, 50 + EXAMPLES.len(), "real records the walk reads");
+    assert!(
+        walked > 5_000 && left > 5_000,
+        "{walked} walked, {left} left to serde"
+    );
+}

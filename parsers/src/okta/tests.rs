@@ -95,3 +95,81 @@ fn okta_is_not_taken_for_cloudtrail_and_back() {
     assert_eq!(OktaSystemLogParser.sniff(okta).0, 90);
     assert_eq!(crate::CloudTrailParser.sniff(okta).0, 0);
 }
+
+/// The identity as serde reads it (the path every record took before the walk).
+fn identity_by_serde(record: &str) -> Result<Event<'_>, ParseError> {
+    crate::json::with_detail(crate::parser::Detail::Identity, || {
+        unwrap(parse_object(record.as_bytes())?)
+    })
+}
+
+/// The keys whose values the walk's tests replace.
+const KEYS: &[&str] = &[
+    "uuid",
+    "published",
+    "eventType",
+    "actor",
+    "alternateId",
+    "id",
+    "client",
+    "ipAddress",
+    "authenticationContext",
+    "externalSessionId",
+    "rootSessionId",
+    "outcome",
+    "result",
+    "transaction",
+    "detail",
+    "requestApiTokenId",
+    "request",
+    "ipChain",
+    "ip",
+    "debugContext",
+    "debugData",
+    "target",
+    "securityContext",
+    "displayMessage",
+    "userAgent",
+    "version",
+];
+
+/// Every record the identity walk reads, it reads as serde does (the same event, or the
+/// same error from the same fields), on the real records and on thousands of damaged and
+/// unusual forms of them; and it reads the plain real records itself.
+#[test]
+fn the_identity_walk_reads_records_as_serde_does() {
+    let mut walked = 0;
+    let mut left = 0;
+    let mut real = 0;
+    for fixture in ["okta/panther-rule-tests.ndjson"] {
+        let path = format!("{}/../tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap();
+        let records = text
+            .lines()
+            .map(str::to_string)
+            .chain(EXAMPLES.iter().map(|e| e.record.to_string()));
+        for record in records {
+            real += usize::from(walk_identity(&record).is_some());
+            let mut all = crate::json::walk::variants(&record, KEYS);
+            all.push(format!(
+                "{{\"detail\":{record},\"detail-type\":\"SystemLog\"}}"
+            ));
+            for v in all {
+                match walk_identity(&v) {
+                    Some(ev) => {
+                        walked += 1;
+                        assert_eq!(build(ev), identity_by_serde(&v), "{v}");
+                    }
+                    None => left += 1,
+                }
+            }
+        }
+    }
+    // Every real record is plain enough for the walk (lower-cased warehouse keys and
+    // `"debugData": ""` included).
+    assert_eq!(real, 55 + EXAMPLES.len(), "real records the walk reads");
+    assert!(
+        walked > 5_000 && left > 5_000,
+        "{walked} walked, {left} left to serde"
+    );
+}

@@ -1,0 +1,450 @@
+//! A walk over plain JSON records for the identity of events: the fields a parser keeps
+//! are read where they are, everything else is stepped over, with none of serde's
+//! machinery between the bytes and the fields.
+//!
+//! Half of an identity-only parse through serde was not skipping the bulky parts of a
+//! record but reading the few fields kept: on the Okta bench serde_json steps over whole
+//! records at 1.46 GiB/s and read the identity at 0.72 GiB/s (docs/performance.md).
+//!
+//! The walk reads only records it can read exactly as the serde path does, and gives up
+//! (`None`) on anything else, which serde then reads: escaped text where a value is kept
+//! or in any key, a number where a string or an object may be (serde_json may refuse
+//! one out of range there), a field seen twice, nesting deeper than [`MAX_DEPTH`]. What
+//! it steps over it checks as serde_json's `IgnoredAny` does (strings with their escapes
+//! and without control characters, number grammar, literals, separators), so that a record
+//! it reads is a record serde reads, with the same fields; the parsers' tests hold it to
+//! that on every real and damaged record they have, and so does the `parse_record` fuzz
+//! target.
+
+use std::borrow::Cow;
+
+use super::Str;
+
+/// Deeper records are left to serde_json (whose limit is 128).
+const MAX_DEPTH: u32 = 64;
+
+/// `None`: not a record the walk reads; serde_json decides.
+pub(crate) type Walked<T> = Option<T>;
+
+pub(crate) struct Walk<'a> {
+    text: &'a str,
+    at: usize,
+    depth: u32,
+}
+
+/// Where the first byte that ends a plain run of string content is: `"`, `\` or a control
+/// character. Eight bytes at a time: most strings of a record are short.
+#[inline]
+fn string_stop(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    for word in b.chunks_exact(8) {
+        let w = u64::from_le_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let slash = w ^ (ONES * u64::from(b'\\'));
+        // Bytes below 0x20, and bytes equal to `"` or `\`: each test flags its lowest match
+        // exactly (a borrow only flags bytes above a match), so the lowest flag is exact.
+        let control = w.wrapping_sub(ONES * 0x20) & !w;
+        let quotes = quote.wrapping_sub(ONES) & !quote;
+        let slashes = slash.wrapping_sub(ONES) & !slash;
+        let found = (control | quotes | slashes) & HIGHS;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    b[at..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|i| at + i)
+}
+
+impl<'a> Walk<'a> {
+    pub(crate) fn new(text: &'a str) -> Walk<'a> {
+        Walk {
+            text,
+            at: 0,
+            depth: 0,
+        }
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    /// The next byte that is not JSON whitespace.
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        let b = self.bytes();
+        while let Some(&c) = b.get(self.at) {
+            if !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+                return Some(c);
+            }
+            self.at += 1;
+        }
+        None
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> Walked<()> {
+        (self.peek()? == c).then(|| self.at += 1)
+    }
+
+    /// The whole text is one object, read by `each` key by key, and nothing after it.
+    pub(crate) fn record(
+        mut self,
+        each: impl FnMut(&mut Walk<'a>, &'a str) -> Walked<()>,
+    ) -> Walked<()> {
+        self.object(each)?;
+        match self.peek() {
+            None => Some(()),
+            Some(_) => None,
+        }
+    }
+
+    /// A string with no escape: its text, borrowed.
+    #[inline]
+    fn plain_str(&mut self) -> Walked<&'a str> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let end = start + string_stop(self.bytes().get(start..)?)?;
+        if self.bytes()[end] != b'"' {
+            return None;
+        }
+        self.at = end + 1;
+        self.text.get(start..end)
+    }
+
+    /// Any string, stepped over: escapes must be JSON's, no control character.
+    fn skip_str(&mut self) -> Walked<()> {
+        self.eat(b'"')?;
+        loop {
+            let stop = self.at + string_stop(self.bytes().get(self.at..)?)?;
+            match self.bytes()[stop] {
+                b'"' => {
+                    self.at = stop + 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    let escaped = *self.bytes().get(stop + 1)?;
+                    self.at = stop + 2;
+                    match escaped {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => {
+                            let hex = self.bytes().get(self.at..self.at + 4)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            self.at += 4;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A number, stepped over, by JSON's grammar (serde_json's `IgnoredAny` checks no
+    /// more: not its range).
+    fn skip_number(&mut self) -> Walked<()> {
+        let b = self.bytes();
+        let digits = |at: usize| {
+            b.get(at..)
+                .map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count())
+        };
+        let mut at = self.at;
+        if b.get(at) == Some(&b'-') {
+            at += 1;
+        }
+        match b.get(at)? {
+            b'0' => at += 1,
+            b'1'..=b'9' => at += digits(at),
+            _ => return None,
+        }
+        if b.get(at) == Some(&b'.') {
+            let n = digits(at + 1);
+            if n == 0 {
+                return None;
+            }
+            at += 1 + n;
+        }
+        if matches!(b.get(at), Some(b'e' | b'E')) {
+            at += 1;
+            if matches!(b.get(at), Some(b'+' | b'-')) {
+                at += 1;
+            }
+            let n = digits(at);
+            if n == 0 {
+                return None;
+            }
+            at += n;
+        }
+        // `01`, `1.` and the like end here and fail where they are read next.
+        self.at = at;
+        Some(())
+    }
+
+    fn literal(&mut self, word: &str) -> Walked<()> {
+        let end = self.at + word.len();
+        (self.bytes().get(self.at..end)? == word.as_bytes()).then(|| self.at = end)
+    }
+
+    /// Any value, stepped over and checked as serde_json's `IgnoredAny` checks it.
+    pub(crate) fn skip(&mut self) -> Walked<()> {
+        match self.peek()? {
+            b'"' => self.skip_str(),
+            b'{' => self.object(|w, _| w.skip()),
+            b'[' => self.array(|w| w.skip()),
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            _ => None,
+        }
+    }
+
+    fn enter(&mut self) -> Walked<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    /// An object: `each` reads the value of each key (a key with an escape is serde's).
+    pub(crate) fn object(
+        &mut self,
+        mut each: impl FnMut(&mut Walk<'a>, &'a str) -> Walked<()>,
+    ) -> Walked<()> {
+        self.eat(b'{')?;
+        self.enter()?;
+        if self.peek()? == b'}' {
+            self.at += 1;
+            self.depth -= 1;
+            return Some(());
+        }
+        loop {
+            let key = self.plain_str()?;
+            self.eat(b':')?;
+            each(self, key)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b'}' => {
+                    self.at += 1;
+                    self.depth -= 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// An array: `each` reads each element.
+    pub(crate) fn array(
+        &mut self,
+        mut each: impl FnMut(&mut Walk<'a>) -> Walked<()>,
+    ) -> Walked<()> {
+        self.eat(b'[')?;
+        self.enter()?;
+        if self.peek()? == b']' {
+            self.at += 1;
+            self.depth -= 1;
+            return Some(());
+        }
+        loop {
+            each(self)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b']' => {
+                    self.at += 1;
+                    self.depth -= 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A `lenient_number` field ([`super::lenient_number`]) read as an `i32`: a plain
+    /// integer (no sign, fraction or exponent: those are serde's) or a string holding one;
+    /// `None` for null or a boolean.
+    pub(crate) fn lenient_i32(&mut self) -> Walked<Option<i32>> {
+        match self.peek()? {
+            b'"' => self.plain_str().map(|s| s.trim().parse().ok()),
+            b't' | b'f' | b'n' => self.skip().map(|_| None),
+            b'0'..=b'9' => {
+                let b = self.bytes();
+                let start = self.at;
+                let n = b[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+                let leading_zero = n > 1 && b[start] == b'0';
+                if n > 18 || leading_zero || matches!(b.get(start + n), Some(b'.' | b'e' | b'E')) {
+                    return None;
+                }
+                self.at = start + n;
+                let v: u64 = self.text.get(start..start + n)?.parse().ok()?;
+                Some(i32::try_from(v).ok())
+            }
+            _ => None,
+        }
+    }
+
+    /// A `lenient` field ([`super::lenient`]): a string's text; `None` for null, a
+    /// boolean, an array or an object.
+    pub(crate) fn lenient(&mut self) -> Walked<Str<'a>> {
+        match self.peek()? {
+            b'"' => self.plain_str().map(|s| Some(Cow::Borrowed(s))),
+            b't' | b'f' | b'n' | b'[' | b'{' => self.skip().map(|_| None),
+            _ => None,
+        }
+    }
+
+    /// A `lenient_obj` field ([`super::lenient_obj`]): an object read by `read`; `None`
+    /// for a string, null, a boolean or an array.
+    pub(crate) fn lenient_obj<T>(
+        &mut self,
+        read: impl FnOnce(&mut Walk<'a>) -> Walked<T>,
+    ) -> Walked<Option<T>> {
+        match self.peek()? {
+            b'{' => read(self).map(Some),
+            b'"' => self.plain_str().map(|_| None),
+            b't' | b'f' | b'n' | b'[' => self.skip().map(|_| None),
+            _ => None,
+        }
+    }
+
+    /// A `lenient_seq` field ([`super::lenient_seq`]): the objects of an array, each read
+    /// by `read` (its other elements skipped); `None` for a string, null, a boolean or an
+    /// object.
+    pub(crate) fn lenient_seq<T>(
+        &mut self,
+        mut read: impl FnMut(&mut Walk<'a>) -> Walked<T>,
+    ) -> Walked<Option<Vec<T>>> {
+        match self.peek()? {
+            b'[' => {
+                let mut all = Vec::new();
+                self.array(|w| {
+                    if let Some(t) = w.lenient_obj(&mut read)? {
+                        all.push(t);
+                    }
+                    Some(())
+                })?;
+                Some(Some(all))
+            }
+            b'"' => self.plain_str().map(|_| None),
+            b't' | b'f' | b'n' | b'{' => self.skip().map(|_| None),
+            _ => None,
+        }
+    }
+}
+
+/// Fields of one struct seen so far: a field seen twice is an error for serde's derived
+/// structs, so the walk leaves such a record to serde.
+#[derive(Default)]
+pub(crate) struct Seen(u32);
+
+impl Seen {
+    /// Field `i` (its name or an alias) is seen now; `None` when it was already.
+    #[inline]
+    pub(crate) fn first(&mut self, i: u32) -> Walked<()> {
+        let bit = 1 << i;
+        if self.0 & bit != 0 {
+            return None;
+        }
+        self.0 |= bit;
+        Some(())
+    }
+}
+
+#[cfg(test)]
+/// Damaged and unusual forms of a real record (the values of `keys` replaced, keys
+/// repeated and escaped, cuts, stray escapes, whitespace, deep nesting, text after the
+/// object): each a case where the walk must read what serde reads or leave the record to
+/// serde.
+pub(crate) fn variants(record: &str, keys: &[&str]) -> Vec<String> {
+    let mut all = vec![record.to_string()];
+    let b = record.as_bytes();
+    for cut in (1..b.len()).step_by(37) {
+        if record.is_char_boundary(cut) {
+            all.push(record[..cut].to_string());
+        }
+    }
+    for (i, _) in record.match_indices('"').step_by(3) {
+        all.push(format!("{}\\{}", &record[..i], &record[i..]));
+        all.push(format!("{}x{}", &record[..i], &record[i + 1..]));
+    }
+    for (i, _) in record.match_indices([',', ':', '{', '[']).step_by(2) {
+        all.push(format!("{} \n\t{}", &record[..=i], &record[i + 1..]));
+        all.push(format!("{}\u{c}{}", &record[..=i], &record[i + 1..]));
+    }
+    let values = [
+        "1",
+        "-0",
+        "01",
+        "1.",
+        "1e400",
+        "-1.5e-3",
+        "null",
+        "true",
+        "false",
+        "[]",
+        "{}",
+        "[1,{\"a\":[null]}]",
+        "{\"ip\":\"1.2.3.4\"}",
+        "\"\"",
+        "\"null\"",
+        "\"a\\\"b\"",
+        "\"\\u00e9\"",
+        "\"\\ud800\"",
+        "\"\\x\"",
+        "\"\u{1}\"",
+        "\"é\"",
+        "[{\"ip\":\"9.9.9.9\"},2,\"x\"]",
+        "200",
+        "\" 200 \"",
+        "200.0",
+        "2e2",
+        "-1",
+        "0200",
+        "99999999999",
+        "123456789012345678901",
+        "\"abc\"",
+    ];
+    for &key in keys {
+        let needle = format!("\"{key}\":");
+        if let Some(at) = record.find(&needle) {
+            let start = at + needle.len();
+            // The value's end, for a value that is a string or a flat object.
+            let rest = &record[start..];
+            let end = match rest.as_bytes().first() {
+                Some(b'"') => rest[1..].find('"').map(|e| e + 2),
+                Some(b'{') => rest.find('}').map(|e| e + 1),
+                // A number or a literal.
+                Some(_) => rest.find([',', '}', ']']),
+                None => None,
+            };
+            if let Some(end) = end {
+                for v in values {
+                    all.push(format!("{}{v}{}", &record[..start], &record[start + end..]));
+                }
+            }
+        }
+        // The key again (or its warehouse alias) at the front, and escaped.
+        let rest = record.strip_prefix('{').unwrap_or(record);
+        all.push(format!("{{\"{key}\":\"x\",{rest}"));
+        all.push(format!("{{\"{}\":\"x\",{rest}", key.to_ascii_lowercase()));
+        all.push(format!("{{\"{}\\u0041\":1,{rest}", key));
+    }
+    let rest = record.strip_prefix('{').unwrap_or(record);
+    for depth in [10, 63, 64, 65, 130] {
+        let deep = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+        all.push(format!("{{\"deep\":{deep},{rest}"));
+    }
+    all.push(format!("{record} x"));
+    all.push(format!("{record}}}"));
+    all.push(format!("  {record}\r\n"));
+    all.push(format!(
+        "{{\"detail\":{record},\"detail-type\":\"SystemLog\"}}"
+    ));
+    all
+}
