@@ -13,10 +13,10 @@ use serde::Deserialize;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
-use crate::json::walk::{Seen, Walk, Walked};
+use crate::json::walk::{Seen, Walk, Walked, walk_agrees, walked_or_parsed};
 use crate::json::{
-    Str, contains, detail, detail_obj, front_object, identity_only, lenient, lenient_number,
-    lenient_obj, non_empty, parse_object, sniff_json_lines,
+    Str, contains, detail, detail_obj, front_object, lenient, lenient_number, lenient_obj,
+    non_empty, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -216,13 +216,7 @@ fn event_type(code: &str) -> (&'static str, Outcome, Uses) {
 }
 
 fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
-    if identity_only()
-        && let Ok(text) = simdutf8::basic::from_utf8(record)
-        && let Some(ev) = walk_identity(text)
-    {
-        return unwrap(ev);
-    }
-    unwrap(parse_object(record)?)
+    walked_or_parsed(record, walk_identity, unwrap)
 }
 
 /// The identity of a plain record read without serde (see `json::walk`): the fields
@@ -348,15 +342,7 @@ fn walk_response(w: &mut Walk<'_>) -> Walked<DetailsResponse> {
 /// only the identity kept (the property the `parse_record` fuzz target checks).
 #[doc(hidden)]
 pub fn identity_walk_agrees(record: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(record) else {
-        return true;
-    };
-    let Some(ev) = walk_identity(text) else {
-        return true;
-    };
-    let by_serde =
-        crate::json::with_detail(crate::Detail::Identity, || unwrap(parse_object(record)?));
-    unwrap(ev) == by_serde
+    walk_agrees(record, walk_identity, unwrap)
 }
 
 fn unwrap(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {

@@ -14,10 +14,10 @@ use crate::csv_export::CsvForm;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
-use crate::json::walk::{Seen, Walk, Walked};
+use crate::json::walk::{Seen, Walk, Walked, walk_agrees, walked_or_parsed};
 use crate::json::{
-    Flag, Str, contains, detail, detail_obj, detail_seq, front_object, identity_only, lenient,
-    lenient_number, lenient_obj, lenient_seq, parse_object, sniff_json_lines,
+    Flag, Str, contains, detail, detail_obj, detail_seq, front_object, lenient, lenient_number,
+    lenient_obj, lenient_seq, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -305,13 +305,7 @@ fn lineage_of(event_type: &str) -> Option<&'static str> {
 }
 
 fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
-    if identity_only()
-        && let Ok(text) = simdutf8::basic::from_utf8(record)
-        && let Some(ev) = walk_identity(text)
-    {
-        return build(ev);
-    }
-    unwrap(parse_object(record)?)
+    walked_or_parsed(record, walk_identity, unwrap)
 }
 
 /// The identity of a plain record read without serde (see `json::walk`): the fields
@@ -356,15 +350,7 @@ fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
 /// only the identity kept (the property the `parse_record` fuzz target checks).
 #[doc(hidden)]
 pub fn identity_walk_agrees(record: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(record) else {
-        return true;
-    };
-    let Some(ev) = walk_identity(text) else {
-        return true;
-    };
-    let by_serde =
-        crate::json::with_detail(crate::Detail::Identity, || unwrap(parse_object(record)?));
-    build(ev) == by_serde
+    walk_agrees(record, walk_identity, unwrap)
 }
 
 fn walk_entity<'a>(w: &mut Walk<'a>) -> Walked<Entity<'a>> {

@@ -91,13 +91,6 @@ fn wrappers_are_unwrapped_in_one_pass() {
     assert!(err.offset > 0 && err.offset < deep.len(), "{err}");
 }
 
-/// The identity as serde reads it (the path every record took before the walk).
-fn identity_by_serde(record: &str) -> Result<Event<'_>, ParseError> {
-    crate::json::with_detail(crate::parser::Detail::Identity, || {
-        unwrap(parse_object(record.as_bytes())?)
-    })
-}
-
 /// The keys whose values the walk's tests replace.
 const KEYS: &[&str] = &[
     "date",
@@ -150,9 +143,9 @@ fn the_identity_walk_reads_records_as_serde_does() {
         all.push(format!("{{\"data\":{record},\"log_id\":7}}"));
         for v in all {
             match walk_identity(&v) {
-                Some(ev) => {
+                Some(_) => {
                     walked += 1;
-                    assert_eq!(unwrap(ev), identity_by_serde(&v), "{v}");
+                    assert!(identity_walk_agrees(v.as_bytes()), "{v}");
                 }
                 None => left += 1,
             }

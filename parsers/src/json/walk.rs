@@ -18,13 +18,50 @@
 
 use std::borrow::Cow;
 
-use super::Str;
+use serde::Deserialize;
+
+use super::{Str, identity_only, parse_object, with_detail};
+use crate::error::ParseError;
+use crate::event::Event;
+use crate::parser::Detail;
 
 /// Deeper records are left to serde_json (whose limit is 128).
 const MAX_DEPTH: u32 = 64;
 
 /// `None`: not a record the walk reads; serde_json decides.
 pub(crate) type Walked<T> = Option<T>;
+
+/// A record's event: its record struct `T` read by `walk` when only the identity is kept
+/// and the walk reads the record, by serde otherwise; then made an event by `finish`.
+pub(crate) fn walked_or_parsed<'a, T: Deserialize<'a>>(
+    record: &'a [u8],
+    walk: fn(&'a str) -> Walked<T>,
+    finish: fn(T) -> Result<Event<'a>, ParseError>,
+) -> Result<Event<'a>, ParseError> {
+    if identity_only()
+        && let Ok(text) = simdutf8::basic::from_utf8(record)
+        && let Some(walked) = walk(text)
+    {
+        return finish(walked);
+    }
+    finish(parse_object(record)?)
+}
+
+/// Whether `walk`, where it reads `record`, gives the event serde gives with only the
+/// identity kept (the property the tests and the `parse_record` fuzz target check).
+pub(crate) fn walk_agrees<'a, T: Deserialize<'a>>(
+    record: &'a [u8],
+    walk: fn(&'a str) -> Walked<T>,
+    finish: fn(T) -> Result<Event<'a>, ParseError>,
+) -> bool {
+    let Ok(text) = std::str::from_utf8(record) else {
+        return true;
+    };
+    let Some(walked) = walk(text) else {
+        return true;
+    };
+    finish(walked) == with_detail(Detail::Identity, || finish(parse_object(record)?))
+}
 
 pub(crate) struct Walk<'a> {
     text: &'a str,

@@ -96,13 +96,6 @@ fn okta_is_not_taken_for_cloudtrail_and_back() {
     assert_eq!(crate::CloudTrailParser.sniff(okta).0, 0);
 }
 
-/// The identity as serde reads it (the path every record took before the walk).
-fn identity_by_serde(record: &str) -> Result<Event<'_>, ParseError> {
-    crate::json::with_detail(crate::parser::Detail::Identity, || {
-        unwrap(parse_object(record.as_bytes())?)
-    })
-}
-
 /// The keys whose values the walk's tests replace.
 const KEYS: &[&str] = &[
     "uuid",
@@ -156,9 +149,9 @@ fn the_identity_walk_reads_records_as_serde_does() {
             ));
             for v in all {
                 match walk_identity(&v) {
-                    Some(ev) => {
+                    Some(_) => {
                         walked += 1;
-                        assert_eq!(build(ev), identity_by_serde(&v), "{v}");
+                        assert!(identity_walk_agrees(v.as_bytes()), "{v}");
                     }
                     None => left += 1,
                 }
