@@ -399,20 +399,25 @@ impl Seen {
 /// object): each a case where the walk must read what serde reads or leave the record to
 /// serde.
 pub(crate) fn variants(record: &str, keys: &[&str]) -> Vec<String> {
+    // `record` with its bytes `start..end` replaced by `with` (`None` off a char boundary).
+    let splice = |start: usize, end: usize, with: &str| {
+        Some(format!(
+            "{}{with}{}",
+            record.get(..start)?,
+            record.get(end..)?
+        ))
+    };
     let mut all = vec![record.to_string()];
-    let b = record.as_bytes();
-    for cut in (1..b.len()).step_by(37) {
-        if record.is_char_boundary(cut) {
-            all.push(record[..cut].to_string());
-        }
+    for cut in (1..record.len()).step_by(37) {
+        all.extend(record.get(..cut).map(str::to_string));
     }
     for (i, _) in record.match_indices('"').step_by(3) {
-        all.push(format!("{}\\{}", &record[..i], &record[i..]));
-        all.push(format!("{}x{}", &record[..i], &record[i + 1..]));
+        all.extend(splice(i, i, "\\"));
+        all.extend(splice(i, i + 1, "x"));
     }
     for (i, _) in record.match_indices([',', ':', '{', '[']).step_by(2) {
-        all.push(format!("{} \n\t{}", &record[..=i], &record[i + 1..]));
-        all.push(format!("{}\u{c}{}", &record[..=i], &record[i + 1..]));
+        all.extend(splice(i + 1, i + 1, " \n\t"));
+        all.extend(splice(i + 1, i + 1, "\u{c}"));
     }
     let values = [
         "1",
@@ -452,9 +457,9 @@ pub(crate) fn variants(record: &str, keys: &[&str]) -> Vec<String> {
         if let Some(at) = record.find(&needle) {
             let start = at + needle.len();
             // The value's end, for a value that is a string or a flat object.
-            let rest = &record[start..];
+            let rest = record.get(start..).unwrap_or_default();
             let end = match rest.as_bytes().first() {
-                Some(b'"') => rest[1..].find('"').map(|e| e + 2),
+                Some(b'"') => rest.get(1..).and_then(|r| r.find('"')).map(|e| e + 2),
                 Some(b'{') => rest.find('}').map(|e| e + 1),
                 // A number or a literal.
                 Some(_) => rest.find([',', '}', ']']),
@@ -462,7 +467,7 @@ pub(crate) fn variants(record: &str, keys: &[&str]) -> Vec<String> {
             };
             if let Some(end) = end {
                 for v in values {
-                    all.push(format!("{}{v}{}", &record[..start], &record[start + end..]));
+                    all.extend(splice(start, start + end, v));
                 }
             }
         }
