@@ -13,10 +13,12 @@ use serde::Deserialize;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
-use crate::json::walk::{Seen, Walk, Walked, walk_agrees, walked_or_parsed};
+use crate::json::walk::{
+    Seen, Walk, Walked, front_walk_agrees, front_walked_or_parsed, walk_agrees, walked_or_parsed,
+};
 use crate::json::{
-    Str, contains, detail, detail_obj, front_object, lenient, lenient_number, lenient_obj,
-    non_empty, sniff_json_lines,
+    Str, contains, detail, detail_obj, lenient, lenient_number, lenient_obj, non_empty,
+    sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -223,9 +225,11 @@ fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
 /// [`LogEvent`] reads when only the identity is kept, the others stepped over; `None` for
 /// a record the walk leaves to serde.
 fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
-    let mut f = Fields::default();
-    Walk::new(text).record(|w, key| walk_field(w, key, &mut f))?;
-    Some(f.ev)
+    Walk::new(text).whole(walk_top)
+}
+
+fn walk_top<'a>(w: &mut Walk<'a>) -> Walked<LogEvent<'a>> {
+    walk_event(w).map(|ev| *ev)
 }
 
 #[derive(Default)]
@@ -343,6 +347,13 @@ fn walk_response(w: &mut Walk<'_>) -> Walked<DetailsResponse> {
 #[doc(hidden)]
 pub fn identity_walk_agrees(record: &[u8]) -> bool {
     walk_agrees(record, walk_identity, unwrap)
+}
+
+/// [`identity_walk_agrees`] for the record at the front of `rest` (a JSON array's rest),
+/// with where it ends.
+#[doc(hidden)]
+pub fn identity_front_walk_agrees(rest: &str) -> bool {
+    front_walk_agrees(rest, walk_top, unwrap)
 }
 
 fn unwrap(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
@@ -487,9 +498,7 @@ impl LogParser for Auth0Parser {
     }
 
     fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        let (record, end) = front_object(rest)?;
-        out.push(unwrap(record).ok()?);
-        Some(end)
+        front_walked_or_parsed(rest, walk_top, unwrap, out)
     }
 
     fn examples(&self) -> &'static [Example] {

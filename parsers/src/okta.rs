@@ -14,10 +14,12 @@ use crate::csv_export::CsvForm;
 use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
-use crate::json::walk::{Seen, Walk, Walked, walk_agrees, walked_or_parsed};
+use crate::json::walk::{
+    Seen, Walk, Walked, front_walk_agrees, front_walked_or_parsed, walk_agrees, walked_or_parsed,
+};
 use crate::json::{
-    Flag, Str, contains, detail, detail_obj, detail_seq, front_object, lenient, lenient_number,
-    lenient_obj, lenient_seq, sniff_json_lines,
+    Flag, Str, contains, detail, detail_obj, detail_seq, lenient, lenient_number, lenient_obj,
+    lenient_seq, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -312,9 +314,13 @@ fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
 /// [`LogEvent`] reads when only the identity is kept, the others stepped over. `None`
 /// for a record the walk leaves to serde (an EventBridge envelope among them).
 fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
+    Walk::new(text).whole(walk_event)
+}
+
+fn walk_event<'a>(w: &mut Walk<'a>) -> Walked<LogEvent<'a>> {
     let mut ev = LogEvent::default();
     let mut seen = Seen::default();
-    Walk::new(text).record(|w, key| {
+    w.object(|w, key| {
         match key {
             "uuid" => (seen.first(0)?, ev.uuid = w.lenient()?),
             "published" => (seen.first(1)?, ev.published = w.lenient()?),
@@ -351,6 +357,13 @@ fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
 #[doc(hidden)]
 pub fn identity_walk_agrees(record: &[u8]) -> bool {
     walk_agrees(record, walk_identity, unwrap)
+}
+
+/// [`identity_walk_agrees`] for the record at the front of `rest` (a JSON array's rest),
+/// with where it ends.
+#[doc(hidden)]
+pub fn identity_front_walk_agrees(rest: &str) -> bool {
+    front_walk_agrees(rest, walk_event, unwrap)
 }
 
 fn walk_entity<'a>(w: &mut Walk<'a>) -> Walked<Entity<'a>> {
@@ -664,9 +677,7 @@ impl LogParser for OktaSystemLogParser {
     }
 
     fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        let (record, end) = front_object(rest)?;
-        out.push(unwrap(record).ok()?);
-        Some(end)
+        front_walked_or_parsed(rest, walk_event, unwrap, out)
     }
 
     fn examples(&self) -> &'static [Example] {

@@ -142,6 +142,14 @@ fn the_identity_walk_reads_records_as_serde_does() {
         all.push(format!("{{\"log_id\":\"90020\",\"data\":{record}}}"));
         all.push(format!("{{\"data\":{record},\"log_id\":7}}"));
         for v in all {
+            // Every form also at the front of the rest of an array.
+            for rest in [
+                format!("{v},{v}]"),
+                format!("{v}]"),
+                format!("{v} ,\n{{}}]"),
+            ] {
+                assert!(identity_front_walk_agrees(&rest), "{rest}");
+            }
             match walk_identity(&v) {
                 Some(_) => {
                     walked += 1;

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use super::{Str, identity_only, parse_object, with_detail};
+use super::{Str, front_object, identity_only, parse_object, with_detail};
 use crate::error::ParseError;
 use crate::event::Event;
 use crate::parser::Detail;
@@ -45,6 +45,41 @@ pub(crate) fn walked_or_parsed<'a, T: Deserialize<'a>>(
         return finish(walked);
     }
     finish(parse_object(record)?)
+}
+
+/// [`crate::LogParser::parse_front`] of a record struct `T`: the object at the front of
+/// `rest` read by `read` when only the identity is kept and the walk reads it, by serde
+/// otherwise; its event into `out` and where it ended, or `None` (nothing pushed).
+pub(crate) fn front_walked_or_parsed<'a, T: Deserialize<'a>>(
+    rest: &'a str,
+    read: fn(&mut Walk<'a>) -> Walked<T>,
+    finish: fn(T) -> Result<Event<'a>, ParseError>,
+    out: &mut Vec<Event<'a>>,
+) -> Option<usize> {
+    let (t, end) = match identity_only().then(|| Walk::front(rest, read)).flatten() {
+        Some(walked) => walked,
+        None => front_object(rest)?,
+    };
+    out.push(finish(t).ok()?);
+    Some(end)
+}
+
+/// Whether `read`, where it reads the object at the front of `rest`, reads what serde's
+/// front read gives with only the identity kept: the same event (or none) and the same end.
+pub(crate) fn front_walk_agrees<'a, T: Deserialize<'a>>(
+    rest: &'a str,
+    read: fn(&mut Walk<'a>) -> Walked<T>,
+    finish: fn(T) -> Result<Event<'a>, ParseError>,
+) -> bool {
+    let Some((walked, end)) = Walk::front(rest, read) else {
+        return true;
+    };
+    match with_detail(Detail::Identity, || front_object::<T>(rest)) {
+        Some((parsed, parsed_end)) => {
+            end == parsed_end && finish(walked).ok() == finish(parsed).ok()
+        }
+        None => false,
+    }
 }
 
 /// Whether `walk`, where it reads `record`, gives the event serde gives with only the
@@ -130,16 +165,27 @@ impl<'a> Walk<'a> {
         (self.peek()? == c).then(|| self.at += 1)
     }
 
-    /// The whole text is one object, read by `each` key by key, and nothing after it.
-    pub(crate) fn record(
-        mut self,
-        each: impl FnMut(&mut Walk<'a>, &'a str) -> Walked<()>,
-    ) -> Walked<()> {
-        self.object(each)?;
+    /// The whole text is one value read by `read`, and nothing after it.
+    pub(crate) fn whole<T>(mut self, read: fn(&mut Walk<'a>) -> Walked<T>) -> Walked<T> {
+        let t = read(&mut self)?;
         match self.peek() {
-            None => Some(()),
+            None => Some(t),
             Some(_) => None,
         }
+    }
+
+    /// The object at the front of `rest` (its first byte the `{`, as a front read is
+    /// given) read by `read`, and where it ended.
+    pub(crate) fn front<T>(
+        rest: &'a str,
+        read: fn(&mut Walk<'a>) -> Walked<T>,
+    ) -> Walked<(T, usize)> {
+        if !rest.starts_with('{') {
+            return None;
+        }
+        let mut w = Walk::new(rest);
+        let t = read(&mut w)?;
+        Some((t, w.at))
     }
 
     /// A string with no escape: its text, borrowed.
