@@ -229,23 +229,20 @@ fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
 }
 
 fn walk_top<'a>(w: &mut Walk<'a>) -> Walked<LogEvent<'a>> {
-    walk_event(w).map(|ev| *ev)
+    w.fields(walk_field)
 }
 
-#[derive(Default)]
-struct Fields<'a> {
-    ev: LogEvent<'a>,
-    seen: Seen,
-}
-
+/// The log-stream wrapper's `data`: the event inside.
 fn walk_event<'a>(w: &mut Walk<'a>) -> Walked<Box<LogEvent<'a>>> {
-    let mut f = Fields::default();
-    w.object(|w, key| walk_field(w, key, &mut f))?;
-    Some(Box::new(f.ev))
+    walk_top(w).map(Box::new)
 }
 
-fn walk_field<'a>(w: &mut Walk<'a>, key: &'a str, f: &mut Fields<'a>) -> Walked<()> {
-    let (ev, seen) = (&mut f.ev, &mut f.seen);
+fn walk_field<'a>(
+    ev: &mut LogEvent<'a>,
+    seen: &mut Seen,
+    w: &mut Walk<'a>,
+    key: &'a str,
+) -> Walked<()> {
     match key {
         "date" => (seen.first(0)?, ev.date = w.lenient()?),
         "type" => (seen.first(1)?, ev.kind = w.lenient()?),
@@ -270,23 +267,18 @@ fn walk_field<'a>(w: &mut Walk<'a>, key: &'a str, f: &mut Fields<'a>) -> Walked<
 }
 
 fn walk_details<'a>(w: &mut Walk<'a>) -> Walked<Details<'a>> {
-    let mut d = Details::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|d: &mut Details<'a>, seen, w, key| {
         match key {
             "request" => (seen.first(0)?, d.request = w.lenient_obj(walk_request)?),
             "response" => (seen.first(1)?, d.response = w.lenient_obj(walk_response)?),
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(d)
+    })
 }
 
 fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<DetailsRequest<'a>> {
-    let mut r = DetailsRequest::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|r: &mut DetailsRequest<'a>, seen, w, key| {
         match key {
             "method" => (seen.first(0)?, w.skip()?),
             "path" => (seen.first(1)?, w.skip()?),
@@ -295,14 +287,11 @@ fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<DetailsRequest<'a>> {
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(r)
+    })
 }
 
 fn walk_auth<'a>(w: &mut Walk<'a>) -> Walked<Auth<'a>> {
-    let mut a = Auth::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|a: &mut Auth<'a>, seen, w, key| {
         match key {
             "credentials" => (
                 seen.first(0)?,
@@ -312,34 +301,27 @@ fn walk_auth<'a>(w: &mut Walk<'a>) -> Walked<Auth<'a>> {
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(a)
+    })
 }
 
 fn walk_credentials<'a>(w: &mut Walk<'a>) -> Walked<AuthCredentials<'a>> {
-    let mut c = AuthCredentials::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|c: &mut AuthCredentials<'a>, seen, w, key| {
         match key {
             "jti" => (seen.first(0)?, c.jti = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(c)
+    })
 }
 
 fn walk_response(w: &mut Walk<'_>) -> Walked<DetailsResponse> {
-    let mut r = DetailsResponse::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|r: &mut DetailsResponse, seen, w, key| {
         match key {
             "statusCode" => (seen.first(0)?, r.status_code = w.lenient_i32()?),
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(r)
+    })
 }
 
 /// Whether the identity walk, where it reads `record`, reads the event serde reads with

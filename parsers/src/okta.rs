@@ -15,7 +15,7 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::walk::{
-    Seen, Walk, Walked, front_walk_agrees, front_walked_or_parsed, walk_agrees, walked_or_parsed,
+    Walk, Walked, front_walk_agrees, front_walked_or_parsed, walk_agrees, walked_or_parsed,
 };
 use crate::json::{
     Flag, Str, contains, detail, detail_obj, detail_seq, lenient, lenient_number, lenient_obj,
@@ -318,9 +318,7 @@ fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
 }
 
 fn walk_event<'a>(w: &mut Walk<'a>) -> Walked<LogEvent<'a>> {
-    let mut ev = LogEvent::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|ev: &mut LogEvent<'a>, seen, w, key| {
         match key {
             "uuid" => (seen.first(0)?, ev.uuid = w.lenient()?),
             "published" => (seen.first(1)?, ev.published = w.lenient()?),
@@ -348,8 +346,7 @@ fn walk_event<'a>(w: &mut Walk<'a>) -> Walked<LogEvent<'a>> {
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(ev)
+    })
 }
 
 /// Whether the identity walk, where it reads `record`, reads the event serde reads with
@@ -367,9 +364,7 @@ pub fn identity_front_walk_agrees(rest: &str) -> bool {
 }
 
 fn walk_entity<'a>(w: &mut Walk<'a>) -> Walked<Entity<'a>> {
-    let mut e = Entity::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|e: &mut Entity<'a>, seen, w, key| {
         match key {
             "id" => (seen.first(0)?, e.id = w.lenient()?),
             "type" => (seen.first(1)?, e.kind = w.lenient()?),
@@ -378,14 +373,11 @@ fn walk_entity<'a>(w: &mut Walk<'a>) -> Walked<Entity<'a>> {
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(e)
+    })
 }
 
 fn walk_client<'a>(w: &mut Walk<'a>) -> Walked<Client<'a>> {
-    let mut c = Client::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|c: &mut Client<'a>, seen, w, key| {
         match key {
             "ipAddress" | "ipaddress" => (seen.first(0)?, c.ip_address = w.lenient()?),
             "userAgent" | "useragent" => (seen.first(1)?, w.skip()?),
@@ -393,14 +385,11 @@ fn walk_client<'a>(w: &mut Walk<'a>) -> Walked<Client<'a>> {
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(c)
+    })
 }
 
 fn walk_auth_context<'a>(w: &mut Walk<'a>) -> Walked<AuthContext<'a>> {
-    let mut a = AuthContext::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|a: &mut AuthContext<'a>, seen, w, key| {
         match key {
             "externalSessionId" | "externalsessionid" => {
                 (seen.first(0)?, a.external_session_id = w.lenient()?)
@@ -409,28 +398,22 @@ fn walk_auth_context<'a>(w: &mut Walk<'a>) -> Walked<AuthContext<'a>> {
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(a)
+    })
 }
 
 fn walk_outcome<'a>(w: &mut Walk<'a>) -> Walked<OutcomeField<'a>> {
-    let mut o = OutcomeField::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|o: &mut OutcomeField<'a>, seen, w, key| {
         match key {
             "result" => (seen.first(0)?, o.result = w.lenient()?),
             "reason" => (seen.first(1)?, o.reason = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(o)
+    })
 }
 
 fn walk_transaction<'a>(w: &mut Walk<'a>) -> Walked<Transaction<'a>> {
-    let mut t = Transaction::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|t: &mut Transaction<'a>, seen, w, key| {
         match key {
             "detail" => (
                 seen.first(0)?,
@@ -439,14 +422,11 @@ fn walk_transaction<'a>(w: &mut Walk<'a>) -> Walked<Transaction<'a>> {
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(t)
+    })
 }
 
 fn walk_transaction_detail<'a>(w: &mut Walk<'a>) -> Walked<TransactionDetail<'a>> {
-    let mut d = TransactionDetail::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|d: &mut TransactionDetail<'a>, seen, w, key| {
         match key {
             "requestApiTokenId" | "requestapitokenid" => {
                 (seen.first(0)?, d.request_api_token_id = w.lenient()?)
@@ -454,14 +434,11 @@ fn walk_transaction_detail<'a>(w: &mut Walk<'a>) -> Walked<TransactionDetail<'a>
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(d)
+    })
 }
 
 fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<Request<'a>> {
-    let mut r = Request::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|r: &mut Request<'a>, seen, w, key| {
         match key {
             "ipChain" | "ipchain" => (
                 seen.first(0)?,
@@ -470,21 +447,17 @@ fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<Request<'a>> {
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(r)
+    })
 }
 
 fn walk_chain_entry<'a>(w: &mut Walk<'a>) -> Walked<ChainEntry<'a>> {
-    let mut e = ChainEntry::default();
-    let mut seen = Seen::default();
-    w.object(|w, key| {
+    w.fields(|e: &mut ChainEntry<'a>, seen, w, key| {
         match key {
             "ip" => (seen.first(0)?, e.ip = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
-    })?;
-    Some(e)
+    })
 }
 
 fn unwrap(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {

@@ -323,6 +323,17 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// An object read into a `T` field by field: `field` reads the value of each key, with
+    /// the fields seen so far (a field seen twice leaves the record to serde: [`Seen`]).
+    pub(crate) fn fields<T: Default>(
+        &mut self,
+        mut field: impl FnMut(&mut T, &mut Seen, &mut Walk<'a>, &'a str) -> Walked<()>,
+    ) -> Walked<T> {
+        let (mut t, mut seen) = (T::default(), Seen::default());
+        self.object(|w, key| field(&mut t, &mut seen, w, key))?;
+        Some(t)
+    }
+
     /// An array: `each` reads each element.
     pub(crate) fn array(
         &mut self,
@@ -535,4 +546,62 @@ pub(crate) fn variants(record: &str, keys: &[&str]) -> Vec<String> {
         "{{\"detail\":{record},\"detail-type\":\"SystemLog\"}}"
     ));
     all
+}
+
+/// What [`check_against_serde`] saw: the real records the walk reads, and how many forms
+/// it read or left to serde.
+#[cfg(test)]
+pub(crate) struct Checked {
+    pub(crate) real: usize,
+    pub(crate) walked: usize,
+    pub(crate) left: usize,
+}
+
+/// A parser's walk held to serde on the real records of `fixture` (JSON Lines under
+/// tests/fixtures) and `examples`, and on their [`variants`] plus the forms `wrapped`
+/// makes of each record: wherever `walks` says the walk reads a form, `agrees` must hold
+/// of it; every form at the front of three array rests must satisfy `front_agrees`.
+#[cfg(test)]
+pub(crate) fn check_against_serde(
+    fixture: &str,
+    examples: &[crate::parser::Example],
+    keys: &[&str],
+    wrapped: fn(&str) -> Vec<String>,
+    walks: fn(&str) -> bool,
+    agrees: fn(&[u8]) -> bool,
+    front_agrees: fn(&str) -> bool,
+) -> Checked {
+    let path = format!("{}/../tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap();
+    let records = text
+        .lines()
+        .map(str::to_string)
+        .chain(examples.iter().map(|e| e.record.to_string()));
+    let mut checked = Checked {
+        real: 0,
+        walked: 0,
+        left: 0,
+    };
+    for record in records {
+        checked.real += usize::from(walks(&record));
+        let mut all = variants(&record, keys);
+        all.extend(wrapped(&record));
+        for v in all {
+            for rest in [
+                format!("{v},{v}]"),
+                format!("{v}]"),
+                format!("{v} ,\n{{}}]"),
+            ] {
+                assert!(front_agrees(&rest), "{rest}");
+            }
+            match walks(&v) {
+                true => {
+                    checked.walked += 1;
+                    assert!(agrees(v.as_bytes()), "{v}");
+                }
+                false => checked.left += 1,
+            }
+        }
+    }
+    checked
 }

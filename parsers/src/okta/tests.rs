@@ -131,44 +131,27 @@ const KEYS: &[&str] = &[
 /// unusual forms of them; and it reads the plain real records itself.
 #[test]
 fn the_identity_walk_reads_records_as_serde_does() {
-    let mut walked = 0;
-    let mut left = 0;
-    let mut real = 0;
-    for fixture in ["okta/panther-rule-tests.ndjson"] {
-        let path = format!("{}/../tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(path).unwrap();
-        let records = text
-            .lines()
-            .map(str::to_string)
-            .chain(EXAMPLES.iter().map(|e| e.record.to_string()));
-        for record in records {
-            real += usize::from(walk_identity(&record).is_some());
-            let mut all = crate::json::walk::variants(&record, KEYS);
-            all.push(format!(
+    let checked = crate::json::walk::check_against_serde(
+        "okta/panther-rule-tests.ndjson",
+        EXAMPLES,
+        KEYS,
+        |record| {
+            vec![format!(
                 "{{\"detail\":{record},\"detail-type\":\"SystemLog\"}}"
-            ));
-            for v in all {
-                // Every form also at the front of the rest of an array.
-                for rest in [
-                    format!("{v},{v}]"),
-                    format!("{v}]"),
-                    format!("{v} ,\n{{}}]"),
-                ] {
-                    assert!(identity_front_walk_agrees(&rest), "{rest}");
-                }
-                match walk_identity(&v) {
-                    Some(_) => {
-                        walked += 1;
-                        assert!(identity_walk_agrees(v.as_bytes()), "{v}");
-                    }
-                    None => left += 1,
-                }
-            }
-        }
-    }
+            )]
+        },
+        |text| walk_identity(text).is_some(),
+        identity_walk_agrees,
+        identity_front_walk_agrees,
+    );
     // Every real record is plain enough for the walk (lower-cased warehouse keys and
     // `"debugData": ""` included).
-    assert_eq!(real, 55 + EXAMPLES.len(), "real records the walk reads");
+    assert_eq!(
+        checked.real,
+        55 + EXAMPLES.len(),
+        "real records the walk reads"
+    );
+    let (walked, left) = (checked.walked, checked.left);
     assert!(
         walked > 5_000 && left > 5_000,
         "{walked} walked, {left} left to serde"
