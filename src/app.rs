@@ -111,8 +111,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             let opts = score_options(&input, &analysis)?;
             let mut ingested = read_events_keeping(&input, Keep::scored())?;
             let started = Instant::now();
-            let frame = crate::frame::attributable(&ingested.frame)?;
-            drop(std::mem::take(&mut ingested.frame));
+            let frame = crate::frame::into_attributable(std::mem::take(&mut ingested.frame))?;
             let table = EventTable::new(&frame)?;
             let scored = score_table(&table, &opts);
             let selection = score_report::Selection {
@@ -283,10 +282,9 @@ fn investigate(
             messages::timing(name, started);
         }
     };
-    let frame = crate::frame::attributable(&ingested.frame)?;
     // Only the attributable events are read from here on (a fifth of an nginx log): the
     // whole frame goes before the scoring needs its memory.
-    drop(std::mem::take(&mut ingested.frame));
+    let frame = crate::frame::into_attributable(std::mem::take(&mut ingested.frame))?;
     let table = EventTable::new(&frame)?;
     phase("scoring table");
     let scored = score_table(&table, &opts);
@@ -360,7 +358,7 @@ pub fn read_events_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
             .filter(|c| !kept.contains(c) && !crate::ingest::READ_BY_INGEST.contains(c))
             .collect(),
     };
-    read_tables_without(args, tables, None, &unread)
+    read_tables_without(args, tables, None, &unread, keep.attributable_only)
 }
 
 /// The Parquet tables `ingest` wrote, whole, or only the columns `only` names (no
@@ -370,15 +368,17 @@ fn read_tables(
     tables: Vec<Option<Vec<std::path::PathBuf>>>,
     only: Option<&[&str]>,
 ) -> Result<Ingested> {
-    read_tables_without(args, tables, only, &[])
+    read_tables_without(args, tables, only, &[], false)
 }
 
-/// [`read_tables`], with the text columns `unread` null instead of read.
+/// [`read_tables`], with the text columns `unread` null instead of read, and only the
+/// events with a credential or a principal when `attributable_only` (what `hunt` reads).
 fn read_tables_without(
     args: &InputArgs,
     tables: Vec<Option<Vec<std::path::PathBuf>>>,
     only: Option<&[&str]>,
     unread: &[&str],
+    attributable_only: bool,
 ) -> Result<Ingested> {
     if tables.iter().any(Option::is_none) {
         return Err(Error::Usage(
@@ -393,12 +393,13 @@ fn read_tables_without(
             path: path.clone(),
             source,
         };
-        let file = std::fs::File::open(&path).map_err(io)?;
-        let mut reader = ParquetReader::new(file);
+        let open = || Ok::<_, Error>(ParquetReader::new(std::fs::File::open(&path).map_err(io)?));
+        let mut reader = open()?;
+        let mut read: Option<Vec<String>> = None;
         if let Some(only) = only {
             let schema = reader.schema()?;
             let present = only.iter().filter(|c| schema.contains(c));
-            reader = reader.with_columns(Some(present.map(|c| c.to_string()).collect()));
+            read = Some(present.map(|c| c.to_string()).collect());
         }
         // The file's columns in its order; those `unread` names are not read but made null
         // in their place (tables stack by position).
@@ -409,10 +410,46 @@ fn read_tables_without(
                 .iter_names()
                 .map(|n| n.to_string())
                 .collect();
-            let read = columns.iter().filter(|n| !unread.contains(&n.as_str()));
-            reader = reader.with_columns(Some(read.cloned().collect()));
+            read = Some(
+                columns
+                    .iter()
+                    .filter(|n| !unread.contains(&n.as_str()))
+                    .cloned()
+                    .collect(),
+            );
         }
-        let mut df = reader.finish()?;
+        let rows = reader.num_rows()?;
+        let mut df = match attributable_only {
+            false => reader.with_columns(read).finish()?,
+            // A row group (an hour, as `ingest` writes) at a time, each filtered as it is
+            // read, as raw logs are chunk by chunk: a day of a busy gateway is never
+            // whole in memory, only its attributable events (a fifth of an nginx log).
+            true => {
+                let metadata = reader.get_metadata()?.clone();
+                let mut kept: Option<DataFrame> = None;
+                let mut start = 0;
+                for group in &metadata.row_groups {
+                    let mut piece = open()?;
+                    piece.set_metadata(metadata.clone());
+                    let piece = piece
+                        .with_columns(read.clone())
+                        .with_slice(Some((start, group.num_rows())))
+                        .finish()?;
+                    start += group.num_rows();
+                    let piece = crate::frame::attributable(&piece)?;
+                    match &mut kept {
+                        Some(df) => {
+                            df.vstack_mut_owned(piece)?;
+                        }
+                        None => kept = Some(piece),
+                    }
+                }
+                match kept {
+                    Some(df) => df,
+                    None => reader.with_columns(read).finish()?,
+                }
+            }
+        };
         if columns.len() > df.width() {
             let n = df.height();
             let placed = columns
@@ -452,7 +489,7 @@ fn read_tables_without(
         }
         files.push(FileReport::parquet(
             &path.display().to_string(),
-            df.height() as u64,
+            rows as u64,
         ));
         frames.push(df);
     }

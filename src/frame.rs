@@ -190,11 +190,43 @@ pub fn map_valued_columns(
 /// Anonymous web traffic has no baseline to depart from and no credential to compromise
 /// (four nginx lines in five). One chunk per column: the scorer reads rows by index.
 pub fn attributable(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let (mask, height) = attributable_mask(df)?;
+    if height == df.height() {
+        // Already so: no filtered copy of every column (a rechunk of a column in one
+        // chunk is no copy either).
+        return map_valued_columns(df, height, |c| Ok(c.rechunk()));
+    }
+    map_valued_columns(df, height, |c| Ok(c.filter(&mask)?.rechunk()))
+}
+
+/// [`attributable`] of a frame no longer needed whole. Raw logs and tables read for
+/// `hunt` hold only attributable events already: their columns are then joined into one
+/// chunk in place, one column at a time, instead of the whole frame being copied while
+/// it is still held.
+pub fn into_attributable(mut df: DataFrame) -> PolarsResult<DataFrame> {
+    if attributable_mask(&df)?.1 == df.height() {
+        let height = df.height();
+        for i in 0..df.width() {
+            let c = &df.columns()[i];
+            // As in `map_valued_columns`: a column null in every row holds no rows.
+            let joined = match c.null_count() == height {
+                true => Column::full_null(c.name().clone(), height, c.dtype()),
+                false if c.n_chunks() > 1 => c.rechunk(),
+                false => continue,
+            };
+            df.replace_column(i, joined)?;
+        }
+        return Ok(df);
+    }
+    attributable(&df)
+}
+
+fn attributable_mask(df: &DataFrame) -> PolarsResult<(BooleanChunked, usize)> {
     let credential = df.column(col::CREDENTIAL_ID)?.is_not_null();
     let principal = df.column(col::PRINCIPAL)?.is_not_null();
     let mask = credential | principal;
     let height = mask.sum().unwrap_or(0) as usize;
-    map_valued_columns(df, height, |c| Ok(c.filter(&mask)?.rechunk()))
+    Ok((mask, height))
 }
 
 /// Single rows of a column of many chunks. `ChunkedArray::get` walks the chunks one by one
@@ -744,6 +776,90 @@ mod tests {
                     assert!(FrameBuilder::CHOSEN.contains(&name), "{name} of {source:?}");
                 }
             }
+        }
+    }
+
+    /// Scoring reads rows by index: whatever `into_attributable` is given (a frame of
+    /// many chunks, all attributable or not), it returns the attributable rows in order,
+    /// one chunk per column, and a column null in every row holds no rows.
+    #[test]
+    fn into_attributable_joins_or_filters_a_frame_of_many_chunks() {
+        let piece = |credential: &[Option<&str>], principal: &[Option<&str>]| {
+            let n = credential.len();
+            let text = |name: &str, v: &[Option<&str>]| {
+                StringChunked::from_iter(v.iter().copied())
+                    .with_name(name.into())
+                    .into_column()
+            };
+            let bytes: Vec<Option<u64>> = (0..n as u64).map(Some).collect();
+            DataFrame::new(
+                n,
+                vec![
+                    text(col::CREDENTIAL_ID, credential),
+                    text(col::PRINCIPAL, principal),
+                    text(col::SESSION_ID, &vec![None; n]),
+                    UInt64Chunked::from_iter(bytes)
+                        .with_name(col::BYTES.into())
+                        .into_column(),
+                ],
+            )
+            .unwrap()
+        };
+        let frame = |pieces: Vec<DataFrame>| {
+            let mut pieces = pieces.into_iter();
+            let mut df = pieces.next().unwrap();
+            for p in pieces {
+                df.vstack_mut_owned(p).unwrap();
+            }
+            df
+        };
+        let rows = |df: &DataFrame| -> Vec<(Option<String>, Option<String>)> {
+            let c = df
+                .column(col::CREDENTIAL_ID)
+                .unwrap()
+                .str()
+                .unwrap()
+                .clone();
+            let p = df.column(col::PRINCIPAL).unwrap().str().unwrap().clone();
+            c.iter()
+                .zip(p.iter())
+                .map(|(c, p)| (c.map(str::to_owned), p.map(str::to_owned)))
+                .collect()
+        };
+        let all = frame(vec![
+            piece(&[Some("k1"), None], &[None, Some("alice")]),
+            piece(&[Some("k2")], &[Some("bob")]),
+        ]);
+        let some = frame(vec![
+            piece(&[Some("k1"), None], &[None, None]),
+            piece(&[None, Some("k2")], &[Some("bob"), None]),
+        ]);
+        // Each piece's byte counts run 0, 1, …: they follow their rows.
+        let cases = [
+            (all, vec![0, 1, 2], vec![Some(0), Some(1), Some(0)]),
+            (some, vec![0, 2, 3], vec![Some(0), Some(0), Some(1)]),
+        ];
+        for (df, want, want_bytes) in cases {
+            assert!(df.column(col::BYTES).unwrap().n_chunks() > 1);
+            let before = rows(&df);
+            let out = into_attributable(df).unwrap();
+            let kept: Vec<_> = want.iter().map(|&i| before[i].clone()).collect();
+            assert_eq!(rows(&out), kept);
+            let bytes: Vec<Option<u64>> = out
+                .column(col::BYTES)
+                .unwrap()
+                .u64()
+                .unwrap()
+                .iter()
+                .collect();
+            assert_eq!(bytes, want_bytes);
+            for c in out.columns() {
+                assert_eq!(c.n_chunks(), 1, "{}", c.name());
+            }
+            assert_eq!(
+                out.column(col::SESSION_ID).unwrap().null_count(),
+                want.len()
+            );
         }
     }
 

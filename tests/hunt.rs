@@ -407,6 +407,18 @@ fn a_dataset_written_by_several_jobs_gives_the_same_hunt() {
     // Every finding and every field of its evidence: `hunt` on raw logs keeps only the
     // columns it reads, a dataset has them all.
     assert_eq!(from_ds["findings"], raw["findings"]);
+    // Tables are read an hour (row group) at a time and only their attributable events
+    // kept; the inputs still count every event they hold, as raw logs do.
+    let events = |r: &serde_json::Value| -> u64 {
+        r["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["events"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(events(&from_ds), 5_506);
+    assert_eq!(events(&from_ds), events(&raw));
 
     // Partitions and a plain table read together: the source restored at its place in the
     // schema, so that both kinds stack.
