@@ -337,6 +337,13 @@ fn ingest_one<S: Sink>(
     };
     report.gzip = opened.gzip;
     report.bytes_on_disk = opened.size;
+    // What a whole document will hold, to size its buffer once: the file's size, or what
+    // a gzip file says it inflates to.
+    let size_hint = match opened.gzip {
+        true => opened.inflated_hint,
+        false => opened.size,
+    }
+    .map_or(0, |s| usize::try_from(s).unwrap_or(usize::MAX));
     let mut reader = opened.reader;
 
     let mut head = Vec::with_capacity(HEAD_BYTES);
@@ -445,8 +452,8 @@ fn ingest_one<S: Sink>(
     };
     let frames = match registry::framing_of(parser, &head) {
         Framing::Lines => ingest_lines::<S>(&job, reader, head, &mut report)?,
-        Framing::Csv => ingest_csv::<S>(&job, reader, head, &mut report)?,
-        framing => ingest_document::<S>(&job, framing, reader, head, &mut report)?,
+        Framing::Csv => ingest_csv::<S>(&job, (reader, size_hint), head, &mut report)?,
+        framing => ingest_document::<S>(&job, framing, (reader, size_hint), head, &mut report)?,
     };
     Ok((report, frames))
 }

@@ -12,16 +12,21 @@ fn ndjson(rel: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The real Okta records that have a time (48).
+fn okta_with_time() -> Vec<serde_json::Value> {
+    ndjson("okta/panther-rule-tests.ndjson")
+        .into_iter()
+        .filter(|r| r["published"].as_str().is_some_and(|p| p.starts_with('2')))
+        .collect()
+}
+
 /// One folder with every identity-provider form: each file's source is detected, every
 /// event counted, and one frame holds them with the same columns as nginx and CloudTrail.
 #[test]
 fn all_three_providers_in_one_folder() {
     let dir = TestDir::new();
     // Okta: an /api/v1/logs page (JSON array) of the records that have a time, and NDJSON.
-    let okta: Vec<_> = ndjson("okta/panther-rule-tests.ndjson")
-        .into_iter()
-        .filter(|r| r["published"].as_str().is_some_and(|p| p.starts_with('2')))
-        .collect();
+    let okta = okta_with_time();
     assert_eq!(okta.len(), 48);
     dir.write(
         "okta/page-1.json",
@@ -287,4 +292,38 @@ fn csv_downloads_read_like_their_json() {
         f["malformed_examples"][0]["reason"],
         "csv field count differs from header"
     );
+}
+
+/// A gzip document is read into a buffer sized by its trailer; a file of two members
+/// (`cat a.gz b.gz`, the array cut between them) says less than it holds, and the buffer
+/// then grows: all three forms give the same credentials as the plain page.
+#[test]
+fn a_gzip_page_reads_whole_whatever_its_trailer_says() {
+    let dir = TestDir::new();
+    let okta = okta_with_time();
+    let page = serde_json::to_string_pretty(&okta).unwrap();
+    let plain = dir.write("plain/page.json", page.as_bytes());
+    let one = dir.write("one/page.json.gz", &gzip(page.as_bytes()));
+    let cut = page.len() / 3;
+    let mut members = gzip(&page.as_bytes()[..cut]);
+    members.extend(gzip(&page.as_bytes()[cut..]));
+    let two = dir.write("two/page.json.gz", &members);
+    let listed = |path: &std::path::Path| {
+        let run = tokentrail(&[
+            "credentials",
+            "-q",
+            "--format",
+            "csv",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout.replace(path.to_str().unwrap(), "FILE")
+    };
+    let want = listed(&plain);
+    assert!(want.lines().count() > 10, "{want}");
+    assert_eq!(listed(&one), want);
+    assert_eq!(listed(&two), want);
+    let (_, json) = stats_json(&[&two], &[]);
+    let report = file_report(&json, "page.json.gz");
+    assert_eq!(events_and_malformed(report), (Some(48), Some(0)));
 }

@@ -18,7 +18,7 @@ use super::{FileReport, read_failure};
 pub(super) fn ingest_document<S: Sink>(
     job: &FileJob<'_>,
     framing: Framing,
-    reader: Box<dyn Read + Send>,
+    reader: (Box<dyn Read + Send>, usize),
     doc: Vec<u8>,
     report: &mut FileReport,
 ) -> PolarsResult<Vec<S::Done>> {
@@ -78,7 +78,7 @@ const RECORD_BYTES_GUESS: usize = 1024;
 /// as malformed, not guessed at.
 pub(super) fn ingest_csv<S: Sink>(
     job: &FileJob<'_>,
-    reader: Box<dyn Read + Send>,
+    reader: (Box<dyn Read + Send>, usize),
     doc: Vec<u8>,
     report: &mut FileReport,
 ) -> PolarsResult<Vec<S::Done>> {
@@ -144,8 +144,8 @@ fn finish<S: Sink>(
 struct Document {
     buf: Vec<u8>,
     len: usize,
-    /// The document's size when known (a plain file's size on disk): its buffer is made
-    /// that size at once. Grown by doubling, a 600 MB document was copied at each step and
+    /// The document's size when known (a plain file's size on disk, what a gzip file's
+    /// trailer says it inflates to): its buffer is made that size at once. Grown by doubling, a 600 MB document was copied at each step and
     /// touched 2.1 GB (a second of page faults).
     size: usize,
 }
@@ -203,17 +203,14 @@ impl Drop for Document {
     }
 }
 
-/// The rest of a whole-document input after `head`, up to the document cap.
+/// The rest of a whole-document input after `head`, up to the document cap. `size`: what
+/// the document will hold, when known (0: not), to size its buffer once.
 fn read_document(
     job: &FileJob<'_>,
-    mut reader: Box<dyn Read + Send>,
+    (mut reader, size): (Box<dyn Read + Send>, usize),
     head: Vec<u8>,
     report: &mut FileReport,
 ) -> Document {
-    let size = match report.gzip {
-        true => 0,
-        false => report.bytes_on_disk.map_or(0, |s| s as usize),
-    };
     let mut doc = Document::new(&head, size);
     let end = head.len().saturating_add(job.opts.max_document_bytes);
     while doc.len < end {

@@ -15,6 +15,32 @@ pub struct Opened {
     pub gzip: bool,
     /// Bytes on disk, when known (for the progress bar and the report).
     pub size: Option<u64>,
+    /// A gzip file's own word for its inflated size (see [`gzip_inflated_size`]): a hint
+    /// to size a whole document's buffer once, never trusted beyond that.
+    pub inflated_hint: Option<u64>,
+}
+
+/// The most a deflate stream inflates: 1,032 bytes out for a byte in.
+const DEFLATE_MAX_RATIO: u64 = 1032;
+
+/// What a gzip file's trailer says it inflates to (`ISIZE`, its last four bytes: the
+/// last member's size modulo 2^32), no more than deflate can make of the file's size.
+/// Only a hint: several members (`cat a.gz b.gz`), a member of 4 GiB or more, or a
+/// damaged or hostile trailer make it wrong, and the reader then grows its buffer as
+/// without one.
+fn gzip_inflated_size(path: &std::path::Path, size: u64) -> Option<u64> {
+    use std::io::{Seek, SeekFrom};
+    // A header (10 bytes) and a trailer (8) at least.
+    if size < 18 {
+        return None;
+    }
+    // A handle of its own: the one the input is read through stays at its start.
+    let mut file = File::open(path).ok()?;
+    file.seek(SeekFrom::End(-4)).ok()?;
+    let mut trailer = [0u8; 4];
+    file.read_exact(&mut trailer).ok()?;
+    let inflated = u64::from(u32::from_le_bytes(trailer));
+    Some(inflated.min(size.saturating_mul(DEFLATE_MAX_RATIO)))
 }
 
 /// Advances the progress bar by bytes read from the underlying file, compressed or not:
@@ -126,5 +152,56 @@ pub fn open(input: &Input, progress: ProgressBar, max_gzip_ratio: u64) -> io::Re
     } else {
         Box::new(buffered)
     };
-    Ok(Opened { reader, gzip, size })
+    let inflated_hint = match (gzip, input, size) {
+        (true, Input::File(path), Some(size)) => gzip_inflated_size(path, size),
+        _ => None,
+    };
+    Ok(Opened {
+        reader,
+        gzip,
+        size,
+        inflated_hint,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(data).unwrap();
+        gz.finish().unwrap()
+    }
+
+    fn hint_of(bytes: &[u8]) -> Option<u64> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("doc.json.gz");
+        std::fs::write(&path, bytes).unwrap();
+        let opened = open(&Input::File(path), ProgressBar::hidden(), 0).unwrap();
+        opened.inflated_hint
+    }
+
+    /// The trailer of one member is its size; several members give the last one's (too
+    /// small: the buffer then grows); a trailer that claims more than deflate can make of
+    /// the file is cut to that; a plain file has no hint.
+    #[test]
+    fn a_gzip_trailer_hints_the_inflated_size_within_what_deflate_can_make() {
+        let doc = br#"[{"uuid":"a"},{"uuid":"b"}]"#.repeat(1000);
+        assert_eq!(hint_of(&gzip(&doc)), Some(doc.len() as u64));
+
+        let mut two = gzip(&doc[..100]);
+        two.extend(gzip(&doc[100..]));
+        assert_eq!(hint_of(&two), Some((doc.len() - 100) as u64));
+
+        let mut liar = gzip(b"{}");
+        let n = liar.len();
+        liar[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(hint_of(&liar), Some(n as u64 * DEFLATE_MAX_RATIO));
+
+        assert_eq!(hint_of(&doc), None);
+        assert_eq!(hint_of(&GZIP_MAGIC), None);
+    }
 }
