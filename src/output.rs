@@ -34,9 +34,10 @@ pub fn write_frame(df: &mut DataFrame, path: &Path) -> Result<()> {
         match format {
             FrameFormat::Parquet => write_parquet(w, df),
             FrameFormat::Csv => CsvWriter::new(w).include_header(true).finish(df),
+            // Chunks aligned first: see `Part::write`.
             FrameFormat::NdJson => JsonWriter::new(w)
                 .with_json_format(JsonFormat::JsonLines)
-                .finish(df),
+                .finish(df.rechunk_mut_par()),
         }
         .map_err(|e| Box::new(e) as BoxError)
     })
@@ -165,9 +166,16 @@ impl Part {
                 df.rechunk_mut_par();
                 w.write_batch(df)
             }
-            Some(PartWriter::NdJson(f)) => JsonWriter::new(f)
-                .with_json_format(JsonFormat::JsonLines)
-                .finish(df),
+            Some(PartWriter::NdJson(f)) => {
+                // Polars' JSON writer walks the frame's chunks as if every column were cut
+                // at the same rows; an hour joined from many pieces is not, and rows were
+                // lost (296 of 363 written when chunks were small; aligning the chunks did
+                // not help). One chunk per column first, as for CSV.
+                df.rechunk_mut_par();
+                JsonWriter::new(f)
+                    .with_json_format(JsonFormat::JsonLines)
+                    .finish(df)
+            }
             None => Ok(()),
         };
         result.map_err(|e| fail(Box::new(e)))
