@@ -258,7 +258,8 @@ pub struct InputArgs {
         help_heading = "Input"
     )]
     pub threads: Option<usize>,
-    /// Size of the line-aligned chunks parsed in parallel (tests use tiny ones).
+    /// Size of the line-aligned chunks parsed in parallel, and twice the least piece of a
+    /// JSON array read in pieces (tests use tiny ones).
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, hide = true)]
     pub chunk_bytes: usize,
     /// Print how long each phase took on stderr (for performance work).

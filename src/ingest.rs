@@ -50,7 +50,8 @@ pub const DEFAULT_MAX_GZIP_RATIO: u64 = 200;
 pub struct IngestOptions {
     /// Skip detection and read every input as this source.
     pub source: Option<SourceId>,
-    /// Size of the line-aligned chunks parsed in parallel.
+    /// Size of the line-aligned chunks parsed in parallel; a JSON array is read in pieces
+    /// of at least half of it.
     pub chunk_bytes: usize,
     /// Longer records are counted as `line too long` and skipped.
     pub max_line_bytes: usize,

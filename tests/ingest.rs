@@ -144,6 +144,81 @@ fn ndjson_output_holds_every_event_written() {
     assert_eq!(outputs[0], outputs[1]);
 }
 
+/// A JSON array read in pieces on several threads (arrays of a few KB are cut when
+/// chunks are tiny) reads as it does whole on one: CloudTrail `Records` documents, a
+/// pretty-printed Okta page, an Auth0 page of one record per line, an Entra page, and a
+/// page cut off in its last records (the fault is counted once, after the records before
+/// it). Same events, same counts, same credentials.
+#[test]
+fn a_json_array_read_in_pieces_reads_as_it_does_whole() {
+    let dir = TestDir::new();
+    let lines = |rel: &str| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(fixture(rel))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let okta: Vec<_> = lines("okta/panther-rule-tests.ndjson")
+        .into_iter()
+        .filter(|r| r["published"].as_str().is_some_and(|p| p.starts_with('2')))
+        .collect();
+    let pretty = serde_json::to_string_pretty(&okta).unwrap();
+    dir.write("docs/okta-page.json", pretty.as_bytes());
+    dir.write(
+        "docs/okta-cut.json",
+        &pretty.as_bytes()[..pretty.len() * 9 / 10],
+    );
+    let auth0: Vec<String> = lines("auth0/panther-rule-tests.ndjson")
+        .iter()
+        .map(|r| r.get("data").unwrap_or(r).to_string())
+        .collect();
+    dir.write(
+        "docs/auth0-page.json",
+        format!("[\n{}\n]\n", auth0.join(",\n")).as_bytes(),
+    );
+    let entra = lines("entra/panther-rule-tests.ndjson");
+    let page = serde_json::json!({ "value": entra }).to_string();
+    dir.write("docs/entra-page.json", page.as_bytes());
+    let docs = dir.path().join("docs");
+    let inputs = [docs.to_str().unwrap(), "tests/fixtures/cloudtrail"];
+    let mut outputs = Vec::new();
+    for (threads, chunk) in [("1", "16777216"), ("2", "4096"), ("3", "1500")] {
+        let out = dir.path().join(format!("events-{threads}.ndjson"));
+        let mut args = vec!["ingest", "-q", "-j", threads, "--chunk-bytes", chunk];
+        args.extend(inputs);
+        args.extend(["-o", out.to_str().unwrap()]);
+        let run = tokentrail(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let mut read = vec![std::fs::read_to_string(out).unwrap()];
+        for cmd in [
+            &["stats", "--format", "json"][..],
+            &["credentials", "--format", "csv"],
+        ] {
+            let mut args = cmd.to_vec();
+            args.extend(["-q", "-j", threads, "--chunk-bytes", chunk]);
+            args.extend(inputs);
+            let run = tokentrail(&args);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            read.push(
+                run.stdout
+                    .lines()
+                    .filter(|l| !l.contains("elapsed"))
+                    .collect(),
+            );
+        }
+        outputs.push(read);
+    }
+    let stats: serde_json::Value = serde_json::from_str(&outputs[0][1]).unwrap_or_default();
+    let cut = file_report(&stats, "okta-cut.json");
+    assert_eq!(cut["malformed"], 1, "{cut}");
+    assert!(cut["events"].as_u64().unwrap() > 30, "{cut}");
+    assert!(outputs[0][0].lines().count() > 500);
+    for other in &outputs[1..] {
+        assert_eq!(other, &outputs[0]);
+    }
+}
+
 /// The rows of every Parquet file under `dir`, by path relative to it.
 fn dataset_frames(dir: &std::path::Path) -> std::collections::BTreeMap<String, DataFrame> {
     let mut out = std::collections::BTreeMap::new();

@@ -148,6 +148,45 @@ impl<'a> ArrayRecords<'a> {
         cursor
     }
 
+    /// The records of `doc`'s array from `pos` on, where a record known to be the
+    /// `index`th starts (found by an earlier pass of [`ArrayRecords::skip_record`]): a
+    /// piece of a large array read on its own thread. Lines are counted from `pos`, whose
+    /// line is 1.
+    pub fn resume(doc: &'a [u8], pos: usize, index: usize) -> ArrayRecords<'a> {
+        ArrayRecords {
+            doc,
+            pos: (pos < doc.len()).then_some(pos),
+            index,
+            line: 1,
+            counted_to: pos,
+            whole: false,
+            error: None,
+        }
+    }
+
+    /// Where the next record starts; `None` once the array is over or broken.
+    pub fn position(&self) -> Option<usize> {
+        self.pos
+    }
+
+    /// The index of the next record in its array.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The line the next record starts on.
+    pub fn next_line(&self) -> Option<u64> {
+        let pos = self.pos?;
+        let newlines = memchr::memchr_iter(b'\n', self.doc.get(self.counted_to..pos)?).count();
+        Some(self.line + newlines as u64)
+    }
+
+    /// Step over the next record by the structural scan alone; `None` when there is none
+    /// (the array is over, or broken: see `error`).
+    pub fn skip_record(&mut self) -> Option<()> {
+        self.take(None).map(|_| ())
+    }
+
     /// The next record, or `None` when the array is over or broken (see `error`). When
     /// the document is given as `text`, `read` is offered the rest of it from the record's
     /// first byte and says how many bytes it read ([`crate::LogParser::parse_front`]); the

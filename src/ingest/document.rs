@@ -4,6 +4,7 @@
 use std::io::Read;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use tokentrail_parsers::ParseErrorKind;
 use tokentrail_parsers::csv_export::{self, CsvLayout, CsvRows};
 use tokentrail_parsers::framing::{ArrayRecords, Framing};
@@ -14,7 +15,7 @@ use super::report::MalformedExample;
 use super::{FileReport, read_failure};
 
 /// Whole-document JSON sources (an array, or a `Records` wrapper): read the document,
-/// frame its records, parse them.
+/// frame its records, parse them; a large array in pieces on every core.
 pub(super) fn ingest_document<S: Sink>(
     job: &FileJob<'_>,
     framing: Framing,
@@ -26,29 +27,41 @@ pub(super) fn ingest_document<S: Sink>(
     // Windows tools write a BOM, which JSON parsers reject; offsets stay file offsets.
     let skip = bom_len(&doc);
     let body = &doc[skip..];
-    let mut cursor = ArrayRecords::new(body, framing);
     // A document of valid UTF-8 (checked once, not per record) is read a record at a time
     // from the front of what is left, by parsers that can: each record is scanned once.
     let text = simdutf8::basic::from_utf8(body).ok();
-    let mut sink = RecordSink::<S>::new(job, 0, body.len() / RECORD_BYTES_GUESS);
-    let mut out = Vec::new();
-    let mut records = 0u64;
-    loop {
-        out.clear();
-        let read = |rest| parse_front_keeping(job.parser, job.detail, rest, &mut out);
-        let Some((rec, read_whole)) = cursor.next_record(text, read) else {
-            break;
+    let pieces = pieces_of(body, framing, job.opts.chunk_bytes / 2);
+    let read = |(i, piece): (usize, &Piece)| {
+        let end = pieces.get(i + 1).map(|next| next.start);
+        let cursor = match i {
+            0 => ArrayRecords::new(body, framing),
+            _ => ArrayRecords::resume(body, piece.start, piece.index),
         };
-        records += 1;
-        sink.stats.lines += 1;
-        let index = Some(rec.index as u64);
-        let offset = (rec.offset + skip) as u64;
-        match read_whole {
-            true => sink.record_parsed(rec.bytes, (rec.line, index, offset), &mut out),
-            false => sink.record(rec.bytes, rec.line, index, offset, &mut out),
+        let bytes = end.unwrap_or(body.len()) - piece.start;
+        read_piece::<S>(job, (cursor, end), (text, skip), (i, bytes))
+    };
+    let parts: Vec<PieceRead<'_, S>> = match pieces.len() {
+        1 => pieces.iter().enumerate().map(read).collect(),
+        _ => pieces.par_iter().enumerate().map(read).collect(),
+    };
+    let records = parts.iter().map(|p| p.records).sum::<u64>();
+    let mut done = Vec::with_capacity(parts.len());
+    let mut last_seen = None;
+    let mut error = None;
+    for (part, piece) in parts.into_iter().zip(&pieces) {
+        // Piece 0 counts the lines of the document; the others from their first line.
+        let first_line = piece.line - 1;
+        error = part.error.or(error);
+        let builder = part.sink.builder.parsed(job, Some(first_line));
+        part.sink
+            .stats
+            .merge_into(report, first_line, &mut last_seen);
+        if !builder.is_empty() {
+            done.push(builder.finish(job, first_line)?);
         }
     }
-    if let Some(e) = cursor.error {
+    report.lines = records;
+    if let Some(e) = error {
         // The document could not be framed to its end: the records before the fault are
         // kept; the fault counts as one malformed record (the one that was cut).
         report.records += 1;
@@ -65,7 +78,204 @@ pub(super) fn ingest_document<S: Sink>(
             excerpt: String::new(),
         });
     }
-    finish(job, sink, report, records)
+    Ok(done)
+}
+
+/// Where a piece of an array starts: its first record, that record's index in the array
+/// and the line it starts on.
+struct Piece {
+    start: usize,
+    index: usize,
+    line: u64,
+}
+
+/// The pieces a document is read in: one, or for a large array, pieces of whole records
+/// (a few per thread, so that a slow one does not hold the rest back), whose records are
+/// then read each piece on its own thread, in order, as the whole array would be.
+///
+/// A piece is at least `min_bytes` (half a line chunk, 8 MiB): a smaller array is read by
+/// one thread, as the pass that cuts it would cost more than a second thread saves.
+fn pieces_of(body: &[u8], framing: Framing, min_bytes: usize) -> Vec<Piece> {
+    let first = Piece {
+        start: 0,
+        index: 0,
+        line: 1,
+    };
+    let threads = rayon::current_num_threads();
+    let min_bytes = min_bytes.max(1);
+    if framing == Framing::JsonDocument || threads < 2 || body.len() < 2 * min_bytes {
+        return vec![first];
+    }
+    let piece_bytes = (body.len() / (threads * 4)).max(min_bytes);
+    guessed_pieces(body, framing, piece_bytes)
+        .unwrap_or_else(|| framed_pieces(body, framing, piece_bytes))
+}
+
+/// Pieces cut by one pass of the structural scan over the whole array, on one thread.
+fn framed_pieces(body: &[u8], framing: Framing, piece_bytes: usize) -> Vec<Piece> {
+    let mut cursor = ArrayRecords::new(body, framing);
+    let mut pieces = vec![Piece {
+        start: 0,
+        index: 0,
+        line: 1,
+    }];
+    let mut cut = cursor.position().unwrap_or(0).saturating_add(piece_bytes);
+    while let Some(pos) = cursor.position() {
+        if pos >= cut
+            && let Some(line) = cursor.next_line()
+        {
+            pieces.push(Piece {
+                start: pos,
+                index: cursor.index(),
+                line,
+            });
+            cut = pos.saturating_add(piece_bytes);
+        }
+        // A broken array stops here: the last piece reads up to the fault and says so.
+        if cursor.skip_record().is_none() {
+            break;
+        }
+    }
+    pieces
+}
+
+/// Pieces cut where the array's layout says a record starts, checked on every core: an
+/// exported array writes its records one per line, or pretty-printed at one indent, so a
+/// line that starts at the first record's indent with `{` after a line that ends with `,`
+/// is almost always a record's first line. Each stretch between two such guesses is
+/// stepped over by the structural scan on its own thread; a guess is kept only if the
+/// stretch before it, read from a record start, lands exactly on it (so every guess is a
+/// record start, and each stretch's count of records is exact). `None` (a compact array,
+/// or any guess wrong) leaves the cut to the one-thread pass.
+fn guessed_pieces(body: &[u8], framing: Framing, piece_bytes: usize) -> Option<Vec<Piece>> {
+    let first = ArrayRecords::new(body, framing).position()?;
+    let line_start = memchr::memrchr(b'\n', &body[..first])? + 1;
+    let indent = &body[line_start..first];
+    if !indent.iter().all(|b| matches!(b, b' ' | b'\t')) {
+        return None;
+    }
+    let mut guesses: Vec<usize> = Vec::new();
+    let mut at = first.saturating_add(piece_bytes);
+    while at < body.len() {
+        let Some(guess) = record_line_after(body, at, indent) else {
+            break;
+        };
+        guesses.push(guess);
+        at = guess.saturating_add(piece_bytes);
+    }
+    if guesses.is_empty() {
+        return None;
+    }
+    let counts: Vec<Option<usize>> = (0..=guesses.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut cursor = match i {
+                0 => ArrayRecords::new(body, framing),
+                _ => ArrayRecords::resume(body, guesses[i - 1], 0),
+            };
+            let stop = guesses.get(i).copied();
+            let mut records = 0;
+            loop {
+                match (cursor.position(), stop) {
+                    (Some(pos), Some(stop)) if pos >= stop => {
+                        return (pos == stop).then_some(records);
+                    }
+                    // The array ends (or breaks) before the next guess: left to one pass.
+                    (None, Some(_)) => return None,
+                    (None, None) => return Some(records),
+                    _ => {}
+                }
+                if cursor.skip_record().is_some() {
+                    records += 1;
+                }
+            }
+        })
+        .collect();
+    let mut pieces = vec![Piece {
+        start: 0,
+        index: 0,
+        line: 1,
+    }];
+    let mut index = counts[0]?;
+    let (mut line, mut counted_to) = (1u64, 0usize);
+    for (guess, count) in guesses.iter().zip(&counts[1..]) {
+        line += memchr::memchr_iter(b'\n', &body[counted_to..*guess]).count() as u64;
+        counted_to = *guess;
+        pieces.push(Piece {
+            start: *guess,
+            index,
+            line,
+        });
+        index += (*count)?;
+    }
+    Some(pieces)
+}
+
+/// The first line at or after `at` that starts with `indent` then `{`, after a line that
+/// ends with `,`: where the array's layout puts a record. Looked for over a few thousand
+/// lines at most.
+fn record_line_after(body: &[u8], at: usize, indent: &[u8]) -> Option<usize> {
+    let mut from = at;
+    for _ in 0..4096 {
+        let newline = from + memchr::memchr(b'\n', body.get(from..)?)?;
+        let start = newline + 1;
+        let opens = body
+            .get(start..)
+            .and_then(|line| line.strip_prefix(indent))
+            .is_some_and(|line| line.first() == Some(&b'{'));
+        let ended = body[..newline].trim_ascii_end().last() == Some(&b',');
+        if opens && ended {
+            return Some(start + indent.len());
+        }
+        from = start;
+    }
+    None
+}
+
+/// What reading one piece made.
+struct PieceRead<'j, S> {
+    sink: RecordSink<'j, S>,
+    records: u64,
+    error: Option<tokentrail_parsers::framing::JsonFramingError>,
+}
+
+/// The records of one piece, up to where the next piece starts (`end`; `None`: to the
+/// end of the array).
+fn read_piece<'j, S: Sink>(
+    job: &'j FileJob<'j>,
+    (mut cursor, end): (ArrayRecords<'_>, Option<usize>),
+    (text, skip): (Option<&str>, usize),
+    (chunk, bytes): (usize, usize),
+) -> PieceRead<'j, S> {
+    let chunk = u32::try_from(chunk).unwrap_or(u32::MAX);
+    let mut sink = RecordSink::<S>::new(job, chunk, bytes / RECORD_BYTES_GUESS);
+    let mut out = Vec::new();
+    let mut records = 0u64;
+    loop {
+        if let (Some(end), Some(pos)) = (end, cursor.position())
+            && pos >= end
+        {
+            break;
+        }
+        out.clear();
+        let read = |rest| parse_front_keeping(job.parser, job.detail, rest, &mut out);
+        let Some((rec, read_whole)) = cursor.next_record(text, read) else {
+            break;
+        };
+        records += 1;
+        sink.stats.lines += 1;
+        let index = Some(rec.index as u64);
+        let offset = (rec.offset + skip) as u64;
+        match read_whole {
+            true => sink.record_parsed(rec.bytes, (rec.line, index, offset), &mut out),
+            false => sink.record(rec.bytes, rec.line, index, offset, &mut out),
+        }
+    }
+    PieceRead {
+        sink,
+        records,
+        error: cursor.error,
+    }
 }
 
 /// Bytes per record assumed to size a document's columns before its records are counted
@@ -233,5 +443,93 @@ fn bom_len(doc: &[u8]) -> usize {
         3
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record of an array: where it starts, its index and its line, by one
+    /// sequential pass (the reading every piece must agree with).
+    fn records(body: &[u8]) -> Vec<(usize, usize, u64)> {
+        let mut cursor = ArrayRecords::new(body, Framing::JsonArray);
+        let mut out = Vec::new();
+        while let Some((rec, _)) = cursor.next_record(None, |_| None) {
+            out.push((rec.offset, rec.index, rec.line));
+        }
+        assert!(cursor.error.is_none());
+        out
+    }
+
+    fn assert_pieces_are_records(body: &[u8], pieces: &[Piece]) {
+        let truth = records(body);
+        assert_eq!(pieces[0].start, 0);
+        for p in &pieces[1..] {
+            assert!(
+                truth.contains(&(p.start, p.index, p.line)),
+                "piece at {} (record {}, line {}) is not a record",
+                p.start,
+                p.index,
+                p.line
+            );
+        }
+        assert!(pieces.windows(2).all(|w| w[0].start < w[1].start));
+    }
+
+    fn record(i: usize) -> serde_json::Value {
+        serde_json::json!({
+            "uuid": format!("u-{i}"),
+            "target": [{"id": "a", "note": "},\n{"}, {"id": "b"}],
+            "client": {"ipAddress": "198.51.100.7"},
+        })
+    }
+
+    /// A pretty-printed page and one record per line are cut where their layout puts
+    /// records, each cut checked; an array whose nested objects also sit at the records'
+    /// indent after a `,` is cut by the one-thread pass instead. Either way every piece
+    /// starts at a record, with its index and line.
+    #[test]
+    fn an_array_is_cut_only_at_record_starts() {
+        let all: Vec<_> = (0..400).map(record).collect();
+        let pretty = serde_json::to_string_pretty(&all).unwrap();
+        let lines = format!(
+            "[\n{}\n]\n",
+            all.iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join(",\n")
+        );
+        for body in [pretty.as_bytes(), lines.as_bytes()] {
+            let pieces = guessed_pieces(body, Framing::JsonArray, 4096).expect("guessed");
+            assert!(pieces.len() > 4, "{}", pieces.len());
+            assert_pieces_are_records(body, &pieces);
+        }
+        // Records whose targets are written one per line at column 0, after a `,`: a
+        // guess lands inside a record, and the check finds it.
+        let misleading = format!(
+            "[\n{}\n]\n",
+            all.iter()
+                .map(|r| r
+                    .to_string()
+                    .replace("},{\"id\":\"b\"}", "},\n{\"id\":\"b\"}"))
+                .collect::<Vec<_>>()
+                .join(",\n")
+        );
+        assert!(guessed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096).is_none());
+        let pieces = framed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096);
+        assert!(pieces.len() > 4);
+        assert_pieces_are_records(misleading.as_bytes(), &pieces);
+
+        // One guess only, inside the last record but one: the stretch read from it ends
+        // where its nested array does, as the array's end would; the stretch before it
+        // lands past it, on the last record, and that is what rejects it.
+        let mut written: Vec<String> = all.iter().map(|r| r.to_string()).collect();
+        let n = written.len();
+        written[n - 2] = written[n - 2].replace("},{\"id\":\"b\"}", "},\n{\"id\":\"b\"}");
+        let body = format!("[\n{}\n]\n", written.join(",\n"));
+        let inside = body.find("\n{\"id\"").unwrap() + 1;
+        let piece_bytes = inside - 2 - 1;
+        assert!(guessed_pieces(body.as_bytes(), Framing::JsonArray, piece_bytes).is_none());
     }
 }
