@@ -147,8 +147,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             Seeds::Named(&credential),
             stdout,
         ),
-        Command::Credentials { input, format } => {
-            let (tally, files) = read_tally(&input)?;
+        Command::Credentials { input, format, by } => {
+            let (tally, files) = read_tally(&input, by)?;
             let started = Instant::now();
             let list = crate::credentials::all(&tally);
             if input.timings {
@@ -170,7 +170,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             Ok(exit_status(&files, input.strict))
         }
         Command::Secrets { input, format } => {
-            let (tally, files) = read_tally(&input)?;
+            let (tally, files) = read_tally(&input, crate::credentials::By::Credential)?;
             let report = secrets::scan(&tally);
             match format {
                 StatsFormat::Table => secrets::write_table(stdout, &report),
@@ -185,7 +185,10 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
                 &input,
                 Keep::columns(stats::COLUMNS),
                 "read and tally",
-                |inputs, opts, bar, _| crate::ingest::tally(inputs, opts, bar, true),
+                |inputs, opts, bar, _| {
+                    let run = crate::credentials::tally::Accumulator::counting();
+                    crate::ingest::tally(inputs, opts, bar, run)
+                },
                 |(_, files): &(_, Vec<FileReport>)| files.as_slice(),
             )?;
             let sources = stats::summarize(&files, &tally);
@@ -631,7 +634,10 @@ fn read_inputs_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
 
 /// `credentials` and `secrets`: every credential of the inputs, tallied as raw logs are
 /// read (no frame is built), or from the Parquet tables `ingest` wrote.
-fn read_tally(args: &InputArgs) -> Result<(crate::credentials::Tally, Vec<FileReport>)> {
+fn read_tally(
+    args: &InputArgs,
+    by: crate::credentials::By,
+) -> Result<(crate::credentials::Tally, Vec<FileReport>)> {
     let tables = args
         .paths
         .iter()
@@ -641,7 +647,7 @@ fn read_tally(args: &InputArgs) -> Result<(crate::credentials::Tally, Vec<FileRe
         let columns = crate::credentials::Tally::frame_columns();
         let ingested = read_tables(args, tables, Some(&columns))?;
         let started = Instant::now();
-        let tally = crate::credentials::Tally::from_frame(&ingested.frame)?;
+        let tally = crate::credentials::Tally::from_frame(&ingested.frame, by)?;
         if args.timings {
             messages::timing("tally", started);
         }
@@ -652,7 +658,10 @@ fn read_tally(args: &InputArgs) -> Result<(crate::credentials::Tally, Vec<FileRe
         args,
         keep,
         "read and tally",
-        |inputs, opts, bar, _| crate::ingest::tally(inputs, opts, bar, false),
+        |inputs, opts, bar, _| {
+            let run = crate::credentials::tally::Accumulator::summarising(by);
+            crate::ingest::tally(inputs, opts, bar, run)
+        },
         |(_, files): &(_, Vec<FileReport>)| files.as_slice(),
     )
 }

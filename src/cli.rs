@@ -98,6 +98,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
+        /// One row per credential, or per principal (user, role, service account) with the
+        /// credentials it used and its events without one.
+        #[arg(long, value_enum, default_value_t = crate::credentials::By::Credential)]
+        by: crate::credentials::By,
     },
     /// List every secret found in the logs (tokens in URLs, bearer tokens, cookies): kind,
     /// fingerprint, first and last sighting with file and line, uses, addresses.

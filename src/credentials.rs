@@ -71,6 +71,32 @@ pub struct CredentialSummary<'a> {
     pub prefix_linked: u64,
 }
 
+/// What `credentials` summarises: each credential (the default), or each principal (a
+/// user, a role, a service account) with the credentials it used. An identity provider's
+/// log holds a session per sign-in: a million sessions, a few thousand people.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    #[default]
+    Credential,
+    Principal,
+}
+
+/// What the logs say of one principal: its events, with or without a credential.
+#[derive(Debug, Serialize)]
+pub struct PrincipalSummary<'a> {
+    pub principal: &'a str,
+    pub sources: Few<'a>,
+    /// How many distinct credentials it used, and the first few.
+    pub distinct_credentials: u64,
+    pub credentials: Few<'a>,
+    pub events: u64,
+    pub first: Sighting<'a>,
+    pub last: Sighting<'a>,
+    pub distinct_src_ips: u64,
+    pub src_ips: Few<'a>,
+    pub refused: u64,
+}
+
 /// A few values kept in place (a credential's sources, its first principals and
 /// addresses): a million summaries made as they are written would otherwise be three
 /// million small allocations.
@@ -153,17 +179,36 @@ struct CredentialsJson<'a> {
     credentials: &'a Listing<'a>,
 }
 
+#[derive(Serialize)]
+struct PrincipalsJson<'a> {
+    principals: &'a Listing<'a>,
+}
+
 pub fn write_json(out: &mut dyn Write, credentials: &Listing) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &CredentialsJson { credentials })?;
+    match credentials.by() {
+        By::Credential => serde_json::to_writer_pretty(&mut *out, &CredentialsJson { credentials }),
+        By::Principal => serde_json::to_writer_pretty(
+            &mut *out,
+            &PrincipalsJson {
+                principals: credentials,
+            },
+        ),
+    }?;
     writeln!(out)
 }
 
 /// One row per credential, for spreadsheets and batch jobs.
 pub fn write_csv(out: &mut dyn Write, credentials: &Listing) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "credential_id,kind,sources,principals,events,refused,prefix_linked,distinct_src_ips,src_ips,first_seen,first_file,first_line,first_record_index,first_src_ip,last_seen,last_file,last_line,last_record_index,last_src_ip"
-    )?;
+    match credentials.by() {
+        By::Credential => writeln!(
+            out,
+            "credential_id,kind,sources,principals,events,refused,prefix_linked,distinct_src_ips,src_ips,first_seen,first_file,first_line,first_record_index,first_src_ip,last_seen,last_file,last_line,last_record_index,last_src_ip"
+        )?,
+        By::Principal => writeln!(
+            out,
+            "principal,sources,distinct_credentials,credentials,events,refused,distinct_src_ips,src_ips,first_seen,first_file,first_line,first_record_index,first_src_ip,last_seen,last_file,last_line,last_record_index,last_src_ip"
+        )?,
+    }
     // Rows are formatted on every core, a block at a time, and written in order: a million
     // rows are 180 MB of text.
     const ROWS: usize = 4096;
@@ -177,9 +222,14 @@ pub fn write_csv(out: &mut dyn Write, credentials: &Listing) -> std::io::Result<
             .map(|from| {
                 let rows = from..(from + ROWS).min(end);
                 let mut text = Vec::with_capacity(rows.len() * 256);
-                credentials
-                    .summaries(rows)
-                    .try_for_each(|c| csv_row(&mut text, &c))?;
+                match credentials.by() {
+                    By::Credential => credentials
+                        .summaries(rows)
+                        .try_for_each(|c| csv_row(&mut text, &c))?,
+                    By::Principal => credentials
+                        .principal_summaries(rows)
+                        .try_for_each(|p| principal_csv_row(&mut text, &p))?,
+                }
                 Ok(text)
             })
             .collect::<std::io::Result<Vec<Vec<u8>>>>()?;
@@ -196,13 +246,39 @@ fn csv_row(out: &mut Vec<u8>, c: &CredentialSummary) -> std::io::Result<()> {
     joined_field(out, &c.sources)?;
     out.write_all(b",")?;
     joined_field(out, &c.principals)?;
-    for n in [c.events, c.refused, c.prefix_linked, c.distinct_src_ips] {
-        out.push(b',');
-        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-    }
+    push_counts(
+        out,
+        &[c.events, c.refused, c.prefix_linked, c.distinct_src_ips],
+    );
     out.push(b',');
     joined_field(out, &c.src_ips)?;
-    for s in [&c.first, &c.last] {
+    sightings_csv(out, [&c.first, &c.last])
+}
+
+fn principal_csv_row(out: &mut Vec<u8>, p: &PrincipalSummary) -> std::io::Result<()> {
+    field(out, p.principal)?;
+    out.write_all(b",")?;
+    joined_field(out, &p.sources)?;
+    push_counts(out, &[p.distinct_credentials]);
+    out.push(b',');
+    joined_field(out, &p.credentials)?;
+    push_counts(out, &[p.events, p.refused, p.distinct_src_ips]);
+    out.push(b',');
+    joined_field(out, &p.src_ips)?;
+    sightings_csv(out, [&p.first, &p.last])
+}
+
+/// `,n` for each count.
+fn push_counts(out: &mut Vec<u8>, counts: &[u64]) {
+    for n in counts {
+        out.push(b',');
+        out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes());
+    }
+}
+
+/// The first and last sightings' columns, and the end of the row.
+fn sightings_csv(out: &mut Vec<u8>, sightings: [&Sighting; 2]) -> std::io::Result<()> {
+    for s in sightings {
         // A time never needs quotes.
         out.push(b',');
         push_rfc3339(out, s.ts);
@@ -234,41 +310,60 @@ fn joined_field(out: &mut Vec<u8>, values: &[&str]) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn write_table(out: &mut dyn Write, credentials: &Listing) -> std::io::Result<()> {
-    if credentials.is_empty() {
-        return writeln!(out, "No credential found in these logs.");
+pub fn write_table(out: &mut dyn Write, listed: &Listing) -> std::io::Result<()> {
+    // The columns both listings end with.
+    const COUNTS: [&str; 5] = ["events", "refused", "addresses", "first seen", "last seen"];
+    let counts = |events: u64, refused: u64, ips: u64, first: &Sighting, last: &Sighting| {
+        [
+            events.to_string(),
+            refused.to_string(),
+            ips.to_string(),
+            first.cell(),
+            last.cell(),
+        ]
+    };
+    match listed.by() {
+        By::Credential => listing_table(
+            out,
+            ("credential", "credentials"),
+            &[&["credential", "kind", "principal"][..], &COUNTS].concat(),
+            listed.summaries(0..listed.len()).map(|c| {
+                let principal = c.principals.first().copied().unwrap_or_default();
+                let who = [c.credential_id, c.kind, principal].map(str::to_string);
+                let n = counts(c.events, c.refused, c.distinct_src_ips, &c.first, &c.last);
+                [&who[..], &n].concat()
+            }),
+        ),
+        By::Principal => listing_table(
+            out,
+            ("principal", "principals"),
+            &[&["principal", "credentials"][..], &COUNTS].concat(),
+            listed.principal_summaries(0..listed.len()).map(|p| {
+                let who = [p.principal.to_string(), p.distinct_credentials.to_string()];
+                let n = counts(p.events, p.refused, p.distinct_src_ips, &p.first, &p.last);
+                [&who[..], &n].concat()
+            }),
+        ),
     }
+}
+
+/// `rows` under `header`, after how many there are (`what`: singular and plural).
+fn listing_table(
+    out: &mut dyn Write,
+    (one, many): (&str, &str),
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> std::io::Result<()> {
     let mut t = crate::stats::table();
-    t.set_header([
-        "credential",
-        "kind",
-        "principal",
-        "events",
-        "refused",
-        "addresses",
-        "first seen",
-        "last seen",
-    ]);
-    for c in credentials.summaries(0..credentials.len()) {
-        t.add_row([
-            c.credential_id.to_string(),
-            c.kind.to_string(),
-            c.principals
-                .first()
-                .copied()
-                .unwrap_or_default()
-                .to_string(),
-            c.events.to_string(),
-            c.refused.to_string(),
-            c.distinct_src_ips.to_string(),
-            c.first.cell(),
-            c.last.cell(),
-        ]);
+    t.set_header(header);
+    let mut n = 0;
+    for row in rows {
+        t.add_row(row);
+        n += 1;
     }
-    writeln!(
-        out,
-        "{} credentials, in the order first seen:",
-        credentials.len()
-    )?;
+    if n == 0 {
+        return writeln!(out, "No {one} found in these logs.");
+    }
+    writeln!(out, "{n} {many}, in the order first seen:")?;
     writeln!(out, "{t}")
 }

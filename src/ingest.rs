@@ -227,21 +227,18 @@ pub struct ByHour {
     pub spilled: bool,
 }
 
-/// Every credential of the inputs, tallied while they are read: `credentials` and
-/// `secrets` over raw logs keep one small record per credential, never a frame of every
-/// event, so their memory grows with the credentials, not with the logs; `stats`
-/// (`count_only`) keeps only each source's distinct credentials and addresses. Repeated
-/// deliveries are removed and counted as [`ingest`] removes them.
+/// Every credential (or principal) of the inputs, tallied into `run` while they are
+/// read: `credentials` and `secrets` over raw logs keep one small record per credential
+/// ([`Accumulator::summarising`]), never a frame of every event, so their memory grows
+/// with the credentials, not with the logs; `stats` ([`Accumulator::counting`]) keeps only
+/// each source's distinct credentials and addresses. Repeated deliveries are removed and
+/// counted as [`ingest`] removes them.
 pub fn tally(
     inputs: &[Input],
     opts: &IngestOptions,
     progress: &ProgressBar,
-    count_only: bool,
+    run: Accumulator,
 ) -> PolarsResult<(Tally, Vec<FileReport>)> {
-    let run = match count_only {
-        true => Accumulator::counting(),
-        false => Accumulator::new(),
-    };
     let (mut files, _) = read_all::<ChunkTally>(inputs, opts, progress, Some(&run), None)?;
     let names = files.iter().map(|f| f.file.clone()).collect();
     let mut tally = run.finish(names, |file| {

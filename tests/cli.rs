@@ -275,8 +275,97 @@ fn credentials_lists_each_credential_with_its_first_and_last_sighting() {
     }
 }
 
-/// `credentials` and `secrets` tally raw logs without a frame; their answer is the one
-/// the full frame gives (the table `ingest` writes, and the dataset folder of the
+/// `credentials --by principal`: one row per principal, with every event of it counted
+/// (with or without a credential, repeated deliveries removed), its first and last time,
+/// its distinct addresses and credentials and its refusals, as the events `ingest`
+/// writes say, counted here independently.
+#[test]
+fn credentials_by_principal_summarise_each_principals_events() {
+    let dir = TestDir::new();
+    let out = dir.path().join("events.ndjson");
+    let run = tokentrail(&["ingest", "-q", "samples/logs", "-o", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    #[derive(Default, Debug, PartialEq)]
+    struct Want {
+        events: u64,
+        refused: u64,
+        first: String,
+        last: String,
+        ips: std::collections::BTreeSet<String>,
+        credentials: std::collections::BTreeSet<String>,
+    }
+    let mut want: std::collections::BTreeMap<String, Want> = Default::default();
+    for row in json_lines(&std::fs::read_to_string(&out).unwrap()) {
+        let Some(principal) = row["principal"].as_str() else {
+            continue;
+        };
+        let w = want.entry(principal.to_string()).or_default();
+        w.events += 1;
+        w.refused += u64::from(matches!(
+            row["outcome"].as_str(),
+            Some("failure" | "denied")
+        ));
+        // Events are in time order: the first one seen is the earliest.
+        let ts = row["ts"].as_str().unwrap().to_string();
+        if w.first.is_empty() {
+            w.first = ts.clone();
+        }
+        w.last = ts;
+        if let Some(ip) = row["src_ip"].as_str() {
+            w.ips.insert(ip.to_string());
+        }
+        if let Some(c) = row["credential_id"].as_str() {
+            w.credentials.insert(c.to_string());
+        }
+    }
+    assert!(want.len() >= 8, "{want:?}");
+    let run = tokentrail(&[
+        "credentials",
+        "--by",
+        "principal",
+        "-q",
+        "--format",
+        "json",
+        "samples/logs",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listed = run.json();
+    let listed = listed["principals"].as_array().unwrap();
+    assert_eq!(listed.len(), want.len());
+    let seconds = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .unwrap()
+            .timestamp_millis()
+    };
+    for p in listed {
+        let name = p["principal"].as_str().unwrap();
+        let w = &want[name];
+        assert_eq!(p["events"], w.events, "{name}");
+        assert_eq!(p["refused"], w.refused, "{name}");
+        assert_eq!(p["distinct_src_ips"], w.ips.len() as u64, "{name}");
+        assert_eq!(
+            p["distinct_credentials"],
+            w.credentials.len() as u64,
+            "{name}"
+        );
+        assert_eq!(
+            seconds(p["first"]["ts"].as_str().unwrap()),
+            seconds(&w.first),
+            "{name}"
+        );
+        assert_eq!(
+            seconds(p["last"]["ts"].as_str().unwrap()),
+            seconds(&w.last),
+            "{name}"
+        );
+        for c in p["credentials"].as_array().unwrap() {
+            assert!(w.credentials.contains(c.as_str().unwrap()), "{name}: {c}");
+        }
+    }
+}
+
+/// `credentials` (by credential and by principal) and `secrets` tally raw logs without a
+/// frame; their answer is the one the full frame gives (the table `ingest` writes, and the dataset folder of the
 /// samples), behind trusted proxies too.
 #[test]
 fn credentials_from_raw_logs_match_the_full_frame() {
@@ -315,14 +404,21 @@ fn credentials_from_raw_logs_match_the_full_frame() {
         ingest.extend_from_slice(inputs);
         let run = tokentrail(&ingest);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        for command in ["credentials", "secrets"] {
-            let mut raw = vec![command, "-q", "--format", "json"];
+        let commands: [&[&str]; 3] = [
+            &["credentials"],
+            &["secrets"],
+            &["credentials", "--by", "principal"],
+        ];
+        for command in commands {
+            let mut raw = command.to_vec();
+            raw.extend(["-q", "--format", "json"]);
+            let mut full = raw.clone();
             raw.extend_from_slice(inputs);
-            let raw = tokentrail(&raw);
-            let full = tokentrail(&[command, "-q", "--format", "json", table.to_str().unwrap()]);
+            full.push(table.to_str().unwrap());
+            let (raw, full) = (tokentrail(&raw), tokentrail(&full));
             assert_eq!(raw.code, 0, "{}", raw.stderr);
             assert_eq!(full.code, 0, "{}", full.stderr);
-            assert_eq!(raw.json(), full.json(), "{command} {inputs:?}");
+            assert_eq!(raw.json(), full.json(), "{command:?} {inputs:?}");
         }
     }
 }

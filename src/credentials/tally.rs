@@ -16,7 +16,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use tokentrail_parsers::{Event, SourceId};
 
-use super::{CredentialSummary, Few, Sighting};
+use super::{By, CredentialSummary, Few, PrincipalSummary, Sighting};
 use crate::config::Cidr;
 use crate::enrich::{Client, client_address};
 use crate::fingerprint::Fingerprinter;
@@ -310,13 +310,22 @@ impl ChunkTally {
         if let Some(counts) = &mut self.counts {
             counts.count(credential, src_ip);
         }
-        let summarised = credential.filter(|_| self.counts.is_none());
+        // What is summarised: the credential (with the principals it acted as), or the
+        // principal (with the credentials it used, and its events without one).
+        let (subject, other) = match run.by {
+            By::Credential => (credential, principal),
+            By::Principal => (
+                principal.map(|p| (p, credential.map_or("", |c| c.1))),
+                credential.map(|c| c.0),
+            ),
+        };
+        let summarised = subject.filter(|_| self.counts.is_none());
         let (share, slot) = summarised.map_or((0, NO_CREDENTIAL), |(id, kind)| {
             run.add(&Row {
                 credential: id,
                 kind,
                 source: Some(source),
-                principal,
+                principal: other,
                 src_ip,
                 refused,
                 linked: false,
@@ -366,6 +375,8 @@ pub struct Accumulator {
     file_keys: Mutex<PlHashMap<u32, String>>,
     /// What `stats` counts of each source (`None`: each credential is summarised).
     counts: Option<Mutex<PlHashMap<SourceId, Counts>>>,
+    /// What each summary is of.
+    by: By,
 }
 
 impl Accumulator {
@@ -373,6 +384,14 @@ impl Accumulator {
         Accumulator {
             shares: (0..SHARES).map(|_| Mutex::new(Share::default())).collect(),
             ..Accumulator::default()
+        }
+    }
+
+    /// An accumulator of a summary per credential or per principal.
+    pub fn summarising(by: By) -> Accumulator {
+        Accumulator {
+            by,
+            ..Accumulator::new()
         }
     }
 
@@ -504,6 +523,7 @@ impl Accumulator {
             names,
             shares,
             distinct: counts.map(distinct_counts).unwrap_or_default(),
+            by: self.by,
         }
     }
 }
@@ -526,6 +546,8 @@ pub struct Tally {
     /// Distinct credentials and client addresses of each source, when only they were
     /// counted ([`Accumulator::counting`]).
     distinct: PlHashMap<SourceId, (u64, u64)>,
+    /// What each summary is of.
+    by: By,
 }
 
 impl Tally {
@@ -548,7 +570,7 @@ impl Tally {
     /// A frame's credentials (a Parquet table written by `ingest`; [`Tally::frame_columns`]
     /// are all it reads), row by row in its
     /// order: repeated deliveries were removed and prefixes linked when it was written.
-    pub fn from_frame(df: &DataFrame) -> PolarsResult<Tally> {
+    pub fn from_frame(df: &DataFrame, by: By) -> PolarsResult<Tally> {
         let text = |name: &str| -> PolarsResult<&StringChunked> { df.column(name)?.str() };
         let (kind, cred, source, principal) = (
             text(col::CREDENTIAL_KIND)?,
@@ -567,7 +589,7 @@ impl Tally {
         let line = df.column(col::LINE)?.u64()?;
         let record = df.column(col::RECORD_INDEX)?.u32()?;
         let mut names: PlIndexMap<&str, ()> = PlIndexMap::default();
-        let run = Accumulator::new();
+        let run = Accumulator::summarising(by);
         let rows = kind
             .iter()
             .zip(cred.iter())
@@ -582,15 +604,19 @@ impl Tally {
             .zip(line.iter())
             .zip(record.iter());
         for (((((((((((k, c), s), p), ip), outcome), notes), id), f), t), l), r) in rows {
-            let (Some(kind), Some(credential)) = (k, c) else {
-                continue;
+            // As `ChunkTally::push_event` does: the summary is of the credential or of the
+            // principal, with the other as its list.
+            let (subject, kind, other) = match (by, k, c, p) {
+                (By::Credential, Some(kind), Some(credential), p) => (credential, kind, p),
+                (By::Principal, k, c, Some(principal)) => (principal, k.unwrap_or(""), c),
+                _ => continue,
             };
             let file = names.insert_full(f.unwrap_or_default(), ()).0 as u32;
             let row = Row {
-                credential,
+                credential: subject,
                 kind,
                 source: s.and_then(SourceId::from_id),
-                principal: p,
+                principal: other,
                 src_ip: ip,
                 refused: is_refused(outcome),
                 linked: notes.is_some_and(|n| n.contains("prefix_linked")),
@@ -610,6 +636,10 @@ impl Tally {
     /// Token prefixes that one full token starts with become that token (see
     /// `ingest::link`): their events join its summary, counted as linked.
     pub fn link_token_prefixes(&mut self) {
+        // Principals are not token prefixes.
+        if self.by == By::Principal {
+            return;
+        }
         let prefix = crate::ingest::TOKEN_PREFIX_KIND;
         let all = || self.shares.iter().flat_map(|s| s.iter());
         if !all().any(|(_, b)| b.kind == prefix) {
@@ -705,12 +735,40 @@ pub struct Listing<'a> {
 }
 
 impl<'a> Listing<'a> {
+    /// What each summary is of.
+    pub fn by(&self) -> By {
+        self.tally.by
+    }
+
     pub fn len(&self) -> usize {
         self.order.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
+    }
+
+    /// The summaries of the principals listed in `range` (a tally by principal).
+    pub fn principal_summaries(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = PrincipalSummary<'a>> + '_ {
+        let listed = self.order.get(range).unwrap_or_default();
+        listed.iter().map(|(id, b)| {
+            let c = self.tally.summary(id, b);
+            PrincipalSummary {
+                principal: c.credential_id,
+                sources: c.sources,
+                distinct_credentials: b.principals.len(),
+                credentials: c.principals,
+                events: c.events,
+                refused: c.refused,
+                first: c.first,
+                last: c.last,
+                distinct_src_ips: c.distinct_src_ips,
+                src_ips: c.src_ips,
+            }
+        })
     }
 
     /// The summaries of the credentials listed in `range`.
@@ -725,7 +783,10 @@ impl<'a> Listing<'a> {
 
 impl serde::Serialize for Listing<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.summaries(0..self.len()))
+        match self.tally.by {
+            By::Credential => s.collect_seq(self.summaries(0..self.len())),
+            By::Principal => s.collect_seq(self.principal_summaries(0..self.len())),
+        }
     }
 }
 
