@@ -3,7 +3,9 @@
 //! Properties: no panic, no hang, records lie inside the document in order, every
 //! error's offset lies inside its record, and records read from the front of the rest of
 //! the document (`parse_front`, as ingest reads a valid UTF-8 document) are the framed
-//! records with the events a parse of their bytes gives.
+//! records with the events a parse of their bytes gives; and a large array's pieces read
+//! as the whole does (records stepped over where they start, a cursor resumed at a record
+//! reading the same records from there).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -35,6 +37,39 @@ fuzz_target!(|data: &[u8]| {
                 e.offset <= record.bytes.len(),
                 "error offset past the record"
             );
+        }
+    }
+    if framing != Framing::JsonDocument {
+        // Pieces (ingest reads a large array on every core): stepping over records finds
+        // each one's start, index and line, and a cursor resumed at a record with its
+        // index reads the records from there as the whole array does.
+        let mut stepper = ArrayRecords::new(doc, framing);
+        for want in &framed.records {
+            assert_eq!(
+                stepper.position(),
+                Some(want.offset),
+                "a step missed a record"
+            );
+            assert_eq!(stepper.index(), want.index);
+            assert_eq!(stepper.next_line(), Some(want.line));
+            assert!(
+                stepper.skip_record().is_some(),
+                "a record could not be stepped over"
+            );
+        }
+        for (k, start) in framed.records.iter().enumerate().take(4) {
+            let mut resumed = ArrayRecords::resume(doc, start.offset, start.index);
+            for want in &framed.records[k..] {
+                let (got, _) = resumed
+                    .next_record(None, |_| None)
+                    .expect("a record the resumed cursor did not find");
+                let line = got.line + start.line - 1;
+                assert_eq!(
+                    (got.offset, got.bytes, got.index, line),
+                    (want.offset, want.bytes, want.index, want.line)
+                );
+            }
+            assert!(resumed.next_record(None, |_| None).is_none());
         }
     }
     let Ok(text) = std::str::from_utf8(doc) else {
