@@ -34,13 +34,29 @@ pub fn write_frame(df: &mut DataFrame, path: &Path) -> Result<()> {
         match format {
             FrameFormat::Parquet => write_parquet(w, df),
             FrameFormat::Csv => CsvWriter::new(w).include_header(true).finish(df),
-            // Chunks aligned first: see `Part::write`.
             FrameFormat::NdJson => JsonWriter::new(w)
                 .with_json_format(JsonFormat::JsonLines)
-                .finish(df.rechunk_mut_par()),
+                .finish(align_for_json(df)),
         }
         .map_err(|e| Box::new(e) as BoxError)
     })
+}
+
+/// `df` made safe for Polars' JSON writer, which stops at a chunk of no rows: an hour
+/// joined from the pieces of many chunks and then rid of repeated deliveries holds some
+/// (a piece whose rows were all copies), and the rows after them were lost (296 of 363
+/// written). Such a frame is joined into one chunk per column, a column at a time; any
+/// other is written as it is (no copy).
+fn align_for_json(df: &mut DataFrame) -> &mut DataFrame {
+    let empty_chunk = df.columns().iter().any(|c| {
+        c.n_chunks() > 1
+            && c.as_series()
+                .is_some_and(|s| s.chunk_lengths().any(|n| n == 0))
+    });
+    if empty_chunk {
+        df.rechunk_mut();
+    }
+    df.align_chunks()
 }
 
 /// A frame as Parquet, one row group at a time: `ParquetWriter::finish` first copies the
@@ -167,11 +183,7 @@ impl Part {
                 w.write_batch(df)
             }
             Some(PartWriter::NdJson(f)) => {
-                // Polars' JSON writer walks the frame's chunks as if every column were cut
-                // at the same rows; an hour joined from many pieces is not, and rows were
-                // lost (296 of 363 written when chunks were small; aligning the chunks did
-                // not help). One chunk per column first, as for CSV.
-                df.rechunk_mut_par();
+                align_for_json(df);
                 JsonWriter::new(f)
                     .with_json_format(JsonFormat::JsonLines)
                     .finish(df)
@@ -453,9 +465,46 @@ pub fn csv_needs_quotes(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// A frame whose chunks include one of no rows (an hour whose piece was all repeated
+    /// deliveries) is written whole as NDJSON: Polars' writer stopped at the empty chunk.
+    #[test]
+    fn ndjson_holds_the_rows_after_an_empty_chunk() {
+        let piece = |ids: &[&str]| {
+            let n = ids.len();
+            let ns: Vec<u32> = vec![1; n];
+            DataFrame::new(
+                n,
+                vec![
+                    Column::new("event_id".into(), ids),
+                    Column::new("n".into(), ns),
+                ],
+            )
+            .unwrap()
+        };
+        // Three pieces, the second all copies: filtered, its chunk holds no rows.
+        let mut df = piece(&["a"]);
+        df.vstack_mut_owned(piece(&["copy"])).unwrap();
+        df.vstack_mut_owned(piece(&["b", "c"])).unwrap();
+        let keep = BooleanChunked::from_slice("keep".into(), &[true, false, true, true]);
+        let mut df = df.filter(&keep).unwrap();
+        let lengths = |df: &DataFrame| -> Vec<usize> {
+            let n = df.column("n").unwrap().as_materialized_series();
+            n.chunk_lengths().collect()
+        };
+        assert_eq!(lengths(&df), [1, 0, 2]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hour.ndjson");
+        write_frame(&mut df, &path).unwrap();
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(written.lines().count(), 3, "{written}");
+        assert!(written.contains("\"c\""), "{written}");
+    }
+
     fn field(text: &str) -> String {
         let mut out = Vec::new();
-        super::write_csv_field(&mut out, text).unwrap();
+        write_csv_field(&mut out, text).unwrap();
         String::from_utf8(out).unwrap()
     }
 
