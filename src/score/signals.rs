@@ -34,8 +34,9 @@ use crate::config::Config;
 pub struct Reason {
     pub signal: &'static str,
     pub weight: u32,
-    pub value: String,
-    pub baseline: String,
+    /// Exactly as long as their text: a scored log holds a million reasons.
+    pub value: Box<str>,
+    pub baseline: Box<str>,
 }
 
 impl Reason {
@@ -43,8 +44,8 @@ impl Reason {
         Reason {
             signal,
             weight,
-            value,
-            baseline,
+            value: value.into_boxed_str(),
+            baseline: baseline.into_boxed_str(),
         }
     }
 }

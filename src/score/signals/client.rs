@@ -76,9 +76,9 @@ mod tests {
         });
         let s = run(&rows);
         assert_eq!(signals_of(&s, n), vec!["client"]);
-        assert_eq!(s.reasons_of(n)[0].value, "new client python-requests");
+        assert_eq!(&*s.reasons_of(n)[0].value, "new client python-requests");
         assert_eq!(
-            s.reasons_of(n)[0].baseline,
+            &*s.reasons_of(n)[0].baseline,
             "clients of this credential: chrome"
         );
         assert_eq!(s.reasons_of(n + 1)[0].weight, super::ATTACK_TOOL);

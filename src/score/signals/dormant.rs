@@ -45,9 +45,6 @@ mod tests {
         rows.push(office(MONDAY + 24 * NS_PER_DAY + 10 * 3_600_000_000_000));
         let s = run(&rows);
         let r = &s.reasons_of(rows.len() - 1)[0];
-        assert_eq!(
-            (r.signal, r.value.as_str()),
-            ("dormant", "first use in 21 d 18 h")
-        );
+        assert_eq!((r.signal, &*r.value), ("dormant", "first use in 21 d 18 h"));
     }
 }

@@ -190,12 +190,12 @@ mod tests {
         assert!(
             s.reasons_of(4)
                 .iter()
-                .any(|r| r.value == "5 failed sign-ins in 10 min")
+                .any(|r| &*r.value == "5 failed sign-ins in 10 min")
         );
         assert!(
             s.reasons_of(5)
                 .iter()
-                .any(|r| r.value == "success after 5 failures in 10 min")
+                .any(|r| &*r.value == "success after 5 failures in 10 min")
         );
         let users = ["a@x", "b@x", "c@x", "d@x", "e@x"];
         let rows: Vec<Row> = users
@@ -207,7 +207,7 @@ mod tests {
         assert!(
             s.reasons_of(4)
                 .iter()
-                .any(|r| r.value == "81.2.69.166 failed against 5 accounts in 1 h")
+                .any(|r| &*r.value == "81.2.69.166 failed against 5 accounts in 1 h")
         );
         assert!(
             s.reasons_of(0)

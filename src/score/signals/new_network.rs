@@ -91,7 +91,7 @@ mod tests {
         s.reasons_of(i)
             .iter()
             .find(|r| r.signal == "new_network")
-            .map(|r| (r.weight, r.value.clone()))
+            .map(|r| (r.weight, r.value.to_string()))
     }
 
     #[test]

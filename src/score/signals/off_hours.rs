@@ -60,9 +60,9 @@ mod tests {
         rows.push(office(MONDAY + 5 * NS_PER_DAY + 10 * NS_PER_HOUR));
         let n = rows.len();
         let s = run(&rows);
-        assert_eq!(s.reasons_of(n - 2)[0].value, "Fri 01:00 UTC");
+        assert_eq!(&*s.reasons_of(n - 2)[0].value, "Fri 01:00 UTC");
         assert_eq!(
-            s.reasons_of(n - 2)[0].baseline,
+            &*s.reasons_of(n - 2)[0].baseline,
             "usual hours of this credential: 08-15 UTC"
         );
         assert_eq!(s.reasons_of(n - 1)[0].weight, super::WEEKEND);

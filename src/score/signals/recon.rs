@@ -98,7 +98,7 @@ mod tests {
             s.reasons_of(i)
                 .iter()
                 .filter(|r| r.signal == "recon")
-                .map(|r| r.value.clone())
+                .map(|r| r.value.to_string())
                 .collect()
         };
         assert_eq!(recon(n), ["first identity check: sts:GetCallerIdentity"]);

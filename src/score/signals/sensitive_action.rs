@@ -121,7 +121,7 @@ mod tests {
         };
         assert_eq!(w(n - 3), 30);
         assert_eq!(
-            s.reasons_of(n - 3)[0].value,
+            &*s.reasons_of(n - 3)[0].value,
             "first credential minting: iam:CreateAccessKey"
         );
         assert_eq!(w(n - 2), 15);

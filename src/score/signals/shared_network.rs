@@ -167,8 +167,8 @@ mod tests {
                 .iter()
                 .find(|r| r.signal == "shared_network")
                 .unwrap();
-            assert_eq!(r.value, "81.2.69.0/24 is new to 2 credentials");
-            assert_eq!(r.baseline, "AKIAQ3EGALICE0000001, tt_l…alice");
+            assert_eq!(&*r.value, "81.2.69.0/24 is new to 2 credentials");
+            assert_eq!(&*r.baseline, "AKIAQ3EGALICE0000001, tt_l…alice");
         }
     }
 

@@ -65,7 +65,7 @@ mod tests {
         }
         let s = run(&rows);
         assert_eq!(
-            s.reasons_of(n - 1)
+            &*s.reasons_of(n - 1)
                 .iter()
                 .find(|r| r.signal == "volume")
                 .unwrap()
@@ -79,7 +79,7 @@ mod tests {
         assert!(
             s.reasons_of(n + 39)
                 .iter()
-                .any(|r| r.value == "41 calls in 1 h")
+                .any(|r| &*r.value == "41 calls in 1 h")
         );
     }
 }
