@@ -221,5 +221,7 @@ fn score_group<'a>(
             out.push((idx, reasons));
         }
     }
+    // The group's repeated texts freed before the next group's are made.
+    signals::intern(out.iter_mut().flat_map(|(_, r)| r.iter_mut()));
     out
 }

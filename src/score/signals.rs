@@ -19,8 +19,12 @@ mod sensitive_action;
 mod shared_network;
 mod volume;
 
-use crate::score::FastMap;
+use std::sync::Arc;
+
+use polars::prelude::PlHashSet;
 use serde::Serialize;
+
+use crate::score::FastMap;
 
 use super::actions::ActionIndex;
 use super::baseline::Baseline;
@@ -34,9 +38,11 @@ use crate::config::Config;
 pub struct Reason {
     pub signal: &'static str,
     pub weight: u32,
-    /// Exactly as long as their text: a scored log holds a million reasons.
-    pub value: Box<str>,
-    pub baseline: Box<str>,
+    /// Shared text: a scored log holds millions of reasons, and most repeat the text of
+    /// another (a credential's baseline is the same for all its events until it
+    /// changes): see [`intern`].
+    pub value: Arc<str>,
+    pub baseline: Arc<str>,
 }
 
 impl Reason {
@@ -44,9 +50,26 @@ impl Reason {
         Reason {
             signal,
             weight,
-            value: value.into_boxed_str(),
-            baseline: baseline.into_boxed_str(),
+            value: value.into(),
+            baseline: baseline.into(),
         }
+    }
+}
+
+/// Make equal texts of `reasons` one shared text: the copies are freed. On the 500 MB
+/// nginx benchmark, 1.33 million reasons held 156 MB of text in 2.7 million allocations,
+/// of which 15 MB were distinct.
+pub fn intern<'r>(reasons: impl Iterator<Item = &'r mut Reason>) {
+    let mut seen: PlHashSet<Arc<str>> = PlHashSet::default();
+    let mut one = |text: &mut Arc<str>| match seen.get(&**text) {
+        Some(shared) => *text = Arc::clone(shared),
+        None => {
+            seen.insert(Arc::clone(text));
+        }
+    };
+    for r in reasons {
+        one(&mut r.value);
+        one(&mut r.baseline);
     }
 }
 
@@ -181,5 +204,37 @@ mod tests {
         assert_eq!(human_bytes(412), "412 B");
         assert_eq!(human_duration(35 * 60 * 1_000_000_000), "35 min");
         assert_eq!(human_duration(50 * 3600 * 1_000_000_000), "2 d 2 h");
+    }
+
+    /// Equal texts end up as one shared text, each reason reading as before.
+    #[test]
+    fn interned_reasons_share_equal_texts() {
+        let text = |t: &str| t.to_string();
+        let mut reasons = vec![
+            Reason::new(
+                "new_network",
+                25,
+                text("81.2.69.0/24"),
+                text("usual: 10.0.0.0/24"),
+            ),
+            Reason::new(
+                "off_hours",
+                10,
+                text("Fri 01:00 UTC"),
+                text("usual: 09-18 UTC"),
+            ),
+            Reason::new(
+                "new_network",
+                25,
+                text("81.2.69.0/24"),
+                text("usual: 10.0.0.0/24"),
+            ),
+        ];
+        let before = reasons.clone();
+        intern(reasons.iter_mut());
+        assert_eq!(reasons, before);
+        assert!(Arc::ptr_eq(&reasons[0].value, &reasons[2].value));
+        assert!(Arc::ptr_eq(&reasons[0].baseline, &reasons[2].baseline));
+        assert!(!Arc::ptr_eq(&reasons[0].value, &reasons[1].value));
     }
 }
