@@ -92,6 +92,7 @@ pub enum Command {
     },
     /// List every credential in the logs in the order first seen: kind, sources,
     /// principals, first and last sighting with file and line, uses, refusals, addresses.
+    /// With `--by principal`, every principal (user, role) and the credentials it used.
     Credentials {
         #[command(flatten)]
         input: InputArgs,
