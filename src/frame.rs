@@ -191,12 +191,17 @@ pub fn map_valued_columns(
 /// (four nginx lines in five). One chunk per column: the scorer reads rows by index.
 pub fn attributable(df: &DataFrame) -> PolarsResult<DataFrame> {
     let (mask, height) = attributable_mask(df)?;
+    filtered(df, &mask, height)
+}
+
+/// The `height` rows of `df` that `mask` keeps, one chunk per column.
+fn filtered(df: &DataFrame, mask: &BooleanChunked, height: usize) -> PolarsResult<DataFrame> {
     if height == df.height() {
         // Already so: no filtered copy of every column (a rechunk of a column in one
         // chunk is no copy either).
         return map_valued_columns(df, height, |c| Ok(c.rechunk()));
     }
-    map_valued_columns(df, height, |c| Ok(c.filter(&mask)?.rechunk()))
+    map_valued_columns(df, height, |c| Ok(c.filter(mask)?.rechunk()))
 }
 
 /// [`attributable`] of a frame no longer needed whole. Raw logs and tables read for
@@ -204,21 +209,21 @@ pub fn attributable(df: &DataFrame) -> PolarsResult<DataFrame> {
 /// chunk in place, one column at a time, instead of the whole frame being copied while
 /// it is still held.
 pub fn into_attributable(mut df: DataFrame) -> PolarsResult<DataFrame> {
-    if attributable_mask(&df)?.1 == df.height() {
-        let height = df.height();
-        for i in 0..df.width() {
-            let c = &df.columns()[i];
-            // As in `map_valued_columns`: a column null in every row holds no rows.
-            let joined = match c.null_count() == height {
-                true => Column::full_null(c.name().clone(), height, c.dtype()),
-                false if c.n_chunks() > 1 => c.rechunk(),
-                false => continue,
-            };
-            df.replace_column(i, joined)?;
-        }
-        return Ok(df);
+    let (mask, height) = attributable_mask(&df)?;
+    if height != df.height() {
+        return filtered(&df, &mask, height);
     }
-    attributable(&df)
+    for i in 0..df.width() {
+        let c = &df.columns()[i];
+        // As in `map_valued_columns`: a column null in every row holds no rows.
+        let joined = match c.null_count() == height {
+            true => Column::full_null(c.name().clone(), height, c.dtype()),
+            false if c.n_chunks() > 1 => c.rechunk(),
+            false => continue,
+        };
+        df.replace_column(i, joined)?;
+    }
+    Ok(df)
 }
 
 fn attributable_mask(df: &DataFrame) -> PolarsResult<(BooleanChunked, usize)> {

@@ -185,6 +185,22 @@ impl Body {
     }
 }
 
+/// What an event with `credential` (of `kind`) and `principal` is summarised under, from
+/// raw logs and tables alike: the credential, with the principal as its list; or, by
+/// principal, the principal (with its credential's kind, if any), with the credential as
+/// its list, events without one included. `None`: the event has no such subject.
+fn subject<'a>(
+    by: By,
+    credential: Option<&'a str>,
+    kind: Option<&'a str>,
+    principal: Option<&'a str>,
+) -> Option<(&'a str, &'a str, Option<&'a str>)> {
+    match by {
+        By::Credential => Some((credential?, kind?, principal)),
+        By::Principal => Some((principal?, kind.unwrap_or(""), credential)),
+    }
+}
+
 /// The hashes of a run's tallies: 128 bits that tell repeated deliveries apart, from two
 /// keyed hashes with seeds drawn for the run (no two distinct events share it by chance,
 /// and no log writer can make one event pass for another's copy); and the share of each
@@ -310,17 +326,9 @@ impl ChunkTally {
         if let Some(counts) = &mut self.counts {
             counts.count(credential, src_ip);
         }
-        // What is summarised: the credential (with the principals it acted as), or the
-        // principal (with the credentials it used, and its events without one).
-        let (subject, other) = match run.by {
-            By::Credential => (credential, principal),
-            By::Principal => (
-                principal.map(|p| (p, credential.map_or("", |c| c.1))),
-                credential.map(|c| c.0),
-            ),
-        };
-        let summarised = subject.filter(|_| self.counts.is_none());
-        let (share, slot) = summarised.map_or((0, NO_CREDENTIAL), |(id, kind)| {
+        let (id, kind) = (credential.map(|c| c.0), credential.map(|c| c.1));
+        let summarised = subject(run.by, id, kind, principal).filter(|_| self.counts.is_none());
+        let (share, slot) = summarised.map_or((0, NO_CREDENTIAL), |(id, kind, other)| {
             run.add(&Row {
                 credential: id,
                 kind,
@@ -604,12 +612,8 @@ impl Tally {
             .zip(line.iter())
             .zip(record.iter());
         for (((((((((((k, c), s), p), ip), outcome), notes), id), f), t), l), r) in rows {
-            // As `ChunkTally::push_event` does: the summary is of the credential or of the
-            // principal, with the other as its list.
-            let (subject, kind, other) = match (by, k, c, p) {
-                (By::Credential, Some(kind), Some(credential), p) => (credential, kind, p),
-                (By::Principal, k, c, Some(principal)) => (principal, k.unwrap_or(""), c),
-                _ => continue,
+            let Some((subject, kind, other)) = subject(by, c, k, p) else {
+                continue;
             };
             let file = names.insert_full(f.unwrap_or_default(), ()).0 as u32;
             let row = Row {

@@ -45,22 +45,14 @@ pub(super) fn ingest_document<S: Sink>(
         _ => pieces.par_iter().enumerate().map(read).collect(),
     };
     let records = parts.iter().map(|p| p.records).sum::<u64>();
-    let mut done = Vec::with_capacity(parts.len());
-    let mut last_seen = None;
     let mut error = None;
+    let mut sinks = Vec::with_capacity(parts.len());
     for (part, piece) in parts.into_iter().zip(&pieces) {
-        // Piece 0 counts the lines of the document; the others from their first line.
-        let first_line = piece.line - 1;
         error = part.error.or(error);
-        let builder = part.sink.builder.parsed(job, Some(first_line));
-        part.sink
-            .stats
-            .merge_into(report, first_line, &mut last_seen);
-        if !builder.is_empty() {
-            done.push(builder.finish(job, first_line)?);
-        }
+        // Piece 0 counts the lines of the document; the others from their first line.
+        sinks.push((part.sink, piece.line - 1));
     }
-    report.lines = records;
+    let done = finish(job, sinks, report, records)?;
     if let Some(e) = error {
         // The document could not be framed to its end: the records before the fault are
         // kept; the fault counts as one malformed record (the one that was cut).
@@ -89,6 +81,15 @@ struct Piece {
     line: u64,
 }
 
+impl Piece {
+    /// The first piece: its cursor finds the array's first record itself.
+    const FIRST: Piece = Piece {
+        start: 0,
+        index: 0,
+        line: 1,
+    };
+}
+
 /// The pieces a document is read in: one, or for a large array, pieces of whole records
 /// (a few per thread, so that a slow one does not hold the rest back), whose records are
 /// then read each piece on its own thread, in order, as the whole array would be.
@@ -96,15 +97,10 @@ struct Piece {
 /// A piece is at least `min_bytes` (half a line chunk, 8 MiB): a smaller array is read by
 /// one thread, as the pass that cuts it would cost more than a second thread saves.
 fn pieces_of(body: &[u8], framing: Framing, min_bytes: usize) -> Vec<Piece> {
-    let first = Piece {
-        start: 0,
-        index: 0,
-        line: 1,
-    };
     let threads = rayon::current_num_threads();
     let min_bytes = min_bytes.max(1);
     if framing == Framing::JsonDocument || threads < 2 || body.len() < 2 * min_bytes {
-        return vec![first];
+        return vec![Piece::FIRST];
     }
     let piece_bytes = (body.len() / (threads * 4)).max(min_bytes);
     guessed_pieces(body, framing, piece_bytes)
@@ -114,11 +110,7 @@ fn pieces_of(body: &[u8], framing: Framing, min_bytes: usize) -> Vec<Piece> {
 /// Pieces cut by one pass of the structural scan over the whole array, on one thread.
 fn framed_pieces(body: &[u8], framing: Framing, piece_bytes: usize) -> Vec<Piece> {
     let mut cursor = ArrayRecords::new(body, framing);
-    let mut pieces = vec![Piece {
-        start: 0,
-        index: 0,
-        line: 1,
-    }];
+    let mut pieces = vec![Piece::FIRST];
     let mut cut = cursor.position().unwrap_or(0).saturating_add(piece_bytes);
     while let Some(pos) = cursor.position() {
         if pos >= cut
@@ -191,11 +183,7 @@ fn guessed_pieces(body: &[u8], framing: Framing, piece_bytes: usize) -> Option<V
             }
         })
         .collect();
-    let mut pieces = vec![Piece {
-        start: 0,
-        index: 0,
-        line: 1,
-    }];
+    let mut pieces = vec![Piece::FIRST];
     let mut index = counts[0]?;
     let (mut line, mut counted_to) = (1u64, 0usize);
     for (guess, count) in guesses.iter().zip(&counts[1..]) {
@@ -327,24 +315,28 @@ pub(super) fn ingest_csv<S: Sink>(
     // Lines of the file (a row may span several): rows are cited by the line they start on.
     let lines = memchr::memchr_iter(b'\n', &doc).count() as u64
         + u64::from(!doc.is_empty() && !doc.ends_with(b"\n"));
-    finish(job, sink, report, lines)
+    finish(job, vec![(sink, 0)], report, lines)
 }
 
-/// A document's counters into its report, and its one frame.
+/// A document's counters into its report, and the frames of its sinks (one, or one per
+/// piece), each with the line its lines count from (0: lines of the document).
 fn finish<S: Sink>(
     job: &FileJob<'_>,
-    sink: RecordSink<'_, S>,
+    sinks: Vec<(RecordSink<'_, S>, u64)>,
     report: &mut FileReport,
     lines: u64,
 ) -> PolarsResult<Vec<S::Done>> {
-    let RecordSink { builder, stats, .. } = sink;
-    let builder = builder.parsed(job, Some(0));
-    stats.merge_into(report, 0, &mut None);
-    report.lines = lines;
-    if builder.is_empty() {
-        return Ok(Vec::new());
+    let mut done = Vec::with_capacity(sinks.len());
+    let mut last_seen = None;
+    for (RecordSink { builder, stats, .. }, first_line) in sinks {
+        let builder = builder.parsed(job, Some(first_line));
+        stats.merge_into(report, first_line, &mut last_seen);
+        if !builder.is_empty() {
+            done.push(builder.finish(job, first_line)?);
+        }
     }
-    Ok(vec![builder.finish(job, 0)?])
+    report.lines = lines;
+    Ok(done)
 }
 
 /// A document's bytes, in a buffer kept by its thread for the next document: a document is
