@@ -97,7 +97,11 @@ pub(super) fn ingest_lines<S: Sink>(
 
 /// Raw chunk buffers go back to the reader once parsed. Fresh memory costs a page fault
 /// per 4 KiB, which on the VMs measured here cost more than parsing the bytes in it; the
-/// pool also bounds the raw bytes in flight.
+/// pool also bounds the raw bytes in flight. A buffer is handed out written to its
+/// capacity (its length is its capacity), so that the reader fills it with plain `read`
+/// calls: `read_to_end` through a `dyn Read` zeroes the room it reads into on every call
+/// (std's default `read_buf`), a 16 MiB memset per chunk (4-6% of `credentials` on the
+/// Okta bench, docs/performance.md).
 struct BufferPool {
     free: std::sync::Mutex<Vec<Vec<u8>>>,
     buffer_bytes: usize,
@@ -116,11 +120,13 @@ impl BufferPool {
 
     fn take(&self) -> Vec<u8> {
         let reused = self.free.lock().ok().and_then(|mut f| f.pop());
-        reused.unwrap_or_else(|| Vec::with_capacity(self.buffer_bytes))
+        reused.unwrap_or_else(|| vec![0; self.buffer_bytes])
     }
 
     fn give(&self, mut buf: Vec<u8>) {
-        buf.clear();
+        // Only the room past the chunk's bytes is written (the chunk's own bytes are
+        // already initialised); a chunk fills its buffer but for the last partial line.
+        buf.resize(buf.capacity(), 0);
         if let Ok(mut free) = self.free.lock()
             && free.len() < self.keep
         {
@@ -129,11 +135,35 @@ impl BufferPool {
     }
 }
 
+/// Reads into `room[*filled..*filled + want]` (growing `room` if it is shorter) until that
+/// is full or the stream ends; true at the end of the stream or on an error, as
+/// `take(want).read_to_end` says it, with every byte read before an error kept.
+fn fill(
+    reader: &mut dyn Read,
+    room: &mut Vec<u8>,
+    filled: &mut usize,
+    want: usize,
+) -> (bool, Option<io::Error>) {
+    let end = filled.saturating_add(want);
+    if room.len() < end {
+        room.resize(end, 0);
+    }
+    while *filled < end {
+        match reader.read(&mut room[*filled..end]) {
+            Ok(0) => return (true, None),
+            Ok(n) => *filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (true, Some(e)),
+        }
+    }
+    (false, None)
+}
+
 /// The reader side of the pipeline: cut the stream into line-aligned chunks. Returns the
 /// decompressed byte count and the read error that ended it, if any.
 fn read_chunks(
     mut reader: Box<dyn Read + Send>,
-    mut buf: Vec<u8>,
+    head: Vec<u8>,
     tx: SyncSender<Chunk>,
     opts: &IngestOptions,
     pool: &BufferPool,
@@ -153,51 +183,64 @@ fn read_chunks(
     };
     let mut error = None;
     let send = |chunk: Chunk| tx.send(chunk).is_ok();
+    // `room[..filled]` holds the bytes read and not yet sent; `room` is written to its
+    // length (see `BufferPool`).
+    let mut room = pool.take();
+    let mut filled = head.len();
+    if room.len() < filled {
+        room.resize(filled, 0);
+    }
+    room[..filled].copy_from_slice(&head);
+    drop(head);
     loop {
         let want = chunk_bytes
-            .saturating_sub(buf.len())
+            .saturating_sub(filled)
             .max(chunk_bytes.min(64 * 1024));
-        let eof = match (&mut reader).take(want as u64).read_to_end(&mut buf) {
-            Ok(n) => n < want,
-            Err(e) => {
-                error = Some(e);
-                true
-            }
-        };
+        let (eof, failed) = fill(&mut *reader, &mut room, &mut filled, want);
+        if failed.is_some() {
+            error = failed;
+        }
         if eof {
-            if !buf.is_empty() {
-                let len = buf.len() as u64;
+            if filled > 0 {
+                room.truncate(filled);
+                let len = filled as u64;
                 send(Chunk::Lines {
                     index,
                     offset,
-                    counted: count(&buf),
-                    data: buf,
+                    counted: count(&room),
+                    data: room,
                 });
                 offset += len;
             }
             return (offset, error);
         }
-        match memchr::memrchr(b'\n', &buf) {
+        match memchr::memrchr(b'\n', &room[..filled]) {
             Some(i) => {
                 let mut next = pool.take();
-                next.extend_from_slice(&buf[i + 1..]);
-                buf.truncate(i + 1);
-                let len = buf.len() as u64;
+                let carry = filled - (i + 1);
+                if next.len() < carry {
+                    next.resize(carry, 0);
+                }
+                next[..carry].copy_from_slice(&room[i + 1..filled]);
+                room.truncate(i + 1);
+                let len = room.len() as u64;
+                let data = std::mem::replace(&mut room, next);
+                filled = carry;
                 if !send(Chunk::Lines {
                     index,
                     offset,
-                    counted: count(&buf),
-                    data: std::mem::replace(&mut buf, next),
+                    counted: count(&data),
+                    data,
                 }) {
                     return (offset, error);
                 }
                 offset += len;
                 index += 1;
             }
-            None if buf.len() > opts.max_line_bytes => {
+            None if filled > opts.max_line_bytes => {
                 // Inside a line longer than the cap: skip to its end without keeping it.
-                let mut len = buf.len() as u64;
-                buf.clear();
+                let mut len = filled as u64;
+                filled = 0;
                 let mut block = vec![0u8; 64 * 1024];
                 let mut ended = false;
                 loop {
@@ -206,7 +249,12 @@ fn read_chunks(
                         Ok(n) => match memchr::memchr(b'\n', &block[..n]) {
                             Some(i) => {
                                 len += i as u64 + 1;
-                                buf.extend_from_slice(&block[i + 1..n]);
+                                let rest = &block[i + 1..n];
+                                if room.len() < rest.len() {
+                                    room.resize(rest.len(), 0);
+                                }
+                                room[..rest.len()].copy_from_slice(rest);
+                                filled = rest.len();
                                 ended = true;
                                 break;
                             }
