@@ -170,14 +170,20 @@ def main():
 
     def json_peers(kind, path, rows):
         # Okta: tokentrail's job is per credential (API token, else session); the per-actor
-        # summary is a smaller job (a few thousand groups) and is shown beside it.
-        jobs = [(kind, "")] if kind != "okta" else [("okta-credential", ""), ("okta", ", by actor")]
-        for job, note in jobs:
+        # summary (issue 4's job: a few thousand groups) is a job of its own, which
+        # tokentrail runs as `credentials --by principal`.
+        jobs = [(kind, "summarise the log", "")]
+        if kind == "okta":
+            jobs = [("okta-credential", "summarise the log", ""),
+                    ("okta", "summarise by actor", ", by actor")]
+            rows.append(("summarise by actor", "tokentrail credentials --by principal",
+                         measure(f"{tt} credentials -q --by principal --format csv {path} > /dev/null", r)))
+        for job, label, note in jobs:
             if have_py("duckdb"):
-                rows.append(("summarise the log", f"DuckDB (2 threads, declared columns{note})",
+                rows.append((label, f"DuckDB (2 threads, declared columns{note})",
                              measure(f"{sys.executable} scripts/duckdb-summary.py {job} {path} 2", r)))
             if have_py("polars"):
-                rows.append(("summarise the log", f"Python Polars (declared schema{note})",
+                rows.append((label, f"Python Polars (declared schema{note})",
                              measure(f"{sys.executable} scripts/polars-summary.py {job} {path}", r)))
 
     if "cloudtrail" in args.only:

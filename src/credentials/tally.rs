@@ -250,9 +250,9 @@ struct Key {
 
 const NO_CREDENTIAL: u32 = u32::MAX;
 
-/// What one chunk of one input adds to the run's [`Accumulator`]: each event goes to its
-/// credential's summary at once (under its share's lock), its delivery key when the chunk
-/// is parsed.
+/// What one chunk of one input adds to the run's [`Accumulator`]: its events join their
+/// summaries a few thousand at a time, a share at a time (see [`ChunkTally::flush`]), its
+/// delivery keys when the chunk is parsed.
 pub struct ChunkTally {
     fingerprints: Fingerprinter,
     source: SourceId,
@@ -262,11 +262,38 @@ pub struct ChunkTally {
     /// Trusted proxies (`--real-ip-from`): the client behind them is the event's address.
     trusted: Vec<Cidr>,
     keys: Vec<Key>,
+    /// The events waiting for their summaries, their texts in `texts` (see
+    /// [`ChunkTally::flush`]).
+    pending: Vec<Pending>,
+    texts: String,
     /// What the run counts instead of summarising each credential (`stats`).
     counts: Option<Counts>,
     /// Events were tallied.
     any: bool,
 }
+
+/// Where a text of a pending event is in its chunk's `texts`.
+type Span = (u32, u32);
+
+/// An event of a chunk waiting for its summary.
+#[derive(Clone, Copy)]
+struct Pending {
+    share: u16,
+    credential: Span,
+    kind: &'static str,
+    principal: Option<Span>,
+    src_ip: Option<Span>,
+    event_id: Option<Span>,
+    refused: bool,
+    at: Moment,
+    keyed: bool,
+    /// Its delivery key in the chunk's `keys`, which learns the summary's slot when the
+    /// event is added.
+    key: Option<u32>,
+}
+
+/// A chunk's pending events are added once this many wait (and when it is parsed).
+const PENDING: usize = 1 << 12;
 
 impl ChunkTally {
     /// Chunk `chunk` of input `file`, a log of `source`.
@@ -283,6 +310,8 @@ impl ChunkTally {
             chunk,
             trusted: trusted.to_vec(),
             keys: Vec::new(),
+            pending: Vec::new(),
+            texts: String::new(),
             counts: count_only.then(Counts::default),
             any: false,
         }
@@ -328,20 +357,26 @@ impl ChunkTally {
         }
         let (id, kind) = (credential.map(|c| c.0), credential.map(|c| c.1));
         let summarised = subject(run.by, id, kind, principal).filter(|_| self.counts.is_none());
-        let (share, slot) = summarised.map_or((0, NO_CREDENTIAL), |(id, kind, other)| {
-            run.add(&Row {
-                credential: id,
-                kind,
-                source: Some(source),
-                principal: other,
-                src_ip,
-                refused,
-                linked: false,
-                at,
-                event_id: ev.event_id.as_deref(),
-                keyed,
-            })
+        let texts = &mut self.texts;
+        let mut span = |text: &str| {
+            let start = texts.len() as u32;
+            texts.push_str(text);
+            (start, text.len() as u32)
+        };
+        let pending = summarised.map(|(id, _, other)| Pending {
+            share: run.hasher.share(id) as u16,
+            credential: span(id),
+            // What `subject` makes of `kind`, kept as the `'static` text it is.
+            kind: kind.unwrap_or(""),
+            principal: other.map(&mut span),
+            src_ip: src_ip.map(&mut span),
+            event_id: ev.event_id.as_deref().map(&mut span),
+            refused,
+            at,
+            keyed,
+            key: None,
         });
+        let mut key_index = None;
         if keyed && let Some(event_id) = ev.event_id.as_deref() {
             let account = ev
                 .service
@@ -355,14 +390,87 @@ impl ChunkTally {
                 ev.action.as_deref(),
                 (credential.map(|c| c.0), principal, src_ip, outcome),
             );
+            key_index = Some(self.keys.len() as u32);
             self.keys.push(Key {
                 hash: run.hasher.hash(key),
                 place: at.place,
-                share,
-                slot,
+                share: 0,
+                slot: NO_CREDENTIAL,
                 refused,
             });
         }
+        if let Some(mut p) = pending {
+            p.key = key_index;
+            self.pending.push(p);
+            if self.pending.len() >= PENDING {
+                self.flush(run);
+            }
+        }
+    }
+
+    /// The pending events into their summaries, a share at a time: each share's lock is
+    /// taken once, and the summaries of a share's events are read from memory once for
+    /// all of them rather than once for each (an identity log's busy principals come
+    /// back every few events, their summaries long gone from the cache: on the Okta
+    /// bench, events in principal order tallied 15% faster than in time order). Events
+    /// of one share are added in the chunk's order, as they were one at a time.
+    fn flush(&mut self, run: &Accumulator) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut starts = [0u32; SHARES + 1];
+        for p in &self.pending {
+            starts[usize::from(p.share) + 1] += 1;
+        }
+        for i in 1..=SHARES {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts;
+        let mut order = vec![0u32; self.pending.len()];
+        for (i, p) in self.pending.iter().enumerate() {
+            let at = &mut next[usize::from(p.share)];
+            order[*at as usize] = i as u32;
+            *at += 1;
+        }
+        let text = |(start, len): Span| {
+            let start = start as usize;
+            self.texts
+                .get(start..start + len as usize)
+                .unwrap_or_default()
+        };
+        // The chunks of other threads start at other shares.
+        let first = self.chunk as usize % SHARES;
+        for share in (first..SHARES).chain(0..first) {
+            let mine = &order[starts[share] as usize..starts[share + 1] as usize];
+            if mine.is_empty() {
+                continue;
+            }
+            let Ok(mut map) = run.shares[share].lock() else {
+                continue;
+            };
+            for &i in mine {
+                let p = self.pending[i as usize];
+                let row = Row {
+                    credential: text(p.credential),
+                    kind: p.kind,
+                    source: Some(self.source),
+                    principal: p.principal.map(text),
+                    src_ip: p.src_ip.map(text),
+                    refused: p.refused,
+                    linked: false,
+                    at: p.at,
+                    event_id: p.event_id.map(text),
+                    keyed: p.keyed,
+                };
+                let slot = map.add(&row);
+                if let Some(key) = p.key.and_then(|k| self.keys.get_mut(k as usize)) {
+                    key.share = share as u16;
+                    key.slot = slot as u32;
+                }
+            }
+        }
+        self.pending.clear();
+        self.texts.clear();
     }
 }
 
@@ -422,20 +530,15 @@ impl Accumulator {
         let Ok(mut map) = self.shares[share].lock() else {
             return (0, NO_CREDENTIAL);
         };
-        let slot = match map.slot_of(row.credential) {
-            Some(slot) => {
-                if let Some((_, body)) = map.get_mut(slot) {
-                    body.add(row);
-                }
-                slot
-            }
-            None => map.insert(row.credential.into(), Body::new(row)),
-        };
-        (share as u16, slot as u32)
+        (share as u16, map.add(row) as u32)
     }
 
-    /// A parsed chunk's delivery keys (and counts) join the run's.
+    /// A parsed chunk's events, delivery keys (and counts) join the run's.
     pub fn merge(&self, chunk: &mut ChunkTally) {
+        chunk.flush(self);
+        // A parsed chunk is kept until its input is read: not its buffers.
+        chunk.pending = Vec::new();
+        chunk.texts = String::new();
         if let (Some(run), Some(seen)) = (&self.counts, chunk.counts.take())
             && let Ok(mut run) = run.lock()
         {
@@ -872,6 +975,55 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A chunk of more events than wait at once joins its summaries in several batches:
+    /// a repeated delivery whose copies fall in different batches is still found, and
+    /// taken back out of its credential's count (each copy's key learns its summary's
+    /// slot only when its batch is added).
+    #[test]
+    fn copies_in_different_batches_of_a_chunk_are_removed() {
+        use std::borrow::Cow;
+        use tokentrail_parsers::{Credential, CredentialKind};
+        let run = Accumulator::new();
+        let fingerprints = Fingerprinter::new(b"test key");
+        let mut chunk = ChunkTally::new(fingerprints, (SourceId::OktaSystemLog, 0, 0), &[], false);
+        let n = PENDING + 10;
+        let ids: Vec<String> = (0..n).map(|i| format!("uuid-{i}")).collect();
+        let sessions = ["idx1", "idx2", "idx3"];
+        let event = |i: usize| Event {
+            ts: i as i64,
+            event_id: Some(Cow::Borrowed(ids[i].as_str())),
+            credential: Some(Credential::Public {
+                kind: CredentialKind::OktaSession,
+                id: Cow::Borrowed(sessions[i % 3]),
+            }),
+            src_ip: Some(Cow::Borrowed("192.0.2.1")),
+            ..Event::default()
+        };
+        for i in 0..n {
+            chunk.push_event(&run, &event(i), i as u64 + 1, None);
+        }
+        // The first ten again, as an overlapping export delivers them: the first batch
+        // was added when it filled; these wait in the next.
+        for i in 0..10 {
+            chunk.push_event(&run, &event(i), (n + i) as u64 + 1, None);
+        }
+        run.merge(&mut chunk);
+        let mut removed = 0;
+        let tally = run.finish(vec!["okta.ndjson".into()], |_| removed += 1);
+        assert_eq!(removed, 10);
+        let mut events: Vec<(String, u64)> = tally
+            .credentials()
+            .map(|(id, b)| (id.to_string(), b.events))
+            .collect();
+        events.sort();
+        let expected: Vec<(String, u64)> = sessions
+            .iter()
+            .enumerate()
+            .map(|(s, id)| (id.to_string(), (0..n).filter(|i| i % 3 == s).count() as u64))
+            .collect();
+        assert_eq!(events, expected);
     }
 }
 

@@ -12,7 +12,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use polars::prelude::{PlRandomState, PlSmallStr};
 
-use super::Body;
+use super::{Body, Row};
 
 /// Summaries per block (a block is about 300 KB).
 const BLOCK: usize = 1024;
@@ -38,6 +38,19 @@ impl Share {
 
     pub(super) fn get_mut(&mut self, slot: usize) -> Option<&mut (PlSmallStr, Body)> {
         self.blocks.get_mut(slot / BLOCK)?.get_mut(slot % BLOCK)
+    }
+
+    /// `row` into its credential's summary; that summary's slot.
+    pub(super) fn add(&mut self, row: &Row<'_>) -> usize {
+        match self.slot_of(row.credential) {
+            Some(slot) => {
+                if let Some((_, body)) = self.get_mut(slot) {
+                    body.add(row);
+                }
+                slot
+            }
+            None => self.insert(row.credential.into(), Body::new(row)),
+        }
     }
 
     /// The slot of credential `id`.
