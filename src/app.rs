@@ -147,7 +147,12 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             Seeds::Named(&credential),
             stdout,
         ),
-        Command::Credentials { input, format, by } => {
+        Command::Credentials {
+            input,
+            format,
+            by,
+            limit,
+        } => {
             let (tally, files) = read_tally(&input, by)?;
             let started = Instant::now();
             let list = crate::credentials::all(&tally);
@@ -155,7 +160,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
                 messages::timing("summarize", started);
             }
             match format {
-                ListFormat::Table => crate::credentials::write_table(stdout, &list),
+                ListFormat::Table => crate::credentials::write_table(stdout, &list, limit),
                 ListFormat::Json => crate::credentials::write_json(stdout, &list),
                 ListFormat::Csv => crate::credentials::write_csv(stdout, &list),
             }
@@ -169,11 +174,15 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             std::mem::forget(tally);
             Ok(exit_status(&files, input.strict))
         }
-        Command::Secrets { input, format } => {
+        Command::Secrets {
+            input,
+            format,
+            limit,
+        } => {
             let (tally, files) = read_tally(&input, crate::credentials::By::Credential)?;
             let report = secrets::scan(&tally);
             match format {
-                StatsFormat::Table => secrets::write_table(stdout, &report),
+                StatsFormat::Table => secrets::write_table(stdout, &report, limit),
                 StatsFormat::Json => secrets::write_json(stdout, &report),
             }
             .map_err(stdout_error)?;

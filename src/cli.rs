@@ -103,6 +103,11 @@ pub enum Command {
         /// credentials it used and its events without one.
         #[arg(long, value_enum, default_value_t = crate::credentials::By::Credential)]
         by: crate::credentials::By,
+        /// Rows shown in the table; 0 shows every one. CSV and JSON always list all: an
+        /// identity provider's log holds a session per sign-in, and a table of a million
+        /// rows is read by no one and takes gigabytes to lay out.
+        #[arg(long, value_name = "N", default_value_t = crate::credentials::TABLE_ROWS)]
+        limit: usize,
     },
     /// List every secret found in the logs (tokens in URLs, bearer tokens, cookies): kind,
     /// fingerprint, first and last sighting with file and line, uses, addresses.
@@ -112,6 +117,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
         format: StatsFormat,
+        /// Rows shown in the table; 0 shows every one. JSON always lists all.
+        #[arg(long, value_name = "N", default_value_t = crate::credentials::TABLE_ROWS)]
+        limit: usize,
     },
     /// List the log sources tokentrail can read, with their ids for --source.
     Sources,

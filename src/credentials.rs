@@ -310,7 +310,28 @@ fn joined_field(out: &mut Vec<u8>, values: &[&str]) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn write_table(out: &mut dyn Write, listed: &Listing) -> std::io::Result<()> {
+/// Rows a `credentials` or `secrets` table shows unless told (`--limit`).
+pub const TABLE_ROWS: usize = 1000;
+
+/// The rows of `len` a table shows under `limit` (0: all).
+pub fn shown(len: usize, limit: usize) -> usize {
+    match limit {
+        0 => len,
+        n => n.min(len),
+    }
+}
+
+/// What a table of `shown` of `len` rows says after it, when it is cut.
+pub fn cut_note(shown: usize, len: usize) -> Option<String> {
+    (shown < len).then(|| {
+        format!(
+            "{} more not shown: --limit 0 shows every row; --format csv or json lists them all.",
+            len - shown
+        )
+    })
+}
+
+pub fn write_table(out: &mut dyn Write, listed: &Listing, limit: usize) -> std::io::Result<()> {
     // The columns both listings end with.
     const COUNTS: [&str; 5] = ["events", "refused", "addresses", "first seen", "last seen"];
     let counts = |events: u64, refused: u64, ips: u64, first: &Sighting, last: &Sighting| {
@@ -322,12 +343,14 @@ pub fn write_table(out: &mut dyn Write, listed: &Listing) -> std::io::Result<()>
             last.cell(),
         ]
     };
+    let rows = 0..shown(listed.len(), limit);
     match listed.by() {
         By::Credential => listing_table(
             out,
             ("credential", "credentials"),
             &[&["credential", "kind", "principal"][..], &COUNTS].concat(),
-            listed.summaries(0..listed.len()).map(|c| {
+            listed.len(),
+            listed.summaries(rows).map(|c| {
                 let principal = c.principals.first().copied().unwrap_or_default();
                 let who = [c.credential_id, c.kind, principal].map(str::to_string);
                 let n = counts(c.events, c.refused, c.distinct_src_ips, &c.first, &c.last);
@@ -338,7 +361,8 @@ pub fn write_table(out: &mut dyn Write, listed: &Listing) -> std::io::Result<()>
             out,
             ("principal", "principals"),
             &[&["principal", "credentials"][..], &COUNTS].concat(),
-            listed.principal_summaries(0..listed.len()).map(|p| {
+            listed.len(),
+            listed.principal_summaries(rows).map(|p| {
                 let who = [p.principal.to_string(), p.distinct_credentials.to_string()];
                 let n = counts(p.events, p.refused, p.distinct_src_ips, &p.first, &p.last);
                 [&who[..], &n].concat()
@@ -347,23 +371,29 @@ pub fn write_table(out: &mut dyn Write, listed: &Listing) -> std::io::Result<()>
     }
 }
 
-/// `rows` under `header`, after how many there are (`what`: singular and plural).
+/// `rows` (the first of `len`) under `header`, after how many there are (`what`: singular
+/// and plural).
 fn listing_table(
     out: &mut dyn Write,
     (one, many): (&str, &str),
     header: &[&str],
+    len: usize,
     rows: impl Iterator<Item = Vec<String>>,
 ) -> std::io::Result<()> {
-    let mut t = crate::stats::table();
-    t.set_header(header);
-    let mut n = 0;
-    for row in rows {
-        t.add_row(row);
-        n += 1;
-    }
-    if n == 0 {
+    if len == 0 {
         return writeln!(out, "No {one} found in these logs.");
     }
-    writeln!(out, "{n} {many}, in the order first seen:")?;
-    writeln!(out, "{t}")
+    let mut t = crate::stats::table();
+    t.set_header(header);
+    let mut shown = 0;
+    for row in rows {
+        t.add_row(row);
+        shown += 1;
+    }
+    writeln!(out, "{len} {many}, in the order first seen:")?;
+    writeln!(out, "{t}")?;
+    match cut_note(shown, len) {
+        Some(note) => writeln!(out, "{note}"),
+        None => Ok(()),
+    }
 }

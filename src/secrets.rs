@@ -31,7 +31,11 @@ pub fn write_json(out: &mut dyn Write, report: &SecretsReport) -> std::io::Resul
     writeln!(out)
 }
 
-pub fn write_table(out: &mut dyn Write, report: &SecretsReport) -> std::io::Result<()> {
+pub fn write_table(
+    out: &mut dyn Write,
+    report: &SecretsReport,
+    limit: usize,
+) -> std::io::Result<()> {
     if report.secrets.is_empty() {
         return writeln!(out, "No secret found in these logs.");
     }
@@ -46,7 +50,8 @@ pub fn write_table(out: &mut dyn Write, report: &SecretsReport) -> std::io::Resu
         "first seen",
         "last seen",
     ]);
-    for s in report.secrets.summaries(0..report.secrets.len()) {
+    let shown = crate::credentials::shown(report.secrets.len(), limit);
+    for s in report.secrets.summaries(0..shown) {
         t.add_row([
             s.credential_id.to_string(),
             s.kind.to_string(),
@@ -63,5 +68,9 @@ pub fn write_table(out: &mut dyn Write, report: &SecretsReport) -> std::io::Resu
         "{} secrets in the logs: anyone who can read these logs can use them. Rotate them.",
         report.secrets.len()
     )?;
-    writeln!(out, "{t}")
+    writeln!(out, "{t}")?;
+    match crate::credentials::cut_note(shown, report.secrets.len()) {
+        Some(note) => writeln!(out, "{note}"),
+        None => Ok(()),
+    }
 }

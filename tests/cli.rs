@@ -275,6 +275,62 @@ fn credentials_lists_each_credential_with_its_first_and_last_sighting() {
     }
 }
 
+/// A `credentials` or `secrets` table shows the first `--limit` rows in the listing's
+/// order and says how many it left out; `--limit 0` shows them all.
+#[test]
+fn tables_show_the_first_rows_up_to_the_limit_and_say_what_they_left_out() {
+    let json = tokentrail(&["credentials", "samples/logs", "-q", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let ids: Vec<String> = listed["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["credential_id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.len() > 3, "{}", ids.len());
+    // A row shows its id at the start of its first line.
+    let rows = |table: &str| -> Vec<String> {
+        table
+            .lines()
+            .filter_map(|l| l.strip_prefix("│ "))
+            .filter_map(|l| l.split(' ').next())
+            .filter(|id| !id.is_empty() && *id != "credential" && *id != "secret")
+            .map(str::to_string)
+            .collect()
+    };
+    let cut = tokentrail(&["credentials", "samples/logs", "-q", "--limit", "2"]);
+    assert_eq!(cut.code, 0, "{}", cut.stderr);
+    assert_eq!(rows(&cut.stdout), ids[..2].to_vec(), "{}", cut.stdout);
+    assert!(
+        cut.stdout.contains(&format!(
+            "{} credentials, in the order first seen",
+            ids.len()
+        )),
+        "{}",
+        cut.stdout
+    );
+    assert!(
+        cut.stdout
+            .contains(&format!("{} more not shown", ids.len() - 2)),
+        "{}",
+        cut.stdout
+    );
+    let all = tokentrail(&["credentials", "samples/logs", "-q", "--limit", "0"]);
+    assert_eq!(rows(&all.stdout), ids, "{}", all.stdout);
+    assert!(!all.stdout.contains("more not shown"), "{}", all.stdout);
+
+    let secrets = tokentrail(&["secrets", "samples/logs", "-q", "--format", "json"]);
+    let secrets: serde_json::Value = serde_json::from_str(&secrets.stdout).unwrap();
+    let n = secrets["secrets"].as_array().unwrap().len();
+    let cut = tokentrail(&["secrets", "samples/logs", "-q", "--limit", "1"]);
+    assert_eq!(rows(&cut.stdout).len(), 1, "{}", cut.stdout);
+    assert!(
+        cut.stdout.contains(&format!("{} more not shown", n - 1)),
+        "{}",
+        cut.stdout
+    );
+}
+
 /// `credentials --by principal`: one row per principal, with every event of it counted
 /// (with or without a credential, repeated deliveries removed), its first and last time,
 /// its distinct addresses and credentials and its refusals, as the events `ingest`
