@@ -47,11 +47,21 @@ pub struct Reason {
 
 impl Reason {
     pub fn new(signal: &'static str, weight: u32, value: String, baseline: String) -> Reason {
+        Reason::shared(signal, weight, value.into(), baseline.into())
+    }
+
+    /// A reason whose texts are already shared (the same for many events).
+    pub fn shared(
+        signal: &'static str,
+        weight: u32,
+        value: Arc<str>,
+        baseline: Arc<str>,
+    ) -> Reason {
         Reason {
             signal,
             weight,
-            value: value.into(),
-            baseline: baseline.into(),
+            value,
+            baseline,
         }
     }
 }

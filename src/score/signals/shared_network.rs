@@ -4,7 +4,9 @@
 //! on the events a network signal (or a spray) already flagged.
 
 use crate::score::{FastMap, FastSet};
-use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use super::{Findings, Reason, Signal};
 use crate::config::Config;
@@ -22,7 +24,7 @@ impl Signal for SharedNetwork {
     }
 
     fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
-        let mut by_network: FastMap<&str, (BTreeSet<&str>, Vec<u32>)> = FastMap::default();
+        let mut by_network: FastMap<&str, (FastSet<&str>, Vec<u32>)> = FastMap::default();
         // A network is only worth tying credentials together if something besides its
         // novelty was odd there: one person travelling uses their Okta session, their
         // Auth0 login and their API token from the same hotel, with their usual browser.
@@ -58,7 +60,9 @@ impl Signal for SharedNetwork {
         // Networks that carried a suspicious call new to its credential: every other
         // call from them (a token the attacker just minted has no history to differ from)
         // is the attacker's until shown otherwise.
-        let hostile: FastMap<&str, u32> = by_network
+        // Each hostile network's first suspicious call, and the texts of the reasons its
+        // other calls get (the same for all of them: made once, shared).
+        let hostile: FastMap<&str, Hostile> = by_network
             .iter()
             .filter(|(net, _)| odd.contains(*net))
             .filter_map(|(net, (_, events))| {
@@ -69,7 +73,7 @@ impl Signal for SharedNetwork {
                     // Ties in time go to the earlier row: `events` is in hash-map order,
                     // and a report must not change from one run to the next.
                     .min_by_key(|&i| (t.ts[i as usize], i))
-                    .map(|first| (*net, first))
+                    .map(|first| (*net, Hostile::new(t, net, first)))
             })
             .collect();
         let mut born: FastMap<&str, usize> = FastMap::default();
@@ -81,62 +85,95 @@ impl Signal for SharedNetwork {
                 }
             }
         }
-        for i in 0..t.len() {
-            let (Some(net), Some(subject)) = (t.network[i], t.subject(i)) else {
+        // Which calls get a reason, decided on every core; added in the events' order.
+        let other_calls: Vec<(u32, bool)> = (0..t.len())
+            .into_par_iter()
+            .filter_map(|i| {
+                let (net, subject) = (t.network[i]?, t.subject(i)?);
+                let first = hostile.get(net)?.first;
+                // A credential whose very first call came from there was born in the
+                // attack.
+                let born_there = born
+                    .get(subject)
+                    .is_some_and(|&b| t.network[b] == Some(net) && t.ts[b] >= t.ts[first as usize]);
+                let flagged = by_network
+                    .get(net)
+                    .is_some_and(|(s, _)| s.contains(subject));
+                let skip = flagged || i as u32 == first || t.is_service_caller(i);
+                (!skip).then_some((i as u32, born_there))
+            })
+            .collect();
+        for (i, born_there) in other_calls {
+            let Some(hostile) = t.network[i as usize].and_then(|net| hostile.get(net)) else {
                 continue;
             };
-            let Some(&first) = hostile.get(net) else {
-                continue;
+            let (weight, value) = match born_there {
+                true => (BORN_HOSTILE, &hostile.born_there),
+                false => (WEIGHT, &hostile.used_there),
             };
-            // A credential whose very first call came from there was born in the attack.
-            let born_there = born
-                .get(subject)
-                .is_some_and(|&b| t.network[b] == Some(net) && t.ts[b] >= t.ts[first as usize]);
-            let flagged = by_network
-                .get(net)
-                .is_some_and(|(s, _)| s.contains(subject));
-            if flagged || i as u32 == first || t.is_service_caller(i) {
-                continue;
-            }
-            found.entry(i as u32).or_default().push(Reason::new(
+            found.entry(i).or_default().push(Reason::shared(
                 self.id(),
-                if born_there { BORN_HOSTILE } else { WEIGHT },
-                if born_there {
-                    format!(
-                        "first used from {net}, which made suspicious calls with another credential"
-                    )
-                } else {
-                    format!("{net} made suspicious calls with another credential")
-                },
-                format!(
-                    "{} at {}",
-                    t.subject(first as usize).unwrap_or("?"),
-                    crate::stats::rfc3339(t.ts[first as usize])
-                ),
+                weight,
+                value.clone(),
+                hostile.baseline.clone(),
             ));
         }
         for (net, (subjects, events)) in by_network {
             if subjects.len() < 2 || !odd.contains(net) {
                 continue;
             }
-            let names: Vec<&str> = subjects.iter().copied().take(4).collect();
+            // The first few by name, as the report lists them.
+            let mut names: Vec<&str> = subjects.iter().copied().collect();
+            names.sort_unstable();
+            names.truncate(4);
             let more = subjects.len().saturating_sub(names.len());
+            let value: Arc<str> = format!("{net} is new to {} credentials", subjects.len()).into();
+            let baseline: Arc<str> = format!(
+                "{}{}",
+                names.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+            .into();
             for i in events {
-                found.entry(i).or_default().push(Reason::new(
+                found.entry(i).or_default().push(Reason::shared(
                     self.id(),
                     WEIGHT,
-                    format!("{net} is new to {} credentials", subjects.len()),
-                    format!(
-                        "{}{}",
-                        names.join(", "),
-                        if more > 0 {
-                            format!(" and {more} more")
-                        } else {
-                            String::new()
-                        }
-                    ),
+                    value.clone(),
+                    baseline.clone(),
                 ));
             }
+        }
+    }
+}
+
+/// A network that made a suspicious call new to its credential: that first call, and the
+/// texts of the reasons every other call from it gets.
+struct Hostile {
+    first: u32,
+    born_there: Arc<str>,
+    used_there: Arc<str>,
+    baseline: Arc<str>,
+}
+
+impl Hostile {
+    fn new(t: &EventTable, net: &str, first: u32) -> Hostile {
+        Hostile {
+            first,
+            born_there: format!(
+                "first used from {net}, which made suspicious calls with another credential"
+            )
+            .into(),
+            used_there: format!("{net} made suspicious calls with another credential").into(),
+            baseline: format!(
+                "{} at {}",
+                t.subject(first as usize).unwrap_or("?"),
+                crate::stats::rfc3339(t.ts[first as usize])
+            )
+            .into(),
         }
     }
 }
