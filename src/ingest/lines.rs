@@ -53,7 +53,7 @@ pub(super) fn ingest_lines<S: Sink>(
     let opts = job.opts;
     let queue = rayon::current_num_threads() * 2;
     let (tx, rx) = sync_channel::<Chunk>(queue);
-    let pool = BufferPool::new(opts.chunk_bytes, queue + rayon::current_num_threads() + 1);
+    let pool = BufferPool::new(queue + rayon::current_num_threads() + 1);
     let (read, mut outputs) = std::thread::scope(|s| {
         let reader_thread =
             s.spawn(|| read_chunks(reader, head, tx, opts, &pool, S::FIRST_LINE_EARLY));
@@ -97,35 +97,33 @@ pub(super) fn ingest_lines<S: Sink>(
 
 /// Raw chunk buffers go back to the reader once parsed. Fresh memory costs a page fault
 /// per 4 KiB, which on the VMs measured here cost more than parsing the bytes in it; the
-/// pool also bounds the raw bytes in flight. A buffer is handed out written to its
-/// capacity (its length is its capacity), so that the reader fills it with plain `read`
-/// calls: `read_to_end` through a `dyn Read` zeroes the room it reads into on every call
-/// (std's default `read_buf`), a 16 MiB memset per chunk (4-6% of `credentials` on the
-/// Okta bench, docs/performance.md).
+/// pool also bounds the raw bytes in flight. A buffer is written to its length, so that
+/// the reader fills it with plain `read` calls: `read_to_end` through a `dyn Read` zeroes
+/// the room it reads into on every call (std's default `read_buf`), a 16 MiB memset per
+/// chunk (4-6% of `credentials` on the Okta bench, docs/performance.md).
 struct BufferPool {
     free: std::sync::Mutex<Vec<Vec<u8>>>,
-    buffer_bytes: usize,
     keep: usize,
 }
 
 impl BufferPool {
-    fn new(chunk_bytes: usize, keep: usize) -> BufferPool {
+    fn new(keep: usize) -> BufferPool {
         BufferPool {
             free: std::sync::Mutex::new(Vec::new()),
-            // Room for a chunk plus the carried-over partial line, so reads never reallocate.
-            buffer_bytes: chunk_bytes.saturating_add(64 * 1024).min(1 << 30),
             keep,
         }
     }
 
+    /// A buffer given back, or a new one, empty: it grows as its input fills it (see
+    /// [`fill`]), so a small file does not cost a written 16 MiB.
     fn take(&self) -> Vec<u8> {
         let reused = self.free.lock().ok().and_then(|mut f| f.pop());
-        reused.unwrap_or_else(|| vec![0; self.buffer_bytes])
+        reused.unwrap_or_default()
     }
 
     fn give(&self, mut buf: Vec<u8>) {
-        // Only the room past the chunk's bytes is written (the chunk's own bytes are
-        // already initialised); a chunk fills its buffer but for the last partial line.
+        // Written to its capacity: only the room past the chunk's bytes is new (a chunk
+        // fills its buffer but for its last partial line).
         buf.resize(buf.capacity(), 0);
         if let Ok(mut free) = self.free.lock()
             && free.len() < self.keep
@@ -135,9 +133,14 @@ impl BufferPool {
     }
 }
 
-/// Reads into `room[*filled..*filled + want]` (growing `room` if it is shorter) until that
-/// is full or the stream ends; true at the end of the stream or on an error, as
-/// `take(want).read_to_end` says it, with every byte read before an error kept.
+/// A new buffer's first room: a small file needs no more.
+const FIRST_ROOM: usize = 64 * 1024;
+
+/// Reads `want` more bytes into `room` after its first `*filled` until they are read or
+/// the stream ends; true at the end of the stream or on an error, as
+/// `take(want).read_to_end` says it, with every byte read before an error kept. `room` is
+/// written to its length, which grows when the bytes read reach it: to [`FIRST_ROOM`],
+/// then to all that is asked, so a buffer is only written as far as its input needs.
 fn fill(
     reader: &mut dyn Read,
     room: &mut Vec<u8>,
@@ -145,11 +148,19 @@ fn fill(
     want: usize,
 ) -> (bool, Option<io::Error>) {
     let end = filled.saturating_add(want);
-    if room.len() < end {
-        room.resize(end, 0);
-    }
     while *filled < end {
-        match reader.read(&mut room[*filled..end]) {
+        if *filled == room.len() {
+            // 64 KiB first; an input with more than that gets its whole chunk at once
+            // (growing by doubling left the smaller buffers behind in the allocator:
+            // +45 MB on a large log).
+            let grown = match room.len() < FIRST_ROOM {
+                true => FIRST_ROOM.min(end),
+                false => end,
+            };
+            room.resize(grown, 0);
+        }
+        let stop = end.min(room.len());
+        match reader.read(&mut room[*filled..stop]) {
             Ok(0) => return (true, None),
             Ok(n) => *filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -324,4 +335,57 @@ fn parse_chunk<S: Sink>(job: &FileJob<'_>, chunk: &Chunk) -> (S, ChunkStats) {
         sink.record(line.bytes, line.index as u64, None, at, &mut out);
     }
     (sink.builder, sink.stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    /// A reader that hands out at most `step` bytes per call, as a pipe or a gzip stream
+    /// does.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.step).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// A small input asked for a whole chunk is read whole into a buffer of its own size's
+    /// order, not one written to the chunk's 16 MiB; a long one fills exactly what is
+    /// asked, across many short reads and the buffer's growth, and says where it ended.
+    #[test]
+    fn fill_reads_what_is_asked_and_grows_only_as_far_as_the_input() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let chunk = 16 << 20;
+
+        let mut small = Trickle {
+            data: &data[..100],
+            step: 7,
+        };
+        let (mut room, mut filled) = (Vec::new(), 0);
+        let (ended, error) = fill(&mut small, &mut room, &mut filled, chunk);
+        assert!(ended && error.is_none());
+        assert_eq!(&room[..filled], &data[..100]);
+        assert!(room.len() <= 64 * 1024, "{}", room.len());
+
+        let mut long = Trickle {
+            data: &data,
+            step: 5_000,
+        };
+        let (mut room, mut filled) = (b"carried".to_vec(), 7);
+        let (ended, _) = fill(&mut long, &mut room, &mut filled, 150_000);
+        assert!(!ended);
+        assert_eq!(filled, 150_007);
+        assert_eq!(&room[7..filled], &data[..150_000]);
+        let (ended, _) = fill(&mut long, &mut room, &mut filled, 100_000);
+        assert!(ended);
+        assert_eq!(&room[7..filled], &data[..]);
+    }
 }
