@@ -86,11 +86,12 @@ impl Signal for SharedNetwork {
             }
         }
         // Which calls get a reason, decided on every core; added in the events' order.
-        let other_calls: Vec<(u32, bool)> = (0..t.len())
+        let other_calls: Vec<(u32, bool, &Hostile)> = (0..t.len())
             .into_par_iter()
             .filter_map(|i| {
                 let (net, subject) = (t.network[i]?, t.subject(i)?);
-                let first = hostile.get(net)?.first;
+                let network = hostile.get(net)?;
+                let first = network.first;
                 // A credential whose very first call came from there was born in the
                 // attack.
                 let born_there = born
@@ -100,13 +101,10 @@ impl Signal for SharedNetwork {
                     .get(net)
                     .is_some_and(|(s, _)| s.contains(subject));
                 let skip = flagged || i as u32 == first || t.is_service_caller(i);
-                (!skip).then_some((i as u32, born_there))
+                (!skip).then_some((i as u32, born_there, network))
             })
             .collect();
-        for (i, born_there) in other_calls {
-            let Some(hostile) = t.network[i as usize].and_then(|net| hostile.get(net)) else {
-                continue;
-            };
+        for (i, born_there, hostile) in other_calls {
             let (weight, value) = match born_there {
                 true => (BORN_HOSTILE, &hostile.born_there),
                 false => (WEIGHT, &hostile.used_there),
