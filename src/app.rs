@@ -714,6 +714,7 @@ fn read_raw<T, E: Into<Error>>(
         chunk_bytes: args.chunk_bytes,
         max_line_bytes: args.max_line_bytes,
         max_gzip_ratio: args.max_gzip_ratio,
+        map_from: (!args.no_mmap).then_some(args.mmap_from),
         nginx_formats: nginx_formats(args, &config)?,
         real_ip_from: real_ip_from(args, &config)?,
         local_zone: local_zone(args, &config)?,

@@ -271,6 +271,14 @@ pub struct InputArgs {
         help_heading = "Input"
     )]
     pub threads: Option<usize>,
+    /// Read plain files rather than mapping them in memory. A map is faster on large
+    /// files, but a file truncated while it is read (logrotate's `copytruncate` on a live
+    /// log) or a failing disk then ends the run with SIGBUS instead of an error.
+    #[arg(long, help_heading = "Input")]
+    pub no_mmap: bool,
+    /// Plain files from this size are mapped (tests map small ones).
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, hide = true)]
+    pub mmap_from: u64,
     /// Size of the line-aligned chunks parsed in parallel, and twice the least piece of a
     /// JSON array read in pieces (tests use tiny ones).
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, hide = true)]

@@ -67,6 +67,10 @@ pub struct IngestOptions {
     pub local_zone: Option<crate::timezone::LocalZone>,
     /// A gzip input inflating more than this to one is stopped (0: never).
     pub max_gzip_ratio: u64,
+    /// Plain files of this size or more are mapped in memory rather than read
+    /// (`--no-mmap`: none): a map saves the kernel's copy of every byte; a small file is
+    /// read in one call anyway.
+    pub map_from: Option<u64>,
     /// The text columns the command reads (see `FrameBuilder::keeping`); `None`: all.
     /// Those the ingest reads itself ([`READ_BY_INGEST`]) are always kept. A list that
     /// names no enrichment column gets them all null (`enrich::enrich_keeping`), and one
@@ -136,6 +140,7 @@ impl Default for IngestOptions {
             columns: None,
             attributable_only: false,
             max_gzip_ratio: DEFAULT_MAX_GZIP_RATIO,
+            map_from: Some(DEFAULT_MAP_FROM),
         }
     }
 }
@@ -335,6 +340,10 @@ fn ingest_one<S: Sink>(
     };
     report.gzip = opened.gzip;
     report.bytes_on_disk = opened.size;
+    let map_it = !opened.gzip
+        && opts
+            .map_from
+            .is_some_and(|from| opened.size.is_some_and(|s| s >= from.max(1)));
     // What a whole document will hold, to size its buffer once: the file's size, or what
     // a gzip file says it inflates to.
     let size_hint = match opened.gzip {
@@ -448,12 +457,50 @@ fn ingest_one<S: Sink>(
         now: shared.now,
         detail: opts.detail(),
     };
-    let frames = match registry::framing_of(parser, &head) {
-        Framing::Lines => ingest_lines::<S>(&job, reader, head, &mut report)?,
-        Framing::Csv => ingest_csv::<S>(&job, (reader, size_hint), head, &mut report)?,
-        framing => ingest_document::<S>(&job, framing, (reader, size_hint), head, &mut report)?,
+    let framing = registry::framing_of(parser, &head);
+    let frames = match map_it.then(|| mapped(input)).flatten() {
+        Some(map) => {
+            drop(reader);
+            let shown = opened
+                .read_from_disk
+                .load(std::sync::atomic::Ordering::Relaxed);
+            let progress = (shared.progress, shown);
+            match framing {
+                Framing::Lines => {
+                    lines::ingest_mapped_lines::<S>(&job, &map, progress, &mut report)?
+                }
+                framing => {
+                    let doc = document::Whole::Mapped(&map, progress);
+                    match framing {
+                        Framing::Csv => ingest_csv::<S>(&job, doc, &mut report)?,
+                        _ => ingest_document::<S>(&job, framing, doc, &mut report)?,
+                    }
+                }
+            }
+        }
+        None => match framing {
+            Framing::Lines => ingest_lines::<S>(&job, reader, head, &mut report)?,
+            framing => {
+                let doc = document::Whole::Read(reader, size_hint, head);
+                match framing {
+                    Framing::Csv => ingest_csv::<S>(&job, doc, &mut report)?,
+                    _ => ingest_document::<S>(&job, framing, doc, &mut report)?,
+                }
+            }
+        },
     };
     Ok((report, frames))
+}
+
+/// Plain files from this size are mapped rather than read (see [`crate::input::map`]).
+pub const DEFAULT_MAP_FROM: u64 = 16 << 20;
+
+/// A file that cannot be mapped is read.
+fn mapped(input: &Input) -> Option<crate::input::map::Map> {
+    match input {
+        Input::File(path) => crate::input::map::Map::open(path).ok(),
+        Input::Stdin | Input::Unreadable(..) | Input::Duplicate(..) => None,
+    }
 }
 
 /// Content that no parser should be asked about.

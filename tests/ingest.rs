@@ -118,6 +118,104 @@ fn thread_count_does_not_change_the_output() {
     assert!(outputs.windows(2).all(|w| w[0] == w[1]));
 }
 
+/// What `ingest` (NDJSON to `out`), `stats --format json` and `credentials --format csv`
+/// make of `inputs` with the options `common`, the run's elapsed time left out.
+fn ingest_stats_credentials(
+    common: &[&str],
+    inputs: &[&str],
+    out: &std::path::Path,
+) -> Vec<String> {
+    let mut args = vec!["ingest"];
+    args.extend(common);
+    args.extend(inputs);
+    args.extend(["-o", out.to_str().unwrap()]);
+    let run = tokentrail(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut read = vec![std::fs::read_to_string(out).unwrap()];
+    for cmd in [
+        &["stats", "--format", "json"][..],
+        &["credentials", "--format", "csv"],
+    ] {
+        let mut args = cmd.to_vec();
+        args.extend(common);
+        args.extend(inputs);
+        let run = tokentrail(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let kept: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|l| !l.contains("elapsed"))
+            .collect();
+        read.push(kept.join("\n"));
+    }
+    read
+}
+
+/// A plain file mapped in memory reads as it does through the reader: every fixture,
+/// the samples, and a log with over-long lines, a line cut off at the end of the file,
+/// invalid UTF-8 and blank lines, in chunks big and tiny, on one thread or several. Same
+/// events and lines (the NDJSON frame), same counts and malformed examples, same
+/// credentials.
+#[test]
+fn a_mapped_file_reads_as_it_does_through_the_reader() {
+    let dir = TestDir::new();
+    let ok = "1.2.3.4 - - [25/Oct/2016:14:49:33 +0200] \"GET /?access_token=tt_live_0123456789abcdef0123 HTTP/1.1\" 200 1 \"-\" \"-\"\n";
+    let long = format!(
+        "1.2.3.4 - - [25/Oct/2016:14:49:34 +0200] \"GET /{} HTTP/1.1\" 200 1 \"-\" \"-\"\n",
+        "a".repeat(5000)
+    );
+    let mut odd = format!("{ok}\n{long}{ok}{long}").into_bytes();
+    odd.extend_from_slice(
+        b"5.6.7.8 - - [25/Oct/2016:14:49:35 +0200] \"GET /caf\xe9 HTTP/1.1\" 200 1 \"-\" \"-\"\n",
+    );
+    odd.extend_from_slice(&ok.as_bytes()[..40]);
+    dir.write("odd/access.log", &odd);
+    let odd_dir = dir.path().join("odd");
+    let inputs = [
+        "samples/logs",
+        "tests/fixtures/okta",
+        "tests/fixtures/auth0",
+        "tests/fixtures/nginx",
+        odd_dir.to_str().unwrap(),
+    ];
+    let mut outputs = Vec::new();
+    for (mapping, threads, chunk) in [
+        ("--no-mmap", "1", "16777216"),
+        ("--mmap-from=1", "1", "16777216"),
+        ("--mmap-from=1", "3", "1500"),
+        ("--mmap-from=1", "2", "64"),
+    ] {
+        let common = [
+            mapping,
+            "-q",
+            "-j",
+            threads,
+            "--chunk-bytes",
+            chunk,
+            "--max-line-bytes",
+            "3000",
+        ];
+        let out = dir.path().join(format!("events-{threads}-{chunk}.ndjson"));
+        outputs.push(ingest_stats_credentials(&common, &inputs, &out));
+    }
+    let stats: serde_json::Value = serde_json::from_str(&outputs[0][1]).unwrap();
+    let odd = file_report(&stats, "odd/access.log");
+    assert_eq!(odd["lines"], 7, "{odd}");
+    assert_eq!(odd["events"], 3, "{odd}");
+    assert_eq!(odd["invalid_utf8_records"], 1, "{odd}");
+    assert_eq!(odd["malformed_by_reason"]["line too long"], 2, "{odd}");
+    assert_eq!(odd["malformed"], 3, "{odd}");
+    assert!(outputs[0][0].lines().count() > 5000);
+    for (i, other) in outputs.iter().enumerate().skip(1) {
+        for (what, (a, b)) in ["ingest", "stats", "credentials"]
+            .iter()
+            .zip(outputs[0].iter().zip(other))
+        {
+            assert!(a == b, "{what} of run {i} differs from the reader's");
+        }
+    }
+}
+
 /// Every event counted as written is in the NDJSON file. An hour joined from pieces of
 /// many chunks, then rid of repeated deliveries, has columns cut at different rows, and
 /// Polars' JSON writer lost rows of such a frame (296 of 363 here, with small chunks).
@@ -185,29 +283,8 @@ fn a_json_array_read_in_pieces_reads_as_it_does_whole() {
     let mut outputs = Vec::new();
     for (threads, chunk) in [("1", "16777216"), ("2", "4096"), ("3", "1500")] {
         let out = dir.path().join(format!("events-{threads}.ndjson"));
-        let mut args = vec!["ingest", "-q", "-j", threads, "--chunk-bytes", chunk];
-        args.extend(inputs);
-        args.extend(["-o", out.to_str().unwrap()]);
-        let run = tokentrail(&args);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let mut read = vec![std::fs::read_to_string(out).unwrap()];
-        for cmd in [
-            &["stats", "--format", "json"][..],
-            &["credentials", "--format", "csv"],
-        ] {
-            let mut args = cmd.to_vec();
-            args.extend(["-q", "-j", threads, "--chunk-bytes", chunk]);
-            args.extend(inputs);
-            let run = tokentrail(&args);
-            assert_eq!(run.code, 0, "{}", run.stderr);
-            read.push(
-                run.stdout
-                    .lines()
-                    .filter(|l| !l.contains("elapsed"))
-                    .collect(),
-            );
-        }
-        outputs.push(read);
+        let common = ["-q", "-j", threads, "--chunk-bytes", chunk];
+        outputs.push(ingest_stats_credentials(&common, &inputs, &out));
     }
     let stats: serde_json::Value = serde_json::from_str(&outputs[0][1]).unwrap_or_default();
     let cut = file_report(&stats, "okta-cut.json");

@@ -10,20 +10,23 @@ use tokentrail_parsers::csv_export::{self, CsvLayout, CsvRows};
 use tokentrail_parsers::framing::{ArrayRecords, Framing};
 use tokentrail_parsers::parse_front_keeping;
 
+use indicatif::ProgressBar;
+
 use super::records::{FileJob, RecordSink, Sink};
 use super::report::MalformedExample;
 use super::{FileReport, read_failure};
+use crate::input::map::{Bytes, Map};
 
 /// Whole-document JSON sources (an array, or a `Records` wrapper): read the document,
 /// frame its records, parse them; a large array in pieces on every core.
 pub(super) fn ingest_document<S: Sink>(
     job: &FileJob<'_>,
     framing: Framing,
-    reader: (Box<dyn Read + Send>, usize),
-    doc: Vec<u8>,
+    whole: Whole<'_>,
     report: &mut FileReport,
 ) -> PolarsResult<Vec<S::Done>> {
-    let doc = read_document(job, reader, doc, report);
+    let map = whole.map();
+    let doc = whole.bytes(job, report);
     // Windows tools write a BOM, which JSON parsers reject; offsets stay file offsets.
     let skip = bom_len(&doc);
     let body = &doc[skip..];
@@ -38,7 +41,11 @@ pub(super) fn ingest_document<S: Sink>(
             _ => ArrayRecords::resume(body, piece.start, piece.index),
         };
         let bytes = end.unwrap_or(body.len()) - piece.start;
-        read_piece::<S>(job, (cursor, end), (text, skip), (i, bytes))
+        let read = read_piece::<S>(job, (cursor, end), (text, skip), (i, bytes));
+        if let Some(map) = map {
+            map.release(skip + piece.start..skip + end.unwrap_or(body.len()));
+        }
+        read
     };
     let parts: Vec<PieceRead<'_, S>> = match pieces.len() {
         1 => pieces.iter().enumerate().map(read).collect(),
@@ -276,11 +283,10 @@ const RECORD_BYTES_GUESS: usize = 1024;
 /// as malformed, not guessed at.
 pub(super) fn ingest_csv<S: Sink>(
     job: &FileJob<'_>,
-    reader: (Box<dyn Read + Send>, usize),
-    doc: Vec<u8>,
+    whole: Whole<'_>,
     report: &mut FileReport,
 ) -> PolarsResult<Vec<S::Done>> {
-    let doc = read_document(job, reader, doc, report);
+    let doc = whole.bytes(job, report);
     let skip = bom_len(&doc);
     let Some((form, _)) = csv_export::form_of(job.parser, &doc[skip..]) else {
         return Ok(Vec::new());
@@ -337,6 +343,40 @@ fn finish<S: Sink>(
     }
     report.lines = lines;
     Ok(done)
+}
+
+/// A whole document to read: the rest of a stream after its head, with the size it will
+/// have when known (0: not) to size its buffer once; or a mapped file and the progress
+/// bar with the file's bytes already on it.
+pub(super) enum Whole<'a> {
+    Read(Box<dyn Read + Send>, usize, Vec<u8>),
+    Mapped(&'a Map, (&'a ProgressBar, u64)),
+}
+
+impl<'a> Whole<'a> {
+    fn map(&self) -> Option<&'a Map> {
+        match self {
+            Whole::Mapped(map, _) => Some(map),
+            Whole::Read(..) => None,
+        }
+    }
+
+    /// The document's bytes, up to the document cap, as a stream read stops there.
+    fn bytes(self, job: &FileJob<'_>, report: &mut FileReport) -> Bytes<'a, Document> {
+        match self {
+            Whole::Read(reader, size, head) => {
+                Bytes::Read(read_document(job, (reader, size), head, report))
+            }
+            Whole::Mapped(map, (progress, shown)) => {
+                let all = map.bytes();
+                let cap = super::HEAD_BYTES.saturating_add(job.opts.max_document_bytes);
+                let doc = &all[..all.len().min(cap)];
+                progress.inc((doc.len() as u64).saturating_sub(shown));
+                report.bytes = doc.len() as u64;
+                Bytes::Mapped(doc)
+            }
+        }
+    }
 }
 
 /// A document's bytes, in a buffer kept by its thread for the next document: a document is

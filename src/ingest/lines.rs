@@ -11,16 +11,18 @@ use tokentrail_parsers::framing::lines;
 use super::records::{FileJob, RecordSink, Sink};
 use super::report::ChunkStats;
 use super::{FileReport, IngestOptions, read_failure};
+use crate::input::map::{Bytes, Map};
 
 /// A piece of a line-framed input: whole lines, or one line that was too long to keep.
-enum Chunk {
+enum Chunk<'m> {
     Lines {
         index: usize,
         offset: u64,
         /// The chunk's first line in its file and its line count, when the reader
         /// counts lines.
         counted: Option<(u64, u64)>,
-        data: Vec<u8>,
+        /// Read into a buffer of the pool, or a piece of a mapped file.
+        data: Bytes<'m, Vec<u8>>,
     },
     TooLong {
         index: usize,
@@ -29,7 +31,7 @@ enum Chunk {
     },
 }
 
-impl Chunk {
+impl Chunk<'_> {
     fn index(&self) -> usize {
         match self {
             Chunk::Lines { index, .. } | Chunk::TooLong { index, .. } => *index,
@@ -52,24 +54,12 @@ pub(super) fn ingest_lines<S: Sink>(
 ) -> PolarsResult<Vec<S::Done>> {
     let opts = job.opts;
     let queue = rayon::current_num_threads() * 2;
-    let (tx, rx) = sync_channel::<Chunk>(queue);
+    let (tx, rx) = sync_channel::<Chunk<'static>>(queue);
     let pool = BufferPool::new(queue + rayon::current_num_threads() + 1);
-    let (read, mut outputs) = std::thread::scope(|s| {
+    let (read, outputs) = std::thread::scope(|s| {
         let reader_thread =
             s.spawn(|| read_chunks(reader, head, tx, opts, &pool, S::FIRST_LINE_EARLY));
-        let outputs: Vec<(usize, S, ChunkStats)> = rx
-            .into_iter()
-            .par_bridge()
-            .map(|chunk| {
-                let (b, st) = parse_chunk::<S>(job, &chunk);
-                let b = b.parsed(job, chunk.first_line());
-                let index = chunk.index();
-                if let Chunk::Lines { data, .. } = chunk {
-                    pool.give(data);
-                }
-                (index, b, st)
-            })
-            .collect();
+        let outputs = parse_chunks::<S>(job, rx.into_iter(), GiveBack::Pool(&pool));
         (reader_thread.join(), outputs)
     });
     let (bytes, error) =
@@ -78,6 +68,76 @@ pub(super) fn ingest_lines<S: Sink>(
     if let Some(e) = error {
         read_failure(report, &e, bytes, report.gzip);
     }
+    finish_chunks(job, outputs, report)
+}
+
+/// A plain file mapped in memory: its chunks are pieces of the map, cut as the reader
+/// cuts a stream, with no copy of the bytes (the kernel's copy into the reader's buffers
+/// was a tenth of `credentials`' CPU on a large file in the page cache).
+pub(super) fn ingest_mapped_lines<S: Sink>(
+    job: &FileJob<'_>,
+    map: &Map,
+    (progress, shown): (&indicatif::ProgressBar, u64),
+    report: &mut FileReport,
+) -> PolarsResult<Vec<S::Done>> {
+    let data = map.bytes();
+    let chunks = MappedChunks {
+        data,
+        at: 0,
+        index: 0,
+        chunk_bytes: job.opts.chunk_bytes.max(1),
+        next_line: S::FIRST_LINE_EARLY.then_some(1),
+        progress,
+        shown,
+    };
+    let outputs = parse_chunks::<S>(job, chunks, GiveBack::Map(map));
+    report.bytes = data.len() as u64;
+    finish_chunks(job, outputs, report)
+}
+
+/// Where a parsed chunk's bytes go: back to the reader's pool, or out of the process's
+/// resident memory.
+#[derive(Clone, Copy)]
+enum GiveBack<'a> {
+    Pool(&'a BufferPool),
+    Map(&'a Map),
+}
+
+fn parse_chunks<'m, S: Sink>(
+    job: &FileJob<'_>,
+    chunks: impl Iterator<Item = Chunk<'m>> + Send,
+    give_back: GiveBack<'_>,
+) -> Vec<(usize, S, ChunkStats)> {
+    chunks
+        .par_bridge()
+        .map(|chunk| {
+            let (b, st) = parse_chunk::<S>(job, &chunk);
+            let b = b.parsed(job, chunk.first_line());
+            let index = chunk.index();
+            match (give_back, chunk) {
+                (
+                    GiveBack::Pool(pool),
+                    Chunk::Lines {
+                        data: Bytes::Read(data),
+                        ..
+                    },
+                ) => pool.give(data),
+                (GiveBack::Map(map), Chunk::Lines { offset, data, .. }) => {
+                    let start = offset as usize;
+                    map.release(start..start + data.len());
+                }
+                _ => {}
+            }
+            (index, b, st)
+        })
+        .collect()
+}
+
+fn finish_chunks<S: Sink>(
+    job: &FileJob<'_>,
+    mut outputs: Vec<(usize, S, ChunkStats)>,
+    report: &mut FileReport,
+) -> PolarsResult<Vec<S::Done>> {
     outputs.sort_by_key(|(i, _, _)| *i);
     let mut last_seen = None;
     let mut first_line = 1u64;
@@ -93,6 +153,62 @@ pub(super) fn ingest_lines<S: Sink>(
         .filter(|(b, _)| !b.is_empty())
         .map(|(b, first)| b.finish(job, first))
         .collect()
+}
+
+/// The lines a chunk holds, as the reader counts them: a last line without its newline
+/// counts.
+fn line_count(data: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', data).count() as u64
+        + u64::from(!data.is_empty() && !data.ends_with(b"\n"))
+}
+
+/// Cuts a mapped file as [`read_chunks`] cuts a stream: whole lines up to the chunk
+/// size, a line longer than that in a chunk of its own. Unlike the reader, which only
+/// measures a line past the cap as it skips it, a mapped line past the cap is there to
+/// be shown: the record check counts it with the excerpt of any over-long record.
+struct MappedChunks<'m, 'p> {
+    data: &'m [u8],
+    at: usize,
+    index: usize,
+    chunk_bytes: usize,
+    next_line: Option<u64>,
+    progress: &'p indicatif::ProgressBar,
+    /// The file's bytes already on the progress bar (read to detect its format).
+    shown: u64,
+}
+
+impl<'m> Iterator for MappedChunks<'m, '_> {
+    type Item = Chunk<'m>;
+
+    fn next(&mut self) -> Option<Chunk<'m>> {
+        let rest = self.data.get(self.at..).filter(|r| !r.is_empty())?;
+        let window = &rest[..rest.len().min(self.chunk_bytes)];
+        let end = match (window.len() == rest.len(), memchr::memrchr(b'\n', window)) {
+            (true, _) => rest.len(),
+            (false, Some(i)) => i + 1,
+            (false, None) => memchr::memchr(b'\n', &rest[window.len()..])
+                .map_or(rest.len(), |i| window.len() + i + 1),
+        };
+        let data = &rest[..end];
+        let (index, offset) = (self.index, self.at as u64);
+        self.index += 1;
+        self.at += end;
+        if self.at as u64 > self.shown {
+            self.progress.inc(self.at as u64 - self.shown);
+            self.shown = self.at as u64;
+        }
+        let counted = self.next_line.map(|first| {
+            let lines = line_count(data);
+            self.next_line = Some(first + lines);
+            (first, lines)
+        });
+        Some(Chunk::Lines {
+            index,
+            offset,
+            counted,
+            data: Bytes::Mapped(data),
+        })
+    }
 }
 
 /// Raw chunk buffers go back to the reader once parsed. Fresh memory costs a page fault
@@ -175,7 +291,7 @@ fn fill(
 fn read_chunks(
     mut reader: Box<dyn Read + Send>,
     head: Vec<u8>,
-    tx: SyncSender<Chunk>,
+    tx: SyncSender<Chunk<'static>>,
     opts: &IngestOptions,
     pool: &BufferPool,
     count_lines: bool,
@@ -187,13 +303,12 @@ fn read_chunks(
     let mut next_line = count_lines.then_some(1u64);
     let mut count = |data: &[u8]| {
         let first = next_line?;
-        let lines = memchr::memchr_iter(b'\n', data).count() as u64
-            + u64::from(!data.is_empty() && !data.ends_with(b"\n"));
+        let lines = line_count(data);
         next_line = Some(first + lines);
         Some((first, lines))
     };
     let mut error = None;
-    let send = |chunk: Chunk| tx.send(chunk).is_ok();
+    let send = |chunk: Chunk<'static>| tx.send(chunk).is_ok();
     // `room[..filled]` holds the bytes read and not yet sent; `room` is written to its
     // length (see `BufferPool`).
     let mut room = pool.take();
@@ -219,7 +334,7 @@ fn read_chunks(
                     index,
                     offset,
                     counted: count(&room),
-                    data: room,
+                    data: Bytes::Read(room),
                 });
                 offset += len;
             }
@@ -241,7 +356,7 @@ fn read_chunks(
                     index,
                     offset,
                     counted: count(&data),
-                    data,
+                    data: Bytes::Read(data),
                 }) {
                     return (offset, error);
                 }
@@ -294,7 +409,7 @@ fn read_chunks(
     }
 }
 
-fn parse_chunk<S: Sink>(job: &FileJob<'_>, chunk: &Chunk) -> (S, ChunkStats) {
+fn parse_chunk<S: Sink>(job: &FileJob<'_>, chunk: &Chunk<'_>) -> (S, ChunkStats) {
     let (offset, data) = match chunk {
         Chunk::TooLong { len, .. } => {
             let mut sink = RecordSink::<S>::new(job, chunk.index() as u32, 0);
@@ -339,7 +454,58 @@ fn parse_chunk<S: Sink>(job: &FileJob<'_>, chunk: &Chunk) -> (S, ChunkStats) {
 
 #[cfg(test)]
 mod tests {
-    use super::fill;
+    use super::{Bytes, Chunk, MappedChunks, fill};
+
+    fn cut(data: &[u8], chunk_bytes: usize) -> Vec<(u64, &[u8], u64)> {
+        MappedChunks {
+            data,
+            at: 0,
+            index: 0,
+            chunk_bytes,
+            next_line: Some(1),
+            progress: &indicatif::ProgressBar::hidden(),
+            shown: 0,
+        }
+        .enumerate()
+        .map(|(i, chunk)| match chunk {
+            Chunk::Lines {
+                index,
+                offset,
+                counted: Some((first, _)),
+                data: Bytes::Mapped(data),
+            } if index == i => (offset, data, first),
+            _ => panic!("chunk {i} is not a piece of the map in order"),
+        })
+        .collect()
+    }
+
+    /// A mapped file is cut into whole lines up to the chunk size, every byte in one
+    /// chunk, in order, each chunk's first line counted; a line longer than the chunk is
+    /// a chunk of its own.
+    #[test]
+    fn a_mapped_file_is_cut_into_whole_lines_every_byte_once() {
+        let long = "x".repeat(300);
+        let text = format!("a\nbb\n\n{long}\nccc\n{long}\nd");
+        let chunks = cut(text.as_bytes(), 8);
+        let firsts: Vec<u64> = chunks.iter().map(|c| c.2).collect();
+        assert_eq!(firsts, [1, 4, 5, 6, 7]);
+        let mut at = 0;
+        for (offset, data, _) in &chunks {
+            assert_eq!(*offset as usize, at);
+            assert_eq!(*data, &text.as_bytes()[at..at + data.len()]);
+            at += data.len();
+            assert!(
+                at == text.len() || data.ends_with(b"\n"),
+                "a chunk cuts a line"
+            );
+            assert!(data.len() <= 8 || !data[..data.len() - 1].contains(&b'\n'));
+        }
+        assert_eq!(at, text.len());
+        assert_eq!(chunks[1].1.len(), 301);
+        // A chunk as big as the file is the file.
+        assert_eq!(cut(text.as_bytes(), 1 << 20).len(), 1);
+        assert!(cut(b"", 8).is_empty());
+    }
 
     /// A reader that hands out at most `step` bytes per call, as a pipe or a gzip stream
     /// does.

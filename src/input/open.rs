@@ -18,6 +18,8 @@ pub struct Opened {
     /// A gzip file's own word for its inflated size (see [`gzip_inflated_size`]): a hint
     /// to size a whole document's buffer once, never trusted beyond that.
     pub inflated_hint: Option<u64>,
+    /// Bytes read from the file so far (and shown on the progress bar).
+    pub read_from_disk: Arc<AtomicU64>,
 }
 
 /// The most a deflate stream inflates: 1,032 bytes out for a byte in.
@@ -142,6 +144,7 @@ pub fn open(input: &Input, progress: ProgressBar, max_gzip_ratio: u64) -> io::Re
     );
     let head = buffered.fill_buf()?;
     let gzip = head.starts_with(&GZIP_MAGIC);
+    let read_from_disk = Arc::clone(&read);
     let reader: Box<dyn Read + Send> = if gzip {
         Box::new(InflationGuard {
             inner: MultiGzDecoder::new(buffered),
@@ -161,6 +164,7 @@ pub fn open(input: &Input, progress: ProgressBar, max_gzip_ratio: u64) -> io::Re
         gzip,
         size,
         inflated_hint,
+        read_from_disk,
     })
 }
 

@@ -33,10 +33,11 @@ pub(crate) type Walked<T> = Option<T>;
 
 /// A record's event: its record struct `T` read by `walk` when only the identity is kept
 /// and the walk reads the record, by serde otherwise; then made an event by `finish`.
+#[inline]
 pub(crate) fn walked_or_parsed<'a, T: Deserialize<'a>>(
     record: &'a [u8],
-    walk: fn(&'a str) -> Walked<T>,
-    finish: fn(T) -> Result<Event<'a>, ParseError>,
+    walk: impl Fn(&'a str) -> Walked<T>,
+    finish: impl Fn(T) -> Result<Event<'a>, ParseError>,
 ) -> Result<Event<'a>, ParseError> {
     if identity_only()
         && let Ok(text) = simdutf8::basic::from_utf8(record)

@@ -1,0 +1,84 @@
+//! A plain file mapped in memory, read-only.
+//!
+//! The one place in tokentrail with `unsafe` code. Reading a large file in the page
+//! cache copies every byte from the kernel into the reader's buffers: a tenth of the CPU
+//! of `credentials` on a gigabyte of Okta NDJSON (docs/performance.md). A map lets the
+//! parsers read the page cache itself, as ripgrep does for single large files.
+
+#![allow(unsafe_code)]
+
+use std::fs::File;
+use std::ops::Range;
+use std::path::Path;
+
+/// A read-only map of a whole file.
+pub struct Map {
+    map: memmap2::Mmap,
+}
+
+/// Ranges given back are cut to this alignment, a multiple of every page size in use
+/// (4 KiB to 64 KiB).
+const ALIGN: usize = 64 * 1024;
+
+impl Map {
+    /// Maps `path` read-only.
+    ///
+    /// A map is only as steady as the file: a file truncated while it is read
+    /// (logrotate's `copytruncate` on a live log) or a disk that fails to read ends the
+    /// process with SIGBUS, where reading would have returned an error. `--no-mmap`
+    /// reads instead.
+    pub fn open(path: &Path) -> std::io::Result<Map> {
+        let file = File::open(path)?;
+        // SAFETY: the map is read-only; tokentrail never writes to its inputs. Another
+        // process changing the file while it is mapped is the hazard described above,
+        // which the user accepts unless `--no-mmap` is given.
+        let map = unsafe { memmap2::MmapOptions::new().map(&file) }?;
+        Ok(Map { map })
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// Lets go of the pages wholly inside `range`, read and no longer needed: the
+    /// process's resident memory then holds the chunks being parsed, not the whole file
+    /// (the pages stay in the page cache).
+    pub fn release(&self, range: Range<usize>) {
+        #[cfg(unix)]
+        {
+            let start = range.start.next_multiple_of(ALIGN);
+            let end = range.end / ALIGN * ALIGN;
+            if start < end {
+                // SAFETY: the map is of a file, shared and never written: a page let go
+                // is read again from the file if it is touched again, with the same bytes
+                // (no byte in `range` is read again by the parsers anyway).
+                let _ = unsafe {
+                    self.map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        start,
+                        end - start,
+                    )
+                };
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = range;
+    }
+}
+
+/// Bytes read into memory of their own (`T`), or a piece of a map.
+pub enum Bytes<'m, T> {
+    Read(T),
+    Mapped(&'m [u8]),
+}
+
+impl<T: std::ops::Deref<Target = [u8]>> std::ops::Deref for Bytes<'_, T> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Read(owned) => owned,
+            Bytes::Mapped(piece) => piece,
+        }
+    }
+}
