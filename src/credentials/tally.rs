@@ -76,7 +76,7 @@ fn source_bit(source: Option<SourceId>) -> u32 {
 fn seen(row: &Row) -> Seen {
     Seen {
         at: row.at,
-        event_id: row.event_id.map(PlSmallStr::from),
+        event_id: row.event_id.map(String::from),
         src_ip: row.src_ip.map(PlSmallStr::from),
         keyed: row.keyed,
     }
@@ -112,7 +112,8 @@ impl Body {
             // Most events of a log in time order are the latest so far; the others are
             // not copied.
             if row.at.ts >= last.seen.at.ts {
-                last.offer(seen(row));
+                let later = (row.at, row.event_id, row.src_ip, row.keyed);
+                last.offer_later(later, || seen(row));
             }
         }
     }
@@ -177,7 +178,7 @@ impl Body {
                 let mut id = String::new();
                 let place = seen.at.place;
                 crate::frame::push_derived_event_id(&mut id, key_of(place.file), place.line);
-                seen.event_id = Some(id.into());
+                seen.event_id = Some(id);
             }
         }
         // The moments of principals and addresses only order them: lines counted in

@@ -38,7 +38,9 @@ pub(super) struct Moment {
 #[derive(Clone, Debug)]
 pub(super) struct Seen {
     pub(super) at: Moment,
-    pub(super) event_id: Option<PlSmallStr>,
+    /// A `String`, not a `PlSmallStr`: a later sighting writes its id into the memory of
+    /// the one it replaces (most ids are longer than a small string holds inline).
+    pub(super) event_id: Option<String>,
     pub(super) src_ip: Option<PlSmallStr>,
     /// An event with a delivery key: it may turn out to be a repeated delivery.
     pub(super) keyed: bool,
@@ -60,6 +62,32 @@ impl Last {
             seen,
             rivals: Vec::new(),
         }
+    }
+
+    /// A sighting later than the last one so far takes its place, written into the
+    /// memory of the one it replaces; any other is offered as a [`Seen`] made by `make`.
+    pub(super) fn offer_later(
+        &mut self,
+        (at, event_id, src_ip, keyed): (Moment, Option<&str>, Option<&str>, bool),
+        make: impl FnOnce() -> Seen,
+    ) {
+        if at.ts <= self.seen.at.ts {
+            return self.offer(make());
+        }
+        let seen = &mut self.seen;
+        seen.at = at;
+        seen.keyed = keyed;
+        match (&mut seen.event_id, event_id) {
+            (Some(kept), Some(id)) => {
+                kept.clear();
+                kept.push_str(id);
+            }
+            (kept, id) => *kept = id.map(String::from),
+        }
+        if seen.src_ip.as_deref() != src_ip {
+            seen.src_ip = src_ip.map(PlSmallStr::from);
+        }
+        self.rivals.clear();
     }
 
     pub(super) fn offer(&mut self, s: Seen) {
