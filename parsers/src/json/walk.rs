@@ -606,3 +606,44 @@ pub(crate) fn check_against_serde(
     }
     checked
 }
+
+#[cfg(test)]
+mod tests {
+    use super::string_stop;
+
+    /// The word scan stops where a byte-by-byte search does: at the first `"`, `\` or
+    /// control character, wherever it is in or after the words and whichever comes first,
+    /// among the bytes next to them in value (a borrow in the word tests must not flag
+    /// them) and bytes above 0x7f.
+    #[test]
+    fn string_stop_is_the_first_quote_backslash_or_control() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        let fillers = [b'a', b' ', b'!', b'#', b'[', b']', 0x7f, 0x80, 0xe9, 0xff];
+        let stops = [b'"', b'\\', 0x00, 0x01, 0x1f];
+        let mut checked = 0;
+        for len in 0..90 {
+            for f in 0..fillers.len() {
+                let text: Vec<u8> = (0..len)
+                    .map(|i| fillers[(i * 7 + f) % fillers.len()])
+                    .collect();
+                assert_eq!(string_stop(&text), naive(&text), "{text:?}");
+                for at in 0..len {
+                    for &first in &stops {
+                        let mut t = text.clone();
+                        t[at] = first;
+                        assert_eq!(string_stop(&t), naive(&t), "{t:?}");
+                        // A second stop later, of another kind: the first one counts.
+                        for &second in &stops {
+                            if at + 5 < len {
+                                t[at + 5] = second;
+                                assert_eq!(string_stop(&t), Some(at), "{t:?}");
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000);
+    }
+}
