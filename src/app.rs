@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::hunt::{Investigator, Seeds};
-use crate::ingest::{FileReport, IngestOptions, Ingested, Keep, ingest};
+use crate::ingest::{FileReport, IngestOptions, Ingested, Keep, MapRule, ingest};
 use crate::input::{Input, discover};
 use crate::report;
 use crate::score::{ScoreOptions, score_table, table::EventTable};
@@ -714,7 +714,10 @@ fn read_raw<T, E: Into<Error>>(
         chunk_bytes: args.chunk_bytes,
         max_line_bytes: args.max_line_bytes,
         max_gzip_ratio: args.max_gzip_ratio,
-        map_from: (!args.no_mmap).then_some(args.mmap_from),
+        map: (!args.no_mmap).then_some(MapRule {
+            from_bytes: args.mmap_from,
+            quiet_for: std::time::Duration::from_secs(args.mmap_quiet_for),
+        }),
         nginx_formats: nginx_formats(args, &config)?,
         real_ip_from: real_ip_from(args, &config)?,
         local_zone: local_zone(args, &config)?,

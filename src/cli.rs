@@ -273,12 +273,17 @@ pub struct InputArgs {
     pub threads: Option<usize>,
     /// Read plain files rather than mapping them in memory. A map is faster on large
     /// files, but a file truncated while it is read (logrotate's `copytruncate` on a live
-    /// log) or a failing disk then ends the run with SIGBUS instead of an error.
+    /// log) or a failing disk then ends the run with SIGBUS instead of an error. Files
+    /// written in the last minute are read anyway.
     #[arg(long, help_heading = "Input")]
     pub no_mmap: bool,
     /// Plain files from this size are mapped (tests map small ones).
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, hide = true)]
     pub mmap_from: u64,
+    /// Files written in the last SECS seconds are read, not mapped: a live log may be cut
+    /// while it is read (tests map files they have just written).
+    #[arg(long, value_name = "SECS", default_value_t = 60, hide = true)]
+    pub mmap_quiet_for: u64,
     /// Size of the line-aligned chunks parsed in parallel, and twice the least piece of a
     /// JSON array read in pieces (tests use tiny ones).
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, hide = true)]

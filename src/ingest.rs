@@ -67,10 +67,8 @@ pub struct IngestOptions {
     pub local_zone: Option<crate::timezone::LocalZone>,
     /// A gzip input inflating more than this to one is stopped (0: never).
     pub max_gzip_ratio: u64,
-    /// Plain files of this size or more are mapped in memory rather than read
-    /// (`--no-mmap`: none): a map saves the kernel's copy of every byte; a small file is
-    /// read in one call anyway.
-    pub map_from: Option<u64>,
+    /// Which plain files are mapped in memory rather than read (`--no-mmap`: none).
+    pub map: Option<MapRule>,
     /// The text columns the command reads (see `FrameBuilder::keeping`); `None`: all.
     /// Those the ingest reads itself ([`READ_BY_INGEST`]) are always kept. A list that
     /// names no enrichment column gets them all null (`enrich::enrich_keeping`), and one
@@ -140,7 +138,7 @@ impl Default for IngestOptions {
             columns: None,
             attributable_only: false,
             max_gzip_ratio: DEFAULT_MAX_GZIP_RATIO,
-            map_from: Some(DEFAULT_MAP_FROM),
+            map: Some(MapRule::default()),
         }
     }
 }
@@ -341,9 +339,9 @@ fn ingest_one<S: Sink>(
     report.gzip = opened.gzip;
     report.bytes_on_disk = opened.size;
     let map_it = !opened.gzip
-        && opts
-            .map_from
-            .is_some_and(|from| opened.size.is_some_and(|s| s >= from.max(1)));
+        && opts.map.is_some_and(|rule| {
+            rule.maps(opened.size, opened.modified, std::time::SystemTime::now())
+        });
     // What a whole document will hold, to size its buffer once: the file's size, or what
     // a gzip file says it inflates to.
     let size_hint = match opened.gzip {
@@ -492,8 +490,41 @@ fn ingest_one<S: Sink>(
     Ok((report, frames))
 }
 
-/// Plain files from this size are mapped rather than read (see [`crate::input::map`]).
-pub const DEFAULT_MAP_FROM: u64 = 16 << 20;
+/// Which plain files are mapped rather than read (see [`crate::input::map`]).
+#[derive(Clone, Copy, Debug)]
+pub struct MapRule {
+    /// From this size: a smaller file is read in one call anyway, for less than a map's
+    /// setup.
+    pub from_bytes: u64,
+    /// Not written for this long: a file written in the last minute may be a live log,
+    /// which logrotate's `copytruncate` can cut while it is mapped (SIGBUS). Read, it
+    /// only ends early.
+    pub quiet_for: std::time::Duration,
+}
+
+impl Default for MapRule {
+    fn default() -> Self {
+        MapRule {
+            from_bytes: 16 << 20,
+            quiet_for: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+impl MapRule {
+    /// Whether a file of `size`, last written at `modified`, is mapped at `now`. A file
+    /// of unknown size is not (a pipe, a device); one of unknown age is.
+    pub fn maps(
+        self,
+        size: Option<u64>,
+        modified: Option<std::time::SystemTime>,
+        now: std::time::SystemTime,
+    ) -> bool {
+        let quiet =
+            modified.is_none_or(|m| now.duration_since(m).is_ok_and(|age| age >= self.quiet_for));
+        size.is_some_and(|s| s >= self.from_bytes.max(1)) && quiet
+    }
+}
 
 /// A file that cannot be mapped is read.
 fn mapped(input: &Input) -> Option<crate::input::map::Map> {
@@ -568,5 +599,36 @@ fn read_failure(report: &mut FileReport, e: &io::Error, decompressed: u64, gzip:
             ProblemKind::Unreadable,
             format!("read error after {decompressed} bytes: {e}"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MapRule;
+    use std::time::{Duration, SystemTime};
+
+    /// A file is mapped from the rule's size, once it has not been written for the rule's
+    /// time (a live log may be cut while it is mapped); a file of unknown size (a pipe)
+    /// never is, one of unknown age is, and one written "in the future" (a clock ahead)
+    /// is taken for a live one.
+    #[test]
+    fn a_file_is_mapped_when_large_and_quiet() {
+        let rule = MapRule::default();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let old = Some(now - Duration::from_secs(3600));
+        let big = Some(64 << 20);
+        assert!(rule.maps(big, old, now));
+        assert!(rule.maps(big, None, now));
+        assert!(!rule.maps(Some(1 << 20), old, now));
+        assert!(!rule.maps(None, old, now));
+        assert!(!rule.maps(big, Some(now - Duration::from_secs(5)), now));
+        assert!(!rule.maps(big, Some(now + Duration::from_secs(5)), now));
+        assert!(rule.maps(big, Some(now - Duration::from_secs(60)), now));
+        let eager = MapRule {
+            from_bytes: 0,
+            quiet_for: Duration::ZERO,
+        };
+        assert!(eager.maps(Some(1), Some(now), now));
+        assert!(!eager.maps(Some(0), Some(now), now));
     }
 }

@@ -20,6 +20,8 @@ pub struct Opened {
     pub inflated_hint: Option<u64>,
     /// Bytes read from the file so far (and shown on the progress bar).
     pub read_from_disk: Arc<AtomicU64>,
+    /// When the file was last written, when known.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// The most a deflate stream inflates: 1,032 bytes out for a byte in.
@@ -122,11 +124,13 @@ impl<R: Read> Read for InflationGuard<R> {
 /// a multi-member decoder (logrotate and `cat a.gz b.gz` make several members), stopped
 /// when it inflates more than `max_gzip_ratio` to one (0: never).
 pub fn open(input: &Input, progress: ProgressBar, max_gzip_ratio: u64) -> io::Result<Opened> {
+    let mut modified = None;
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = match input {
         Input::File(path) => {
             let file = File::open(path)?;
-            let size = file.metadata().ok().map(|m| m.len());
-            (Box::new(file), size)
+            let meta = file.metadata().ok();
+            modified = meta.as_ref().and_then(|m| m.modified().ok());
+            (Box::new(file), meta.map(|m| m.len()))
         }
         Input::Stdin => (Box::new(io::stdin()), None),
         Input::Unreadable(_, why) | Input::Duplicate(_, why) => {
@@ -165,6 +169,7 @@ pub fn open(input: &Input, progress: ProgressBar, max_gzip_ratio: u64) -> io::Re
         size,
         inflated_hint,
         read_from_disk,
+        modified,
     })
 }
 
