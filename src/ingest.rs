@@ -456,36 +456,26 @@ fn ingest_one<S: Sink>(
         detail: opts.detail(),
     };
     let framing = registry::framing_of(parser, &head);
-    let frames = match map_it.then(|| mapped(input)).flatten() {
-        Some(map) => {
-            drop(reader);
-            let shown = opened
-                .read_from_disk
-                .load(std::sync::atomic::Ordering::Relaxed);
-            let progress = (shared.progress, shown);
+    let map = map_it.then(|| mapped(input)).flatten();
+    // Bytes already on the progress bar, read to detect the format: a mapped file adds
+    // the rest.
+    let shown = (opened.read_from_disk).load(std::sync::atomic::Ordering::Relaxed);
+    let progress = (shared.progress, shown);
+    let frames = match (framing, &map) {
+        (Framing::Lines, Some(map)) => {
+            lines::ingest_mapped_lines::<S>(&job, map, progress, &mut report)?
+        }
+        (Framing::Lines, None) => ingest_lines::<S>(&job, reader, head, &mut report)?,
+        (framing, map) => {
+            let doc = match map {
+                Some(map) => document::Whole::Mapped(map, progress),
+                None => document::Whole::Read(reader, size_hint, head),
+            };
             match framing {
-                Framing::Lines => {
-                    lines::ingest_mapped_lines::<S>(&job, &map, progress, &mut report)?
-                }
-                framing => {
-                    let doc = document::Whole::Mapped(&map, progress);
-                    match framing {
-                        Framing::Csv => ingest_csv::<S>(&job, doc, &mut report)?,
-                        _ => ingest_document::<S>(&job, framing, doc, &mut report)?,
-                    }
-                }
+                Framing::Csv => ingest_csv::<S>(&job, doc, &mut report)?,
+                _ => ingest_document::<S>(&job, framing, doc, &mut report)?,
             }
         }
-        None => match framing {
-            Framing::Lines => ingest_lines::<S>(&job, reader, head, &mut report)?,
-            framing => {
-                let doc = document::Whole::Read(reader, size_hint, head);
-                match framing {
-                    Framing::Csv => ingest_csv::<S>(&job, doc, &mut report)?,
-                    _ => ingest_document::<S>(&job, framing, doc, &mut report)?,
-                }
-            }
-        },
     };
     Ok((report, frames))
 }
