@@ -456,7 +456,10 @@ fn ingest_one<S: Sink>(
         detail: opts.detail(),
     };
     let framing = registry::framing_of(parser, &head);
-    let map = map_it.then(|| mapped(input)).flatten();
+    // A file that cannot be mapped is read.
+    let map = (opened.file.as_ref())
+        .filter(|_| map_it)
+        .and_then(|f| crate::input::map::Map::of(f).ok());
     // Bytes already on the progress bar, read to detect the format: a mapped file adds
     // the rest.
     let shown = (opened.read_from_disk).load(std::sync::atomic::Ordering::Relaxed);
@@ -477,7 +480,27 @@ fn ingest_one<S: Sink>(
             }
         }
     };
+    if framing == Framing::Lines
+        && !opened.gzip
+        && report.problems.is_empty()
+        && let Some(why) = cut_while_read(opened.size, report.bytes)
+    {
+        report.problem(ProblemKind::Unreadable, why);
+    }
     Ok((report, frames))
+}
+
+/// Why a plain line file of `opened` bytes when opened, of which `read` bytes were read,
+/// lost records: it was cut while it was read (logrotate's `copytruncate` on a live log),
+/// and the reader met its new end. (A mapped file cut under the run ends it with SIGBUS;
+/// a file that grew, a log being written, lost nothing.)
+fn cut_while_read(opened: Option<u64>, read: u64) -> Option<String> {
+    let opened = opened?;
+    (read < opened).then(|| {
+        format!(
+            "ended after {read} of the {opened} bytes it had when opened: cut while it was read; the records past the cut were not read"
+        )
+    })
 }
 
 /// Which plain files are mapped rather than read (see [`crate::input::map`]).
@@ -513,14 +536,6 @@ impl MapRule {
         let quiet =
             modified.is_none_or(|m| now.duration_since(m).is_ok_and(|age| age >= self.quiet_for));
         size.is_some_and(|s| s >= self.from_bytes.max(1)) && quiet
-    }
-}
-
-/// A file that cannot be mapped is read.
-fn mapped(input: &Input) -> Option<crate::input::map::Map> {
-    match input {
-        Input::File(path) => crate::input::map::Map::open(path).ok(),
-        Input::Stdin | Input::Unreadable(..) | Input::Duplicate(..) => None,
     }
 }
 
@@ -594,7 +609,22 @@ fn read_failure(report: &mut FileReport, e: &io::Error, decompressed: u64, gzip:
 
 #[cfg(test)]
 mod tests {
-    use super::MapRule;
+    use super::{MapRule, cut_while_read};
+
+    /// A file that ended before the size it had when opened was cut while it was read;
+    /// one read to that size or past it (a log being written), or of unknown size, was
+    /// not.
+    #[test]
+    fn a_file_that_ends_early_was_cut_while_read() {
+        let cut = cut_while_read(Some(500_000_000), 52_428_800).unwrap();
+        assert!(
+            cut.contains("after 52428800 of the 500000000 bytes"),
+            "{cut}"
+        );
+        assert_eq!(cut_while_read(Some(500), 500), None);
+        assert_eq!(cut_while_read(Some(500), 900), None);
+        assert_eq!(cut_while_read(None, 1), None);
+    }
     use std::time::{Duration, SystemTime};
 
     /// A file is mapped from the rule's size, once it has not been written for the rule's

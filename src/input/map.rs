@@ -9,7 +9,6 @@
 
 use std::fs::File;
 use std::ops::Range;
-use std::path::Path;
 
 /// A read-only map of a whole file.
 pub struct Map {
@@ -21,18 +20,18 @@ pub struct Map {
 const ALIGN: usize = 64 * 1024;
 
 impl Map {
-    /// Maps `path` read-only.
+    /// Maps `file` read-only: the file whose head was read to detect its format, even if
+    /// its name has since gone to another (log rotation).
     ///
     /// A map is only as steady as the file: a file truncated while it is read
     /// (logrotate's `copytruncate` on a live log) or a disk that fails to read ends the
-    /// process with SIGBUS, where reading would have returned an error. `--no-mmap`
-    /// reads instead.
-    pub fn open(path: &Path) -> std::io::Result<Map> {
-        let file = File::open(path)?;
+    /// process with SIGBUS, where reading would have ended early or returned an error,
+    /// each said with the file's name (docs/exit-codes.md). `--no-mmap` reads instead.
+    pub fn of(file: &File) -> std::io::Result<Map> {
         // SAFETY: the map is read-only; tokentrail never writes to its inputs. Another
         // process changing the file while it is mapped is the hazard described above,
         // which the user accepts unless `--no-mmap` is given.
-        let map = unsafe { memmap2::MmapOptions::new().map(&file) }?;
+        let map = unsafe { memmap2::MmapOptions::new().map(file) }?;
         Ok(Map { map })
     }
 

@@ -22,6 +22,9 @@ pub struct Opened {
     pub read_from_disk: Arc<AtomicU64>,
     /// When the file was last written, when known.
     pub modified: Option<std::time::SystemTime>,
+    /// A second handle on the file, to learn its size once read: a file renamed away
+    /// (log rotation) is still the one read, whatever now has its name.
+    pub file: Option<File>,
 }
 
 /// The most a deflate stream inflates: 1,032 bytes out for a byte in.
@@ -124,12 +127,13 @@ impl<R: Read> Read for InflationGuard<R> {
 /// a multi-member decoder (logrotate and `cat a.gz b.gz` make several members), stopped
 /// when it inflates more than `max_gzip_ratio` to one (0: never).
 pub fn open(input: &Input, progress: ProgressBar, max_gzip_ratio: u64) -> io::Result<Opened> {
-    let mut modified = None;
+    let (mut modified, mut handle) = (None, None);
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = match input {
         Input::File(path) => {
             let file = File::open(path)?;
             let meta = file.metadata().ok();
             modified = meta.as_ref().and_then(|m| m.modified().ok());
+            handle = file.try_clone().ok();
             (Box::new(file), meta.map(|m| m.len()))
         }
         Input::Stdin => (Box::new(io::stdin()), None),
@@ -170,6 +174,7 @@ pub fn open(input: &Input, progress: ProgressBar, max_gzip_ratio: u64) -> io::Re
         inflated_hint,
         read_from_disk,
         modified,
+        file: handle,
     })
 }
 
