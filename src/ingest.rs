@@ -338,10 +338,6 @@ fn ingest_one<S: Sink>(
     };
     report.gzip = opened.gzip;
     report.bytes_on_disk = opened.size;
-    let map_it = !opened.gzip
-        && opts.map.is_some_and(|rule| {
-            rule.maps(opened.size, opened.modified, std::time::SystemTime::now())
-        });
     // What a whole document will hold, to size its buffer once: the file's size, or what
     // a gzip file says it inflates to.
     let size_hint = match opened.gzip {
@@ -457,13 +453,13 @@ fn ingest_one<S: Sink>(
     };
     let framing = registry::framing_of(parser, &head);
     // A file that cannot be mapped is read.
+    let now = std::time::SystemTime::now();
     let map = (opened.file.as_ref())
-        .filter(|_| map_it)
+        .filter(|_| !opened.gzip)
+        .filter(|_| (opts.map).is_some_and(|rule| rule.maps(opened.size, opened.modified, now)))
         .and_then(|f| crate::input::map::Map::of(f).ok());
-    // Bytes already on the progress bar, read to detect the format: a mapped file adds
-    // the rest.
     let shown = (opened.read_from_disk).load(std::sync::atomic::Ordering::Relaxed);
-    let progress = (shared.progress, shown);
+    let progress = crate::input::map::MapProgress::new(shared.progress, shown);
     let frames = match (framing, &map) {
         (Framing::Lines, Some(map)) => {
             lines::ingest_mapped_lines::<S>(&job, map, progress, &mut report)?

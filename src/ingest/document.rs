@@ -10,12 +10,10 @@ use tokentrail_parsers::csv_export::{self, CsvLayout, CsvRows};
 use tokentrail_parsers::framing::{ArrayRecords, Framing};
 use tokentrail_parsers::parse_front_keeping;
 
-use indicatif::ProgressBar;
-
 use super::records::{FileJob, RecordSink, Sink};
 use super::report::MalformedExample;
 use super::{FileReport, read_failure};
-use crate::input::map::{Bytes, Map};
+use crate::input::map::{Bytes, Map, MapProgress};
 
 /// Whole-document JSON sources (an array, or a `Records` wrapper): read the document,
 /// frame its records, parse them; a large array in pieces on every core.
@@ -350,7 +348,7 @@ fn finish<S: Sink>(
 /// bar with the file's bytes already on it.
 pub(super) enum Whole<'a> {
     Read(Box<dyn Read + Send>, usize, Vec<u8>),
-    Mapped(&'a Map, (&'a ProgressBar, u64)),
+    Mapped(&'a Map, MapProgress<'a>),
 }
 
 impl<'a> Whole<'a> {
@@ -367,11 +365,11 @@ impl<'a> Whole<'a> {
             Whole::Read(reader, size, head) => {
                 Bytes::Read(read_document(job, (reader, size), head, report))
             }
-            Whole::Mapped(map, (progress, shown)) => {
+            Whole::Mapped(map, mut progress) => {
                 let all = map.bytes();
                 let cap = super::HEAD_BYTES.saturating_add(job.opts.max_document_bytes);
                 let doc = &all[..all.len().min(cap)];
-                progress.inc((doc.len() as u64).saturating_sub(shown));
+                progress.reached(doc.len() as u64);
                 report.bytes = doc.len() as u64;
                 Bytes::Mapped(doc)
             }

@@ -11,7 +11,7 @@ use tokentrail_parsers::framing::lines;
 use super::records::{FileJob, RecordSink, Sink};
 use super::report::ChunkStats;
 use super::{FileReport, IngestOptions, read_failure};
-use crate::input::map::{Bytes, Map};
+use crate::input::map::{Bytes, Map, MapProgress};
 
 /// A piece of a line-framed input: whole lines, or one line that was too long to keep.
 enum Chunk<'m> {
@@ -77,7 +77,7 @@ pub(super) fn ingest_lines<S: Sink>(
 pub(super) fn ingest_mapped_lines<S: Sink>(
     job: &FileJob<'_>,
     map: &Map,
-    (progress, shown): (&indicatif::ProgressBar, u64),
+    progress: MapProgress<'_>,
     report: &mut FileReport,
 ) -> PolarsResult<Vec<S::Done>> {
     let data = map.bytes();
@@ -88,7 +88,6 @@ pub(super) fn ingest_mapped_lines<S: Sink>(
         chunk_bytes: job.opts.chunk_bytes.max(1),
         next_line: S::FIRST_LINE_EARLY.then_some(1),
         progress,
-        shown,
     };
     let outputs = parse_chunks::<S>(job, chunks, GiveBack::Map(map));
     report.bytes = data.len() as u64;
@@ -172,9 +171,7 @@ struct MappedChunks<'m, 'p> {
     index: usize,
     chunk_bytes: usize,
     next_line: Option<u64>,
-    progress: &'p indicatif::ProgressBar,
-    /// The file's bytes already on the progress bar (read to detect its format).
-    shown: u64,
+    progress: MapProgress<'p>,
 }
 
 impl<'m> Iterator for MappedChunks<'m, '_> {
@@ -193,10 +190,7 @@ impl<'m> Iterator for MappedChunks<'m, '_> {
         let (index, offset) = (self.index, self.at as u64);
         self.index += 1;
         self.at += end;
-        if self.at as u64 > self.shown {
-            self.progress.inc(self.at as u64 - self.shown);
-            self.shown = self.at as u64;
-        }
+        self.progress.reached(self.at as u64);
         let counted = self.next_line.map(|first| {
             let lines = line_count(data);
             self.next_line = Some(first + lines);
@@ -454,7 +448,7 @@ fn parse_chunk<S: Sink>(job: &FileJob<'_>, chunk: &Chunk<'_>) -> (S, ChunkStats)
 
 #[cfg(test)]
 mod tests {
-    use super::{Bytes, Chunk, MappedChunks, fill};
+    use super::{Bytes, Chunk, MapProgress, MappedChunks, fill};
 
     fn cut(data: &[u8], chunk_bytes: usize) -> Vec<(u64, &[u8], u64)> {
         MappedChunks {
@@ -463,8 +457,7 @@ mod tests {
             index: 0,
             chunk_bytes,
             next_line: Some(1),
-            progress: &indicatif::ProgressBar::hidden(),
-            shown: 0,
+            progress: MapProgress::new(&indicatif::ProgressBar::hidden(), 0),
         }
         .enumerate()
         .map(|(i, chunk)| match chunk {

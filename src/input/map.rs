@@ -65,6 +65,27 @@ impl Map {
     }
 }
 
+/// The progress bar of a mapped file: its bytes count as read once the parse reaches
+/// them, less those already shown (read through the stream to detect the format).
+pub struct MapProgress<'p> {
+    bar: &'p indicatif::ProgressBar,
+    shown: u64,
+}
+
+impl<'p> MapProgress<'p> {
+    pub fn new(bar: &'p indicatif::ProgressBar, shown: u64) -> MapProgress<'p> {
+        MapProgress { bar, shown }
+    }
+
+    /// The file is read up to byte `at`.
+    pub fn reached(&mut self, at: u64) {
+        if at > self.shown {
+            self.bar.inc(at - self.shown);
+            self.shown = at;
+        }
+    }
+}
+
 /// Bytes read into memory of their own (`T`), or a piece of a map.
 pub enum Bytes<'m, T> {
     Read(T),

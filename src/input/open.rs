@@ -22,8 +22,9 @@ pub struct Opened {
     pub read_from_disk: Arc<AtomicU64>,
     /// When the file was last written, when known.
     pub modified: Option<std::time::SystemTime>,
-    /// A second handle on the file, to learn its size once read: a file renamed away
-    /// (log rotation) is still the one read, whatever now has its name.
+    /// A second handle on the file, the one a map is made of: a file renamed away (log
+    /// rotation) after its head was read is still the one read, whatever now has its
+    /// name.
     pub file: Option<File>,
 }
 
