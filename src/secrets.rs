@@ -10,7 +10,14 @@ use serde::Serialize;
 use crate::credentials::{Listing, Tally};
 
 /// Credential kinds whose value is a secret (the others are identifiers).
-pub const SECRET_KINDS: &[&str] = &["url_token", "bearer_token", "cookie", "shaped_token"];
+pub const SECRET_KINDS: &[&str] = &[
+    "url_token",
+    "bearer_token",
+    "cookie",
+    "shaped_token",
+    "header_token",
+    "form_token",
+];
 
 #[derive(Serialize)]
 pub struct SecretsReport<'a> {

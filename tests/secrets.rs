@@ -156,3 +156,81 @@ fn a_secret_parameter_of_your_own() {
         "{text}"
     );
 }
+
+/// A gateway that takes keys in a header, a session in the Cookie header and refresh
+/// tokens in form bodies: each is a credential, none is ever written in clear.
+#[test]
+fn keys_in_headers_cookies_and_form_bodies_are_credentials_never_text() {
+    const FORMAT: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent key="$http_x_api_key" c="$http_cookie" body="$request_body" rid=$request_id"#;
+    const KEY: &str = "k_9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+    const SESSION: &str = "s3ss10nC00k1eV4lu3xyz";
+    const REFRESH: &str = "rt_77aa66bb55cc44dd33ee22ff11";
+    const CLIENT_SECRET: &str = "cs_0a1b2c3d4e5f6a7b8c9d";
+    let line = |n: u32, req: &str, key: &str, cookie: &str, body: &str| {
+        format!(
+            r#"81.2.69.166 - - [04/Mar/2026:01:00:{n:02} +0100] "{req} HTTP/1.1" 200 10 key="{key}" c="{cookie}" body="{body}" rid=r{n}"#
+        )
+    };
+    let log = [
+        line(1, "GET /v1/items", KEY, "-", "-"),
+        line(2, "GET /v1/items/7", KEY, "theme=dark", "-"),
+        line(3, "GET /account", "-", &format!("theme=dark; sessionid={SESSION}"), "-"),
+        line(
+            4,
+            "POST /oauth/token",
+            "-",
+            "-",
+            &format!("grant_type=refresh_token&refresh_token={REFRESH}&client_id=app&client_secret={CLIENT_SECRET}"),
+        ),
+        // Malformed on purpose (cut): its excerpt must not show the body's secrets.
+        format!(r#"81.2.69.166 - - [04/Mar/2026:01:00:05 +0100] "POST /oauth/token HTTP/1.1" 200 10 key="-" c="-" body="refresh_token={REFRESH}&client_secret={CLIENT_SECRET}"#),
+    ]
+    .join("\n")
+        + "\n";
+    let dir = TestDir::new();
+    let path = dir.write("gateway.log", log.as_bytes());
+    let p = path.to_str().unwrap();
+    let mut outputs: Vec<String> = Vec::new();
+    let mut run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--nginx-log-format", FORMAT]);
+        let r = tokentrail(&all);
+        assert!(r.code == 0 || r.code == 1, "{all:?}: {}", r.stderr);
+        outputs.push(r.stdout.clone());
+        outputs.push(r.stderr.clone());
+        r
+    };
+    let secrets = run(&["secrets", p, "--format", "json"]).json();
+    let found: Vec<(&str, u64)> = secrets["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["kind"].as_str().unwrap(), s["events"].as_u64().unwrap()))
+        .collect();
+    for expected in [("header_token", 2), ("cookie", 1), ("form_token", 1)] {
+        assert!(found.contains(&expected), "{expected:?} not in {found:?}");
+    }
+    assert_eq!(found.len(), 3, "{secrets:#}");
+    let stats = run(&["stats", p, "--format", "json"]).stdout;
+    assert!(stats.contains("\"malformed\""), "{stats}");
+    run(&["hunt", p, "--format", "json"]);
+    run(&["hunt", p, "--format", "md"]);
+    let mut files = Vec::new();
+    for ext in ["ndjson", "parquet", "csv"] {
+        let out = dir.path().join(format!("events.{ext}"));
+        run(&["ingest", p, "-o", out.to_str().unwrap()]);
+        files.push(String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned());
+    }
+    let events = &files[0];
+    assert!(
+        events.contains(
+            "\"x_request_body\":\"grant_type=refresh_token&refresh_token=REDACTED&client_id=app&client_secret=REDACTED\""
+        ),
+        "{events}"
+    );
+    for text in outputs.iter().chain(&files) {
+        for secret in [KEY, SESSION, REFRESH, CLIENT_SECRET] {
+            assert!(!text.contains(secret), "{secret} in clear in:\n{text}");
+        }
+    }
+}

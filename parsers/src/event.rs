@@ -38,6 +38,12 @@ pub enum CredentialKind {
     /// The leading characters of a token, as a gateway logs them (`--token-prefix-field`):
     /// too few to use, linked after ingest to the full token that starts with them.
     TokenPrefix,
+    /// A token in a request header whose name says it holds one (`X-API-Key`,
+    /// `X-Auth-Token`), logged by the user's `log_format`. Secret.
+    HeaderToken,
+    /// A secret `name=value` pair in logged free text: a form body in `$request_body`
+    /// (`refresh_token=…`, `client_secret=…`). Secret.
+    FormToken,
     /// A token recognised by its shape anywhere in a URL: GitHub (`ghp_…`,
     /// `github_pat_…`), Slack (`xox…`), Stripe (`sk_live_…`), a JWT. Secret.
     ShapedToken,
@@ -60,6 +66,8 @@ impl CredentialKind {
             CredentialKind::EntraSession => "entra_session",
             CredentialKind::EntraToken => "entra_token",
             CredentialKind::ShapedToken => "shaped_token",
+            CredentialKind::HeaderToken => "header_token",
+            CredentialKind::FormToken => "form_token",
             CredentialKind::TokenPrefix => "token_prefix",
         }
     }

@@ -16,7 +16,7 @@ use crate::framing::Framing;
 use crate::nginx::line_share;
 use crate::nginx_json::{Line, build_into};
 use crate::parser::{Confidence, Example, LogParser};
-use crate::secret::{Secret, is_secret_param, redact_text};
+use crate::secret::{Secret, is_secret_param, redact_pairs, redact_text};
 use crate::source::SourceId;
 use crate::text::{RecordText, unescape};
 
@@ -149,6 +149,11 @@ enum Var {
     RequestId,
     SecretArg,
     Cookie,
+    /// A request header whose name says it holds a secret (`$http_x_api_key`,
+    /// `$http_x_auth_token`): the credential of a gateway that takes its keys there.
+    HeaderToken,
+    /// The whole `Cookie` header (`$http_cookie`): its first cookie with a secret's name.
+    CookieHeader,
     /// Read and skipped (or a token prefix field, decided per format).
     Other,
 }
@@ -182,6 +187,13 @@ impl Var {
                 Var::SecretArg
             }
             n if n.starts_with("cookie_") => Var::Cookie,
+            "http_cookie" => Var::CookieHeader,
+            n if n
+                .strip_prefix("http_")
+                .is_some_and(|h| SECRET_WORDS.iter().any(|w| h.contains(w))) =>
+            {
+                Var::HeaderToken
+            }
             _ => Var::Other,
         }
     }
@@ -547,6 +559,8 @@ impl LogFormat {
         let mut token: Option<(CredentialKind, Cow<'a, str>)> = None;
         let mut request_id = None;
         let mut prefix: Option<Cow<'a, str>> = None;
+        let mut header_token: Option<Cow<'a, str>> = None;
+        let mut form_token: Option<Vec<u8>> = None;
         let rt = RecordText::new(record);
         let line_escaped = self.escape != Escape::None && memchr::memchr(b'\\', record).is_some();
         let mut extra: Vec<(u16, Cow<'a, str>)> = Vec::with_capacity(self.extras.len());
@@ -597,7 +611,28 @@ impl LogFormat {
                         token = Some((CredentialKind::Cookie, value));
                     }
                 }
+                Var::CookieHeader => {
+                    if token.is_none()
+                        && let (_, Some(secret)) = redact_pairs(&value)
+                    {
+                        token =
+                            Some((CredentialKind::Cookie, Cow::Owned(secret.value.to_string())));
+                    }
+                }
+                Var::HeaderToken => {
+                    if header_token.is_none() {
+                        header_token = Some(value);
+                    }
+                }
                 Var::Other => {
+                    // A secret `name=value` in a stored value (a form body in
+                    // `$request_body`): redacted there, and the event's credential when
+                    // nothing else names one.
+                    if form_token.is_none()
+                        && let (_, Some(secret)) = redact_pairs(&value)
+                    {
+                        form_token = Some(secret.value.as_bytes().to_vec());
+                    }
                     if let Some(slot) = step.slot {
                         let kept = match redact_text(&value) {
                             Cow::Borrowed(_) => value,
@@ -618,6 +653,16 @@ impl LogFormat {
         }
         ev.event_id = request_id;
         ev.extra = extra;
+        // A key header is what the gateway authenticated with, as an Authorization
+        // header would be.
+        if ev.credential.is_none()
+            && let Some(value) = header_token
+        {
+            ev.credential = Some(Credential::Secret {
+                kind: CredentialKind::HeaderToken,
+                value: Secret::new(value.trim().as_bytes().to_vec()),
+            });
+        }
         if ev.credential.is_none()
             && let Some(p) = prefix
         {
@@ -644,6 +689,14 @@ impl LogFormat {
             ev.credential = Some(Credential::Secret {
                 kind,
                 value: Secret::new(value.as_bytes().to_vec()),
+            });
+        }
+        if ev.credential.is_none()
+            && let Some(value) = form_token
+        {
+            ev.credential = Some(Credential::Secret {
+                kind: CredentialKind::FormToken,
+                value: Secret::new(value),
             });
         }
         Ok(())

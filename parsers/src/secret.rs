@@ -308,10 +308,15 @@ pub fn redact_token_shapes(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Redact secrets in free text meant for a diagnostic (an excerpt of a malformed line):
-/// secret query parameters anywhere in the text and `Authorization`-style bearer values.
+/// Redact secrets in free text (an excerpt of a malformed line, an error message, a
+/// logged form body): secret query parameters anywhere in the text, secret `name=value`
+/// pairs outside a query too ([`redact_pairs`]), tokens of a known shape and
+/// `Authorization`-style bearer values.
 pub fn redact_text(text: &str) -> Cow<'_, str> {
     let (mut s, _) = redact_query_everywhere(text);
+    if let (Cow::Owned(paired), _) = redact_pairs(&s) {
+        s = Cow::Owned(paired);
+    }
     if let Cow::Owned(shaped) = redact_token_shapes(&s) {
         s = Cow::Owned(shaped);
     }
@@ -335,6 +340,76 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
         }
     }
     s
+}
+
+/// The longest parameter name [`redact_pairs`] looks for (`--secret-param` names
+/// included).
+const MAX_NAME: usize = 64;
+
+/// Redact the values of secret `name=value` pairs anywhere in free text, not only in a
+/// query: a form body (`grant_type=refresh_token&refresh_token=…` in `$request_body`), a
+/// message quoting a request's arguments. A name is a run of letters, digits, `_`, `-`
+/// and `.` (up to 64) at the start of the text or after any other character; its value
+/// runs to the next space, `&`, `;`, `,`, quote or angle bracket, or is what the quotes
+/// right after the `=` hold. Returns the text unchanged
+/// (borrowed) when nothing is secret, and the first secret found.
+pub fn redact_pairs(text: &str) -> (Cow<'_, str>, Option<QuerySecret<'_>>) {
+    let b = text.as_bytes();
+    let is_name = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
+    let ends_value = |c: &u8| {
+        matches!(
+            c,
+            b' ' | b'\t' | b'\r' | b'\n' | b'&' | b';' | b',' | b'"' | b'\'' | b'<' | b'>'
+        )
+    };
+    let mut first: Option<QuerySecret<'_>> = None;
+    let mut out: Option<String> = None;
+    // Bytes of `text` already copied to `out`.
+    let mut copied = 0;
+    for eq in memchr::memchr_iter(b'=', b) {
+        if eq < copied {
+            continue;
+        }
+        // The name first, and only then the value: a text of many `=` and no
+        // delimiter is then read once, not once per `=`.
+        let from = eq.saturating_sub(MAX_NAME + 1);
+        let start = match b[from..eq].iter().rposition(|&c| !is_name(c)) {
+            Some(i) => from + i + 1,
+            None if from == 0 => 0,
+            None => continue,
+        };
+        if !is_secret_param(&b[start..eq]) {
+            continue;
+        }
+        // A quoted value (`api_key='…'`) is what the quotes hold.
+        let quote = b.get(eq + 1).copied().filter(|c| matches!(c, b'"' | b'\''));
+        let from = eq + 1 + usize::from(quote.is_some());
+        let end = match quote {
+            Some(q) => memchr::memchr(q, &b[from..]),
+            None => b[from..].iter().position(ends_value),
+        }
+        .map_or(b.len(), |i| from + i);
+        let value = text.get(from..end).unwrap_or("");
+        if value.is_empty() || value == REDACTED {
+            continue;
+        }
+        // Every edge is an ASCII byte or the text's end: a char boundary.
+        first.get_or_insert(QuerySecret {
+            param: text.get(start..eq).unwrap_or(""),
+            value,
+        });
+        let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+        out.push_str(text.get(copied..from).unwrap_or(""));
+        out.push_str(REDACTED);
+        copied = end;
+    }
+    match out {
+        Some(mut out) => {
+            out.push_str(text.get(copied..).unwrap_or(""));
+            (Cow::Owned(out), first)
+        }
+        None => (Cow::Borrowed(text), None),
+    }
 }
 
 fn redact_query_everywhere(text: &str) -> (Cow<'_, str>, bool) {
@@ -436,6 +511,57 @@ mod tests {
         let line = r#"1.2.3.4 - - "GET /x?token=SECRET1 HTTP/1.1" "https://r/?code=SECRET2" "Bearer SECRET3""#;
         let red = redact_text(line);
         assert!(!red.contains("SECRET"), "{red}");
+    }
+
+    #[test]
+    fn secret_pairs_outside_a_query_are_redacted() {
+        // A form body, as `$request_body` logs an OAuth token request.
+        let body = "grant_type=refresh_token&refresh_token=rt_9f8e7d6c5b4a&client_id=app&client_secret=cs_77aa";
+        let (red, first) = redact_pairs(body);
+        assert_eq!(
+            red,
+            "grant_type=refresh_token&refresh_token=REDACTED&client_id=app&client_secret=REDACTED"
+        );
+        let first = first.unwrap();
+        assert_eq!(
+            (first.param, first.value),
+            ("refresh_token", "rt_9f8e7d6c5b4a")
+        );
+        // In a message, names in any case, values up to a delimiter.
+        let (red, _) = redact_pairs("bad key Access_Token=abc; next, api_key='xyz' ok");
+        assert_eq!(
+            red,
+            "bad key Access_Token=REDACTED; next, api_key='REDACTED' ok"
+        );
+        // Not a secret's name: a longer word ending in one, a name too short, an empty
+        // value, a value already redacted.
+        for text in [
+            "xaccess_token=abc",
+            "id=abc",
+            "token= next",
+            "token=REDACTED",
+            "no pairs here",
+        ] {
+            let (red, first) = redact_pairs(text);
+            assert!(matches!(red, Cow::Borrowed(t) if t == text), "{text}");
+            assert!(first.is_none(), "{text}");
+        }
+        // A value runs to the end of the text; a run of `=` is one value.
+        assert_eq!(redact_pairs("token=a=b=c").0, "token=REDACTED");
+        // Text with an `=` every other byte and no delimiter is read once per `=`, not
+        // once per `=` to the end (this would take minutes otherwise).
+        let many = "a=".repeat(500_000);
+        assert_eq!(redact_pairs(&many).0.len(), many.len());
+        let many = format!("x {}", "token=".repeat(200_000));
+        assert_eq!(redact_pairs(&many).0, "x token=REDACTED");
+    }
+
+    #[test]
+    fn text_redaction_covers_pairs_outside_urls() {
+        let line = "2026/03/04 01:07:12 [error] 1#1: bad refresh_token=SECRET4 in body";
+        let red = redact_text(line);
+        assert!(!red.contains("SECRET"), "{red}");
+        assert!(red.contains("refresh_token=REDACTED"), "{red}");
     }
 
     #[test]

@@ -71,6 +71,69 @@ fn tokens_in_their_own_fields() {
     assert_eq!(secret_kind(&ev), Some(CredentialKind::BearerToken));
 }
 
+/// Whether the event's credential is the secret `expected` (compared, never shown).
+fn holds_secret(ev: &Event<'_>, expected: &[u8]) -> bool {
+    matches!(&ev.credential, Some(Credential::Secret { value, .. }) if *value == Secret::new(expected))
+}
+
+#[test]
+fn keys_in_headers_cookie_headers_and_form_bodies() {
+    let f = LogFormat::compile(
+        "keys",
+        r#"$remote_addr [$time_local] "$request" $status key="$http_x_api_key" c="$http_cookie" body="$request_body""#,
+        Escape::Default,
+    )
+    .unwrap();
+    // `$http_x_api_key` is a credential, never a column.
+    assert!(
+        f.extra_columns().iter().all(|c| c != "http_x_api_key"),
+        "{:?}",
+        f.extra_columns()
+    );
+    assert!(f.extra_columns().iter().any(|c| c == "request_body"));
+    let line = |key: &str, cookie: &str, body: &str| {
+        format!(
+            r#"81.2.69.166 [04/Mar/2026:01:07:12 +0100] "POST /oauth/token HTTP/1.1" 200 key="{key}" c="{cookie}" body="{body}""#
+        )
+    };
+    let ev = one(
+        &f,
+        &line("k_9f8e7d6c5b4a3928", "sessionid=s3ss10n; theme=dark", "-"),
+    );
+    assert_eq!(secret_kind(&ev), Some(CredentialKind::HeaderToken));
+    assert!(holds_secret(&ev, b"k_9f8e7d6c5b4a3928"));
+    // No key header: the session cookie of the Cookie header.
+    let ev = one(&f, &line("-", "theme=dark; sessionid=s3ss10n", "-"));
+    assert_eq!(secret_kind(&ev), Some(CredentialKind::Cookie));
+    assert!(holds_secret(&ev, b"s3ss10n"));
+    // Neither: the refresh token of the form body, which is stored redacted.
+    let ev = one(
+        &f,
+        &line(
+            "-",
+            "theme=dark",
+            "grant_type=refresh_token&refresh_token=rt_9f8e7d6c5b4a&client_id=app",
+        ),
+    );
+    assert_eq!(secret_kind(&ev), Some(CredentialKind::FormToken));
+    assert!(holds_secret(&ev, b"rt_9f8e7d6c5b4a"));
+    let body = ev.extra.iter().map(|(_, v)| v.as_ref()).collect::<Vec<_>>();
+    assert_eq!(
+        body,
+        ["grant_type=refresh_token&refresh_token=REDACTED&client_id=app"]
+    );
+    // A token in the URL comes first.
+    let ev = one(
+        &f,
+        &line("-", "-", "refresh_token=rt_9f8e7d6c5b4a")
+            .replace("/oauth/token", "/v1?access_token=tt_live_4f9KQ2"),
+    );
+    assert_eq!(secret_kind(&ev), Some(CredentialKind::UrlToken));
+    // Nothing secret anywhere: no credential.
+    let ev = one(&f, &line("-", "theme=dark", "page=2"));
+    assert_eq!(ev.credential, None);
+}
+
 #[test]
 fn escape_json_values() {
     let f = LogFormat::compile(
