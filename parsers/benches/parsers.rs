@@ -1,152 +1,63 @@
-//! Parse throughput per parser on one core (`cargo bench -p tokentrail-parsers`).
-//!
-//! The nginx input is the real 10,000-line Apache combined log from elastic/examples
-//! (tests/fixtures/nginx/apache_logs.gz), repeated to ~20 MB so the timing is not dominated
-//! by cache warm-up. Throughput is reported in bytes, so criterion prints MB/s.
+//! Parse throughput per parser on one core (`cargo bench -p tokentrail-parsers --bench
+//! parsers`): MB/s, and records/s where criterion is given the record count. The inputs
+//! (common/mod.rs) are the real samples of tests/fixtures repeated, and the forms derived
+//! from them where no real sample exists. Heap allocations per record: `--bench
+//! allocations`.
 
-use std::io::Read;
+mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokentrail_parsers::framing::{Framing, json_records, lines};
 use tokentrail_parsers::nginx_format::{Escape, LogFormat};
 use tokentrail_parsers::{
-    Auth0Parser, CloudTrailParser, Detail, EntraSignInParser, LogParser, NginxParser,
-    OktaSystemLogParser, parse_keeping,
+    Auth0Parser, CloudTrailParser, Detail, EntraSignInParser, LogParser, NginxErrorParser,
+    NginxJsonParser, NginxParser, OktaSystemLogParser, parse_keeping,
 };
 
-fn nginx_input() -> Vec<u8> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/nginx/apache_logs.gz"
-    );
-    let file = std::fs::File::open(path).expect("fixture");
-    let mut one = Vec::new();
-    flate2_free_gunzip(file, &mut one);
-    let mut all = Vec::with_capacity(one.len() * 9);
-    while all.len() < 20 << 20 {
-        all.extend_from_slice(&one);
-    }
-    all
-}
-
-/// The parsers crate has no gzip dependency; the fixture is gunzipped by the system tool.
-fn flate2_free_gunzip(file: std::fs::File, out: &mut Vec<u8>) {
-    let mut child = std::process::Command::new("gzip")
-        .arg("-dc")
-        .stdin(file)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("gzip");
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_end(out)
-        .expect("read");
-    child.wait().expect("gzip exit");
-}
-
 fn nginx(c: &mut Criterion) {
-    let input = nginx_input();
+    let input = common::nginx_input();
     let mut group = c.benchmark_group("nginx");
     group.throughput(Throughput::Bytes(input.len() as u64));
     group.sample_size(20);
     group.bench_function("combined_parse", |b| {
-        let mut out = Vec::with_capacity(1);
-        b.iter(|| {
-            let mut events = 0usize;
-            for line in lines(&input) {
-                out.clear();
-                if NginxParser.parse(line.bytes, &mut out).is_ok() {
-                    events += out.len();
-                }
-            }
-            events
-        })
+        b.iter(|| parse_plain(&NginxParser, &input))
     });
     // The same lines through `log_format combined` compiled at run time.
-    let combined = LogFormat::compile(
-        "combined",
-        r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#,
-        Escape::Default,
-    )
-    .expect("combined compiles");
+    let combined =
+        LogFormat::compile("combined", common::COMBINED, Escape::Default).expect("compiles");
     group.bench_function("log_format_combined_parse", |b| {
-        let mut out = Vec::with_capacity(1);
-        b.iter(|| {
-            let mut events = 0usize;
-            for line in lines(&input) {
-                out.clear();
-                if combined.parse(line.bytes, &mut out).is_ok() {
-                    events += out.len();
-                }
-            }
-            events
-        })
+        b.iter(|| parse_plain(&combined, &input))
     });
     // A gateway's format: combined plus request time, a token-prefix field and the
     // request id, on the same lines with those fields appended.
-    let mut gateway_input = Vec::with_capacity(input.len() + input.len() / 3);
-    for (n, line) in lines(&input).enumerate() {
-        gateway_input.extend_from_slice(line.bytes);
-        gateway_input.extend_from_slice(
-            format!(" rt=0.{:03} tid=tt_live_4f9KQ2 rid={n:032x}\n", n % 1000).as_bytes(),
-        );
-    }
-    let mut gateway = LogFormat::compile(
-        "gateway",
-        r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time tid=$http_x_token_id rid=$request_id"#,
-        Escape::Default,
-    )
-    .expect("gateway compiles");
+    let gateway_input = common::gateway_input(&input);
+    let mut gateway =
+        LogFormat::compile("gateway", common::GATEWAY, Escape::Default).expect("compiles");
     gateway.set_prefix_fields(vec!["http_x_token_id".to_string()]);
     group.throughput(Throughput::Bytes(gateway_input.len() as u64));
     group.bench_function("log_format_gateway_parse", |b| {
-        let mut out = Vec::with_capacity(1);
-        b.iter(|| {
-            let mut events = 0usize;
-            for line in lines(&gateway_input) {
-                out.clear();
-                if gateway.parse(line.bytes, &mut out).is_ok() {
-                    events += out.len();
-                }
-            }
-            events
-        })
+        b.iter(|| parse_plain(&gateway, &gateway_input))
+    });
+    // The same requests as a JSON access log (`escape=json`, one object per line).
+    let json_input = common::nginx_json_input(&input);
+    group.throughput(Throughput::Bytes(json_input.len() as u64));
+    group.bench_function("json_parse", |b| {
+        b.iter(|| parse_plain(&NginxJsonParser, &json_input))
+    });
+    group.finish();
+
+    let error_input = common::nginx_error_input();
+    let mut group = c.benchmark_group("nginx_error");
+    group.sample_size(20);
+    group.throughput(Throughput::Bytes(error_input.len() as u64));
+    group.bench_function("error_log_parse", |b| {
+        b.iter(|| parse_plain(&NginxErrorParser, &error_input))
     });
     group.finish();
 }
 
-/// A `{"Records":[…]}` document of the real OTRF and Stratus CloudTrail records repeated
-/// to ~20 MB: framing plus parsing of each record, as `ingest` does after decompression.
-fn cloudtrail_input() -> (Vec<u8>, u64) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/cloudtrail");
-    let mut records: Vec<String> =
-        std::fs::read_to_string(format!("{dir}/otrf-ec2-proxy-s3-exfiltration.jsonl"))
-            .expect("fixture")
-            .lines()
-            .map(str::to_string)
-            .collect();
-    let stratus =
-        std::fs::read_to_string(format!("{dir}/stratus-ec2-steal-instance-credentials.json"))
-            .expect("fixture");
-    let stratus = stratus.trim().trim_start_matches('[').trim_end_matches(']');
-    records.push(stratus.to_string());
-    let one = records.join(",");
-    let mut body = String::new();
-    let mut n = 0u64;
-    while body.len() < 20 << 20 {
-        if !body.is_empty() {
-            body.push(',');
-        }
-        body.push_str(&one);
-        n += 103 + 45;
-    }
-    (format!("{{\"Records\":[{body}]}}").into_bytes(), n)
-}
-
 fn cloudtrail(c: &mut Criterion) {
-    let (input, records) = cloudtrail_input();
+    let (input, records) = common::cloudtrail_input();
     let mut group = c.benchmark_group("cloudtrail");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(input.len() as u64));
@@ -167,9 +78,9 @@ fn cloudtrail(c: &mut Criterion) {
 fn parse_all(input: &[u8]) -> usize {
     let mut events = 0usize;
     let mut out = Vec::with_capacity(1);
-    for rec in json_records(input, Framing::JsonRecordsField("Records")).records {
+    for rec in common::cloudtrail_records(input) {
         out.clear();
-        if CloudTrailParser.parse(rec.bytes, &mut out).is_ok() {
+        if CloudTrailParser.parse(rec, &mut out).is_ok() {
             events += out.len();
         }
     }
@@ -192,15 +103,7 @@ fn identity_providers(c: &mut Criterion) {
         ),
     ];
     for (name, parser, fixture) in sources {
-        let path = format!("{}/../tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
-        let one = std::fs::read(&path).expect("fixture");
-        let per_copy = lines(&one).count() as u64;
-        let mut input = Vec::new();
-        let mut records = 0u64;
-        while input.len() < 10 << 20 {
-            input.extend_from_slice(&one);
-            records += per_copy;
-        }
+        let (input, records) = common::ndjson_fixture(fixture);
         let mut group = c.benchmark_group(name);
         group.sample_size(10);
         group.throughput(Throughput::Bytes(input.len() as u64));
@@ -219,6 +122,21 @@ fn identity_providers(c: &mut Criterion) {
     }
 }
 
+/// Each line parsed as `ingest` parses it (statically dispatched, as the figures in
+/// docs/performance.md have always been measured).
+fn parse_plain<P: LogParser>(parser: &P, input: &[u8]) -> usize {
+    let mut events = 0usize;
+    let mut out = Vec::with_capacity(1);
+    for line in lines(input) {
+        out.clear();
+        if parser.parse(line.bytes, &mut out).is_ok() {
+            events += out.len();
+        }
+    }
+    events
+}
+
+/// Each line parsed with `detail` in force.
 fn parse_lines(parser: &dyn LogParser, detail: Detail, input: &[u8]) -> usize {
     let mut events = 0usize;
     let mut out = Vec::with_capacity(1);

@@ -56,17 +56,38 @@ const LEVELS: &[&str] = &[
     "debug", "info", "notice", "warn", "error", "crit", "alert", "emerg",
 ];
 
-/// The value of `, name: ` in the context part: quoted values end at their closing quote,
-/// bare ones at the next `, `.
-fn context<'a>(rest: &'a str, name: &str) -> Option<&'a str> {
-    let key = format!(", {name}: ");
-    let at = rest.rfind(&key)? + key.len();
+/// The value of `key` (`, name: `) in the context part: quoted values end at their
+/// closing quote, bare ones at the next `, `.
+fn context<'t>(rest: &'t str, key: &str) -> Option<&'t str> {
+    let at = rest.rfind(key)? + key.len();
     let value = rest.get(at..)?;
     if let Some(quoted) = value.strip_prefix('"') {
         let end = quoted.find('"')?;
         quoted.get(..end)
     } else {
         Some(value.split(", ").next().unwrap_or(value))
+    }
+}
+
+/// The action of an event without a request: its level, as `error_log.LEVEL`.
+fn level_action(level: &str) -> &'static str {
+    match level {
+        "debug" => "error_log.debug",
+        "info" => "error_log.info",
+        "notice" => "error_log.notice",
+        "warn" => "error_log.warn",
+        "error" => "error_log.error",
+        "crit" => "error_log.crit",
+        "alert" => "error_log.alert",
+        _ => "error_log.emerg",
+    }
+}
+
+/// At most the first `n` characters of `text`.
+fn first_chars(text: &str, n: usize) -> &str {
+    match text.char_indices().nth(n) {
+        Some((cut, _)) => text.get(..cut).unwrap_or(text),
+        None => text,
     }
 }
 
@@ -102,66 +123,14 @@ impl LogParser for NginxErrorParser {
             return Ok(());
         };
         let rt = RecordText::new(record);
-        let rest = rt.field(&record[19..]);
-        let text = rest.as_ref();
-        let bad = |kind| ParseError::new(kind, 19);
-        let level_start = text
-            .find('[')
-            .ok_or(bad(ParseErrorKind::MissingField("level")))?;
-        let level_end = text
-            .find(']')
-            .ok_or(bad(ParseErrorKind::MissingField("level")))?;
-        let level = text.get(level_start + 1..level_end).unwrap_or("");
-        if !LEVELS.contains(&level) {
-            return Err(bad(ParseErrorKind::MissingField("level")));
-        }
-        // `PID#TID: *CID message` or `PID#TID: message`.
-        let after = text.get(level_end + 1..).unwrap_or("").trim_start();
-        let (worker, message) = match after.split_once(": ") {
-            Some((pid, msg)) if pid.contains('#') => (Some(pid), msg),
-            _ => (None, after),
+        let ts_raw = rt.field(&record[..19]);
+        // Fields borrow the record when it is UTF-8 (every line nginx writes for a
+        // request it could read); a line with invalid bytes is read lossily, and its
+        // fields copied out of that text.
+        let ev = match rt.field(&record[19..]) {
+            Cow::Borrowed(text) => event_of(ts, ts_raw, text, Cow::Borrowed)?,
+            Cow::Owned(text) => event_of(ts, ts_raw, &text, |s| Cow::Owned(s.to_string()))?,
         };
-        let (connection, message) = match message.strip_prefix('*') {
-            Some(m) => match m.split_once(' ') {
-                Some((cid, msg)) => (Some(cid), msg),
-                None => (None, m),
-            },
-            None => (None, message),
-        };
-        let what = message.split(", client: ").next().unwrap_or(message);
-        let mut ev = Event {
-            ts,
-            ts_raw: rt.field(&record[..19]),
-            outcome: match level {
-                "error" | "crit" | "alert" | "emerg" => Outcome::Error,
-                _ => Outcome::Unknown,
-            },
-            ..Event::default()
-        };
-        ev.notes |= notes::ASSUMED_UTC;
-        // The worker process and its connection number: every message about one client
-        // connection shares it, as the `session_id` of the event.
-        ev.session_id = match (worker, connection) {
-            (Some(w), Some(c)) => Some(Cow::Owned(format!("{w} *{c}"))),
-            (Some(w), None) => Some(Cow::Owned(w.to_string())),
-            _ => None,
-        };
-        ev.src_ip = context(text, "client").map(|c| Cow::Owned(c.to_string()));
-        ev.host = context(text, "host")
-            .or(context(text, "server"))
-            .map(|h| Cow::Owned(h.to_string()));
-        ev.referer = context(text, "referrer").map(|r| Cow::Owned(redact_query(r).0.into_owned()));
-        if let Some(req) = context(text, "request") {
-            request_fields(&mut ev, Cow::Owned(req.to_string()));
-        } else {
-            ev.action = Some(Cow::Owned(format!("error_log.{level}")));
-        }
-        ev.service = Some(Box::new(ServiceFields {
-            event_type: Some(Cow::Owned(level.to_string())),
-            // The message says what went wrong; a token in it is redacted.
-            error_code: Some(Cow::Owned(redact_text(what).chars().take(300).collect())),
-            ..ServiceFields::default()
-        }));
         out.push(ev);
         Ok(())
     }
@@ -169,6 +138,81 @@ impl LogParser for NginxErrorParser {
     fn examples(&self) -> &'static [Example] {
         EXAMPLES
     }
+}
+
+/// The event of a dated line: `text` is the line after its time, `keep` makes a field of
+/// it.
+fn event_of<'a, 't>(
+    ts: i64,
+    ts_raw: Cow<'a, str>,
+    text: &'t str,
+    keep: impl Fn(&'t str) -> Cow<'a, str>,
+) -> Result<Event<'a>, ParseError> {
+    let bad = |kind| ParseError::new(kind, 19);
+    let level_start = text
+        .find('[')
+        .ok_or(bad(ParseErrorKind::MissingField("level")))?;
+    let level_end = text
+        .find(']')
+        .ok_or(bad(ParseErrorKind::MissingField("level")))?;
+    let level = text.get(level_start + 1..level_end).unwrap_or("");
+    if !LEVELS.contains(&level) {
+        return Err(bad(ParseErrorKind::MissingField("level")));
+    }
+    // `PID#TID: *CID message` or `PID#TID: message`.
+    let after = text.get(level_end + 1..).unwrap_or("").trim_start();
+    let (worker, message) = match after.split_once(": ") {
+        Some((pid, msg)) if pid.contains('#') => (Some(pid), msg),
+        _ => (None, after),
+    };
+    let (connection, message) = match message.strip_prefix('*') {
+        Some(m) => match m.split_once(' ') {
+            Some((cid, msg)) => (Some(cid), msg),
+            None => (None, m),
+        },
+        None => (None, message),
+    };
+    let what = message.split(", client: ").next().unwrap_or(message);
+    let mut ev = Event {
+        ts,
+        ts_raw,
+        outcome: match level {
+            "error" | "crit" | "alert" | "emerg" => Outcome::Error,
+            _ => Outcome::Unknown,
+        },
+        ..Event::default()
+    };
+    ev.notes |= notes::ASSUMED_UTC;
+    // The worker process and its connection number: every message about one client
+    // connection shares it, as the `session_id` of the event.
+    ev.session_id = match (worker, connection) {
+        (Some(w), Some(c)) => Some(Cow::Owned(format!("{w} *{c}"))),
+        (Some(w), None) => Some(keep(w)),
+        _ => None,
+    };
+    ev.src_ip = context(text, ", client: ").map(&keep);
+    ev.host = context(text, ", host: ")
+        .or(context(text, ", server: "))
+        .map(&keep);
+    ev.referer = context(text, ", referrer: ").map(|r| match redact_query(r) {
+        (Cow::Borrowed(_), _) => keep(r),
+        (Cow::Owned(red), _) => Cow::Owned(red),
+    });
+    match context(text, ", request: ") {
+        Some(req) => request_fields(&mut ev, keep(req)),
+        None => ev.action = Some(Cow::Borrowed(level_action(level))),
+    }
+    // The message says what went wrong; a token in it is redacted.
+    let error_code = match redact_text(what) {
+        Cow::Borrowed(_) => keep(first_chars(what, 300)),
+        Cow::Owned(red) => Cow::Owned(first_chars(&red, 300).to_string()),
+    };
+    ev.service = Some(Box::new(ServiceFields {
+        event_type: Some(keep(level)),
+        error_code: Some(error_code),
+        ..ServiceFields::default()
+    }));
+    Ok(ev)
 }
 
 static EXAMPLES: &[Example] = &[Example {
