@@ -2,8 +2,8 @@
 //! the bytes as a file head, then `parse`, in full and for the identity only. The
 //! properties: no panic, no hang, every error's offset lies inside the record, and a
 //! record read in full is read for the identity only with the same identity fields, and
-//! an Okta or Auth0 record the identity walk reads (whole, or from the front of the rest
-//! of an array) is the event serde reads.
+//! an Okta, Auth0 or Entra record the identity walk reads (whole, or from the front of the
+//! rest of an array) is the event serde reads.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -19,14 +19,16 @@ fuzz_target!(|data: &[u8]| {
     let _ = parser.sniff(record);
     let _ = parser.framing(record);
     let _ = parser.skip_reason(record);
-    // Where the walk over plain Okta and Auth0 records reads one, it reads what serde
-    // reads.
+    // Where the walk over plain Okta, Auth0 and Entra records reads one, it reads what
+    // serde reads.
     assert!(tokentrail_parsers::okta::identity_walk_agrees(record));
     assert!(tokentrail_parsers::auth0::identity_walk_agrees(record));
+    assert!(tokentrail_parsers::entra::identity_walk_agrees(record));
     // And read from the front of the rest of an array: the same event, the same end.
     if let Ok(rest) = std::str::from_utf8(record) {
         assert!(tokentrail_parsers::okta::identity_front_walk_agrees(rest));
         assert!(tokentrail_parsers::auth0::identity_front_walk_agrees(rest));
+        assert!(tokentrail_parsers::entra::identity_front_walk_agrees(rest));
     }
     let mut out = Vec::new();
     let full = parser.parse(record, &mut out);

@@ -317,7 +317,7 @@ fn walk_credentials<'a>(w: &mut Walk<'a>) -> Walked<AuthCredentials<'a>> {
 fn walk_response(w: &mut Walk<'_>) -> Walked<DetailsResponse> {
     w.fields(|r: &mut DetailsResponse, seen, w, key| {
         match key {
-            "statusCode" => (seen.first(0)?, r.status_code = w.lenient_i32()?),
+            "statusCode" => (seen.first(0)?, r.status_code = w.lenient_integer()?),
             _ => ((), w.skip()?),
         };
         Some(())

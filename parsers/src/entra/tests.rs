@@ -97,3 +97,97 @@ fn json_without_entra_fields_is_not_entra() {
         .unwrap_err();
     assert_eq!(err.kind, ParseErrorKind::MissingField("userPrincipalName"));
 }
+
+/// Every key the identity walk reads or steps over by name, and some it does not know.
+const KEYS: &[&str] = &[
+    "id",
+    "createdDateTime",
+    "CreatedDateTime",
+    "time",
+    "TimeGenerated",
+    "userPrincipalName",
+    "UserPrincipalName",
+    "userId",
+    "appId",
+    "appDisplayName",
+    "ipAddress",
+    "callerIpAddress",
+    "status",
+    "Status",
+    "errorCode",
+    "failureReason",
+    "resultType",
+    "correlationId",
+    "sessionId",
+    "uniqueTokenIdentifier",
+    "isInteractive",
+    "incomingTokenType",
+    "category",
+    "operationName",
+    "activityDisplayName",
+    "activityDateTime",
+    "initiatedBy",
+    "user",
+    "app",
+    "displayName",
+    "properties",
+    "userAgent",
+    "location",
+    "targetResources",
+    "resourceDisplayName",
+    "riskState",
+    "tenantId",
+];
+
+/// Every record the identity walk reads, it reads as serde does (the same event, or the
+/// same error from the same fields), on the real records, as Azure Monitor and Graph
+/// write them, and on thousands of damaged and unusual forms of them (a status written as
+/// a JSON string, as a number, with a lone surrogate escape); and it reads the plain real
+/// records itself.
+#[test]
+fn the_identity_walk_reads_records_as_serde_does() {
+    let checked = crate::json::walk::check_against_serde(
+        "entra/panther-rule-tests.ndjson",
+        EXAMPLES,
+        KEYS,
+        |record| {
+            vec![
+                format!(
+                    "{{\"time\":\"2025-01-15 09:30:45.123\",\"category\":\"SignInLogs\",\"properties\":{record}}}"
+                ),
+                format!("{{\"properties\":{record},\"properties\":{{}}}}"),
+                format!(
+                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":{{\"errorCode\":50126,\"failureReason\":\"Invalid\",\"additionalDetails\":\"x\"}},\"properties\":{record}}}"
+                ),
+                format!(
+                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":\"{{\\\"errorCode\\\":50126}}\",\"properties\":{record}}}"
+                ),
+                format!(
+                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":{{\"errorCode\":\"50126\",\"note\":\"\\ud800\"}},\"properties\":{record}}}"
+                ),
+                format!(
+                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":{{\"errorCode\":1e400}},\"properties\":{record}}}"
+                ),
+                format!(
+                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":{{\"failureReason\":7}},\"isInteractive\":\"TRUE\",\"properties\":{record}}}"
+                ),
+                format!(
+                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":[1e400],\"isInteractive\":1,\"properties\":{record}}}"
+                ),
+            ]
+        },
+        |text| walk_identity(text).is_some(),
+        identity_walk_agrees,
+        identity_front_walk_agrees,
+    );
+    assert_eq!(
+        checked.real,
+        46 + EXAMPLES.len(),
+        "real records the walk reads"
+    );
+    let (walked, left) = (checked.walked, checked.left);
+    assert!(
+        walked > 10_000 && left > 10_000,
+        "{walked} walked, {left} left to serde"
+    );
+}

@@ -361,10 +361,10 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// A `lenient_number` field ([`super::lenient_number`]) read as an `i32`: a plain
-    /// integer (no sign, fraction or exponent: those are serde's) or a string holding one;
-    /// `None` for null or a boolean.
-    pub(crate) fn lenient_i32(&mut self) -> Walked<Option<i32>> {
+    /// A `lenient_number` field ([`super::lenient_number`]) read as a `T` (an integer
+    /// type): a plain integer (no sign, fraction or exponent: those are serde's) or a
+    /// string holding one; `None` for null, a boolean, or a value `T` cannot hold.
+    pub(crate) fn lenient_integer<T: std::str::FromStr>(&mut self) -> Walked<Option<T>> {
         match self.peek()? {
             b'"' => self.plain_str().map(|s| s.trim().parse().ok()),
             b't' | b'f' | b'n' => self.skip().map(|_| None),
@@ -377,9 +377,61 @@ impl<'a> Walk<'a> {
                     return None;
                 }
                 self.at = start + n;
-                let v: u64 = self.text.get(start..start + n)?.parse().ok()?;
-                Some(i32::try_from(v).ok())
+                // The digits as serde_json writes the number back (no leading zero), read
+                // as `T`: what `lenient_number` does.
+                Some(self.text.get(start..start + n)?.parse().ok())
             }
+            _ => None,
+        }
+    }
+
+    /// A [`super::Flag`]: `true`/`false`, or a string saying so in any case; `None` for
+    /// null or any other string. A number, an array or an object is an error to serde.
+    pub(crate) fn flag(&mut self) -> Walked<Option<bool>> {
+        match self.peek()? {
+            b't' => self.literal("true").map(|_| Some(true)),
+            b'f' => self.literal("false").map(|_| Some(false)),
+            b'n' => self.literal("null").map(|_| None),
+            b'"' => self.plain_str().map(|s| match s {
+                _ if s.eq_ignore_ascii_case("true") => Some(true),
+                _ if s.eq_ignore_ascii_case("false") => Some(false),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// An object read by `read`, or `None` for null or a boolean; a string, a number or
+    /// an array is left to serde (where a field's reader parses a string as JSON, or
+    /// reads the value as a `serde_json::Value`).
+    pub(crate) fn object_or_literal<T>(
+        &mut self,
+        read: impl FnOnce(&mut Walk<'a>) -> Walked<T>,
+    ) -> Walked<Option<T>> {
+        match self.peek()? {
+            b'{' => read(self).map(Some),
+            b't' | b'f' | b'n' => self.skip().map(|_| None),
+            _ => None,
+        }
+    }
+
+    /// A string without escapes, or `None` for null; anything else is left to serde.
+    pub(crate) fn plain_or_null(&mut self) -> Walked<Option<&'a str>> {
+        match self.peek()? {
+            b'"' => self.plain_str().map(Some),
+            b'n' => self.literal("null").map(|_| None),
+            _ => None,
+        }
+    }
+
+    /// A string without escapes, a boolean or null stepped over; `None` (serde decides)
+    /// for anything else: inside a value serde reads as a `serde_json::Value`, a number
+    /// is checked for its range and a `\u` escape for a lone surrogate, which stepping
+    /// over does not do.
+    pub(crate) fn skip_scalar(&mut self) -> Walked<()> {
+        match self.peek()? {
+            b'"' => self.plain_str().map(|_| ()),
+            b't' | b'f' | b'n' => self.skip(),
             _ => None,
         }
     }
@@ -436,13 +488,13 @@ impl<'a> Walk<'a> {
 /// Fields of one struct seen so far: a field seen twice is an error for serde's derived
 /// structs, so the walk leaves such a record to serde.
 #[derive(Default)]
-pub(crate) struct Seen(u32);
+pub(crate) struct Seen(u64);
 
 impl Seen {
-    /// Field `i` (its name or an alias) is seen now; `None` when it was already.
+    /// Field `i` (below 64: its name or an alias) is seen now; `None` when it was already.
     #[inline]
     pub(crate) fn first(&mut self, i: u32) -> Walked<()> {
-        let bit = 1 << i;
+        let bit = 1u64 << i;
         if self.0 & bit != 0 {
             return None;
         }
