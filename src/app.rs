@@ -18,9 +18,10 @@ use crate::input::{Input, discover};
 use crate::report;
 use crate::score::{ScoreOptions, score_table, table::EventTable};
 use crate::score_report;
+use crate::window::TimeWindow;
 use crate::{enrich, messages, output, progress, secrets, stats};
 use polars::prelude::{
-    ChunkFull, Column, DataFrame, DataType, IntoColumn, ParquetReader, SerReader,
+    BooleanChunked, ChunkFull, Column, DataFrame, DataType, IntoColumn, ParquetReader, SerReader,
     SortMultipleOptions, StringChunked,
 };
 use tokentrail_parsers::nginx_format::{Escape, LogFormat, formats_from_conf};
@@ -313,6 +314,7 @@ fn investigate(
             geoip: &ingested.geoip,
             config: opts.config.path.as_ref().map(|p| p.display().to_string()),
             baseline_until: opts.baseline_until,
+            window: window(input)?,
         },
     )?;
     phase("report");
@@ -398,9 +400,20 @@ fn read_tables_without(
         ));
     }
     messages::set_quiet(args.quiet);
+    let window = window(args)?;
     let mut frames = Vec::new();
     let mut files = Vec::new();
+    let mut tables_not_read = 0;
     for path in tables.into_iter().flatten().flatten() {
+        // A dataset's table holds one UTC day (`date=` in its path): a day outside the
+        // window is not opened.
+        if partition_value(&path, crate::output::DAY_PARTITION)
+            .and_then(|day| window.overlaps_day(&day))
+            == Some(false)
+        {
+            tables_not_read += 1;
+            continue;
+        }
         let io = |source| Error::Io {
             path: path.clone(),
             source,
@@ -431,8 +444,12 @@ fn read_tables_without(
             );
         }
         let rows = reader.num_rows()?;
+        let mut outside = 0;
         let mut df = match attributable_only {
-            false => reader.with_columns(read).finish()?,
+            false => {
+                let df = reader.with_columns(read).finish()?;
+                in_window(df, &window, &mut outside)?
+            }
             // A row group (an hour, as `ingest` writes) at a time, each filtered as it is
             // read, as raw logs are chunk by chunk: a day of a busy gateway is never
             // whole in memory, only its attributable events (a fifth of an nginx log).
@@ -448,6 +465,7 @@ fn read_tables_without(
                         .with_slice(Some((start, group.num_rows())))
                         .finish()?;
                     start += group.num_rows();
+                    let piece = in_window(piece, &window, &mut outside)?;
                     let piece = crate::frame::attributable(&piece)?;
                     match &mut kept {
                         Some(df) => {
@@ -502,8 +520,18 @@ fn read_tables_without(
         files.push(FileReport::parquet(
             &path.display().to_string(),
             rows as u64,
+            outside,
         ));
         frames.push(df);
+    }
+    report_window(&files, tables_not_read);
+    if frames.is_empty() {
+        // Every table was outside the window: no event, in the frame every command reads.
+        let empty = crate::frame::empty_frame()?;
+        frames.push(match only {
+            Some(only) => empty.select(only.iter().copied().filter(|c| empty.column(c).is_ok()))?,
+            None => empty,
+        });
     }
     // Tables written before an enrichment column existed are enriched again below: drop
     // the enrichment of all, so that every table has the same columns.
@@ -553,6 +581,21 @@ fn read_tables_without(
         files,
         geoip,
     })
+}
+
+/// The rows of `df` in the window, adding those left out to `outside`.
+fn in_window(df: DataFrame, window: &TimeWindow, outside: &mut u64) -> Result<DataFrame> {
+    if window.is_unbounded() {
+        return Ok(df);
+    }
+    let ts = df.column(crate::frame::col::TS)?.datetime()?.physical();
+    let mask: BooleanChunked = ts
+        .iter()
+        .map(|t| t.is_some_and(|t| window.contains(t)))
+        .collect();
+    let kept = df.filter(&mask)?;
+    *outside += (df.height() - kept.height()) as u64;
+    Ok(kept)
 }
 
 fn is_parquet(path: &std::path::Path) -> bool {
@@ -723,6 +766,7 @@ fn read_raw<T, E: Into<Error>>(
         local_zone: local_zone(args, &config)?,
         columns: keep.columns,
         attributable_only: keep.attributable_only,
+        window: window(args)?,
         ..IngestOptions::default()
     };
     // Open the databases first: a wrong --geoip should fail before minutes of parsing.
@@ -739,7 +783,38 @@ fn read_raw<T, E: Into<Error>>(
     for f in files_of(&read) {
         report_problems(f, args.strict);
     }
+    report_window(files_of(&read), 0);
     Ok(read)
+}
+
+/// `--since` and `--until`, checked.
+fn window(args: &InputArgs) -> Result<TimeWindow> {
+    TimeWindow::new(args.since, args.until).map_err(Error::Usage)
+}
+
+/// What `--since`/`--until` left out, on stderr: the events of the inputs outside the
+/// window, and the dataset tables whose day is outside it (not opened).
+fn report_window(files: &[FileReport], tables_not_read: usize) {
+    let outside: u64 = files.iter().map(|f| f.outside_window).sum();
+    if outside > 0 {
+        messages::warn(format!(
+            "{outside} events outside --since/--until were not kept"
+        ));
+    }
+    let before = files
+        .iter()
+        .filter(|f| f.detection == crate::ingest::BEFORE_WINDOW)
+        .count();
+    if before > 0 {
+        messages::warn(format!(
+            "{before} CloudTrail files delivered before --since were not read (their events happened before it)"
+        ));
+    }
+    if tables_not_read > 0 {
+        messages::warn(format!(
+            "{tables_not_read} tables of days outside --since/--until were not read"
+        ));
+    }
 }
 
 /// Where a setting came from, for its error message: the option, or the config file.

@@ -243,6 +243,15 @@ pub struct InputArgs {
     /// With --nginx-conf: only this `log_format`.
     #[arg(long, value_name = "NAME", help_heading = "Input")]
     pub log_format_name: Option<String>,
+    /// Keep only events at or after this time (RFC 3339 or YYYY-MM-DD, UTC); the others
+    /// are counted per input. A dataset's days before it are not read.
+    #[arg(long, value_name = "TIME", value_parser = parse_time, help_heading = "Input")]
+    pub since: Option<i64>,
+    /// Keep only events before this time (RFC 3339 or YYYY-MM-DD, UTC; a date means its
+    /// midnight, so `--until 2026-03-01` ends with February). A dataset's days after it
+    /// are not read.
+    #[arg(long, value_name = "TIME", value_parser = parse_time, help_heading = "Input")]
+    pub until: Option<i64>,
     /// Fail (exit 3) if any record is malformed or any input is of unknown format.
     #[arg(long, help_heading = "Input")]
     pub strict: bool,

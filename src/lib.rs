@@ -22,3 +22,4 @@ pub mod score_report;
 pub mod secrets;
 pub mod stats;
 pub mod timezone;
+pub mod window;

@@ -248,6 +248,9 @@ pub fn is_dataset(path: &Path) -> bool {
 /// column that is in both.
 pub const PARTITION_COLUMN: &str = crate::frame::col::SOURCE;
 
+/// The folder level of a dataset that names its tables' UTC day (`date=2026-02-17`).
+pub const DAY_PARTITION: &str = "date";
+
 /// Write the frame as a Hive-partitioned Parquet dataset,
 /// `DIR/source=<source>/date=<YYYY-MM-DD>/part-<job>.parquet`, the date being the event's
 /// UTC day. `job` names this run's part in every partition (a hash of its inputs): jobs
@@ -307,7 +310,7 @@ fn part_path(dir: &Path, source: &str, day: i64, job: &str) -> Result<PathBuf> {
     let date = chrono::DateTime::from_timestamp_nanos(day * DAY).format("%Y-%m-%d");
     let folder = dir
         .join(format!("source={source}"))
-        .join(format!("date={date}"));
+        .join(format!("{DAY_PARTITION}={date}"));
     std::fs::create_dir_all(&folder).map_err(|e| Error::Output {
         path: folder.clone(),
         source: Box::new(e),

@@ -52,6 +52,9 @@ pub struct Method {
     pub geoip: Vec<String>,
     pub config: Option<String>,
     pub baseline_until: Option<String>,
+    /// `--since` / `--until`: the span of time read (events outside were not).
+    pub since: Option<String>,
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -187,6 +190,7 @@ pub struct MethodInput<'m> {
     pub geoip: &'m [String],
     pub config: Option<String>,
     pub baseline_until: Option<i64>,
+    pub window: crate::window::TimeWindow,
 }
 
 pub fn build<'r>(
@@ -280,6 +284,8 @@ pub fn build<'r>(
             geoip: method.geoip.to_vec(),
             config: method.config,
             baseline_until: method.baseline_until.map(rfc3339),
+            since: method.window.since.map(rfc3339),
+            until: method.window.until.map(rfc3339),
         },
         findings,
     })
@@ -365,9 +371,13 @@ fn fill_timeline<'r>(
 }
 
 /// Every input with its checksum, so a post-mortem can prove which bytes it read.
+/// The inputs read, with their hashes. A CloudTrail file left unopened by `--since`
+/// gave nothing to the report and is not hashed: an archive of years would be read
+/// whole for that alone.
 fn manifest(files: &[FileReport]) -> Vec<InputEntry> {
     files
         .par_iter()
+        .filter(|f| f.detection != crate::ingest::BEFORE_WINDOW)
         .map(|f| InputEntry {
             file: f.file.clone(),
             source: f.source,

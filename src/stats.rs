@@ -45,6 +45,7 @@ struct Totals {
     bytes: u64,
     records: u64,
     events: u64,
+    outside_window: u64,
     duplicates_removed: u64,
     malformed: u64,
     files_with_problems: u64,
@@ -149,6 +150,7 @@ fn totals(files: &[FileReport]) -> Totals {
         bytes: files.iter().map(|f| f.bytes).sum(),
         records: files.iter().map(|f| f.records).sum(),
         events: files.iter().map(|f| f.events).sum(),
+        outside_window: files.iter().map(|f| f.outside_window).sum(),
         duplicates_removed: files.iter().map(|f| f.duplicates_removed).sum(),
         malformed: files.iter().map(|f| f.malformed).sum(),
         // Skipped files (digests) are recognised, not problems.
@@ -210,6 +212,7 @@ pub fn write_table(
                 format!("{s} ({form}, {c}%)")
             }
             (Some(s), _, "skipped") => format!("{s} (skipped)"),
+            (Some(s), _, crate::ingest::BEFORE_WINDOW) => format!("{s} (before --since)"),
             (Some(s), Some(c), _) => format!("{s} ({c}%)"),
             (Some(s), None, "forced") => format!("{s} (--source)"),
             (Some(s), _, _) => s.to_string(),
@@ -224,6 +227,9 @@ pub fn write_table(
                 "{} records with invalid UTF-8",
                 f.invalid_utf8_records
             ));
+        }
+        if f.outside_window > 0 {
+            notes.push(format!("{} outside --since/--until", f.outside_window));
         }
         if f.duplicates_removed > 0 {
             notes.push(format!("{} duplicate events removed", f.duplicates_removed));

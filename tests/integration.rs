@@ -14,3 +14,4 @@ mod nginx_format;
 mod report;
 mod scoring;
 mod secrets;
+mod window;

@@ -31,6 +31,47 @@ use crate::time::{Zone, rfc3339};
 #[cfg(test)]
 mod tests;
 
+/// When CloudTrail delivered a log file, from its S3 object name
+/// (`<account>_CloudTrail_<region>_<YYYYMMDD>T<HHmm>Z_<unique>.json.gz`, AWS's documented
+/// form): UTC nanoseconds of the minute. Every event of the file happened before that
+/// minute ended, since CloudTrail delivers an event after it happens: a file delivered
+/// before a window opens holds none of it. `None` for any other name (digest files too:
+/// `_CloudTrail-Digest_`).
+pub fn delivered_at(file_name: &str) -> Option<i64> {
+    let mut parts = file_name.split('_');
+    let account = parts.next()?;
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if parts.next()? != "CloudTrail" {
+        return None;
+    }
+    let _region = parts.next()?;
+    let stamp = parts.next()?.as_bytes();
+    let unique = parts.next()?;
+    if stamp.len() != 14 || stamp.get(8) != Some(&b'T') || stamp.get(13) != Some(&b'Z') {
+        return None;
+    }
+    if !(unique.ends_with(".json.gz") || unique.ends_with(".json")) || parts.next().is_some() {
+        return None;
+    }
+    let number = |at: usize, len: usize| -> Option<u32> {
+        let digits = stamp.get(at..at + len)?;
+        digits.iter().try_fold(0u32, |v, &b| {
+            b.is_ascii_digit().then(|| v * 10 + u32::from(b - b'0'))
+        })
+    };
+    crate::time::civil_to_utc_nanos(
+        i64::from(number(0, 4)?),
+        number(4, 2)?,
+        number(6, 2)?,
+        number(9, 2)?,
+        number(11, 2)?,
+        0,
+        0,
+    )
+}
+
 /// Parser for AWS CloudTrail records.
 pub struct CloudTrailParser;
 

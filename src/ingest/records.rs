@@ -221,6 +221,12 @@ impl<'j, S: Sink> RecordSink<'j, S> {
             }
         }
         for ev in out.iter() {
+            // Outside `--since`/`--until`: counted, and nothing else about it is said
+            // (its time is no order break nor a future event of what was read).
+            if !self.job.opts.window.contains(ev.ts) {
+                self.stats.outside_window += 1;
+                continue;
+            }
             self.stats.events += 1;
             self.stats.event_time(ev.ts, self.job.now);
             if self.job.opts.attributable_only && ev.credential.is_none() && ev.principal.is_none()

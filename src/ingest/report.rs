@@ -76,7 +76,8 @@ pub struct FileReport {
     pub source: Option<&'static str>,
     pub confidence: Option<u8>,
     /// `detected`, `forced` (`--source`), `skipped` (a known source's file without
-    /// events, such as a CloudTrail digest) or `none` (not read: see `problems`).
+    /// events, such as a CloudTrail digest), `before_window` (a CloudTrail file delivered
+    /// before `--since`, not opened) or `none` (not read: see `problems`).
     pub detection: &'static str,
     /// The user's `log_format` the file was read with, when one was.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,7 +94,11 @@ pub struct FileReport {
     pub blank_lines: u64,
     /// Non-blank records parsed or rejected.
     pub records: u64,
+    /// Events read and kept: those in `--since`/`--until` when given.
     pub events: u64,
+    /// Events parsed but outside `--since`/`--until`: counted here, not kept, and not in
+    /// `events`, `first_ts`, `last_ts`, `out_of_order` or `future_events`.
+    pub outside_window: u64,
     /// Events dropped as repeated deliveries of an event already read (same id).
     pub duplicates_removed: u64,
     pub malformed: u64,
@@ -126,6 +131,7 @@ impl FileReport {
             blank_lines: 0,
             records: 0,
             events: 0,
+            outside_window: 0,
             duplicates_removed: 0,
             malformed: 0,
             malformed_by_reason: BTreeMap::new(),
@@ -139,13 +145,15 @@ impl FileReport {
         }
     }
 
-    /// An event table read back from Parquet: already parsed, nothing to report.
-    pub fn parquet(file: &str, events: u64) -> FileReport {
+    /// An event table read back from Parquet: already parsed, nothing to report but its
+    /// `rows` and how many of them were `outside` `--since`/`--until`.
+    pub fn parquet(file: &str, rows: u64, outside: u64) -> FileReport {
         FileReport {
             file: file.to_string(),
             detection: "parquet",
-            events,
-            records: events,
+            events: rows - outside,
+            outside_window: outside,
+            records: rows,
             ..FileReport::new(&Input::Stdin)
         }
     }
@@ -165,6 +173,7 @@ pub(super) struct ChunkStats {
     pub(super) blank: u64,
     pub(super) records: u64,
     pub(super) events: u64,
+    pub(super) outside_window: u64,
     pub(super) invalid_utf8: u64,
     pub(super) out_of_order: u64,
     pub(super) future: u64,
@@ -219,6 +228,7 @@ impl ChunkStats {
         report.blank_lines += self.blank;
         report.records += self.records;
         report.events += self.events;
+        report.outside_window += self.outside_window;
         report.invalid_utf8_records += self.invalid_utf8;
         report.out_of_order += self.out_of_order;
         report.future_events += self.future;

@@ -492,7 +492,7 @@ pub fn render(report: &Report) -> String {
     let m = &report.method;
     let _ = write!(
         out,
-        "</table><h2>Method</h2><ul><li>events scoring {}+ are suspicious and seed the investigation</li><li>signals: {}</li><li>GeoIP databases: {}</li><li>allowlists: {}</li><li>secrets are shown as keyed fingerprints, never in clear</li></ul>",
+        "</table><h2>Method</h2><ul><li>events scoring {}+ are suspicious and seed the investigation</li><li>signals: {}</li><li>GeoIP databases: {}</li><li>allowlists: {}</li>{}<li>secrets are shown as keyed fingerprints, never in clear</li></ul>",
         m.suspicious_threshold,
         escape(&m.signals.join(", ")),
         escape(&if m.geoip.is_empty() {
@@ -500,7 +500,12 @@ pub fn render(report: &Report) -> String {
         } else {
             m.geoip.join("; ")
         }),
-        escape(m.config.as_deref().unwrap_or("none"))
+        escape(m.config.as_deref().unwrap_or("none")),
+        m.baseline_until
+            .iter()
+            .map(|b| format!("<li>baselines learned until {}</li>", escape(b)))
+            .chain(super::markdown::window_text(m).map(|w| format!("<li>{}</li>", escape(&w))))
+            .collect::<String>()
     );
     let _ = writeln!(out, "<script>{SCRIPT}</script></body></html>");
     out

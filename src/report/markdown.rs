@@ -405,11 +405,24 @@ pub fn render(report: &Report) -> String {
     if let Some(b) = &m.baseline_until {
         let _ = writeln!(out, "- baselines learned until {b}");
     }
+    if let Some(window) = window_text(m) {
+        let _ = writeln!(out, "- {window}");
+    }
     let _ = writeln!(
         out,
         "- secrets are shown as keyed fingerprints (a long token's first 14 characters, `…` and 12 hex digits of a keyed hash), never in clear"
     );
     out
+}
+
+/// What `--since`/`--until` kept, in words; `None` when every event was read.
+pub(crate) fn window_text(m: &super::Method) -> Option<String> {
+    match (&m.since, &m.until) {
+        (None, None) => None,
+        (Some(s), None) => Some(format!("events read from {s} on (--since)")),
+        (None, Some(u)) => Some(format!("events read before {u} only (--until)")),
+        (Some(s), Some(u)) => Some(format!("events read from {s} until {u} (--since, --until)")),
+    }
 }
 
 pub fn write(out: &mut dyn Write, report: &Report) -> std::io::Result<()> {

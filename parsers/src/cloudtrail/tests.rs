@@ -218,3 +218,33 @@ fn records_read_from_the_front_are_the_framed_records() {
     }
     assert!(read_from_front > 800, "{read_from_front}");
 }
+
+/// The delivery minute of AWS's object names, and nothing for other names.
+#[test]
+fn delivery_time_of_s3_object_names() {
+    let at = |name: &str| delivered_at(name);
+    let minute = |d: u32, h: u32, m: u32| crate::time::civil_to_utc_nanos(2026, 2, d, h, m, 0, 0);
+    assert_eq!(
+        at("111122223333_CloudTrail_eu-north-1_20260217T2355Z_20260302.json.gz"),
+        minute(17, 23, 55)
+    );
+    assert_eq!(
+        at("123456789012_CloudTrail_us-east-1_20260201T0005Z_aUniqueString123.json"),
+        minute(1, 0, 5)
+    );
+    for other in [
+        // digests, other accounts' shapes, other stamps, other files
+        "111122223333_CloudTrail-Digest_eu-north-1_org-trail_eu-north-1_20260216T010000Z.json.gz",
+        "11112222333_CloudTrail_eu-north-1_20260217T2355Z_x.json.gz",
+        "111122223333_CloudTrail_eu-north-1_20260217T2355_x.json.gz",
+        "111122223333_CloudTrail_eu-north-1_20260230T2355Z_x.json.gz",
+        "111122223333_CloudTrail_eu-north-1_20260217T2460Z_x.json.gz",
+        "111122223333_CloudTrail_eu-north-1_2026021XT2355Z_x.json.gz",
+        "111122223333_CloudTrail_eu-north-1_20260217T2355Z_x.txt",
+        "111122223333_CloudTrail_eu-north-1_20260217T2355Z_x_y.json.gz",
+        "access.log",
+        "",
+    ] {
+        assert_eq!(at(other), None, "{other}");
+    }
+}
