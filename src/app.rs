@@ -445,28 +445,48 @@ fn read_tables_without(
         }
         let rows = reader.num_rows()?;
         let mut outside = 0;
-        let mut df = match attributable_only {
-            false => {
-                let df = reader.with_columns(read).finish()?;
-                in_window(df, &window, &mut outside)?
-            }
-            // A row group (an hour, as `ingest` writes) at a time, each filtered as it is
-            // read, as raw logs are chunk by chunk: a day of a busy gateway is never
-            // whole in memory, only its attributable events (a fifth of an nginx log).
+        // A row group (an hour, as `ingest` writes) at a time, each filtered as it is read,
+        // as raw logs are chunk by chunk: a day of a busy gateway is never whole in memory,
+        // only what the command keeps of it (`hunt`: the attributable events, a fifth of an
+        // nginx log; with a window, the events in it).
+        let piecewise = attributable_only || !window.is_unbounded();
+        let mut df = match piecewise {
+            false => reader.with_columns(read).finish()?,
             true => {
                 let metadata = reader.get_metadata()?.clone();
+                let rows_of = |columns: Option<Vec<String>>, at: usize, n: usize| {
+                    let mut piece = open()?;
+                    piece.set_metadata(metadata.clone());
+                    Ok::<_, Error>(
+                        piece
+                            .with_columns(columns)
+                            .with_slice(Some((at, n)))
+                            .finish()?,
+                    )
+                };
                 let mut kept: Option<DataFrame> = None;
                 let mut start = 0;
                 for group in &metadata.row_groups {
-                    let mut piece = open()?;
-                    piece.set_metadata(metadata.clone());
-                    let piece = piece
-                        .with_columns(read.clone())
-                        .with_slice(Some((start, group.num_rows())))
-                        .finish()?;
-                    start += group.num_rows();
-                    let piece = in_window(piece, &window, &mut outside)?;
-                    let piece = crate::frame::attributable(&piece)?;
+                    let (at, n) = (start, group.num_rows());
+                    start += n;
+                    // Its times first (a table is in time order): a group with none in
+                    // the window is not read further.
+                    if !window.is_unbounded() {
+                        let times = rows_of(Some(vec![crate::frame::col::TS.to_string()]), at, n)?;
+                        let ts = times.column(crate::frame::col::TS)?.datetime()?.physical();
+                        let (first, last) = (ts.iter().flatten().min(), ts.iter().flatten().max());
+                        if let (Some(first), Some(last)) = (first, last)
+                            && !window.overlaps(first, last.saturating_add(1))
+                        {
+                            outside += n as u64;
+                            continue;
+                        }
+                    }
+                    let piece = in_window(rows_of(read.clone(), at, n)?, &window, &mut outside)?;
+                    let piece = match attributable_only {
+                        true => crate::frame::attributable(&piece)?,
+                        false => piece,
+                    };
                     match &mut kept {
                         Some(df) => {
                             df.vstack_mut_owned(piece)?;
@@ -476,7 +496,8 @@ fn read_tables_without(
                 }
                 match kept {
                     Some(df) => df,
-                    None => reader.with_columns(read).finish()?,
+                    // No row group kept: the table's columns, no row.
+                    None => rows_of(read, 0, 0)?,
                 }
             }
         };
