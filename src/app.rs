@@ -681,6 +681,21 @@ fn partition_value(path: &std::path::Path, name: &str) -> Option<String> {
 
 /// Score the events of an ingested frame.
 pub fn score_options(input: &InputArgs, args: &AnalysisArgs) -> Result<ScoreOptions> {
+    let read = window(input)?;
+    // A learning span outside what is read teaches nothing, or judges nothing: said, not
+    // refused (the run still scores each event against the history before it).
+    if let Some(until) = args.baseline_until {
+        messages::set_quiet(input.quiet);
+        if read.since.is_some_and(|s| until <= s) {
+            messages::warn(
+                "--baseline-until is not after --since: no event read teaches the baselines",
+            );
+        } else if read.until.is_some_and(|u| until >= u) {
+            messages::warn(
+                "--baseline-until is not before --until: every event read only teaches, none is judged",
+            );
+        }
+    }
     Ok(ScoreOptions {
         baseline_until: args.baseline_until,
         config: Config::load(input.config.as_deref())?,

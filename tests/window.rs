@@ -211,6 +211,21 @@ fn a_hunt_reports_its_window_and_stays_in_it() {
         "2026-02-17T00:30:59Z"
     );
 
+    // A learning span outside what is read is said.
+    let learn = |extra: &[&str]| {
+        let mut args = vec!["score", "--baseline-until", "2026-02-10"];
+        args.extend_from_slice(extra);
+        args.push("samples/logs");
+        let run = tokentrail(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stderr
+    };
+    assert!(learn(&["--since", "2026-02-10"]).contains("no event read teaches the baselines"));
+    assert!(learn(&["--until", "2026-02-10"]).contains("none is judged"));
+    assert!(
+        !learn(&["--since", "2026-02-09", "--until", "2026-02-11"]).contains("--baseline-until")
+    );
+
     let empty = tokentrail(&["stats", "--since", UNTIL, "--until", SINCE, "samples/logs"]);
     assert_eq!(empty.code, 2, "{}", empty.stderr);
     assert!(
