@@ -170,16 +170,20 @@ pub struct AnalysisArgs {
 
 /// RFC 3339, or a date meaning its midnight UTC; as ns since the epoch.
 pub fn parse_time(text: &str) -> Result<i64, String> {
+    // Times are nanoseconds since 1970 in 64 bits, as in the event table.
+    let out_of_range =
+        || format!("`{text}` is out of range (times run from 1677-09-22 to 2262-04-11)");
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return t
-            .timestamp_nanos_opt()
-            .ok_or_else(|| format!("`{text}` is out of range"));
+        return t.timestamp_nanos_opt().ok_or_else(out_of_range);
     }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
+    let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") else {
+        return Err(format!(
+            "`{text}` is not a time (use 2026-03-04 or 2026-03-04T01:00:00Z)"
+        ));
+    };
+    date.and_hms_opt(0, 0, 0)
         .and_then(|d| d.and_utc().timestamp_nanos_opt())
-        .ok_or_else(|| format!("`{text}` is not a time (use 2026-03-04 or 2026-03-04T01:00:00Z)"))
+        .ok_or_else(out_of_range)
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -74,6 +74,23 @@ mod tests {
         assert!(TimeWindow::default().is_unbounded() && TimeWindow::default().contains(0));
     }
 
+    /// `--since`/`--until` text: a date, RFC 3339 with any offset; a date the table's
+    /// nanoseconds cannot hold is out of range, other text is not a time.
+    #[test]
+    fn window_ends_are_dates_or_rfc3339_times() {
+        assert_eq!(at("2026-02-17T02:00:00+02:00"), at("2026-02-17T00:00:00Z"));
+        assert_eq!(at("2026-02-17"), at("2026-02-17T00:00:00Z"));
+        assert_eq!(at("1970-01-01"), 0);
+        for far in ["3000-01-01", "1600-01-01", "2263-01-01T00:00:00Z"] {
+            let err = parse_time(far).unwrap_err();
+            assert!(err.contains("out of range"), "{far}: {err}");
+        }
+        for wrong in ["yesterday", "2026-02-30", "17/02/2026", ""] {
+            let err = parse_time(wrong).unwrap_err();
+            assert!(err.contains("is not a time"), "{wrong}: {err}");
+        }
+    }
+
     #[test]
     fn an_empty_window_is_refused() {
         let day = Some(at("2026-02-17"));

@@ -155,7 +155,10 @@ fn a_dataset_day_outside_the_window_is_never_opened() {
     let later = tokentrail(&["hunt", "--since", "2030-01-01", &ds]);
     assert_eq!(later.code, 0, "{}", later.stderr);
     assert!(
-        later.stdout.contains("No compromised credential found"),
+        later
+            .stdout
+            .starts_with("Only events read from 2030-01-01T00:00:00Z on (--since).\n")
+            && later.stdout.contains("No compromised credential found"),
         "{}",
         later.stdout
     );

@@ -78,6 +78,10 @@ pub fn write(
     limit: usize,
     color: bool,
 ) -> std::io::Result<()> {
+    // A finding, or the lack of one, holds for the span read only.
+    if let Some(window) = super::markdown::window_text(&report.method) {
+        writeln!(out, "Only {window}.")?;
+    }
     if report.findings.is_empty() {
         writeln!(
             out,
