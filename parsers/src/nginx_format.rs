@@ -11,14 +11,18 @@
 use std::borrow::Cow;
 
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::{Credential, CredentialKind, Event};
+use crate::event::{Credential, CredentialKind, Event, Outcome};
 use crate::framing::Framing;
 use crate::nginx::line_share;
-use crate::nginx_json::{Line, build_into};
+use crate::nginx::request_fields;
+use crate::nginx_json::{Line, authorization_credential, build_into, present};
 use crate::parser::{Confidence, Example, LogParser};
-use crate::secret::{Secret, is_secret_param, redact_pairs, redact_text};
+use crate::secret::{
+    Secret, holds_no_secret, is_secret_param, redact_pairs, redact_query, redact_text,
+};
 use crate::source::SourceId;
 use crate::text::{RecordText, unescape};
+use crate::time::clf_timestamp;
 
 #[cfg(test)]
 mod tests;
@@ -224,6 +228,10 @@ pub struct LogFormat {
     prefix_fields: Vec<String>,
     /// Variables without a column of their own, kept as extra columns (slot order).
     extras: Vec<String>,
+    /// The format begins with `combined`'s eight variables and their literals, and what
+    /// follows sets none of their columns again: those eight are cut by
+    /// [`LogFormat::cut_combined_head`] (see there).
+    combined_head: bool,
 }
 
 impl LogFormat {
@@ -311,6 +319,7 @@ impl LogFormat {
                 _ => Scan::Search,
             };
         }
+        let combined_head = lead.is_empty() && begins_with_combined(&steps);
         let mut format = LogFormat {
             name: name.to_string(),
             escape,
@@ -318,6 +327,7 @@ impl LogFormat {
             steps,
             prefix_fields: Vec::new(),
             extras: Vec::new(),
+            combined_head,
         };
         format.assign_extra_slots();
         Ok(format)
@@ -361,17 +371,16 @@ impl LogFormat {
     }
 
     /// Cut a line at the literal text, handing each variable's raw value to `each`, with
-    /// whether it holds a backslash when the cut already saw it.
-    fn split<'a>(
+    /// whether it holds a backslash when the cut already saw it. The cut starts at step
+    /// `first`, byte `at` (past the lead, or past what [`LogFormat::cut_combined_head`] read).
+    fn split_from<'a>(
         &self,
         line: &'a [u8],
+        first: usize,
+        mut at: usize,
         mut each: impl FnMut(&Step, &'a [u8], Option<bool>),
     ) -> Result<(), ParseError> {
-        if !has_prefix(line, &self.lead) {
-            return Err(ParseError::new(ParseErrorKind::TrailingGarbage, 0));
-        }
-        let mut at = self.lead.len();
-        for step in &self.steps {
+        for step in self.steps.get(first..).unwrap_or_default() {
             let Some(next) = &step.next else {
                 each(step, &line[at..], None);
                 return Ok(());
@@ -401,6 +410,7 @@ impl LogFormat {
     /// as the hand-written parser does), unescaped only when it holds a backslash
     /// (`escaped`, when the cut already knows). `line_escaped`: the line holds a backslash
     /// somewhere (one search per line instead of one per field: most lines hold none).
+    #[inline(always)]
     fn decode<'a>(
         &self,
         rt: &RecordText<'a>,
@@ -430,7 +440,7 @@ fn has_prefix(hay: &[u8], lit: &[u8]) -> bool {
 
 /// The end of the value starting at `at` by the variable's quick cut, when the literal
 /// that must follow is there; with whether the value holds a backslash, when seen.
-#[inline]
+#[inline(always)]
 fn quick_end(scan: Scan, line: &[u8], at: usize, next: &Literal) -> Option<(usize, Option<bool>)> {
     let (end, escaped) = match scan {
         Scan::Digits => {
@@ -519,6 +529,179 @@ fn json_unescape(raw: &[u8]) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `combined`: `$remote_addr - $remote_user [$time_local] "$request" $status
+/// $body_bytes_sent "$http_referer" "$http_user_agent"`, each variable with the literal
+/// that ends it (the last one's only begins with `"`: gateways append their fields there).
+const COMBINED_VARS: [(Var, &[u8]); 8] = [
+    (Var::RemoteAddr, b" - "),
+    (Var::RemoteUser, b" ["),
+    (Var::TimeLocal, b"] \""),
+    (Var::Request, b"\" "),
+    (Var::Status, b" "),
+    (Var::BodyBytes, b" \""),
+    (Var::Referer, b"\" \""),
+    (Var::UserAgent, b"\""),
+];
+
+/// The steps begin with `combined`'s, and no later variable sets one of their columns
+/// again (the general cut lets the last value of a column win; the head would not know of
+/// it).
+fn begins_with_combined(steps: &[Step]) -> bool {
+    let Some((head, tail)) = steps.split_at_checked(COMBINED_VARS.len()) else {
+        return false;
+    };
+    let head_fits = head
+        .iter()
+        .zip(COMBINED_VARS)
+        .enumerate()
+        .all(|(i, (step, (var, lit)))| {
+            let next = step.next.as_ref().map(|n| n.bytes.as_slice());
+            step.var == var
+                && match i + 1 == COMBINED_VARS.len() {
+                    true => next.is_some_and(|n| n.starts_with(lit)),
+                    false => next == Some(lit),
+                }
+        });
+    let tail_fits = tail.iter().all(|step| {
+        matches!(
+            step.var,
+            Var::ForwardedFor
+                | Var::Host
+                | Var::Authorization
+                | Var::RequestId
+                | Var::SecretArg
+                | Var::Cookie
+                | Var::CookieHeader
+                | Var::HeaderToken
+                | Var::Other
+        )
+    });
+    head_fits && tail_fits
+}
+
+/// Where `combined`'s eight variables lie in a line (byte ranges), with the numbers and
+/// the time already read.
+struct Head {
+    remote_addr: (usize, usize),
+    remote_user: (usize, usize),
+    time_local: (usize, usize),
+    ts: i64,
+    request: (usize, usize),
+    status: u16,
+    body_bytes_sent: Option<u64>,
+    http_referer: (usize, usize),
+    http_user_agent: (usize, usize),
+    /// Where the variables after `$http_user_agent` start.
+    tail: usize,
+}
+
+impl LogFormat {
+    /// Almost every gateway format is `combined` with fields appended. Its eight
+    /// variables are cut here with their literals known at compile time, in one pass with
+    /// no dispatch per variable. Only the common shape is taken: an address and a user
+    /// without a space, a `$time_local` of its fixed width that reads as a time, a status
+    /// of 1-3 digits, a size of at most 15 digits or `-`, and each quoted value ending at
+    /// its first `"`. Anything else returns `None`, and the general cut reads the line
+    /// from its start: both give the same event or the same error (test
+    /// `the_combined_head_reads_lines_as_the_general_cut`, and the fuzz target
+    /// `log_format`).
+    fn cut_combined_head(&self, record: &[u8]) -> Option<Head> {
+        // To the first `byte` from `at`, which must begin `lit`; where `lit` ends.
+        // Short values (an address, a user, a referer's `-`) are found eight bytes at a
+        // time, long ones (a request, a user agent) by `memchr`.
+        let cut = |at: usize, byte: u8, lit: &[u8]| -> Option<(usize, usize)> {
+            let hay = record.get(at..)?;
+            let end = at
+                + if lit.len() == 2 && byte == b'"' {
+                    memchr::memchr(byte, hay)?
+                } else {
+                    find_byte(hay, byte)?
+                };
+            has_prefix(&record[end..], lit).then_some((end, end + lit.len()))
+        };
+        // Up to `most` digits from `at` and their value: `None` when there are more.
+        let digits = |at: usize, most: usize| {
+            let mut value = 0u64;
+            let mut n = 0;
+            for &b in record.get(at..).unwrap_or_default() {
+                let d = b.wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                if n == most {
+                    return None;
+                }
+                value = value * 10 + u64::from(d);
+                n += 1;
+            }
+            Some((n, value))
+        };
+        let (addr_end, user_at) = cut(0, b' ', b" - ")?;
+        let (user_end, time_at) = cut(user_at, b' ', b" [")?;
+        let time_end = time_at + TIME_LOCAL_WIDTH;
+        let (_, ts) = clf_timestamp(record.get(time_at..time_end)?).ok()?;
+        if !has_prefix(&record[time_end..], b"] \"") {
+            return None;
+        }
+        let request_at = time_end + 3;
+        let (request_end, status_at) = cut(request_at, b'"', b"\" ")?;
+        let (status_len, status) = digits(status_at, 3)?;
+        if status_len == 0 || record.get(status_at + status_len) != Some(&b' ') {
+            return None;
+        }
+        let bytes_at = status_at + status_len + 1;
+        let (bytes_end, body_bytes_sent) = match digits(bytes_at, 15)? {
+            (0, _) if record.get(bytes_at) == Some(&b'-') => (bytes_at + 1, None),
+            (0, _) => return None,
+            (n, value) => (bytes_at + n, Some(value)),
+        };
+        if !has_prefix(&record[bytes_end..], b" \"") {
+            return None;
+        }
+        let referer_at = bytes_end + 2;
+        let (referer_end, agent_at) = cut(referer_at, b'"', b"\" \"")?;
+        let agent_end = agent_at + memchr::memchr(b'"', &record[agent_at..])?;
+        let next = self.steps.get(COMBINED_VARS.len() - 1)?.next.as_ref()?;
+        if !next.starts(&record[agent_end..]) {
+            return None;
+        }
+        Some(Head {
+            remote_addr: (0, addr_end),
+            remote_user: (user_at, user_end),
+            time_local: (time_at, time_end),
+            ts,
+            request: (request_at, request_end),
+            status: status as u16,
+            body_bytes_sent,
+            http_referer: (referer_at, referer_end),
+            http_user_agent: (agent_at, agent_end),
+            tail: agent_end + next.bytes.len(),
+        })
+    }
+
+    /// For tests and the fuzz target: the line read with the `combined` head and by the
+    /// general cut alone gives the same events, or the same error.
+    #[doc(hidden)]
+    pub fn combined_head_agrees(&self, record: &[u8]) -> bool {
+        let (mut head, mut general) = (Vec::new(), Vec::new());
+        let a = self.parse_own(record, &mut head);
+        let b = self.parse_general(record, &mut general);
+        a == b && head == general
+    }
+
+    /// Whether lines are read with the `combined` head.
+    #[doc(hidden)]
+    pub fn has_combined_head(&self) -> bool {
+        self.combined_head
+    }
+
+    /// For tests: the line is read with the `combined` head, not left to the general cut.
+    #[doc(hidden)]
+    pub fn reads_with_head(&self, record: &[u8]) -> bool {
+        self.combined_head && self.parse_with_head(record, &mut Vec::new()).is_some()
+    }
+}
+
 impl LogParser for LogFormat {
     fn id(&self) -> SourceId {
         SourceId::Nginx
@@ -553,94 +736,47 @@ impl LogParser for LogFormat {
     }
 }
 
+/// What one line's variables gave, besides the columns of the JSON-log [`Line`].
+#[derive(Default)]
+struct Found<'a> {
+    token: Option<(CredentialKind, Cow<'a, str>)>,
+    request_id: Option<Cow<'a, str>>,
+    prefix: Option<Cow<'a, str>>,
+    header_token: Option<Cow<'a, str>>,
+    form_token: Option<Vec<u8>>,
+    extra: Vec<(u16, Cow<'a, str>)>,
+}
+
 impl LogFormat {
     fn parse_own<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
-        let mut line = Line::default();
-        let mut token: Option<(CredentialKind, Cow<'a, str>)> = None;
-        let mut request_id = None;
-        let mut prefix: Option<Cow<'a, str>> = None;
-        let mut header_token: Option<Cow<'a, str>> = None;
-        let mut form_token: Option<Vec<u8>> = None;
+        if self.combined_head
+            && let Some(done) = self.parse_with_head(record, out)
+        {
+            return done;
+        }
+        self.parse_general(record, out)
+    }
+
+    /// Every variable cut by the general cut, gathered into a [`Line`], the event built
+    /// from it as a JSON access log's is.
+    fn parse_general<'a>(
+        &self,
+        record: &'a [u8],
+        out: &mut Vec<Event<'a>>,
+    ) -> Result<(), ParseError> {
+        if !has_prefix(record, &self.lead) {
+            return Err(ParseError::new(ParseErrorKind::TrailingGarbage, 0));
+        }
         let rt = RecordText::new(record);
         let line_escaped = self.escape != Escape::None && memchr::memchr(b'\\', record).is_some();
-        let mut extra: Vec<(u16, Cow<'a, str>)> = Vec::with_capacity(self.extras.len());
-        self.split(record, |step, raw, escaped| {
-            let Some(value) = self.decode(&rt, line_escaped, raw, escaped) else {
-                return;
-            };
-            let number = || fast_number(&value);
-            match step.var {
-                Var::RemoteAddr => line.remote_addr = Some(value),
-                Var::RemoteUser => line.remote_user = Some(value),
-                Var::TimeLocal => line.time_local = Some(value),
-                Var::TimeIso8601 => line.time = Some(value),
-                Var::Msec => line.msec = Some(value.into_owned()),
-                Var::Request => line.request = Some(value),
-                Var::Method => line.request_method = Some(value),
-                Var::Uri => {
-                    if line.request_uri.is_none() {
-                        line.request_uri = Some(value);
-                    }
-                }
-                Var::Args => line.args = Some(value),
-                Var::Protocol => line.protocol = Some(value),
-                Var::Status => line.status = number(),
-                Var::BodyBytes => line.body_bytes_sent = number(),
-                Var::Bytes => {
-                    if line.body_bytes_sent.is_none() {
-                        line.body_bytes_sent = number();
-                    }
-                }
-                Var::Referer => line.http_referer = Some(value),
-                Var::UserAgent => line.http_user_agent = Some(value),
-                Var::ForwardedFor => line.http_x_forwarded_for = Some(value),
-                Var::Host => {
-                    if line.host.is_none() {
-                        line.host = Some(value);
-                    }
-                }
-                Var::Authorization => line.http_authorization = Some(value),
-                // nginx's own id of the request: the event's id, to cite and to join on.
-                Var::RequestId => request_id = Some(value),
-                _ if step.prefix => prefix = Some(value),
-                // A token logged in its own field: a query argument with a secret's name,
-                // or a cookie.
-                Var::SecretArg => token = Some((CredentialKind::UrlToken, value)),
-                Var::Cookie => {
-                    if token.is_none() {
-                        token = Some((CredentialKind::Cookie, value));
-                    }
-                }
-                Var::CookieHeader => {
-                    if token.is_none()
-                        && let (_, Some(secret)) = redact_pairs(&value)
-                    {
-                        token =
-                            Some((CredentialKind::Cookie, Cow::Owned(secret.value.to_string())));
-                    }
-                }
-                Var::HeaderToken => {
-                    if header_token.is_none() {
-                        header_token = Some(value);
-                    }
-                }
-                Var::Other => {
-                    // A secret `name=value` in a stored value (a form body in
-                    // `$request_body`): redacted there, and the event's credential when
-                    // nothing else names one.
-                    if form_token.is_none()
-                        && let (_, Some(secret)) = redact_pairs(&value)
-                    {
-                        form_token = Some(secret.value.as_bytes().to_vec());
-                    }
-                    if let Some(slot) = step.slot {
-                        let kept = match redact_text(&value) {
-                            Cow::Borrowed(_) => value,
-                            Cow::Owned(red) => Cow::Owned(red),
-                        };
-                        extra.push((slot, kept));
-                    }
-                }
+        let mut line = Line::default();
+        let mut found = Found {
+            extra: Vec::with_capacity(self.extras.len()),
+            ..Found::default()
+        };
+        self.split_from(record, 0, self.lead.len(), |step, raw, escaped| {
+            if let Some(value) = self.decode(&rt, line_escaped, raw, escaped) {
+                self.take(step, value, &mut line, &mut found);
             }
         })?;
         out.push(Event::default());
@@ -651,12 +787,210 @@ impl LogFormat {
             out.pop();
             return Err(e);
         }
-        ev.event_id = request_id;
-        ev.extra = extra;
+        self.finish(ev, found);
+        Ok(())
+    }
+
+    /// A line of a format that begins with `combined`: its eight variables cut by
+    /// [`LogFormat::cut_combined_head`] and put in the event directly, as the hand-written
+    /// parser does, the rest by the general cut. `None`, with `out` untouched, when the
+    /// line is not of the common shape: the general path reads it then.
+    fn parse_with_head<'a>(
+        &self,
+        record: &'a [u8],
+        out: &mut Vec<Event<'a>>,
+    ) -> Option<Result<(), ParseError>> {
+        let head = self.cut_combined_head(record)?;
+        let rt = RecordText::new(record);
+        let line_escaped = self.escape != Escape::None && memchr::memchr(b'\\', record).is_some();
+        // `present(decode(…))`, with the unescaping (rare) the only case that needs `present`.
+        let text = |(at, end): (usize, usize)| {
+            let raw = &record[at..end];
+            match line_escaped && memchr::memchr(b'\\', raw).is_some() {
+                true => present(self.decode(&rt, true, raw, Some(true))),
+                false => (!raw.is_empty() && raw != b"-").then(|| rt.field(raw)),
+            }
+        };
+        // What `build_into` would fail on: left to the general path, which says so.
+        let request = text(head.request)?;
+        let src_ip = text(head.remote_addr)?;
+        // The columns the variables after the head can set (`begins_with_combined`).
+        let (mut host, mut forwarded_for, mut authorization) = (None, None, None);
+        // `combined` itself has nothing after the head: no state to set up and tear down
+        // for it (a tenth of the line's time).
+        let found = match self.steps.len() > COMBINED_VARS.len() {
+            false if head.tail != record.len() => return None,
+            false => None,
+            true => {
+                let mut found = Found {
+                    extra: Vec::with_capacity(self.extras.len()),
+                    ..Found::default()
+                };
+                let cut = self.split_from(
+                    record,
+                    COMBINED_VARS.len(),
+                    head.tail,
+                    |step, raw, escaped| {
+                        let Some(value) = self.decode(&rt, line_escaped, raw, escaped) else {
+                            return;
+                        };
+                        match step.var {
+                            Var::ForwardedFor => forwarded_for = Some(value),
+                            Var::Host => {
+                                if host.is_none() {
+                                    host = Some(value);
+                                }
+                            }
+                            Var::Authorization => authorization = Some(value),
+                            _ => self.take_found(step, value, &mut found),
+                        }
+                    },
+                );
+                if cut.is_err() {
+                    return None;
+                }
+                Some(found)
+            }
+        };
+        out.push(Event::default());
+        let ev = out.last_mut()?;
+        // In `build_into`'s order: the request's credential comes before the header's.
+        ev.ts = head.ts;
+        ev.ts_raw = rt.field(&record[head.time_local.0..head.time_local.1]);
+        ev.status = Some(i32::from(head.status));
+        ev.outcome = Outcome::from_http_status(head.status);
+        ev.bytes = head.body_bytes_sent;
+        ev.principal = text(head.remote_user);
+        if host.is_some() {
+            ev.host = present(host);
+        }
+        ev.user_agent = text(head.http_user_agent);
+        request_fields(ev, request);
+        ev.src_ip = Some(src_ip);
+        if forwarded_for.is_some() {
+            ev.forwarded_for = present(forwarded_for);
+        }
+        ev.referer = text(head.http_referer).map(|r| {
+            if memchr::memchr(b'?', r.as_bytes()).is_none() {
+                return r;
+            }
+            match redact_query(&r) {
+                (Cow::Borrowed(_), _) => r,
+                (Cow::Owned(red), _) => Cow::Owned(red),
+            }
+        });
+        if authorization.is_some() {
+            authorization_credential(ev, present(authorization));
+        }
+        if let Some(found) = found {
+            self.finish(ev, found);
+        }
+        Some(Ok(()))
+    }
+
+    /// Put one variable's value where it belongs.
+    fn take<'a>(
+        &self,
+        step: &Step,
+        value: Cow<'a, str>,
+        line: &mut Line<'a>,
+        found: &mut Found<'a>,
+    ) {
+        let number = || fast_number(&value);
+        match step.var {
+            Var::RemoteAddr => line.remote_addr = Some(value),
+            Var::RemoteUser => line.remote_user = Some(value),
+            Var::TimeLocal => line.time_local = Some(value),
+            Var::TimeIso8601 => line.time = Some(value),
+            Var::Msec => line.msec = Some(value.into_owned()),
+            Var::Request => line.request = Some(value),
+            Var::Method => line.request_method = Some(value),
+            Var::Uri => {
+                if line.request_uri.is_none() {
+                    line.request_uri = Some(value);
+                }
+            }
+            Var::Args => line.args = Some(value),
+            Var::Protocol => line.protocol = Some(value),
+            Var::Status => line.status = number(),
+            Var::BodyBytes => line.body_bytes_sent = number(),
+            Var::Bytes => {
+                if line.body_bytes_sent.is_none() {
+                    line.body_bytes_sent = number();
+                }
+            }
+            Var::Referer => line.http_referer = Some(value),
+            Var::UserAgent => line.http_user_agent = Some(value),
+            Var::ForwardedFor => line.http_x_forwarded_for = Some(value),
+            Var::Host => {
+                if line.host.is_none() {
+                    line.host = Some(value);
+                }
+            }
+            Var::Authorization => line.http_authorization = Some(value),
+            _ => self.take_found(step, value, found),
+        }
+    }
+
+    /// Put the value of a variable that has no [`Line`] column where it belongs.
+    fn take_found<'a>(&self, step: &Step, value: Cow<'a, str>, found: &mut Found<'a>) {
+        match step.var {
+            // nginx's own id of the request: the event's id, to cite and to join on.
+            Var::RequestId => found.request_id = Some(value),
+            _ if step.prefix => found.prefix = Some(value),
+            // A token logged in its own field: a query argument with a secret's name, or
+            // a cookie.
+            Var::SecretArg => found.token = Some((CredentialKind::UrlToken, value)),
+            Var::Cookie if found.token.is_none() => {
+                found.token = Some((CredentialKind::Cookie, value));
+            }
+            Var::CookieHeader => {
+                if found.token.is_none()
+                    && let (_, Some(secret)) = redact_pairs(&value)
+                {
+                    found.token =
+                        Some((CredentialKind::Cookie, Cow::Owned(secret.value.to_string())));
+                }
+            }
+            Var::HeaderToken if found.header_token.is_none() => found.header_token = Some(value),
+            Var::Other => {
+                // Most such values are numbers (timings, upstream addresses): nothing to
+                // look for in them.
+                let plain = holds_no_secret(&value);
+                // A secret `name=value` in a stored value (a form body in
+                // `$request_body`): redacted there, and the event's credential when
+                // nothing else names one.
+                if !plain
+                    && found.form_token.is_none()
+                    && let (_, Some(secret)) = redact_pairs(&value)
+                {
+                    found.form_token = Some(secret.value.as_bytes().to_vec());
+                }
+                if let Some(slot) = step.slot {
+                    let kept = match plain {
+                        true => value,
+                        false => match redact_text(&value) {
+                            Cow::Borrowed(_) => value,
+                            Cow::Owned(red) => Cow::Owned(red),
+                        },
+                    };
+                    found.extra.push((slot, kept));
+                }
+            }
+            // A column of the [`Line`] (`take` put it there), or a second cookie or key.
+            _ => {}
+        }
+    }
+
+    /// The event's id, extra columns, and a credential from the fields that hold one,
+    /// when the request named none.
+    fn finish<'a>(&self, ev: &mut Event<'a>, found: Found<'a>) {
+        ev.event_id = found.request_id;
+        ev.extra = found.extra;
         // A key header is what the gateway authenticated with, as an Authorization
         // header would be.
         if ev.credential.is_none()
-            && let Some(value) = header_token
+            && let Some(value) = found.header_token
         {
             ev.credential = Some(Credential::Secret {
                 kind: CredentialKind::HeaderToken,
@@ -664,7 +998,7 @@ impl LogFormat {
             });
         }
         if ev.credential.is_none()
-            && let Some(p) = prefix
+            && let Some(p) = found.prefix
         {
             // Never more than a fingerprint would show of a long token.
             let cut = p
@@ -684,7 +1018,7 @@ impl LogFormat {
             });
         }
         if ev.credential.is_none()
-            && let Some((kind, value)) = token
+            && let Some((kind, value)) = found.token
         {
             ev.credential = Some(Credential::Secret {
                 kind,
@@ -692,14 +1026,13 @@ impl LogFormat {
             });
         }
         if ev.credential.is_none()
-            && let Some(value) = form_token
+            && let Some(value) = found.form_token
         {
             ev.credential = Some(Credential::Secret {
                 kind: CredentialKind::FormToken,
                 value: Secret::new(value),
             });
         }
-        Ok(())
     }
 }
 

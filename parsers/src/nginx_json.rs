@@ -122,7 +122,7 @@ fn epoch_seconds(text: &str) -> Option<i64> {
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
-fn present(v: Str<'_>) -> Str<'_> {
+pub(crate) fn present(v: Str<'_>) -> Str<'_> {
     v.filter(|s| !s.is_empty() && s != "-")
 }
 
@@ -209,9 +209,15 @@ pub(crate) fn build_into<'a>(line: Line<'a>, ev: &mut Event<'a>) -> Result<(), P
         (Cow::Borrowed(_), _) => r,
         (Cow::Owned(red), _) => Cow::Owned(red),
     });
-    // A logged Authorization header: its token is the credential (a secret).
+    authorization_credential(ev, present(line.http_authorization));
+    Ok(())
+}
+
+/// A logged Authorization header: its token is the credential (a secret), when the
+/// request named none.
+pub(crate) fn authorization_credential<'a>(ev: &mut Event<'a>, auth: Str<'a>) {
     if ev.credential.is_none()
-        && let Some(auth) = present(line.http_authorization)
+        && let Some(auth) = auth
     {
         let (kind, token) = match auth.split_once(' ') {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
@@ -224,7 +230,6 @@ pub(crate) fn build_into<'a>(line: Line<'a>, ev: &mut Event<'a>) -> Result<(), P
             value: Secret::new(token.trim().as_bytes().to_vec()),
         });
     }
-    Ok(())
 }
 
 fn parse_line(record: &[u8]) -> Result<Event<'_>, ParseError> {

@@ -1,6 +1,14 @@
 use super::*;
 
 /// The format a typical API gateway logs: combined plus timings, ids and the chain.
+/// nginx's `combined`, as a user would write it.
+macro_rules! combined_text {
+    () => {
+        r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#
+    };
+}
+const COMBINED: &str = combined_text!();
+
 const GATEWAY: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time urt="$upstream_response_time" rid=$request_id xff="$http_x_forwarded_for""#;
 
 fn one(format: &LogFormat, record: &str) -> Event<'static> {
@@ -284,35 +292,8 @@ fn compiled_combined_reads_a_line_as_the_hand_written_parser() {
         Escape::Default,
     )
     .unwrap();
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let mut text = String::new();
-    for file in [
-        "tests/fixtures/nginx/access.log",
-        "tests/fixtures/nginx/access-test.log",
-        "samples/logs/nginx/access.log",
-        "samples/logs/nginx/access.log.1",
-    ] {
-        text.push_str(&std::fs::read_to_string(format!("{root}/{file}")).unwrap());
-    }
-    // The 10,000 real lines of elastic/examples' Apache log, gunzipped by the system tool
-    // (this crate has no gzip dependency, as in the benches).
-    let apache = std::process::Command::new("gzip")
-        .arg("-dc")
-        .arg(format!("{root}/tests/fixtures/nginx/apache_logs.gz"))
-        .output()
-        .unwrap();
-    assert!(apache.status.success());
-    text.push_str(&String::from_utf8_lossy(&apache.stdout));
-    text.push_str(concat!(
-        "10.0.0.1 - alice [04/Mar/2026:01:07:12 +0100] \"GET /a?b=c HTTP/1.1\" 200 1 \"https://x.example/?token=abcdefabcdefabcdef\" \"x\\x22y\"\n",
-        "10.0.0.1 - - [04/Mar/2026:01:07:12 -0700] \"-\" 400 0 \"-\" \"-\"\n",
-        "10.0.0.1 - - [04/Mar/2026:01:07:12 +0000] \"\\x16\\x03\\x01\" 400 157 \"-\" \"-\"\n",
-        "10.0.0.1 - - [04/Mar/2026:01:07:12 +0000] \"GET /hooks/xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx HTTP/1.1\" 200 - \"-\" \"curl/8\"\n",
-        "10.0.0.1 - - [04/Mar/2026:01:07:12 +0000] \"POST /v1/keys/AKIAIOSFODNN7EXAMPLE HTTP/2.0\" 201 12 \"-\" \"aws-cli\"\n",
-        "2001:db8::1 - - [04/Mar/2026:01:07:12 +0000] \"GET /v1 HTTP/1.0\" 304 0 \"-\" \"Mozilla/5.0 (X11; Linux)\"\n",
-    ));
     let mut compared = 0;
-    for (n, line) in text.lines().enumerate() {
+    for (n, line) in real_combined_lines().iter().enumerate() {
         let (mut compiled, mut hand) = (Vec::new(), Vec::new());
         if f.parse_own(line.as_bytes(), &mut compiled).is_err() {
             // Not a combined line (a forwarded-for prefix, a host): read by the fallback.
@@ -336,4 +317,127 @@ fn compiled_combined_reads_a_line_as_the_hand_written_parser() {
         ev.forwarded_for.as_deref(),
         Some("10.0.0.2, 10.0.0.1, 85.181.35.98")
     );
+}
+
+/// Real combined lines (beats' test files, the samples' gateway log full of tokens, the
+/// 10,000 lines of elastic/examples' Apache log, gunzipped by the system tool: this crate
+/// has no gzip dependency, as in the benches), and odd ones: escapes, `-` values, a
+/// request that is not HTTP, token shapes in the path, IPv6.
+fn real_combined_lines() -> Vec<String> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let mut text = String::new();
+    for file in [
+        "tests/fixtures/nginx/access.log",
+        "tests/fixtures/nginx/access-test.log",
+        "samples/logs/nginx/access.log",
+        "samples/logs/nginx/access.log.1",
+    ] {
+        text.push_str(&std::fs::read_to_string(format!("{root}/{file}")).unwrap());
+    }
+    let apache = std::process::Command::new("gzip")
+        .arg("-dc")
+        .arg(format!("{root}/tests/fixtures/nginx/apache_logs.gz"))
+        .output()
+        .unwrap();
+    assert!(apache.status.success());
+    text.push_str(&String::from_utf8_lossy(&apache.stdout));
+    text.push_str(concat!(
+        "10.0.0.1 - alice [04/Mar/2026:01:07:12 +0100] \"GET /a?b=c HTTP/1.1\" 200 1 \"https://x.example/?token=abcdefabcdefabcdef\" \"x\\x22y\"\n",
+        "10.0.0.1 - - [04/Mar/2026:01:07:12 -0700] \"-\" 400 0 \"-\" \"-\"\n",
+        "10.0.0.1 - - [04/Mar/2026:01:07:12 +0000] \"\\x16\\x03\\x01\" 400 157 \"-\" \"-\"\n",
+        "10.0.0.1 - - [04/Mar/2026:01:07:12 +0000] \"GET /hooks/xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx HTTP/1.1\" 200 - \"-\" \"curl/8\"\n",
+        "10.0.0.1 - - [04/Mar/2026:01:07:12 +0000] \"POST /v1/keys/AKIAIOSFODNN7EXAMPLE HTTP/2.0\" 201 12 \"-\" \"aws-cli\"\n",
+        "2001:db8::1 - - [04/Mar/2026:01:07:12 +0000] \"GET /v1 HTTP/1.0\" 304 0 \"-\" \"Mozilla/5.0 (X11; Linux)\"\n",
+    ));
+    text.lines().map(str::to_string).collect()
+}
+
+/// A format that begins with `combined` reads its first eight variables with the head
+/// built for them, and every line, real or damaged, gives the event (or the error) the
+/// general cut gives: the real lines with gateway fields appended, then one in seven
+/// damaged at a dozen places (a `"`, a space, a backslash, a comma, a `-` or a digit inserted, a
+/// byte removed, a long number).
+#[test]
+fn the_combined_head_reads_lines_as_the_general_cut() {
+    let formats = [
+        (COMBINED, ""),
+        (
+            concat!(
+                combined_text!(),
+                r#" rt=$request_time tid=$http_x_token_id rid=$request_id"#
+            ),
+            " rt=0.004 tid=tt_live_4f9KQ2 rid=5f2b9c0d1e",
+        ),
+        (
+            concat!(combined_text!(), r#" "$http_x_forwarded_for""#),
+            r#" "203.0.113.9, 10.0.0.2""#,
+        ),
+        (
+            concat!(
+                combined_text!(),
+                r#" "$http_authorization" $host $http_x_api_key"#
+            ),
+            r#" "Bearer eyJhbGciOi.eyJzdWIi.c2lnbmF0dXJl" api.example.com ak_9f8e7d6c5b4a"#,
+        ),
+    ];
+    let lines = real_combined_lines();
+    let mut headed = 0;
+    for (format, tail) in formats {
+        let mut f = LogFormat::compile("f", format, Escape::Default).unwrap();
+        f.set_prefix_fields(vec!["http_x_token_id".to_string()]);
+        assert!(f.has_combined_head(), "{format}");
+        for (n, line) in lines.iter().enumerate() {
+            let line = format!("{line}{tail}");
+            if f.reads_with_head(line.as_bytes()) {
+                headed += 1;
+            }
+            assert!(f.combined_head_agrees(line.as_bytes()), "{format}\n{line}");
+            // Damaged forms of one line in seven keep the test's time in seconds.
+            if n % 7 != 0 {
+                continue;
+            }
+            let b = line.as_bytes();
+            for k in 1..=12 {
+                let at = b.len() * k / 13;
+                for insert in [
+                    &b"\""[..],
+                    b" ",
+                    b"\\",
+                    b",",
+                    b"-",
+                    b"7",
+                    b"123456789012345678",
+                ] {
+                    let mut damaged = b[..at].to_vec();
+                    damaged.extend_from_slice(insert);
+                    damaged.extend_from_slice(&b[at..]);
+                    assert!(
+                        f.combined_head_agrees(&damaged),
+                        "{format}\n{}",
+                        String::from_utf8_lossy(&damaged)
+                    );
+                }
+                let mut cut = b.to_vec();
+                cut.remove(at);
+                assert!(
+                    f.combined_head_agrees(&cut),
+                    "{}",
+                    String::from_utf8_lossy(&cut)
+                );
+            }
+        }
+    }
+    // Nearly every real line is read by the head, in every format.
+    assert!(headed > 4 * 12_900, "only {headed} lines read by the head");
+    // A format that sets a head column again, or does not begin with combined, is read
+    // by the general cut alone.
+    for format in [
+        concat!(combined_text!(), " $status"),
+        concat!(combined_text!(), " $remote_addr"),
+        concat!("$host ", combined_text!()),
+        r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent"#,
+    ] {
+        let f = LogFormat::compile("f", format, Escape::Default).unwrap();
+        assert!(!f.has_combined_head(), "{format}");
+    }
 }
