@@ -104,6 +104,10 @@ fn token_prefix_fields_are_linked_to_their_tokens() {
     }
     // A prefix of no token seen in full stays a prefix.
     log.push_str("10.0.0.1 - - [04/Mar/2026:01:09:00 +0100] \"GET /x HTTP/1.1\" 200 1 \"-\" \"curl/8.4.0\" rt=0.001 tid=zz_other_99 rid=req-9\n");
+    // A guess at a token: 18 characters, so its fingerprint shows only `tt_l`, which
+    // agrees with the prefix on fewer characters than the real token's does: the prefix
+    // is still linked.
+    log.push_str("10.0.0.9 - - [04/Mar/2026:01:09:30 +0100] \"GET /api/v1/me?access_token=tt_live_guess13502 HTTP/1.1\" 401 1 \"-\" \"curl/8.4.0\" rt=0.001 tid=- rid=req-10\n");
     let dir = TestDir::new();
     let path = dir.write("gateway.log", log.as_bytes());
     let p = path.to_str().unwrap();
@@ -132,10 +136,10 @@ fn token_prefix_fields_are_linked_to_their_tokens() {
         assert_eq!(run.code, 0, "{}", run.stderr);
         let stats = run.json();
         let f = file_report(&stats, "gateway.log");
-        assert_eq!(events_and_malformed(f), (Some(7), Some(0)));
+        assert_eq!(events_and_malformed(f), (Some(8), Some(0)));
         // Every call of the token, in full or by prefix, is one credential; the stray prefix
-        // another.
-        assert_eq!(stats["sources"][0]["distinct_credentials"], 2);
+        // another, the guess a third.
+        assert_eq!(stats["sources"][0]["distinct_credentials"], 3);
         let out = dir.path().join("events.ndjson");
         let mut all = vec![p];
         all.extend_from_slice(args);

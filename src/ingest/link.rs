@@ -39,17 +39,35 @@ impl<'a> FullTokens<'a> {
     }
 
     /// The one full token (id, kind) that `prefix` is the start of, if there is one.
+    ///
+    /// Each token agrees with the prefix on as many characters as both show: a token
+    /// longer than 30 characters shows its first 14, one of 16 to 30 only its first 4. The
+    /// token that agrees on the most is the match when it is the only one. Otherwise the
+    /// short tokens of a family (an attacker's guesses, `tt_live_guess13502`, agreeing on
+    /// `tt_l`) would leave every prefix of every real token of that family unlinked,
+    /// though none of them is known to share the 8 or more characters a real token shows.
     pub fn resolve(&self, prefix: &str) -> Option<(&'a str, &'a str)> {
-        if prefix.chars().count() < MIN_PREFIX {
+        let length = prefix.chars().count();
+        if length < MIN_PREFIX {
             return None;
         }
-        let mut hits = self
-            .shown
-            .iter()
-            .filter(|(_, (shown, _))| shown.starts_with(prefix) || prefix.starts_with(*shown))
-            .map(|(id, (_, k))| (*id, *k));
-        let first = hits.next()?;
-        hits.next().is_none().then_some(first)
+        let mut best: Option<(usize, (&'a str, &'a str))> = None;
+        let mut tied = false;
+        for (id, (shown, kind)) in &self.shown {
+            if !(shown.starts_with(prefix) || prefix.starts_with(shown)) {
+                continue;
+            }
+            let agreed = shown.chars().count().min(length);
+            match best {
+                Some((most, _)) if agreed < most => {}
+                Some((most, _)) if agreed == most => tied = true,
+                _ => {
+                    best = Some((agreed, (*id, *kind)));
+                    tied = false;
+                }
+            }
+        }
+        best.filter(|_| !tied).map(|(_, token)| token)
     }
 }
 
@@ -113,4 +131,36 @@ pub(super) fn link_token_prefixes_with(
             .into_column(),
     )?;
     Ok(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Credential ids as the fingerprinter writes them: the first 14 characters of a token
+    /// longer than 30, the first 4 of one of 16 to 30, then the keyed hash.
+    fn tokens<'a>(ids: &[&'a str]) -> FullTokens<'a> {
+        FullTokens::new(ids.iter().map(|id| (*id, "url_token")))
+    }
+
+    #[test]
+    fn a_prefix_is_the_one_token_that_shows_it_whole() {
+        let long = "tt_live_DdKUWo…080e8c5d7b75";
+        let other = "tt_live_oSw7Ae…6f442599a534";
+        let guess = "tt_l…086df5bb18e4";
+        let full = tokens(&[long, other, guess]);
+        assert_eq!(full.resolve("tt_live_DdKU"), Some((long, "url_token")));
+        assert_eq!(full.resolve("tt_live_oSw7Ae"), Some((other, "url_token")));
+        // Too short to mean anything, or of no token shown.
+        assert_eq!(full.resolve("tt_live"), None);
+        // No long token shows it: the short token is the only one that may begin with it.
+        assert_eq!(full.resolve("tt_live_gues"), Some((guess, "url_token")));
+        // Two long tokens show it, or two short ones may begin with it: no one token.
+        let twins = tokens(&[long, "tt_live_DdKUWo…111111111111"]);
+        assert_eq!(twins.resolve("tt_live_DdKU"), None);
+        let shorts = tokens(&[guess, "tt_l…222222222222"]);
+        assert_eq!(shorts.resolve("tt_live_gues"), None);
+        // A prefix longer than what a long token shows: it shows the first 14.
+        assert_eq!(full.resolve("tt_live_DdKUWoc6j"), Some((long, "url_token")));
+    }
 }
