@@ -82,9 +82,9 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
                 None => 0,
             };
             let written = format!(
-                "wrote {} events from {} inputs to",
+                "wrote {} events from {} to",
                 by_hour.events,
-                by_hour.files.len()
+                crate::report::markdown::count_of(by_hour.files.len(), "input")
             );
             let said = match output::is_dataset(&output) {
                 true => format!(

@@ -523,6 +523,19 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 f.attacker_user_agents.insert(ua.to_string());
             }
         }
+        // No attacker network: the calls came from addresses that are not public (an
+        // internal host, a reserved or unreadable address). Those are not networks to
+        // pivot on, but they are where the suspicious calls came from.
+        if f.attacker_ips.is_empty() {
+            for &i in &f.events {
+                if self.score(i) >= NOTABLE
+                    && !t.is_service_caller(i)
+                    && let Some(ip) = t.src_ip[i]
+                {
+                    f.attacker_ips.insert(ip.to_string());
+                }
+            }
+        }
         f
     }
 
@@ -579,6 +592,40 @@ mod tests {
         "n@x", "o@x",
     ];
 
+    /// The findings of a hunt over `rows`, scored with the default options.
+    fn hunt(rows: &[Row]) -> Vec<Finding> {
+        let t = table(rows);
+        let scored = score_table(&t, &ScoreOptions::default());
+        Investigator::new(&t, &scored, &Config::default()).run(Seeds::Hunt)
+    }
+
+    /// An attacker inside the network (a compromised internal host): its address is no
+    /// network to pivot on, but the finding still says where the calls came from.
+    #[test]
+    fn calls_from_an_internal_host_name_their_address() {
+        let mut rows = office_days(3, 10);
+        let t0 = MONDAY + 3 * NS_PER_DAY + 2 * 3_600_000_000_000;
+        for k in 0..3 {
+            rows.push(Row {
+                ip: "10.9.8.7",
+                ip_class: "private",
+                network: "10.9.8.0/24",
+                country: None,
+                location: None,
+                ..attacker(t0 + k * NS_PER_MIN)
+            });
+        }
+        let findings = hunt(&rows);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert!(f.attacker_networks.is_empty());
+        assert_eq!(
+            f.attacker_ips.iter().collect::<Vec<_>>(),
+            ["10.9.8.7"],
+            "the office's own address is not the attacker's"
+        );
+    }
+
     /// The attacker's host sprays fifteen accounts: failures never make it shared
     /// infrastructure, so the spray is part of the finding.
     #[test]
@@ -597,10 +644,7 @@ mod tests {
                 ..attacker(t0 + (k as i64 + 1) * NS_PER_MIN)
             });
         }
-        let t = table(&rows);
-        let scored = score_table(&t, &ScoreOptions::default());
-        let config = Config::default();
-        let findings = Investigator::new(&t, &scored, &config).run(Seeds::Hunt);
+        let findings = hunt(&rows);
         assert_eq!(findings.len(), 1);
         let f = &findings[0];
         assert_eq!(f.credential, "tt_l…alice");
@@ -617,6 +661,7 @@ mod tests {
         }
         let t = table(&busy);
         let scored = score_table(&t, &ScoreOptions::default());
+        let config = Config::default();
         let inv = Investigator::new(&t, &scored, &config);
         assert!(inv.shared.contains("81.2.69.0/24"));
     }

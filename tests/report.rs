@@ -259,3 +259,28 @@ fn terminal_view_fits_100_columns_without_colour_when_piped() {
         "{out}"
     );
 }
+
+/// A finding of one call from an address that is no network to pivot on (Stratus's
+/// anonymised `211.9.016.253`): the summary counts in the singular and still says where
+/// the call came from, in Markdown and on the terminal.
+#[test]
+fn a_one_call_finding_reads_in_the_singular_and_names_its_address() {
+    let input = "tests/fixtures/cloudtrail/stratus-iam-backdoor-user.json";
+    let md = tokentrail(&["hunt", input, "-q", "--format", "md"]);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    assert!(
+        md.stdout
+            .contains("In all 1 event is attributed to the attacker, from 211.9.016.253."),
+        "{}",
+        md.stdout
+    );
+    for plural in ["1 events", "1 times", "1 calls", "from ."] {
+        assert!(!md.stdout.contains(plural), "{plural}: {}", md.stdout);
+    }
+    let terminal = tokentrail(&["hunt", input, "-q"]);
+    assert!(
+        terminal.stdout.contains("   attacker: 211.9.016.253\n"),
+        "{}",
+        terminal.stdout
+    );
+}

@@ -455,11 +455,11 @@ pub fn render(report: &Report) -> String {
     );
     let _ = write!(
         out,
-        "<h1>tokentrail investigation report</h1><p class=\"muted\">tokentrail {} · report format {} · {} inputs · {} findings</p><h2>Summary</h2><ol>",
+        "<h1>tokentrail investigation report</h1><p class=\"muted\">tokentrail {} · report format {} · {} · {}</p><h2>Summary</h2><ol>",
         escape(report.tokentrail_version),
         escape(report.report_version),
-        report.inputs.len(),
-        report.findings.len()
+        super::markdown::count_of(report.inputs.len(), "input"),
+        super::markdown::count_of(report.findings.len(), "finding"),
     );
     for f in &report.findings {
         let _ = write!(

@@ -34,6 +34,22 @@ fn list(items: &[String]) -> String {
     }
 }
 
+/// `n word` or `n words`: `1 input`, `2 inputs`.
+pub(crate) fn count_of(n: usize, word: &str) -> String {
+    match n {
+        1 => format!("1 {word}"),
+        n => format!("{n} {word}s"),
+    }
+}
+
+/// `one` for a count of 1, else `many` with the count in place of `{}`.
+fn counted(n: impl Into<u64>, one: &str, many: &str) -> String {
+    match n.into() {
+        1 => one.to_string(),
+        n => many.replacen("{}", &n.to_string(), 1),
+    }
+}
+
 /// What happened, in sentences generated from the finding.
 pub fn summary(f: &FindingJson) -> String {
     let c = &f.credential;
@@ -91,12 +107,13 @@ pub fn summary(f: &FindingJson) -> String {
             short_time(&burst.ts)
         );
     }
-    let _ = write!(
-        s,
-        " In all {} events are attributed to the attacker, from {}",
-        f.events.len(),
-        list(&f.attacker.ips)
-    );
+    let _ = match f.events.len() {
+        1 => write!(s, " In all 1 event is attributed to the attacker"),
+        n => write!(s, " In all {n} events are attributed to the attacker"),
+    };
+    if !f.attacker.ips.is_empty() {
+        let _ = write!(s, ", from {}", list(&f.attacker.ips));
+    }
     if !f.attacker.countries.is_empty() {
         let _ = write!(s, " ({})", f.attacker.countries.join(", "));
     }
@@ -105,15 +122,16 @@ pub fn summary(f: &FindingJson) -> String {
     let mut did = Vec::new();
     let count = |k: &str| b.actions.get(k).copied().unwrap_or(0);
     if count("enumeration") + count("identity_check") > 0 {
-        did.push(format!(
+        did.push(counted(
+            count("enumeration") + count("identity_check"),
+            "made one reconnaissance call",
             "made {} reconnaissance calls",
-            count("enumeration") + count("identity_check")
         ));
     }
     if count("data_access") > 0 {
         did.push(format!(
-            "read data {} times ({} out)",
-            count("data_access"),
+            "{} ({} out)",
+            counted(count("data_access"), "read data once", "read data {} times"),
             human_bytes(b.bytes_out)
         ));
     }
@@ -122,19 +140,25 @@ pub fn summary(f: &FindingJson) -> String {
         did.push(format!("created {}", list(&ids)));
     }
     if count("privilege_change") > 0 {
-        did.push(format!(
+        did.push(counted(
+            count("privilege_change"),
+            "changed privileges once",
             "changed privileges {} times",
-            count("privilege_change")
         ));
     }
     if count("evasion") > 0 {
-        did.push(format!(
+        did.push(counted(
+            count("evasion"),
+            "tried once to blind the defenders",
             "tried to blind the defenders {} times",
-            count("evasion")
         ));
     }
     if b.failed > 0 {
-        did.push(format!("were refused {} times", b.failed));
+        did.push(counted(
+            b.failed,
+            "were refused once",
+            "were refused {} times",
+        ));
     }
     if !did.is_empty() {
         let _ = write!(s, " They {}.", list(&did));
@@ -239,7 +263,12 @@ fn finding(out: &mut String, n: usize, f: &FindingJson, same_as: Option<usize>) 
         );
     }
     for (p, evs) in f.phases.iter().filter(|_| same_as.is_none()) {
-        let _ = writeln!(out, "\n#### {} ({} events)\n", p.as_str(), evs.len());
+        let _ = writeln!(
+            out,
+            "\n#### {} ({})\n",
+            p.as_str(),
+            count_of(evs.len(), "event")
+        );
         let _ = writeln!(
             out,
             "| time (UTC) | source | credential | action | target | src_ip | outcome | why | evidence |"
@@ -339,12 +368,11 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "# tokentrail investigation report\n");
     let _ = writeln!(
         out,
-        "tokentrail {} · report format {} · {} inputs · {} finding{}\n",
+        "tokentrail {} · report format {} · {} · {}\n",
         report.tokentrail_version,
         report.report_version,
-        report.inputs.len(),
-        report.findings.len(),
-        if report.findings.len() == 1 { "" } else { "s" }
+        count_of(report.inputs.len(), "input"),
+        count_of(report.findings.len(), "finding"),
     );
     let _ = writeln!(out, "## Summary\n");
     if report.findings.is_empty() {
