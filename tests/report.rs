@@ -284,3 +284,26 @@ fn a_one_call_finding_reads_in_the_singular_and_names_its_address() {
         terminal.stdout
     );
 }
+
+/// A first suspicious call attributed for its network alone (an Okta session of the
+/// Panther samples) says so, in Markdown and on the terminal, rather than `()`.
+#[test]
+fn a_first_call_without_a_reason_of_its_own_says_why_it_is_the_attackers() {
+    let input = "tests/fixtures/okta";
+    let md = tokentrail(&["hunt", input, "-q", "--format", "md"]);
+    assert_eq!(md.code, 0, "{}", md.stderr);
+    assert!(
+        md.stdout.contains("(from an attacker network)."),
+        "{}",
+        md.stdout
+    );
+    let terminal = tokentrail(&["hunt", input, "-q"]);
+    for out in [&md.stdout, &terminal.stdout] {
+        assert!(!out.contains(" ()"), "{out}");
+    }
+    assert!(
+        terminal.stdout.contains("(from an attacker network) at "),
+        "{}",
+        terminal.stdout
+    );
+}

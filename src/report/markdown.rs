@@ -34,6 +34,9 @@ fn list(items: &[String]) -> String {
     }
 }
 
+/// Why an event with no reason of its own is the attacker's.
+pub(crate) const NO_REASON: &str = "from an attacker network";
+
 /// `n word` or `n words`: `1 input`, `2 inputs`.
 pub(crate) fn count_of(n: usize, word: &str) -> String {
     match n {
@@ -86,12 +89,15 @@ pub fn summary(f: &FindingJson) -> String {
         "The first suspicious call was {} from {} ({}).",
         code(first.action.unwrap_or("?")),
         first.src_ip.unwrap_or("?"),
-        first
-            .reasons
-            .iter()
-            .map(|r| r.value.clone())
-            .collect::<Vec<_>>()
-            .join("; ")
+        match first.reasons.is_empty() {
+            true => NO_REASON.to_string(),
+            false => first
+                .reasons
+                .iter()
+                .map(|r| r.value.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
     );
     if let Some((_, probe)) = f.phases.iter().find(|(p, _)| *p == Phase::Probe)
         && let Some((_, next)) = f.phases.iter().find(|(p, _)| *p != Phase::Probe)
@@ -179,7 +185,7 @@ fn event_row(out: &mut String, e: &ScoredEvent) {
     let why = e
         .top_reason()
         .map(|r| format!("{}: {}", r.signal, r.value))
-        .unwrap_or_else(|| "from an attacker network".into());
+        .unwrap_or_else(|| NO_REASON.into());
     let _ = writeln!(
         out,
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",

@@ -6,6 +6,7 @@
 use std::io::Write;
 
 use super::Report;
+use super::markdown::NO_REASON;
 use crate::score::{SUSPICIOUS, Severity};
 use comfy_table::{ContentArrangement, Table, presets};
 
@@ -105,7 +106,11 @@ pub fn write(
             f.score
         )?;
         if let Some(first) = &f.first_suspicious {
-            let reasons: Vec<&str> = first.reasons.iter().map(|r| r.signal).collect();
+            let mut reasons: Vec<&str> = first.reasons.iter().map(|r| r.signal).collect();
+            if reasons.is_empty() {
+                // Attributed for its network alone, as the event tables say.
+                reasons.push(NO_REASON);
+            }
             writeln!(
                 out,
                 "   first suspicious: {} UTC {} from {} ({}) at {}",
