@@ -606,16 +606,15 @@ impl LogFormat {
     /// `the_combined_head_reads_lines_as_the_general_cut`, and the fuzz target
     /// `log_format`).
     fn cut_combined_head(&self, record: &[u8]) -> Option<Head> {
-        // To the first `byte` from `at`, which must begin `lit`; where `lit` ends.
-        // Short values (an address, a user, a referer's `-`) are found eight bytes at a
-        // time, long ones (a request, a user agent) by `memchr`.
-        let cut = |at: usize, byte: u8, lit: &[u8]| -> Option<(usize, usize)> {
+        // To the first `byte` from `at`, which must begin `lit`; where `lit` ends. A
+        // `long` value (a request) is searched by `memchr`, short ones (an address, a
+        // user, a referer that is mostly `-`) eight bytes at a time.
+        let cut = |at: usize, byte: u8, lit: &[u8], long: bool| -> Option<(usize, usize)> {
             let hay = record.get(at..)?;
             let end = at
-                + if lit.len() == 2 && byte == b'"' {
-                    memchr::memchr(byte, hay)?
-                } else {
-                    find_byte(hay, byte)?
+                + match long {
+                    true => memchr::memchr(byte, hay)?,
+                    false => find_byte(hay, byte)?,
                 };
             has_prefix(&record[end..], lit).then_some((end, end + lit.len()))
         };
@@ -636,15 +635,15 @@ impl LogFormat {
             }
             Some((n, value))
         };
-        let (addr_end, user_at) = cut(0, b' ', b" - ")?;
-        let (user_end, time_at) = cut(user_at, b' ', b" [")?;
+        let (addr_end, user_at) = cut(0, b' ', b" - ", false)?;
+        let (user_end, time_at) = cut(user_at, b' ', b" [", false)?;
         let time_end = time_at + TIME_LOCAL_WIDTH;
         let (_, ts) = clf_timestamp(record.get(time_at..time_end)?).ok()?;
         if !has_prefix(&record[time_end..], b"] \"") {
             return None;
         }
         let request_at = time_end + 3;
-        let (request_end, status_at) = cut(request_at, b'"', b"\" ")?;
+        let (request_end, status_at) = cut(request_at, b'"', b"\" ", true)?;
         let (status_len, status) = digits(status_at, 3)?;
         if status_len == 0 || record.get(status_at + status_len) != Some(&b' ') {
             return None;
@@ -659,7 +658,8 @@ impl LogFormat {
             return None;
         }
         let referer_at = bytes_end + 2;
-        let (referer_end, agent_at) = cut(referer_at, b'"', b"\" \"")?;
+        let (referer_end, agent_at) = cut(referer_at, b'"', b"\" \"", false)?;
+        // The user agent is long: `memchr`; the literal after it is the format's.
         let agent_end = agent_at + memchr::memchr(b'"', &record[agent_at..])?;
         let next = self.steps.get(COMBINED_VARS.len() - 1)?.next.as_ref()?;
         if !next.starts(&record[agent_end..]) {
