@@ -358,3 +358,72 @@ fn error_log_times_in_the_servers_zone() {
         run.stderr
     );
 }
+
+/// The samples' incident, logged by a gateway that writes only a token's first 12
+/// characters (`tid=`) on every other call of that token: the hunt finds the same
+/// compromised token, the same first suspicious call (its line) and the same attacker
+/// calls as over the log that names the token in every URL, and no token is printed.
+#[test]
+fn the_samples_incident_is_found_through_token_prefixes() {
+    let format = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time tid=$http_x_token_id rid=$request_id"#;
+    let original = std::fs::read_to_string(root().join("samples/logs/nginx/access.log")).unwrap();
+    let mut gateway = String::new();
+    let mut by_prefix = 0;
+    for (n, line) in original.lines().enumerate() {
+        let mut line = line.to_string();
+        let mut tid = "-".to_string();
+        let param = line
+            .find("?access_token=")
+            .or_else(|| line.find("&access_token="));
+        if let (Some(at), 1) = (param, n % 2) {
+            let text = |from: usize, to: usize| line.get(from..to).unwrap().to_string();
+            let start = at + "?access_token=".len();
+            let len = line
+                .get(start..)
+                .unwrap()
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(line.len() - start);
+            tid = text(start, start + 12.min(len));
+            // `/a?access_token=T&b=1` -> `/a?b=1`, `/a?b=1&access_token=T` -> `/a?b=1`,
+            // `/a?access_token=T` -> `/a`.
+            let after = text(start + len, line.len());
+            let rest = match (text(at, at + 1).as_str(), after.strip_prefix('&')) {
+                ("?", Some(more)) => format!("?{more}"),
+                _ => after.clone(),
+            };
+            line = format!("{}{rest}", text(0, at));
+            by_prefix += 1;
+        }
+        gateway.push_str(&format!("{line} rt=0.{:03} tid={tid} rid=r{n}\n", n % 1000));
+    }
+    assert!(by_prefix > 500, "{by_prefix}");
+    let dir = TestDir::new();
+    let path = dir.write("gateway.log", gateway.as_bytes());
+    let hunt = |args: &[&str]| {
+        let mut all = vec!["hunt", "--geoip", "samples/geoip", "-q", "--format", "json"];
+        all.extend_from_slice(args);
+        let run = tokentrail(&all);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(!run.stdout.contains("tt_live_oSw7AeEJ"), "a token in clear");
+        run.json()
+    };
+    let plain = hunt(&["samples/logs/nginx/access.log"]);
+    let prefixed = hunt(&[
+        path.to_str().unwrap(),
+        "--nginx-log-format",
+        format,
+        "--token-prefix-field",
+        "http_x_token_id",
+    ]);
+    let first = |report: &serde_json::Value| {
+        let f = &report["findings"][0];
+        (
+            f["credential"]["id"].clone(),
+            f["first_suspicious"]["line"].clone(),
+            f["first_suspicious"]["src_ip"].clone(),
+            f["events"].as_array().map(Vec::len),
+        )
+    };
+    assert_eq!(first(&prefixed), first(&plain));
+    assert_eq!(first(&plain).1, 234);
+}
