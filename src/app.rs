@@ -84,7 +84,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             let written = format!(
                 "wrote {} events from {} to",
                 by_hour.events,
-                crate::report::markdown::count_of(by_hour.files.len(), "input")
+                crate::report::count_of(by_hour.files.len(), "input")
             );
             let said = match output::is_dataset(&output) {
                 true => format!(

@@ -333,8 +333,10 @@ fn delivered_before_window(input: &Input, opts: &IngestOptions) -> bool {
         return false;
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    // The name gives the minute of delivery: the file was written before that minute ended.
+    const MINUTE_NS: i64 = 60 * 1_000_000_000;
     tokentrail_parsers::cloudtrail::delivered_at(name)
-        .is_some_and(|at| at.saturating_add(60 * 1_000_000_000 + DELIVERY_SKEW_NS) <= since)
+        .is_some_and(|at| at.saturating_add(MINUTE_NS + DELIVERY_SKEW_NS) <= since)
 }
 
 fn ingest_one<S: Sink>(

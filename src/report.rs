@@ -23,6 +23,17 @@ use crate::score::{FastMap, SUSPICIOUS, Severity};
 use crate::score_report::{Locators, ScoredEvent};
 use crate::stats::rfc3339;
 
+/// Why an event with no reason of its own is the attacker's.
+pub const NO_REASON: &str = "from an attacker network";
+
+/// `n word` or `n words`: `1 input`, `2 inputs`.
+pub fn count_of(n: usize, word: &str) -> String {
+    match n {
+        1 => format!("1 {word}"),
+        n => format!("{n} {word}s"),
+    }
+}
+
 /// Bump the major number when a field changes meaning or goes away.
 pub const REPORT_VERSION: &str = "1.0";
 
@@ -370,10 +381,9 @@ fn fill_timeline<'r>(
     }
 }
 
-/// Every input with its checksum, so a post-mortem can prove which bytes it read.
-/// The inputs read, with their hashes. A CloudTrail file left unopened by `--since`
-/// gave nothing to the report and is not hashed: an archive of years would be read
-/// whole for that alone.
+/// Every input read with its checksum, so a post-mortem can prove which bytes it read. A
+/// CloudTrail file left unopened by `--since` gave nothing to the report and is not
+/// hashed: an archive of years would be read whole for that alone.
 fn manifest(files: &[FileReport]) -> Vec<InputEntry> {
     files
         .par_iter()

@@ -4,7 +4,7 @@
 //! that a hunt over a long archive costs what the window holds, not what the archive
 //! holds.
 
-/// Nanoseconds in a day: a dataset's `day=YYYY-MM-DD` partition holds that UTC day.
+/// Nanoseconds in a day: a dataset's `date=YYYY-MM-DD` partition holds that UTC day.
 const DAY_NS: i64 = 86_400 * 1_000_000_000;
 
 /// Events at or after `since` and before `until` (ns since the epoch, UTC); either end
@@ -44,7 +44,7 @@ impl TimeWindow {
         start < end && self.since.is_none_or(|s| end > s) && self.until.is_none_or(|u| start < u)
     }
 
-    /// Whether the UTC day `YYYY-MM-DD` (a dataset's `day=` partition) overlaps the
+    /// Whether the UTC day `YYYY-MM-DD` (a dataset's `date=` partition) overlaps the
     /// window; `None` when `day` is not such a date (then the table is read and filtered).
     pub fn overlaps_day(&self, day: &str) -> Option<bool> {
         let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;

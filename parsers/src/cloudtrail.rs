@@ -26,7 +26,7 @@ use crate::json::{
 use crate::parser::{Confidence, Example, LogParser};
 use crate::source::SourceId;
 use crate::text::Text;
-use crate::time::{Zone, rfc3339};
+use crate::time::{Zone, digits, rfc3339};
 
 #[cfg(test)]
 mod tests;
@@ -55,18 +55,13 @@ pub fn delivered_at(file_name: &str) -> Option<i64> {
     if !(unique.ends_with(".json.gz") || unique.ends_with(".json")) || parts.next().is_some() {
         return None;
     }
-    let number = |at: usize, len: usize| -> Option<u32> {
-        let digits = stamp.get(at..at + len)?;
-        digits.iter().try_fold(0u32, |v, &b| {
-            b.is_ascii_digit().then(|| v * 10 + u32::from(b - b'0'))
-        })
-    };
+    let two = |at: usize| digits::<2>(stamp.get(at..)?);
     crate::time::civil_to_utc_nanos(
-        i64::from(number(0, 4)?),
-        number(4, 2)?,
-        number(6, 2)?,
-        number(9, 2)?,
-        number(11, 2)?,
+        i64::from(digits::<4>(stamp)?),
+        two(4)?,
+        two(6)?,
+        two(9)?,
+        two(11)?,
         0,
         0,
     )

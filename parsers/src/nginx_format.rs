@@ -684,8 +684,8 @@ impl LogFormat {
     #[doc(hidden)]
     pub fn combined_head_agrees(&self, record: &[u8]) -> bool {
         let (mut head, mut general) = (Vec::new(), Vec::new());
-        let a = self.parse_own(record, &mut head);
-        let b = self.parse_general(record, &mut general);
+        let a = self.parse_cut(record, &mut head, true);
+        let b = self.parse_cut(record, &mut general, false);
         a == b && head == general
     }
 
@@ -698,7 +698,12 @@ impl LogFormat {
     /// For tests: the line is read with the `combined` head, not left to the general cut.
     #[doc(hidden)]
     pub fn reads_with_head(&self, record: &[u8]) -> bool {
-        self.combined_head && self.parse_with_head(record, &mut Vec::new()).is_some()
+        let rt = RecordText::new(record);
+        let escaped = self.line_escaped(record);
+        self.combined_head
+            && self
+                .parse_with_head(record, &rt, escaped, &mut Vec::new())
+                .is_some()
     }
 }
 
@@ -749,33 +754,55 @@ struct Found<'a> {
 
 impl LogFormat {
     fn parse_own<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
-        if self.combined_head
-            && let Some(done) = self.parse_with_head(record, out)
-        {
-            return done;
-        }
-        self.parse_general(record, out)
+        self.parse_cut(record, out, self.combined_head)
     }
 
-    /// Every variable cut by the general cut, gathered into a [`Line`], the event built
-    /// from it as a JSON access log's is.
-    fn parse_general<'a>(
+    /// `parse_own`, with the `combined` head tried first when `head` is true. The record
+    /// is checked as UTF-8 and searched for a backslash once, for both paths.
+    fn parse_cut<'a>(
         &self,
         record: &'a [u8],
         out: &mut Vec<Event<'a>>,
+        head: bool,
     ) -> Result<(), ParseError> {
         if !has_prefix(record, &self.lead) {
             return Err(ParseError::new(ParseErrorKind::TrailingGarbage, 0));
         }
         let rt = RecordText::new(record);
-        let line_escaped = self.escape != Escape::None && memchr::memchr(b'\\', record).is_some();
-        let mut line = Line::default();
-        let mut found = Found {
+        let line_escaped = self.line_escaped(record);
+        if head && let Some(done) = self.parse_with_head(record, &rt, line_escaped, out) {
+            return done;
+        }
+        self.parse_general(record, &rt, line_escaped, out)
+    }
+
+    /// Whether the line may hold an escape: one search per line rather than one per field
+    /// (most lines hold no backslash).
+    fn line_escaped(&self, record: &[u8]) -> bool {
+        self.escape != Escape::None && memchr::memchr(b'\\', record).is_some()
+    }
+
+    /// An empty [`Found`], with room for this format's extra columns.
+    fn found<'a>(&self) -> Found<'a> {
+        Found {
             extra: Vec::with_capacity(self.extras.len()),
             ..Found::default()
-        };
+        }
+    }
+
+    /// Every variable cut by the general cut, gathered into a [`Line`], the event built
+    /// from it as a JSON access log's is. The record starts with the lead.
+    fn parse_general<'a>(
+        &self,
+        record: &'a [u8],
+        rt: &RecordText<'a>,
+        line_escaped: bool,
+        out: &mut Vec<Event<'a>>,
+    ) -> Result<(), ParseError> {
+        let mut line = Line::default();
+        let mut found = self.found();
         self.split_from(record, 0, self.lead.len(), |step, raw, escaped| {
-            if let Some(value) = self.decode(&rt, line_escaped, raw, escaped) {
+            if let Some(value) = self.decode(rt, line_escaped, raw, escaped) {
                 self.take(step, value, &mut line, &mut found);
             }
         })?;
@@ -798,16 +825,16 @@ impl LogFormat {
     fn parse_with_head<'a>(
         &self,
         record: &'a [u8],
+        rt: &RecordText<'a>,
+        line_escaped: bool,
         out: &mut Vec<Event<'a>>,
     ) -> Option<Result<(), ParseError>> {
         let head = self.cut_combined_head(record)?;
-        let rt = RecordText::new(record);
-        let line_escaped = self.escape != Escape::None && memchr::memchr(b'\\', record).is_some();
         // `present(decode(…))`, with the unescaping (rare) the only case that needs `present`.
         let text = |(at, end): (usize, usize)| {
             let raw = &record[at..end];
             match line_escaped && memchr::memchr(b'\\', raw).is_some() {
-                true => present(self.decode(&rt, true, raw, Some(true))),
+                true => present(self.decode(rt, true, raw, Some(true))),
                 false => (!raw.is_empty() && raw != b"-").then(|| rt.field(raw)),
             }
         };
@@ -822,16 +849,13 @@ impl LogFormat {
             false if head.tail != record.len() => return None,
             false => None,
             true => {
-                let mut found = Found {
-                    extra: Vec::with_capacity(self.extras.len()),
-                    ..Found::default()
-                };
+                let mut found = self.found();
                 let cut = self.split_from(
                     record,
                     COMBINED_VARS.len(),
                     head.tail,
                     |step, raw, escaped| {
-                        let Some(value) = self.decode(&rt, line_escaped, raw, escaped) else {
+                        let Some(value) = self.decode(rt, line_escaped, raw, escaped) else {
                             return;
                         };
                         match step.var {

@@ -55,7 +55,7 @@ pub fn civil_to_utc_nanos(
 }
 
 #[inline]
-fn digits<const N: usize>(b: &[u8]) -> Option<u32> {
+pub(crate) fn digits<const N: usize>(b: &[u8]) -> Option<u32> {
     let mut v = 0u32;
     for &c in b.get(..N)? {
         let d = c.wrapping_sub(b'0');

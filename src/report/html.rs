@@ -458,8 +458,8 @@ pub fn render(report: &Report) -> String {
         "<h1>tokentrail investigation report</h1><p class=\"muted\">tokentrail {} · report format {} · {} · {}</p><h2>Summary</h2><ol>",
         escape(report.tokentrail_version),
         escape(report.report_version),
-        super::markdown::count_of(report.inputs.len(), "input"),
-        super::markdown::count_of(report.findings.len(), "finding"),
+        super::count_of(report.inputs.len(), "input"),
+        super::count_of(report.findings.len(), "finding"),
     );
     for f in &report.findings {
         let _ = write!(

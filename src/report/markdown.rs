@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::{FindingJson, Phase, Report};
+use super::{FindingJson, NO_REASON, Phase, Report, count_of};
 use crate::score::signals::human_bytes;
 use crate::score_report::{ScoredEvent, short_time};
 
@@ -31,17 +31,6 @@ fn list(items: &[String]) -> String {
         0 => String::new(),
         1 => items[0].clone(),
         n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-    }
-}
-
-/// Why an event with no reason of its own is the attacker's.
-pub(crate) const NO_REASON: &str = "from an attacker network";
-
-/// `n word` or `n words`: `1 input`, `2 inputs`.
-pub(crate) fn count_of(n: usize, word: &str) -> String {
-    match n {
-        1 => format!("1 {word}"),
-        n => format!("{n} {word}s"),
     }
 }
 

@@ -5,8 +5,8 @@
 
 use std::io::Write;
 
+use super::NO_REASON;
 use super::Report;
-use super::markdown::NO_REASON;
 use crate::score::{SUSPICIOUS, Severity};
 use comfy_table::{ContentArrangement, Table, presets};
 
