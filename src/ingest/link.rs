@@ -43,9 +43,10 @@ impl<'a> FullTokens<'a> {
     /// Each token agrees with the prefix on as many characters as both show: a token
     /// longer than 30 characters shows its first 14, one of 16 to 30 only its first 4. The
     /// token that agrees on the most is the match when it is the only one. Otherwise the
-    /// short tokens of a family (an attacker's guesses, `tt_live_guess13502`, agreeing on
-    /// `tt_l`) would leave every prefix of every real token of that family unlinked,
-    /// though none of them is known to share the 8 or more characters a real token shows.
+    /// short tokens of a family (an attacker's guesses, `tt_live_guess…` of 18
+    /// characters, agreeing on `tt_l`) would leave every prefix of every real token of
+    /// that family unlinked, though none of them is known to share the 8 or more
+    /// characters a real token shows.
     pub fn resolve(&self, prefix: &str) -> Option<(&'a str, &'a str)> {
         let length = prefix.chars().count();
         if length < MIN_PREFIX {
