@@ -3,7 +3,8 @@
 //! properties: no panic, no hang, every error's offset lies inside the record, and a
 //! record read in full is read for the identity only with the same identity fields, and
 //! an Okta, Auth0 or Entra record the identity walk reads (whole, or from the front of the
-//! rest of an array) is the event serde reads.
+//! rest of an array) is the event serde reads, and one read from the front of a line is on
+//! that line and gives the line's events.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -29,6 +30,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(tokentrail_parsers::okta::identity_front_walk_agrees(rest));
         assert!(tokentrail_parsers::auth0::identity_front_walk_agrees(rest));
         assert!(tokentrail_parsers::entra::identity_front_walk_agrees(rest));
+        // And read from the front of a line of JSON Lines: the record on that line, the
+        // events of the line.
+        assert!(tokentrail_parsers::line_front_agrees(parser, rest));
     }
     let mut out = Vec::new();
     let full = parser.parse(record, &mut out);

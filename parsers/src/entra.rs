@@ -18,7 +18,8 @@ use crate::error::{ParseError, ParseErrorKind};
 use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
 use crate::framing::Framing;
 use crate::json::walk::{
-    Seen, Walk, Walked, front_walk_agrees, front_walked_or_parsed, walk_agrees, walked_or_parsed,
+    Seen, Walk, Walked, front_walk_agrees, front_walked_or_parsed, line_front_walked, walk_agrees,
+    walked_or_parsed,
 };
 use crate::json::{
     Flag, Str, contains, detail, detail_seq, first_key, lenient, lenient_number, lenient_obj,
@@ -815,6 +816,14 @@ impl LogParser for EntraSignInParser {
 
     fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
         front_walked_or_parsed(rest, walk_record, build, out)
+    }
+
+    fn parse_line_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
+        line_front_walked(rest, walk_record, build, out)
+    }
+
+    fn reads_line_fronts(&self) -> bool {
+        true
     }
 
     fn examples(&self) -> &'static [Example] {

@@ -36,15 +36,7 @@ pub fn lines(chunk: &[u8]) -> impl Iterator<Item = LineRecord<'_>> {
         if pos >= chunk.len() {
             return None;
         }
-        let rest = &chunk[pos..];
-        let (len, step) = match memchr::memchr(b'\n', rest) {
-            Some(i) => (i, i + 1),
-            None => (rest.len(), rest.len()),
-        };
-        let mut bytes = &rest[..len];
-        if let [head @ .., b'\r'] = bytes {
-            bytes = head;
-        }
+        let (bytes, step) = first_line(&chunk[pos..]);
         let rec = LineRecord {
             index,
             offset: pos,
@@ -54,6 +46,20 @@ pub fn lines(chunk: &[u8]) -> impl Iterator<Item = LineRecord<'_>> {
         index += 1;
         Some(rec)
     })
+}
+
+/// The first line of `rest` as [`lines`] cuts it (without its terminator and a `\r`
+/// before it), and how many bytes it takes with its newline.
+pub fn first_line(rest: &[u8]) -> (&[u8], usize) {
+    let (len, step) = match memchr::memchr(b'\n', rest) {
+        Some(i) => (i, i + 1),
+        None => (rest.len(), rest.len()),
+    };
+    let bytes = &rest[..len];
+    match bytes {
+        [head @ .., b'\r'] => (head, step),
+        _ => (bytes, step),
+    }
 }
 
 /// One record of a JSON document: its index in the array, its byte offset in the

@@ -53,7 +53,10 @@ pub use nginx::NginxParser;
 pub use nginx_error::NginxErrorParser;
 pub use nginx_json::NginxJsonParser;
 pub use okta::OktaSystemLogParser;
-pub use parser::{Confidence, Detail, Example, LogParser, parse_front_keeping, parse_keeping};
+pub use parser::{
+    Confidence, Detail, Example, LogParser, line_front_agrees, parse_front_keeping, parse_keeping,
+    parse_line_front_keeping,
+};
 pub use registry::{Detection, PARSERS};
 pub use secret::Secret;
 pub use source::SourceId;

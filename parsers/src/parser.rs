@@ -65,6 +65,44 @@ pub fn parse_front_keeping<'a>(
     crate::json::with_detail(detail, || parser.parse_front(rest, out))
 }
 
+/// [`LogParser::parse_line_front`] reading as much of each record as `detail` says, as
+/// [`parse_keeping`] does (the chunk is valid UTF-8: no record needs a full read).
+pub fn parse_line_front_keeping<'a>(
+    parser: &dyn LogParser,
+    detail: Detail,
+    rest: &'a str,
+    out: &mut Vec<Event<'a>>,
+) -> Option<usize> {
+    crate::json::with_detail(detail, || parser.parse_line_front(rest, out))
+}
+
+/// Whether `parser`'s [`LogParser::parse_line_front`] keeps its promise on `rest` with only
+/// the identity kept (the property the parsers' tests and the `parse_record` fuzz target
+/// check): a record it reads lies on `rest`'s first line, and when JSON whitespace alone
+/// follows it there, its events are those [`parse_keeping`] gives for that line.
+#[doc(hidden)]
+pub fn line_front_agrees(parser: &dyn LogParser, rest: &str) -> bool {
+    let mut front = Vec::new();
+    let Some(end) = parse_line_front_keeping(parser, Detail::Identity, rest, &mut front) else {
+        return front.is_empty();
+    };
+    let bytes = rest.as_bytes();
+    let (line, _) = crate::framing::first_line(bytes);
+    let Some(after) = bytes.get(end..) else {
+        return false;
+    };
+    if memchr::memchr(b'\n', &bytes[..end]).is_some() {
+        return false;
+    }
+    let on_line = &after[..memchr::memchr(b'\n', after).unwrap_or(after.len())];
+    if !on_line.iter().all(|c| matches!(c, b' ' | b'\t' | b'\r')) {
+        // The caller drops these events and parses the line.
+        return true;
+    }
+    let mut whole = Vec::new();
+    parse_keeping(parser, Detail::Identity, line, &mut whole).is_ok() && whole == front
+}
+
 /// A real record and the fields it must produce: documentation and a test at once.
 pub struct Example {
     /// What the example shows, and where the record comes from.
@@ -107,6 +145,24 @@ pub trait LogParser: Send + Sync + 'static {
     /// Whatever it returns, the events are those `parse` gives for the record's bytes.
     fn parse_front<'a>(&self, _rest: &'a str, _out: &mut Vec<Event<'a>>) -> Option<usize> {
         None
+    }
+
+    /// Parse the record at the front of `rest` (the rest of a chunk of JSON Lines, from a
+    /// line's first byte) when it lies on that line, and say how many bytes it took: the
+    /// caller then needs no search for the line's end, and `rest`, checked as UTF-8 with
+    /// its whole chunk, is not checked again record by record. `None` (nothing pushed)
+    /// when this parser does not read lines this way or not this record: the caller then
+    /// cuts the line and calls [`LogParser::parse`]. When the bytes after the record up to
+    /// the newline are JSON whitespace, the events are those `parse` gives for the line;
+    /// otherwise the caller drops them and parses the line.
+    fn parse_line_front<'a>(&self, _rest: &'a str, _out: &mut Vec<Event<'a>>) -> Option<usize> {
+        None
+    }
+
+    /// Whether [`LogParser::parse_line_front`] reads any record: whether a chunk is worth
+    /// checking as UTF-8 whole for it.
+    fn reads_line_fronts(&self) -> bool {
+        false
     }
 
     /// Real sample records with the fields they must produce.

@@ -167,7 +167,7 @@ impl FileReport {
 }
 
 /// Per-chunk counters, merged in order into the file's report.
-#[derive(Default)]
+#[derive(Default, Debug, PartialEq)]
 pub(super) struct ChunkStats {
     pub(super) lines: u64,
     pub(super) blank: u64,

@@ -128,7 +128,6 @@ const KEYS: &[&str] = &[
 fn the_identity_walk_reads_records_as_serde_does() {
     let checked = crate::json::walk::check_against_serde(
         "auth0/panther-rule-tests.ndjson",
-        EXAMPLES,
         KEYS,
         |record| {
             vec![
@@ -139,6 +138,7 @@ fn the_identity_walk_reads_records_as_serde_does() {
         |text| walk_identity(text).is_some(),
         identity_walk_agrees,
         identity_front_walk_agrees,
+        &crate::auth0::Auth0Parser,
     );
     assert_eq!(
         checked.real,

@@ -148,7 +148,6 @@ const KEYS: &[&str] = &[
 fn the_identity_walk_reads_records_as_serde_does() {
     let checked = crate::json::walk::check_against_serde(
         "entra/panther-rule-tests.ndjson",
-        EXAMPLES,
         KEYS,
         |record| {
             vec![
@@ -179,6 +178,7 @@ fn the_identity_walk_reads_records_as_serde_does() {
         |text| walk_identity(text).is_some(),
         identity_walk_agrees,
         identity_front_walk_agrees,
+        &crate::entra::EntraSignInParser,
     );
     assert_eq!(
         checked.real,

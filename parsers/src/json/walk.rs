@@ -65,6 +65,25 @@ pub(crate) fn front_walked_or_parsed<'a, T: Deserialize<'a>>(
     Some(end)
 }
 
+/// [`crate::LogParser::parse_line_front`] of a record struct `T`: the object at the front
+/// of `rest` read by `read` alone, when only the identity is kept and the object lies on
+/// one line; its event into `out` and where it ended, or `None` (nothing pushed), and the
+/// caller cuts the line and parses it as any other. Never serde: serde_json would read
+/// an object across newlines, which a line's parse does not.
+pub(crate) fn line_front_walked<'a, T>(
+    rest: &'a str,
+    read: fn(&mut Walk<'a>) -> Walked<T>,
+    finish: fn(T) -> Result<Event<'a>, ParseError>,
+    out: &mut Vec<Event<'a>>,
+) -> Option<usize> {
+    if !identity_only() {
+        return None;
+    }
+    let (t, end) = Walk::front_on_line(rest, read)?;
+    out.push(finish(t).ok()?);
+    Some(end)
+}
+
 /// Whether `read`, where it reads the object at the front of `rest`, reads what serde's
 /// front read gives with only the identity kept: the same event (or none) and the same end.
 pub(crate) fn front_walk_agrees<'a, T: Deserialize<'a>>(
@@ -103,6 +122,9 @@ pub(crate) struct Walk<'a> {
     text: &'a str,
     at: usize,
     depth: u32,
+    /// A newline between values ends the walk (`None`): the record is read from a
+    /// chunk of JSON Lines, where a newline ends the record.
+    one_line: bool,
 }
 
 /// Where the first byte that ends a plain run of string content is: `"`, `\` or a control
@@ -141,6 +163,7 @@ impl<'a> Walk<'a> {
             text,
             at: 0,
             depth: 0,
+            one_line: false,
         }
     }
 
@@ -155,6 +178,9 @@ impl<'a> Walk<'a> {
         while let Some(&c) = b.get(self.at) {
             if !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
                 return Some(c);
+            }
+            if c == b'\n' && self.one_line {
+                return None;
             }
             self.at += 1;
         }
@@ -181,10 +207,27 @@ impl<'a> Walk<'a> {
         rest: &'a str,
         read: fn(&mut Walk<'a>) -> Walked<T>,
     ) -> Walked<(T, usize)> {
+        Walk::front_of(rest, read, false)
+    }
+
+    /// [`Walk::front`] when the object lies on its first line (no newline inside it).
+    pub(crate) fn front_on_line<T>(
+        rest: &'a str,
+        read: fn(&mut Walk<'a>) -> Walked<T>,
+    ) -> Walked<(T, usize)> {
+        Walk::front_of(rest, read, true)
+    }
+
+    fn front_of<T>(
+        rest: &'a str,
+        read: fn(&mut Walk<'a>) -> Walked<T>,
+        one_line: bool,
+    ) -> Walked<(T, usize)> {
         if !rest.starts_with('{') {
             return None;
         }
         let mut w = Walk::new(rest);
+        w.one_line = one_line;
         let t = read(&mut w)?;
         Some((t, w.at))
     }
@@ -611,25 +654,27 @@ pub(crate) struct Checked {
 }
 
 /// A parser's walk held to serde on the real records of `fixture` (JSON Lines under
-/// tests/fixtures) and `examples`, and on their [`variants`] plus the forms `wrapped`
-/// makes of each record: wherever `walks` says the walk reads a form, `agrees` must hold
-/// of it; every form at the front of three array rests must satisfy `front_agrees`.
+/// tests/fixtures) and `parser`'s examples, and on their [`variants`] plus the forms
+/// `wrapped` makes of each record: wherever `walks` says the walk reads a form, `agrees`
+/// must hold of it; every form at the front of three array rests must satisfy
+/// `front_agrees`, and at the front of four rests of JSON Lines `parser`'s line reads must
+/// keep their promise ([`crate::parser::line_front_agrees`]).
 #[cfg(test)]
 pub(crate) fn check_against_serde(
     fixture: &str,
-    examples: &[crate::parser::Example],
     keys: &[&str],
     wrapped: fn(&str) -> Vec<String>,
     walks: fn(&str) -> bool,
     agrees: fn(&[u8]) -> bool,
     front_agrees: fn(&str) -> bool,
+    parser: &dyn crate::LogParser,
 ) -> Checked {
     let path = format!("{}/../tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).unwrap();
     let records = text
         .lines()
         .map(str::to_string)
-        .chain(examples.iter().map(|e| e.record.to_string()));
+        .chain(parser.examples().iter().map(|e| e.record.to_string()));
     let mut checked = Checked {
         real: 0,
         walked: 0,
@@ -646,6 +691,14 @@ pub(crate) fn check_against_serde(
                 format!("{v} ,\n{{}}]"),
             ] {
                 assert!(front_agrees(&rest), "{rest}");
+            }
+            for rest in [
+                format!("{v}\n{v}"),
+                format!("{v} \t\r\n{{}}"),
+                v.clone(),
+                format!("{v} x\n"),
+            ] {
+                assert!(crate::parser::line_front_agrees(parser, &rest), "{rest}");
             }
             match walks(&v) {
                 true => {

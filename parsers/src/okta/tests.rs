@@ -133,7 +133,6 @@ const KEYS: &[&str] = &[
 fn the_identity_walk_reads_records_as_serde_does() {
     let checked = crate::json::walk::check_against_serde(
         "okta/panther-rule-tests.ndjson",
-        EXAMPLES,
         KEYS,
         |record| {
             vec![format!(
@@ -143,6 +142,7 @@ fn the_identity_walk_reads_records_as_serde_does() {
         |text| walk_identity(text).is_some(),
         identity_walk_agrees,
         identity_front_walk_agrees,
+        &crate::okta::OktaSystemLogParser,
     );
     // Every real record is plain enough for the walk (lower-cased warehouse keys and
     // `"debugData": ""` included).
