@@ -5,7 +5,8 @@ tokentrail. The tables go into docs/performance.md.
 
 Usage:
   scripts/bench-peers.py [--data DIR] [--nginx-mb N] [--cloudtrail N] [--okta N]
-                         [--auth0 N] [--only nginx,cloudtrail,okta,auth0] [--repeat N]
+                         [--okta-api-export] [--auth0 N]
+                         [--only nginx,cloudtrail,okta,auth0] [--repeat N]
 
 Defaults are the issue's sizes (nginx 2,000 MB, CloudTrail 2,000,000 records in 2,000
 S3 files, Okta and Auth0 1,000,000 events each). Data are generated once into --data
@@ -71,9 +72,11 @@ def generate(args, data):
     ct = data / f"cloudtrail-{args.cloudtrail}"
     if "cloudtrail" in args.only and not ct.exists():
         sh(f"python3 scripts/make-cloudtrail-bench.py {ct} {args.cloudtrail} {max(1, args.cloudtrail // 1000)}")
-    okta = data / f"okta-{args.okta}.ndjson"
+    shape = "api-" if args.okta_api_export else ""
+    okta = data / f"okta-{shape}{args.okta}.ndjson"
     if "okta" in args.only and not okta.exists():
-        sh(f"python3 scripts/make-okta-bench.py {okta} {args.okta}")
+        flag = " --api-export" if args.okta_api_export else ""
+        sh(f"python3 scripts/make-okta-bench.py {okta} {args.okta}{flag}")
     auth0 = data / f"auth0-{args.auth0}.ndjson"
     if "auth0" in args.only and not auth0.exists():
         sh(f"python3 scripts/make-auth0-bench.py {auth0} {args.auth0}")
@@ -125,6 +128,9 @@ def main():
     ap.add_argument("--nginx-mb", type=int, default=2000)
     ap.add_argument("--cloudtrail", type=int, default=2_000_000)
     ap.add_argument("--okta", type=int, default=1_000_000)
+    ap.add_argument("--okta-api-export", action="store_true",
+                    help="Okta events with the context an /api/v1/logs export carries "
+                         "(scripts/make-okta-bench.py --api-export)")
     ap.add_argument("--auth0", type=int, default=1_000_000)
     ap.add_argument("--only", default="nginx,cloudtrail,okta,auth0")
     ap.add_argument("--repeat", type=int, default=1)
