@@ -469,13 +469,22 @@ fn read_tables_without(
                 for group in &metadata.row_groups {
                     let (at, n) = (start, group.num_rows());
                     start += n;
-                    // Its times first (a table is in time order): a group with none in
-                    // the window is not read further.
+                    // Its times first: a group with none in the window is not read
+                    // further. Its bounds are in the file's footer (the statistics Parquet
+                    // writers keep of each column of each group); a file without them has
+                    // its `ts` column read.
                     if !window.is_unbounded() {
-                        let times = rows_of(Some(vec![crate::frame::col::TS.to_string()]), at, n)?;
-                        let ts = times.column(crate::frame::col::TS)?.datetime()?.physical();
-                        let (first, last) = (ts.iter().flatten().min(), ts.iter().flatten().max());
-                        if let (Some(first), Some(last)) = (first, last)
+                        let bounds = match ts_bounds(group, &metadata.footer_buf) {
+                            Some(bounds) => Some(bounds),
+                            None => {
+                                let ts_only = Some(vec![crate::frame::col::TS.to_string()]);
+                                let times = rows_of(ts_only, at, n)?;
+                                let ts =
+                                    times.column(crate::frame::col::TS)?.datetime()?.physical();
+                                ts.iter().flatten().min().zip(ts.iter().flatten().max())
+                            }
+                        };
+                        if let Some((first, last)) = bounds
                             && !window.overlaps(first, last.saturating_add(1))
                         {
                             outside += n as u64;
@@ -602,6 +611,21 @@ fn read_tables_without(
         files,
         geoip,
     })
+}
+
+/// The earliest and latest `ts` of a row group, from the statistics in its file's footer
+/// (`footer` is that footer); `None` when the file has none for it.
+fn ts_bounds(
+    group: &polars_parquet::parquet::metadata::RowGroupMetadata,
+    footer: &[u8],
+) -> Option<(i64, i64)> {
+    use polars_parquet::parquet::statistics::Statistics;
+    let mut columns = group.columns_under_root_iter(crate::frame::col::TS)?;
+    let column = columns.next()?;
+    match column.statistics(footer)?.ok()? {
+        Statistics::Int64(s) => s.min_value.zip(s.max_value),
+        _ => None,
+    }
 }
 
 /// The rows of `df` in the window, adding those left out to `outside`.

@@ -294,3 +294,75 @@ fn cloudtrail_files_delivered_before_the_window_are_not_opened() {
     assert_eq!(old["detection"], "none", "{old:#}");
     assert_eq!(old["problems"].as_array().unwrap().len(), 1, "{old:#}");
 }
+
+/// A row group of a dataset's table whose times are all outside the window is skipped by
+/// the bounds its file's footer keeps, unread: with every byte of its columns overwritten,
+/// a window that leaves it out reads the table as the raw logs read, and one that takes it
+/// in stops on the damage.
+#[test]
+fn a_row_group_outside_the_window_is_skipped_unread() {
+    use polars::prelude::*;
+    let dir = TestDir::new();
+    let ds = format!("{}/dataset/", dir.path().display());
+    let run = tokentrail(&["ingest", "-q", "-o", &ds, "samples/logs/nginx"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The day with the most row groups (an hour each).
+    let mut best: Option<(usize, std::path::PathBuf, String)> = None;
+    for day in std::fs::read_dir(std::path::Path::new(&ds).join("source=nginx")).unwrap() {
+        let day = day.unwrap().path();
+        for table in std::fs::read_dir(&day).unwrap() {
+            let table = table.unwrap().path();
+            let mut reader = ParquetReader::new(std::fs::File::open(&table).unwrap());
+            let groups = reader.get_metadata().unwrap().row_groups.len();
+            let name = day
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .replace("date=", "");
+            if best.as_ref().is_none_or(|b| groups > b.0) {
+                best = Some((groups, table, name));
+            }
+        }
+    }
+    let (groups, table, day) = best.unwrap();
+    assert!(groups >= 3, "{groups} row groups");
+    let mut reader = ParquetReader::new(std::fs::File::open(&table).unwrap());
+    let metadata = reader.get_metadata().unwrap().clone();
+    let first_group = metadata.row_groups[0].num_rows();
+    let df = reader.finish().unwrap();
+    let ts = df
+        .column("ts")
+        .unwrap()
+        .datetime()
+        .unwrap()
+        .physical()
+        .clone();
+    // From the second group's first event to the end of the day.
+    let since = chrono::DateTime::from_timestamp_nanos(ts.get(first_group).unwrap())
+        .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+    let until = (chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap()
+        + chrono::Days::new(1))
+    .to_string();
+    let mut bytes = std::fs::read(&table).unwrap();
+    for range in metadata.row_groups[0].byte_ranges_iter() {
+        for b in &mut bytes[range.start as usize..range.end as usize] {
+            *b = 0xee;
+        }
+    }
+    std::fs::write(&table, bytes).unwrap();
+    let day_dir = table.parent().unwrap().to_str().unwrap().to_string();
+    let credentials = |extra: &[&str]| {
+        let mut args = vec!["credentials", "--format", "csv"];
+        args.extend_from_slice(extra);
+        tokentrail(&args)
+    };
+    let over_table = credentials(&["--since", &since, "--until", &until, &day_dir]);
+    assert_eq!(over_table.code, 0, "{}", over_table.stderr);
+    let over_logs = credentials(&["--since", &since, "--until", &until, "samples/logs/nginx"]);
+    assert_eq!(over_logs.code, 0, "{}", over_logs.stderr);
+    assert!(over_logs.stdout.lines().count() > 1, "{}", over_logs.stdout);
+    assert_eq!(over_table.stdout, over_logs.stdout);
+    let taking_it_in = credentials(&["--until", &until, &day_dir]);
+    assert_ne!(taking_it_in.code, 0, "the damaged group is read");
+}
