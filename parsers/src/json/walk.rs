@@ -649,6 +649,8 @@ pub(crate) fn variants(record: &str, keys: &[&str]) -> Vec<String> {
 #[cfg(test)]
 pub(crate) struct Checked {
     pub(crate) real: usize,
+    /// Real records read from the front of their line.
+    pub(crate) read_from_line: usize,
     pub(crate) walked: usize,
     pub(crate) left: usize,
 }
@@ -658,7 +660,8 @@ pub(crate) struct Checked {
 /// `wrapped` makes of each record: wherever `walks` says the walk reads a form, `agrees`
 /// must hold of it; every form at the front of three array rests must satisfy
 /// `front_agrees`, and at the front of four rests of JSON Lines `parser`'s line reads must
-/// keep their promise ([`crate::parser::line_front_agrees`]).
+/// keep their promise ([`crate::parser::line_front_agrees`]); a real record the walk reads
+/// whole must be read from the front of its line.
 #[cfg(test)]
 pub(crate) fn check_against_serde(
     fixture: &str,
@@ -677,11 +680,33 @@ pub(crate) fn check_against_serde(
         .chain(parser.examples().iter().map(|e| e.record.to_string()));
     let mut checked = Checked {
         real: 0,
+        read_from_line: 0,
         walked: 0,
         left: 0,
     };
     for record in records {
         checked.real += usize::from(walks(&record));
+        // A record the walk reads whole, and that gives events, is read from the front of
+        // its line too.
+        if walks(&record) {
+            let rest = format!("{record}\n{record}");
+            let (mut out, mut whole) = (Vec::new(), Vec::new());
+            let line_read = crate::parser::parse_line_front_keeping(
+                parser,
+                crate::Detail::Identity,
+                &rest,
+                &mut out,
+            );
+            let parsed = crate::parse_keeping(
+                parser,
+                crate::Detail::Identity,
+                record.as_bytes(),
+                &mut whole,
+            );
+            let expected = parsed.is_ok().then_some(record.len());
+            assert_eq!(line_read, expected, "{record}");
+            checked.read_from_line += usize::from(line_read.is_some());
+        }
         let mut all = variants(&record, keys);
         all.extend(wrapped(&record));
         for v in all {
