@@ -18,6 +18,13 @@ fn all_rows_of(rows: &[serde_json::Value], file: &str) -> Vec<i64> {
         .collect()
 }
 
+/// `credentials --format csv` with `extra` arguments.
+fn credentials(extra: &[&str]) -> Run {
+    let mut args = vec!["credentials", "--format", "csv"];
+    args.extend_from_slice(extra);
+    tokentrail(&args)
+}
+
 const SINCE: &str = "2026-02-17T00:30:00Z";
 const UNTIL: &str = "2026-02-19";
 
@@ -125,11 +132,6 @@ fn a_dataset_day_outside_the_window_is_never_opened() {
     // Still a table by its first bytes, damaged after them.
     std::fs::write(&table, b"PAR1 not a footer, not a row group").unwrap();
 
-    let credentials = |extra: &[&str]| {
-        let mut args = vec!["credentials", "--format", "csv"];
-        args.extend_from_slice(extra);
-        tokentrail(&args)
-    };
     let broken = credentials(&[&ds]);
     assert_ne!(broken.code, 0, "the damaged table is read without a window");
     let window = ["--since", "2026-02-13T12:00:00Z", "--until", UNTIL];
@@ -352,11 +354,6 @@ fn a_row_group_outside_the_window_is_skipped_unread() {
     }
     std::fs::write(&table, bytes).unwrap();
     let day_dir = table.parent().unwrap().to_str().unwrap().to_string();
-    let credentials = |extra: &[&str]| {
-        let mut args = vec!["credentials", "--format", "csv"];
-        args.extend_from_slice(extra);
-        tokentrail(&args)
-    };
     let over_table = credentials(&["--since", &since, "--until", &until, &day_dir]);
     assert_eq!(over_table.code, 0, "{}", over_table.stderr);
     let over_logs = credentials(&["--since", &since, "--until", &until, "samples/logs/nginx"]);

@@ -180,13 +180,6 @@ fn the_identity_walk_reads_records_as_serde_does() {
         identity_front_walk_agrees,
         &crate::entra::EntraSignInParser,
     );
-    // Those that give events are read from the front of their line too.
-    assert!(
-        checked.read_from_line * 10 > checked.real * 7,
-        "{} of {} real records read from their line",
-        checked.read_from_line,
-        checked.real
-    );
     assert_eq!(
         checked.real,
         46 + EXAMPLES.len(),
