@@ -318,18 +318,30 @@ pub(super) fn sorted_concat(
     };
     // A presorted frame keeps its chunks: rechunking would copy every column for nothing.
     if !presorted {
-        frame = sorted_by_time(&frame)?;
+        frame = sorted_by_time(frame)?;
     }
     Ok(frame)
 }
 
 /// The frame in time order (ties keep their order); all-null columns are not gathered
-/// (`frame::map_valued_columns`).
-fn sorted_by_time(frame: &DataFrame) -> PolarsResult<DataFrame> {
+/// (as in `frame::map_valued_columns`). The frame is taken apart and each column freed
+/// once it is gathered: the sort holds the frame and the columns in flight, not two
+/// frames (a CloudTrail tree, whose files overlap in time: docs/performance.md).
+fn sorted_by_time(frame: DataFrame) -> PolarsResult<DataFrame> {
+    use rayon::prelude::*;
     let order = frame
         .column(col::TS)?
         .arg_sort(SortOptions::default().with_maintain_order(true));
-    frame::map_valued_columns(frame, frame.height(), |c| c.take(&order))
+    let height = frame.height();
+    let columns = frame
+        .into_columns()
+        .into_par_iter()
+        .map(|c| match c.null_count() == c.len() {
+            true => Ok(Column::full_null(c.name().clone(), height, c.dtype())),
+            false => c.take(&order),
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(height, columns)
 }
 
 #[cfg(test)]
@@ -349,7 +361,7 @@ mod tests {
         )
         .into_column();
         let frame = DataFrame::new(4, vec![ts, line, ua, ip]).unwrap();
-        let sorted = sorted_by_time(&frame).unwrap();
+        let sorted = sorted_by_time(frame).unwrap();
         let lines: Vec<u64> = sorted
             .column(col::LINE)
             .unwrap()
