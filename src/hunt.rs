@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::score::actions::ActionClass;
-use crate::score::baseline::NS_PER_HOUR;
+use crate::score::baseline::{NS_PER_DAY, NS_PER_HOUR, client_base};
 use crate::score::table::{EventTable, is_http_source};
 use crate::score::{NOTABLE, SUSPICIOUS, Scored, Severity};
 use crate::score_report::matches_credential;
@@ -83,6 +83,9 @@ pub struct Finding {
     pub last_seen: Option<usize>,
     pub attacker_ips: BTreeSet<String>,
     pub attacker_networks: BTreeSet<String>,
+    /// The attacker networks known only in hindsight: a network its owner never used,
+    /// with a client the owner does not use elsewhere (the quiet probe; see `Habits`).
+    pub hindsight_networks: BTreeSet<String>,
     pub attacker_asns: BTreeSet<u32>,
     pub attacker_countries: BTreeSet<String>,
     pub attacker_user_agents: BTreeSet<String>,
@@ -126,6 +129,75 @@ impl<'a> Networks<'a> {
 
     fn contains(&self, n: &str) -> bool {
         self.members.contains(n)
+    }
+}
+
+/// What a credential's owner does, in hindsight, from the calls that were not suspicious:
+/// on how many days each network was used, and on which days each client was used from
+/// which networks. A network used on two days is the owner's, as a baseline makes it
+/// normal; so is a call whose client the owner uses on two days from other networks (a
+/// hotel with the owner's browser). A probe's client counts only the days it was used from
+/// elsewhere: the attacker's own visits do not make their tool the owner's.
+struct Habits<'a> {
+    network_days: FastMap<&'a str, u32>,
+    clients: FastMap<&'a str, ClientDays<'a>>,
+}
+
+#[derive(Default)]
+struct ClientDays<'a> {
+    days: u32,
+    /// The days each network was the only one the client was used from.
+    only_from: FastMap<&'a str, u32>,
+}
+
+impl<'a> Habits<'a> {
+    /// The habits shown by the events `evs` (in time order) that `normal` accepts.
+    fn of(t: &EventTable<'a>, evs: &[usize], normal: impl Fn(usize) -> bool) -> Habits<'a> {
+        let mut last_day: FastMap<&'a str, i64> = FastMap::default();
+        let mut network_days: FastMap<&'a str, u32> = FastMap::default();
+        // Per client and day: the first network, and whether there were others.
+        let mut client_days: FastMap<(&'a str, i64), (&'a str, bool)> = FastMap::default();
+        for &i in evs.iter().filter(|&&i| normal(i)) {
+            let day = t.ts[i].div_euclid(NS_PER_DAY);
+            let Some(n) = t.network[i] else { continue };
+            if last_day.insert(n, day) != Some(day) {
+                *network_days.entry(n).or_default() += 1;
+            }
+            if let Some(f) = t.client_family[i].map(client_base) {
+                let e = client_days.entry((f, day)).or_insert((n, false));
+                e.1 |= e.0 != n;
+            }
+        }
+        let mut clients: FastMap<&'a str, ClientDays<'a>> = FastMap::default();
+        for ((f, _), (n, many)) in client_days {
+            let c = clients.entry(f).or_default();
+            c.days += 1;
+            if !many {
+                *c.only_from.entry(n).or_default() += 1;
+            }
+        }
+        Habits {
+            network_days,
+            clients,
+        }
+    }
+
+    /// Whether the owner has a network of their own: without one (a credential seen on
+    /// one day, or only ever from changing addresses) nothing tells their calls from a
+    /// probe's.
+    fn known(&self) -> bool {
+        self.network_days.values().any(|&d| d >= 2)
+    }
+
+    /// Whether calls from network `n` with client `f` (a family, its version aside, as
+    /// baselines compare clients) are the owner's.
+    fn owners(&self, n: &str, f: &str) -> bool {
+        let f = client_base(f);
+        let elsewhere = self
+            .clients
+            .get(f)
+            .map_or(0, |c| c.days - c.only_from.get(n).copied().unwrap_or(0));
+        self.network_days.get(n).is_some_and(|&d| d >= 2) || elsewhere >= 2
     }
 }
 
@@ -376,6 +448,28 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 clients.insert(f);
             }
         }
+        // The quiet probe before the attack: a call from a network its owner never made
+        // normal, with a client the owner does not use elsewhere (see `Habits`). Such a
+        // call scores little or nothing when it comes early in a credential's life,
+        // before its baseline can judge novelty, or when the burst comes later from
+        // another host with another tool: its network is the attacker's all the same.
+        let habits = match hostile.is_empty() {
+            true => None,
+            false => Some(Habits::of(t, evs, |i| self.score(i) < SUSPICIOUS)),
+        };
+        let mut hindsight: BTreeSet<&str> = BTreeSet::new();
+        if let Some(habits) = habits.filter(Habits::known) {
+            for &i in evs {
+                if let (Some(n), Some(f)) = (t.network[i], t.client_family[i])
+                    && !networks.contains(n)
+                    && !habits.owners(n, f)
+                    && !self.is_infrastructure(i)
+                {
+                    networks.insert(n);
+                    hindsight.insert(n);
+                }
+            }
+        }
         let mut attributed: BTreeSet<usize> = BTreeSet::new();
         let mut children: Vec<Child> = Vec::new();
         let mut related: Vec<(String, String)> = Vec::new();
@@ -499,6 +593,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
             last_seen: events.last().copied(),
             attacker_ips: BTreeSet::new(),
             attacker_networks: networks.order.iter().map(|n| n.to_string()).collect(),
+            hindsight_networks: hindsight.iter().map(|n| n.to_string()).collect(),
             attacker_asns: BTreeSet::new(),
             attacker_countries: BTreeSet::new(),
             attacker_user_agents: BTreeSet::new(),
@@ -597,6 +692,118 @@ mod tests {
         let t = table(rows);
         let scored = score_table(&t, &ScoreOptions::default());
         Investigator::new(&t, &scored, &Config::default()).run(Seeds::Hunt)
+    }
+
+    /// A scanner's network with curl: the quiet probe before the attack.
+    fn probe(ts: i64) -> Row {
+        Row {
+            ip: "185.220.101.47",
+            network: "185.220.101.0/24",
+            country: Some("DE"),
+            location: Some((50.1, 8.7)),
+            asn: None,
+            client_family: "curl/8",
+            client_kind: "cli",
+            user_agent: "curl/8.4.0",
+            ..office(ts)
+        }
+    }
+
+    /// A young credential (six calls on two days) probed at night on its third day: too
+    /// young for novelty to be judged, so the probe scores nothing. Weeks later the burst
+    /// comes from another host with another tool. In hindsight the probe's network and
+    /// client are ones the owner never used: the probe is the first suspicious call.
+    /// `late_owner` adds what the owner does that is new without being the attacker: a
+    /// call from a hotel with their own browser, a call with curl from the office.
+    fn probed_then_attacked(late_owner: bool) -> (Vec<Row>, usize, usize) {
+        let hour = 3_600_000_000_000;
+        let mut rows: Vec<Row> = (0..2)
+            .flat_map(|d| (0..3).map(move |k| office(MONDAY + d * NS_PER_DAY + (9 + k) * hour)))
+            .collect();
+        let first_probe = rows.len();
+        rows.push(probe(MONDAY + 2 * NS_PER_DAY + 2 * hour));
+        rows.push(probe(MONDAY + 2 * NS_PER_DAY + 2 * hour + NS_PER_MIN));
+        for d in 2..14 {
+            rows.extend((0..5).map(|k| office(MONDAY + d * NS_PER_DAY + (9 + k) * hour)));
+        }
+        if late_owner {
+            rows.push(Row {
+                ip: "216.160.83.56",
+                network: "216.160.83.0/24",
+                country: None,
+                location: None,
+                asn: Some(209),
+                ..office(MONDAY + 5 * NS_PER_DAY + 16 * hour)
+            });
+            rows.push(Row {
+                client_family: "curl/8",
+                client_kind: "cli",
+                user_agent: "curl/8.4.0",
+                ..office(MONDAY + 6 * NS_PER_DAY + 15 * hour)
+            });
+        }
+        let burst = rows.len();
+        rows.extend((0..5).map(|k| attacker(MONDAY + 14 * NS_PER_DAY + hour + k * NS_PER_MIN)));
+        (rows, first_probe, burst)
+    }
+
+    #[test]
+    fn a_probe_too_early_to_be_judged_is_found_in_hindsight() {
+        let (rows, first_probe, _) = probed_then_attacked(false);
+        let scored = run(&rows);
+        assert_eq!(
+            scored.scores[first_probe], 0,
+            "too young to judge: no reason"
+        );
+        let findings = hunt(&rows);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!(f.first_suspicious, Some(first_probe));
+        assert_eq!(
+            f.attacker_networks.iter().collect::<Vec<_>>(),
+            ["185.220.101.0/24", "81.2.69.0/24"]
+        );
+        assert_eq!(
+            f.hindsight_networks.iter().collect::<Vec<_>>(),
+            ["185.220.101.0/24"]
+        );
+        assert_eq!(f.events.len(), 2 + 5);
+        assert_eq!(f.last_known_good, Some(first_probe - 1));
+    }
+
+    #[test]
+    fn what_is_new_only_in_network_or_only_in_client_stays_the_owners() {
+        let (rows, first_probe, burst) = probed_then_attacked(true);
+        let findings = hunt(&rows);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        // The hotel (a new network, the owner's browser) and curl from the office (a new
+        // client, the owner's network) are not the attacker's; the probe still is.
+        assert_eq!(f.first_suspicious, Some(first_probe));
+        assert_eq!(f.events.len(), 2 + 5);
+        assert!(!f.events.contains(&(burst - 1)) && !f.events.contains(&(burst - 2)));
+        assert!(!f.attacker_networks.contains("216.160.83.0/24"));
+        assert!(!f.attacker_networks.contains("89.160.20.0/24"));
+    }
+
+    /// A credential seen on one day (a test run, a sample of a few records): no network
+    /// is its owner's yet, so no call can be told apart as a probe in hindsight.
+    #[test]
+    fn a_credential_seen_on_one_day_has_no_habits_to_tell_a_probe_by() {
+        let hour = 3_600_000_000_000;
+        let mut rows: Vec<Row> = (0..3).map(|k| office(MONDAY + (9 + k) * hour)).collect();
+        rows.push(probe(MONDAY + 12 * hour));
+        rows.push(Row {
+            client_family: "sqlmap/1",
+            client_kind: "attack_tool",
+            user_agent: "sqlmap/1.8",
+            ..office(MONDAY + 13 * hour)
+        });
+        let findings = hunt(&rows);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert!(f.attacker_networks.is_empty(), "{:?}", f.attacker_networks);
+        assert_eq!(f.events, [rows.len() - 1]);
     }
 
     /// An attacker inside the network (a compromised internal host): its address is no

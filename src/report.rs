@@ -26,6 +26,10 @@ use crate::stats::rfc3339;
 /// Why an event with no reason of its own is the attacker's.
 pub const NO_REASON: &str = "from an attacker network";
 
+/// Why an event with no reason of its own from a network in `networks_in_hindsight` is
+/// the attacker's.
+pub const HINDSIGHT_REASON: &str = "from a network and with a client its owner never used";
+
 /// `n word` or `n words`: `1 input`, `2 inputs`.
 pub fn count_of(n: usize, word: &str) -> String {
     match n {
@@ -87,6 +91,8 @@ pub struct Window<'a> {
 pub struct Attacker {
     pub ips: Vec<String>,
     pub networks: Vec<String>,
+    /// The networks among `networks` known only in hindsight (docs/investigation.md).
+    pub networks_in_hindsight: Vec<String>,
     pub asns: Vec<u32>,
     pub countries: Vec<String>,
     pub user_agents: Vec<String>,
@@ -133,6 +139,23 @@ pub struct FindingJson<'a> {
     /// Events of the finding's credential per hour of day (UTC): (normal, attacker).
     #[serde(skip)]
     pub hours: [(u32, u32); 24],
+}
+
+impl FindingJson<'_> {
+    /// Why `e`, an event of this finding with no reason of its own, is the attacker's.
+    pub fn unscored_reason(&self, e: &ScoredEvent) -> &'static str {
+        let ip = e.src_ip.and_then(|ip| ip.parse().ok());
+        let hindsight = self
+            .attacker
+            .networks_in_hindsight
+            .iter()
+            .filter_map(|n| crate::config::Cidr::parse(n))
+            .any(|n| ip.is_some_and(|ip| n.contains(ip)));
+        match hindsight {
+            true => HINDSIGHT_REASON,
+            false => NO_REASON,
+        }
+    }
 }
 
 /// One lane of the timeline chart: a credential in one source.
@@ -246,6 +269,7 @@ pub fn build<'r>(
             attacker: Attacker {
                 ips: f.attacker_ips.iter().cloned().collect(),
                 networks: f.attacker_networks.iter().cloned().collect(),
+                networks_in_hindsight: f.hindsight_networks.iter().cloned().collect(),
                 asns: f.attacker_asns.iter().copied().collect(),
                 countries: f.attacker_countries.iter().cloned().collect(),
                 user_agents: f.attacker_user_agents.iter().cloned().collect(),

@@ -79,7 +79,7 @@ pub fn summary(f: &FindingJson) -> String {
         code(first.action.unwrap_or("?")),
         first.src_ip.unwrap_or("?"),
         match first.reasons.is_empty() {
-            true => NO_REASON.to_string(),
+            true => f.unscored_reason(first).to_string(),
             false => first
                 .reasons
                 .iter()
@@ -234,7 +234,11 @@ fn finding(out: &mut String, n: usize, f: &FindingJson, same_as: Option<usize>) 
         if first.reasons.is_empty() {
             let _ = writeln!(
                 out,
-                "- from a network the attacker used (no signal of its own)"
+                "- {} (no signal of its own)",
+                match f.unscored_reason(first) {
+                    NO_REASON => "from a network the attacker used",
+                    why => why,
+                }
             );
         }
     }

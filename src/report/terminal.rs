@@ -5,7 +5,6 @@
 
 use std::io::Write;
 
-use super::NO_REASON;
 use super::Report;
 use crate::score::{SUSPICIOUS, Severity};
 use comfy_table::{ContentArrangement, Table, presets};
@@ -109,7 +108,7 @@ pub fn write(
             let mut reasons: Vec<&str> = first.reasons.iter().map(|r| r.signal).collect();
             if reasons.is_empty() {
                 // Attributed for its network alone, as the event tables say.
-                reasons.push(NO_REASON);
+                reasons.push(f.unscored_reason(first));
             }
             writeln!(
                 out,

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
+
+Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
+
+For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
+DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
+the best run is reported: wall time, MB/s, lines/s, peak RSS. The report is then checked
+against the generator's truth file: one finding, the leaked token, the line of the first
+suspicious call (the quiet probe days before the burst), the two attacker networks, the
+minted token, and every attacker call and nothing else attributed. Exit 1 if a check
+fails. Results go into docs/performance.md ("hunt on a gateway log with one leak").
+"""
+import argparse
+import json
+import pathlib
+import subprocess
+import sys
+
+
+def measure(cmd):
+    out = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed: {out.stderr}")
+    wall, kb = out.stderr.strip().splitlines()[-1].split()
+    return float(wall), int(kb) // 1024
+
+
+def check(report, truth):
+    """What the report says against the truth: a list of (what, ok, shown)."""
+    findings = report["findings"]
+    if not findings:
+        return [("findings", False, "0")]
+    f = findings[0]
+    first = f.get("first_suspicious") or {}
+    children = [c["id"] for c in f["child_credentials"]]
+    return [
+        ("findings", len(findings) == 1, str(len(findings))),
+        ("leaked token", f["credential"]["id"].startswith(truth["leaked_token_prefix"]), f["credential"]["id"]),
+        ("first suspicious line", first.get("line") == truth["first_suspicious_line"], str(first.get("line"))),
+        ("attacker networks", sorted(f["attacker"]["networks"]) == sorted(truth["attacker_networks"]),
+         ", ".join(f["attacker"]["networks"])),
+        ("minted token", any(c.startswith(truth["minted_token_prefix"]) for c in children), ", ".join(children)),
+        ("attacker events", len(f["events"]) == truth["attacker_calls"],
+         f"{len(f['events'])} of {truth['attacker_calls']}"),
+    ]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="/tmp/tokentrail-bench")
+    ap.add_argument("--sizes", default="10,125,500,2000")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--tokentrail", default="target/release/tokentrail")
+    args = ap.parse_args()
+    data = pathlib.Path(args.data)
+    data.mkdir(parents=True, exist_ok=True)
+    rows, failed = [], False
+    for size in (int(s) for s in args.sizes.split(",")):
+        log = data / f"incident-{size}m.log"
+        truth_file = pathlib.Path(f"{log}.truth.json")
+        if not log.exists() or not truth_file.exists():
+            subprocess.run([sys.executable, "scripts/make-nginx-incident-bench.py", str(log), str(size)], check=True)
+        truth = json.loads(truth_file.read_text())
+        out = data / f"incident-{size}m.report.json"
+        runs = [measure([args.tokentrail, "hunt", "-q", "--format", "json", "-o", str(out), str(log)])
+                for _ in range(args.repeat)]
+        wall, mb = min(runs)
+        checks = check(json.loads(out.read_text()), truth)
+        failed |= not all(ok for _, ok, _ in checks)
+        rows.append((size, truth, wall, mb, checks))
+    print("| log | lines | wall s | MB/s | lines/s | peak RSS MB | answer |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for size, truth, wall, mb, checks in rows:
+        answer = "; ".join(f"{what} {'✓' if ok else '✗ ' + shown}" for what, ok, shown in checks)
+        print(f"| {truth['bytes'] / 1e6:,.0f} MB | {truth['lines']:,} | {wall:.2f} | "
+              f"{truth['bytes'] / 1e6 / wall:,.0f} | {truth['lines'] / wall:,.0f} | {mb:,} | {answer} |")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

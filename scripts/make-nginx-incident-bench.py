@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Write a large nginx combined log of an API gateway with one planted token leak, and
+its answer, for measuring `hunt` on data shaped like a real estate (not only its speed:
+whether it finds the one leak among hundreds of tokens used normally, and nothing else).
+
+Usage: scripts/make-nginx-incident-bench.py OUT SIZE_MB
+
+Three weeks of traffic (2026-02-02 to 2026-02-23, times logged at +01:00), SIZE_MB of it:
+anonymous requests drawn from the real 10,000-line combined sample
+(tests/fixtures/nginx/apache_logs.gz), and three requests in ten made with one of 200 API
+tokens passed as `access_token`, each token used as its owner uses it:
+
+- 180 people's tokens: from their office's network (30 offices, six people each, so
+  offices are shared), a quarter also from a home network of their own; on weekdays
+  between 08:00 and 18:00, a few calls in the evening, few at weekends; one client (a
+  browser or an SDK) and six to twelve of the API's forty routes, ids varying.
+- 20 automation tokens: around the clock from a hosting network of their own, one HTTP
+  library, three to five routes.
+
+The leak: one person's token is tried on day 5 at 02:17 from a network no token uses (three
+calls with curl: who am I, list tokens, list projects), and used again on day 12 from
+01:40 for a quarter of an hour from another new network (a Python client listing users,
+projects' secrets and exports, refused now and then, minting a new token at 01:48); the
+minted token is then used from there for the rest of the burst. Everything else is normal.
+
+OUT.truth.json: the leaked token, the line of its first suspicious call, the attacker's
+networks, the minted token, the number of attacker calls. Deterministic (seed 11); a
+smaller SIZE_MB gives fewer requests over the same three weeks, the same leak.
+"""
+import gzip
+import json
+import random
+import sys
+from datetime import datetime, timedelta, timezone
+
+out, size_mb = sys.argv[1], int(sys.argv[2])
+rng = random.Random(11)
+TZ = timezone(timedelta(hours=1))
+START = datetime(2026, 2, 2, tzinfo=TZ)  # a Monday
+DAYS = 21
+SPAN = DAYS * 86400.0
+anonymous = gzip.open("tests/fixtures/nginx/apache_logs.gz", "rt", encoding="latin-1").read().splitlines()
+# Lines average about 220 bytes (the real sample's and an API call with a token alike).
+LINES = size_mb * 1_000_000 // 220
+
+
+def token():
+    return "tt_live_%024x" % rng.getrandbits(96)
+
+
+def net(first):
+    return "%d.%d.%d" % (first, rng.randint(1, 254), rng.randint(0, 255))
+
+
+ROUTES = (["GET /api/v1/projects", "GET /api/v1/projects/{id}", "GET /api/v1/projects/{id}/issues",
+           "POST /api/v1/projects/{id}/issues", "GET /api/v1/issues/{id}", "PATCH /api/v1/issues/{id}",
+           "GET /api/v1/issues/{id}/comments", "POST /api/v1/issues/{id}/comments",
+           "GET /api/v1/users/me", "GET /api/v1/users/{id}", "GET /api/v1/teams", "GET /api/v1/teams/{id}",
+           "GET /api/v1/teams/{id}/members", "GET /api/v1/search?q=bug", "GET /api/v1/search?q=release",
+           "GET /api/v1/builds", "GET /api/v1/builds/{id}", "POST /api/v1/builds", "GET /api/v1/builds/{id}/log",
+           "GET /api/v1/releases", "GET /api/v1/releases/{id}", "POST /api/v1/releases",
+           "GET /api/v1/notifications", "PUT /api/v1/notifications/{id}", "GET /api/v1/dashboards",
+           "GET /api/v1/dashboards/{id}", "GET /api/v1/metrics?range=1d", "GET /api/v1/metrics?range=7d",
+           "GET /api/v1/webhooks", "GET /api/v1/labels", "GET /api/v1/milestones",
+           "GET /api/v1/milestones/{id}", "GET /api/v1/files/{id}", "POST /api/v1/files",
+           "GET /api/v1/wiki/{id}", "PUT /api/v1/wiki/{id}", "GET /api/v1/calendar",
+           "GET /api/v1/status", "GET /api/v1/activity?page={id}", "DELETE /api/v1/issues/{id}/labels/{id}"])
+BROWSERS = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:122.0) Gecko/20100101 Firefox/122.0",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36",
+            "acme-sdk-js/3.4.1 node/20.11.0", "acme-cli/2.8.0 (darwin; arm64)"]
+LIBRARIES = ["python-requests/2.31.0", "Go-http-client/1.1", "okhttp/4.12.0", "Terraform/1.7.2", "curl/7.88.1"]
+
+offices = [net(rng.choice([5, 31, 46, 62, 77, 85, 91, 93, 109, 145, 176, 188, 194, 212, 217])) for _ in range(30)]
+people, bots = [], []
+for i in range(180):
+    nets = [offices[i // 6]]
+    if rng.random() < 0.25:
+        nets.append(net(rng.choice([78, 82, 86, 90, 92, 95])))
+    people.append({"token": token(), "nets": nets, "ua": rng.choice(BROWSERS),
+                   "routes": rng.sample(ROUTES, rng.randint(6, 12)), "weight": rng.uniform(0.3, 1.7)})
+for i in range(20):
+    bots.append({"token": token(), "nets": [net(rng.choice([34, 35, 52, 104, 138, 159, 167]))],
+                 "ua": rng.choice(LIBRARIES), "routes": rng.sample(ROUTES, rng.randint(3, 5)),
+                 "weight": rng.uniform(0.5, 1.5)})
+
+
+def hour_weight(t):
+    """How much people work at local time t (bots are constant)."""
+    weekend = t.weekday() >= 5
+    if 8 <= t.hour < 18:
+        w = 1.0
+    elif 18 <= t.hour < 22:
+        w = 0.05
+    else:
+        return 0.0
+    return w * (0.03 if weekend else 1.0)
+
+
+def request(route):
+    path = route.replace("{id}", str(rng.randint(1, 5000)), 1).replace("{id}", str(rng.randint(1, 50)))
+    return path
+
+
+def line(ip, t, req, tok, status, size, ua):
+    method, path = req.split(" ", 1)
+    sep = "&" if "?" in path else "?"
+    return '%s - - [%s] "%s %s%saccess_token=%s HTTP/1.1" %d %d "-" "%s"' % (
+        ip, t.strftime("%d/%b/%Y:%H:%M:%S %z"), method, path, sep, tok, status, size, ua)
+
+
+victim = people[40]
+probe_net, burst_net = "185.220.101", "45.155.205"
+minted = token()
+attack = []  # (time, ip, request, token, status, ua)
+t0 = START + timedelta(days=5, hours=2, minutes=17)
+for k, req in enumerate(["GET /api/v1/users/me", "GET /api/v1/tokens", "GET /api/v1/projects"]):
+    attack.append((t0 + timedelta(seconds=40 * k), probe_net + ".47", req, victim["token"], 200, "curl/8.4.0"))
+t1 = START + timedelta(days=12, hours=1, minutes=40)
+recon = ["GET /api/v1/admin/users?page={id}", "GET /api/v1/projects/{id}/secrets", "GET /api/v1/export?all=true",
+         "GET /api/v1/admin/audit", "GET /api/v1/tokens", "GET /api/v1/projects/{id}/members"]
+for k in range(300):
+    t = t1 + timedelta(seconds=3 * k)
+    minting = t >= t1 + timedelta(minutes=8)
+    tok = minted if minting and k % 2 else victim["token"]
+    status = 403 if rng.random() < 0.1 else 200
+    attack.append((t, burst_net + ".%d" % (20 + k % 3), request(rng.choice(recon)), tok, status, "python-requests/2.31.0"))
+attack.append((t1 + timedelta(minutes=8) - timedelta(seconds=1), burst_net + ".20", "POST /api/v1/tokens",
+               victim["token"], 201, "python-requests/2.31.0"))
+attack.sort(key=lambda a: a[0])
+
+busy = []
+for p in people:
+    busy.append((busy[-1] if busy else 0) + p["weight"])
+gap = SPAN / LINES
+t = START
+written = 0
+first_line = None
+attacker_calls = 0
+n = 0
+a = 0
+with open(out, "w", encoding="latin-1", newline="\n") as f:
+    buf = []
+    while n < LINES:
+        t += timedelta(seconds=rng.expovariate(1.0 / gap))
+        while a < len(attack) and attack[a][0] <= t:
+            at, ip, req, tok, status, ua = attack[a]
+            buf.append(line(ip, at, req, tok, status, rng.randint(200, 40000), ua))
+            n += 1
+            attacker_calls += 1
+            if first_line is None:
+                first_line = n
+            a += 1
+        if rng.random() < 0.3:
+            w = hour_weight(t)
+            p_bot = 0.15 / (0.15 + 0.85 * w)  # bots are a steady 15% of daytime token calls
+            who = rng.choice(bots) if rng.random() < p_bot else rng.choices(people, cum_weights=busy)[0]
+            ip = rng.choice(who["nets"]) + ".%d" % rng.randint(2, 250)
+            if who in bots:
+                ip = who["nets"][0] + ".10"
+            status = 200 if rng.random() > 0.01 else rng.choice([401, 404, 409])
+            buf.append(line(ip, t, request(rng.choice(who["routes"])), who["token"], status,
+                            rng.randint(200, 40000), who["ua"]))
+        else:
+            raw = rng.choice(anonymous)
+            s, e = raw.index("["), raw.index("]")
+            buf.append(raw[:s + 1] + t.strftime("%d/%b/%Y:%H:%M:%S %z") + raw[e:])
+        n += 1
+        if len(buf) >= 10000:
+            chunk = "\n".join(buf) + "\n"
+            written += len(chunk.encode("latin-1"))
+            f.write(chunk)
+            buf = []
+    if buf:
+        chunk = "\n".join(buf) + "\n"
+        written += len(chunk.encode("latin-1"))
+        f.write(chunk)
+
+truth = {"leaked_token_prefix": victim["token"][:12], "first_suspicious_line": first_line,
+         "attacker_networks": [probe_net + ".0/24", burst_net + ".0/24"],
+         "minted_token_prefix": minted[:12], "attacker_calls": attacker_calls, "lines": n,
+         "bytes": written}
+json.dump(truth, open(out + ".truth.json", "w"), indent=1)
+print(f"{out}: {written} bytes, {n} lines; truth in {out}.truth.json")
