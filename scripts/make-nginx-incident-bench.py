@@ -3,7 +3,7 @@
 its answer, for measuring `hunt` on data shaped like a real estate (not only its speed:
 whether it finds the one leak among hundreds of tokens used normally, and nothing else).
 
-Usage: scripts/make-nginx-incident-bench.py OUT SIZE_MB
+Usage: scripts/make-nginx-incident-bench.py OUT SIZE_MB [--oddities]
 
 Three weeks of traffic (2026-02-02 to 2026-02-23, times logged at +01:00), SIZE_MB of it:
 anonymous requests drawn from the real 10,000-line combined sample
@@ -23,6 +23,14 @@ calls with curl: who am I, list tokens, list projects), and used again on day 12
 projects' secrets and exports, refused now and then, minting a new token at 01:48); the
 minted token is then used from there for the rest of the burst. Everything else is normal.
 
+--oddities: people and machines also do what is new without being an attack, as in any
+estate: ten people travel for two to four weekdays (a hotel's network, their own client,
+working six hours later), three work nights, five tokens are rotated on day 9 (the old one
+stops, the new one starts from the same places), two people join on day 8, and three
+automation tokens move to another network of their cloud provider's AS on day 10 (AS237 in
+the MaxMind test databases: run `hunt --geoip samples/geoip` for tokentrail to know it).
+None of them is a leak.
+
 OUT.truth.json: the leaked token, the line of its first suspicious call, the attacker's
 networks, the minted token, the number of attacker calls. Deterministic (seed 11); a
 smaller SIZE_MB gives fewer requests over the same three weeks, the same leak.
@@ -34,6 +42,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 out, size_mb = sys.argv[1], int(sys.argv[2])
+oddities = "--oddities" in sys.argv[3:]
 rng = random.Random(11)
 TZ = timezone(timedelta(hours=1))
 START = datetime(2026, 2, 2, tzinfo=TZ)  # a Monday
@@ -111,6 +120,62 @@ def line(ip, t, req, tok, status, size, ua):
 
 
 victim = people[40]
+DAY = 86400.0
+benign = {}  # token prefix -> what it does
+travellers, night_workers = [], []
+if oddities:
+    others = [p for p in people if p is not victim]
+    picked = rng.sample(others, 20)
+    for p in picked[:10]:
+        d0 = rng.choice([1, 2, 7, 8, 9, 14, 15, 16])
+        p["trip"] = (d0, d0 + rng.randint(2, 4), net(rng.choice([23, 50, 64, 66, 71, 96, 98, 173])))
+        travellers.append(p)
+        benign[p["token"][:12]] = "travels days %d-%d" % (p["trip"][0], p["trip"][1] - 1)
+    for p in picked[10:13]:
+        night_workers.append(p)
+        benign[p["token"][:12]] = "works nights"
+    for p in picked[13:18]:
+        p["rotated"] = token()
+        benign[p["token"][:12]] = "rotated on day 9 to " + p["rotated"][:12]
+    for p in picked[18:20]:
+        p["joins"] = 8
+        benign[p["token"][:12]] = "joins on day 8"
+    # Inside one provider's AS (35.0.0.0/9 is AS237 in the MaxMind test databases, so a
+    # run with `--geoip samples/geoip` knows the move stays inside it).
+    for b in rng.sample(bots, 3):
+        b["nets"] = ["35.%d.%d" % (rng.randint(0, 127), rng.randint(0, 255))]
+        b["moves"] = "35.%d.%d" % (rng.randint(0, 127), rng.randint(0, 255))
+        benign[b["token"][:12]] = "automation moves to %s.0/24 on day 10" % b["moves"]
+for p in night_workers:
+    people.remove(p)
+
+
+def day_of(t):
+    return (t - START).total_seconds() / DAY
+
+
+def call_of(p, t):
+    """The token, address and client of person or bot p calling at t (None: not now)."""
+    d = day_of(t)
+    if d < p.get("joins", 0):
+        return None
+    tok = p["rotated"] if "rotated" in p and d >= 9 else p["token"]
+    home = rng.choice(p["nets"]) + ".%d" % rng.randint(2, 250)
+    if p in bots:
+        moved = "moves" in p and d >= 10
+        return tok, (p["moves"] if moved else p["nets"][0]) + ".10", p["ua"]
+    trip = p.get("trip")
+    if trip and trip[0] <= d < trip[1]:
+        return tok, trip[2] + ".%d" % rng.randint(2, 250), p["ua"]
+    return tok, home, p["ua"]
+
+
+def shifted(t):
+    """Travellers on a trip at t working six hours later than at home."""
+    d, late = day_of(t), t - timedelta(hours=6)
+    if late.weekday() >= 5 or not 8 <= late.hour < 18:
+        return []
+    return [p for p in travellers if p["trip"][0] <= d < p["trip"][1]]
 probe_net, burst_net = "185.220.101", "45.155.205"
 minted = token()
 attack = []  # (time, ip, request, token, status, ua)
@@ -152,16 +217,23 @@ with open(out, "w", encoding="latin-1", newline="\n") as f:
             if first_line is None:
                 first_line = n
             a += 1
+        call = None
         if rng.random() < 0.3:
             w = hour_weight(t)
             p_bot = 0.15 / (0.15 + 0.85 * w)  # bots are a steady 15% of daytime token calls
-            who = rng.choice(bots) if rng.random() < p_bot else rng.choices(people, cum_weights=busy)[0]
-            ip = rng.choice(who["nets"]) + ".%d" % rng.randint(2, 250)
-            if who in bots:
-                ip = who["nets"][0] + ".10"
+            away = shifted(t) if oddities else []
+            if away and rng.random() < 0.02 * len(away):
+                who = rng.choice(away)
+            elif night_workers and (t.hour >= 22 or t.hour < 6) and rng.random() < 0.2:
+                who = rng.choice(night_workers)
+            else:
+                who = rng.choice(bots) if rng.random() < p_bot else rng.choices(people, cum_weights=busy)[0]
+            call = call_of(who, t)
+        if call:
+            tok, ip, ua = call
             status = 200 if rng.random() > 0.01 else rng.choice([401, 404, 409])
-            buf.append(line(ip, t, request(rng.choice(who["routes"])), who["token"], status,
-                            rng.randint(200, 40000), who["ua"]))
+            buf.append(line(ip, t, request(rng.choice(who["routes"])), tok, status,
+                            rng.randint(200, 40000), ua))
         else:
             raw = rng.choice(anonymous)
             s, e = raw.index("["), raw.index("]")
@@ -180,6 +252,6 @@ with open(out, "w", encoding="latin-1", newline="\n") as f:
 truth = {"leaked_token_prefix": victim["token"][:12], "first_suspicious_line": first_line,
          "attacker_networks": [probe_net + ".0/24", burst_net + ".0/24"],
          "minted_token_prefix": minted[:12], "attacker_calls": attacker_calls, "lines": n,
-         "bytes": written}
+         "bytes": written, "benign": benign}
 json.dump(truth, open(out + ".truth.json", "w"), indent=1)
 print(f"{out}: {written} bytes, {n} lines; truth in {out}.truth.json")
