@@ -2,7 +2,7 @@
 """Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
 
 Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
-                             [--oddities] [--geoip DIR]
+                             [--oddities] [--stealthy] [--geoip DIR]
 
 For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
 DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
@@ -12,8 +12,8 @@ suspicious call (the quiet probe days before the burst), the two attacker networ
 minted token, and every attacker call and nothing else attributed. Exit 1 if a check
 fails. --oddities: the log also holds people and machines doing new things that are not a
 leak (travel, night work, rotated tokens, new joiners, automation moving inside its cloud
-provider; see the generator); a finding for one of them is named. --geoip: passed to
-`hunt`. Results go into docs/performance.md ("hunt on a gateway log with one leak").
+provider; see the generator); a finding for one of them is named. --stealthy: the attacker
+copies the owner's client and works in office hours. --geoip: passed to `hunt`. Results go into docs/performance.md ("hunt on a gateway log with one leak").
 """
 import argparse
 import json
@@ -60,9 +60,11 @@ def main():
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--tokentrail", default="target/release/tokentrail")
     ap.add_argument("--oddities", action="store_true")
+    ap.add_argument("--stealthy", action="store_true")
     ap.add_argument("--geoip")
     args = ap.parse_args()
-    kind = "incident-oddities" if args.oddities else "incident"
+    flags = [f for f, on in (("--oddities", args.oddities), ("--stealthy", args.stealthy)) if on]
+    kind = "-".join(["incident"] + [f[2:] for f in flags])
     geoip = ["--geoip", args.geoip] if args.geoip else []
     data = pathlib.Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
@@ -72,7 +74,7 @@ def main():
         truth_file = pathlib.Path(f"{log}.truth.json")
         if not log.exists() or not truth_file.exists():
             subprocess.run([sys.executable, "scripts/make-nginx-incident-bench.py", str(log), str(size)]
-                           + (["--oddities"] if args.oddities else []), check=True)
+                           + flags, check=True)
         truth = json.loads(truth_file.read_text())
         out = data / f"{kind}-{size}m.report.json"
         runs = [measure([args.tokentrail, "hunt", "-q", "--format", "json", "-o", str(out), str(log)] + geoip)

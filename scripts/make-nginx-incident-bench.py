@@ -3,7 +3,7 @@
 its answer, for measuring `hunt` on data shaped like a real estate (not only its speed:
 whether it finds the one leak among hundreds of tokens used normally, and nothing else).
 
-Usage: scripts/make-nginx-incident-bench.py OUT SIZE_MB [--oddities]
+Usage: scripts/make-nginx-incident-bench.py OUT SIZE_MB [--oddities] [--stealthy]
 
 Three weeks of traffic (2026-02-02 to 2026-02-23, times logged at +01:00), SIZE_MB of it:
 anonymous requests drawn from the real 10,000-line combined sample
@@ -31,6 +31,10 @@ automation tokens move to another network of their cloud provider's AS on day 10
 the MaxMind test databases: run `hunt --geoip samples/geoip` for tokentrail to know it).
 None of them is a leak.
 
+--stealthy: the attacker copies the owner's client (an infostealer's take), probes on day 3
+at 10:17 and works on day 10 from 14:00 for 100 minutes, one call every 20 seconds, while
+the owner works too.
+
 OUT.truth.json: the leaked token, the line of its first suspicious call, the attacker's
 networks, the minted token, the number of attacker calls. Deterministic (seed 11); a
 smaller SIZE_MB gives fewer requests over the same three weeks, the same leak.
@@ -43,6 +47,7 @@ from datetime import datetime, timedelta, timezone
 
 out, size_mb = sys.argv[1], int(sys.argv[2])
 oddities = "--oddities" in sys.argv[3:]
+stealthy = "--stealthy" in sys.argv[3:]
 rng = random.Random(11)
 TZ = timezone(timedelta(hours=1))
 START = datetime(2026, 2, 2, tzinfo=TZ)  # a Monday
@@ -179,20 +184,29 @@ def shifted(t):
 probe_net, burst_net = "185.220.101", "45.155.205"
 minted = token()
 attack = []  # (time, ip, request, token, status, ua)
-t0 = START + timedelta(days=5, hours=2, minutes=17)
+if stealthy:
+    # In working hours, with the owner's own client, the burst spread over 100 minutes.
+    t0 = START + timedelta(days=3, hours=10, minutes=17)
+    t1 = START + timedelta(days=10, hours=14)
+    probe_ua = burst_ua = victim["ua"]
+    step, mint_after = 20, timedelta(minutes=53)
+else:
+    t0 = START + timedelta(days=5, hours=2, minutes=17)
+    t1 = START + timedelta(days=12, hours=1, minutes=40)
+    probe_ua, burst_ua = "curl/8.4.0", "python-requests/2.31.0"
+    step, mint_after = 3, timedelta(minutes=8)
 for k, req in enumerate(["GET /api/v1/users/me", "GET /api/v1/tokens", "GET /api/v1/projects"]):
-    attack.append((t0 + timedelta(seconds=40 * k), probe_net + ".47", req, victim["token"], 200, "curl/8.4.0"))
-t1 = START + timedelta(days=12, hours=1, minutes=40)
+    attack.append((t0 + timedelta(seconds=40 * k), probe_net + ".47", req, victim["token"], 200, probe_ua))
 recon = ["GET /api/v1/admin/users?page={id}", "GET /api/v1/projects/{id}/secrets", "GET /api/v1/export?all=true",
          "GET /api/v1/admin/audit", "GET /api/v1/tokens", "GET /api/v1/projects/{id}/members"]
 for k in range(300):
-    t = t1 + timedelta(seconds=3 * k)
-    minting = t >= t1 + timedelta(minutes=8)
+    t = t1 + timedelta(seconds=step * k)
+    minting = t >= t1 + mint_after
     tok = minted if minting and k % 2 else victim["token"]
     status = 403 if rng.random() < 0.1 else 200
-    attack.append((t, burst_net + ".%d" % (20 + k % 3), request(rng.choice(recon)), tok, status, "python-requests/2.31.0"))
-attack.append((t1 + timedelta(minutes=8) - timedelta(seconds=1), burst_net + ".20", "POST /api/v1/tokens",
-               victim["token"], 201, "python-requests/2.31.0"))
+    attack.append((t, burst_net + ".%d" % (20 + k % 3), request(rng.choice(recon)), tok, status, burst_ua))
+attack.append((t1 + mint_after - timedelta(seconds=1), burst_net + ".20", "POST /api/v1/tokens",
+               victim["token"], 201, burst_ua))
 attack.sort(key=lambda a: a[0])
 
 busy = []

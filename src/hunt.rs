@@ -141,6 +141,8 @@ impl<'a> Networks<'a> {
 struct Habits<'a> {
     network_days: FastMap<&'a str, u32>,
     clients: FastMap<&'a str, ClientDays<'a>>,
+    /// The actions (route templates) the owner calls from their own networks.
+    actions: FastSet<u32>,
 }
 
 #[derive(Default)]
@@ -151,8 +153,14 @@ struct ClientDays<'a> {
 }
 
 impl<'a> Habits<'a> {
-    /// The habits shown by the events `evs` (in time order) that `normal` accepts.
-    fn of(t: &EventTable<'a>, evs: &[usize], normal: impl Fn(usize) -> bool) -> Habits<'a> {
+    /// The habits shown by the events `evs` (in time order) that `normal` accepts;
+    /// `action` gives an event's action (its route template's id).
+    fn of(
+        t: &EventTable<'a>,
+        evs: &[usize],
+        normal: impl Fn(usize) -> bool,
+        action: impl Fn(usize) -> u32,
+    ) -> Habits<'a> {
         let mut last_day: FastMap<&'a str, i64> = FastMap::default();
         let mut network_days: FastMap<&'a str, u32> = FastMap::default();
         // Per client and day: the first network, and whether there were others.
@@ -176,10 +184,22 @@ impl<'a> Habits<'a> {
                 *c.only_from.entry(n).or_default() += 1;
             }
         }
+        let actions = evs
+            .iter()
+            .filter(|&&i| normal(i))
+            .filter(|&&i| t.network[i].is_some_and(|n| network_days.get(n) >= Some(&2)))
+            .map(|&i| action(i))
+            .collect();
         Habits {
             network_days,
             clients,
+            actions,
         }
+    }
+
+    /// Whether network `n` is the owner's: used on two days.
+    fn owners_network(&self, n: &str) -> bool {
+        self.network_days.get(n).is_some_and(|&d| d >= 2)
     }
 
     /// Whether the owner has a network of their own: without one (a credential seen on
@@ -197,7 +217,7 @@ impl<'a> Habits<'a> {
             .clients
             .get(f)
             .map_or(0, |c| c.days - c.only_from.get(n).copied().unwrap_or(0));
-        self.network_days.get(n).is_some_and(|&d| d >= 2) || elsewhere >= 2
+        self.owners_network(n) || elsewhere >= 2
     }
 }
 
@@ -453,18 +473,36 @@ impl<'i, 'a> Investigator<'i, 'a> {
         // call scores little or nothing when it comes early in a credential's life,
         // before its baseline can judge novelty, or when the burst comes later from
         // another host with another tool: its network is the attacker's all the same.
+        // Also the probe that copies the owner's client: a call before the attack, from a
+        // network the owner never made normal, that asks who the credential is, lists
+        // what it can reach or mints a credential, as the owner never does from their
+        // own networks. A traveller's hotel is used on two days, or for the owner's usual
+        // calls.
         let habits = match hostile.is_empty() {
             true => None,
-            false => Some(Habits::of(t, evs, |i| self.score(i) < SUSPICIOUS)),
+            false => Some(Habits::of(
+                t,
+                evs,
+                |i| self.score(i) < SUSPICIOUS,
+                |i| self.scored.actions.of_event[i],
+            )),
         };
+        let attack_began = hostile.iter().map(|&i| t.ts[i]).min().unwrap_or(i64::MAX);
         let mut hindsight: BTreeSet<&str> = BTreeSet::new();
         if let Some(habits) = habits.filter(Habits::known) {
             for &i in evs {
-                if let (Some(n), Some(f)) = (t.network[i], t.client_family[i])
-                    && !networks.contains(n)
-                    && !habits.owners(n, f)
-                    && !self.is_infrastructure(i)
-                {
+                let Some(n) = t.network[i] else { continue };
+                let new_tool = t.client_family[i].is_some_and(|f| !habits.owners(n, f));
+                let probing = t.ts[i] < attack_began
+                    && !habits.owners_network(n)
+                    && matches!(
+                        self.scored.actions.class(i),
+                        ActionClass::IdentityCheck
+                            | ActionClass::Enumeration
+                            | ActionClass::CredentialMinting
+                    )
+                    && !habits.actions.contains(&self.scored.actions.of_event[i]);
+                if (new_tool || probing) && !networks.contains(n) && !self.is_infrastructure(i) {
                     networks.insert(n);
                     hindsight.insert(n);
                 }
@@ -784,6 +822,67 @@ mod tests {
         assert!(!f.events.contains(&(burst - 1)) && !f.events.contains(&(burst - 2)));
         assert!(!f.attacker_networks.contains("216.160.83.0/24"));
         assert!(!f.attacker_networks.contains("89.160.20.0/24"));
+    }
+
+    /// A mature credential probed in office hours with its owner's own browser from a
+    /// network it never uses: one identity check, as the owner never makes. A week later
+    /// the attack, from another host. `trip` instead makes the owner spend a day at a
+    /// hotel doing their usual calls: the probe lists the users, as the owner often does.
+    fn copied_client(trip: bool) -> (Vec<Row>, usize) {
+        let hour = 3_600_000_000_000;
+        // An owner who does more than five things: a new action alone is no reason.
+        const ROUTES: [&str; 6] = [
+            "GET /api/v1/projects",
+            "GET /api/v1/builds",
+            "GET /api/v1/issues",
+            "POST /api/v1/issues",
+            "GET /api/v1/teams",
+            "GET /api/v1/users",
+        ];
+        let mut rows = office_days(3, 12);
+        for (k, r) in rows.iter_mut().enumerate() {
+            r.action = ROUTES[k % ROUTES.len()];
+        }
+        let probe_at = MONDAY + 3 * NS_PER_DAY + 11 * hour;
+        let at = rows.len();
+        rows.push(Row {
+            action: if trip {
+                "GET /api/v1/users"
+            } else {
+                "GET /api/v1/me"
+            },
+            client_family: "chrome/122",
+            user_agent: "Mozilla/5.0 Chrome/122.0",
+            country: None,
+            location: None,
+            ..probe(probe_at)
+        });
+        for d in 4..10 {
+            rows.extend((0..5).map(|k| office(MONDAY + d * NS_PER_DAY + (9 + k) * hour)));
+        }
+        rows.extend((0..5).map(|k| attacker(MONDAY + 10 * NS_PER_DAY + hour + k * NS_PER_MIN)));
+        (rows, at)
+    }
+
+    #[test]
+    fn a_probe_with_the_owners_client_is_found_by_what_it_asks() {
+        let (rows, probe) = copied_client(false);
+        let scored = run(&rows);
+        assert!(
+            scored.scores[probe] < SUSPICIOUS,
+            "quiet on its own: {:?}",
+            scored.reasons_of(probe)
+        );
+        let findings = hunt(&rows);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!(f.first_suspicious, Some(probe));
+        assert!(f.hindsight_networks.contains("185.220.101.0/24"));
+        // The owner's day at a hotel, doing what they always do: theirs.
+        let (rows, trip) = copied_client(true);
+        let f = &hunt(&rows)[0];
+        assert!(!f.events.contains(&trip));
+        assert!(f.hindsight_networks.is_empty());
     }
 
     /// A credential seen on one day (a test run, a sample of a few records): no network
