@@ -2,7 +2,7 @@
 """Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
 
 Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
-                             [--oddities] [--stealthy] [--geoip DIR]
+                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail]
 
 For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
 DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
@@ -13,7 +13,9 @@ minted token, and every attacker call and nothing else attributed. Exit 1 if a c
 fails. --oddities: the log also holds people and machines doing new things that are not a
 leak (travel, night work, rotated tokens, new joiners, automation moving inside its cloud
 provider; see the generator); a finding for one of them is named. --stealthy: the attacker
-copies the owner's client and works in office hours. --geoip: passed to `hunt`. Results go into docs/performance.md ("hunt on a gateway log with one leak").
+copies the owner's client and works in office hours. --geoip: passed to `hunt`.
+--cloudtrail: an AWS account's CloudTrail tree instead (scripts/make-cloudtrail-incident-bench.py),
+each size a thousand records; the first suspicious call is checked by its event id. Results go into docs/performance.md ("hunt on a gateway log with one leak").
 """
 import argparse
 import json
@@ -44,7 +46,10 @@ def check(report, truth):
     return [
         ("findings", len(findings) == 1, f"{len(findings)}: also {flagged}"),
         ("leaked token", f["credential"]["id"].startswith(truth["leaked_token_prefix"]), f["credential"]["id"]),
-        ("first suspicious line", first.get("line") == truth["first_suspicious_line"], str(first.get("line"))),
+        ("first suspicious line", first.get("line") == truth["first_suspicious_line"], str(first.get("line")))
+        if "first_suspicious_line" in truth else
+        ("first suspicious event", first.get("event_id") == truth["first_suspicious_event_id"],
+         str(first.get("event_id"))),
         ("attacker networks", sorted(f["attacker"]["networks"]) == sorted(truth["attacker_networks"]),
          ", ".join(f["attacker"]["networks"])),
         ("minted token", any(c.startswith(truth["minted_token_prefix"]) for c in children), ", ".join(children)),
@@ -62,6 +67,7 @@ def main():
     ap.add_argument("--oddities", action="store_true")
     ap.add_argument("--stealthy", action="store_true")
     ap.add_argument("--geoip")
+    ap.add_argument("--cloudtrail", action="store_true")
     args = ap.parse_args()
     flags = [f for f, on in (("--oddities", args.oddities), ("--stealthy", args.stealthy)) if on]
     kind = "-".join(["incident"] + [f[2:] for f in flags])
@@ -70,20 +76,26 @@ def main():
     data.mkdir(parents=True, exist_ok=True)
     rows, failed = [], False
     for size in (int(s) for s in args.sizes.split(",")):
-        log = data / f"{kind}-{size}m.log"
-        truth_file = pathlib.Path(f"{log}.truth.json")
+        if args.cloudtrail:
+            log = data / f"cloudtrail-incident-{size}k"
+            truth_file = pathlib.Path(f"{log}.truth.json")
+            make = ["scripts/make-cloudtrail-incident-bench.py", str(log), str(size * 1000)]
+        else:
+            log = data / f"{kind}-{size}m.log"
+            truth_file = pathlib.Path(f"{log}.truth.json")
+            make = ["scripts/make-nginx-incident-bench.py", str(log), str(size)] + flags
         if not log.exists() or not truth_file.exists():
-            subprocess.run([sys.executable, "scripts/make-nginx-incident-bench.py", str(log), str(size)]
-                           + flags, check=True)
+            subprocess.run([sys.executable] + make, check=True)
         truth = json.loads(truth_file.read_text())
-        out = data / f"{kind}-{size}m.report.json"
+        out = pathlib.Path(f"{log}.report.json")
         runs = [measure([args.tokentrail, "hunt", "-q", "--format", "json", "-o", str(out), str(log)] + geoip)
                 for _ in range(args.repeat)]
         wall, mb = min(runs)
         checks = check(json.loads(out.read_text()), truth)
         failed |= not all(ok for _, ok, _ in checks)
         rows.append((size, truth, wall, mb, checks))
-    print("| log | lines | wall s | MB/s | lines/s | peak RSS MB | answer |")
+    unit = "records" if args.cloudtrail else "lines"
+    print(f"| log | {unit} | wall s | MB/s | {unit}/s | peak RSS MB | answer |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for size, truth, wall, mb, checks in rows:
         answer = "; ".join(f"{what} {'✓' if ok else '✗ ' + shown}" for what, ok, shown in checks)

@@ -11,7 +11,8 @@ anonymous requests drawn from the real 10,000-line combined sample
 tokens passed as `access_token`, each token used as its owner uses it:
 
 - 180 people's tokens: from their office's network (30 offices, six people each, so
-  offices are shared), a quarter also from a home network of their own; on weekdays
+  offices are shared), a quarter also from a home network of their own on three days in
+  ten (the whole day); on weekdays
   between 08:00 and 18:00, a few calls in the evening, few at weekends; one client (a
   browser or an SDK) and six to twelve of the API's forty routes, ids varying.
 - 20 automation tokens: around the clock from a hosting network of their own, one HTTP
@@ -43,6 +44,7 @@ import gzip
 import json
 import random
 import sys
+import zlib
 from datetime import datetime, timedelta, timezone
 
 out, size_mb = sys.argv[1], int(sys.argv[2])
@@ -155,6 +157,14 @@ for p in night_workers:
     people.remove(p)
 
 
+def at_home(p, d):
+    """Where person p works on day d: the office, or on three days in ten their home
+    network if they have one (a person is in one place a day, not both by turns)."""
+    if len(p["nets"]) == 1:
+        return p["nets"][0]
+    return p["nets"][1] if zlib.crc32(b"%s/%d" % (p["token"].encode(), int(d))) % 10 < 3 else p["nets"][0]
+
+
 def day_of(t):
     return (t - START).total_seconds() / DAY
 
@@ -165,7 +175,7 @@ def call_of(p, t):
     if d < p.get("joins", 0):
         return None
     tok = p["rotated"] if "rotated" in p and d >= 9 else p["token"]
-    home = rng.choice(p["nets"]) + ".%d" % rng.randint(2, 250)
+    home = at_home(p, d) + ".%d" % rng.randint(2, 250)
     if p in bots:
         moved = "moves" in p and d >= 10
         return tok, (p["moves"] if moved else p["nets"][0]) + ".10", p["ua"]

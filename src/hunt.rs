@@ -26,15 +26,12 @@ use crate::config::Config;
 use crate::score::actions::ActionClass;
 use crate::score::baseline::{NS_PER_DAY, NS_PER_HOUR, client_base};
 use crate::score::table::{EventTable, is_http_source};
-use crate::score::{NOTABLE, SUSPICIOUS, Scored, Severity};
+use crate::score::{NOTABLE, SHARED_BY, SUSPICIOUS, Scored, Severity};
 use crate::score_report::matches_credential;
 
 /// How many credentials one finding may pull in, so a shared network cannot turn one
 /// finding into the whole estate.
 const MAX_CREDENTIALS: usize = 50;
-/// A network used normally (below the notable score) by this many credentials is shared
-/// infrastructure: an office NAT, a VPN egress.
-const SHARED_BY: usize = 3;
 /// A network used successfully by more credentials than this is shared too (a mobile
 /// carrier's NAT, a proxy pool): an attacker's own host uses a handful of stolen
 /// credentials, and pivoting through a network everyone uses would pull in the whole

@@ -30,6 +30,10 @@ pub type FastSet<K> = polars::prelude::PlHashSet<K>;
 /// client) so they never become normal, and it can seed an investigation.
 pub const SUSPICIOUS: u32 = 40;
 
+/// A network that this many credentials use normally is the estate's shared
+/// infrastructure (an office NAT, a VPN egress): never one attacker host.
+pub const SHARED_BY: usize = 3;
+
 /// An event at or above this score is not learned into the hours and rates of a baseline:
 /// the quieter calls of an attack (a listing from a new network at night) must not teach
 /// the baseline that nights are normal while the attack goes on.

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::{Findings, Reason, Signal};
 use crate::config::Config;
 use crate::score::table::EventTable;
-use crate::score::{SUSPICIOUS, total};
+use crate::score::{SHARED_BY, SUSPICIOUS, total};
 
 pub struct SharedNetwork;
 
@@ -24,6 +24,18 @@ impl Signal for SharedNetwork {
     }
 
     fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
+        // A network that several credentials use with no reason at all is the estate's
+        // own (an office NAT): when young credentials' baselines still find it new, it is
+        // new to several of them at once without being one host trying stolen secrets.
+        let mut normal_users: FastMap<&str, FastSet<&str>> = FastMap::default();
+        for i in 0..t.len() {
+            if let (Some(net), Some(subject)) = (t.network[i], t.subject(i))
+                && found.get(&(i as u32)).is_none_or(Vec::is_empty)
+            {
+                normal_users.entry(net).or_default().insert(subject);
+            }
+        }
+        let estate = |net: &str| normal_users.get(net).is_some_and(|u| u.len() >= SHARED_BY);
         let mut by_network: FastMap<&str, (FastSet<&str>, Vec<u32>)> = FastMap::default();
         // A network is only worth tying credentials together if something besides its
         // novelty was odd there: one person travelling uses their Okta session, their
@@ -48,7 +60,9 @@ impl Signal for SharedNetwork {
                         | "sensitive_action"
                 )
             });
-            if let (true, true, Some(net)) = (novel, behaviour, t.network[iu]) {
+            if let (true, true, Some(net)) = (novel, behaviour, t.network[iu])
+                && !estate(net)
+            {
                 odd.insert(net);
             }
             if let (true, Some(net), Some(subject)) = (novel, t.network[iu], t.subject(iu)) {
@@ -204,6 +218,55 @@ mod tests {
                 .unwrap();
             assert_eq!(&*r.value, "81.2.69.0/24 is new to 2 credentials");
             assert_eq!(&*r.baseline, "AKIAQ3EGALICE0000001, tt_l…alice");
+        }
+    }
+
+    /// An office NAT that three people use every day, new to two colleagues whose first
+    /// days were from home and who try a new tool there: the estate's own network, not
+    /// one host trying two stolen secrets.
+    #[test]
+    fn a_network_three_credentials_use_normally_is_the_estates() {
+        let as_cred = |credential: &'static str| {
+            move |r: Row| Row {
+                credential: Some(credential),
+                ..r
+            }
+        };
+        let mut rows = office_days(3, 10);
+        for c in ["tt_live_dave", "tt_live_erin"] {
+            rows.extend(office_days(3, 10).into_iter().map(as_cred(c)));
+        }
+        let t = MONDAY + 3 * NS_PER_DAY + 10 * 3_600_000_000_000;
+        let mut colleagues = Vec::new();
+        for (c, home, asn) in [
+            ("tt_live_bob", "12.82.85.0/24", 7018),
+            ("tt_live_carol", "12.83.17.0/24", 7018),
+        ] {
+            rows.extend(office_days(3, 10).into_iter().map(|r| Row {
+                network: home,
+                asn: Some(asn),
+                ..as_cred(c)(r)
+            }));
+            colleagues.push(rows.len());
+            rows.push(Row {
+                client_family: "curl/8",
+                client_kind: "cli",
+                user_agent: "curl/8.4.0",
+                ..as_cred(c)(office(t + colleagues.len() as i64 * NS_PER_MIN))
+            });
+        }
+        let s = run(&rows);
+        for i in colleagues {
+            assert!(
+                signals_of(&s, i).contains(&"new_network"),
+                "{:?}",
+                s.reasons_of(i)
+            );
+            assert!(
+                !signals_of(&s, i).contains(&"shared_network"),
+                "{:?}",
+                s.reasons_of(i)
+            );
         }
     }
 

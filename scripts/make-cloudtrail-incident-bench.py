@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Write a CloudTrail S3 delivery tree of one AWS account with one leaked access key, and
+its answer, for measuring `hunt` on data shaped like a real account.
+
+Usage: scripts/make-cloudtrail-incident-bench.py OUT_DIR RECORDS
+
+Three weeks (2026-02-02 to 2026-02-23) of RECORDS management events, written as gzip
+`{"Records":[...]}` files per five minutes and region under
+AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/, as CloudTrail delivers them:
+
+- 120 people's IAM users, each with its access key, from their office (20 offices in
+  31.224.0.0/11, AS3320 in the MaxMind test databases) and a quarter also from home
+  (12.82.0.0/15, AS7018) on three days in ten, in working hours, with their own CLI or SDK and five to twelve
+  of the account's usual calls;
+- 15 deployment roles assumed every hour around the clock by CI runners in 35.0.0.0/9
+  (AS237), each run a new session key that checks who it is, pushes and deploys;
+- AWS services acting for the account (`AWSService` identities).
+
+The leak: one person's key is tried on day 5 at 02:17 UTC from a network no one uses
+(`sts:GetCallerIdentity` and two listings with Boto3), then used on day 12 from 01:40 for
+twenty minutes from another network: enumeration across services and regions, a new IAM
+user with an access key and the administrator policy, reads of S3 objects, CloudTrail
+logging stopped; the new key is then used from there. OUT_DIR.truth.json: the leaked
+key, the event id of its first suspicious call, the attacker's networks, the new key, the
+number of attacker calls. Deterministic (seed 13). Run `hunt --geoip samples/geoip` on it.
+"""
+import gzip
+import json
+import os
+import random
+import sys
+import uuid
+import zlib
+from datetime import datetime, timedelta, timezone
+
+out, total = sys.argv[1], int(sys.argv[2])
+rng = random.Random(13)
+UTC = timezone.utc
+START = datetime(2026, 2, 2, tzinfo=UTC)  # a Monday
+SPAN = 21 * 86400.0
+ACCOUNT = "111122223333"
+REGIONS = ["eu-north-1", "us-east-1"]
+
+
+def uid():
+    return str(uuid.UUID(int=rng.getrandbits(128)))
+
+
+def key(prefix):
+    return prefix + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+
+
+NORMAL = ["ec2:DescribeInstances", "ec2:DescribeSecurityGroups", "s3:ListObjectsV2", "s3:GetObject",
+          "s3:PutObject", "lambda:ListFunctions", "lambda:GetFunction", "logs:FilterLogEvents",
+          "logs:DescribeLogGroups", "cloudwatch:GetMetricData", "ecs:DescribeServices", "ecs:ListTasks",
+          "ssm:GetParameter", "dynamodb:Query", "dynamodb:GetItem", "sqs:SendMessage",
+          "sqs:ReceiveMessage", "rds:DescribeDBInstances", "cloudformation:DescribeStacks",
+          "ecr:DescribeRepositories", "kms:Decrypt", "sns:Publish", "athena:StartQueryExecution",
+          "glue:GetTable", "elasticloadbalancing:DescribeLoadBalancers"]
+CLIENTS = ["aws-cli/2.15.17 Python/3.11.6 Darwin/23.3.0 exe/x86_64 prompt/off command/{op}",
+           "aws-cli/2.15.17 Python/3.11.6 Linux/6.5.0 exe/x86_64.ubuntu.22 prompt/off command/{op}",
+           "Boto3/1.34.34 md/Botocore#1.34.34 ua/2.0 os/macos#23.3.0 md/arch#arm64 lang/python#3.11.7",
+           "aws-sdk-go-v2/1.24.1 os/linux lang/go#1.21.6 md/GOOS#linux md/GOARCH#amd64",
+           "aws-sdk-java/2.23.9 Mac_OS_X/14.3 OpenJDK_64-Bit_Server_VM/21.0.2+13-LTS Java/21.0.2",
+           "[aws-cli/2.15.17 Python/3.11.6 Windows/10 exe/AMD64 prompt/off command/{op}]"]
+CI_UA = "aws-sdk-go-v2/1.24.1 os/linux lang/go#1.21.6 exec-env/GitHub_Actions"
+
+offices = ["31.%d.%d" % (rng.randint(224, 255), rng.randint(0, 255)) for _ in range(20)]
+people = []
+for i in range(120):
+    nets = [offices[i % 20]]
+    if rng.random() < 0.25:
+        nets.append("12.%d.%d" % (rng.randint(82, 83), rng.randint(0, 255)))
+    name = "user%03d" % i
+    people.append({"user": name, "key": key("AKIA"), "nets": nets, "ua": rng.choice(CLIENTS),
+                   "calls": rng.sample(NORMAL, rng.randint(5, 12)), "weight": rng.uniform(0.3, 1.7)})
+busy = []
+for p in people:
+    busy.append((busy[-1] if busy else 0) + p["weight"])
+roles = [{"role": "deploy-%02d" % k, "net": "35.%d.%d" % (rng.randint(0, 127), rng.randint(0, 255))}
+         for k in range(15)]
+
+
+def user_identity(p, access_key):
+    return {"type": "IAMUser", "principalId": "AIDA" + p["user"].upper().ljust(17, "X"),
+            "arn": f"arn:aws:iam::{ACCOUNT}:user/{p['user']}", "accountId": ACCOUNT,
+            "accessKeyId": access_key, "userName": p["user"]}
+
+
+def role_identity(r, run, access_key):
+    return {"type": "AssumedRole", "principalId": "AROA" + r["role"].upper().ljust(17, "X") + ":run-%d" % run,
+            "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{r['role']}/run-{run}", "accountId": ACCOUNT,
+            "accessKeyId": access_key,
+            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": f"arn:aws:iam::{ACCOUNT}:role/{r['role']}",
+                                                 "userName": r["role"]},
+                               "attributes": {"creationDate": "2026-02-02T00:00:00Z", "mfaAuthenticated": "false"}}}
+
+
+def record(ts, identity, name, ip, ua, region=REGIONS[0], params=None, response=None, error=None):
+    service, op = name.split(":")
+    r = {"eventVersion": "1.09", "userIdentity": identity,
+         "eventTime": ts.strftime("%Y-%m-%dT%H:%M:%SZ"), "eventSource": f"{service}.amazonaws.com",
+         "eventName": op, "awsRegion": region, "sourceIPAddress": ip,
+         "userAgent": ua.replace("{op}", op.lower()), "requestParameters": params,
+         "responseElements": response, "requestID": uid(), "eventID": uid(),
+         "readOnly": op.startswith(("List", "Get", "Describe", "Filter")), "eventType": "AwsApiCall",
+         "managementEvent": True, "recipientAccountId": ACCOUNT, "eventCategory": "Management"}
+    if error:
+        r["errorCode"] = error
+        r["errorMessage"] = f"User: {identity['arn']} is not authorized to perform: {name}"
+    return r
+
+
+# The attack, in time order: (time, record) pairs made now, so their ids are fixed.
+victim = people[40]
+probe_net, burst_net = "185.220.101", "45.155.205"
+ATTACK_UA = "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#5.15.0 md/arch#x86_64 lang/python#3.10.12"
+vid = user_identity(victim, victim["key"])
+attack = []
+t0 = START + timedelta(days=5, hours=2, minutes=17)
+for k, name in enumerate(["sts:GetCallerIdentity", "s3:ListBuckets", "iam:ListAttachedUserPolicies"]):
+    region = "us-east-1" if name.startswith(("iam", "sts")) else REGIONS[0]
+    attack.append((t0 + timedelta(seconds=30 * k), record(t0 + timedelta(seconds=30 * k), vid, name,
+                                                          probe_net + ".47", ATTACK_UA, region)))
+t1 = START + timedelta(days=12, hours=1, minutes=40)
+child = key("AKIA")
+enum = ["iam:ListUsers", "iam:ListRoles", "s3:ListBuckets", "ec2:DescribeInstances", "rds:DescribeDBInstances",
+        "lambda:ListFunctions", "secretsmanager:ListSecrets", "iam:ListAccessKeys"]
+steps = [(name, region) for name in enum for region in REGIONS]
+steps += [("iam:CreateUser", "us-east-1"), ("iam:CreateAccessKey", "us-east-1"),
+          ("iam:AttachUserPolicy", "us-east-1")]
+steps += [("s3:GetObject", REGIONS[0])] * 60 + [("cloudtrail:StopLogging", REGIONS[0])]
+for k, (name, region) in enumerate(steps):
+    at = t1 + timedelta(seconds=10 * k)
+    params = response = error = None
+    if name == "iam:CreateUser":
+        params = {"userName": "svc-backup"}
+    if name == "iam:CreateAccessKey":
+        params = {"userName": "svc-backup"}
+        response = {"accessKey": {"userName": "svc-backup", "accessKeyId": child, "status": "Active"}}
+    if name == "iam:AttachUserPolicy":
+        params = {"userName": "svc-backup", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}
+    if name == "s3:GetObject":
+        params = {"bucketName": "acme-finance", "key": "exports/%04d.csv" % k}
+    if name in ("rds:DescribeDBInstances", "secretsmanager:ListSecrets") and region == "us-east-1":
+        error = "AccessDenied"
+    attack.append((at, record(at, vid, name, burst_net + ".%d" % (20 + k % 3), ATTACK_UA, region, params,
+                              response, error)))
+backup = {"user": "svc-backup"}
+for k in range(20):
+    at = t1 + timedelta(minutes=30, seconds=20 * k)
+    name = "sts:GetCallerIdentity" if k == 0 else "s3:GetObject"
+    attack.append((at, record(at, user_identity(backup, child), name, burst_net + ".21", ATTACK_UA,
+                              "us-east-1" if k == 0 else REGIONS[0])))
+attack.sort(key=lambda a: a[0])
+
+
+def at_home(user, nets, t):
+    """Where a person works on t's day: the office, or on three days in ten their home
+    network if they have one (one place a day, not both by turns)."""
+    day = int((t - START).total_seconds() // 86400)
+    if len(nets) == 1 or zlib.crc32(b"%s/%d" % (user.encode(), day)) % 10 >= 3:
+        return nets[0]
+    return nets[1]
+
+
+def work(t):
+    """How much people work at t (UTC; offices at +01:00)."""
+    local = t + timedelta(hours=1)
+    if local.weekday() >= 5:
+        return 0.02 if 9 <= local.hour < 17 else 0.0
+    if 8 <= local.hour < 18:
+        return 1.0
+    return 0.04 if 18 <= local.hour < 22 else 0.0
+
+
+files = {}  # (region, five-minute slot) -> records
+written = [0, 0]
+
+
+def flush(before):
+    for (region, slot) in sorted(k for k in files if k[1] < before):
+        recs = files.pop((region, slot))
+        day = slot.strftime("%Y/%m/%d")
+        stamp = (slot + timedelta(minutes=5)).strftime("%Y%m%dT%H%MZ")
+        path = (f"{out}/AWSLogs/{ACCOUNT}/CloudTrail/{region}/{day}/"
+                f"{ACCOUNT}_CloudTrail_{region}_{stamp}_{uid()[:16]}.json.gz")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(gzip.compress(json.dumps({"Records": recs}, separators=(",", ":")).encode(), 6, mtime=0))
+        written[0] += len(recs)
+        written[1] += 1
+
+
+def put(r):
+    ts = datetime.strptime(r["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    slot = ts.replace(minute=ts.minute - ts.minute % 5, second=0)
+    files.setdefault((r["awsRegion"], slot), []).append(r)
+
+
+gap = SPAN / total
+t = START
+a = 0
+runs = 0
+next_run = {r["role"]: START + timedelta(minutes=rng.randint(0, 59)) for r in roles}
+made = 0
+while made < total:
+    t += timedelta(seconds=rng.expovariate(1.0 / gap))
+    while a < len(attack) and attack[a][0] <= t:
+        put(attack[a][1])
+        a += 1
+        made += 1
+    for r in roles:
+        if next_run[r["role"]] <= t:
+            runs += 1
+            session = key("ASIA")
+            ident = role_identity(r, runs, session)
+            for k, name in enumerate(["sts:GetCallerIdentity", "ecr:GetAuthorizationToken", "s3:PutObject",
+                                      "ecs:UpdateService", "ecs:DescribeServices"]):
+                put(record(next_run[r["role"]] + timedelta(seconds=5 * k), ident, name, r["net"] + ".10", CI_UA,
+                           "us-east-1" if name.startswith("sts") else REGIONS[0]))
+                made += 1
+            next_run[r["role"]] += timedelta(minutes=rng.randint(50, 70))
+    w = work(t)
+    if rng.random() < 0.9 * w:
+        p = rng.choices(people, cum_weights=busy)[0]
+        name = rng.choice(p["calls"])
+        ip = at_home(p["user"], p["nets"], t) + ".%d" % rng.randint(2, 250)
+        put(record(t, user_identity(p, p["key"]), name, ip, p["ua"], rng.choice(REGIONS)))
+    else:
+        svc = rng.choice(["lambda", "ecs-tasks", "events", "autoscaling"])
+        put(record(t, {"type": "AWSService", "invokedBy": f"{svc}.amazonaws.com"}, "kms:Decrypt",
+                   f"{svc}.amazonaws.com", f"{svc}.amazonaws.com", REGIONS[0]))
+    made += 1
+    flush(t - timedelta(minutes=10))
+flush(t + timedelta(days=1))
+first = attack[0][1]
+truth = {"leaked_token_prefix": victim["key"], "first_suspicious_event_id": first["eventID"],
+         "attacker_networks": [probe_net + ".0/24", burst_net + ".0/24"], "minted_token_prefix": child,
+         "attacker_calls": len(attack), "lines": written[0], "files": written[1],
+         "bytes": sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)}
+json.dump(truth, open(out.rstrip("/") + ".truth.json", "w"), indent=1)
+print(f"{out}: {written[0]} records in {written[1]} files; truth in {out.rstrip('/')}.truth.json")
