@@ -182,7 +182,8 @@ pub fn ingest(
     let (mut files, mut chunks) = read_all::<FrameBuilder>(inputs, opts, progress, None, None)?;
     // Enrich chunk by chunk, in parallel, before the chunks are joined.
     chunks.par_iter_mut().try_for_each(|df| {
-        crate::enrich::enrich_keeping(df, geo, &opts.real_ip_from, opts.columns)
+        crate::enrich::enrich_keeping(df, geo, &opts.real_ip_from, opts.columns)?;
+        crate::frame::compact_small_chunk(df)
     })?;
     let frame = sorted_concat(chunks, geo, &opts.real_ip_from)?;
     let frame = remove_duplicates(frame, &mut files)?;
