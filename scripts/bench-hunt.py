@@ -2,7 +2,7 @@
 """Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
 
 Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
-                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail]
+                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail | --okta]
 
 For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
 DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
@@ -15,7 +15,9 @@ leak (travel, night work, rotated tokens, new joiners, automation moving inside 
 provider; see the generator); a finding for one of them is named. --stealthy: the attacker
 copies the owner's client and works in office hours. --geoip: passed to `hunt`.
 --cloudtrail: an AWS account's CloudTrail tree instead (scripts/make-cloudtrail-incident-bench.py),
-each size a thousand records; the first suspicious call is checked by its event id. Results go into docs/performance.md ("hunt on a gateway log with one leak").
+each size a thousand records; the first suspicious call is checked by its event id.
+--okta: an Okta tenant's System Log with one stolen session
+(scripts/make-okta-incident-bench.py), each size a thousand events. Results go into docs/performance.md ("hunt on a gateway log with one leak").
 """
 import argparse
 import json
@@ -68,6 +70,7 @@ def main():
     ap.add_argument("--stealthy", action="store_true")
     ap.add_argument("--geoip")
     ap.add_argument("--cloudtrail", action="store_true")
+    ap.add_argument("--okta", action="store_true")
     args = ap.parse_args()
     flags = [f for f, on in (("--oddities", args.oddities), ("--stealthy", args.stealthy)) if on]
     kind = "-".join(["incident"] + [f[2:] for f in flags])
@@ -76,7 +79,11 @@ def main():
     data.mkdir(parents=True, exist_ok=True)
     rows, failed = [], False
     for size in (int(s) for s in args.sizes.split(",")):
-        if args.cloudtrail:
+        if args.okta:
+            log = data / f"okta-incident-{size}k.ndjson"
+            truth_file = pathlib.Path(f"{log}.truth.json")
+            make = ["scripts/make-okta-incident-bench.py", str(log), str(size * 1000)]
+        elif args.cloudtrail:
             log = data / f"cloudtrail-incident-{size}k"
             truth_file = pathlib.Path(f"{log}.truth.json")
             make = ["scripts/make-cloudtrail-incident-bench.py", str(log), str(size * 1000)]
@@ -94,7 +101,7 @@ def main():
         checks = check(json.loads(out.read_text()), truth)
         failed |= not all(ok for _, ok, _ in checks)
         rows.append((size, truth, wall, mb, checks))
-    unit = "records" if args.cloudtrail else "lines"
+    unit = "records" if args.cloudtrail else "events" if args.okta else "lines"
     print(f"| log | {unit} | wall s | MB/s | {unit}/s | peak RSS MB | answer |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for size, truth, wall, mb, checks in rows:

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::{Findings, Reason, Signal};
 use crate::config::Config;
 use crate::score::table::EventTable;
-use crate::score::{SHARED_BY, SUSPICIOUS, total};
+use crate::score::{SHARED_BY, SUSPICIOUS, group_key, total};
 
 pub struct SharedNetwork;
 
@@ -24,19 +24,22 @@ impl Signal for SharedNetwork {
     }
 
     fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
-        // A network that several credentials use with no reason at all is the estate's
-        // own (an office NAT): when young credentials' baselines still find it new, it is
+        // A network that several people (or credentials without one) use with no reason
+        // at all is the estate's own (an office NAT): when young credentials' baselines still find it new, it is
         // new to several of them at once without being one host trying stolen secrets.
         let mut normal_users: FastMap<&str, FastSet<&str>> = FastMap::default();
         for i in 0..t.len() {
-            if let (Some(net), Some(subject)) = (t.network[i], t.subject(i))
+            if let (Some(net), Some(owner)) = (t.network[i], group_key(t, i))
                 && found.get(&(i as u32)).is_none_or(Vec::is_empty)
             {
-                normal_users.entry(net).or_default().insert(subject);
+                normal_users.entry(net).or_default().insert(owner);
             }
         }
         let estate = |net: &str| normal_users.get(net).is_some_and(|u| u.len() >= SHARED_BY);
         let mut by_network: FastMap<&str, (FastSet<&str>, Vec<u32>)> = FastMap::default();
+        // Whose credentials they are (a person's weekly Okta sessions are one person's):
+        // one host trying several people's secrets, not one person's new network.
+        let mut owners: FastMap<&str, FastSet<&str>> = FastMap::default();
         // A network is only worth tying credentials together if something besides its
         // novelty was odd there: one person travelling uses their Okta session, their
         // Auth0 login and their API token from the same hotel, with their usual browser.
@@ -69,6 +72,9 @@ impl Signal for SharedNetwork {
                 let e = by_network.entry(net).or_default();
                 e.0.insert(subject);
                 e.1.push(i);
+                if let Some(owner) = group_key(t, iu) {
+                    owners.entry(net).or_default().insert(owner);
+                }
             }
         }
         // Networks that carried a suspicious call new to its credential: every other
@@ -131,7 +137,7 @@ impl Signal for SharedNetwork {
             ));
         }
         for (net, (subjects, events)) in by_network {
-            if subjects.len() < 2 || !odd.contains(net) {
+            if owners.get(net).is_none_or(|o| o.len() < 2) || !odd.contains(net) {
                 continue;
             }
             // The first few by name, as the report lists them.
@@ -268,6 +274,49 @@ mod tests {
                 s.reasons_of(i)
             );
         }
+    }
+
+    /// One person's two Okta sessions (a session a week) both new to the network of a
+    /// hotel where they try a new tool: one person's new network, not one host trying
+    /// two people's secrets. Two people's credentials there would be.
+    #[test]
+    fn one_persons_sessions_are_one_owner() {
+        let session = |principal: &'static str, id: &'static str| {
+            move |r: Row| Row {
+                source: "okta_system_log",
+                principal: Some(principal),
+                credential: Some(id),
+                action: "user.authentication.sso",
+                ..r
+            }
+        };
+        let hotel = |r: Row| Row {
+            network: "216.160.83.0/24",
+            asn: Some(209),
+            client_family: "curl/8",
+            client_kind: "cli",
+            user_agent: "curl/8.4.0",
+            ..r
+        };
+        let t = MONDAY + 3 * NS_PER_DAY + 10 * 3_600_000_000_000;
+        let shared = |other: &'static str| {
+            let mut rows: Vec<Row> = office_days(3, 10)
+                .into_iter()
+                .map(session("alice@acme.example", "102week1"))
+                .collect();
+            rows.extend(
+                office_days(3, 10)
+                    .into_iter()
+                    .map(session(other, "102week2")),
+            );
+            rows.push(hotel(session("alice@acme.example", "102week1")(office(t))));
+            rows.push(hotel(session(other, "102week2")(office(t + NS_PER_MIN))));
+            let n = rows.len();
+            let s = run(&rows);
+            [n - 2, n - 1].map(|i| signals_of(&s, i).contains(&"shared_network"))
+        };
+        assert_eq!(shared("alice@acme.example"), [false, false]);
+        assert_eq!(shared("bob@acme.example"), [true, true]);
     }
 
     /// Two credentials' first suspicious calls from one network in the same nanosecond:
