@@ -30,8 +30,9 @@ import os
 import random
 import sys
 import uuid
-import zlib
 from datetime import datetime, timedelta, timezone
+
+from estate import works_from_home
 
 out, total = sys.argv[1], int(sys.argv[2])
 rng = random.Random(13)
@@ -159,9 +160,9 @@ def at_home(user, nets, t):
     """Where a person works on t's day: the office, or on three days in ten their home
     network if they have one (one place a day, not both by turns)."""
     day = int((t - START).total_seconds() // 86400)
-    if len(nets) == 1 or zlib.crc32(b"%s/%d" % (user.encode(), day)) % 10 >= 3:
-        return nets[0]
-    return nets[1]
+    if len(nets) > 1 and works_from_home(user, day):
+        return nets[1]
+    return nets[0]
 
 
 def work(t):

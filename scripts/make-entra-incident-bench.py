@@ -21,8 +21,9 @@ import json
 import random
 import sys
 import uuid
-import zlib
 from datetime import datetime, timedelta, timezone
+
+from estate import HOME_FIRST, OFFICE_FIRST, net, works_from_home
 
 out, total = sys.argv[1], int(sys.argv[2])
 rng = random.Random(19)
@@ -42,21 +43,17 @@ def uid():
     return str(uuid.UUID(int=rng.getrandbits(128)))
 
 
-def net(first):
-    return "%d.%d.%d" % (first, rng.randint(1, 254), rng.randint(0, 255))
-
-
 n_people = max(40, total // 200)
-offices = [net(rng.choice([5, 31, 46, 62, 77, 85, 91, 93, 109, 145, 176, 188, 194, 212, 217]))
+offices = [net(rng, OFFICE_FIRST)
            for _ in range((n_people + 7) // 8)]
 people = [{"upn": "user%04d@acme.example" % i, "id": str(uuid.UUID(int=i + 1)), "office": offices[i // 8],
-           "home": net(rng.choice([78, 82, 86, 90, 92, 95])) if rng.random() < 0.4 else None,
+           "home": net(rng, HOME_FIRST) if rng.random() < 0.4 else None,
            "browser": rng.choice(BROWSERS), "weight": rng.uniform(0.5, 1.5)} for i in range(n_people)]
 victim = people[23]
 
 
 def place(p, day):
-    if p["home"] and zlib.crc32(b"%s/%d" % (p["upn"].encode(), day)) % 10 < 3:
+    if p["home"] and works_from_home(p["upn"], day):
         return p["home"]
     return p["office"]
 

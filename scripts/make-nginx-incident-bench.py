@@ -44,8 +44,9 @@ import gzip
 import json
 import random
 import sys
-import zlib
 from datetime import datetime, timedelta, timezone
+
+from estate import HOME_FIRST, HOTEL_FIRST, OFFICE_FIRST, net, works_from_home
 
 out, size_mb = sys.argv[1], int(sys.argv[2])
 oddities = "--oddities" in sys.argv[3:]
@@ -62,10 +63,6 @@ LINES = size_mb * 1_000_000 // 220
 
 def token():
     return "tt_live_%024x" % rng.getrandbits(96)
-
-
-def net(first):
-    return "%d.%d.%d" % (first, rng.randint(1, 254), rng.randint(0, 255))
 
 
 ROUTES = (["GET /api/v1/projects", "GET /api/v1/projects/{id}", "GET /api/v1/projects/{id}/issues",
@@ -88,16 +85,16 @@ BROWSERS = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML
             "acme-sdk-js/3.4.1 node/20.11.0", "acme-cli/2.8.0 (darwin; arm64)"]
 LIBRARIES = ["python-requests/2.31.0", "Go-http-client/1.1", "okhttp/4.12.0", "Terraform/1.7.2", "curl/7.88.1"]
 
-offices = [net(rng.choice([5, 31, 46, 62, 77, 85, 91, 93, 109, 145, 176, 188, 194, 212, 217])) for _ in range(30)]
+offices = [net(rng, OFFICE_FIRST) for _ in range(30)]
 people, bots = [], []
 for i in range(180):
     nets = [offices[i // 6]]
     if rng.random() < 0.25:
-        nets.append(net(rng.choice([78, 82, 86, 90, 92, 95])))
+        nets.append(net(rng, HOME_FIRST))
     people.append({"token": token(), "nets": nets, "ua": rng.choice(BROWSERS),
                    "routes": rng.sample(ROUTES, rng.randint(6, 12)), "weight": rng.uniform(0.3, 1.7)})
 for i in range(20):
-    bots.append({"token": token(), "nets": [net(rng.choice([34, 35, 52, 104, 138, 159, 167]))],
+    bots.append({"token": token(), "nets": [net(rng, [34, 35, 52, 104, 138, 159, 167])],
                  "ua": rng.choice(LIBRARIES), "routes": rng.sample(ROUTES, rng.randint(3, 5)),
                  "weight": rng.uniform(0.5, 1.5)})
 
@@ -135,7 +132,7 @@ if oddities:
     picked = rng.sample(others, 20)
     for p in picked[:10]:
         d0 = rng.choice([1, 2, 7, 8, 9, 14, 15, 16])
-        p["trip"] = (d0, d0 + rng.randint(2, 4), net(rng.choice([23, 50, 64, 66, 71, 96, 98, 173])))
+        p["trip"] = (d0, d0 + rng.randint(2, 4), net(rng, HOTEL_FIRST))
         travellers.append(p)
         benign[p["token"][:12]] = "travels days %d-%d" % (p["trip"][0], p["trip"][1] - 1)
     for p in picked[10:13]:
@@ -160,9 +157,9 @@ for p in night_workers:
 def at_home(p, d):
     """Where person p works on day d: the office, or on three days in ten their home
     network if they have one (a person is in one place a day, not both by turns)."""
-    if len(p["nets"]) == 1:
-        return p["nets"][0]
-    return p["nets"][1] if zlib.crc32(b"%s/%d" % (p["token"].encode(), int(d))) % 10 < 3 else p["nets"][0]
+    if len(p["nets"]) > 1 and works_from_home(p["token"], int(d)):
+        return p["nets"][1]
+    return p["nets"][0]
 
 
 def day_of(t):

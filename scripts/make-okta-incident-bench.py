@@ -26,6 +26,8 @@ import uuid
 import zlib
 from datetime import datetime, timedelta, timezone
 
+from estate import HOME_FIRST, HOTEL_FIRST, OFFICE_FIRST, net, works_from_home
+
 out, total = sys.argv[1], int(sys.argv[2])
 rng = random.Random(17)
 UTC = timezone.utc
@@ -44,22 +46,18 @@ def uid():
     return str(uuid.UUID(int=rng.getrandbits(128)))
 
 
-def net(first):
-    return "%d.%d.%d" % (first, rng.randint(1, 254), rng.randint(0, 255))
-
-
 n_people = max(40, total // 250)
-offices = [net(rng.choice([5, 31, 46, 62, 77, 85, 91, 93, 109, 145, 176, 188, 194, 212, 217]))
+offices = [net(rng, OFFICE_FIRST)
            for _ in range((n_people + 7) // 8)]
 people = []
 for i in range(n_people):
     p = {"user": "user%04d@acme.example" % i, "id": "00u%017d" % i, "office": offices[i // 8],
-         "home": net(rng.choice([78, 82, 86, 90, 92, 95])) if rng.random() < 0.4 else None,
+         "home": net(rng, HOME_FIRST) if rng.random() < 0.4 else None,
          "ua": rng.choice(BROWSERS), "apps": rng.sample(APPS, rng.randint(3, 7)),
          "weight": rng.uniform(0.5, 1.5), "joins": 7 if rng.random() < 0.03 else 0}
     if rng.random() < 0.08:
         d0 = rng.choice([1, 2, 8, 9, 15, 16])
-        p["trip"] = (d0, d0 + rng.randint(2, 4), net(rng.choice([23, 50, 64, 66, 71, 96, 98, 173])))
+        p["trip"] = (d0, d0 + rng.randint(2, 4), net(rng, HOTEL_FIRST))
     people.append(p)
 victim = people[17]
 victim["trip"], victim["joins"] = None, 0
@@ -69,7 +67,7 @@ def place(p, day):
     trip = p.get("trip")
     if trip and trip[0] <= day < trip[1]:
         return trip[2]
-    if p["home"] and zlib.crc32(b"%s/%d" % (p["user"].encode(), day)) % 10 < 3:
+    if p["home"] and works_from_home(p["user"], day):
         return p["home"]
     return p["office"]
 

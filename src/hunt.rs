@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::score::actions::ActionClass;
-use crate::score::baseline::{NS_PER_DAY, NS_PER_HOUR, client_base};
+use crate::score::baseline::{ESTABLISH_DAYS, NS_PER_DAY, NS_PER_HOUR, client_base};
 use crate::score::table::{EventTable, is_http_source};
 use crate::score::{NOTABLE, SHARED_BY, SUSPICIOUS, Scored, Severity};
 use crate::score_report::matches_credential;
@@ -158,11 +158,12 @@ impl<'a> Habits<'a> {
         normal: impl Fn(usize) -> bool,
         action: impl Fn(usize) -> u32,
     ) -> Habits<'a> {
+        let normal: Vec<usize> = evs.iter().copied().filter(|&i| normal(i)).collect();
         let mut last_day: FastMap<&'a str, i64> = FastMap::default();
         let mut network_days: FastMap<&'a str, u32> = FastMap::default();
         // Per client and day: the first network, and whether there were others.
         let mut client_days: FastMap<(&'a str, i64), (&'a str, bool)> = FastMap::default();
-        for &i in evs.iter().filter(|&&i| normal(i)) {
+        for &i in &normal {
             let day = t.ts[i].div_euclid(NS_PER_DAY);
             let Some(n) = t.network[i] else { continue };
             if last_day.insert(n, day) != Some(day) {
@@ -181,29 +182,32 @@ impl<'a> Habits<'a> {
                 *c.only_from.entry(n).or_default() += 1;
             }
         }
-        let actions = evs
-            .iter()
-            .filter(|&&i| normal(i))
-            .filter(|&&i| t.network[i].is_some_and(|n| network_days.get(n) >= Some(&2)))
-            .map(|&i| action(i))
-            .collect();
-        Habits {
+        let mut habits = Habits {
             network_days,
             clients,
-            actions,
-        }
+            actions: FastSet::default(),
+        };
+        habits.actions = normal
+            .iter()
+            .filter(|&&i| t.network[i].is_some_and(|n| habits.owners_network(n)))
+            .map(|&i| action(i))
+            .collect();
+        habits
     }
 
-    /// Whether network `n` is the owner's: used on two days.
+    /// Whether network `n` is the owner's: used on as many days as make a network normal
+    /// to a baseline.
     fn owners_network(&self, n: &str) -> bool {
-        self.network_days.get(n).is_some_and(|&d| d >= 2)
+        self.network_days
+            .get(n)
+            .is_some_and(|&d| d >= ESTABLISH_DAYS)
     }
 
     /// Whether the owner has a network of their own: without one (a credential seen on
     /// one day, or only ever from changing addresses) nothing tells their calls from a
     /// probe's.
     fn known(&self) -> bool {
-        self.network_days.values().any(|&d| d >= 2)
+        self.network_days.values().any(|&d| d >= ESTABLISH_DAYS)
     }
 
     /// Whether calls from network `n` with client `f` (a family, its version aside, as
@@ -214,7 +218,7 @@ impl<'a> Habits<'a> {
             .clients
             .get(f)
             .map_or(0, |c| c.days - c.only_from.get(n).copied().unwrap_or(0));
-        self.owners_network(n) || elsewhere >= 2
+        self.owners_network(n) || elsewhere >= ESTABLISH_DAYS
     }
 }
 
@@ -475,15 +479,14 @@ impl<'i, 'a> Investigator<'i, 'a> {
         // what it can reach or mints a credential, as the owner never does from their
         // own networks. A traveller's hotel is used on two days, or for the owner's usual
         // calls.
-        let habits = match hostile.is_empty() {
-            true => None,
-            false => Some(Habits::of(
+        let habits = (!hostile.is_empty()).then(|| {
+            Habits::of(
                 t,
                 evs,
                 |i| self.score(i) < SUSPICIOUS,
                 |i| self.scored.actions.of_event[i],
-            )),
-        };
+            )
+        });
         let attack_began = hostile.iter().map(|&i| t.ts[i]).min().unwrap_or(i64::MAX);
         let mut hindsight: BTreeSet<&str> = BTreeSet::new();
         if let Some(habits) = habits.filter(Habits::known) {
@@ -751,7 +754,7 @@ mod tests {
     /// `late_owner` adds what the owner does that is new without being the attacker: a
     /// call from a hotel with their own browser, a call with curl from the office.
     fn probed_then_attacked(late_owner: bool) -> (Vec<Row>, usize, usize) {
-        let hour = 3_600_000_000_000;
+        let hour = NS_PER_HOUR;
         let mut rows: Vec<Row> = (0..2)
             .flat_map(|d| (0..3).map(move |k| office(MONDAY + d * NS_PER_DAY + (9 + k) * hour)))
             .collect();
@@ -826,7 +829,7 @@ mod tests {
     /// the attack, from another host. `trip` instead makes the owner spend a day at a
     /// hotel doing their usual calls: the probe lists the users, as the owner often does.
     fn copied_client(trip: bool) -> (Vec<Row>, usize) {
-        let hour = 3_600_000_000_000;
+        let hour = NS_PER_HOUR;
         // An owner who does more than five things: a new action alone is no reason.
         const ROUTES: [&str; 6] = [
             "GET /api/v1/projects",
@@ -886,7 +889,7 @@ mod tests {
     /// is its owner's yet, so no call can be told apart as a probe in hindsight.
     #[test]
     fn a_credential_seen_on_one_day_has_no_habits_to_tell_a_probe_by() {
-        let hour = 3_600_000_000_000;
+        let hour = NS_PER_HOUR;
         let mut rows: Vec<Row> = (0..3).map(|k| office(MONDAY + (9 + k) * hour)).collect();
         rows.push(probe(MONDAY + 12 * hour));
         rows.push(Row {

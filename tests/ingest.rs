@@ -42,14 +42,7 @@ fn chunk_size_does_not_change_the_frame() {
 fn frame_is_sorted_by_time_and_locators_point_at_the_line() {
     let inputs = discover(&[fixture("nginx/apache_logs.gz")]).unwrap();
     let df = frame_of(&inputs, 1 << 16);
-    let ts = df
-        .column("ts")
-        .unwrap()
-        .datetime()
-        .unwrap()
-        .physical()
-        .clone();
-    let v: Vec<i64> = ts.into_no_null_iter().collect();
+    let v = times_of(&df);
     assert!(v.windows(2).all(|w| w[0] <= w[1]));
     // Line 1 of the file is 83.149.9.216 at 17/May/2015:10:05:03 +0000.
     let mask = df.column("line").unwrap().u64().unwrap().equal(1);

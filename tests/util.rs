@@ -132,6 +132,12 @@ pub fn events_and_malformed(file: &serde_json::Value) -> (Option<u64>, Option<u6
 /// The samples' tokens start `tt_live_`; a fingerprint shows at most 14 characters of a
 /// long token (`tt_live_4f9KQ2…<hash>`), so more than 6 token characters after the prefix
 /// would be a token in clear.
+/// The event times of a frame (`ts`, nanoseconds since the epoch), in its order.
+pub fn times_of(df: &polars::prelude::DataFrame) -> Vec<i64> {
+    let ts = df.column("ts").unwrap().datetime().unwrap().physical();
+    ts.into_no_null_iter().collect()
+}
+
 pub fn assert_no_clear_token(text: &str) {
     for (at, _) in text.match_indices("tt_live_") {
         let after = &text.as_bytes()[at + 8..];

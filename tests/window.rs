@@ -113,15 +113,21 @@ fn a_window_keeps_exactly_the_events_in_it_and_counts_the_rest() {
     assert!(first >= since, "{access:#}");
 }
 
+/// The samples' nginx log ingested as a dataset in `dir`: its folder.
+fn nginx_dataset(dir: &TestDir) -> String {
+    let ds = format!("{}/dataset/", dir.path().display());
+    let run = tokentrail(&["ingest", "-q", "-o", &ds, "samples/logs/nginx"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    ds
+}
+
 /// A dataset's tables of days outside the window are not opened: a damaged table of
 /// such a day stops the run without a window and goes unread with one, and the window
 /// over the dataset says what it says over the raw logs.
 #[test]
 fn a_dataset_day_outside_the_window_is_never_opened() {
     let dir = TestDir::new();
-    let ds = format!("{}/dataset/", dir.path().display());
-    let run = tokentrail(&["ingest", "-q", "-o", &ds, "samples/logs/nginx"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ds = nginx_dataset(&dir);
     let day = std::path::Path::new(&ds).join("source=nginx/date=2026-02-12");
     let table = std::fs::read_dir(&day)
         .unwrap()
@@ -305,9 +311,7 @@ fn cloudtrail_files_delivered_before_the_window_are_not_opened() {
 fn a_row_group_outside_the_window_is_skipped_unread() {
     use polars::prelude::*;
     let dir = TestDir::new();
-    let ds = format!("{}/dataset/", dir.path().display());
-    let run = tokentrail(&["ingest", "-q", "-o", &ds, "samples/logs/nginx"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ds = nginx_dataset(&dir);
     // The day with the most row groups (an hour each).
     let mut best: Option<(usize, std::path::PathBuf, String)> = None;
     for day in std::fs::read_dir(std::path::Path::new(&ds).join("source=nginx")).unwrap() {
@@ -333,15 +337,8 @@ fn a_row_group_outside_the_window_is_skipped_unread() {
     let metadata = reader.get_metadata().unwrap().clone();
     let first_group = metadata.row_groups[0].num_rows();
     let df = reader.finish().unwrap();
-    let ts = df
-        .column("ts")
-        .unwrap()
-        .datetime()
-        .unwrap()
-        .physical()
-        .clone();
     // From the second group's first event to the end of the day.
-    let since = chrono::DateTime::from_timestamp_nanos(ts.get(first_group).unwrap())
+    let since = chrono::DateTime::from_timestamp_nanos(times_of(&df)[first_group])
         .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
     let until = (chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").unwrap()
         + chrono::Days::new(1))

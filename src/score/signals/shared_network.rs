@@ -25,8 +25,9 @@ impl Signal for SharedNetwork {
 
     fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
         // A network that several people (or credentials without one) use with no reason
-        // at all is the estate's own (an office NAT): when young credentials' baselines still find it new, it is
-        // new to several of them at once without being one host trying stolen secrets.
+        // at all is the estate's own (an office NAT): when young credentials' baselines
+        // still find it new, it is new to several of them at once without being one host
+        // trying stolen secrets.
         let mut normal_users: FastMap<&str, FastSet<&str>> = FastMap::default();
         for i in 0..t.len() {
             if let (Some(net), Some(owner)) = (t.network[i], group_key(t, i))
@@ -36,10 +37,10 @@ impl Signal for SharedNetwork {
             }
         }
         let estate = |net: &str| normal_users.get(net).is_some_and(|u| u.len() >= SHARED_BY);
-        let mut by_network: FastMap<&str, (FastSet<&str>, Vec<u32>)> = FastMap::default();
-        // Whose credentials they are (a person's weekly Okta sessions are one person's):
-        // one host trying several people's secrets, not one person's new network.
-        let mut owners: FastMap<&str, FastSet<&str>> = FastMap::default();
+        // Per network: the credentials its novel calls used, whose they are (a person's
+        // weekly Okta sessions are one person's: one host trying several people's
+        // secrets, not one person's new network), and the calls.
+        let mut by_network: FastMap<&str, Novel> = FastMap::default();
         // A network is only worth tying credentials together if something besides its
         // novelty was odd there: one person travelling uses their Okta session, their
         // Auth0 login and their API token from the same hotel, with their usual browser.
@@ -70,11 +71,9 @@ impl Signal for SharedNetwork {
             }
             if let (true, Some(net), Some(subject)) = (novel, t.network[iu], t.subject(iu)) {
                 let e = by_network.entry(net).or_default();
-                e.0.insert(subject);
-                e.1.push(i);
-                if let Some(owner) = group_key(t, iu) {
-                    owners.entry(net).or_default().insert(owner);
-                }
+                e.subjects.insert(subject);
+                e.owners.extend(group_key(t, iu));
+                e.events.push(i);
             }
         }
         // Networks that carried a suspicious call new to its credential: every other
@@ -85,8 +84,9 @@ impl Signal for SharedNetwork {
         let hostile: FastMap<&str, Hostile> = by_network
             .iter()
             .filter(|(net, _)| odd.contains(*net))
-            .filter_map(|(net, (_, events))| {
-                events
+            .filter_map(|(net, novel)| {
+                novel
+                    .events
                     .iter()
                     .copied()
                     .filter(|i| total(&found[i]) >= SUSPICIOUS)
@@ -119,7 +119,7 @@ impl Signal for SharedNetwork {
                     .is_some_and(|&b| t.network[b] == Some(net) && t.ts[b] >= t.ts[first as usize]);
                 let flagged = by_network
                     .get(net)
-                    .is_some_and(|(s, _)| s.contains(subject));
+                    .is_some_and(|novel| novel.subjects.contains(subject));
                 let skip = flagged || i as u32 == first || t.is_service_caller(i);
                 (!skip).then_some((i as u32, born_there, network))
             })
@@ -136,8 +136,16 @@ impl Signal for SharedNetwork {
                 hostile.baseline.clone(),
             ));
         }
-        for (net, (subjects, events)) in by_network {
-            if owners.get(net).is_none_or(|o| o.len() < 2) || !odd.contains(net) {
+        for (
+            net,
+            Novel {
+                subjects,
+                owners,
+                events,
+            },
+        ) in by_network
+        {
+            if owners.len() < 2 || !odd.contains(net) {
                 continue;
             }
             // The first few by name, as the report lists them.
@@ -166,6 +174,14 @@ impl Signal for SharedNetwork {
             }
         }
     }
+}
+
+/// The calls new to their credential from one network.
+#[derive(Default)]
+struct Novel<'a> {
+    subjects: FastSet<&'a str>,
+    owners: FastSet<&'a str>,
+    events: Vec<u32>,
 }
 
 /// A network that made a suspicious call new to its credential: that first call, and the
