@@ -194,14 +194,15 @@ pub const COMPACT_BELOW: usize = 4096;
 /// Polars' string builder gives every column that holds a text longer than a view (12
 /// bytes) a block of at least 8 KiB: a CloudTrail tree of 8,004 five-minute files (12
 /// records each) held 760 MB of such blocks for 100,000 events. Larger chunks fill their
-/// blocks and are left as they are.
-pub fn compact_small_chunk(df: &mut DataFrame) -> PolarsResult<()> {
+/// blocks and are left as they are. Only the columns `made` names are repacked: a chunk's
+/// columns once built, then those enrichment adds, not all of them again.
+pub fn compact_small_chunk(df: &mut DataFrame, made: impl Fn(&str) -> bool) -> PolarsResult<()> {
     if df.height() >= COMPACT_BELOW {
         return Ok(());
     }
     for i in 0..df.width() {
         let c = &df.columns()[i];
-        if c.dtype() != &DataType::String || c.null_count() == c.len() {
+        if c.dtype() != &DataType::String || c.null_count() == c.len() || !made(c.name()) {
             continue;
         }
         let packed = compact_texts(c.str()?).into_column();
@@ -714,7 +715,7 @@ impl FrameBuilder {
             });
         }
         let mut df = DataFrame::new(n, columns)?;
-        compact_small_chunk(&mut df)?;
+        compact_small_chunk(&mut df, |_| true)?;
         Ok(df)
     }
 }
@@ -836,7 +837,7 @@ mod tests {
         };
         assert!(held(build()) >= 8192, "as built: a block");
         let mut df = DataFrame::new(values.len(), vec![ca.into_column()]).unwrap();
-        compact_small_chunk(&mut df).unwrap();
+        compact_small_chunk(&mut df, |_| true).unwrap();
         let packed = df.column("t").unwrap().str().unwrap().clone();
         drop(df);
         assert_eq!(packed.iter().collect::<Vec<_>>(), values);
@@ -854,7 +855,7 @@ mod tests {
         };
         let mut df = DataFrame::new(many.len(), vec![ca.into_column()]).unwrap();
         let before = buffers(&df);
-        compact_small_chunk(&mut df).unwrap();
+        compact_small_chunk(&mut df, |_| true).unwrap();
         assert_eq!(buffers(&df), before);
         assert!(before > 1);
     }

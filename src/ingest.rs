@@ -183,7 +183,10 @@ pub fn ingest(
     // Enrich chunk by chunk, in parallel, before the chunks are joined.
     chunks.par_iter_mut().try_for_each(|df| {
         crate::enrich::enrich_keeping(df, geo, &opts.real_ip_from, opts.columns)?;
-        crate::frame::compact_small_chunk(df)
+        // What enrichment made or remade (the client behind trusted proxies).
+        crate::frame::compact_small_chunk(df, |c| {
+            crate::enrich::enriched::ALL.contains(&c) || c == col::SRC_IP
+        })
     })?;
     let frame = sorted_concat(chunks, geo, &opts.real_ip_from)?;
     let frame = remove_duplicates(frame, &mut files)?;
