@@ -53,6 +53,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             input,
             output,
             memory_budget,
+            row_group_rows,
         } => {
             refuse_tables("ingest", &input)?;
             let mut out: Option<output::IngestOutput> = None;
@@ -64,7 +65,11 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
                 |inputs, opts, bar, geo| {
                     let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
                     job = job_id(&names);
-                    let sink = out.insert(output::IngestOutput::new(&output, &job)?);
+                    let sink = out.insert(output::IngestOutput::new(
+                        &output,
+                        &job,
+                        row_group_rows.max(1),
+                    )?);
                     crate::ingest::ingest_by_hour(
                         inputs,
                         opts,

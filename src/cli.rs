@@ -35,6 +35,10 @@ pub enum Command {
         /// hour of the logs, not their size.
         #[arg(long, value_name = "MIB", default_value_t = 1024)]
         memory_budget: usize,
+        /// The least rows of a Parquet row group: whole hours until they make this many
+        /// (tests write an hour a group).
+        #[arg(long, value_name = "ROWS", default_value_t = crate::output::ROW_GROUP_ROWS, hide = true)]
+        row_group_rows: usize,
     },
     /// Show what each input holds: detected source, records, events, malformed lines by
     /// reason, time range; per source the distinct credentials and IPs.

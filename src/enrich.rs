@@ -122,6 +122,12 @@ pub mod enriched {
         CLIENT_KIND,
         ROUTE,
     ];
+
+    /// Whether enrichment made or remade column `c`: its columns, and the client's
+    /// address behind trusted proxies.
+    pub fn made(c: &str) -> bool {
+        ALL.contains(&c) || c == crate::frame::col::SRC_IP
+    }
 }
 
 /// What is known of one client address.

@@ -179,14 +179,15 @@ pub fn ingest(
     progress: &ProgressBar,
     geo: Option<&GeoDatabases>,
 ) -> PolarsResult<Ingested> {
-    let (mut files, mut chunks) = read_all::<FrameBuilder>(inputs, opts, progress, None, None)?;
+    let mut small = crate::frame::SmallChunks::default();
+    let mut files = read_all::<FrameBuilder>(inputs, opts, progress, None, None, &mut |done| {
+        done.into_iter().try_for_each(|df| small.push(df))
+    })?;
+    let mut chunks = small.finish()?;
     // Enrich chunk by chunk, in parallel, before the chunks are joined.
     chunks.par_iter_mut().try_for_each(|df| {
         crate::enrich::enrich_keeping(df, geo, &opts.real_ip_from, opts.columns)?;
-        // What enrichment made or remade (the client behind trusted proxies).
-        crate::frame::compact_small_chunk(df, |c| {
-            crate::enrich::enriched::ALL.contains(&c) || c == col::SRC_IP
-        })
+        crate::frame::compact_small_chunk(df, crate::enrich::enriched::made)
     })?;
     let frame = sorted_concat(chunks, geo, &opts.real_ip_from)?;
     let frame = remove_duplicates(frame, &mut files)?;
@@ -219,7 +220,9 @@ pub fn ingest_by_hour(
     out: &mut dyn HourWriter,
 ) -> crate::error::Result<ByHour> {
     let spill = Spill::new(geo, &opts.real_ip_from, budget, spill_dir);
-    let (mut files, _) = read_all::<SpillSink>(inputs, opts, progress, None, Some(&spill))?;
+    let mut files = read_all::<SpillSink>(inputs, opts, progress, None, Some(&spill), &mut |_| {
+        spill.join_small_pieces()
+    })?;
     let spilled = spill.spilled();
     let events = spill.drain(&mut files, out)?;
     Ok(ByHour {
@@ -250,7 +253,8 @@ pub fn tally(
     progress: &ProgressBar,
     run: Accumulator,
 ) -> PolarsResult<(Tally, Vec<FileReport>)> {
-    let (mut files, _) = read_all::<ChunkTally>(inputs, opts, progress, Some(&run), None)?;
+    let mut files =
+        read_all::<ChunkTally>(inputs, opts, progress, Some(&run), None, &mut |_| Ok(()))?;
     let names = files.iter().map(|f| f.file.clone()).collect();
     let mut tally = run.finish(names, |file| {
         if let Some(report) = files.get_mut(file as usize) {
@@ -261,14 +265,21 @@ pub fn tally(
     Ok((tally, files))
 }
 
-/// Each input into its report and the finished sinks of its chunks, in input order.
+/// Inputs read at once: a batch's finished chunks are handed to `keep` before the next
+/// batch is read, so that a tree of many small files (CloudTrail's five-minute deliveries)
+/// can have its small chunks joined as it is read rather than all held first.
+const READ_BATCH: usize = 512;
+
+/// Each input into its report, in input order; the finished sinks of each batch's
+/// chunks go to `keep`, in input order too, once the batch is read.
 fn read_all<S: Sink>(
     inputs: &[Input],
     opts: &IngestOptions,
     progress: &ProgressBar,
     tally: Option<&Accumulator>,
     spill: Option<&Spill<'_>>,
-) -> PolarsResult<(Vec<FileReport>, Vec<S::Done>)> {
+    keep: &mut dyn FnMut(Vec<S::Done>) -> PolarsResult<()>,
+) -> PolarsResult<Vec<FileReport>> {
     let fingerprints = Fingerprinter::from_env();
     let shared = Shared {
         opts,
@@ -278,18 +289,21 @@ fn read_all<S: Sink>(
         now: now_ns(),
         progress,
     };
-    let results: Vec<(FileReport, Vec<S::Done>)> = inputs
-        .par_iter()
-        .enumerate()
-        .map(|(i, input)| ingest_one::<S>(input, i as u32, &shared))
-        .collect::<PolarsResult<_>>()?;
-    let mut files = Vec::with_capacity(results.len());
-    let mut chunks = Vec::new();
-    for (report, done) in results {
-        files.push(report);
-        chunks.extend(done);
+    let mut files = Vec::with_capacity(inputs.len());
+    for (b, batch) in inputs.chunks(READ_BATCH).enumerate() {
+        let results: Vec<(FileReport, Vec<S::Done>)> = batch
+            .par_iter()
+            .enumerate()
+            .map(|(i, input)| ingest_one::<S>(input, (b * READ_BATCH + i) as u32, &shared))
+            .collect::<PolarsResult<_>>()?;
+        let mut done = Vec::new();
+        for (report, d) in results {
+            files.push(report);
+            done.extend(d);
+        }
+        keep(done)?;
     }
-    Ok((files, chunks))
+    Ok(files)
 }
 
 /// What every input of a run is read with.

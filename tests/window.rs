@@ -115,8 +115,16 @@ fn a_window_keeps_exactly_the_events_in_it_and_counts_the_rest() {
 
 /// The samples' nginx log ingested as a dataset in `dir`: its folder.
 fn nginx_dataset(dir: &TestDir) -> String {
-    let ds = format!("{}/dataset/", dir.path().display());
-    let run = tokentrail(&["ingest", "-q", "-o", &ds, "samples/logs/nginx"]);
+    nginx_dataset_with(dir, &[])
+}
+
+/// [`nginx_dataset`] with more arguments to `ingest`.
+fn nginx_dataset_with(dir: &TestDir, args: &[&str]) -> String {
+    let ds = format!("{}/dataset-{}/", dir.path().display(), args.join("-"));
+    let mut all = vec!["ingest", "-q", "-o", &ds];
+    all.extend(args);
+    all.push("samples/logs/nginx");
+    let run = tokentrail(&all);
     assert_eq!(run.code, 0, "{}", run.stderr);
     ds
 }
@@ -306,12 +314,13 @@ fn cloudtrail_files_delivered_before_the_window_are_not_opened() {
 /// A row group of a dataset's table whose times are all outside the window is skipped by
 /// the bounds its file's footer keeps, unread: with every byte of its columns overwritten,
 /// a window that leaves it out reads the table as the raw logs read, and one that takes it
-/// in stops on the damage.
+/// in stops on the damage. (Row groups of an hour each here: by default a group holds
+/// whole hours until they make 65,536 rows, and a day of the samples is one group.)
 #[test]
 fn a_row_group_outside_the_window_is_skipped_unread() {
     use polars::prelude::*;
     let dir = TestDir::new();
-    let ds = nginx_dataset(&dir);
+    let ds = nginx_dataset_with(&dir, &["--row-group-rows", "1"]);
     // The day with the most row groups (an hour each).
     let mut best: Option<(usize, std::path::PathBuf, String)> = None;
     for day in std::fs::read_dir(std::path::Path::new(&ds).join("source=nginx")).unwrap() {
@@ -333,6 +342,25 @@ fn a_row_group_outside_the_window_is_skipped_unread() {
     }
     let (groups, table, day) = best.unwrap();
     assert!(groups >= 3, "{groups} row groups");
+    // By default the same day's hours are one row group, of the same rows.
+    let by_default = std::path::Path::new(&nginx_dataset(&dir))
+        .join("source=nginx")
+        .join(format!("date={day}"));
+    let by_default = std::fs::read_dir(by_default)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut reader = ParquetReader::new(std::fs::File::open(&by_default).unwrap());
+    assert_eq!(reader.get_metadata().unwrap().row_groups.len(), 1);
+    let hour_a_group = ParquetReader::new(std::fs::File::open(&table).unwrap());
+    assert!(
+        reader
+            .finish()
+            .unwrap()
+            .equals_missing(&hour_a_group.finish().unwrap())
+    );
     let mut reader = ParquetReader::new(std::fs::File::open(&table).unwrap());
     let metadata = reader.get_metadata().unwrap().clone();
     let first_group = metadata.row_groups[0].num_rows();
