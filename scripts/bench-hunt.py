@@ -2,7 +2,7 @@
 """Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
 
 Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
-                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail | --okta | --entra]
+                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail | --okta | --entra | --multi]
 
 For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
 DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
@@ -19,7 +19,13 @@ each size a thousand records; the first suspicious call is checked by its event 
 --okta: an Okta tenant's System Log with one stolen session
 (scripts/make-okta-incident-bench.py), each size a thousand events. --entra: an Entra ID
 sign-in log with one session replayed by a phishing proxy (scripts/make-entra-incident-bench.py),
-each size a thousand sign-ins; nothing is minted there. Results go into docs/performance.md ("hunt on a gateway log with one leak").
+each size a thousand sign-ins; nothing is minted there. --multi: one attacker in three
+sources, in one folder: the gateway log (SIZE MB), the CloudTrail tree (SIZE thousand
+records; its attacker is the gateway's, same networks, same nights) and the Okta tenant
+(SIZE thousand events, the session replayed from the gateway's burst network); each leaked
+credential must be a finding with its own first suspicious call and minted credential, and
+every finding must name the union of the attacker networks and all the attacker's events
+(one attacker, one timeline). Results go into docs/performance.md ("hunt on a gateway log with one leak").
 """
 import argparse
 import json
@@ -63,6 +69,51 @@ def check(report, truth):
     ]
 
 
+def check_multi(report, truths):
+    """One finding per leaked credential, each with its own first call and child, all
+    tied into one attacker: the union of the networks, every attacker event."""
+    findings = report["findings"]
+    checks = [("findings", len(findings) == len(truths),
+               f"{len(findings)}: " + ", ".join(f["credential"]["id"] for f in findings))]
+    networks = sorted({n for t in truths.values() for n in t["attacker_networks"]})
+    calls = sum(t["attacker_calls"] for t in truths.values())
+    for source, truth in truths.items():
+        f = next((f for f in findings if f["credential"]["id"].startswith(truth["leaked_token_prefix"])), None)
+        if f is None:
+            checks.append((f"{source} leaked credential", False, "no finding"))
+            continue
+        first = f.get("first_suspicious") or {}
+        ok = (first.get("line") == truth["first_suspicious_line"] if "first_suspicious_line" in truth
+              else first.get("event_id") == truth["first_suspicious_event_id"])
+        checks.append((f"{source} first suspicious", ok, str(first.get("line") or first.get("event_id"))))
+        children = [c["id"] for c in f["child_credentials"]]
+        checks.append((f"{source} minted", any(c.startswith(truth["minted_token_prefix"]) for c in children),
+                       ", ".join(children)))
+        checks.append((f"{source} networks", sorted(f["attacker"]["networks"]) == networks,
+                       ", ".join(f["attacker"]["networks"])))
+        checks.append((f"{source} events", len(f["events"]) == calls, f"{len(f['events'])} of {calls}"))
+    return checks
+
+
+def make_multi(data, size):
+    """The three sources of one incident in data/multi-SIZE, their truths beside it."""
+    folder, truths = data / f"multi-{size}", data / f"multi-{size}.truth"
+    if folder.exists() and truths.exists():
+        return folder, {p.stem: json.loads(p.read_text()) for p in sorted(truths.glob("*.json"))}
+    folder.mkdir()
+    truths.mkdir(exist_ok=True)
+    py = sys.executable
+    subprocess.run([py, "scripts/make-nginx-incident-bench.py", str(folder / "gateway.log"), str(size)], check=True)
+    subprocess.run([py, "scripts/make-cloudtrail-incident-bench.py", str(folder / "cloudtrail"), str(size * 1000)],
+                   check=True)
+    subprocess.run([py, "scripts/make-okta-incident-bench.py", str(folder / "okta.ndjson"), str(size * 1000),
+                    "--attacker", "45.155.205.23"], check=True)
+    for name, made in (("gateway", "gateway.log.truth.json"), ("cloudtrail", "cloudtrail.truth.json"),
+                       ("okta", "okta.ndjson.truth.json")):
+        (folder / made).rename(truths / f"{name}.json")
+    return make_multi(data, size)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="/tmp/tokentrail-bench")
@@ -75,6 +126,7 @@ def main():
     ap.add_argument("--cloudtrail", action="store_true")
     ap.add_argument("--okta", action="store_true")
     ap.add_argument("--entra", action="store_true")
+    ap.add_argument("--multi", action="store_true")
     args = ap.parse_args()
     flags = [f for f, on in (("--oddities", args.oddities), ("--stealthy", args.stealthy)) if on]
     kind = "-".join(["incident"] + [f[2:] for f in flags])
@@ -83,6 +135,16 @@ def main():
     data.mkdir(parents=True, exist_ok=True)
     rows, failed = [], False
     for size in (int(s) for s in args.sizes.split(",")):
+        if args.multi:
+            log, truths = make_multi(data, size)
+            out = data / f"multi-{size}.report.json"
+            runs = [measure([args.tokentrail, "hunt", "-q", "--format", "json", "-o", str(out), str(log)] + geoip)
+                    for _ in range(args.repeat)]
+            checks = check_multi(json.loads(out.read_text()), truths)
+            failed |= not all(ok for _, ok, _ in checks)
+            truth = {k: sum(t[k] for t in truths.values()) for k in ("bytes", "lines")}
+            rows.append((size, truth, *min(runs), checks))
+            continue
         if args.entra:
             log = data / f"entra-incident-{size}k.json"
             truth_file = pathlib.Path(f"{log}.truth.json")
@@ -109,7 +171,7 @@ def main():
         checks = check(json.loads(out.read_text()), truth)
         failed |= not all(ok for _, ok, _ in checks)
         rows.append((size, truth, wall, mb, checks))
-    unit = "records" if args.cloudtrail else "events" if args.okta else "sign-ins" if args.entra else "lines"
+    unit = "events" if args.multi else "records" if args.cloudtrail else "events" if args.okta else "sign-ins" if args.entra else "lines"
     print(f"| log | {unit} | wall s | MB/s | {unit}/s | peak RSS MB | answer |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for size, truth, wall, mb, checks in rows:

@@ -4,7 +4,7 @@ its answer, for measuring `hunt` on data shaped like a real account.
 
 Usage: scripts/make-cloudtrail-incident-bench.py OUT_DIR RECORDS
 
-Three weeks (2026-02-02 to 2026-02-23) of RECORDS management events, written as gzip
+Three weeks (2026-02-02 to 2026-02-23) of about RECORDS management events, written as gzip
 `{"Records":[...]}` files per five minutes and region under
 AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/, as CloudTrail delivers them:
 
@@ -12,8 +12,9 @@ AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/, as CloudTrail delivers them:
   31.224.0.0/11, AS3320 in the MaxMind test databases) and a quarter also from home
   (12.82.0.0/15, AS7018) on three days in ten, in working hours, with their own CLI or SDK and five to twelve
   of the account's usual calls;
-- 15 deployment roles assumed every hour around the clock by CI runners in 35.0.0.0/9
-  (AS237), each run a new session key that checks who it is, pushes and deploys;
+- 15 deployment roles (fewer below 90,000 records: one per 6,000, at least two) assumed
+  every hour around the clock by CI runners in 35.0.0.0/9 (AS237), each run a new session
+  key that checks who it is, pushes and deploys;
 - AWS services acting for the account (`AWSService` identities).
 
 The leak: one person's key is tried on day 5 at 02:17 UTC from a network no one uses
@@ -79,7 +80,7 @@ busy = []
 for p in people:
     busy.append((busy[-1] if busy else 0) + p["weight"])
 roles = [{"role": "deploy-%02d" % k, "net": "35.%d.%d" % (rng.randint(0, 127), rng.randint(0, 255))}
-         for k in range(15)]
+         for k in range(min(15, max(2, total // 6000)))]
 
 
 def user_identity(p, access_key):
@@ -199,18 +200,18 @@ def put(r):
     files.setdefault((r["awsRegion"], slot), []).append(r)
 
 
-gap = SPAN / total
+# The roles' runs (five records an hour each) are part of the total: people and services
+# make the rest, spread over the whole three weeks whatever the size.
+gap = SPAN / max(total - len(roles) * 5 * 24 * 21, total // 4)
 t = START
 a = 0
 runs = 0
 next_run = {r["role"]: START + timedelta(minutes=rng.randint(0, 59)) for r in roles}
-made = 0
-while made < total:
+while t < START + timedelta(seconds=SPAN):
     t += timedelta(seconds=rng.expovariate(1.0 / gap))
     while a < len(attack) and attack[a][0] <= t:
         put(attack[a][1])
         a += 1
-        made += 1
     for r in roles:
         if next_run[r["role"]] <= t:
             runs += 1
@@ -220,7 +221,6 @@ while made < total:
                                       "ecs:UpdateService", "ecs:DescribeServices"]):
                 put(record(next_run[r["role"]] + timedelta(seconds=5 * k), ident, name, r["net"] + ".10", CI_UA,
                            "us-east-1" if name.startswith("sts") else REGIONS[0]))
-                made += 1
             next_run[r["role"]] += timedelta(minutes=rng.randint(50, 70))
     w = work(t)
     if rng.random() < 0.9 * w:
@@ -232,7 +232,6 @@ while made < total:
         svc = rng.choice(["lambda", "ecs-tasks", "events", "autoscaling"])
         put(record(t, {"type": "AWSService", "invokedBy": f"{svc}.amazonaws.com"}, "kms:Decrypt",
                    f"{svc}.amazonaws.com", f"{svc}.amazonaws.com", REGIONS[0]))
-    made += 1
     flush(t - timedelta(minutes=10))
 flush(t + timedelta(days=1))
 first = attack[0][1]

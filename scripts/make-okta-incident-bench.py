@@ -2,7 +2,7 @@
 """Write an Okta System Log (NDJSON) of a company with one stolen session, and its answer,
 for measuring `hunt` on identity-provider data shaped like a real tenant.
 
-Usage: scripts/make-okta-incident-bench.py OUT EVENTS
+Usage: scripts/make-okta-incident-bench.py OUT EVENTS [--attacker IP]
 
 Three weeks (2026-02-02 to 2026-02-23) of about EVENTS events of one person in 250 events
 each: every person signs in on Monday from their office (shared by eight people) or, on
@@ -17,7 +17,8 @@ Thursday morning, four minutes after the owner used it at the office, the thief 
 admin console, creates an API token and uses it with a script to deactivate two people's
 MFA, grant privileges and reveal three apps' passwords. OUT.truth.json: the session, the
 uuid of its first suspicious event, the thief's network, the API token, the number of the
-thief's events (10). Deterministic (seed 17).
+thief's events (10). Deterministic (seed 17). --attacker: the thief's address (default
+91.132.147.38); scripts/bench-hunt.py --multi gives the gateway and CloudTrail attacker's.
 """
 import json
 import random
@@ -29,6 +30,7 @@ from datetime import datetime, timedelta, timezone
 from estate import HOME_FIRST, HOTEL_FIRST, OFFICE_FIRST, net, works_from_home
 
 out, total = sys.argv[1], int(sys.argv[2])
+ATT = sys.argv[sys.argv.index("--attacker") + 1] if "--attacker" in sys.argv else "91.132.147.38"
 rng = random.Random(17)
 UTC = timezone.utc
 START = datetime(2026, 2, 2, tzinfo=UTC)  # a Monday
@@ -122,7 +124,6 @@ for p in people:
                                         target=app(rng.choice(p["apps"])))))
 
 # The theft.
-ATT = "91.132.147.38"
 session = week_session[(victim["user"], 1)]
 attack = []
 t = START + timedelta(days=8, hours=20, minutes=31)  # Tuesday of week two, 21:31 at +01:00

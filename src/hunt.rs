@@ -16,6 +16,8 @@
 //!    normally) never becomes a pivot.
 //! 5. Attribute: a credential's calls that match neither the fingerprint nor any signal
 //!    stay its owner's.
+//! 6. Link: findings that share an attacker network are one attacker's, and each is
+//!    investigated again with all their networks.
 
 use crate::score::{FastMap, FastSet};
 use std::collections::{BTreeMap, BTreeSet};
@@ -222,6 +224,36 @@ impl<'a> Habits<'a> {
     }
 }
 
+/// One credential's calls of no note from one network, as far as they tell whether the
+/// network is the estate's. An attacker's host used with several stolen and minted
+/// credentials at once must not look like an office NAT: their quiet calls there come
+/// after the first suspicious call from it, on the night of the attack.
+#[derive(Default)]
+struct NormalUse {
+    last_day: Option<i64>,
+    days: u32,
+    before_hostile: bool,
+}
+
+impl NormalUse {
+    /// A call at `ts` (calls come in time order); `before_hostile`: before the network's
+    /// first suspicious call.
+    fn add(&mut self, ts: i64, before_hostile: bool) {
+        let day = ts.div_euclid(NS_PER_DAY);
+        if self.last_day != Some(day) {
+            self.last_day = Some(day);
+            self.days += 1;
+        }
+        self.before_hostile |= before_hostile;
+    }
+
+    /// Used there before anything suspicious came from it, or on days enough to be its
+    /// habit.
+    fn established(&self) -> bool {
+        self.before_hostile || self.days >= ESTABLISH_DAYS
+    }
+}
+
 /// Whether event `i`'s network may never be the attacker's: the estate's own or shared.
 fn infrastructure(t: &EventTable<'_>, config: &Config, shared: &FastSet<&str>, i: usize) -> bool {
     !t.public_address(i)
@@ -236,8 +268,16 @@ impl<'i, 'a> Investigator<'i, 'a> {
         order.sort_by_key(|&i| (t.ts[i], i));
         let mut by_credential: FastMap<&str, Vec<usize>> = FastMap::default();
         let mut by_network: FastMap<&str, Vec<usize>> = FastMap::default();
-        let mut normal_users: FastMap<&str, FastSet<&str>> = FastMap::default();
+        let mut normal_users: FastMap<&str, FastMap<&str, NormalUse>> = FastMap::default();
         let mut all_users: FastMap<&str, FastSet<&str>> = FastMap::default();
+        // Each network's first suspicious call: quiet calls from there after it may be
+        // the attacker's own (a stolen session's, a minted token's), not the estate's.
+        let mut first_hostile: FastMap<&str, i64> = FastMap::default();
+        for &i in &order {
+            if let (Some(n), true) = (t.network[i], scored.scores[i] >= SUSPICIOUS) {
+                first_hostile.entry(n).or_insert(t.ts[i]);
+            }
+        }
         for &i in &order {
             // Events without a credential (failed sign-ins) belong to their principal.
             if let Some(c) = t.subject(i) {
@@ -252,14 +292,20 @@ impl<'i, 'a> Investigator<'i, 'a> {
                         all_users.entry(n).or_default().insert(c);
                     }
                     if scored.scores[i] < NOTABLE {
-                        normal_users.entry(n).or_default().insert(c);
+                        let before = first_hostile.get(n).is_none_or(|&h| t.ts[i] < h);
+                        normal_users
+                            .entry(n)
+                            .or_default()
+                            .entry(c)
+                            .or_insert_with(NormalUse::default)
+                            .add(t.ts[i], before);
                     }
                 }
             }
         }
         let shared: FastSet<&str> = normal_users
             .into_iter()
-            .filter(|(_, users)| users.len() >= SHARED_BY)
+            .filter(|(_, users)| users.values().filter(|u| u.established()).count() >= SHARED_BY)
             .map(|(n, _)| n)
             .chain(
                 all_users
@@ -408,8 +454,11 @@ impl<'i, 'a> Investigator<'i, 'a> {
             }
         };
         candidates.sort_unstable();
-        let mut findings: Vec<Finding> =
-            candidates.par_iter().map(|c| self.investigate(c)).collect();
+        let mut findings: Vec<Finding> = candidates
+            .par_iter()
+            .map(|c| self.investigate(c, &[]))
+            .collect();
+        self.link_one_attackers_findings(&candidates, &mut findings);
         // A credential the attacker created is part of its parent's finding, not one of
         // its own (unless the responder named it).
         if matches!(seeds, Seeds::Hunt) {
@@ -433,8 +482,72 @@ impl<'i, 'a> Investigator<'i, 'a> {
         findings
     }
 
-    /// The whole investigation of one credential.
-    fn investigate(&self, seed: &'a str) -> Finding {
+    /// Findings that share an attacker network are one attacker's: each takes in the
+    /// networks the others found, so that all name the same networks and hold the same
+    /// events. An Okta session replayed from the host that later used a leaked API token
+    /// would otherwise miss the token's probe days before from another network, which only
+    /// the token's own finding connects to the host. Until no finding learns a network
+    /// (each round adds one to each finding it redoes, so it ends). `seeds[k]` is the
+    /// credential of `findings[k]`.
+    fn link_one_attackers_findings(&self, seeds: &[&'a str], findings: &mut [Finding]) {
+        loop {
+            // Union-find over the findings, joined by the networks they share.
+            let mut parent: Vec<usize> = (0..findings.len()).collect();
+            fn root(parent: &mut [usize], mut i: usize) -> usize {
+                while parent[i] != i {
+                    parent[i] = parent[parent[i]];
+                    i = parent[i];
+                }
+                i
+            }
+            let mut holder: FastMap<&str, usize> = FastMap::default();
+            for (k, f) in findings.iter().enumerate() {
+                for n in &f.attacker_networks {
+                    let other = *holder.entry(n.as_str()).or_insert(k);
+                    let (a, b) = (root(&mut parent, other), root(&mut parent, k));
+                    parent[a] = b;
+                }
+            }
+            drop(holder);
+            let mut union: FastMap<usize, BTreeSet<&'a str>> = FastMap::default();
+            for (k, f) in findings.iter().enumerate() {
+                let r = root(&mut parent, k);
+                let nets = union.entry(r).or_default();
+                // Every attacker network is a network of the table (not shared).
+                nets.extend(
+                    f.attacker_networks
+                        .iter()
+                        .filter_map(|n| self.subjects_by_network.get_key_value(n.as_str()))
+                        .map(|(n, _)| *n),
+                );
+            }
+            let redo: Vec<(usize, Vec<&'a str>)> = (0..findings.len())
+                .filter_map(|k| {
+                    let f = &findings[k];
+                    let missing: Vec<&'a str> = union[&root(&mut parent, k)]
+                        .iter()
+                        .copied()
+                        .filter(|n| !f.attacker_networks.contains(*n))
+                        .collect();
+                    (!missing.is_empty()).then_some((k, missing))
+                })
+                .collect();
+            if redo.is_empty() {
+                return;
+            }
+            let redone: Vec<Finding> = redo
+                .par_iter()
+                .map(|(k, extra)| self.investigate(seeds[*k], extra))
+                .collect();
+            for ((k, _), f) in redo.iter().zip(redone) {
+                findings[*k] = f;
+            }
+        }
+    }
+
+    /// The whole investigation of one credential. `linked`: attacker networks other
+    /// findings of the same attacker found (see [`Self::link_one_attackers_findings`]).
+    fn investigate(&self, seed: &'a str, linked: &[&'a str]) -> Finding {
         let t = self.t;
         let evs = &self.by_credential[seed];
         let mut hostile: Vec<usize> = evs
@@ -507,6 +620,9 @@ impl<'i, 'a> Investigator<'i, 'a> {
                     hindsight.insert(n);
                 }
             }
+        }
+        for &n in linked {
+            networks.insert(n);
         }
         let mut attributed: BTreeSet<usize> = BTreeSet::new();
         let mut children: Vec<Child> = Vec::new();
@@ -730,6 +846,121 @@ mod tests {
         let t = table(rows);
         let scored = score_table(&t, &ScoreOptions::default());
         Investigator::new(&t, &scored, &Config::default()).run(Seeds::Hunt)
+    }
+
+    /// The findings of a hunt over `rows` given their scores: every row scores 0 but
+    /// those of `suspicious`, which score as much for a network new to their credential.
+    /// The investigation's own rules, apart from what the signals weigh.
+    fn investigate(rows: &[Row], suspicious: &[(usize, u32)]) -> Vec<Finding> {
+        use crate::score::actions::ActionIndex;
+        use crate::score::signals::Reason;
+        let t = table(rows);
+        let mut scores = vec![0; rows.len()];
+        let mut reasons = crate::score::signals::Findings::default();
+        for &(i, score) in suspicious {
+            scores[i] = score;
+            let why = Reason::new("new_network", score, rows[i].network.into(), String::new());
+            reasons.insert(i as u32, vec![why]);
+        }
+        let scored = Scored {
+            scores,
+            reasons,
+            actions: ActionIndex::new(&t),
+        };
+        Investigator::new(&t, &scored, &Config::default()).run(Seeds::Hunt)
+    }
+
+    /// The attacker's host, quiet: no Tor, no anonymizer.
+    fn host(credential: &'static str, ts: i64) -> Row {
+        Row {
+            credential: Some(credential),
+            anonymizer: None,
+            ..attacker(ts)
+        }
+    }
+
+    /// Alice's token used from the attacker's host at night, then three credentials the
+    /// attacker holds used quietly from there the same night: the host is not an office
+    /// that three people share, it is the attacker's, and leads to the three. When the
+    /// three use it on days before (their office) or on another day after, it is shared
+    /// and leads nowhere.
+    #[test]
+    fn an_attackers_host_used_with_several_credentials_is_not_shared() {
+        let night = MONDAY + 10 * NS_PER_DAY + 2 * NS_PER_HOUR;
+        let others = ["tt_l…m1", "tt_l…m2", "tt_l…m3"];
+        // `days`: the days the three also use the host on, in office hours.
+        let attacked = |days: &[i64]| {
+            let mut rows = office_days(10, 6);
+            let hostile = rows.len();
+            rows.push(host("tt_l…alice", night));
+            for (k, c) in others.iter().enumerate() {
+                for m in 0..2 {
+                    rows.push(host(c, night + (1 + 2 * k as i64 + m) * NS_PER_MIN));
+                }
+                for d in days {
+                    rows.push(host(
+                        c,
+                        MONDAY + d * NS_PER_DAY + (9 + k as i64) * NS_PER_HOUR,
+                    ));
+                }
+            }
+            investigate(&rows, &[(hostile, 60)])
+        };
+        let findings = attacked(&[]);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!(
+            f.attacker_networks.iter().collect::<Vec<_>>(),
+            ["81.2.69.0/24"]
+        );
+        let related: Vec<&str> = f.related.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(related, others);
+        assert_eq!(f.events.len(), 1 + 2 * others.len());
+        for days in [&[1, 2][..], &[11]] {
+            let findings = attacked(days);
+            assert!(findings[0].attacker_networks.is_empty(), "{days:?}");
+            assert!(findings[0].related.is_empty(), "{days:?}");
+        }
+    }
+
+    /// One attacker, two leaked tokens: Alice's probed from one host days before both are
+    /// used from another. Carol's finding knows the second host only; linked through it,
+    /// it names both hosts and holds Alice's probe, as Alice's does: the same attacker,
+    /// the same networks and events in both.
+    #[test]
+    fn findings_sharing_an_attacker_network_name_all_its_networks() {
+        let mut rows = office_days(10, 6);
+        rows.extend(office_days(10, 6).into_iter().map(|r| Row {
+            credential: Some("tt_l…carol"),
+            ..r
+        }));
+        let probe_at = rows.len();
+        rows.push(Row {
+            credential: Some("tt_l…alice"),
+            ..probe(MONDAY + 10 * NS_PER_DAY + 2 * NS_PER_HOUR)
+        });
+        let burst = MONDAY + 12 * NS_PER_DAY + NS_PER_HOUR;
+        let alice_burst = rows.len();
+        rows.push(host("tt_l…alice", burst));
+        let carol_burst = rows.len();
+        rows.push(host("tt_l…carol", burst + NS_PER_MIN));
+        let findings = investigate(
+            &rows,
+            &[(probe_at, 50), (alice_burst, 60), (carol_burst, 60)],
+        );
+        assert_eq!(findings.len(), 2);
+        let by = |c: &str| findings.iter().find(|f| f.credential == c).unwrap();
+        let (alice, carol) = (by("tt_l…alice"), by("tt_l…carol"));
+        assert_eq!(
+            carol.attacker_networks.iter().collect::<Vec<_>>(),
+            ["185.220.101.0/24", "81.2.69.0/24"]
+        );
+        assert_eq!(carol.attacker_networks, alice.attacker_networks);
+        assert_eq!(carol.events, [probe_at, alice_burst, carol_burst]);
+        assert_eq!(carol.events, alice.events);
+        // Each still its own first suspicious call.
+        assert_eq!(alice.first_suspicious, Some(probe_at));
+        assert_eq!(carol.first_suspicious, Some(carol_burst));
     }
 
     /// A scanner's network with curl: the quiet probe before the attack.
