@@ -2,7 +2,7 @@
 """Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
 
 Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
-                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail | --okta | --entra | --multi]
+                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail | --okta | --auth0 | --entra | --multi]
 
 For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
 DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
@@ -19,7 +19,9 @@ each size a thousand records; the first suspicious call is checked by its event 
 --okta: an Okta tenant's System Log with one stolen session
 (scripts/make-okta-incident-bench.py), each size a thousand events. --entra: an Entra ID
 sign-in log with one session replayed by a phishing proxy (scripts/make-entra-incident-bench.py),
-each size a thousand sign-ins; nothing is minted there. --multi: one attacker in three
+each size a thousand sign-ins; nothing is minted there. --auth0: an Auth0 tenant's log stream
+with one machine-to-machine application's secret leaked (scripts/make-auth0-incident-bench.py),
+each size a thousand events; the application the attacker made is the minted credential. --multi: one attacker in three
 sources, in one folder: the gateway log (SIZE MB), the CloudTrail tree (SIZE thousand
 records; its attacker is the gateway's, same networks, same nights) and the Okta tenant
 (SIZE thousand events, the session replayed from the gateway's burst network); each leaked
@@ -126,6 +128,7 @@ def main():
     ap.add_argument("--cloudtrail", action="store_true")
     ap.add_argument("--okta", action="store_true")
     ap.add_argument("--entra", action="store_true")
+    ap.add_argument("--auth0", action="store_true")
     ap.add_argument("--multi", action="store_true")
     args = ap.parse_args()
     flags = [f for f, on in (("--oddities", args.oddities), ("--stealthy", args.stealthy)) if on]
@@ -145,7 +148,11 @@ def main():
             truth = {k: sum(t[k] for t in truths.values()) for k in ("bytes", "lines")}
             rows.append((size, truth, *min(runs), checks))
             continue
-        if args.entra:
+        if args.auth0:
+            log = data / f"auth0-incident-{size}k.ndjson"
+            truth_file = pathlib.Path(f"{log}.truth.json")
+            make = ["scripts/make-auth0-incident-bench.py", str(log), str(size * 1000)]
+        elif args.entra:
             log = data / f"entra-incident-{size}k.json"
             truth_file = pathlib.Path(f"{log}.truth.json")
             make = ["scripts/make-entra-incident-bench.py", str(log), str(size * 1000)]
@@ -171,7 +178,7 @@ def main():
         checks = check(json.loads(out.read_text()), truth)
         failed |= not all(ok for _, ok, _ in checks)
         rows.append((size, truth, wall, mb, checks))
-    unit = "events" if args.multi else "records" if args.cloudtrail else "events" if args.okta else "sign-ins" if args.entra else "lines"
+    unit = "events" if args.multi else "records" if args.cloudtrail else "events" if args.okta or args.auth0 else "sign-ins" if args.entra else "lines"
     print(f"| log | {unit} | wall s | MB/s | {unit}/s | peak RSS MB | answer |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for size, truth, wall, mb, checks in rows:

@@ -666,15 +666,23 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 .filter(|i| attributed.contains(i))
                 .collect();
             for i in minted {
-                // Sources that log what they mint (CloudTrail) are never guessed at.
-                let http = is_http_source(t.source[i]);
+                // Sources that log what they mint (CloudTrail) are never guessed at; nor
+                // is what an Auth0 call made, unless it made an application (a user is
+                // not a credential the logs use).
+                let guessed = match t.source[i] {
+                    s if is_http_source(s) => {
+                        self.scored.actions.class(i) == ActionClass::CredentialMinting
+                    }
+                    Some("auth0") => self
+                        .scored
+                        .actions
+                        .template(i)
+                        .is_some_and(crate::score::actions::makes_auth0_application),
+                    _ => false,
+                };
                 let child = match t.child_credential[i] {
                     Some(child) => Some((child, false)),
-                    None if http
-                        && self.scored.actions.class(i) == ActionClass::CredentialMinting =>
-                    {
-                        self.inferred_child(i, &networks).map(|c| (c, true))
-                    }
+                    None if guessed => self.inferred_child(i, &networks).map(|c| (c, true)),
                     None => None,
                 };
                 if let Some((child, inferred)) = child
@@ -739,7 +747,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 .and_then(|&i| t.credential_kind[i])
                 .map(str::to_string),
             principal: evs.iter().find_map(|&i| t.principal[i]).map(str::to_string),
-            aliases: self.aliases(seed),
+            aliases: self.aliases(seed, &mine),
             severity: Severity::of(score),
             score,
             first_suspicious,
@@ -805,17 +813,33 @@ impl<'i, 'a> Investigator<'i, 'a> {
             .map(|&(_, c, _)| c)
     }
 
-    fn aliases(&self, c: &str) -> Vec<String> {
-        let mut v: BTreeSet<&str> = BTreeSet::new();
-        for &i in &self.by_credential[c] {
-            if let Some(s) = self.t.session_id[i] {
-                v.insert(s);
-            }
-            if v.len() >= 20 {
-                break;
+    /// The sessions of credential `c`, at most 20: those of its events in `attacker`
+    /// first (what to look for in other logs: an application's tokens, of which a day of
+    /// its own use makes twenty), then the others from its first use on.
+    fn aliases(&self, c: &str, attacker: &[usize]) -> Vec<String> {
+        let mut seen: FastSet<&str> = FastSet::default();
+        let mut v: Vec<String> = Vec::new();
+        let mut owners: BTreeSet<&str> = BTreeSet::new();
+        for &i in attacker {
+            if let Some(s) = self.t.session_id[i]
+                && v.len() < 20
+                && seen.insert(s)
+            {
+                v.push(s.to_string());
             }
         }
-        v.into_iter().map(str::to_string).collect()
+        for &i in &self.by_credential[c] {
+            if v.len() + owners.len() >= 20 {
+                break;
+            }
+            if let Some(s) = self.t.session_id[i]
+                && !seen.contains(s)
+            {
+                owners.insert(s);
+            }
+        }
+        v.extend(owners.into_iter().map(str::to_string));
+        v
     }
 }
 

@@ -282,7 +282,14 @@ pub fn build<'r>(
                     kind: c.kind.clone(),
                     created_at: rfc3339(t.ts[c.created_by]),
                     created_by_event_id: loc.of(c.created_by).event_id.map(str::to_string),
-                    created_by_action: t.action[c.created_by].map(str::to_string),
+                    // An Auth0 Management API call by its route: the action alone is
+                    // `management_api`.
+                    created_by_action: scored
+                        .actions
+                        .template(c.created_by)
+                        .filter(|a| a.starts_with("management_api "))
+                        .or(t.action[c.created_by])
+                        .map(str::to_string),
                     inferred: c.inferred,
                 })
                 .collect(),

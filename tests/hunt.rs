@@ -474,3 +474,192 @@ fn a_dataset_written_by_several_jobs_gives_the_same_hunt() {
         run.stderr
     );
 }
+
+/// An Auth0 tenant where one machine-to-machine application's secret leaks: two weeks of
+/// it and a second application getting a token every hour from their cloud network, the
+/// exporter reading users each morning with its Management API token; then a probe at
+/// night from another network with curl, and days later a burst from a third network
+/// with a Python client: users listed, a user created, a new application made and its
+/// own tokens got from there. The application is the finding (not the short-lived
+/// tokens its secret buys), from the probe, with both networks and the new application
+/// as its child.
+#[test]
+fn hunt_auth0_application_secret_leak() {
+    const DAY: i64 = 86_400;
+    let start = 1_770_000_000 - 1_770_000_000 % DAY; // a midnight, UTC
+    let time = |s: i64| {
+        chrono::DateTime::from_timestamp(s, 0)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%S.000Z")
+            .to_string()
+    };
+    let mut lines: Vec<(i64, String)> = Vec::new();
+    let mut n = 0;
+    let mut event = |lines: &mut Vec<(i64, String)>,
+                     at: i64,
+                     code: &str,
+                     ip: &str,
+                     ua: &str,
+                     client: (&str, &str),
+                     call: Option<(&str, &str, &str)>| {
+        n += 1;
+        let details = match call {
+            Some((jti, method, path)) => format!(
+                r#","details":{{"request":{{"method":"{method}","path":"{path}","auth":{{"credentials":{{"jti":"{jti}"}},"strategy":"jwt"}}}},"response":{{"statusCode":200}}}}"#
+            ),
+            None => String::new(),
+        };
+        let line = format!(
+            r#"{{"log_id":"9002026{n:08}","data":{{"date":"{}","type":"{code}","ip":"{ip}","user_agent":"{ua}","client_id":"{}","client_name":"{}","log_id":"9002026{n:08}"{details}}}}}"#,
+            time(at),
+            client.0,
+            client.1,
+        );
+        lines.push((at, line));
+        format!("9002026{n:08}")
+    };
+    let exporter = ("Xp0rT3rCl1entId00000000000000001", "reporting-exporter");
+    let billing = ("B1ll1ngCl1entId000000000000000002", "billing-worker");
+    let node = "node-auth0/4.2.0";
+    for hour in 0..14 * 24 {
+        let at = start + hour * 3600 + 600;
+        event(
+            &mut lines,
+            at,
+            "seccft",
+            "35.12.34.10",
+            node,
+            exporter,
+            None,
+        );
+        event(
+            &mut lines,
+            at + 900,
+            "seccft",
+            "35.99.1.11",
+            node,
+            billing,
+            None,
+        );
+        if hour % 24 == 6 {
+            let jti = format!("jti{hour}");
+            for page in 0..2 {
+                let path = format!("/api/v2/users?page={page}");
+                event(
+                    &mut lines,
+                    at + 5 + page,
+                    "sapi",
+                    "35.12.34.10",
+                    node,
+                    exporter,
+                    Some((&jti, "GET", &path)),
+                );
+            }
+        }
+    }
+    let probe_at = start + 9 * DAY + 2 * 3600 + 17 * 60;
+    let probe = event(
+        &mut lines,
+        probe_at,
+        "seccft",
+        "185.220.101.47",
+        "curl/8.4.0",
+        exporter,
+        None,
+    );
+    event(
+        &mut lines,
+        probe_at + 20,
+        "sapi",
+        "185.220.101.47",
+        "curl/8.4.0",
+        exporter,
+        Some(("jtiP", "GET", "/api/v2/clients")),
+    );
+    let burst = start + 12 * DAY + 3600 + 40 * 60;
+    let py = "python-requests/2.31.0";
+    event(
+        &mut lines,
+        burst,
+        "seccft",
+        "45.155.205.21",
+        py,
+        exporter,
+        None,
+    );
+    let mut at = burst + 10;
+    for path in [
+        "/api/v2/users?page=0",
+        "/api/v2/users?page=1",
+        "/api/v2/users?page=2",
+        "/api/v2/clients",
+        "/api/v2/connections",
+    ] {
+        event(
+            &mut lines,
+            at,
+            "sapi",
+            "45.155.205.21",
+            py,
+            exporter,
+            Some(("jtiB", "GET", path)),
+        );
+        at += 7;
+    }
+    event(
+        &mut lines,
+        at,
+        "sapi",
+        "45.155.205.22",
+        py,
+        exporter,
+        Some(("jtiB", "POST", "/api/v2/users")),
+    );
+    event(
+        &mut lines,
+        at + 9,
+        "sapi",
+        "45.155.205.22",
+        py,
+        exporter,
+        Some(("jtiB", "POST", "/api/v2/clients")),
+    );
+    let backdoor = ("N3wB4ckd00rCl1ent000000000000003", "backup-sync");
+    for k in 0..3 {
+        event(
+            &mut lines,
+            at + 300 + 200 * k,
+            "seccft",
+            "45.155.205.20",
+            py,
+            backdoor,
+            None,
+        );
+    }
+    lines.sort_by_key(|(at, _)| *at);
+    let text: String = lines.iter().map(|(_, l)| format!("{l}\n")).collect();
+    let dir = TestDir::new();
+    let log = dir.write("auth0-stream.ndjson", text.as_bytes());
+    let report = hunt_json(&["hunt", log.to_str().unwrap()]);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    let f = &findings[0];
+    assert_eq!(f["credential"]["id"], exporter.0);
+    assert_eq!(f["credential"]["kind"], "auth0_client");
+    assert_eq!(f["credential"]["principal"], "reporting-exporter");
+    assert_eq!(f["first_suspicious"]["event_id"], probe.as_str());
+    assert_eq!(
+        f["attacker"]["networks"],
+        serde_json::json!(["185.220.101.0/24", "45.155.205.0/24"])
+    );
+    let children = f["child_credentials"].as_array().unwrap();
+    assert_eq!(children.len(), 1, "{children:?}");
+    assert_eq!(children[0]["id"], backdoor.0);
+    assert_eq!(children[0]["inferred"], true);
+    assert_eq!(
+        children[0]["created_by_action"],
+        "management_api POST /api/v2/clients"
+    );
+    // The probe's two calls, the burst's nine and the new application's three.
+    assert_eq!(f["events"].as_array().unwrap().len(), 2 + 8 + 3);
+}

@@ -383,8 +383,14 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
     });
     let client = non_empty(ev.client_id);
     let user = non_empty(ev.user_name.clone()).or(non_empty(ev.user_id.clone()));
+    // A machine-to-machine application acting on its own: no person in the record.
+    let machine = user.is_none() && client.is_some();
     out.principal = match uses {
-        Uses::Client if user.is_none() => non_empty(ev.client_name.clone()).or(client.clone()),
+        // A machine-to-machine application's own calls (its tokens by client credentials, the
+        // Management API calls made with them) are the application's.
+        Uses::Client | Uses::ManagementToken if user.is_none() => {
+            non_empty(ev.client_name.clone()).or(client.clone())
+        }
         _ => user,
     };
     out.src_ip = non_empty(ev.ip);
@@ -408,6 +414,16 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
         .and_then(|a| a.credentials.as_ref())
         .and_then(|c| non_empty(c.jti.clone()));
     out.credential = match uses {
+        // A token an application got by client credentials is the application's secret at
+        // work: the application is the credential (what a leak exposes and what is
+        // rotated), the token its session. A person's token (the dashboard's) is theirs.
+        Uses::ManagementToken if machine => {
+            out.session_id = jti;
+            client.clone().map(|id| Credential::Public {
+                kind: CredentialKind::Auth0Client,
+                id,
+            })
+        }
         Uses::ManagementToken => jti.map(|id| Credential::Public {
             kind: CredentialKind::Auth0ManagementToken,
             id,

@@ -146,8 +146,88 @@ const IDP_CONTAINS: &[(&str, ActionClass)] = &[
     ("authentication", ActionClass::SignIn),
 ];
 
+/// The template of an Auth0 Management API call: `management_api POST /api/v2/clients`
+/// from the call's target (`POST /api/v2/clients?fields=…`), its ids as `{id}` and its
+/// query left out. The API's one action name says nothing of what a call did; its route
+/// does, as an HTTP API's does.
+const MANAGEMENT_API: &str = "management_api";
+
+fn management_template(action: &str, target: Option<&str>) -> Option<String> {
+    if !action.starts_with(MANAGEMENT_API) {
+        return None;
+    }
+    let target = target?;
+    let route = target.split_once('?').map_or(target, |(r, _)| r);
+    let (method, path) = route.split_once(' ').unwrap_or(("", route));
+    let mut out = format!("{MANAGEMENT_API} {method} ");
+    for (n, seg) in path.split('/').enumerate() {
+        if n > 0 {
+            out.push('/');
+        }
+        // User ids are `connection|id`, often percent-encoded, or e-mail addresses.
+        match is_identifier(seg) || seg.contains(['|', '%', '@']) {
+            true => out.push_str("{id}"),
+            false => out.push_str(seg),
+        }
+    }
+    Some(out)
+}
+
+/// Auth0 Management API routes (method and template, after `/api/v2`) → class: what an
+/// intruder holding a management token does (docs/detections.md).
+fn classify_management(route: &str) -> ActionClass {
+    let (method, path) = route.split_once(' ').unwrap_or(("GET", route));
+    let path = path.strip_prefix("/api/v2").unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let writes = matches!(method, "POST" | "PUT" | "PATCH");
+    match (method, segments.as_slice()) {
+        // MFA removed, attack protection or log streams changed.
+        ("DELETE", ["users", _, "authentication-methods", ..])
+        | ("DELETE", ["users", _, "multifactor", ..])
+        | ("DELETE", ["guardian", ..])
+        | ("DELETE" | "PATCH" | "PUT", ["log-streams", ..])
+        | ("PATCH" | "PUT", ["attack-protection", ..])
+        | ("PUT" | "PATCH", ["guardian", "factors", ..]) => ActionClass::Evasion,
+        // New applications or secrets, new users, a user's password or email changed, a
+        // factor enrolled for someone, a password-change link.
+        ("POST", ["clients"])
+        | ("POST", ["clients", _, "rotate-secret"])
+        | ("POST", ["clients", _, "credentials"])
+        | ("POST", ["users"])
+        | ("PATCH", ["users", _])
+        | ("POST", ["users", _, "authentication-methods"])
+        | ("POST", ["tickets", "password-change"])
+        | ("POST", ["device-credentials"]) => ActionClass::CredentialMinting,
+        // Scopes granted to an application, roles and permissions given.
+        (_, ["client-grants", ..]) if writes => ActionClass::PrivilegeChange,
+        (_, [_, _, "roles" | "permissions" | "members", ..]) if writes => {
+            ActionClass::PrivilegeChange
+        }
+        (_, ["roles", ..]) if writes => ActionClass::PrivilegeChange,
+        // Every user, exported.
+        ("POST", ["jobs", "users-exports"]) => ActionClass::DataAccess,
+        ("GET", [_, ..]) => ActionClass::Enumeration,
+        _ => ActionClass::Other,
+    }
+}
+
+/// Whether an Auth0 Management API call (its template) makes an application or a new
+/// secret for one: the credential it makes is then an application (`auth0_client`),
+/// which Auth0's log of the call does not name.
+pub fn makes_auth0_application(template: &str) -> bool {
+    matches!(
+        template,
+        "management_api POST /api/v2/clients"
+            | "management_api POST /api/v2/clients/{id}/rotate-secret"
+            | "management_api POST /api/v2/clients/{id}/credentials"
+    )
+}
+
 /// The class of an action as the frame spells it, given its route template for HTTP.
 pub fn classify(source: Option<&str>, action: &str) -> ActionClass {
+    if let Some(route) = action.strip_prefix("management_api ") {
+        return classify_management(route);
+    }
     match source {
         Some("cloudtrail") => {
             if let Some((_, c)) = AWS_EXACT.iter().find(|(a, _)| *a == action) {
@@ -262,8 +342,14 @@ fn is_identifier(seg: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
 }
 
-/// The service of an action: `iam` of `iam:ListUsers`, the first path word of HTTP.
+/// The service of an action: `iam` of `iam:ListUsers`, the first path word of HTTP, the
+/// resource of an Auth0 Management API call (`users`, `clients`).
 pub fn service(action: &str) -> &str {
+    if let Some(route) = action.strip_prefix("management_api ") {
+        let path = route.split_once(' ').map_or(route, |(_, p)| p);
+        let path = path.strip_prefix("/api/v2/").unwrap_or(path);
+        return path.split('/').next().unwrap_or(path);
+    }
     if let Some((svc, _)) = action.split_once(':') {
         return svc;
     }
@@ -290,7 +376,7 @@ pub const NO_ACTION: u32 = u32::MAX;
 
 impl ActionIndex {
     pub fn new(t: &EventTable) -> ActionIndex {
-        let mut by_raw: FastMap<(Option<&str>, &str), u32> = FastMap::default();
+        let mut by_raw: FastMap<(Option<&str>, &str, Option<&str>), u32> = FastMap::default();
         let mut by_template: FastMap<String, u32> = FastMap::default();
         let mut templates = Vec::new();
         let mut classes = Vec::new();
@@ -303,9 +389,15 @@ impl ActionIndex {
                     return NO_ACTION;
                 };
                 let source = t.source[i];
-                *by_raw.entry((source, action)).or_insert_with(|| {
+                // A Management API call is told by its target.
+                let target = (source == Some("auth0") && action.starts_with(MANAGEMENT_API))
+                    .then_some(t.target[i])
+                    .flatten();
+                *by_raw.entry((source, action, target)).or_insert_with(|| {
                     let template = match source {
                         s if is_http_source(s) => route_template(action),
+                        Some("auth0") => management_template(action, target)
+                            .unwrap_or_else(|| action.to_string()),
                         _ => action.to_string(),
                     };
                     *by_template.entry(template.clone()).or_insert_with(|| {
@@ -374,6 +466,58 @@ mod tests {
         );
         assert_eq!(route_template("GET /api/v1/export"), "GET /api/v1/export");
         assert_eq!(route_template("GET /static/app.js"), "GET /static/app.js");
+    }
+
+    /// An Auth0 Management API call is told by its route: user ids (`auth0|…`, encoded
+    /// or not) and queries left out, each route its class and its resource its service.
+    #[test]
+    fn auth0_management_calls_by_route() {
+        let template = |target: &str| management_template("management_api", Some(target)).unwrap();
+        assert_eq!(
+            template("GET /api/v2/users?page=3&per_page=100"),
+            "management_api GET /api/v2/users"
+        );
+        assert_eq!(
+            template("PATCH /api/v2/users/auth0%7C65f0a1b2c3d4e5f6a7b8c9d0"),
+            "management_api PATCH /api/v2/users/{id}"
+        );
+        assert_eq!(
+            template("DELETE /api/v2/users/google-oauth2|1052614/authentication-methods"),
+            "management_api DELETE /api/v2/users/{id}/authentication-methods"
+        );
+        assert_eq!(management_template("login", Some("GET /x")), None);
+        let class = |target: &str| classify(Some("auth0"), &template(target));
+        use ActionClass::*;
+        for (target, want) in [
+            ("GET /api/v2/users?page=0", Enumeration),
+            ("GET /api/v2/clients", Enumeration),
+            ("POST /api/v2/clients", CredentialMinting),
+            (
+                "POST /api/v2/clients/Xp0rT3rCl1entId00000000000000001/rotate-secret",
+                CredentialMinting,
+            ),
+            ("POST /api/v2/users", CredentialMinting),
+            ("PATCH /api/v2/users/auth0|abc", CredentialMinting),
+            ("POST /api/v2/client-grants", PrivilegeChange),
+            ("POST /api/v2/users/auth0|abc/roles", PrivilegeChange),
+            (
+                "DELETE /api/v2/users/auth0|abc/authentication-methods",
+                Evasion,
+            ),
+            (
+                "PATCH /api/v2/attack-protection/brute-force-protection",
+                Evasion,
+            ),
+            ("DELETE /api/v2/log-streams/lst_0000000000012345", Evasion),
+            ("POST /api/v2/jobs/users-exports", DataAccess),
+            ("DELETE /api/v2/rules/rul_1234567890abcdef", Other),
+        ] {
+            assert_eq!(class(target), want, "{target}");
+        }
+        assert!(makes_auth0_application(&template("POST /api/v2/clients")));
+        assert!(!makes_auth0_application(&template("POST /api/v2/users")));
+        assert_eq!(service(&template("GET /api/v2/users?page=1")), "users");
+        assert_eq!(service(&template("GET /api/v2/connections")), "connections");
     }
 
     #[test]

@@ -48,6 +48,32 @@ fn token_exchanges_name_their_credential() {
     assert_eq!(rt.principal.as_deref(), Some("auth0|alice"));
 }
 
+/// A Management API call with a token an application got by client credentials is the
+/// application's (the token is its session); with a person's token (the dashboard's) it
+/// is the token's, the person's.
+#[test]
+fn management_calls_name_the_application_or_the_persons_token() {
+    let m2m = one(
+        r#"{"date":"2026-02-14T01:44:39Z","type":"sapi","client_id":"Xp0rT3r","client_name":"reporting-exporter","ip":"45.155.205.22","log_id":"900202602140144390001","details":{"request":{"method":"post","path":"/api/v2/clients","auth":{"credentials":{"jti":"4b1d0c0ffee"},"strategy":"jwt"}},"response":{"statusCode":201}}}"#,
+    );
+    assert_eq!(
+        m2m.field("credential").as_deref(),
+        Some("auth0_client:Xp0rT3r")
+    );
+    assert_eq!(m2m.session_id.as_deref(), Some("4b1d0c0ffee"));
+    assert_eq!(m2m.principal.as_deref(), Some("reporting-exporter"));
+    assert_eq!(m2m.target.as_deref(), Some("POST /api/v2/clients"));
+    let person = one(
+        r#"{"date":"2026-02-14T09:00:00Z","type":"sapi","client_id":"D4shb04rd","client_name":"Auth0 Management Dashboard","user_id":"auth0|alice","ip":"89.160.20.130","log_id":"900202602140900000002","details":{"request":{"method":"get","path":"/api/v2/users","auth":{"credentials":{"jti":"a11ce"},"strategy":"jwt","user":{"user_id":"auth0|alice"}}}}}"#,
+    );
+    assert_eq!(
+        person.field("credential").as_deref(),
+        Some("auth0_management_token:a11ce")
+    );
+    assert_eq!(person.session_id, None);
+    assert_eq!(person.principal.as_deref(), Some("auth0|alice"));
+}
+
 #[test]
 fn unknown_codes_and_missing_details_are_kept() {
     let ev = one(
