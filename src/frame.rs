@@ -252,18 +252,11 @@ impl SmallChunks {
 
     fn join_run(&mut self) -> PolarsResult<()> {
         self.rows = 0;
-        let mut run = std::mem::take(&mut self.run).into_iter();
-        let Some(mut joined) = run.next() else {
-            return Ok(());
-        };
-        if run.len() == 0 {
-            self.done.push(joined);
-            return Ok(());
+        let run = std::mem::take(&mut self.run);
+        match run.len() {
+            0 | 1 => self.done.extend(run),
+            _ => self.done.push(join_small(run)?),
         }
-        for df in run {
-            joined.vstack_mut_owned(df)?;
-        }
-        self.done.push(compact_joined(joined)?);
         Ok(())
     }
 }

@@ -3,8 +3,9 @@
 //! Events are grouped by principal (a person, a role, a token without a principal) and
 //! walked in time order. Each credential keeps its own [`Baseline`]; a credential too new to
 //! have one is compared with its principal's. Every event is judged by every signal against
-//! the history before it, then learned. Signals that look across credentials and sources
-//! run last. Groups are independent, so they run in parallel.
+//! the history before it, then learned (only `concurrent_use` also looks at the group's
+//! next hours: use from two places at once needs both to go on). Signals that look across
+//! credentials and sources run last. Groups are independent, so they run in parallel.
 
 pub mod actions;
 pub mod baseline;
@@ -164,7 +165,7 @@ fn score_group<'a>(
     let mut credentials: FastMap<&'a str, CredentialState<'a>> = FastMap::default();
     let mut last_located: Option<usize> = None;
     let mut out = Vec::new();
-    for &idx in group {
+    for (pos, &idx) in group.iter().enumerate() {
         let i = idx as usize;
         let Some(subject) = t.subject(i) else {
             continue;
@@ -198,6 +199,7 @@ fn score_group<'a>(
                 baseline,
                 scope,
                 window: &state.window,
+                ahead: &group[pos + 1..],
                 previous_located: last_located,
                 config,
                 trusted_address: config.trusts_address(t.src_ip[i], t.asn[i]),

@@ -103,6 +103,9 @@ pub struct Ctx<'c, 'a> {
     pub baseline: &'c Baseline<'a>,
     pub scope: Scope,
     pub window: &'c Window,
+    /// The group's later events, in time order: only for what a call cannot be judged
+    /// without (use from two places at once needs both).
+    pub ahead: &'c [u32],
     /// The last earlier event of the same person or credential with a location.
     pub previous_located: Option<usize>,
     pub config: &'c Config,
