@@ -2,7 +2,7 @@
 """Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
 
 Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
-                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail | --okta | --auth0 | --entra | --multi]
+                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail | --okta [--spray] | --auth0 | --entra | --multi]
 
 For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
 DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
@@ -17,7 +17,8 @@ copies the owner's client and works in office hours. --geoip: passed to `hunt`.
 --cloudtrail: an AWS account's CloudTrail tree instead (scripts/make-cloudtrail-incident-bench.py),
 each size a thousand records; the first suspicious call is checked by its event id.
 --okta: an Okta tenant's System Log with one stolen session
-(scripts/make-okta-incident-bench.py), each size a thousand events. --entra: an Entra ID
+(scripts/make-okta-incident-bench.py), each size a thousand events; with --spray, a
+password spray of 200 accounts at night guesses one, and its new session is the leak. --entra: an Entra ID
 sign-in log with one session replayed by a phishing proxy (scripts/make-entra-incident-bench.py),
 each size a thousand sign-ins; nothing is minted there. --auth0: an Auth0 tenant's log stream
 with one machine-to-machine application's secret leaked (scripts/make-auth0-incident-bench.py),
@@ -129,6 +130,7 @@ def main():
     ap.add_argument("--okta", action="store_true")
     ap.add_argument("--entra", action="store_true")
     ap.add_argument("--auth0", action="store_true")
+    ap.add_argument("--spray", action="store_true")
     ap.add_argument("--multi", action="store_true")
     args = ap.parse_args()
     flags = [f for f, on in (("--oddities", args.oddities), ("--stealthy", args.stealthy)) if on]
@@ -157,9 +159,10 @@ def main():
             truth_file = pathlib.Path(f"{log}.truth.json")
             make = ["scripts/make-entra-incident-bench.py", str(log), str(size * 1000)]
         elif args.okta:
-            log = data / f"okta-incident-{size}k.ndjson"
+            log = data / f"okta-{'spray' if args.spray else 'incident'}-{size}k.ndjson"
             truth_file = pathlib.Path(f"{log}.truth.json")
-            make = ["scripts/make-okta-incident-bench.py", str(log), str(size * 1000)]
+            make = ["scripts/make-okta-incident-bench.py", str(log), str(size * 1000)] + \
+                (["--spray"] if args.spray else [])
         elif args.cloudtrail:
             log = data / f"cloudtrail-incident-{size}k"
             truth_file = pathlib.Path(f"{log}.truth.json")

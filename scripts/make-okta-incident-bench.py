@@ -2,7 +2,7 @@
 """Write an Okta System Log (NDJSON) of a company with one stolen session, and its answer,
 for measuring `hunt` on identity-provider data shaped like a real tenant.
 
-Usage: scripts/make-okta-incident-bench.py OUT EVENTS [--attacker IP]
+Usage: scripts/make-okta-incident-bench.py OUT EVENTS [--attacker IP] [--spray]
 
 Three weeks (2026-02-02 to 2026-02-23) of about EVENTS events of one person in 250 events
 each: every person signs in on Monday from their office (shared by eight people) or, on
@@ -19,6 +19,11 @@ MFA, grant privileges and reveal three apps' passwords. OUT.truth.json: the sess
 uuid of its first suspicious event, the thief's network, the API token, the number of the
 thief's events (10). Deterministic (seed 17). --attacker: the thief's address (default
 91.132.147.38); scripts/bench-hunt.py --multi gives the gateway and CloudTrail attacker's.
+--spray: the theft is a password spray instead: on day 9 at 01:05 UTC one wrong password
+each for 200 accounts from one host, and one account's guessed among them; the session
+that sign-in opens visits three apps and the admin console, makes an API token that
+removes MFA and reveals a password. The truth is then that session, its sign-in, and the
+208 events (the spray's failures are the attacker's too).
 """
 import json
 import random
@@ -124,37 +129,72 @@ for p in people:
                                         target=app(rng.choice(p["apps"])))))
 
 # The theft.
-session = week_session[(victim["user"], 1)]
 attack = []
-t = START + timedelta(days=8, hours=20, minutes=31)  # Tuesday of week two, 21:31 at +01:00
-attack.append(event(t, victim, "user.authentication.sso", ATT, victim["ua"], session, target=app("AWS Console")))
-t = START + timedelta(days=10, hours=8, minutes=44)  # Thursday, 09:44 at +01:00
-own = victim["office"] + ".77"
-events.append((t - timedelta(minutes=4), event(t - timedelta(minutes=4), victim, "user.authentication.sso", own,
-                                               victim["ua"], session, target=app("Slack"))))
-attack.append(event(t, victim, "user.session.access_admin_app", ATT, victim["ua"], session,
-                    target=app("Okta Admin Console")))
-t += timedelta(minutes=2)
-token = "00Tq3eGaTTacker0017"
-attack.append(event(t, victim, "system.api_token.create", ATT, victim["ua"], session,
-                    target={"id": token, "type": "Token", "alternateId": "sync-automation",
-                            "displayName": "sync-automation"}))
-for ev_type, who in [("user.mfa.factor.deactivate", people[3]["user"]),
-                     ("user.mfa.factor.deactivate", people[4]["user"]),
-                     ("group.user_membership.add", "Okta Administrators"),
-                     ("user.account.privilege.grant", people[5]["user"]),
-                     ("application.user_membership.show_password", "AWS Console"),
-                     ("application.user_membership.show_password", "GitHub"),
-                     ("application.user_membership.show_password", "Slack")]:
-    t += timedelta(seconds=rng.randint(20, 70))
-    attack.append(event(t, victim, ev_type, ATT, PYREQ, None, api_token=token,
-                        target={"id": "00u" + who[:8], "type": "User", "alternateId": who, "displayName": who}))
+first = 0
+if "--spray" in sys.argv:
+    # A password spray instead: at night from one host, one wrong password each for 200
+    # accounts in turn, a few seconds apart; one account's password is guessed (its
+    # owner's weak one), and the session that sign-in opens is used at once for three
+    # apps, the admin console and an API token that removes MFA and reveals a password.
+    t = START + timedelta(days=9, hours=1, minutes=5)
+    sprayed = [p for p in people if p is not victim][:200]
+    hit = len(sprayed) * 2 // 3
+    session = "102" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789") for _ in range(22))
+    for p in sprayed[:hit] + [victim] + sprayed[hit:]:
+        t += timedelta(seconds=rng.randint(4, 12))
+        if p is victim:
+            first = len(attack)
+            attack.append(event(t, p, "user.session.start", ATT, PYREQ, session))
+        else:
+            attack.append(event(t, p, "user.session.start", ATT, PYREQ, None, "FAILURE", "INVALID_CREDENTIALS"))
+    t += timedelta(minutes=3)
+    for name in ["AWS Console", "GitHub", "Salesforce"]:
+        t += timedelta(seconds=rng.randint(30, 90))
+        attack.append(event(t, victim, "user.authentication.sso", ATT, PYREQ, session, target=app(name)))
+    t += timedelta(minutes=2)
+    attack.append(event(t, victim, "user.session.access_admin_app", ATT, PYREQ, session,
+                        target=app("Okta Admin Console")))
+    token = "00Tq3eGaTTacker0017"
+    t += timedelta(minutes=1)
+    attack.append(event(t, victim, "system.api_token.create", ATT, PYREQ, session,
+                        target={"id": token, "type": "Token", "alternateId": "sync-automation",
+                                "displayName": "sync-automation"}))
+    for ev_type, who in [("user.mfa.factor.deactivate", people[3]["user"]),
+                         ("application.user_membership.show_password", "AWS Console")]:
+        t += timedelta(seconds=rng.randint(20, 70))
+        attack.append(event(t, victim, ev_type, ATT, PYREQ, None, api_token=token,
+                            target={"id": "00u" + who[:8], "type": "User", "alternateId": who, "displayName": who}))
+else:
+    session = week_session[(victim["user"], 1)]
+    t = START + timedelta(days=8, hours=20, minutes=31)  # Tuesday of week two, 21:31 at +01:00
+    attack.append(event(t, victim, "user.authentication.sso", ATT, victim["ua"], session, target=app("AWS Console")))
+    t = START + timedelta(days=10, hours=8, minutes=44)  # Thursday, 09:44 at +01:00
+    own = victim["office"] + ".77"
+    events.append((t - timedelta(minutes=4), event(t - timedelta(minutes=4), victim, "user.authentication.sso", own,
+                                                   victim["ua"], session, target=app("Slack"))))
+    attack.append(event(t, victim, "user.session.access_admin_app", ATT, victim["ua"], session,
+                        target=app("Okta Admin Console")))
+    t += timedelta(minutes=2)
+    token = "00Tq3eGaTTacker0017"
+    attack.append(event(t, victim, "system.api_token.create", ATT, victim["ua"], session,
+                        target={"id": token, "type": "Token", "alternateId": "sync-automation",
+                                "displayName": "sync-automation"}))
+    for ev_type, who in [("user.mfa.factor.deactivate", people[3]["user"]),
+                         ("user.mfa.factor.deactivate", people[4]["user"]),
+                         ("group.user_membership.add", "Okta Administrators"),
+                         ("user.account.privilege.grant", people[5]["user"]),
+                         ("application.user_membership.show_password", "AWS Console"),
+                         ("application.user_membership.show_password", "GitHub"),
+                         ("application.user_membership.show_password", "Slack")]:
+        t += timedelta(seconds=rng.randint(20, 70))
+        attack.append(event(t, victim, ev_type, ATT, PYREQ, None, api_token=token,
+                            target={"id": "00u" + who[:8], "type": "User", "alternateId": who, "displayName": who}))
 events += [(datetime.strptime(r["published"][:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC), r) for r in attack]
 events.sort(key=lambda e: e[0])
 with open(out, "w") as f:
     for _, r in events:
         f.write(json.dumps(r, separators=(",", ":")) + "\n")
-truth = {"leaked_token_prefix": session, "first_suspicious_event_id": attack[0]["uuid"],
+truth = {"leaked_token_prefix": session, "first_suspicious_event_id": attack[first]["uuid"],
          "attacker_networks": [ATT.rsplit(".", 1)[0] + ".0/24"], "minted_token_prefix": token,
          "attacker_calls": len(attack), "lines": len(events),
          "bytes": sum(len(json.dumps(r, separators=(",", ":"))) + 1 for _, r in events),

@@ -106,8 +106,9 @@ pub struct Investigator<'i, 'a> {
     /// the candidates for a credential minted at a given time.
     births: Vec<(i64, &'a str, usize)>,
     /// The credentials (or principals) seen from each network that is not
-    /// infrastructure, in the order first seen there: who an attacker network leads to.
-    subjects_by_network: FastMap<&'a str, Vec<&'a str>>,
+    /// infrastructure, in the order first seen there, and whether they only failed to
+    /// sign in from it (sprayed): who an attacker network leads to.
+    subjects_by_network: FastMap<&'a str, Vec<(&'a str, bool)>>,
     shared: FastSet<&'a str>,
 }
 
@@ -321,13 +322,22 @@ impl<'i, 'a> Investigator<'i, 'a> {
             .into_iter()
             .filter(|(n, _)| !shared.contains(n))
             .map(|(n, evs)| {
-                let mut seen = FastSet::default();
-                let subjects = evs
+                let mut seen: FastMap<&str, usize> = FastMap::default();
+                let mut subjects: Vec<(&str, bool)> = Vec::new();
+                for &j in evs
                     .iter()
                     .filter(|&&j| !infrastructure(t, config, &shared, j))
-                    .filter_map(|&j| t.subject(j))
-                    .filter(|c| seen.insert(*c))
-                    .collect();
+                {
+                    let Some(c) = t.subject(j) else { continue };
+                    let failed = t.is_failure(j);
+                    match seen.get(c) {
+                        Some(&k) => subjects[k].1 &= failed,
+                        None => {
+                            seen.insert(c, subjects.len());
+                            subjects.push((c, failed));
+                        }
+                    }
+                }
                 (n, subjects)
             })
             .collect();
@@ -628,6 +638,8 @@ impl<'i, 'a> Investigator<'i, 'a> {
         let mut children: Vec<Child> = Vec::new();
         let mut related: Vec<(String, String)> = Vec::new();
         let mut in_finding: BTreeSet<&str> = BTreeSet::from([seed]);
+        // Of those, accounts pulled in only by failed sign-ins (not capped).
+        let mut sprayed = 0;
         let mut queue: Vec<(&str, Role)> = vec![(seed, Role::Seed)];
         // Fixed point: credentials pulled in may bring new attacker networks.
         while let Some((c, role)) = queue.pop() {
@@ -686,7 +698,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
                     None => None,
                 };
                 if let Some((child, inferred)) = child
-                    && in_finding.len() < MAX_CREDENTIALS
+                    && in_finding.len() - sprayed < MAX_CREDENTIALS
                     && in_finding.insert(child)
                 {
                     children.push(Child {
@@ -705,21 +717,26 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 }
             }
             if queue.is_empty() {
-                // Pivot: other credentials seen from an attacker network.
+                // Pivot: other credentials seen from an attacker network. An account
+                // that only failed to sign in from there was sprayed: the attacker's
+                // target, not a user of a shared network, so every one is listed, beyond
+                // the cap (a spray of 200 accounts is 200 passwords to reset).
                 for n in &networks.order {
-                    for &other in self
+                    for &(other, sprayed_only) in self
                         .subjects_by_network
                         .get(n)
                         .map_or(&[][..], Vec::as_slice)
                     {
-                        if in_finding.len() >= MAX_CREDENTIALS {
-                            break;
+                        if !sprayed_only && in_finding.len() - sprayed >= MAX_CREDENTIALS {
+                            continue;
                         }
                         if in_finding.insert(other) {
-                            related.push((
-                                other.to_string(),
-                                format!("used from {n}, an attacker network"),
-                            ));
+                            sprayed += usize::from(sprayed_only);
+                            let why = match sprayed_only {
+                                true => format!("failed to sign in from {n}, an attacker network"),
+                                false => format!("used from {n}, an attacker network"),
+                            };
+                            related.push((other.to_string(), why));
                             queue.push((other, Role::Related));
                         }
                     }
@@ -1185,6 +1202,41 @@ mod tests {
             ["10.9.8.7"],
             "the office's own address is not the attacker's"
         );
+    }
+
+    /// A spray of more accounts than a finding pulls credentials in: every sprayed
+    /// account is listed (each one a password to reset), said to have failed, and each
+    /// failure is the attacker's; the cap still holds for credentials used from there.
+    #[test]
+    fn every_sprayed_account_is_listed_beyond_the_cap() {
+        let mut rows = office_days(3, 10);
+        let t0 = MONDAY + 3 * NS_PER_DAY + 10 * NS_PER_HOUR;
+        rows.push(attacker(t0));
+        let accounts = MAX_CREDENTIALS + 10;
+        for k in 0..accounts {
+            let user: &'static str = Box::leak(format!("u{k}@x").into_boxed_str());
+            rows.push(Row {
+                source: "okta_system_log",
+                credential: None,
+                principal: Some(user),
+                action: "user.session.start",
+                outcome: "failure",
+                status: None,
+                ..attacker(t0 + (k as i64 + 1) * NS_PER_MIN / 10)
+            });
+        }
+        let findings = hunt(&rows);
+        assert_eq!(findings.len(), 1);
+        let f = &findings[0];
+        assert_eq!(f.related.len(), accounts);
+        assert!(
+            f.related
+                .iter()
+                .all(|(_, why)| why.starts_with("failed to sign in from 81.2.69.0/24")),
+            "{:?}",
+            f.related.first()
+        );
+        assert_eq!(f.events.len(), 1 + accounts);
     }
 
     /// The attacker's host sprays fifteen accounts: failures never make it shared
