@@ -1204,6 +1204,19 @@ mod tests {
         );
     }
 
+    /// A wrong password for `user` from the attacker's host (Okta).
+    fn sprayed(user: &'static str, ts: i64) -> Row {
+        Row {
+            source: "okta_system_log",
+            credential: None,
+            principal: Some(user),
+            action: "user.session.start",
+            outcome: "failure",
+            status: None,
+            ..attacker(ts)
+        }
+    }
+
     /// A spray of more accounts than a finding pulls credentials in: every sprayed
     /// account is listed (each one a password to reset), said to have failed, and each
     /// failure is the attacker's; the cap still holds for credentials used from there.
@@ -1215,15 +1228,7 @@ mod tests {
         let accounts = MAX_CREDENTIALS + 10;
         for k in 0..accounts {
             let user: &'static str = Box::leak(format!("u{k}@x").into_boxed_str());
-            rows.push(Row {
-                source: "okta_system_log",
-                credential: None,
-                principal: Some(user),
-                action: "user.session.start",
-                outcome: "failure",
-                status: None,
-                ..attacker(t0 + (k as i64 + 1) * NS_PER_MIN / 10)
-            });
+            rows.push(sprayed(user, t0 + (k as i64 + 1) * NS_PER_MIN / 10));
         }
         let findings = hunt(&rows);
         assert_eq!(findings.len(), 1);
@@ -1247,15 +1252,7 @@ mod tests {
         let t0 = MONDAY + 3 * NS_PER_DAY + 10 * 3_600_000_000_000;
         rows.push(attacker(t0));
         for (k, user) in SPRAYED.iter().enumerate() {
-            rows.push(Row {
-                source: "okta_system_log",
-                credential: None,
-                principal: Some(user),
-                action: "user.session.start",
-                outcome: "failure",
-                status: None,
-                ..attacker(t0 + (k as i64 + 1) * NS_PER_MIN)
-            });
+            rows.push(sprayed(user, t0 + (k as i64 + 1) * NS_PER_MIN));
         }
         let findings = hunt(&rows);
         assert_eq!(findings.len(), 1);
