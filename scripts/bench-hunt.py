@@ -2,7 +2,7 @@
 """Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
 
 Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
-                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail | --okta [--spray] | --auth0 | --entra | --multi]
+                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail | --okta [--spray] | --auth0 [--refresh-theft] | --entra | --multi]
 
 For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
 DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
@@ -22,7 +22,9 @@ password spray of 200 accounts at night guesses one, and its new session is the 
 sign-in log with one session replayed by a phishing proxy (scripts/make-entra-incident-bench.py),
 each size a thousand sign-ins; nothing is minted there. --auth0: an Auth0 tenant's log stream
 with one machine-to-machine application's secret leaked (scripts/make-auth0-incident-bench.py),
-each size a thousand events; the application the attacker made is the minted credential. --multi: one attacker in three
+each size a thousand events; the application the attacker made is the minted credential;
+with --refresh-theft, one person's refresh token replayed by a script for a night instead
+(nothing minted). --multi: one attacker in three
 sources, in one folder: the gateway log (SIZE MB), the CloudTrail tree (SIZE thousand
 records; its attacker is the gateway's, same networks, same nights) and the Okta tenant
 (SIZE thousand events, the session replayed from the gateway's burst network); each leaked
@@ -131,6 +133,7 @@ def main():
     ap.add_argument("--entra", action="store_true")
     ap.add_argument("--auth0", action="store_true")
     ap.add_argument("--spray", action="store_true")
+    ap.add_argument("--refresh-theft", action="store_true")
     ap.add_argument("--multi", action="store_true")
     args = ap.parse_args()
     flags = [f for f, on in (("--oddities", args.oddities), ("--stealthy", args.stealthy)) if on]
@@ -151,9 +154,10 @@ def main():
             rows.append((size, truth, *min(runs), checks))
             continue
         if args.auth0:
-            log = data / f"auth0-incident-{size}k.ndjson"
+            log = data / f"auth0-{'refresh' if args.refresh_theft else 'incident'}-{size}k.ndjson"
             truth_file = pathlib.Path(f"{log}.truth.json")
-            make = ["scripts/make-auth0-incident-bench.py", str(log), str(size * 1000)]
+            make = ["scripts/make-auth0-incident-bench.py", str(log), str(size * 1000)] + \
+                (["--refresh-theft"] if args.refresh_theft else [])
         elif args.entra:
             log = data / f"entra-incident-{size}k.json"
             truth_file = pathlib.Path(f"{log}.truth.json")

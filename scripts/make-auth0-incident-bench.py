@@ -4,6 +4,7 @@ leaked machine-to-machine client secret, and its answer, for measuring `hunt` on
 shaped like a real tenant.
 
 Usage: scripts/make-auth0-incident-bench.py OUT EVENTS [--attacker-probe IP] [--attacker IP]
+                                            [--refresh-theft [--thief IP]]
 
 Three weeks (2026-02-02 to 2026-02-23) of about EVENTS events:
 
@@ -27,6 +28,12 @@ application created, and that application's own tokens from there. OUT.truth.jso
 client, the log id of its first suspicious event, the attacker's networks, the new
 client, the attacker's events. Deterministic (seed 23). --attacker-probe and --attacker
 put the probe and the burst on other addresses (their /24 is the network).
+
+--refresh-theft: the leak is one person's refresh token instead (an infostealer's take):
+replayed with a script from --thief (default 91.132.147.38) every hour from 21:10 UTC on
+day 9 until 03:00; the next morning the owner's app finds it reused (`ferrt`). Nothing is
+minted; the truth is the refresh-token family (`client_id:user_id`), its first replay and
+the replays.
 """
 import json
 import random
@@ -44,6 +51,9 @@ def option(name, default):
 
 PROBE = option("--attacker-probe", "185.220.101.47")
 BURST = option("--attacker", "45.155.205.21")
+REFRESH = "--refresh-theft" in sys.argv
+THIEF = option("--thief", "91.132.147.38")
+HTTPX = "python-httpx/0.27.0"
 rng = random.Random(23)
 UTC = timezone.utc
 START = datetime(2026, 2, 2, tzinfo=UTC)  # a Monday
@@ -159,37 +169,54 @@ for s in services:
 
 # The leak.
 attack = []
-t = START + timedelta(days=5, hours=2, minutes=17)
-attack.append(record(t, "seccft", PROBE, CURL, client=exporter, audience=MGMT))
-jti = rid()
-attack.append(mgmt(t + timedelta(seconds=20), PROBE, CURL, exporter, jti, "GET", "/api/v2/clients"))
-attack.append(mgmt(t + timedelta(seconds=41), PROBE, CURL, exporter, jti, "GET", "/api/v2/users?per_page=1"))
-t = START + timedelta(days=12, hours=1, minutes=40)
-burst = BURST.rsplit(".", 1)[0]
-ip = lambda: burst + ".%d" % rng.randint(20, 22)
-attack.append(record(t, "seccft", ip(), PYREQ, client=exporter, audience=MGMT))
-jti = rid()
-admin = admins[0]
-steps = [("GET", "/api/v2/users?page=%d&per_page=100" % k) for k in range(40)] + [
-    ("GET", "/api/v2/clients"), ("GET", "/api/v2/connections"), ("GET", "/api/v2/rules"),
-    ("POST", "/api/v2/users"), ("PATCH", "/api/v2/users/" + admin["id"]),
-    ("DELETE", "/api/v2/users/%s/authentication-methods" % admin["id"]), ("POST", "/api/v2/clients"),
-    ("POST", "/api/v2/client-grants")]
-for method, path in steps:
-    t += timedelta(seconds=rng.randint(2, 9))
-    attack.append(mgmt(t, ip(), PYREQ, exporter, jti, method, path, status=201 if method == "POST" else 200))
-backdoor = {"id": rid(), "name": "backup-sync"}
-for k in range(3):
-    t += timedelta(minutes=rng.randint(3, 9))
-    attack.append(record(t, "seccft", ip(), PYREQ, client=backdoor, audience=MGMT))
+if REFRESH:
+    # An infostealer's operator replays one person's refresh token from the evening of day
+    # 9, with a script, every hour until 03:00; the next morning the owner's app finds its
+    # token reused (`ferrt`) and the owner signs in again.
+    victim = people[17]
+    net24 = THIEF.rsplit(".", 1)[0]
+    t = START + timedelta(days=9, hours=21, minutes=10)
+    while t < START + timedelta(days=10, hours=3):
+        attack.append(record(t, "sertft", THIEF, HTTPX, client=WEB, user=victim, audience=API))
+        t += timedelta(minutes=rng.randint(50, 70), seconds=rng.random() * 60)
+    morning = START + timedelta(days=10, hours=6, minutes=58)
+    own_ip = victim["office"] + ".%d" % rng.randint(2, 250)
+    events.append((morning, record(morning, "ferrt", own_ip, victim["ua"], client=WEB, user=victim,
+                                   description="Unsuccessful Refresh Token exchange, reused refresh token detected")))
+    truth = {"leaked_token_prefix": "%s:%s" % (WEB["id"], victim["id"]), "attacker_networks": [net24 + ".0/24"]}
+else:
+    t = START + timedelta(days=5, hours=2, minutes=17)
+    attack.append(record(t, "seccft", PROBE, CURL, client=exporter, audience=MGMT))
+    jti = rid()
+    attack.append(mgmt(t + timedelta(seconds=20), PROBE, CURL, exporter, jti, "GET", "/api/v2/clients"))
+    attack.append(mgmt(t + timedelta(seconds=41), PROBE, CURL, exporter, jti, "GET", "/api/v2/users?per_page=1"))
+    t = START + timedelta(days=12, hours=1, minutes=40)
+    burst = BURST.rsplit(".", 1)[0]
+    ip = lambda: burst + ".%d" % rng.randint(20, 22)
+    attack.append(record(t, "seccft", ip(), PYREQ, client=exporter, audience=MGMT))
+    jti = rid()
+    admin = admins[0]
+    steps = [("GET", "/api/v2/users?page=%d&per_page=100" % k) for k in range(40)] + [
+        ("GET", "/api/v2/clients"), ("GET", "/api/v2/connections"), ("GET", "/api/v2/rules"),
+        ("POST", "/api/v2/users"), ("PATCH", "/api/v2/users/" + admin["id"]),
+        ("DELETE", "/api/v2/users/%s/authentication-methods" % admin["id"]), ("POST", "/api/v2/clients"),
+        ("POST", "/api/v2/client-grants")]
+    for method, path in steps:
+        t += timedelta(seconds=rng.randint(2, 9))
+        attack.append(mgmt(t, ip(), PYREQ, exporter, jti, method, path, status=201 if method == "POST" else 200))
+    backdoor = {"id": rid(), "name": "backup-sync"}
+    for k in range(3):
+        t += timedelta(minutes=rng.randint(3, 9))
+        attack.append(record(t, "seccft", ip(), PYREQ, client=backdoor, audience=MGMT))
+    truth = {"leaked_token_prefix": exporter["id"],
+             "attacker_networks": [PROBE.rsplit(".", 1)[0] + ".0/24", burst + ".0/24"],
+             "minted_token_prefix": backdoor["id"]}
 events += [(datetime.strptime(r["data"]["date"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC), r) for r in attack]
 events.sort(key=lambda e: e[0])
 with open(out, "w") as f:
     for _, r in events:
         f.write(json.dumps(r, separators=(",", ":")) + "\n")
-truth = {"leaked_token_prefix": exporter["id"], "first_suspicious_event_id": attack[0]["log_id"],
-         "attacker_networks": [PROBE.rsplit(".", 1)[0] + ".0/24", burst + ".0/24"],
-         "minted_token_prefix": backdoor["id"], "attacker_calls": len(attack), "lines": len(events),
-         "bytes": sum(len(json.dumps(r, separators=(",", ":"))) + 1 for _, r in events)}
+truth.update({"first_suspicious_event_id": attack[0]["log_id"], "attacker_calls": len(attack),
+              "lines": len(events), "bytes": sum(len(json.dumps(r, separators=(",", ":"))) + 1 for _, r in events)})
 json.dump(truth, open(out + ".truth.json", "w"), indent=1)
 print(f"{out}: {len(events)} events of {n_people} people and {len(services)} services; truth in {out}.truth.json")
