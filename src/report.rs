@@ -432,7 +432,10 @@ fn manifest(files: &[FileReport]) -> Vec<InputEntry> {
 fn sha256(path: &str) -> Option<String> {
     let mut file = std::fs::File::open(path).ok()?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
+    // A buffer the file's size, up to 1 MiB: zeroing 1 MiB for each of 50,000 CloudTrail
+    // files of a few hundred bytes was an eighth of `hunt`'s time.
+    let size = file.metadata().map_or(1 << 20, |m| m.len());
+    let mut buf = vec![0u8; size.clamp(4096, 1 << 20) as usize];
     loop {
         let n = file.read(&mut buf).ok()?;
         if n == 0 {
