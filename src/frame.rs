@@ -233,7 +233,7 @@ impl SmallChunks {
         if self
             .run
             .first()
-            .is_some_and(|first| first.schema() != df.schema())
+            .is_some_and(|first| !same_columns(first, &df))
         {
             self.join_run()?;
         }
@@ -259,6 +259,16 @@ impl SmallChunks {
         }
         Ok(())
     }
+}
+
+/// Whether two frames have the same columns (names and types, in order), without the
+/// schema each would build and keep to be compared.
+pub fn same_columns(a: &DataFrame, b: &DataFrame) -> bool {
+    a.width() == b.width()
+        && a.columns()
+            .iter()
+            .zip(b.columns())
+            .all(|(x, y)| x.name() == y.name() && x.dtype() == y.dtype())
 }
 
 /// Frames of the same columns as one frame, one array per column and the texts in one

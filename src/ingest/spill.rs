@@ -240,7 +240,8 @@ impl<'a> Spill<'a> {
             for piece in batch {
                 let small = piece.frame.height() < crate::frame::COMPACT_BELOW;
                 let joins = run.first().is_some_and(|first| {
-                    first.source == piece.source && first.frame.schema() == piece.frame.schema()
+                    first.source == piece.source
+                        && crate::frame::same_columns(&first.frame, &piece.frame)
                 });
                 if !small || !joins || rows >= crate::frame::COMPACT_BELOW {
                     at.memory.extend(join_run(
