@@ -69,7 +69,14 @@ struct Hours {
     /// kept per piece, they grew with the input.
     schemas: Vec<SchemaRef>,
     files: usize,
+    /// Bytes of small pieces of this batch of inputs held beyond the budget until the
+    /// batch ends ([`Spill::join_small_pieces`]).
+    deferred: usize,
 }
+
+/// How many bytes of a batch's small pieces may wait for the batch's end beyond the
+/// budget.
+const DEFERRED: usize = 64 << 20;
 
 /// Order of an event in the whole frame: time, then input, chunk and row.
 type Place = (i64, u32, u32, usize);
@@ -168,7 +175,8 @@ impl<'a> Spill<'a> {
             // Held without the schema the frame keeps once asked (enrichment asks): 14
             // KB of names and types per piece, where a CloudTrail file is a piece of a
             // few records.
-            let mut piece = DataFrame::new(piece.height(), piece.into_columns())?;
+            let at_rows = piece.height();
+            let mut piece = DataFrame::new(at_rows, piece.into_columns())?;
             let mut hours = self.lock_hours()?;
             if !hours.schemas.contains(&schema) {
                 hours.schemas.push(schema);
@@ -182,36 +190,54 @@ impl<'a> Spill<'a> {
             });
             at.bytes += size;
             hours.held += size;
-            // Over budget: the hour holding most goes to disk whole, as one file (a
-            // spill of many small pieces, one CloudTrail file each, cost more than its
-            // bytes). Pieces being written still count: they are in memory until written.
-            while hours.held + hours.writing > self.budget && hours.held > 0 {
-                let Some((&largest, _)) = hours.by_hour.iter().max_by_key(|(_, h)| h.bytes) else {
-                    break;
-                };
-                let Some(at) = hours.by_hour.get_mut(&largest) else {
-                    break;
-                };
-                let pieces = std::mem::take(&mut at.memory);
-                let bytes = std::mem::take(&mut at.bytes);
-                at.settled = 0;
-                at.spilled_in_batch = true;
-                hours.held -= bytes;
-                hours.writing += bytes;
-                let n = hours.files;
-                hours.files += 1;
-                // Written without the lock: other chunks go on meanwhile.
-                drop(hours);
-                let spilled = self.write_pieces(pieces, n);
-                hours = self.lock_hours()?;
-                hours.writing -= bytes;
-                hours
-                    .by_hour
-                    .entry(largest)
-                    .or_default()
-                    .disk
-                    .push(spilled?);
+            // A small piece waits for the end of its batch of inputs, where it is joined
+            // with its neighbours, before anything goes to disk for it (up to DEFERRED
+            // bytes of them): spilled as they came, a piece a file, 99,813 CloudTrail
+            // records in 10,979 files took 10.5 s to ingest at --memory-budget 0.
+            let small = at_rows < crate::frame::COMPACT_BELOW;
+            if small {
+                hours.deferred += size;
             }
+            if !small || hours.deferred > DEFERRED {
+                self.spill_over_budget(hours)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Over budget: the hour holding most goes to disk whole, as one file (a spill of many
+    /// small pieces, one CloudTrail file each, cost more than its bytes), until under it.
+    /// Pieces being written still count: they are in memory until written.
+    fn spill_over_budget<'s>(
+        &'s self,
+        mut hours: std::sync::MutexGuard<'s, Hours>,
+    ) -> PolarsResult<()> {
+        while hours.held + hours.writing > self.budget && hours.held > 0 {
+            let Some((&largest, _)) = hours.by_hour.iter().max_by_key(|(_, h)| h.bytes) else {
+                break;
+            };
+            let Some(at) = hours.by_hour.get_mut(&largest) else {
+                break;
+            };
+            let pieces = std::mem::take(&mut at.memory);
+            let bytes = std::mem::take(&mut at.bytes);
+            at.settled = 0;
+            at.spilled_in_batch = true;
+            hours.held -= bytes;
+            hours.writing += bytes;
+            let n = hours.files;
+            hours.files += 1;
+            // Written without the lock: other chunks go on meanwhile.
+            drop(hours);
+            let spilled = self.write_pieces(pieces, n);
+            hours = self.lock_hours()?;
+            hours.writing -= bytes;
+            hours
+                .by_hour
+                .entry(largest)
+                .or_default()
+                .disk
+                .push(spilled?);
         }
         Ok(())
     }
@@ -225,8 +251,9 @@ impl<'a> Spill<'a> {
     /// piece takes its first piece's place. An hour that went to disk during the batch is
     /// left as it is (a piece on disk may lie between two in memory).
     pub(crate) fn join_small_pieces(&self) -> PolarsResult<()> {
-        let mut hours = self.lock_hours()?;
-        let hours = &mut *hours;
+        let mut guard = self.lock_hours()?;
+        let hours = &mut *guard;
+        hours.deferred = 0;
         for at in hours.by_hour.values_mut() {
             let spilled = std::mem::replace(&mut at.spilled_in_batch, false);
             if spilled || at.memory.len() - at.settled < 2 {
@@ -263,7 +290,8 @@ impl<'a> Spill<'a> {
                 .extend(join_run(run, &mut at.bytes, &mut hours.held)?);
             at.settled = at.memory.len();
         }
-        Ok(())
+        // What the batch's small pieces held beyond the budget goes now, joined.
+        self.spill_over_budget(guard)
     }
 
     fn lock_hours(&self) -> PolarsResult<std::sync::MutexGuard<'_, Hours>> {
