@@ -2,7 +2,7 @@
 """Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
 
 Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
-                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail | --okta [--spray] | --auth0 [--refresh-theft] | --entra | --multi]
+                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail [--instance-theft] | --okta [--spray] | --auth0 [--refresh-theft] | --entra | --multi]
 
 For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
 DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
@@ -15,7 +15,9 @@ leak (travel, night work, rotated tokens, new joiners, automation moving inside 
 provider; see the generator); a finding for one of them is named. --stealthy: the attacker
 copies the owner's client and works in office hours. --geoip: passed to `hunt`.
 --cloudtrail: an AWS account's CloudTrail tree instead (scripts/make-cloudtrail-incident-bench.py),
-each size a thousand records; the first suspicious call is checked by its event id.
+each size a thousand records; the first suspicious call is checked by its event id; with
+--instance-theft, an EC2 instance's role credentials taken through the web application and
+used from outside AWS instead (nothing minted).
 --okta: an Okta tenant's System Log with one stolen session
 (scripts/make-okta-incident-bench.py), each size a thousand events; with --spray, a
 password spray of 200 accounts at night guesses one, and its new session is the leak. --entra: an Entra ID
@@ -134,6 +136,7 @@ def main():
     ap.add_argument("--auth0", action="store_true")
     ap.add_argument("--spray", action="store_true")
     ap.add_argument("--refresh-theft", action="store_true")
+    ap.add_argument("--instance-theft", action="store_true")
     ap.add_argument("--multi", action="store_true")
     args = ap.parse_args()
     flags = [f for f, on in (("--oddities", args.oddities), ("--stealthy", args.stealthy)) if on]
@@ -168,9 +171,10 @@ def main():
             make = ["scripts/make-okta-incident-bench.py", str(log), str(size * 1000)] + \
                 (["--spray"] if args.spray else [])
         elif args.cloudtrail:
-            log = data / f"cloudtrail-incident-{size}k"
+            log = data / f"cloudtrail-{'instance' if args.instance_theft else 'incident'}-{size}k"
             truth_file = pathlib.Path(f"{log}.truth.json")
-            make = ["scripts/make-cloudtrail-incident-bench.py", str(log), str(size * 1000)]
+            make = ["scripts/make-cloudtrail-incident-bench.py", str(log), str(size * 1000)] + \
+                (["--instance-theft"] if args.instance_theft else [])
         else:
             log = data / f"{kind}-{size}m.log"
             truth_file = pathlib.Path(f"{log}.truth.json")

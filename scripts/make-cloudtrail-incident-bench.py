@@ -2,7 +2,7 @@
 """Write a CloudTrail S3 delivery tree of one AWS account with one leaked access key, and
 its answer, for measuring `hunt` on data shaped like a real account.
 
-Usage: scripts/make-cloudtrail-incident-bench.py OUT_DIR RECORDS
+Usage: scripts/make-cloudtrail-incident-bench.py OUT_DIR RECORDS [--instance-theft]
 
 Three weeks (2026-02-02 to 2026-02-23) of about RECORDS management events, written as gzip
 `{"Records":[...]}` files per five minutes and region under
@@ -24,6 +24,12 @@ user with an access key and the administrator policy, reads of S3 objects, Cloud
 logging stopped; the new key is then used from there. OUT_DIR.truth.json: the leaked
 key, the event id of its first suspicious call, the attacker's networks, the new key, the
 number of attacker calls. Deterministic (seed 13). Run `hunt --geoip samples/geoip` on it.
+
+--instance-theft: the leak is instead the role credentials of one of two EC2 instances
+of a web application (its calls every few minutes from the instances' addresses, new
+credentials every six hours), taken through a server-side request forgery and used on
+day 11 at 03:12 UTC from outside AWS while the instance goes on using them: who am I,
+the buckets, the roles (refused), a bucket listed and 40 objects read. Nothing minted.
 """
 import gzip
 import json
@@ -156,6 +162,47 @@ for k in range(20):
                               "us-east-1" if k == 0 else REGIONS[0])))
 attack.sort(key=lambda a: a[0])
 
+# --instance-theft: the leak is instead an EC2 instance's role credentials, taken through
+# the web application's server-side request forgery and used from outside AWS.
+INSTANCE = "--instance-theft" in sys.argv
+instances = []
+if INSTANCE:
+    instances = [{"id": "i-0%016x" % rng.getrandbits(64), "ip": "3.120.45.%d" % (10 + k)} for k in range(2)]
+    instance_keys = {}
+
+    def instance_key(inst, at):
+        """The instance's credentials at `at`: IMDS hands out new ones every six hours."""
+        window = int((at - START).total_seconds() // (6 * 3600))
+        return instance_keys.setdefault((inst["id"], window), key("ASIA"))
+
+    def instance_identity(inst, at):
+        return {"type": "AssumedRole", "principalId": "AROAWEBAPPXXXXXXXXXXX:" + inst["id"],
+                "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/web-app/{inst['id']}", "accountId": ACCOUNT,
+                "accessKeyId": instance_key(inst, at),
+                "sessionContext": {"sessionIssuer": {"type": "Role", "arn": f"arn:aws:iam::{ACCOUNT}:role/web-app",
+                                                     "userName": "web-app"},
+                                   "attributes": {"creationDate": "2026-02-02T00:00:00Z",
+                                                  "mfaAuthenticated": "false"},
+                                   "ec2RoleDelivery": "2.0"}}
+
+    APP_UA = "aws-sdk-java/2.23.9 Linux/6.1.66-91.160.amzn2023.x86_64 OpenJDK_64-Bit_Server_VM/17.0.9+8-LTS Java/17.0.9"
+    t0 = START + timedelta(days=11, hours=3, minutes=12)
+    stolen = instances[0]
+    ident = instance_identity(stolen, t0)
+    victim = {"key": ident["accessKeyId"]}
+    child = None
+    steps = ["sts:GetCallerIdentity", "s3:ListBuckets", "iam:ListRoles"] + ["s3:ListObjectsV2"] * 5 + \
+        ["s3:GetObject"] * 40
+    attack = []
+    for k, name in enumerate(steps):
+        at = t0 + timedelta(seconds=15 * k)
+        error = "AccessDenied" if name == "iam:ListRoles" else None
+        params = {"bucketName": "acme-uploads", "key": "users/%05d.json" % k} if name == "s3:GetObject" else None
+        region = "us-east-1" if name.startswith(("iam", "sts")) else REGIONS[0]
+        attack.append((at, record(at, ident, name, burst_net + ".%d" % (20 + k % 3), ATTACK_UA, region,
+                                  params, None, error)))
+    probe_net = None
+
 
 def at_home(user, nets, t):
     """Where a person works on t's day: the office, or on three days in ten their home
@@ -207,6 +254,7 @@ t = START
 a = 0
 runs = 0
 next_run = {r["role"]: START + timedelta(minutes=rng.randint(0, 59)) for r in roles}
+next_app = {inst["id"]: START + timedelta(minutes=k) for k, inst in enumerate(instances)}
 while t < START + timedelta(seconds=SPAN):
     t += timedelta(seconds=rng.expovariate(1.0 / gap))
     while a < len(attack) and attack[a][0] <= t:
@@ -222,6 +270,13 @@ while t < START + timedelta(seconds=SPAN):
                 put(record(next_run[r["role"]] + timedelta(seconds=5 * k), ident, name, r["net"] + ".10", CI_UA,
                            "us-east-1" if name.startswith("sts") else REGIONS[0]))
             next_run[r["role"]] += timedelta(minutes=rng.randint(50, 70))
+    for inst in instances:
+        if next_app[inst["id"]] <= t:
+            at = next_app[inst["id"]]
+            put(record(at, instance_identity(inst, at), rng.choice(["s3:GetObject", "dynamodb:GetItem",
+                                                                      "sqs:ReceiveMessage", "s3:PutObject"]),
+                       inst["ip"], APP_UA, REGIONS[0]))
+            next_app[inst["id"]] += timedelta(minutes=rng.randint(3, 7))
     w = work(t)
     if rng.random() < 0.9 * w:
         p = rng.choices(people, cum_weights=busy)[0]
@@ -236,8 +291,10 @@ while t < START + timedelta(seconds=SPAN):
 flush(t + timedelta(days=1))
 first = attack[0][1]
 truth = {"leaked_token_prefix": victim["key"], "first_suspicious_event_id": first["eventID"],
-         "attacker_networks": [probe_net + ".0/24", burst_net + ".0/24"], "minted_token_prefix": child,
+         "attacker_networks": [n + ".0/24" for n in (probe_net, burst_net) if n],
          "attacker_calls": len(attack), "lines": written[0], "files": written[1],
          "bytes": sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)}
+if child:
+    truth["minted_token_prefix"] = child
 json.dump(truth, open(out.rstrip("/") + ".truth.json", "w"), indent=1)
 print(f"{out}: {written[0]} records in {written[1]} files; truth in {out.rstrip('/')}.truth.json")
