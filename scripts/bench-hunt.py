@@ -2,7 +2,7 @@
 """Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
 
 Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
-                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail [--instance-theft] | --okta [--spray] | --auth0 [--refresh-theft] | --entra | --multi]
+                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail [--instance-theft] | --okta [--spray | --api-token-theft] | --auth0 [--refresh-theft] | --entra | --multi]
 
 For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
 DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
@@ -20,7 +20,8 @@ each size a thousand records; the first suspicious call is checked by its event 
 used from outside AWS instead (nothing minted).
 --okta: an Okta tenant's System Log with one stolen session
 (scripts/make-okta-incident-bench.py), each size a thousand events; with --spray, a
-password spray of 200 accounts at night guesses one, and its new session is the leak. --entra: an Entra ID
+password spray of 200 accounts at night guesses one, and its new session is the leak; with
+--api-token-theft, an integration's API token used at night from elsewhere (nothing minted). --entra: an Entra ID
 sign-in log with one session replayed by a phishing proxy (scripts/make-entra-incident-bench.py),
 each size a thousand sign-ins; nothing is minted there. --auth0: an Auth0 tenant's log stream
 with one machine-to-machine application's secret leaked (scripts/make-auth0-incident-bench.py),
@@ -137,6 +138,7 @@ def main():
     ap.add_argument("--spray", action="store_true")
     ap.add_argument("--refresh-theft", action="store_true")
     ap.add_argument("--instance-theft", action="store_true")
+    ap.add_argument("--api-token-theft", action="store_true")
     ap.add_argument("--multi", action="store_true")
     args = ap.parse_args()
     flags = [f for f, on in (("--oddities", args.oddities), ("--stealthy", args.stealthy)) if on]
@@ -166,10 +168,11 @@ def main():
             truth_file = pathlib.Path(f"{log}.truth.json")
             make = ["scripts/make-entra-incident-bench.py", str(log), str(size * 1000)]
         elif args.okta:
-            log = data / f"okta-{'spray' if args.spray else 'incident'}-{size}k.ndjson"
+            kind = "spray" if args.spray else "api-token" if args.api_token_theft else "incident"
+            log = data / f"okta-{kind}-{size}k.ndjson"
             truth_file = pathlib.Path(f"{log}.truth.json")
             make = ["scripts/make-okta-incident-bench.py", str(log), str(size * 1000)] + \
-                (["--spray"] if args.spray else [])
+                (["--spray"] if args.spray else []) + (["--api-token-theft"] if args.api_token_theft else [])
         elif args.cloudtrail:
             log = data / f"cloudtrail-{'instance' if args.instance_theft else 'incident'}-{size}k"
             truth_file = pathlib.Path(f"{log}.truth.json")

@@ -2,7 +2,7 @@
 """Write an Okta System Log (NDJSON) of a company with one stolen session, and its answer,
 for measuring `hunt` on identity-provider data shaped like a real tenant.
 
-Usage: scripts/make-okta-incident-bench.py OUT EVENTS [--attacker IP] [--spray]
+Usage: scripts/make-okta-incident-bench.py OUT EVENTS [--attacker IP] [--spray | --api-token-theft]
 
 Three weeks (2026-02-02 to 2026-02-23) of about EVENTS events of one person in 250 events
 each: every person signs in on Monday from their office (shared by eight people) or, on
@@ -23,7 +23,10 @@ thief's events (10). Deterministic (seed 17). --attacker: the thief's address (d
 each for 200 accounts from one host, and one account's guessed among them; the session
 that sign-in opens visits three apps and the admin console, makes an API token that
 removes MFA and reveals a password. The truth is then that session, its sign-in, and the
-208 events (the spray's failures are the attacker's too).
+208 events (the spray's failures are the attacker's too). --api-token-theft: the leak is
+an HR integration's API token instead (used by its server on weekdays to update profiles),
+used on day 12 at 02:30 UTC from the thief's address with a script: a backdoor user made
+an administrator, two people's MFA removed, a password revealed; nothing minted.
 """
 import json
 import random
@@ -131,7 +134,41 @@ for p in people:
 # The theft.
 attack = []
 first = 0
-if "--spray" in sys.argv:
+token = "00Tq3eGaTTacker0017"
+if "--api-token-theft" in sys.argv:
+    # An HR integration's API token, used by its server on weekdays to update profiles,
+    # leaks and is used at night from elsewhere with a script: a backdoor user, made an
+    # administrator, two people's MFA removed, a password revealed.
+    svc = {"user": "svc-hrsync@acme.example", "id": "00usvchrsync000001"}
+    hr_token = "00T9hRsYnC0000000001"
+    server = "52.28.10.15"
+    SDK = "okta-sdk-java/8.2.0 java/17.0.9 Linux/6.1.66"
+    for day in range(21):
+        if (START + timedelta(days=day)).weekday() >= 5:
+            continue
+        for hour in range(7, 18):
+            for _ in range(rng.randint(0, 3)):
+                t = START + timedelta(days=day, hours=hour, minutes=rng.randint(0, 59))
+                who = rng.choice(people)["user"]
+                events.append((t, event(t, svc, "user.account.update_profile", server, SDK, None, api_token=hr_token,
+                                        target={"id": "00u" + who[:8], "type": "User", "alternateId": who,
+                                                "displayName": who})))
+    t = START + timedelta(days=12, hours=2, minutes=30)
+    admin_group = {"id": "00gadmins", "type": "UserGroup", "alternateId": "Okta Administrators",
+                   "displayName": "Okta Administrators"}
+    for ev_type, target in [("user.lifecycle.create", {"id": "00ubackdoor", "type": "User",
+                                                        "alternateId": "it-support@acme.example",
+                                                        "displayName": "IT Support"}),
+                            ("group.user_membership.add", admin_group),
+                            ("user.mfa.factor.deactivate", {"id": "00u" + people[3]["user"][:8], "type": "User",
+                                                            "alternateId": people[3]["user"]}),
+                            ("user.mfa.factor.deactivate", {"id": "00u" + people[4]["user"][:8], "type": "User",
+                                                            "alternateId": people[4]["user"]}),
+                            ("application.user_membership.show_password", app("AWS Console"))]:
+        t += timedelta(seconds=rng.randint(20, 70))
+        attack.append(event(t, svc, ev_type, ATT, PYREQ, None, api_token=hr_token, target=target))
+    session, token = hr_token, None
+elif "--spray" in sys.argv:
     # A password spray instead: at night from one host, one wrong password each for 200
     # accounts in turn, a few seconds apart; one account's password is guessed (its
     # owner's weak one), and the session that sign-in opens is used at once for three
@@ -154,7 +191,6 @@ if "--spray" in sys.argv:
     t += timedelta(minutes=2)
     attack.append(event(t, victim, "user.session.access_admin_app", ATT, PYREQ, session,
                         target=app("Okta Admin Console")))
-    token = "00Tq3eGaTTacker0017"
     t += timedelta(minutes=1)
     attack.append(event(t, victim, "system.api_token.create", ATT, PYREQ, session,
                         target={"id": token, "type": "Token", "alternateId": "sync-automation",
@@ -175,7 +211,6 @@ else:
     attack.append(event(t, victim, "user.session.access_admin_app", ATT, victim["ua"], session,
                         target=app("Okta Admin Console")))
     t += timedelta(minutes=2)
-    token = "00Tq3eGaTTacker0017"
     attack.append(event(t, victim, "system.api_token.create", ATT, victim["ua"], session,
                         target={"id": token, "type": "Token", "alternateId": "sync-automation",
                                 "displayName": "sync-automation"}))
@@ -200,5 +235,7 @@ truth = {"leaked_token_prefix": session, "first_suspicious_event_id": attack[fir
          "bytes": sum(len(json.dumps(r, separators=(",", ":"))) + 1 for _, r in events),
          "benign": {p["user"]: "travels days %d-%d" % (p["trip"][0], p["trip"][1] - 1)
                     for p in people if p.get("trip")}}
+if token is None:
+    del truth["minted_token_prefix"]
 json.dump(truth, open(out + ".truth.json", "w"), indent=1)
 print(f"{out}: {len(events)} events of {n_people} people; truth in {out}.truth.json")
