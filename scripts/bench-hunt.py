@@ -23,7 +23,8 @@ used from outside AWS instead (nothing minted).
 password spray of 200 accounts at night guesses one, and its new session is the leak; with
 --api-token-theft, an integration's API token used at night from elsewhere (nothing minted). --entra: an Entra ID
 sign-in log with one session replayed by a phishing proxy (scripts/make-entra-incident-bench.py),
-each size a thousand sign-ins; nothing is minted there. --auth0: an Auth0 tenant's log stream
+each size a thousand sign-ins; nothing is minted there (with --stealthy, replayed with the
+owner's browser from a residential address). --auth0: an Auth0 tenant's log stream
 with one machine-to-machine application's secret leaked (scripts/make-auth0-incident-bench.py),
 each size a thousand events; the application the attacker made is the minted credential;
 with --refresh-theft, one person's refresh token replayed by a script for a night instead
@@ -164,9 +165,10 @@ def main():
             make = ["scripts/make-auth0-incident-bench.py", str(log), str(size * 1000)] + \
                 (["--refresh-theft"] if args.refresh_theft else [])
         elif args.entra:
-            log = data / f"entra-incident-{size}k.json"
+            log = data / f"entra-{'stealthy' if args.stealthy else 'incident'}-{size}k.json"
             truth_file = pathlib.Path(f"{log}.truth.json")
-            make = ["scripts/make-entra-incident-bench.py", str(log), str(size * 1000)]
+            make = ["scripts/make-entra-incident-bench.py", str(log), str(size * 1000)] + \
+                (["--stealthy"] if args.stealthy else [])
         elif args.okta:
             kind = "spray" if args.spray else "api-token" if args.api_token_theft else "incident"
             log = data / f"okta-{kind}-{size}k.ndjson"

@@ -3,7 +3,7 @@
 session stolen by an adversary-in-the-middle proxy, and its answer, for measuring `hunt`
 on sign-ins shaped like a real tenant.
 
-Usage: scripts/make-entra-incident-bench.py OUT SIGNINS
+Usage: scripts/make-entra-incident-bench.py OUT SIGNINS [--stealthy]
 
 Three weeks (2026-02-02 to 2026-02-23) of about SIGNINS sign-ins, a person every 200:
 every weekday each person signs in interactively once in the morning from their office
@@ -15,7 +15,8 @@ The theft: on the second Wednesday the proxy that phished one person replays the
 session from a hosting network with another browser, four minutes after the owner's own
 sign-in, and signs in to Exchange, Graph and SharePoint for an hour (20 sign-ins).
 OUT.truth.json: the session, the id of its first stolen sign-in, the thief's network, the
-number of the thief's sign-ins. Deterministic (seed 19).
+number of the thief's sign-ins. Deterministic (seed 19). --stealthy: the session is
+replayed with the owner's own browser from a residential address instead.
 """
 import json
 import random
@@ -95,6 +96,9 @@ for p in people:
             signins.append(signin(t, p, ip, p["browser"], session, rng.choice(APPS[:3]), False))
 
 THIEF = "45.155.205.97"
+if "--stealthy" in sys.argv:
+    # An infostealer's operator instead: the owner's own browser, from a residential proxy.
+    THIEF, THIEF_BROWSER = "86.147.62.33", victim["browser"]
 day = 9  # the second Wednesday
 session = sessions[(victim["upn"], day)]
 own = [s for s in signins if s["sessionId"] == session]
