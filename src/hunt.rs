@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::score::actions::ActionClass;
 use crate::score::baseline::{ESTABLISH_DAYS, NS_PER_DAY, NS_PER_HOUR, client_base};
-use crate::score::table::{EventTable, is_http_source};
+use crate::score::table::EventTable;
 use crate::score::{NOTABLE, SHARED_BY, SUSPICIOUS, Scored, Severity};
 use crate::score_report::matches_credential;
 
@@ -225,6 +225,28 @@ impl<'a> Habits<'a> {
     }
 }
 
+/// Which findings are one attacker's: for each, the index of a finding standing for its
+/// group, findings joined when their attacker networks meet (union-find).
+fn attacker_groups(findings: &[Finding]) -> Vec<usize> {
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut parent: Vec<usize> = (0..findings.len()).collect();
+    let mut holder: FastMap<&str, usize> = FastMap::default();
+    for (k, f) in findings.iter().enumerate() {
+        for n in &f.attacker_networks {
+            let other = *holder.entry(n.as_str()).or_insert(k);
+            let (a, b) = (root(&mut parent, other), root(&mut parent, k));
+            parent[a] = b;
+        }
+    }
+    (0..findings.len()).map(|k| root(&mut parent, k)).collect()
+}
+
 /// One credential's calls of no note from one network, as far as they tell whether the
 /// network is the estate's. An attacker's host used with several stolen and minted
 /// credentials at once must not look like an office NAT: their quiet calls there come
@@ -329,14 +351,11 @@ impl<'i, 'a> Investigator<'i, 'a> {
                     .filter(|&&j| !infrastructure(t, config, &shared, j))
                 {
                     let Some(c) = t.subject(j) else { continue };
-                    let failed = t.is_failure(j);
-                    match seen.get(c) {
-                        Some(&k) => subjects[k].1 &= failed,
-                        None => {
-                            seen.insert(c, subjects.len());
-                            subjects.push((c, failed));
-                        }
-                    }
+                    let k = *seen.entry(c).or_insert_with(|| {
+                        subjects.push((c, true));
+                        subjects.len() - 1
+                    });
+                    subjects[k].1 &= t.is_failure(j);
                 }
                 (n, subjects)
             })
@@ -501,28 +520,10 @@ impl<'i, 'a> Investigator<'i, 'a> {
     /// credential of `findings[k]`.
     fn link_one_attackers_findings(&self, seeds: &[&'a str], findings: &mut [Finding]) {
         loop {
-            // Union-find over the findings, joined by the networks they share.
-            let mut parent: Vec<usize> = (0..findings.len()).collect();
-            fn root(parent: &mut [usize], mut i: usize) -> usize {
-                while parent[i] != i {
-                    parent[i] = parent[parent[i]];
-                    i = parent[i];
-                }
-                i
-            }
-            let mut holder: FastMap<&str, usize> = FastMap::default();
-            for (k, f) in findings.iter().enumerate() {
-                for n in &f.attacker_networks {
-                    let other = *holder.entry(n.as_str()).or_insert(k);
-                    let (a, b) = (root(&mut parent, other), root(&mut parent, k));
-                    parent[a] = b;
-                }
-            }
-            drop(holder);
+            let group = attacker_groups(findings);
             let mut union: FastMap<usize, BTreeSet<&'a str>> = FastMap::default();
             for (k, f) in findings.iter().enumerate() {
-                let r = root(&mut parent, k);
-                let nets = union.entry(r).or_default();
+                let nets = union.entry(group[k]).or_default();
                 // Every attacker network is a network of the table (not shared).
                 nets.extend(
                     f.attacker_networks
@@ -534,7 +535,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
             let redo: Vec<(usize, Vec<&'a str>)> = (0..findings.len())
                 .filter_map(|k| {
                     let f = &findings[k];
-                    let missing: Vec<&'a str> = union[&root(&mut parent, k)]
+                    let missing: Vec<&'a str> = union[&group[k]]
                         .iter()
                         .copied()
                         .filter(|n| !f.attacker_networks.contains(*n))
@@ -678,23 +679,11 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 .filter(|i| attributed.contains(i))
                 .collect();
             for i in minted {
-                // Sources that log what they mint (CloudTrail) are never guessed at; nor
-                // is what an Auth0 call made, unless it made an application (a user is
-                // not a credential the logs use).
-                let guessed = match t.source[i] {
-                    s if is_http_source(s) => {
-                        self.scored.actions.class(i) == ActionClass::CredentialMinting
-                    }
-                    Some("auth0") => self
-                        .scored
-                        .actions
-                        .template(i)
-                        .is_some_and(crate::score::actions::makes_auth0_application),
-                    _ => false,
-                };
                 let child = match t.child_credential[i] {
                     Some(child) => Some((child, false)),
-                    None if guessed => self.inferred_child(i, &networks).map(|c| (c, true)),
+                    None if self.scored.actions.mints_unnamed(t, i) => {
+                        self.inferred_child(i, &networks).map(|c| (c, true))
+                    }
                     None => None,
                 };
                 if let Some((child, inferred)) = child

@@ -287,7 +287,7 @@ pub fn build<'r>(
                     created_by_action: scored
                         .actions
                         .template(c.created_by)
-                        .filter(|a| a.starts_with("management_api "))
+                        .filter(|a| a.starts_with(crate::score::actions::MANAGEMENT_ROUTE))
                         .or(t.action[c.created_by])
                         .map(str::to_string),
                     inferred: c.inferred,

@@ -460,13 +460,12 @@ fn join_run(run: Vec<Piece>, hour: &mut usize, all: &mut usize) -> PolarsResult<
     let after = joined.estimated_size();
     *hour = (*hour + after).saturating_sub(before);
     *all = (*all + after).saturating_sub(before);
-    // Held without the schema a frame keeps once asked, as `take_frame` holds pieces.
-    let frame = DataFrame::new(joined.height(), joined.into_columns())?;
+    // A frame made anew: no schema cached, as `take_frame` holds pieces.
     Ok(Some(Piece {
         input,
         chunk,
         source,
-        frame,
+        frame: joined,
     }))
 }
 

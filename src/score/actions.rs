@@ -158,20 +158,15 @@ fn management_template(action: &str, target: Option<&str>) -> Option<String> {
     }
     let target = target?;
     let route = target.split_once('?').map_or(target, |(r, _)| r);
-    let (method, path) = route.split_once(' ').unwrap_or(("", route));
-    let mut out = format!("{MANAGEMENT_API} {method} ");
-    for (n, seg) in path.split('/').enumerate() {
-        if n > 0 {
-            out.push('/');
-        }
-        // User ids are `connection|id`, often percent-encoded, or e-mail addresses.
-        match is_identifier(seg) || seg.contains(['|', '%', '@']) {
-            true => out.push_str("{id}"),
-            false => out.push_str(seg),
-        }
-    }
-    Some(out)
+    // User ids are `connection|id`, often percent-encoded, or e-mail addresses.
+    let route = templated(route, |seg| {
+        is_identifier(seg) || seg.contains(['|', '%', '@'])
+    });
+    Some(format!("{MANAGEMENT_ROUTE}{route}"))
 }
+
+/// How a Management API call's template begins (`management_api POST /api/v2/clients`).
+pub const MANAGEMENT_ROUTE: &str = "management_api ";
 
 /// Auth0 Management API routes (method and template, after `/api/v2`) → class: what an
 /// intruder holding a management token does (docs/detections.md).
@@ -214,7 +209,7 @@ fn classify_management(route: &str) -> ActionClass {
 /// Whether an Auth0 Management API call (its template) makes an application or a new
 /// secret for one: the credential it makes is then an application (`auth0_client`),
 /// which Auth0's log of the call does not name.
-pub fn makes_auth0_application(template: &str) -> bool {
+fn makes_auth0_application(template: &str) -> bool {
     matches!(
         template,
         "management_api POST /api/v2/clients"
@@ -225,7 +220,7 @@ pub fn makes_auth0_application(template: &str) -> bool {
 
 /// The class of an action as the frame spells it, given its route template for HTTP.
 pub fn classify(source: Option<&str>, action: &str) -> ActionClass {
-    if let Some(route) = action.strip_prefix("management_api ") {
+    if let Some(route) = action.strip_prefix(MANAGEMENT_ROUTE) {
         return classify_management(route);
     }
     match source {
@@ -300,6 +295,11 @@ fn classify_http(template: &str) -> ActionClass {
 /// `GET /api/v1/projects/{id}/builds`. Numbers, UUIDs, long hex and token-like segments
 /// become `{id}`, so a baseline of routes does not call every new project id a new action.
 pub fn route_template(action: &str) -> String {
+    templated(action, is_identifier)
+}
+
+/// `action` (`METHOD path`, or a path) with the path segments `is_id` accepts as `{id}`.
+fn templated(action: &str, is_id: impl Fn(&str) -> bool) -> String {
     let (method, path) = match action.split_once(' ') {
         Some((m, p)) => (Some(m), p),
         None => (None, action),
@@ -313,10 +313,9 @@ pub fn route_template(action: &str) -> String {
         if n > 0 {
             out.push('/');
         }
-        if is_identifier(seg) {
-            out.push_str("{id}");
-        } else {
-            out.push_str(seg);
+        match is_id(seg) {
+            true => out.push_str("{id}"),
+            false => out.push_str(seg),
         }
     }
     out
@@ -345,7 +344,7 @@ fn is_identifier(seg: &str) -> bool {
 /// The service of an action: `iam` of `iam:ListUsers`, the first path word of HTTP, the
 /// resource of an Auth0 Management API call (`users`, `clients`).
 pub fn service(action: &str) -> &str {
-    if let Some(route) = action.strip_prefix("management_api ") {
+    if let Some(route) = action.strip_prefix(MANAGEMENT_ROUTE) {
         let path = route.split_once(' ').map_or(route, |(_, p)| p);
         let path = path.strip_prefix("/api/v2/").unwrap_or(path);
         return path.split('/').next().unwrap_or(path);
@@ -435,6 +434,18 @@ impl ActionIndex {
         match self.of_event[i] {
             NO_ACTION => NO_ACTION,
             id => self.service_of[id as usize],
+        }
+    }
+
+    /// Whether event `i` mints a credential its log does not name, so the investigation
+    /// may infer which one (docs/investigation.md): an HTTP API's minting call, an Auth0
+    /// Management API call that makes an application. Sources that log what they mint
+    /// (CloudTrail) are never guessed at.
+    pub fn mints_unnamed(&self, t: &EventTable, i: usize) -> bool {
+        match t.source[i] {
+            s if is_http_source(s) => self.class(i) == ActionClass::CredentialMinting,
+            Some("auth0") => self.template(i).is_some_and(makes_auth0_application),
+            _ => false,
         }
     }
 
