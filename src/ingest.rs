@@ -184,10 +184,13 @@ pub fn ingest(
         done.into_iter().try_for_each(|df| small.push(df))
     })?;
     let mut chunks = small.finish()?;
-    // Enrich chunk by chunk, in parallel, before the chunks are joined.
+    // Enrich chunk by chunk, in parallel, before the chunks are joined. The frame is held
+    // whole to the end: large chunks get their texts repacked too (small ones were when
+    // built or joined, but for the columns enrichment adds).
     chunks.par_iter_mut().try_for_each(|df| {
         crate::enrich::enrich_keeping(df, geo, &opts.real_ip_from, opts.columns)?;
-        crate::frame::compact_small_chunk(df, crate::enrich::enriched::made)
+        let built = df.height() < crate::frame::COMPACT_BELOW;
+        crate::frame::compact_chunk(df, |c| !built || crate::enrich::enriched::made(c))
     })?;
     let frame = sorted_concat(chunks, geo, &opts.real_ip_from)?;
     let frame = remove_duplicates(frame, &mut files)?;

@@ -1,9 +1,10 @@
 //! A plain file mapped in memory, read-only.
 //!
-//! The one place in tokentrail with `unsafe` code. Reading a large file in the page
-//! cache copies every byte from the kernel into the reader's buffers: a tenth of the CPU
-//! of `credentials` on a gigabyte of Okta NDJSON (docs/performance.md). A map lets the
-//! parsers read the page cache itself, as ripgrep does for single large files.
+//! One of the two places in tokentrail with `unsafe` code (the other: the allocator
+//! option in main.rs). Reading a large file in the page cache copies every byte from the
+//! kernel into the reader's buffers: a tenth of the CPU of `credentials` on a gigabyte of
+//! Okta NDJSON (docs/performance.md). A map lets the parsers read the page cache itself,
+//! as ripgrep does for single large files.
 
 #![allow(unsafe_code)]
 
