@@ -214,7 +214,7 @@ pub fn compact_chunk(df: &mut DataFrame, made: impl Fn(&str) -> bool) -> PolarsR
         if c.dtype() != &DataType::String || c.null_count() == c.len() || !made(c.name()) {
             continue;
         }
-        let packed = compact_texts(c.str()?).into_column();
+        let packed = compact_column(c)?;
         df.replace_column(i, packed)?;
     }
     Ok(())
@@ -302,11 +302,16 @@ fn compact_joined(joined: DataFrame) -> PolarsResult<DataFrame> {
         .into_columns()
         .into_iter()
         .map(|c| match c.dtype() {
-            DataType::String => Ok(compact_texts(c.str()?).into_column()),
+            DataType::String => compact_column(&c),
             _ => Ok(c.rechunk()),
         })
         .collect::<PolarsResult<Vec<Column>>>()?;
     DataFrame::new(height, columns)
+}
+
+/// A text column as one array of its distinct texts ([`compact_texts`]).
+pub fn compact_column(c: &Column) -> PolarsResult<Column> {
+    Ok(compact_texts(c.str()?).into_column())
 }
 
 /// `ca` as one array whose texts longer than a view share one exactly sized buffer, each

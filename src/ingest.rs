@@ -192,7 +192,7 @@ pub fn ingest(
         let built = df.height() < crate::frame::COMPACT_BELOW;
         crate::frame::compact_chunk(df, |c| !built || crate::enrich::enriched::made(c))
     })?;
-    let frame = sorted_concat(chunks, geo, &opts.real_ip_from)?;
+    let frame = sorted_concat(chunks, geo, &opts.real_ip_from, true)?;
     let frame = remove_duplicates(frame, &mut files)?;
     let frame = link::link_token_prefixes(frame)?;
     Ok(Ingested {

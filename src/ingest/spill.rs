@@ -391,7 +391,7 @@ impl<'a> Spill<'a> {
                 .into_iter()
                 .map(|p| layout.apply(p.frame))
                 .collect::<PolarsResult<Vec<_>>>()?;
-            let frame = sorted_concat(chunks, self.geo, self.real_ip_from)?;
+            let frame = sorted_concat(chunks, self.geo, self.real_ip_from, false)?;
             let frame = remove_duplicates(frame, files)?;
             let frame = link::link_token_prefixes_with(frame, &full)?;
             Ok(HourFrame {
