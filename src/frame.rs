@@ -320,15 +320,35 @@ pub fn compact_column(c: &Column) -> PolarsResult<Column> {
 /// On a CloudTrail tree 83% of the long texts' bytes were repeats (docs/performance.md).
 /// A column whose first 1,024 long texts are 90% distinct is packed without lookups.
 fn compact_texts(ca: &StringChunked) -> StringChunked {
+    compact_values(ca.name().clone(), ca.len(), || ca.iter())
+}
+
+/// The rows `order` names of a text column (of any number of chunks), in that order, as
+/// one array of their distinct texts ([`compact_texts`]): a sort's gather and repacking in
+/// one pass, with no gathered copy in between.
+pub fn compact_gathered(ca: &StringChunked, order: &[IdxSize]) -> StringChunked {
+    let rows = Rows::new(ca);
+    compact_values(ca.name().clone(), order.len(), || {
+        order.iter().map(|&i| rows.get(i as usize))
+    })
+}
+
+/// [`compact_texts`] of the `len` values `values` gives, read twice: once to write the
+/// distinct texts, once for the views.
+fn compact_values<'a, I: Iterator<Item = Option<&'a str>>>(
+    name: PlSmallStr,
+    len: usize,
+    values: impl Fn() -> I,
+) -> StringChunked {
     /// Long texts looked up before deciding whether the column repeats at all.
     const SAMPLED: usize = 1024;
     use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray, View};
     const INLINE: usize = View::MAX_INLINE_SIZE as usize;
     let mut at: PlHashMap<&str, u32> = PlHashMap::default();
     let mut bytes = Vec::new();
-    let mut offsets = Vec::with_capacity(ca.len());
+    let mut offsets = Vec::with_capacity(len);
     let mut dedupe = true;
-    for v in ca.iter().flatten().filter(|v| v.len() > INLINE) {
+    for v in values().flatten().filter(|v| v.len() > INLINE) {
         let next = bytes.len() as u32;
         let offset = match dedupe {
             true => *at.entry(v).or_insert(next),
@@ -349,9 +369,9 @@ fn compact_texts(ca: &StringChunked) -> StringChunked {
     // Polars' `Buffer<u8>`, known by where it goes.
     let buffer = bytes.into();
     let buffers = std::slice::from_ref(&buffer);
-    let mut out = MutableBinaryViewArray::<str>::with_capacity(ca.len());
+    let mut out = MutableBinaryViewArray::<str>::with_capacity(len);
     let mut offsets = offsets.into_iter();
-    for v in ca.iter() {
+    for v in values() {
         match v {
             None => out.push_null(),
             Some(v) if v.len() <= INLINE => out.push_value(v),
@@ -362,7 +382,7 @@ fn compact_texts(ca: &StringChunked) -> StringChunked {
         }
     }
     let arr: Utf8ViewArray = out.into();
-    StringChunked::with_chunk(ca.name().clone(), arr)
+    StringChunked::with_chunk(name, arr)
 }
 
 /// The events with a credential or a principal: all that scoring and investigation read.
