@@ -16,11 +16,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// system, for reuse. `hunt`, `timeline` and `score` hold one frame of every event to the
 /// end, built from chunks freed as they are joined and sorted: with the delay, what was
 /// freed while the frame grew stayed resident on top of it. 10 ms (mimalloc v2's delay):
-/// `hunt` peak 2.8-3.2 -> 2.3-2.4 GB on 2 M CloudTrail records, 1.03 -> 0.80 GB on 1 M
-/// Okta events, for 0-8% more time (docs/performance.md). Not for `ingest`, whose hour
-/// frames come and go (10-15% more time for no less memory), nor the summaries.
+/// `hunt` peak 2.8-3.2 -> 2.3-2.4 GB on 2 M CloudTrail records, 1.10-1.13 -> 0.79-0.82
+/// GB on 0.8 M Okta events, for 0-8% more time (docs/performance.md). Not for `ingest`,
+/// whose hour frames come and go (10-15% more time for no less memory), nor the
+/// summaries.
 fn return_freed_memory_sooner() {
-    /// `mi_option_purge_delay` in mimalloc v3's `mi_option_e`.
+    /// `mi_option_purge_delay` in `mi_option_e` (the same in mimalloc v2 and v3; the
+    /// crate names only some of the options).
     const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     // SAFETY: `mi_option_set` stores the value of an option mimalloc reads when it
     // purges; any delay is valid, and nothing else touches options concurrently (no
