@@ -340,44 +340,71 @@ fn compact_values<'a, I: Iterator<Item = Option<&'a str>>>(
     len: usize,
     values: impl Fn() -> I,
 ) -> StringChunked {
+    compact_values_in(name, len, values, u32::MAX as usize)
+}
+
+/// [`compact_values`] into buffers of at most `limit` bytes: a view addresses its text by
+/// a 32-bit offset, and a frame held whole can have more distinct text in one column
+/// than that (a column of URLs of 40 M events). Tests give a small limit.
+fn compact_values_in<'a, I: Iterator<Item = Option<&'a str>>>(
+    name: PlSmallStr,
+    len: usize,
+    values: impl Fn() -> I,
+    limit: usize,
+) -> StringChunked {
     /// Long texts looked up before deciding whether the column repeats at all.
     const SAMPLED: usize = 1024;
     use polars_arrow::array::{MutableBinaryViewArray, Utf8ViewArray, View};
     const INLINE: usize = View::MAX_INLINE_SIZE as usize;
-    let mut at: PlHashMap<&str, u32> = PlHashMap::default();
-    let mut bytes = Vec::new();
-    let mut offsets = Vec::with_capacity(len);
+    // Where each text is: its buffer and its offset there.
+    let mut at: PlHashMap<&str, (u32, u32)> = PlHashMap::default();
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new()];
+    let mut places = Vec::with_capacity(len);
     let mut dedupe = true;
     for v in values().flatten().filter(|v| v.len() > INLINE) {
-        let next = bytes.len() as u32;
-        let offset = match dedupe {
-            true => *at.entry(v).or_insert(next),
-            false => next,
+        let place = match dedupe.then(|| at.get(v)).flatten() {
+            Some(&place) => place,
+            None => {
+                let full = buffers
+                    .last()
+                    .is_some_and(|b| !b.is_empty() && b.len() + v.len() > limit);
+                if full {
+                    buffers.push(Vec::new());
+                }
+                let n = buffers.len() - 1;
+                let place = (n as u32, buffers[n].len() as u32);
+                buffers[n].extend_from_slice(v.as_bytes());
+                if dedupe {
+                    at.insert(v, place);
+                }
+                place
+            }
         };
-        if offset == next {
-            bytes.extend_from_slice(v.as_bytes());
-        }
-        offsets.push(offset);
+        places.push(place);
         // Texts that hardly repeat (event ids, times to the millisecond) are not looked
         // up: the table would cost more than it saves.
-        if offsets.len() == SAMPLED && at.len() * 10 > SAMPLED * 9 {
+        if places.len() == SAMPLED && at.len() * 10 > SAMPLED * 9 {
             dedupe = false;
         }
     }
     drop(at);
-    bytes.shrink_to_fit();
-    // Polars' `Buffer<u8>`, known by where it goes.
-    let buffer = bytes.into();
-    let buffers = std::slice::from_ref(&buffer);
+    // Polars' `Buffer<u8>`s, known by where they go.
+    let buffers: Vec<_> = buffers
+        .into_iter()
+        .map(|mut b| {
+            b.shrink_to_fit();
+            b.into()
+        })
+        .collect();
     let mut out = MutableBinaryViewArray::<str>::with_capacity(len);
-    let mut offsets = offsets.into_iter();
+    let mut places = places.into_iter();
     for v in values() {
         match v {
             None => out.push_null(),
             Some(v) if v.len() <= INLINE => out.push_value(v),
             Some(v) => {
-                let offset = offsets.next().unwrap_or_default();
-                out.push_view(View::new_from_bytes(v.as_bytes(), 0, offset), buffers);
+                let (buffer, offset) = places.next().unwrap_or_default();
+                out.push_view(View::new_from_bytes(v.as_bytes(), buffer, offset), &buffers);
             }
         }
     }
@@ -1108,6 +1135,41 @@ mod tests {
         drop(df);
         assert!(packed.iter().eq(rows.iter().map(|v| Some(*v))));
         assert_eq!(held(packed), agents[0].len() + agents[1].len());
+    }
+
+    /// More distinct text than one buffer may address goes into several: every row reads
+    /// its own text, each distinct text is written once, no buffer passes the limit.
+    #[test]
+    fn texts_past_a_buffers_reach_start_another() {
+        let texts: Vec<String> = (0..40)
+            .map(|i| format!("a distinct long text {i:03}"))
+            .collect();
+        let rows: Vec<Option<&str>> = (0..200)
+            .map(|i| match i % 9 {
+                0 => None,
+                1 => Some("short"),
+                _ => Some(texts[i % texts.len()].as_str()),
+            })
+            .collect();
+        let limit = 100;
+        let packed = compact_values_in("t".into(), rows.len(), || rows.iter().copied(), limit);
+        assert!(packed.iter().eq(rows.iter().copied()));
+        let sizes: Vec<usize> = packed
+            .downcast_iter()
+            .flat_map(|a| a.data_buffers().iter().map(|b| b.len()))
+            .collect();
+        assert!(
+            sizes.len() > 1 && sizes.iter().all(|&n| n <= limit),
+            "{sizes:?}"
+        );
+        let distinct: std::collections::BTreeSet<&str> = rows
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|t| t.len() > 12)
+            .collect();
+        let bytes: usize = distinct.iter().map(|t| t.len()).sum();
+        assert_eq!(sizes.iter().sum::<usize>(), bytes);
     }
 
     /// A column a command can leave null is listed in `FrameBuilder::CHOSEN`: the tables
