@@ -205,7 +205,7 @@ pub fn compact_small_chunk(df: &mut DataFrame, made: impl Fn(&str) -> bool) -> P
 }
 
 /// A chunk's text columns that `made` names, whatever its size, each repacked into one
-/// buffer of its distinct texts ([`compact_texts`]). For a frame held whole (`hunt`,
+/// buffer of its distinct texts ([`compact_column`]). For a frame held whole (`hunt`,
 /// `timeline`, `score`), where the repeats of a large chunk's texts (user agents, routes,
 /// referers: 96% of an nginx log's long texts' bytes) cost memory for the whole run.
 pub fn compact_chunk(df: &mut DataFrame, made: impl Fn(&str) -> bool) -> PolarsResult<()> {
@@ -309,44 +309,35 @@ fn compact_joined(joined: DataFrame) -> PolarsResult<DataFrame> {
     DataFrame::new(height, columns)
 }
 
-/// A text column as one array of its distinct texts ([`compact_texts`]).
+/// A text column as one array whose texts longer than a view share one exactly sized
+/// buffer, each distinct text once: a text repeated down the rows (the file's name on
+/// every event of it, a role's ARN, a client's user agent) is one copy that every row's
+/// view points to. On a CloudTrail tree 83% of the long texts' bytes were repeats
+/// (docs/performance.md). A column whose first 1,024 long texts are 90% distinct is packed
+/// without lookups.
 pub fn compact_column(c: &Column) -> PolarsResult<Column> {
-    Ok(compact_texts(c.str()?).into_column())
-}
-
-/// `ca` as one array whose texts longer than a view share one exactly sized buffer, each
-/// distinct text once: a text repeated down the rows (the file's name on every event of
-/// it, a role's ARN, a client's user agent) is one copy that every row's view points to.
-/// On a CloudTrail tree 83% of the long texts' bytes were repeats (docs/performance.md).
-/// A column whose first 1,024 long texts are 90% distinct is packed without lookups.
-fn compact_texts(ca: &StringChunked) -> StringChunked {
-    compact_values(ca.name().clone(), ca.len(), || ca.iter())
+    let ca = c.str()?;
+    Ok(compact_values(ca.name().clone(), ca.len(), || ca.iter(), BUFFER_LIMIT).into_column())
 }
 
 /// The rows `order` names of a text column (of any number of chunks), in that order, as
-/// one array of their distinct texts ([`compact_texts`]): a sort's gather and repacking in
+/// one array of their distinct texts ([`compact_column`]): a sort's gather and repacking in
 /// one pass, with no gathered copy in between.
 pub fn compact_gathered(ca: &StringChunked, order: &[IdxSize]) -> StringChunked {
     let rows = Rows::new(ca);
-    compact_values(ca.name().clone(), order.len(), || {
-        order.iter().map(|&i| rows.get(i as usize))
-    })
+    let values = || order.iter().map(|&i| rows.get(i as usize));
+    compact_values(ca.name().clone(), order.len(), values, BUFFER_LIMIT)
 }
 
-/// [`compact_texts`] of the `len` values `values` gives, read twice: once to write the
-/// distinct texts, once for the views.
+/// The most bytes of one text buffer: a view addresses its text by a 32-bit offset, and a
+/// frame held whole can have more distinct text in one column than that (a column of URLs
+/// of 40 M events).
+const BUFFER_LIMIT: usize = u32::MAX as usize;
+
+/// [`compact_column`] of the `len` values `values` gives (read twice: once to write the
+/// distinct texts, once for the views), into buffers of at most `limit` bytes ([`BUFFER_LIMIT`];
+/// tests give a small one).
 fn compact_values<'a, I: Iterator<Item = Option<&'a str>>>(
-    name: PlSmallStr,
-    len: usize,
-    values: impl Fn() -> I,
-) -> StringChunked {
-    compact_values_in(name, len, values, u32::MAX as usize)
-}
-
-/// [`compact_values`] into buffers of at most `limit` bytes: a view addresses its text by
-/// a 32-bit offset, and a frame held whole can have more distinct text in one column
-/// than that (a column of URLs of 40 M events). Tests give a small limit.
-fn compact_values_in<'a, I: Iterator<Item = Option<&'a str>>>(
     name: PlSmallStr,
     len: usize,
     values: impl Fn() -> I,
@@ -361,24 +352,24 @@ fn compact_values_in<'a, I: Iterator<Item = Option<&'a str>>>(
     let mut buffers: Vec<Vec<u8>> = vec![Vec::new()];
     let mut places = Vec::with_capacity(len);
     let mut dedupe = true;
+    // A text not seen before (or not looked up) is written at the end of the last buffer,
+    // or of a new one when it would pass the limit.
+    let mut write = |v: &str| {
+        if buffers
+            .last()
+            .is_some_and(|b| !b.is_empty() && b.len() + v.len() > limit)
+        {
+            buffers.push(Vec::new());
+        }
+        let n = buffers.len() - 1;
+        let place = (n as u32, buffers[n].len() as u32);
+        buffers[n].extend_from_slice(v.as_bytes());
+        place
+    };
     for v in values().flatten().filter(|v| v.len() > INLINE) {
-        let place = match dedupe.then(|| at.get(v)).flatten() {
-            Some(&place) => place,
-            None => {
-                let full = buffers
-                    .last()
-                    .is_some_and(|b| !b.is_empty() && b.len() + v.len() > limit);
-                if full {
-                    buffers.push(Vec::new());
-                }
-                let n = buffers.len() - 1;
-                let place = (n as u32, buffers[n].len() as u32);
-                buffers[n].extend_from_slice(v.as_bytes());
-                if dedupe {
-                    at.insert(v, place);
-                }
-                place
-            }
+        let place = match dedupe {
+            true => *at.entry(v).or_insert_with(|| write(v)),
+            false => write(v),
         };
         places.push(place);
         // Texts that hardly repeat (event ids, times to the millisecond) are not looked
@@ -1152,7 +1143,7 @@ mod tests {
             })
             .collect();
         let limit = 100;
-        let packed = compact_values_in("t".into(), rows.len(), || rows.iter().copied(), limit);
+        let packed = compact_values("t".into(), rows.len(), || rows.iter().copied(), limit);
         assert!(packed.iter().eq(rows.iter().copied()));
         let sizes: Vec<usize> = packed
             .downcast_iter()

@@ -211,10 +211,12 @@ fn classify_management(route: &str) -> ActionClass {
 /// which Auth0's log of the call does not name.
 fn makes_auth0_application(template: &str) -> bool {
     matches!(
-        template,
-        "management_api POST /api/v2/clients"
-            | "management_api POST /api/v2/clients/{id}/rotate-secret"
-            | "management_api POST /api/v2/clients/{id}/credentials"
+        template.strip_prefix(MANAGEMENT_ROUTE),
+        Some(
+            "POST /api/v2/clients"
+                | "POST /api/v2/clients/{id}/rotate-secret"
+                | "POST /api/v2/clients/{id}/credentials"
+        )
     )
 }
 
