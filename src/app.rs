@@ -140,7 +140,12 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             input,
             analysis,
             report,
-        } => investigate(&input, &analysis, &report, Seeds::Hunt, stdout),
+            parts,
+            memory_budget,
+        } => match memory_budget {
+            None => investigate(&input, &analysis, &report, Seeds::Hunt, stdout),
+            Some(budget) => hunt_by_parts(&input, &analysis, &report, budget, parts, stdout),
+        },
         Command::Timeline {
             input,
             analysis,
@@ -323,14 +328,106 @@ fn investigate(
         },
     )?;
     phase("report");
+    deliver(&report, args, &ingested.files, input.strict, stdout)
+}
+
+/// `hunt --parts N`: the events scored a part at a time (`crate::parts`).
+fn hunt_by_parts(
+    input: &InputArgs,
+    analysis: &AnalysisArgs,
+    args: &ReportArgs,
+    memory_budget: usize,
+    parts: Option<usize>,
+    stdout: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let opts = score_options(input, analysis)?;
+    if input
+        .paths
+        .iter()
+        .map(|p| parquet_files(p))
+        .collect::<Result<Vec<_>>>()?
+        .iter()
+        .any(Option::is_some)
+    {
+        return Err(Error::Usage(
+            "--memory-budget reads raw logs; on Parquet tables, give `hunt` --since and --until"
+                .into(),
+        ));
+    }
+    let budget = (memory_budget as u64).saturating_mul(1 << 20);
+    let dir = crate::parts::TempDir::new(&std::env::temp_dir())?;
+    let mut geoip = Vec::new();
+    let mut writer = None;
+    let by_hour = read_raw(
+        input,
+        Keep::scored(),
+        "ingest into parts",
+        |inputs, opts, bar, geo| {
+            geoip = geo.map(|g| g.loaded.clone()).unwrap_or_default();
+            let bytes: u64 = inputs.iter().map(Input::size_as_read).sum();
+            let parts = parts.unwrap_or_else(|| crate::parts::parts_for(bytes, budget));
+            let writer = writer.insert(crate::parts::PartWriter::new(
+                dir.path().join("parts"),
+                parts,
+            ));
+            crate::ingest::ingest_by_hour(
+                inputs,
+                opts,
+                bar,
+                geo,
+                budget as usize,
+                dir.path().join("spill"),
+                writer,
+            )
+        },
+        |done| &done.files,
+    )?;
+    let started = Instant::now();
+    let written = match writer {
+        Some(w) => w.finish()?,
+        None => crate::parts::PartWriter::new(dir.path().join("parts"), 1).finish()?,
+    };
+    if input.timings {
+        messages::timing("parts written", started);
+    }
+    let phase = |name: &str| {
+        if input.timings {
+            messages::timing(name, started);
+        }
+    };
+    crate::parts::hunt(&written, &opts, &phase, |frame, investigator, findings| {
+        let report = report::build(
+            frame,
+            investigator,
+            findings,
+            &by_hour.files,
+            report::MethodInput {
+                geoip: &geoip,
+                config: opts.config.path.as_ref().map(|p| p.display().to_string()),
+                baseline_until: opts.baseline_until,
+                window: window(input)?,
+            },
+        )?;
+        deliver(&report, args, &by_hour.files, input.strict, stdout)
+    })
+}
+
+/// A hunt's report to its output, and the exit status it makes.
+fn deliver(
+    report: &report::Report,
+    args: &ReportArgs,
+    files: &[FileReport],
+    strict: bool,
+    stdout: &mut dyn Write,
+) -> Result<ExitStatus> {
     let color = args.output.is_none() && report::terminal::use_color();
     let write = |out: &mut dyn Write| match args.format {
-        ReportFormat::Table => report::terminal::write(out, &report, args.limit, color),
-        ReportFormat::Json => report::write_json(out, &report),
-        ReportFormat::Md => report::markdown::write(out, &report),
-        ReportFormat::Html => report::html::write(out, &report),
-        ReportFormat::Csv => report::timeline::write_csv(out, &report),
-        ReportFormat::Jsonl => report::timeline::write_jsonl(out, &report),
+        ReportFormat::Table => report::terminal::write(out, report, args.limit, color),
+        ReportFormat::Json => report::write_json(out, report),
+        ReportFormat::Md => report::markdown::write(out, report),
+        ReportFormat::Html => report::html::write(out, report),
+        ReportFormat::Csv => report::timeline::write_csv(out, report),
+        ReportFormat::Jsonl => report::timeline::write_jsonl(out, report),
     };
     match &args.output {
         Some(path) => {
@@ -348,7 +445,7 @@ fn investigate(
     {
         return Ok(ExitStatus::Findings);
     }
-    Ok(exit_status(&ingested.files, input.strict))
+    Ok(exit_status(files, strict))
 }
 
 /// Raw logs, or the Parquet event tables `ingest` wrote (every input must then be one).

@@ -80,6 +80,16 @@ pub enum Command {
         analysis: AnalysisArgs,
         #[command(flatten)]
         report: ReportArgs,
+        /// Hold about this much memory (MiB) for logs whose events do not fit: they are
+        /// scored in parts, one in memory at a time, the others waiting in a folder of
+        /// the system's temporary folder (`TMPDIR`) for the run. The same report, in about
+        /// twice the time (docs/scale.md). Raw logs only.
+        #[arg(long, value_name = "MIB", help_heading = "Scale")]
+        memory_budget: Option<usize>,
+        /// With --memory-budget: this many parts instead of as many as the logs' size
+        /// needs.
+        #[arg(long, value_name = "N", hide = true)]
+        parts: Option<usize>,
     },
     /// The same investigation for credentials the responder already suspects.
     Timeline {

@@ -38,7 +38,7 @@ const MAX_CREDENTIALS: usize = 50;
 /// carrier's NAT, a proxy pool): an attacker's own host uses a handful of stolen
 /// credentials, and pivoting through a network everyone uses would pull in the whole
 /// estate.
-const MAX_FANOUT: usize = 10;
+pub(crate) const MAX_FANOUT: usize = 10;
 
 /// How a credential came into a finding, which decides which of its events are the
 /// attacker's.
@@ -104,7 +104,7 @@ pub struct Investigator<'i, 'a> {
     by_credential: FastMap<&'a str, Vec<usize>>,
     /// Every credential (or principal) by the time of its first event, with that event:
     /// the candidates for a credential minted at a given time.
-    births: Vec<(i64, &'a str, usize)>,
+    births: Vec<Birth<'a>>,
     /// The credentials (or principals) seen from each network that is not
     /// infrastructure, in the order first seen there, and whether they only failed to
     /// sign in from it (sprayed): who an attacker network leads to.
@@ -285,26 +285,37 @@ fn infrastructure(t: &EventTable<'_>, config: &Config, shared: &FastSet<&str>, i
         || config.trusts_address(t.src_ip[i], t.asn[i])
 }
 
-impl<'i, 'a> Investigator<'i, 'a> {
-    pub fn new(t: &'i EventTable<'a>, scored: &'i Scored, config: &'i Config) -> Self {
-        let mut order: Vec<usize> = (0..t.len()).collect();
-        order.sort_by_key(|&i| (t.ts[i], i));
-        let mut by_credential: FastMap<&str, Vec<usize>> = FastMap::default();
+/// What the investigation knows of every network and credential, beyond the events it
+/// reads: which networks are the estate's or shared, who uses each of the others, and
+/// when each credential was first seen. Made from the table ([`Estate::of`]), or from
+/// every event while a table by parts holds only some (`crate::parts`).
+pub struct Estate<'a> {
+    /// Networks that may never be an attacker's: the estate's own (used normally by
+    /// several credentials) or shared (used by many).
+    pub shared: FastSet<&'a str>,
+    /// The credentials (or principals) seen from each network that is not shared, in
+    /// the order first seen there (calls from infrastructure aside), and whether they only
+    /// failed to sign in from it (sprayed): who an attacker network leads to.
+    pub subjects_by_network: FastMap<&'a str, Vec<(&'a str, bool)>>,
+    /// Every credential (or principal) by the time of its first event, with that event's
+    /// network and source: the candidates for a credential minted at a given time.
+    pub births: Vec<Birth<'a>>,
+}
+
+/// A credential's (or principal's) first event: time, name, network, source.
+pub type Birth<'a> = (i64, &'a str, Option<&'a str>, Option<&'a str>);
+
+impl<'a> Estate<'a> {
+    /// The estate as the events of `t` show it.
+    pub fn of(t: &EventTable<'a>, scored: &Scored, config: &Config) -> Estate<'a> {
         let mut by_network: FastMap<&str, Vec<usize>> = FastMap::default();
         let mut normal_users: FastMap<&str, FastMap<&str, NormalUse>> = FastMap::default();
         let mut all_users: FastMap<&str, FastSet<&str>> = FastMap::default();
-        // Each network's first suspicious call: quiet calls from there after it may be
-        // the attacker's own (a stolen session's, a minted token's), not the estate's.
-        let mut first_hostile: FastMap<&str, i64> = FastMap::default();
-        for &i in &order {
-            if let (Some(n), true) = (t.network[i], scored.scores[i] >= SUSPICIOUS) {
-                first_hostile.entry(n).or_insert(t.ts[i]);
-            }
-        }
-        for &i in &order {
-            // Events without a credential (failed sign-ins) belong to their principal.
+        let mut born: FastMap<&str, usize> = FastMap::default();
+        let first_hostile = first_hostile(t, scored);
+        for &i in &time_order(t) {
             if let Some(c) = t.subject(i) {
-                by_credential.entry(c).or_default().push(i);
+                born.entry(c).or_insert(i);
             }
             if let Some(n) = t.network[i] {
                 by_network.entry(n).or_default().push(i);
@@ -360,19 +371,66 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 (n, subjects)
             })
             .collect();
-        let mut births: Vec<(i64, &str, usize)> = by_credential
-            .iter()
-            .filter_map(|(c, evs)| evs.first().map(|&first| (t.ts[first], *c, first)))
+        let mut births: Vec<Birth> = born
+            .into_iter()
+            .map(|(c, first)| (t.ts[first], c, t.network[first], t.source[first]))
             .collect();
         births.sort_unstable();
+        Estate {
+            shared,
+            subjects_by_network,
+            births,
+        }
+    }
+}
+
+/// The events of `t` in time order, ties in row order.
+fn time_order(t: &EventTable) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..t.len()).collect();
+    order.sort_by_key(|&i| (t.ts[i], i));
+    order
+}
+
+/// Each network's first suspicious call: quiet calls from there after it may be the
+/// attacker's own (a stolen session's, a minted token's), not the estate's.
+pub fn first_hostile<'a>(t: &EventTable<'a>, scored: &Scored) -> FastMap<&'a str, i64> {
+    let mut first: FastMap<&str, i64> = FastMap::default();
+    for i in 0..t.len() {
+        if let (Some(n), true) = (t.network[i], scored.scores[i] >= SUSPICIOUS) {
+            let at = first.entry(n).or_insert(t.ts[i]);
+            *at = (*at).min(t.ts[i]);
+        }
+    }
+    first
+}
+
+impl<'i, 'a> Investigator<'i, 'a> {
+    pub fn new(t: &'i EventTable<'a>, scored: &'i Scored, config: &'i Config) -> Self {
+        Self::with_estate(t, scored, config, Estate::of(t, scored, config))
+    }
+
+    /// The investigation of the events of `t`, of an estate that may hold more.
+    pub fn with_estate(
+        t: &'i EventTable<'a>,
+        scored: &'i Scored,
+        config: &'i Config,
+        estate: Estate<'a>,
+    ) -> Self {
+        let mut by_credential: FastMap<&str, Vec<usize>> = FastMap::default();
+        for &i in &time_order(t) {
+            // Events without a credential (failed sign-ins) belong to their principal.
+            if let Some(c) = t.subject(i) {
+                by_credential.entry(c).or_default().push(i);
+            }
+        }
         Investigator {
             t,
             scored,
             config,
             by_credential,
-            births,
-            subjects_by_network,
-            shared,
+            births: estate.births,
+            subjects_by_network: estate.subjects_by_network,
+            shared: estate.shared,
         }
     }
 
@@ -807,16 +865,16 @@ impl<'i, 'a> Investigator<'i, 'a> {
     fn inferred_child(&self, minting: usize, networks: &Networks<'a>) -> Option<&'a str> {
         let t = self.t;
         let at = t.ts[minting];
-        let from = self.births.partition_point(|&(born, _, _)| born < at);
+        let from = self.births.partition_point(|&(born, ..)| born < at);
         self.births[from..]
             .iter()
-            .take_while(|&&(born, _, _)| born - at <= NS_PER_HOUR)
-            .find(|&&(_, c, first)| {
-                t.network[first].is_some_and(|n| networks.contains(n))
-                    && t.source[first] == t.source[minting]
+            .take_while(|&&(born, ..)| born - at <= NS_PER_HOUR)
+            .find(|&&(_, c, network, source)| {
+                network.is_some_and(|n| networks.contains(n))
+                    && source == t.source[minting]
                     && Some(c) != t.credential[minting]
             })
-            .map(|&(_, c, _)| c)
+            .map(|&(_, c, ..)| c)
     }
 
     /// The sessions of credential `c`, at most 20: those of its events in `attacker`
@@ -872,10 +930,15 @@ mod tests {
     ];
 
     /// The findings of a hunt over `rows`, scored with the default options.
+    /// Each one is also the hunt by parts' (`crate::parts`): every scenario below checks
+    /// that scoring in parts and investigating only what can be reached finds the same.
     fn hunt(rows: &[Row]) -> Vec<Finding> {
         let t = table(rows);
         let scored = score_table(&t, &ScoreOptions::default());
-        Investigator::new(&t, &scored, &Config::default()).run(Seeds::Hunt)
+        let findings = Investigator::new(&t, &scored, &Config::default()).run(Seeds::Hunt);
+        crate::parts::tests::assert_same_estate(&t, &scored, &Config::default());
+        crate::parts::tests::assert_same_by_parts(rows, &findings, &scored);
+        findings
     }
 
     /// The findings of a hunt over `rows` given their scores: every row scores 0 but
@@ -897,6 +960,7 @@ mod tests {
             reasons,
             actions: ActionIndex::new(&t),
         };
+        crate::parts::tests::assert_same_estate(&t, &scored, &Config::default());
         Investigator::new(&t, &scored, &Config::default()).run(Seeds::Hunt)
     }
 
@@ -918,9 +982,15 @@ mod tests {
     fn an_attackers_host_used_with_several_credentials_is_not_shared() {
         let night = MONDAY + 10 * NS_PER_DAY + 2 * NS_PER_HOUR;
         let others = ["tt_l…m1", "tt_l…m2", "tt_l…m3"];
-        // `days`: the days the three also use the host on, in office hours.
-        let attacked = |days: &[i64]| {
+        // `days`: the days the three also use the host on, in office hours; `early`: they
+        // also use it an hour before the attack.
+        let attacked = |days: &[i64], early: bool| {
             let mut rows = office_days(10, 6);
+            if early {
+                for (k, c) in others.iter().enumerate() {
+                    rows.push(host(c, night - NS_PER_HOUR + k as i64 * NS_PER_MIN));
+                }
+            }
             let hostile = rows.len();
             rows.push(host("tt_l…alice", night));
             for (k, c) in others.iter().enumerate() {
@@ -936,7 +1006,7 @@ mod tests {
             }
             investigate(&rows, &[(hostile, 60)])
         };
-        let findings = attacked(&[]);
+        let findings = attacked(&[], false);
         assert_eq!(findings.len(), 1);
         let f = &findings[0];
         assert_eq!(
@@ -946,8 +1016,10 @@ mod tests {
         let related: Vec<&str> = f.related.iter().map(|(c, _)| c.as_str()).collect();
         assert_eq!(related, others);
         assert_eq!(f.events.len(), 1 + 2 * others.len());
-        for days in [&[1, 2][..], &[11]] {
-            let findings = attacked(days);
+        // Used on days enough to be a habit, or before anything hostile came from it: the
+        // estate's, shared.
+        for (days, early) in [(&[1, 2][..], false), (&[11], false), (&[], true)] {
+            let findings = attacked(days, early);
             assert!(findings[0].attacker_networks.is_empty(), "{days:?}");
             assert!(findings[0].related.is_empty(), "{days:?}");
         }
@@ -1194,6 +1266,91 @@ mod tests {
     }
 
     /// A wrong password for `user` from the attacker's host (Okta).
+    /// The office's network, which three credentials use every day, new to two
+    /// colleagues whose first days were from home and who try a new tool there within
+    /// minutes: the estate's own network, not one host trying two stolen secrets, so no
+    /// finding. By parts, only the colleagues' calls are held for the signals looking
+    /// across: what the office's other calls tell comes from `parts::Outside`.
+    #[test]
+    fn colleagues_new_to_the_office_network_are_not_one_attacker() {
+        let (rows, _) = colleagues_new_to_the_office();
+        assert!(hunt(&rows).is_empty());
+    }
+
+    /// A young token used once from home, then once quietly from the host that just
+    /// attacked with another credential: used there by the attacker (related to the
+    /// finding), but not born there, which would make it the attacker's own. By parts,
+    /// its first call (from home, with no reason) is not held: when it was born comes from
+    /// `parts::Outside`.
+    #[test]
+    fn a_token_first_used_elsewhere_is_not_born_on_the_attackers_host() {
+        let mut rows = office_days(3, 10);
+        let t = MONDAY + 3 * NS_PER_DAY + 10 * 3_600_000_000_000;
+        let bob = |r: Row| Row {
+            credential: Some("tt_live_bob"),
+            ..r
+        };
+        rows.push(bob(Row {
+            ip: "12.82.85.17",
+            network: "12.82.85.0/24",
+            asn: Some(7018),
+            ..office(t - NS_PER_DAY)
+        }));
+        rows.push(attacker(t));
+        rows.push(bob(Row {
+            ip: "81.2.69.160",
+            anonymizer: None,
+            ..attacker(t + 5 * NS_PER_MIN)
+        }));
+        let findings = hunt(&rows);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].credential, "tt_l…alice");
+        assert!(
+            findings[0].related.iter().any(|(c, _)| c == "tt_live_bob"),
+            "{:?}",
+            findings[0].related
+        );
+    }
+
+    /// The attacker mints an access key with a stolen one, and uses it from elsewhere
+    /// without a call of note: every call of the new key is theirs (`lineage`), and the
+    /// key is the finding's child. By parts, the new key's calls have no reason of their
+    /// own and are not held: lineage brings them in (`Signal::wants`).
+    #[test]
+    fn a_key_minted_by_the_attacker_is_the_findings_child() {
+        let mut rows = aws_days("s3:ListBuckets", 3, 10);
+        let t = MONDAY + 3 * NS_PER_DAY + 10 * NS_PER_HOUR;
+        rows.push(Row {
+            child: Some("AKIAQ3EGMALLORY00002"),
+            ..attacker(t)
+        });
+        let created = rows.len() - 1;
+        rows[created].source = "cloudtrail";
+        rows[created].credential = Some("AKIAQ3EGALICE0000001");
+        rows[created].principal = Some("arn:aws:iam::111122223333:user/alice");
+        rows[created].action = "iam:CreateAccessKey";
+        rows[created].status = None;
+        for k in 1..=5 {
+            rows.push(Row {
+                credential: Some("AKIAQ3EGMALLORY00002"),
+                principal: Some("arn:aws:iam::111122223333:user/mallory"),
+                ip: "12.82.85.17",
+                network: "12.82.85.0/24",
+                asn: Some(7018),
+                ..aws("s3:ListBuckets", t + k * NS_PER_HOUR)
+            });
+        }
+        let findings = hunt(&rows);
+        let f = findings
+            .iter()
+            .find(|f| f.credential == "AKIAQ3EGALICE0000001")
+            .expect("the stolen key's finding");
+        assert_eq!(f.children.len(), 1, "{f:?}");
+        assert_eq!(f.children[0].id, "AKIAQ3EGMALLORY00002");
+        assert_eq!(f.children[0].created_by, created);
+        assert_eq!(f.events.len(), 6, "{f:?}");
+    }
+
     fn sprayed(user: &'static str, ts: i64) -> Row {
         Row {
             source: "okta_system_log",
@@ -1263,5 +1420,6 @@ mod tests {
         let config = Config::default();
         let inv = Investigator::new(&t, &scored, &config);
         assert!(inv.shared.contains("81.2.69.0/24"));
+        crate::parts::tests::assert_same_estate(&t, &scored, &config);
     }
 }

@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod input;
 pub mod messages;
 pub mod output;
+pub mod parts;
 pub mod progress;
 pub mod report;
 pub mod score;

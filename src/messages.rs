@@ -24,19 +24,24 @@ pub fn error(msg: impl std::fmt::Display) {
 
 /// A phase timing line for `--timings`; printed even under `--quiet`, which it is used with.
 pub fn timing(phase: &str, started: std::time::Instant) {
-    let peak = peak_memory().map_or(String::new(), |kb| {
-        format!(", peak memory so far {} MB", kb / 1024)
-    });
+    let peak = match (memory("VmHWM:"), memory("VmRSS:")) {
+        (Some(peak), Some(now)) => format!(
+            ", peak memory so far {} MB, now {} MB",
+            peak / 1024,
+            now / 1024
+        ),
+        _ => String::new(),
+    };
     eprintln!(
         "tokentrail: timing: {phase}: {:.3} s{peak}",
         started.elapsed().as_secs_f64()
     );
 }
 
-/// The process's peak resident memory in KiB (`VmHWM`, Linux only): which phase of a run
-/// on a large input needs the memory.
-fn peak_memory() -> Option<u64> {
+/// The process's resident memory in KiB, `VmHWM:` its peak or `VmRSS:` now (Linux only):
+/// which phase of a run on a large input needs the memory.
+fn memory(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use actions::ActionIndex;
 use baseline::{Baseline, Lagged, Learning, Window};
-use signals::{Ctx, Findings, Reason, SIGNALS, Scope};
+use signals::{Across, Ctx, Findings, Reason, SIGNALS, Scope};
 use table::EventTable;
 
 /// Hash maps keyed by short strings and ids, in every inner loop of scoring: Polars'
@@ -97,17 +97,40 @@ impl Severity {
 /// The key events are grouped by: a principal without the session part of an assumed
 /// role (each CI run is a new session of the same role), else the credential.
 pub fn group_key<'a>(t: &EventTable<'a>, i: usize) -> Option<&'a str> {
-    match t.principal[i] {
+    group_key_of(t.principal[i], t.credential[i])
+}
+
+/// [`group_key`] of an event's principal and credential.
+pub fn group_key_of<'a>(
+    principal: Option<&'a str>,
+    credential: Option<&'a str>,
+) -> Option<&'a str> {
+    match principal {
         Some(p) => Some(match p.rsplit_once('/') {
             Some((role, _)) if p.contains(":assumed-role/") => role,
             _ => p,
         }),
-        None => t.credential[i],
+        None => credential,
     }
 }
 
 /// Score every event of the table.
 pub fn score_table(t: &EventTable, opts: &ScoreOptions) -> Scored {
+    let (actions, mut found) = score_events(t, opts);
+    let ctx = Across {
+        config: &opts.config,
+        outside: None,
+    };
+    for s in SIGNALS {
+        s.across(t, &ctx, &mut found);
+    }
+    Scored::new(t.len(), found, actions)
+}
+
+/// Each event's own reasons, its credential's history judging it: the signals that look
+/// across credentials are still to run. Groups are independent, so the events of some of
+/// them give the same reasons in a table of their own (`crate::parts`).
+pub fn score_events(t: &EventTable, opts: &ScoreOptions) -> (ActionIndex, Findings) {
     let actions = ActionIndex::new(t);
     let mut groups: FastMap<&str, Vec<u32>> = FastMap::default();
     for i in 0..t.len() {
@@ -125,19 +148,22 @@ pub fn score_table(t: &EventTable, opts: &ScoreOptions) -> Scored {
             score_group(t, &actions, opts, g)
         })
         .collect();
-    let mut found: Findings = results.into_iter().flatten().collect();
-    for s in SIGNALS {
-        s.across(t, &opts.config, &mut found);
-    }
-    let mut scores = vec![0u32; t.len()];
-    for (i, reasons) in &found {
-        scores[*i as usize] = total(reasons);
-    }
-    found.retain(|_, r| !r.is_empty());
-    Scored {
-        scores,
-        reasons: found,
-        actions,
+    (actions, results.into_iter().flatten().collect())
+}
+
+impl Scored {
+    /// The scores of a table of `len` events from the reasons found.
+    pub fn new(len: usize, mut found: Findings, actions: ActionIndex) -> Scored {
+        let mut scores = vec![0u32; len];
+        for (i, reasons) in &found {
+            scores[*i as usize] = total(reasons);
+        }
+        found.retain(|_, r| !r.is_empty());
+        Scored {
+            scores,
+            reasons: found,
+            actions,
+        }
     }
 }
 

@@ -298,6 +298,35 @@ fn fail_on_and_output_file() {
 /// Ingest as independent jobs over slices of the archive into one partitioned dataset,
 /// then hunt on the dataset: the same answer as on the raw logs. A job run again replaces
 /// its own parts; the partition column lives in the folder names only.
+/// `hunt --memory-budget` scores the events in parts (at least 16) kept on disk, and
+/// investigates only the events it can reach: the report is the in-memory one, byte for
+/// byte, on the samples and on each incident; the parts' folder is gone after the run.
+#[test]
+fn a_hunt_by_parts_gives_the_same_report() {
+    let tmp = TestDir::new();
+    for name in ["samples", "api-first", "aws-first", "okta-session"] {
+        let logs = format!("{}/logs", incident_dir(name));
+        let geoip = match name {
+            "samples" => "samples/geoip",
+            _ => "tests/fixtures/geoip",
+        };
+        let args = ["hunt", "-q", "--format", "json", "--geoip", geoip, &logs];
+        let whole = tokentrail(&args);
+        assert_eq!(whole.code, 0, "{}", whole.stderr);
+        let mut by_parts = args.to_vec();
+        by_parts.extend(["--memory-budget", "1"]);
+        let parts = tokentrail_env(&by_parts, &[("TMPDIR", tmp.path())]);
+        assert_eq!(parts.code, 0, "{}", parts.stderr);
+        assert!(
+            !whole.json()["findings"].as_array().unwrap().is_empty(),
+            "{name}"
+        );
+        assert!(whole.stdout == parts.stdout, "{name}: the reports differ");
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert!(left.is_empty(), "{name}: left {left:?}");
+    }
+}
+
 #[test]
 fn a_dataset_written_by_several_jobs_gives_the_same_hunt() {
     let dir = TestDir::new();

@@ -80,8 +80,18 @@ pub fn tokentrail(args: &[&str]) -> Run {
 }
 
 pub fn tokentrail_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    tokentrail_with(args, stdin, &[])
+}
+
+/// `tokentrail` with these environment variables set.
+pub fn tokentrail_env(args: &[&str], env: &[(&str, &Path)]) -> Run {
+    tokentrail_with(args, None, env)
+}
+
+fn tokentrail_with(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &Path)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokentrail"));
     cmd.args(args)
+        .envs(env.iter().copied())
         .current_dir(root())
         .env_remove("TOKENTRAIL_FINGERPRINT_KEY")
         .env_remove("TOKENTRAIL_THREADS")

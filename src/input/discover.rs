@@ -25,6 +25,21 @@ impl Input {
             Input::Stdin => "<stdin>".to_string(),
         }
     }
+
+    /// About how many bytes reading the input gives: a gzip file's size ten times over
+    /// (logs compress about 10:1), another's size; standard input, unknown, counts as a
+    /// gigabyte.
+    pub fn size_as_read(&self) -> u64 {
+        match self {
+            Input::File(p) => {
+                let size = std::fs::metadata(p).map_or(0, |m| m.len());
+                let gzip = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+                if gzip { size.saturating_mul(10) } else { size }
+            }
+            Input::Stdin => 1 << 30,
+            Input::Unreadable(..) | Input::Duplicate(..) => 0,
+        }
+    }
 }
 
 /// Expand paths into inputs: files as given, folders walked recursively in a stable order

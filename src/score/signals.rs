@@ -146,13 +146,61 @@ impl Ctx<'_, '_> {
 /// Reasons found so far, by event index.
 pub type Findings = FastMap<u32, Vec<Reason>>;
 
+/// What the signals that look across credentials see besides the table.
+pub struct Across<'x> {
+    pub config: &'x Config,
+    /// When the table holds only some of the events (`hunt` by parts, `crate::parts`):
+    /// what the others tell.
+    pub outside: Option<&'x Outside>,
+}
+
+/// What the events a table by parts does not hold tell the signals that look across
+/// credentials: gathered from every event while the parts are scored.
+#[derive(Default)]
+pub struct Outside {
+    /// Per network, the owners (`score::group_key`) of its events that have no reason
+    /// and that no signal reads across ([`Signal::reads_across`]).
+    pub normal_owners: FastMap<Box<str>, PlHashSet<Box<str>>>,
+    /// Per credential (or principal), its first event.
+    pub born: FastMap<Box<str>, FirstEvent>,
+}
+
+/// A credential's (or principal's) first event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirstEvent {
+    pub ts: i64,
+    /// Its place among the events of equal time (`crate::parts::SEQ`).
+    pub seq: u64,
+    pub network: Option<Box<str>>,
+    pub source: Option<Box<str>>,
+}
+
+/// Every event of some networks and credentials, which a signal looking across reads
+/// ([`Signal::wants`]).
+#[derive(Default, Debug)]
+pub struct Wanted {
+    pub networks: Vec<String>,
+    pub credentials: Vec<String>,
+}
+
 pub trait Signal: Sync {
     /// The name reports and docs use.
     fn id(&self) -> &'static str;
     /// Judge one event against its credential's history (called in time order).
     fn event(&self, _ctx: &Ctx, _out: &mut Vec<Reason>) {}
     /// Judge across credentials and sources, after every event has its own reasons.
-    fn across(&self, _t: &EventTable, _config: &Config, _found: &mut Findings) {}
+    fn across(&self, _t: &EventTable, _ctx: &Across, _found: &mut Findings) {}
+    /// Whether `across` reads event `i` though it may have no reason. A table by parts
+    /// holds every event with a reason and every event some signal reads so.
+    fn reads_across(&self, _t: &EventTable, _config: &Config, _i: usize) -> bool {
+        false
+    }
+    /// The networks and credentials whose every event `across` reads besides, given the
+    /// reasons found so far (a superset will do): a table by parts brings them in just
+    /// before `across` runs.
+    fn wants(&self, _t: &EventTable, _found: &Findings) -> Wanted {
+        Wanted::default()
+    }
 }
 
 /// Every signal, in the order their reasons are listed.

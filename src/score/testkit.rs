@@ -29,6 +29,8 @@ pub struct Row {
     pub bytes: Option<u64>,
     pub error_code: Option<&'static str>,
     pub risk: Option<&'static str>,
+    /// The credential the call created.
+    pub child: Option<&'static str>,
 }
 
 /// Alice's normal: the office in Stockholm, Chrome, `GET /api/v1/projects`.
@@ -54,6 +56,7 @@ pub fn office(ts: i64) -> Row {
         bytes: Some(5000),
         error_code: None,
         risk: None,
+        child: None,
     }
 }
 
@@ -108,6 +111,42 @@ pub fn office_days(days: i64, per_day: i64) -> Vec<Row> {
     rows
 }
 
+/// An office network that three credentials use every day, new to two colleagues whose
+/// first days were from home (AS 7018) and who each try a new tool (curl) there, a minute
+/// apart, on the fourth morning. Returns the rows and the colleagues' calls from the office.
+pub fn colleagues_new_to_the_office() -> (Vec<Row>, Vec<usize>) {
+    let as_cred = |credential: &'static str| {
+        move |r: Row| Row {
+            credential: Some(credential),
+            ..r
+        }
+    };
+    let mut rows = office_days(3, 10);
+    for c in ["tt_live_dave", "tt_live_erin"] {
+        rows.extend(office_days(3, 10).into_iter().map(as_cred(c)));
+    }
+    let t = MONDAY + 3 * NS_PER_DAY + 10 * NS_PER_HOUR;
+    let mut colleagues = Vec::new();
+    for (c, home) in [
+        ("tt_live_bob", "12.82.85.0/24"),
+        ("tt_live_carol", "12.83.17.0/24"),
+    ] {
+        rows.extend(office_days(3, 10).into_iter().map(|r| Row {
+            network: home,
+            asn: Some(7018),
+            ..as_cred(c)(r)
+        }));
+        colleagues.push(rows.len());
+        rows.push(Row {
+            client_family: "curl/8",
+            client_kind: "cli",
+            user_agent: "curl/8.4.0",
+            ..as_cred(c)(office(t + colleagues.len() as i64 * 60_000_000_000))
+        });
+    }
+    (rows, colleagues)
+}
+
 pub fn table(rows: &[Row]) -> EventTable<'static> {
     let v = |f: &dyn Fn(&Row) -> Option<&'static str>| Column::Values(rows.iter().map(f).collect());
     EventTable {
@@ -126,7 +165,7 @@ pub fn table(rows: &[Row]) -> EventTable<'static> {
         bytes: Column::Values(rows.iter().map(|r| r.bytes).collect()),
         error_code: v(&|r| r.error_code),
         region: v(&|_| None),
-        child_credential: v(&|_| None),
+        child_credential: v(&|r| r.child),
         risk: v(&|r| r.risk),
         provider_proxy: Column::Values(rows.iter().map(|_| None).collect()),
         ip_class: v(&|r| Some(r.ip_class)),
@@ -149,4 +188,59 @@ pub fn run(rows: &[Row]) -> Scored {
 /// The signals that fired on row `i`.
 pub fn signals_of(scored: &Scored, i: usize) -> Vec<&'static str> {
     scored.reasons_of(i).iter().map(|r| r.signal).collect()
+}
+
+/// The frame `table(rows)` borrows from: the columns the scorer reads, the others absent.
+pub fn frame(rows: &[Row]) -> polars::prelude::DataFrame {
+    use crate::enrich::enriched;
+    use crate::frame::col;
+    use polars::prelude::*;
+    let text = |name: &str, f: &dyn Fn(&Row) -> Option<&'static str>| {
+        StringChunked::from_iter_options(name.into(), rows.iter().map(f)).into_column()
+    };
+    let none = |_: &Row| None;
+    let ts = Int64Chunked::from_vec(col::TS.into(), rows.iter().map(|r| r.ts).collect())
+        .into_datetime(TimeUnit::Nanoseconds, Some(TimeZone::UTC))
+        .into_column();
+    let columns = vec![
+        ts,
+        text(col::SOURCE, &|r| Some(r.source)),
+        text(col::CREDENTIAL_ID, &|r| r.credential),
+        text(col::CREDENTIAL_KIND, &none),
+        text(col::PRINCIPAL, &|r| r.principal),
+        text(col::SESSION_ID, &none),
+        text(col::SRC_IP, &|r| Some(r.ip)),
+        text(col::USER_AGENT, &|r| Some(r.user_agent)),
+        text(col::ACTION, &|r| Some(r.action)),
+        text(col::TARGET, &none),
+        text(col::OUTCOME, &|r| Some(r.outcome)),
+        text(col::ERROR_CODE, &|r| r.error_code),
+        text(col::REGION, &none),
+        text(col::CHILD_CREDENTIAL_ID, &|r| r.child),
+        text(col::RISK, &|r| r.risk),
+        text(enriched::IP_CLASS, &|r| Some(r.ip_class)),
+        text(enriched::NETWORK, &|r| Some(r.network)),
+        text(enriched::GEO_COUNTRY, &|r| r.country),
+        text(enriched::ANONYMIZER, &|r| r.anonymizer),
+        text(enriched::CLIENT_FAMILY, &|r| Some(r.client_family)),
+        text(enriched::CLIENT_KIND, &|r| Some(r.client_kind)),
+        Int32Chunked::from_iter_options(col::STATUS.into(), rows.iter().map(|r| r.status))
+            .into_column(),
+        UInt64Chunked::from_iter_options(col::BYTES.into(), rows.iter().map(|r| r.bytes))
+            .into_column(),
+        Float64Chunked::from_iter_options(
+            enriched::GEO_LAT.into(),
+            rows.iter().map(|r| r.location.map(|l| l.0)),
+        )
+        .into_column(),
+        Float64Chunked::from_iter_options(
+            enriched::GEO_LON.into(),
+            rows.iter().map(|r| r.location.map(|l| l.1)),
+        )
+        .into_column(),
+        UInt32Chunked::from_iter_options(enriched::ASN.into(), rows.iter().map(|r| r.asn))
+            .into_column(),
+        BooleanChunked::full_null(col::PROVIDER_PROXY.into(), rows.len()).into_column(),
+    ];
+    DataFrame::new(rows.len(), columns).expect("columns of equal length")
 }

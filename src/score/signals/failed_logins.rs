@@ -2,7 +2,7 @@
 //! after failures (a guessed password), and one address failing against many accounts
 //! (password spraying).
 
-use super::{Ctx, Findings, Reason, Signal};
+use super::{Across, Ctx, Findings, Reason, Signal};
 use crate::config::Config;
 use crate::score::baseline::NS_PER_HOUR;
 use crate::score::table::{EventTable, is_identity_provider};
@@ -78,14 +78,19 @@ impl Signal for FailedLogins {
         }
     }
 
-    fn across(&self, t: &EventTable, config: &Config, found: &mut Findings) {
+    fn reads_across(&self, t: &EventTable, config: &Config, i: usize) -> bool {
+        t.is_failure(i)
+            && t.principal[i].is_some()
+            && t.src_ip[i].is_some()
+            && is_identity_provider(t.source[i])
+            && !config.trusts_address(t.src_ip[i], t.asn[i])
+    }
+
+    fn across(&self, t: &EventTable, ctx: &Across, found: &mut Findings) {
         // Per source address, failures against distinct accounts within an hour.
         let mut by_ip: FastMap<&str, Vec<usize>> = FastMap::default();
         for i in 0..t.len() {
-            if t.is_failure(i)
-                && t.principal[i].is_some()
-                && is_identity_provider(t.source[i])
-                && !config.trusts_address(t.src_ip[i], t.asn[i])
+            if self.reads_across(t, ctx.config, i)
                 && let Some(ip) = t.src_ip[i]
             {
                 by_ip.entry(ip).or_default().push(i);

@@ -3,7 +3,7 @@
 //! so nothing else would flag it; everything done with it is the attacker's until shown
 //! otherwise.
 
-use super::{Findings, Reason, Signal};
+use super::{Across, Findings, Reason, Signal, Wanted};
 use crate::config::Config;
 use crate::score::FastMap;
 use crate::score::table::EventTable;
@@ -18,33 +18,22 @@ impl Signal for Lineage {
         "lineage"
     }
 
-    fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
-        // Children of suspicious events, followed to a fixed point: a key created by a
-        // key that was itself created by the attacker.
-        let mut tainted: FastMap<&str, usize> = FastMap::default();
-        let mut order: Vec<usize> = (0..t.len())
-            .filter(|&i| t.child_credential[i].is_some())
-            .collect();
-        order.sort_by_key(|&i| t.ts[i]);
-        loop {
-            let before = tainted.len();
-            for &i in &order {
-                let child = t.child_credential[i].unwrap_or_default();
-                if tainted.contains_key(child) {
-                    continue;
-                }
-                let parent_suspicious = found
-                    .get(&(i as u32))
-                    .is_some_and(|r| total(r) >= SUSPICIOUS)
-                    || t.credential[i].is_some_and(|c| tainted.contains_key(c));
-                if parent_suspicious {
-                    tainted.insert(child, i);
-                }
-            }
-            if tainted.len() == before {
-                break;
-            }
+    fn reads_across(&self, t: &EventTable, _config: &Config, i: usize) -> bool {
+        t.child_credential[i].is_some()
+    }
+
+    fn wants(&self, t: &EventTable, found: &Findings) -> Wanted {
+        let mut credentials: Vec<String> =
+            tainted(t, found).into_keys().map(str::to_string).collect();
+        credentials.sort_unstable();
+        Wanted {
+            networks: Vec::new(),
+            credentials,
         }
+    }
+
+    fn across(&self, t: &EventTable, _ctx: &Across, found: &mut Findings) {
+        let tainted = tainted(t, found);
         if tainted.is_empty() {
             return;
         }
@@ -67,6 +56,36 @@ impl Signal for Lineage {
                     crate::stats::rfc3339(t.ts[origin])
                 ),
             ));
+        }
+    }
+}
+
+/// The credentials created by suspicious events, each with the event that created it,
+/// followed to a fixed point: a key created by a key that was itself created by the
+/// attacker.
+fn tainted<'a>(t: &EventTable<'a>, found: &Findings) -> FastMap<&'a str, usize> {
+    let mut tainted: FastMap<&str, usize> = FastMap::default();
+    let mut order: Vec<usize> = (0..t.len())
+        .filter(|&i| t.child_credential[i].is_some())
+        .collect();
+    order.sort_by_key(|&i| t.ts[i]);
+    loop {
+        let before = tainted.len();
+        for &i in &order {
+            let child = t.child_credential[i].unwrap_or_default();
+            if tainted.contains_key(child) {
+                continue;
+            }
+            let parent_suspicious = found
+                .get(&(i as u32))
+                .is_some_and(|r| total(r) >= SUSPICIOUS)
+                || t.credential[i].is_some_and(|c| tainted.contains_key(c));
+            if parent_suspicious {
+                tainted.insert(child, i);
+            }
+        }
+        if tainted.len() == before {
+            return tainted;
         }
     }
 }

@@ -2,7 +2,7 @@
 //! risk level during sign-in and risk state, and Auth0's detection of a reused refresh
 //! token.
 
-use super::{Ctx, Findings, Reason, Signal};
+use super::{Across, Ctx, Findings, Reason, Signal};
 use crate::config::Config;
 use crate::score::FastMap;
 use crate::score::baseline::NS_PER_DAY;
@@ -54,12 +54,17 @@ impl Signal for ProviderRisk {
     /// whichever holder came second, often the owner's app the next morning), two parties
     /// held the family, and its earlier calls from a network new to it are the other's
     /// replays. The detection itself is not marked: it is the owner's call.
-    fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
+    fn reads_across(&self, t: &EventTable, _config: &Config, i: usize) -> bool {
+        t.source[i] == Some("auth0")
+            && t.action[i] == Some("token_exchange.rotating_refresh_token")
+            && t.is_failure(i)
+            && t.credential[i].is_some()
+    }
+
+    fn across(&self, t: &EventTable, ctx: &Across, found: &mut Findings) {
         let mut detected: FastMap<&str, Vec<i64>> = FastMap::default();
         for i in 0..t.len() {
-            if t.source[i] == Some("auth0")
-                && t.action[i] == Some("token_exchange.rotating_refresh_token")
-                && t.is_failure(i)
+            if self.reads_across(t, ctx.config, i)
                 && let Some(c) = t.credential[i]
             {
                 detected.entry(c).or_default().push(t.ts[i]);

@@ -8,8 +8,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{Findings, Reason, Signal};
-use crate::config::Config;
+use super::{Across, Findings, Reason, Signal, Wanted};
 use crate::score::table::EventTable;
 use crate::score::{SHARED_BY, SUSPICIOUS, group_key, total};
 
@@ -23,7 +22,22 @@ impl Signal for SharedNetwork {
         "shared_network"
     }
 
-    fn across(&self, t: &EventTable, _config: &Config, found: &mut Findings) {
+    fn wants(&self, t: &EventTable, found: &Findings) -> Wanted {
+        // Any network could be the estate's for all the events held tell: the hostile
+        // ones are among those that would be if none were.
+        let (by_network, odd) = novel_calls(t, found, |_| false);
+        let mut networks: Vec<String> = hostile(t, found, &by_network, &odd)
+            .into_keys()
+            .map(str::to_string)
+            .collect();
+        networks.sort_unstable();
+        Wanted {
+            networks,
+            credentials: Vec::new(),
+        }
+    }
+
+    fn across(&self, t: &EventTable, ctx: &Across, found: &mut Findings) {
         // A network that several people (or credentials without one) use with no reason
         // at all is the estate's own (an office NAT): when young credentials' baselines
         // still find it new, it is new to several of them at once without being one host
@@ -36,72 +50,34 @@ impl Signal for SharedNetwork {
                 normal_users.entry(net).or_default().insert(owner);
             }
         }
-        let estate = |net: &str| normal_users.get(net).is_some_and(|u| u.len() >= SHARED_BY);
-        // Per network: the credentials its novel calls used, whose they are (a person's
-        // weekly Okta sessions are one person's: one host trying several people's
-        // secrets, not one person's new network), and the calls.
-        let mut by_network: FastMap<&str, Novel> = FastMap::default();
-        // A network is only worth tying credentials together if something besides its
-        // novelty was odd there: one person travelling uses their Okta session, their
-        // Auth0 login and their API token from the same hotel, with their usual browser.
-        let mut odd: FastSet<&str> = FastSet::default();
-        for (&i, reasons) in found.iter() {
-            // A new prefix inside a known AS (a CI runner moving) is not worth a pivot.
-            let novel = reasons.iter().any(|r| {
-                r.signal == "anonymizer"
-                    || (r.signal == "new_network" && r.weight >= super::new_network::NEW_ASN / 2)
-                    || (r.signal == "failed_logins" && r.weight == super::failed_logins::SPRAY)
-            });
-            let iu = i as usize;
-            let behaviour = reasons.iter().any(|r| {
-                matches!(
-                    r.signal,
-                    "anonymizer"
-                        | "client"
-                        | "failed_logins"
-                        | "recon"
-                        | "access_denied"
-                        | "sensitive_action"
-                )
-            });
-            if let (true, true, Some(net)) = (novel, behaviour, t.network[iu])
-                && !estate(net)
-            {
-                odd.insert(net);
-            }
-            if let (true, Some(net), Some(subject)) = (novel, t.network[iu], t.subject(iu)) {
-                let e = by_network.entry(net).or_default();
-                e.subjects.insert(subject);
-                e.owners.extend(group_key(t, iu));
-                e.events.push(i);
+        if let Some(outside) = ctx.outside {
+            for (net, owners) in &outside.normal_owners {
+                normal_users
+                    .entry(net)
+                    .or_default()
+                    .extend(owners.iter().map(|o| &**o));
             }
         }
-        // Networks that carried a suspicious call new to its credential: every other
-        // call from them (a token the attacker just minted has no history to differ from)
-        // is the attacker's until shown otherwise.
-        // Each hostile network's first suspicious call, and the texts of the reasons its
-        // other calls get (the same for all of them: made once, shared).
-        let hostile: FastMap<&str, Hostile> = by_network
-            .iter()
-            .filter(|(net, _)| odd.contains(*net))
-            .filter_map(|(net, novel)| {
-                novel
-                    .events
+        let estate = |net: &str| normal_users.get(net).is_some_and(|u| u.len() >= SHARED_BY);
+        let (by_network, odd) = novel_calls(t, found, estate);
+        let hostile = hostile(t, found, &by_network, &odd);
+        // Each credential's first call: its time and network.
+        let mut born: FastMap<&str, (i64, Option<&str>)> = FastMap::default();
+        match ctx.outside {
+            Some(outside) => born.extend(
+                outside
+                    .born
                     .iter()
-                    .copied()
-                    .filter(|i| total(&found[i]) >= SUSPICIOUS)
-                    // Ties in time go to the earlier row: `events` is in hash-map order,
-                    // and a report must not change from one run to the next.
-                    .min_by_key(|&i| (t.ts[i as usize], i))
-                    .map(|first| (*net, Hostile::new(t, net, first)))
-            })
-            .collect();
-        let mut born: FastMap<&str, usize> = FastMap::default();
-        for i in 0..t.len() {
-            if let Some(s) = t.subject(i) {
-                let e = born.entry(s).or_insert(i);
-                if t.ts[i] < t.ts[*e] {
-                    *e = i;
+                    .map(|(s, first)| (&**s, (first.ts, first.network.as_deref()))),
+            ),
+            None => {
+                for i in 0..t.len() {
+                    if let Some(s) = t.subject(i) {
+                        let e = born.entry(s).or_insert((t.ts[i], t.network[i]));
+                        if t.ts[i] < e.0 {
+                            *e = (t.ts[i], t.network[i]);
+                        }
+                    }
                 }
             }
         }
@@ -116,7 +92,7 @@ impl Signal for SharedNetwork {
                 // attack.
                 let born_there = born
                     .get(subject)
-                    .is_some_and(|&b| t.network[b] == Some(net) && t.ts[b] >= t.ts[first as usize]);
+                    .is_some_and(|&(ts, n)| n == Some(net) && ts >= t.ts[first as usize]);
                 let flagged = by_network
                     .get(net)
                     .is_some_and(|novel| novel.subjects.contains(subject));
@@ -174,6 +150,83 @@ impl Signal for SharedNetwork {
             }
         }
     }
+}
+
+/// Per network, the calls new to their credential (a network signal, or a spray); and
+/// the networks where something besides novelty was odd, of those `estate` does not
+/// call the estate's own.
+fn novel_calls<'a>(
+    t: &EventTable<'a>,
+    found: &Findings,
+    estate: impl Fn(&str) -> bool,
+) -> (FastMap<&'a str, Novel<'a>>, FastSet<&'a str>) {
+    // Per network: the credentials its novel calls used, whose they are (a person's
+    // weekly Okta sessions are one person's: one host trying several people's secrets,
+    // not one person's new network), and the calls.
+    let mut by_network: FastMap<&str, Novel> = FastMap::default();
+    // A network is only worth tying credentials together if something besides its
+    // novelty was odd there: one person travelling uses their Okta session, their Auth0
+    // login and their API token from the same hotel, with their usual browser.
+    let mut odd: FastSet<&str> = FastSet::default();
+    for (&i, reasons) in found.iter() {
+        // A new prefix inside a known AS (a CI runner moving) is not worth a pivot.
+        let novel = reasons.iter().any(|r| {
+            r.signal == "anonymizer"
+                || (r.signal == "new_network" && r.weight >= super::new_network::NEW_ASN / 2)
+                || (r.signal == "failed_logins" && r.weight == super::failed_logins::SPRAY)
+        });
+        let iu = i as usize;
+        let behaviour = reasons.iter().any(|r| {
+            matches!(
+                r.signal,
+                "anonymizer"
+                    | "client"
+                    | "failed_logins"
+                    | "recon"
+                    | "access_denied"
+                    | "sensitive_action"
+            )
+        });
+        if let (true, true, Some(net)) = (novel, behaviour, t.network[iu])
+            && !estate(net)
+        {
+            odd.insert(net);
+        }
+        if let (true, Some(net), Some(subject)) = (novel, t.network[iu], t.subject(iu)) {
+            let e = by_network.entry(net).or_default();
+            e.subjects.insert(subject);
+            e.owners.extend(group_key(t, iu));
+            e.events.push(i);
+        }
+    }
+    (by_network, odd)
+}
+
+/// Networks that carried a suspicious call new to its credential: every other call from
+/// them (a token the attacker just minted has no history to differ from) is the
+/// attacker's until shown otherwise. Each with its first suspicious call, and the texts
+/// of the reasons its other calls get (the same for all of them: made once, shared).
+fn hostile<'a>(
+    t: &EventTable<'a>,
+    found: &Findings,
+    by_network: &FastMap<&'a str, Novel<'a>>,
+    odd: &FastSet<&'a str>,
+) -> FastMap<&'a str, Hostile> {
+    by_network
+        .iter()
+        .filter(|(net, _)| odd.contains(*net))
+        .filter_map(|(net, novel)| {
+            novel
+                .events
+                .iter()
+                .copied()
+                .filter(|i| total(&found[i]) >= SUSPICIOUS)
+                // Ties in time go to the earlier row: `events` is in hash-map order, and a
+                // report must not change from one run to the next.
+                .min_by_key(|&i| (t.ts[i as usize], i))
+                .map(|first| (*net, Hostile::new(t, net, first)))
+        })
+        .collect()
 }
 
 /// The calls new to their credential from one network.
@@ -248,35 +301,7 @@ mod tests {
     /// one host trying two stolen secrets.
     #[test]
     fn a_network_three_credentials_use_normally_is_the_estates() {
-        let as_cred = |credential: &'static str| {
-            move |r: Row| Row {
-                credential: Some(credential),
-                ..r
-            }
-        };
-        let mut rows = office_days(3, 10);
-        for c in ["tt_live_dave", "tt_live_erin"] {
-            rows.extend(office_days(3, 10).into_iter().map(as_cred(c)));
-        }
-        let t = MONDAY + 3 * NS_PER_DAY + 10 * 3_600_000_000_000;
-        let mut colleagues = Vec::new();
-        for (c, home, asn) in [
-            ("tt_live_bob", "12.82.85.0/24", 7018),
-            ("tt_live_carol", "12.83.17.0/24", 7018),
-        ] {
-            rows.extend(office_days(3, 10).into_iter().map(|r| Row {
-                network: home,
-                asn: Some(asn),
-                ..as_cred(c)(r)
-            }));
-            colleagues.push(rows.len());
-            rows.push(Row {
-                client_family: "curl/8",
-                client_kind: "cli",
-                user_agent: "curl/8.4.0",
-                ..as_cred(c)(office(t + colleagues.len() as i64 * NS_PER_MIN))
-            });
-        }
+        let (rows, colleagues) = colleagues_new_to_the_office();
         let s = run(&rows);
         for i in colleagues {
             assert!(

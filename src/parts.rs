@@ -1,0 +1,843 @@
+//! `hunt` over more than memory, by parts (`hunt --parts N`).
+//!
+//! The in-memory hunt holds every attributable event (about 1 KB each) from the scoring to
+//! the report. Yet each event is judged only against its own group's history (a principal
+//! or a credential: `score::group_key`), the signals that look across groups read few
+//! events, and the investigation reads a fraction of a percent of them
+//! (docs/scale.md). So:
+//!
+//! 1. The events are read as `ingest` reads them (hour by hour, memory bounded by
+//!    `--memory-budget`) into N Parquet files in a temporary folder, each group's events
+//!    in one part, with [`SEQ`], each event's place in the whole frame's order.
+//! 2. Each part is scored on its own (`score::score_events`): the same reasons as in one
+//!    table. Kept: the events with a reason and those a signal looking across reads
+//!    (`Signal::reads_across`), and what the others tell those signals ([`Outside`]).
+//! 3. The signals looking across run on the events kept, each bringing in first every
+//!    event of the networks and credentials it asks for (`Signal::wants`).
+//! 4. Each part is read again for what the investigation knows of every network and
+//!    credential ([`Estate`]): who uses a network, which are shared, when each credential
+//!    was born.
+//! 5. The investigation reads every event of the credentials it can reach (those with a
+//!    suspicious event, the ones they made, those used from their networks), to a fixed
+//!    point, and runs on them as on the whole table.
+//!
+//! Memory then: one part's frame, the events kept (a few percent on the incident
+//! benchmarks), the estate (per network and credential, not per event) and the events the
+//! investigation reads. The report is the one the in-memory hunt writes, byte for byte
+//! (`tests::parts_give_the_report_of_one_table` and the benchmarks).
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use polars::io::parquet::write::BatchedWriter;
+use polars::prelude::*;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::frame::col;
+use crate::hunt::{Estate, MAX_FANOUT, first_hostile};
+use crate::ingest::{HourFrame, HourWriter};
+use crate::score::baseline::{ESTABLISH_DAYS, NS_PER_DAY, NS_PER_HOUR};
+use crate::score::signals::{Across, FirstEvent, Outside, Reason, SIGNALS, Wanted};
+use crate::score::table::EventTable;
+use crate::score::{
+    FastMap, FastSet, NOTABLE, SHARED_BY, SUSPICIOUS, ScoreOptions, Scored, group_key_of,
+    score_events, total,
+};
+
+/// Each event's place in the order of the whole frame (time, then input and line).
+pub const SEQ: &str = "_seq";
+
+/// Which part a group's events go to: the same in every run.
+fn part_of(key: &str, parts: usize) -> usize {
+    // SipHash with zero keys, not a randomly keyed hasher: a part is found again by key.
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    (h.finish() % parts as u64) as usize
+}
+
+/// Bytes of events waiting to be written to their parts: a row group per part and flush
+/// (one per hour and part made 11,520 row groups of a CloudTrail tree, and their
+/// metadata stayed in memory to the end).
+const PENDING_BYTES: usize = 128 << 20;
+
+/// The parts, written hour by hour as `ingest` reads the inputs.
+pub struct PartWriter {
+    dir: PathBuf,
+    schema: Option<Schema>,
+    writers: Vec<Option<BatchedWriter<BufWriter<File>>>>,
+    /// Each part's events not yet written, and their size.
+    pending: Vec<Vec<DataFrame>>,
+    pending_bytes: usize,
+    next_seq: u64,
+}
+
+impl PartWriter {
+    pub fn new(dir: PathBuf, parts: usize) -> PartWriter {
+        let parts = parts.max(1);
+        PartWriter {
+            dir,
+            schema: None,
+            writers: (0..parts).map(|_| None).collect(),
+            pending: (0..parts).map(|_| Vec::new()).collect(),
+            pending_bytes: 0,
+            next_seq: 0,
+        }
+    }
+
+    fn path(dir: &Path, part: usize) -> PathBuf {
+        dir.join(format!("part-{part}.parquet"))
+    }
+
+    fn fail(dir: &Path, e: impl std::fmt::Display) -> Error {
+        Error::Output {
+            path: dir.to_path_buf(),
+            source: e.to_string().into(),
+        }
+    }
+
+    /// Every part's pending events, a row group each.
+    fn flush(&mut self) -> Result<()> {
+        for (p, pending) in self.pending.iter_mut().enumerate() {
+            if pending.is_empty() {
+                continue;
+            }
+            let mut group = in_order(std::mem::take(pending), &Schema::default())?;
+            group.rechunk_mut();
+            let dir = &self.dir;
+            let writer = match &mut self.writers[p] {
+                Some(w) => w,
+                slot => {
+                    let path = Self::path(dir, p);
+                    let file = File::create(&path).map_err(|e| Self::fail(dir, e))?;
+                    let schema = match &self.schema {
+                        Some(s) => s.clone(),
+                        None => group.schema().as_ref().clone(),
+                    };
+                    // Fast to write and read back: the parts live for one run.
+                    let w = ParquetWriter::new(BufWriter::new(file))
+                        .with_compression(ParquetCompression::Lz4Raw)
+                        .batched(&schema)
+                        .map_err(|e| Self::fail(dir, e))?;
+                    slot.insert(w)
+                }
+            };
+            writer.write_batch(&group).map_err(|e| Self::fail(dir, e))?;
+        }
+        self.pending_bytes = 0;
+        Ok(())
+    }
+
+    /// The parts written, to be read.
+    pub fn finish(mut self) -> Result<Parts> {
+        self.flush()?;
+        let mut files = Vec::new();
+        for (p, w) in self.writers.into_iter().enumerate() {
+            if let Some(w) = w {
+                w.finish().map_err(|e| Self::fail(&self.dir, e))?;
+                files.push(Self::path(&self.dir, p));
+            }
+        }
+        let schema = match self.schema {
+            Some(s) => s,
+            // No hour: the columns of a frame of no events.
+            None => {
+                let mut empty = crate::frame::empty_frame()?;
+                crate::enrich::enrich(&mut empty, None, &[])?;
+                let mut s = empty.schema().as_ref().clone();
+                s.insert(SEQ.into(), DataType::UInt64);
+                s
+            }
+        };
+        Ok(Parts { files, schema })
+    }
+}
+
+impl HourWriter for PartWriter {
+    fn start(&mut self, schema: &Schema) -> Result<()> {
+        let mut schema = schema.clone();
+        schema.insert(SEQ.into(), DataType::UInt64);
+        self.schema = Some(schema);
+        std::fs::create_dir_all(&self.dir).map_err(|e| Self::fail(&self.dir, e))
+    }
+
+    fn write(&mut self, hour: HourFrame) -> Result<()> {
+        let mut df = hour.frame;
+        let height = df.height();
+        let seq: Vec<u64> = (self.next_seq..self.next_seq + height as u64).collect();
+        self.next_seq += height as u64;
+        df.with_column(UInt64Chunked::from_vec(SEQ.into(), seq).into_column())?;
+        let parts = self.writers.len();
+        let part: Vec<u32> = {
+            let principal = df.column(col::PRINCIPAL)?.str()?;
+            let credential = df.column(col::CREDENTIAL_ID)?.str()?;
+            principal
+                .iter()
+                .zip(credential.iter())
+                .map(|(p, c)| group_key_of(p, c).map_or(u32::MAX, |k| part_of(k, parts) as u32))
+                .collect()
+        };
+        // The rows of each part together (in frame order within it): one gather, then
+        // a slice per part.
+        let mut order: Vec<u32> = (0..height as u32)
+            .filter(|&i| part[i as usize] != u32::MAX)
+            .collect();
+        order.sort_by_key(|&i| part[i as usize]);
+        let grouped = df.take(&IdxCa::from_vec("".into(), order.clone()))?;
+        drop(df);
+        let mut start = 0;
+        while start < order.len() {
+            let p = part[order[start] as usize];
+            let end = start
+                + order[start..]
+                    .iter()
+                    .take_while(|&&i| part[i as usize] == p)
+                    .count();
+            let piece = grouped.slice(start as i64, end - start);
+            self.pending_bytes += piece.estimated_size();
+            self.pending[p as usize].push(piece);
+            start = end;
+        }
+        if self.pending_bytes >= PENDING_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// A folder of this run's own, removed with what it holds when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(parent: &Path) -> Result<TempDir> {
+        let dir = parent.join(format!("tokentrail-parts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| Error::Output {
+            path: dir.clone(),
+            source: e.to_string().into(),
+        })?;
+        Ok(TempDir(dir))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Memory per event a part needs while scored (frame, table and what scoring builds;
+/// measured on a CloudTrail tree: 614 MB for 250,000 records).
+pub const BYTES_PER_EVENT: u64 = 2500;
+
+/// How many parts the logs of `input_bytes` (as read, decompressed) are written to, so
+/// that each part scored fits in `budget` bytes: a part per `budget` of the events' size
+/// in memory, which is about their size in the logs (docs/scale.md), four times over for
+/// what scoring builds; at least 16, and at most 1,000 (a file open for each).
+pub fn parts_for(input_bytes: u64, budget: u64) -> usize {
+    let need = input_bytes.saturating_mul(4) / budget.max(1 << 20);
+    (need as usize + 1).clamp(16, 1000)
+}
+
+/// The parts on disk, each scored on its own: a group's events all go to one.
+pub struct Parts {
+    files: Vec<PathBuf>,
+    /// Their columns.
+    schema: Schema,
+}
+
+impl Parts {
+    fn read(path: &Path) -> Result<DataFrame> {
+        let file = File::open(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        Ok(ParquetReader::new(file).finish()?)
+    }
+
+    /// Every part's events that `keep` selects, in the order of the whole frame.
+    fn select(
+        &self,
+        keep: impl Fn(&DataFrame) -> PolarsResult<BooleanChunked>,
+    ) -> Result<DataFrame> {
+        let mut pieces = Vec::new();
+        for path in &self.files {
+            let df = Self::read(path)?;
+            let mask = keep(&df)?;
+            if mask.any() {
+                pieces.push(df.filter(&mask)?);
+            }
+        }
+        in_order(pieces, &self.schema)
+    }
+}
+
+/// Pieces of parts joined in the order of the whole frame ([`SEQ`]); no piece, a frame
+/// of no events with the columns of `schema`.
+fn in_order(pieces: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
+    let mut all: Option<DataFrame> = None;
+    for p in pieces.into_iter().filter(|p| p.width() > 0) {
+        match all.as_mut() {
+            None => all = Some(p),
+            Some(a) => {
+                a.vstack_mut_owned(p)?;
+            }
+        }
+    }
+    let Some(all) = all else {
+        return Ok(DataFrame::empty_with_schema(schema));
+    };
+    let order = all
+        .column(SEQ)?
+        .arg_sort(SortOptions::default().with_maintain_order(true));
+    let mut sorted = all.take(&order)?;
+    sorted.rechunk_mut();
+    Ok(sorted)
+}
+
+fn seqs(df: &DataFrame) -> Result<Vec<u64>> {
+    if df.height() == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(df.column(SEQ)?.u64()?.into_no_null_iter().collect())
+}
+
+/// Rows of `df` whose subject (credential, else principal) is in `subjects`, or whose
+/// network is in `networks`.
+fn of_subjects_or_networks(
+    df: &DataFrame,
+    subjects: &FastSet<&str>,
+    networks: &FastSet<&str>,
+) -> PolarsResult<BooleanChunked> {
+    let credential = df.column(col::CREDENTIAL_ID)?.str()?;
+    let principal = df.column(col::PRINCIPAL)?.str()?;
+    let network = df.column(crate::enrich::enriched::NETWORK)?.str()?;
+    Ok(credential
+        .iter()
+        .zip(principal.iter())
+        .zip(network.iter())
+        .map(|((c, p), n)| {
+            c.or(p).is_some_and(|s| subjects.contains(s)) || n.is_some_and(|n| networks.contains(n))
+        })
+        .collect())
+}
+
+/// The events held for the signals looking across, and their reasons so far.
+struct Held {
+    frame: DataFrame,
+    seqs: Vec<u64>,
+}
+
+impl Held {
+    /// `found` keyed by [`SEQ`] instead of row.
+    fn to_seqs(&self, found: crate::score::signals::Findings) -> FastMap<u64, Vec<Reason>> {
+        found
+            .into_iter()
+            .map(|(i, r)| (self.seqs[i as usize], r))
+            .collect()
+    }
+
+    /// `found` keyed by row of this frame.
+    fn to_rows(&self, found: FastMap<u64, Vec<Reason>>) -> crate::score::signals::Findings {
+        found
+            .into_iter()
+            .filter_map(|(s, r)| self.seqs.binary_search(&s).ok().map(|i| (i as u32, r)))
+            .collect()
+    }
+
+    /// With every event of the wanted networks and credentials brought in.
+    fn bring_in(self, parts: &Parts, wanted: &Wanted) -> Result<Held> {
+        let subjects: FastSet<&str> = wanted.credentials.iter().map(String::as_str).collect();
+        let networks: FastSet<&str> = wanted.networks.iter().map(String::as_str).collect();
+        let held: FastSet<u64> = self.seqs.iter().copied().collect();
+        let extra = parts.select(|df| {
+            let seq = df.column(SEQ)?.u64()?;
+            let wanted = of_subjects_or_networks(df, &subjects, &networks)?;
+            Ok(wanted
+                .iter()
+                .zip(seq.iter())
+                .map(|(w, s)| w == Some(true) && s.is_some_and(|s| !held.contains(&s)))
+                .collect())
+        })?;
+        let frame = in_order(vec![self.frame, extra], &parts.schema)?;
+        let seqs = seqs(&frame)?;
+        Ok(Held { frame, seqs })
+    }
+}
+
+/// What a network's use by one credential tells the estate (see `hunt::NormalUse`).
+#[derive(Default)]
+struct Use {
+    /// Distinct days of calls of no note, up to as many as make a habit.
+    normal_days: Vec<i64>,
+    normal_before_hostile: bool,
+    /// The first call not from infrastructure, and whether all such calls failed.
+    first: Option<(i64, u64)>,
+    failed_only: bool,
+}
+
+#[derive(Default)]
+struct NetworkUse {
+    users: FastMap<Box<str>, Use>,
+    /// Credentials that used it with success, up to one more than make it shared.
+    succeeded: FastSet<Box<str>>,
+}
+
+/// The owned texts an [`Estate`] borrows.
+struct EstateFacts {
+    networks: FastMap<Box<str>, NetworkUse>,
+    born: FastMap<Box<str>, FirstEvent>,
+}
+
+/// Event `i` of `t` (`at` its place in the whole frame) as its subject's first, if it
+/// comes before the one known.
+fn note_birth(born: &mut FastMap<Box<str>, FirstEvent>, t: &EventTable, i: usize, at: u64) {
+    let Some(c) = t.subject(i) else { return };
+    let earlier = |b: &FirstEvent| (t.ts[i], at) < (b.ts, b.seq);
+    let first = || FirstEvent {
+        ts: t.ts[i],
+        seq: at,
+        network: t.network[i].map(Into::into),
+        source: t.source[i].map(Into::into),
+    };
+    match born.get_mut(c) {
+        Some(b) if earlier(b) => *b = first(),
+        Some(_) => {}
+        None => {
+            born.insert(c.into(), first());
+        }
+    }
+}
+
+impl EstateFacts {
+    /// What `rows` of `t` tell (`seq`: each row's place in the whole frame; `score`: an
+    /// event's final score by its place; `first_hostile`: each network's first suspicious
+    /// call). Rows may come in any order, and a network's or credential's in several
+    /// tables.
+    fn learn(
+        &mut self,
+        t: &EventTable,
+        seq: &[u64],
+        rows: impl Iterator<Item = usize>,
+        score: &dyn Fn(u64) -> u32,
+        first_hostile: &FastMap<Box<str>, i64>,
+        config: &Config,
+    ) {
+        for i in rows {
+            let at = seq[i];
+            let (Some(n), Some(c)) = (t.network[i], t.subject(i)) else {
+                continue;
+            };
+            let net = match self.networks.get_mut(n) {
+                Some(net) => net,
+                None => self.networks.entry(n.into()).or_default(),
+            };
+            if !t.is_failure(i) && net.succeeded.len() <= MAX_FANOUT && !net.succeeded.contains(c) {
+                net.succeeded.insert(c.into());
+            }
+            let u = match net.users.get_mut(c) {
+                Some(u) => u,
+                None => net.users.entry(c.into()).or_insert_with(|| Use {
+                    failed_only: true,
+                    ..Use::default()
+                }),
+            };
+            if score(at) < NOTABLE {
+                let day = t.ts[i].div_euclid(NS_PER_DAY);
+                if u.normal_days.len() < ESTABLISH_DAYS as usize && !u.normal_days.contains(&day) {
+                    u.normal_days.push(day);
+                }
+                u.normal_before_hostile |= first_hostile.get(n).is_none_or(|&h| t.ts[i] < h);
+            }
+            // Calls from infrastructure aside (as `hunt::infrastructure`, the network
+            // being shared or not decided later).
+            if t.public_address(i)
+                && !t.is_service_caller(i)
+                && !config.trusts_address(t.src_ip[i], t.asn[i])
+            {
+                let first = (t.ts[i], at);
+                if u.first.is_none_or(|f| first < f) {
+                    u.first = Some(first);
+                }
+                u.failed_only &= t.is_failure(i);
+            }
+        }
+    }
+
+    fn estate(&self) -> Estate<'_> {
+        let shared: FastSet<&str> = self
+            .networks
+            .iter()
+            .filter(|(_, n)| {
+                let established = n
+                    .users
+                    .values()
+                    .filter(|u| {
+                        u.normal_before_hostile || u.normal_days.len() >= ESTABLISH_DAYS as usize
+                    })
+                    .count();
+                established >= SHARED_BY || n.succeeded.len() > MAX_FANOUT
+            })
+            .map(|(k, _)| &**k)
+            .collect();
+        let subjects_by_network = self
+            .networks
+            .iter()
+            .filter(|(k, _)| !shared.contains(&***k))
+            .map(|(k, n)| {
+                let mut users: Vec<(&(i64, u64), &str, bool)> = n
+                    .users
+                    .iter()
+                    .filter_map(|(c, u)| u.first.as_ref().map(|f| (f, &**c, u.failed_only)))
+                    .collect();
+                users.sort_unstable();
+                (&**k, users.into_iter().map(|(_, c, f)| (c, f)).collect())
+            })
+            .collect();
+        let mut births: Vec<crate::hunt::Birth> = self
+            .born
+            .iter()
+            .map(|(c, b)| (b.ts, &**c, b.network.as_deref(), b.source.as_deref()))
+            .collect();
+        births.sort_unstable();
+        Estate {
+            shared,
+            subjects_by_network,
+            births,
+        }
+    }
+}
+
+/// Hunt by `parts`: score each part alone, then look across and investigate over the
+/// events that matter. `report` gets the frame of the events investigated, the
+/// investigator and its findings.
+pub fn hunt<T>(
+    parts: &Parts,
+    opts: &ScoreOptions,
+    phase: &dyn Fn(&str),
+    report: impl FnOnce(&DataFrame, &crate::hunt::Investigator, &[crate::hunt::Finding]) -> Result<T>,
+) -> Result<T> {
+    let config = &opts.config;
+    // 2. Each part scored alone.
+    let mut found: FastMap<u64, Vec<Reason>> = FastMap::default();
+    let mut held_pieces = Vec::new();
+    let mut outside = Outside::default();
+    for path in &parts.files {
+        let df = Parts::read(path)?;
+        let seq = seqs(&df)?;
+        let t = EventTable::new(&df)?;
+        let (_, part_found) = score_events(&t, opts);
+        let keep: Vec<bool> = (0..t.len())
+            .map(|i| {
+                part_found.get(&(i as u32)).is_some_and(|r| !r.is_empty())
+                    || SIGNALS.iter().any(|s| s.reads_across(&t, config, i))
+            })
+            .collect();
+        for (i, &at) in seq.iter().enumerate() {
+            note_birth(&mut outside.born, &t, i, at);
+            if keep[i] {
+                continue;
+            }
+            if let (Some(net), Some(owner)) =
+                (t.network[i], group_key_of(t.principal[i], t.credential[i]))
+            {
+                let owners = match outside.normal_owners.get_mut(net) {
+                    Some(o) => o,
+                    None => outside.normal_owners.entry(net.into()).or_default(),
+                };
+                if !owners.contains(owner) {
+                    owners.insert(owner.into());
+                }
+            }
+        }
+        found.extend(
+            part_found
+                .into_iter()
+                .filter(|(_, r)| !r.is_empty())
+                .map(|(i, r)| (seq[i as usize], r)),
+        );
+        drop(t);
+        held_pieces.push(df.filter(&keep.into_iter().collect())?);
+    }
+    phase("parts scored");
+    // 3. The signals looking across, on the events held.
+    let frame = in_order(held_pieces, &parts.schema)?;
+    let mut held = Held {
+        seqs: seqs(&frame)?,
+        frame,
+    };
+    let ctx = Across {
+        config,
+        outside: Some(&outside),
+    };
+    for s in SIGNALS {
+        let wanted = {
+            let t = EventTable::new(&held.frame)?;
+            let rows = held.to_rows(std::mem::take(&mut found));
+            let wanted = s.wants(&t, &rows);
+            found = held.to_seqs(rows);
+            wanted
+        };
+        if !wanted.networks.is_empty() || !wanted.credentials.is_empty() {
+            held = held.bring_in(parts, &wanted)?;
+        }
+        let t = EventTable::new(&held.frame)?;
+        let mut rows = held.to_rows(std::mem::take(&mut found));
+        s.across(&t, &ctx, &mut rows);
+        found = held.to_seqs(rows);
+    }
+    found.retain(|_, r| !r.is_empty());
+    let score = |seq: u64| found.get(&seq).map_or(0, |r| total(r));
+    // Each network's first suspicious call, and the credentials with one: every
+    // suspicious event is held.
+    let (first_hostile, seeds): (FastMap<Box<str>, i64>, BTreeSet<Box<str>>) = {
+        let t = EventTable::new(&held.frame)?;
+        let scored = scores_of(&t, &held.seqs, &found);
+        let first = first_hostile(&t, &scored)
+            .into_iter()
+            .map(|(n, ts)| (n.into(), ts))
+            .collect();
+        let seeds = (0..t.len())
+            .filter(|&i| scored.scores[i] >= SUSPICIOUS)
+            .filter_map(|i| t.credential[i])
+            .map(Into::into)
+            .collect();
+        (first, seeds)
+    };
+    drop(held);
+    phase("across");
+    // 4. What every event tells the investigation of its network and credential.
+    let mut facts = EstateFacts {
+        networks: FastMap::default(),
+        born: outside.born,
+    };
+    drop(outside.normal_owners);
+    for path in &parts.files {
+        let df = Parts::read(path)?;
+        let seq = seqs(&df)?;
+        let t = EventTable::new(&df)?;
+        facts.learn(&t, &seq, 0..t.len(), &score, &first_hostile, config);
+    }
+    let estate = facts.estate();
+    phase("estate");
+    // 5. The events of every credential the investigation can reach, to a fixed point.
+    let frame = reachable(parts, &estate, &seeds, config)?;
+    let seq = seqs(&frame)?;
+    let t = EventTable::new(&frame)?;
+    let scored = scores_of(&t, &seq, &found);
+    let investigator = crate::hunt::Investigator::with_estate(&t, &scored, config, estate);
+    phase("events investigated read");
+    let findings = investigator.run(crate::hunt::Seeds::Hunt);
+    phase("investigate");
+    report(&frame, &investigator, &findings)
+}
+
+/// The scores of the events of `t` (`seqs` their places) from the reasons found.
+fn scores_of(t: &EventTable, seqs: &[u64], found: &FastMap<u64, Vec<Reason>>) -> Scored {
+    let rows = seqs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| found.get(s).map(|r| (i as u32, r.clone())))
+        .collect();
+    Scored::new(t.len(), rows, crate::score::actions::ActionIndex::new(t))
+}
+
+/// Every event of the credentials an investigation of `seeds` can reach: the seeds; the
+/// credentials made by calls of those it spreads through (logged, or first used within
+/// the hour after a minting call); the credentials used from the networks of those (the
+/// seeds and what they made: a related credential's networks are not followed). More
+/// than it reaches is harmless: each credential's events are read whole.
+fn reachable(
+    parts: &Parts,
+    estate: &Estate,
+    seeds: &BTreeSet<Box<str>>,
+    config: &Config,
+) -> Result<DataFrame> {
+    // Every credential (or principal) seen, as the estate names it.
+    let seen: FastSet<&str> = estate.births.iter().map(|&(_, c, ..)| c).collect();
+    let mut wanted: FastSet<&str> = seeds.iter().map(|s| &**s).collect();
+    let mut spreading: FastSet<String> = seeds.iter().map(|s| s.to_string()).collect();
+    let mut read: FastSet<String> = FastSet::default();
+    let mut frame = DataFrame::empty_with_schema(&parts.schema);
+    let no_networks = FastSet::default();
+    loop {
+        let new: FastSet<&str> = wanted
+            .iter()
+            .copied()
+            .filter(|s| !read.contains(*s))
+            .collect();
+        if new.is_empty() {
+            return Ok(frame);
+        }
+        let extra = parts.select(|df| of_subjects_or_networks(df, &new, &no_networks))?;
+        read.extend(new.iter().map(|s| s.to_string()));
+        frame = in_order(vec![frame, extra], &parts.schema)?;
+        let t = EventTable::new(&frame)?;
+        let actions = crate::score::actions::ActionIndex::new(&t);
+        let mut children: Vec<&str> = Vec::new();
+        for i in 0..t.len() {
+            if let Some(child) = t.child_credential[i] {
+                children.push(child);
+            }
+            if actions.mints_unnamed(&t, i) {
+                let at = t.ts[i];
+                let from = estate.births.partition_point(|&(born, ..)| born < at);
+                children.extend(
+                    estate.births[from..]
+                        .iter()
+                        .take_while(|&&(born, ..)| born - at <= NS_PER_HOUR)
+                        .filter(|&&(.., source)| source == t.source[i])
+                        .map(|&(_, c, ..)| c),
+                );
+            }
+        }
+        spreading.extend(children.iter().map(|c| c.to_string()));
+        let mut networks: FastSet<&str> = FastSet::default();
+        for i in 0..t.len() {
+            if let (Some(s), Some(n)) = (t.subject(i), t.network[i])
+                && spreading.contains(s)
+                && !estate.shared.contains(n)
+                && !config.trusts_address(t.src_ip[i], t.asn[i])
+            {
+                networks.insert(n);
+            }
+        }
+        // Names from `t` borrow the frame about to be replaced: the estate's own are
+        // kept instead (a credential with no event is not read).
+        wanted.extend(children.into_iter().filter_map(|c| seen.get(c).copied()));
+        for n in networks {
+            if let Some(users) = estate.subjects_by_network.get(n) {
+                wanted.extend(users.iter().map(|&(c, _)| c));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::hunt::Finding;
+    use crate::score::testkit::{self, Row};
+
+    /// A finding as text, its events named by their place in the whole frame, with their
+    /// reasons.
+    fn render(f: &Finding, seq: &dyn Fn(usize) -> u64, scored: &Scored) -> String {
+        let events: Vec<String> = f
+            .events
+            .iter()
+            .map(|&i| {
+                let reasons = scored.reasons_of(i).iter();
+                let reasons: Vec<(&str, u32)> = reasons.map(|r| (r.signal, r.weight)).collect();
+                format!("{} {} {reasons:?}", seq(i), scored.scores[i])
+            })
+            .collect();
+        let children: Vec<(&str, u64, bool)> = f
+            .children
+            .iter()
+            .map(|c| (c.id.as_str(), seq(c.created_by), c.inferred))
+            .collect();
+        format!(
+            "{} {:?} {:?} {} first {:?} good {:?} last {:?} ips {:?} networks {:?} hindsight \
+             {:?} asns {:?} countries {:?} agents {:?} children {:?} related {:?} aliases {:?} \
+             events {:?}",
+            f.credential,
+            f.principal,
+            f.severity,
+            f.score,
+            f.first_suspicious.map(seq),
+            f.last_known_good.map(seq),
+            f.last_seen.map(seq),
+            f.attacker_ips,
+            f.attacker_networks,
+            f.hindsight_networks,
+            f.attacker_asns,
+            f.attacker_countries,
+            f.attacker_user_agents,
+            children,
+            f.related,
+            f.aliases,
+            events,
+        )
+    }
+
+    /// The findings of a hunt of `rows` in `parts` parts (a row's place is its index).
+    fn hunt_by_parts(rows: &[Row], parts: usize) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let frame = testkit::frame(rows);
+        let mut writer = PartWriter::new(dir.path().join("parts"), parts);
+        writer.start(frame.schema()).unwrap();
+        writer
+            .write(HourFrame {
+                hour: 0,
+                sources: BTreeSet::new(),
+                frame,
+            })
+            .unwrap();
+        let parts = writer.finish().unwrap();
+        hunt(
+            &parts,
+            &ScoreOptions::default(),
+            &|_| {},
+            |frame, inv, findings| {
+                let seq = seqs(frame)?;
+                Ok(findings
+                    .iter()
+                    .map(|f| render(f, &|i| seq[i], inv.scored()))
+                    .collect())
+            },
+        )
+        .unwrap()
+    }
+
+    /// The estate that what every event tells gives ([`EstateFacts`]) is the one the table
+    /// gives, the events read in any order.
+    pub fn assert_same_estate(t: &EventTable, scored: &Scored, config: &Config) {
+        use std::collections::BTreeMap;
+        let whole = Estate::of(t, scored, config);
+        let seq: Vec<u64> = (0..t.len() as u64).collect();
+        let first: FastMap<Box<str>, i64> = first_hostile(t, scored)
+            .into_iter()
+            .map(|(n, ts)| (n.into(), ts))
+            .collect();
+        let mut facts = EstateFacts {
+            networks: FastMap::default(),
+            born: FastMap::default(),
+        };
+        // Last to first: nothing may depend on the order the events are read in.
+        for i in (0..t.len()).rev() {
+            note_birth(&mut facts.born, t, i, seq[i]);
+        }
+        let score = |s: u64| scored.scores[s as usize];
+        facts.learn(t, &seq, (0..t.len()).rev(), &score, &first, config);
+        let parts = facts.estate();
+        let shared =
+            |e: &Estate| -> BTreeSet<String> { e.shared.iter().map(|n| n.to_string()).collect() };
+        let users = |e: &Estate| -> BTreeMap<String, String> {
+            e.subjects_by_network
+                .iter()
+                .map(|(n, users)| (n.to_string(), format!("{users:?}")))
+                .collect()
+        };
+        assert_eq!(shared(&parts), shared(&whole));
+        assert_eq!(users(&parts), users(&whole));
+        assert_eq!(parts.births, whole.births);
+    }
+
+    /// `whole`, the findings of the in-memory hunt of `rows`, are those of a hunt by
+    /// parts, however many.
+    pub fn assert_same_by_parts(rows: &[Row], whole: &[Finding], scored: &Scored) {
+        let whole: Vec<String> = whole
+            .iter()
+            .map(|f| render(f, &|i| i as u64, scored))
+            .collect();
+        for parts in [1, 3, 16] {
+            assert_eq!(hunt_by_parts(rows, parts), whole, "in {parts} parts");
+        }
+    }
+}
