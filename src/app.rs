@@ -355,6 +355,8 @@ fn hunt_by_parts(
         ));
     }
     let budget = (memory_budget as u64).saturating_mul(1 << 20);
+    // A folder a killed run left is removed first (as `ingest`'s spill folders).
+    remove_stale_spills(&std::env::temp_dir(), crate::parts::TempDir::PREFIX);
     let dir = crate::parts::TempDir::new(&std::env::temp_dir())?;
     let mut geoip = Vec::new();
     let mut writer = None;
@@ -369,13 +371,17 @@ fn hunt_by_parts(
             let writer = writer.insert(crate::parts::PartWriter::new(
                 dir.path().join("parts"),
                 parts,
+                budget as usize / 4,
             ));
+            // Nothing held for the hours: each piece goes to disk as it is read, where
+            // its part will be anyway (held up to the budget, the pieces took 2-3 times
+            // the budget: an Okta log of 0.6 GB peaked at 704 MB at 256 MiB, 195 MB so).
             crate::ingest::ingest_by_hour(
                 inputs,
                 opts,
                 bar,
                 geo,
-                budget as usize,
+                0,
                 dir.path().join("spill"),
                 writer,
             )
@@ -385,7 +391,7 @@ fn hunt_by_parts(
     let started = Instant::now();
     let written = match writer {
         Some(w) => w.finish()?,
-        None => crate::parts::PartWriter::new(dir.path().join("parts"), 1).finish()?,
+        None => crate::parts::PartWriter::new(dir.path().join("parts"), 1, 0).finish()?,
     };
     if input.timings {
         messages::timing("parts written", started);

@@ -32,7 +32,6 @@ use std::hash::{Hash, Hasher};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 
 use crate::config::Config;
@@ -59,37 +58,56 @@ fn part_of(key: &str, parts: usize) -> usize {
     (h.finish() % parts as u64) as usize
 }
 
-/// Bytes of events waiting to be written to their parts: a row group per part and flush
-/// (one per hour and part made 11,520 row groups of a CloudTrail tree, and their
-/// metadata stayed in memory to the end).
-const PENDING_BYTES: usize = 128 << 20;
+/// Bytes of events waiting to be written, at most (less if the budget is small): then
+/// every part's go to disk at once, in one file (a run), a row group per part. A file per
+/// part, appended to at each flush, needed more memory the more row groups it had (Polars'
+/// writer keeps what it needs for the footer until it finishes): 1.4 GB for a 120 MB log
+/// in 480 parts.
+const PENDING_BYTES: usize = 64 << 20;
 
 /// The parts, written hour by hour as `ingest` reads the inputs.
 pub struct PartWriter {
     dir: PathBuf,
     schema: Option<Schema>,
-    writers: Vec<Option<BatchedWriter<BufWriter<File>>>>,
-    /// Each part's events not yet written, and their size.
-    pending: Vec<Vec<DataFrame>>,
+    parts: usize,
+    /// Hours not yet written, each with its parts' rows together: (part, first row,
+    /// rows). A slice of a frame costs some 300 bytes a column: a slice per hour and part
+    /// held until written was 0.9 GB for a 120 MB log in 480 parts.
+    pending: Vec<(DataFrame, Vec<PartRows>)>,
     pending_bytes: usize,
+    /// Pending bytes that make a run.
+    run_bytes: usize,
+    runs: Vec<Run>,
     next_seq: u64,
 }
 
+/// A part's rows in an hour's frame: part, first row, rows.
+type PartRows = (u32, usize, usize);
+
+/// One file of every part's events of a span of hours, the parts one after the other.
+struct Run {
+    path: PathBuf,
+    /// Each part's first row in the file, and its rows.
+    parts: Vec<(usize, usize)>,
+    /// Its footer, once read: each part's read of each run parsed the whole footer (a row
+    /// group per part), and a 2 GB log in 126 parts took 58 s instead of 21.
+    footer: std::sync::OnceLock<polars::io::parquet::metadata::FileMetadataRef>,
+}
+
 impl PartWriter {
-    pub fn new(dir: PathBuf, parts: usize) -> PartWriter {
-        let parts = parts.max(1);
+    /// `parts` parts in `dir`, the events held until written up to `pending` bytes (at
+    /// most [`PENDING_BYTES`]).
+    pub fn new(dir: PathBuf, parts: usize, pending: usize) -> PartWriter {
         PartWriter {
             dir,
             schema: None,
-            writers: (0..parts).map(|_| None).collect(),
-            pending: (0..parts).map(|_| Vec::new()).collect(),
+            parts: parts.max(1),
+            pending: Vec::new(),
             pending_bytes: 0,
+            run_bytes: pending.min(PENDING_BYTES),
+            runs: Vec::new(),
             next_seq: 0,
         }
-    }
-
-    fn path(dir: &Path, part: usize) -> PathBuf {
-        dir.join(format!("part-{part}.parquet"))
     }
 
     fn fail(dir: &Path, e: impl std::fmt::Display) -> Error {
@@ -99,34 +117,55 @@ impl PartWriter {
         }
     }
 
-    /// Every part's pending events, a row group each.
+    /// Every part's pending events into a new run.
     fn flush(&mut self) -> Result<()> {
-        for (p, pending) in self.pending.iter_mut().enumerate() {
-            if pending.is_empty() {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let dir = &self.dir;
+        let path = dir.join(format!("run-{}.parquet", self.runs.len()));
+        let file = File::create(&path).map_err(|e| Self::fail(dir, e))?;
+        let schema = match &self.schema {
+            Some(s) => s.clone(),
+            None => return Err(Self::fail(dir, "parts written before their columns")),
+        };
+        // Fast to write and read back: the runs live for one run of tokentrail.
+        let mut writer = ParquetWriter::new(BufWriter::new(file))
+            .with_compression(ParquetCompression::Lz4Raw)
+            .with_statistics(StatisticsOptions::empty())
+            .batched(&schema)
+            .map_err(|e| Self::fail(dir, e))?;
+        // Each hour's next part, as the parts are written in order.
+        let mut next = vec![0usize; self.pending.len()];
+        let mut parts = Vec::with_capacity(self.parts);
+        let mut row = 0;
+        for p in 0..self.parts as u32 {
+            let mut pieces = Vec::new();
+            for (h, (hour, ranges)) in self.pending.iter().enumerate() {
+                if let Some(&(q, first, rows)) = ranges.get(next[h])
+                    && q == p
+                {
+                    pieces.push(hour.slice(first as i64, rows));
+                    next[h] += 1;
+                }
+            }
+            let rows: usize = pieces.iter().map(DataFrame::height).sum();
+            parts.push((row, rows));
+            row += rows;
+            if rows == 0 {
                 continue;
             }
-            let mut group = in_order(std::mem::take(pending), &Schema::default())?;
+            let mut group = concat(pieces)?;
             group.rechunk_mut();
-            let dir = &self.dir;
-            let writer = match &mut self.writers[p] {
-                Some(w) => w,
-                slot => {
-                    let path = Self::path(dir, p);
-                    let file = File::create(&path).map_err(|e| Self::fail(dir, e))?;
-                    let schema = match &self.schema {
-                        Some(s) => s.clone(),
-                        None => group.schema().as_ref().clone(),
-                    };
-                    // Fast to write and read back: the parts live for one run.
-                    let w = ParquetWriter::new(BufWriter::new(file))
-                        .with_compression(ParquetCompression::Lz4Raw)
-                        .batched(&schema)
-                        .map_err(|e| Self::fail(dir, e))?;
-                    slot.insert(w)
-                }
-            };
             writer.write_batch(&group).map_err(|e| Self::fail(dir, e))?;
         }
+        writer.finish().map_err(|e| Self::fail(dir, e))?;
+        self.runs.push(Run {
+            path,
+            parts,
+            footer: std::sync::OnceLock::new(),
+        });
+        self.pending.clear();
         self.pending_bytes = 0;
         Ok(())
     }
@@ -134,13 +173,6 @@ impl PartWriter {
     /// The parts written, to be read.
     pub fn finish(mut self) -> Result<Parts> {
         self.flush()?;
-        let mut files = Vec::new();
-        for (p, w) in self.writers.into_iter().enumerate() {
-            if let Some(w) = w {
-                w.finish().map_err(|e| Self::fail(&self.dir, e))?;
-                files.push(Self::path(&self.dir, p));
-            }
-        }
         let schema = match self.schema {
             Some(s) => s,
             // No hour: the columns of a frame of no events.
@@ -152,8 +184,26 @@ impl PartWriter {
                 s
             }
         };
-        Ok(Parts { files, schema })
+        Ok(Parts {
+            parts: self.parts,
+            runs: self.runs,
+            schema,
+        })
     }
+}
+
+/// Frames joined one after the other.
+fn concat(frames: Vec<DataFrame>) -> Result<DataFrame> {
+    let mut all: Option<DataFrame> = None;
+    for f in frames.into_iter().filter(|f| f.width() > 0) {
+        match all.as_mut() {
+            None => all = Some(f),
+            Some(a) => {
+                a.vstack_mut_owned(f)?;
+            }
+        }
+    }
+    Ok(all.unwrap_or_default())
 }
 
 impl HourWriter for PartWriter {
@@ -170,7 +220,7 @@ impl HourWriter for PartWriter {
         let seq: Vec<u64> = (self.next_seq..self.next_seq + height as u64).collect();
         self.next_seq += height as u64;
         df.with_column(UInt64Chunked::from_vec(SEQ.into(), seq).into_column())?;
-        let parts = self.writers.len();
+        let parts = self.parts;
         let part: Vec<u32> = {
             let principal = df.column(col::PRINCIPAL)?.str()?;
             let credential = df.column(col::CREDENTIAL_ID)?.str()?;
@@ -186,8 +236,13 @@ impl HourWriter for PartWriter {
             .filter(|&i| part[i as usize] != u32::MAX)
             .collect();
         order.sort_by_key(|&i| part[i as usize]);
-        let grouped = df.take(&IdxCa::from_vec("".into(), order.clone()))?;
+        let mut grouped = df.take(&IdxCa::from_vec("".into(), order.clone()))?;
         drop(df);
+        // The hour's texts point into the buffers of every chunk it came from, repeats
+        // and all: repacked, its pieces hold only what they show until written.
+        crate::frame::compact_chunk(&mut grouped, |_| true)?;
+        self.pending_bytes += grouped.estimated_size();
+        let mut ranges = Vec::new();
         let mut start = 0;
         while start < order.len() {
             let p = part[order[start] as usize];
@@ -196,12 +251,11 @@ impl HourWriter for PartWriter {
                     .iter()
                     .take_while(|&&i| part[i as usize] == p)
                     .count();
-            let piece = grouped.slice(start as i64, end - start);
-            self.pending_bytes += piece.estimated_size();
-            self.pending[p as usize].push(piece);
+            ranges.push((p, start, end - start));
             start = end;
         }
-        if self.pending_bytes >= PENDING_BYTES {
+        self.pending.push((grouped, ranges));
+        if self.pending_bytes >= self.run_bytes {
             self.flush()?;
         }
         Ok(())
@@ -212,8 +266,11 @@ impl HourWriter for PartWriter {
 pub struct TempDir(PathBuf);
 
 impl TempDir {
+    /// The folder's name, before the process id.
+    pub const PREFIX: &str = "tokentrail-parts-";
+
     pub fn new(parent: &Path) -> Result<TempDir> {
-        let dir = parent.join(format!("tokentrail-parts-{}", std::process::id()));
+        let dir = parent.join(format!("{}{}", Self::PREFIX, std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| Error::Output {
             path: dir.clone(),
             source: e.to_string().into(),
@@ -247,36 +304,110 @@ pub fn parts_for(input_bytes: u64, budget: u64) -> usize {
 
 /// The parts on disk, each scored on its own: a group's events all go to one.
 pub struct Parts {
-    files: Vec<PathBuf>,
+    parts: usize,
+    runs: Vec<Run>,
     /// Their columns.
     schema: Schema,
 }
 
 impl Parts {
-    fn read(path: &Path) -> Result<DataFrame> {
-        let file = File::open(path).map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
-        Ok(ParquetReader::new(file).finish()?)
+    /// Part `p`'s events, in the order of the whole frame (runs follow each other in
+    /// time, and a part's events in a run are in order).
+    fn read(&self, p: usize) -> Result<DataFrame> {
+        self.read_columns(p, None)
     }
 
-    /// Every part's events that `keep` selects, in the order of the whole frame.
+    /// Part `p`'s events with only the columns `only` names read (the others null in
+    /// every row, as a frame of the parts' columns), or all.
+    fn read_columns(&self, p: usize, only: Option<&[&str]>) -> Result<DataFrame> {
+        let mut pieces = Vec::new();
+        for run in &self.runs {
+            let (first, rows) = run.parts[p];
+            if rows == 0 {
+                continue;
+            }
+            let file = File::open(&run.path).map_err(|e| Error::Io {
+                path: run.path.clone(),
+                source: e,
+            })?;
+            let mut reader = ParquetReader::new(file);
+            match run.footer.get() {
+                Some(footer) => reader.set_metadata(footer.clone()),
+                None => {
+                    let footer = reader.get_metadata()?.clone();
+                    let _ = run.footer.set(footer);
+                }
+            }
+            pieces.push(
+                reader
+                    .with_columns(only.map(|c| c.iter().map(|c| c.to_string()).collect()))
+                    .with_slice(Some((first, rows)))
+                    .finish()?,
+            );
+        }
+        let mut df = concat(pieces)?;
+        df.rechunk_mut();
+        Ok(with_every_column(df, &self.schema))
+    }
+
+    /// The parts, each read in turn.
+    fn each(&self) -> impl Iterator<Item = Result<DataFrame>> + '_ {
+        (0..self.parts).map(|p| self.read(p))
+    }
+
+    /// Every part's events that `keep` selects (reading only the columns `by` names), in
+    /// the order of the whole frame: a part with none is not read further.
     fn select(
         &self,
+        by: &[&str],
         keep: impl Fn(&DataFrame) -> PolarsResult<BooleanChunked>,
     ) -> Result<DataFrame> {
         let mut pieces = Vec::new();
-        for path in &self.files {
-            let df = Self::read(path)?;
-            let mask = keep(&df)?;
+        for p in 0..self.parts {
+            let mask = keep(&self.read_columns(p, Some(by))?)?;
             if mask.any() {
-                pieces.push(df.filter(&mask)?);
+                pieces.push(self.read(p)?.filter(&mask)?);
             }
         }
         in_order(pieces, &self.schema)
     }
 }
+
+/// `df` with every column of `schema`, in its order: those it lacks null in every row
+/// (as `FrameBuilder::keeping` leaves the columns a command does not read).
+fn with_every_column(df: DataFrame, schema: &Schema) -> DataFrame {
+    let height = df.height();
+    let mut have: FastMap<PlSmallStr, Column> = df
+        .into_columns()
+        .into_iter()
+        .map(|c| (c.name().clone(), c))
+        .collect();
+    let columns = schema
+        .iter()
+        .map(|(name, dtype)| {
+            have.remove(name)
+                .unwrap_or_else(|| Column::full_null(name.clone(), height, dtype))
+        })
+        .collect();
+    DataFrame::new(height, columns).unwrap_or_default()
+}
+
+/// The columns the signals looking across read, and the investigation's estate: the
+/// events held for those signals and the second read of the parts keep only these.
+const ACROSS_COLUMNS: &[&str] = &[
+    SEQ,
+    col::TS,
+    col::SOURCE,
+    col::CREDENTIAL_ID,
+    col::PRINCIPAL,
+    col::SRC_IP,
+    col::ACTION,
+    col::OUTCOME,
+    col::CHILD_CREDENTIAL_ID,
+    crate::enrich::enriched::IP_CLASS,
+    crate::enrich::enriched::NETWORK,
+    crate::enrich::enriched::ASN,
+];
 
 /// Pieces of parts joined in the order of the whole frame ([`SEQ`]); no piece, a frame
 /// of no events with the columns of `schema`.
@@ -307,6 +438,14 @@ fn seqs(df: &DataFrame) -> Result<Vec<u64>> {
     }
     Ok(df.column(SEQ)?.u64()?.into_no_null_iter().collect())
 }
+
+/// What [`of_subjects_or_networks`] reads.
+const SUBJECT_AND_NETWORK: &[&str] = &[
+    SEQ,
+    col::CREDENTIAL_ID,
+    col::PRINCIPAL,
+    crate::enrich::enriched::NETWORK,
+];
 
 /// Rows of `df` whose subject (credential, else principal) is in `subjects`, or whose
 /// network is in `networks`.
@@ -356,7 +495,7 @@ impl Held {
         let subjects: FastSet<&str> = wanted.credentials.iter().map(String::as_str).collect();
         let networks: FastSet<&str> = wanted.networks.iter().map(String::as_str).collect();
         let held: FastSet<u64> = self.seqs.iter().copied().collect();
-        let extra = parts.select(|df| {
+        let extra = parts.select(SUBJECT_AND_NETWORK, |df| {
             let seq = df.column(SEQ)?.u64()?;
             let wanted = of_subjects_or_networks(df, &subjects, &networks)?;
             Ok(wanted
@@ -528,8 +667,8 @@ pub fn hunt<T>(
     let mut found: FastMap<u64, Vec<Reason>> = FastMap::default();
     let mut held_pieces = Vec::new();
     let mut outside = Outside::default();
-    for path in &parts.files {
-        let df = Parts::read(path)?;
+    for df in parts.each() {
+        let df = df?;
         let seq = seqs(&df)?;
         let t = EventTable::new(&df)?;
         let (_, part_found) = score_events(&t, opts);
@@ -563,7 +702,12 @@ pub fn hunt<T>(
                 .map(|(i, r)| (seq[i as usize], r)),
         );
         drop(t);
-        held_pieces.push(df.filter(&keep.into_iter().collect())?);
+        let held = df.filter(&keep.into_iter().collect())?;
+        drop(df);
+        held_pieces.push(with_every_column(
+            held.select(ACROSS_COLUMNS.iter().copied())?,
+            &parts.schema,
+        ));
     }
     phase("parts scored");
     // 3. The signals looking across, on the events held.
@@ -618,8 +762,8 @@ pub fn hunt<T>(
         born: outside.born,
     };
     drop(outside.normal_owners);
-    for path in &parts.files {
-        let df = Parts::read(path)?;
+    for p in 0..parts.parts {
+        let df = parts.read_columns(p, Some(ACROSS_COLUMNS))?;
         let seq = seqs(&df)?;
         let t = EventTable::new(&df)?;
         facts.learn(&t, &seq, 0..t.len(), &score, &first_hostile, config);
@@ -675,7 +819,9 @@ fn reachable(
         if new.is_empty() {
             return Ok(frame);
         }
-        let extra = parts.select(|df| of_subjects_or_networks(df, &new, &no_networks))?;
+        let extra = parts.select(SUBJECT_AND_NETWORK, |df| {
+            of_subjects_or_networks(df, &new, &no_networks)
+        })?;
         read.extend(new.iter().map(|s| s.to_string()));
         frame = in_order(vec![frame, extra], &parts.schema)?;
         let t = EventTable::new(&frame)?;
@@ -770,7 +916,7 @@ pub(crate) mod tests {
     fn hunt_by_parts(rows: &[Row], parts: usize) -> Vec<String> {
         let dir = tempfile::tempdir().unwrap();
         let frame = testkit::frame(rows);
-        let mut writer = PartWriter::new(dir.path().join("parts"), parts);
+        let mut writer = PartWriter::new(dir.path().join("parts"), parts, 1 << 20);
         writer.start(frame.schema()).unwrap();
         writer
             .write(HourFrame {
