@@ -2,7 +2,7 @@
 """Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
 
 Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
-                             [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail [--instance-theft] | --okta [--spray | --api-token-theft] | --auth0 [--refresh-theft] | --entra | --multi]
+                             [--memory-budget MIB] [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail [--instance-theft] | --okta [--spray | --api-token-theft] | --auth0 [--refresh-theft] | --entra | --multi]
 
 For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
 DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
@@ -13,7 +13,8 @@ minted token, and every attacker call and nothing else attributed. Exit 1 if a c
 fails. --oddities: the log also holds people and machines doing new things that are not a
 leak (travel, night work, rotated tokens, new joiners, automation moving inside its cloud
 provider; see the generator); a finding for one of them is named. --stealthy: the attacker
-copies the owner's client and works in office hours. --geoip: passed to `hunt`.
+copies the owner's client and works in office hours. --geoip: passed to `hunt`, and so is
+--memory-budget (`hunt` by parts: the same checks must hold).
 --cloudtrail: an AWS account's CloudTrail tree instead (scripts/make-cloudtrail-incident-bench.py),
 each size a thousand records; the first suspicious call is checked by its event id; with
 --instance-theft, an EC2 instance's role credentials taken through the web application and
@@ -132,6 +133,7 @@ def main():
     ap.add_argument("--oddities", action="store_true")
     ap.add_argument("--stealthy", action="store_true")
     ap.add_argument("--geoip")
+    ap.add_argument("--memory-budget")
     ap.add_argument("--cloudtrail", action="store_true")
     ap.add_argument("--okta", action="store_true")
     ap.add_argument("--entra", action="store_true")
@@ -145,6 +147,8 @@ def main():
     flags = [f for f, on in (("--oddities", args.oddities), ("--stealthy", args.stealthy)) if on]
     kind = "-".join(["incident"] + [f[2:] for f in flags])
     geoip = ["--geoip", args.geoip] if args.geoip else []
+    if args.memory_budget:
+        geoip += ["--memory-budget", args.memory_budget]
     data = pathlib.Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
     rows, failed = [], False

@@ -371,7 +371,7 @@ fn hunt_by_parts(
             let writer = writer.insert(crate::parts::PartWriter::new(
                 dir.path().join("parts"),
                 parts,
-                budget as usize / 4,
+                crate::parts::run_bytes(budget as usize),
             ));
             // Nothing held for the hours: each piece goes to disk as it is read, where
             // its part will be anyway (held up to the budget, the pieces took 2-3 times

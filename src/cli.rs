@@ -82,8 +82,8 @@ pub enum Command {
         report: ReportArgs,
         /// Hold about this much memory (MiB) for logs whose events do not fit: they are
         /// scored in parts, one in memory at a time, the others waiting in a folder of
-        /// the system's temporary folder (`TMPDIR`) for the run. The same report, in about
-        /// twice the time (docs/scale.md). Raw logs only.
+        /// the system's temporary folder (`TMPDIR`) for the run. The same report, in 2-2.5
+        /// times the time (docs/scale.md). Raw logs only.
         #[arg(long, value_name = "MIB", help_heading = "Scale")]
         memory_budget: Option<usize>,
         /// With --memory-budget: this many parts instead of as many as the logs' size
