@@ -140,24 +140,38 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             input,
             analysis,
             report,
-            parts,
-            memory_budget,
-        } => match memory_budget {
+            scale,
+        } => match scale.memory_budget {
             None => investigate(&input, &analysis, &report, Seeds::Hunt, stdout),
-            Some(budget) => hunt_by_parts(&input, &analysis, &report, budget, parts, stdout),
+            Some(budget) => investigate_by_parts(
+                &input,
+                &analysis,
+                &report,
+                Seeds::Hunt,
+                (budget, scale.parts),
+                stdout,
+            ),
         },
         Command::Timeline {
             input,
             analysis,
             report,
             credential,
-        } => investigate(
-            &input,
-            &analysis,
-            &report,
-            Seeds::Named(&credential),
-            stdout,
-        ),
+            scale,
+        } => {
+            let seeds = Seeds::Named(&credential);
+            match scale.memory_budget {
+                None => investigate(&input, &analysis, &report, seeds, stdout),
+                Some(budget) => investigate_by_parts(
+                    &input,
+                    &analysis,
+                    &report,
+                    seeds,
+                    (budget, scale.parts),
+                    stdout,
+                ),
+            }
+        }
         Command::Credentials {
             input,
             format,
@@ -331,15 +345,17 @@ fn investigate(
     deliver(&report, args, &ingested.files, input.strict, stdout)
 }
 
-/// `hunt --parts N`: the events scored a part at a time (`crate::parts`).
-fn hunt_by_parts(
+/// `hunt` and `timeline` with `--memory-budget`: the events scored a part at a time
+/// (`crate::parts`). `scale`: the budget in MiB, and the parts if forced.
+fn investigate_by_parts(
     input: &InputArgs,
     analysis: &AnalysisArgs,
     args: &ReportArgs,
-    memory_budget: usize,
-    parts: Option<usize>,
+    seeds: Seeds,
+    scale: (usize, Option<usize>),
     stdout: &mut dyn Write,
 ) -> Result<ExitStatus> {
+    let (memory_budget, parts) = scale;
     let opts = score_options(input, analysis)?;
     if input
         .paths
@@ -401,21 +417,27 @@ fn hunt_by_parts(
             messages::timing(name, started);
         }
     };
-    crate::parts::hunt(&written, &opts, &phase, |frame, investigator, findings| {
-        let report = report::build(
-            frame,
-            investigator,
-            findings,
-            &by_hour.files,
-            report::MethodInput {
-                geoip: &geoip,
-                config: opts.config.path.as_ref().map(|p| p.display().to_string()),
-                baseline_until: opts.baseline_until,
-                window: window(input)?,
-            },
-        )?;
-        deliver(&report, args, &by_hour.files, input.strict, stdout)
-    })
+    crate::parts::hunt(
+        &written,
+        &opts,
+        seeds,
+        &phase,
+        |frame, investigator, findings| {
+            let report = report::build(
+                frame,
+                investigator,
+                findings,
+                &by_hour.files,
+                report::MethodInput {
+                    geoip: &geoip,
+                    config: opts.config.path.as_ref().map(|p| p.display().to_string()),
+                    baseline_until: opts.baseline_until,
+                    window: window(input)?,
+                },
+            )?;
+            deliver(&report, args, &by_hour.files, input.strict, stdout)
+        },
+    )
 }
 
 /// A hunt's report to its output, and the exit status it makes.

@@ -80,16 +80,8 @@ pub enum Command {
         analysis: AnalysisArgs,
         #[command(flatten)]
         report: ReportArgs,
-        /// Hold about this much memory (MiB) for logs whose events do not fit: they are
-        /// scored in parts, one in memory at a time, the others waiting in a folder of
-        /// the system's temporary folder (`TMPDIR`) for the run. The same report, in 2-2.5
-        /// times the time (docs/scale.md). Raw logs only.
-        #[arg(long, value_name = "MIB", help_heading = "Scale")]
-        memory_budget: Option<usize>,
-        /// With --memory-budget: this many parts instead of as many as the logs' size
-        /// needs.
-        #[arg(long, value_name = "N", hide = true)]
-        parts: Option<usize>,
+        #[command(flatten)]
+        scale: PartsArgs,
     },
     /// The same investigation for credentials the responder already suspects.
     Timeline {
@@ -103,6 +95,8 @@ pub enum Command {
         /// or a principal. Repeatable.
         #[arg(long, value_name = "ID", required = true)]
         credential: Vec<String>,
+        #[command(flatten)]
+        scale: PartsArgs,
     },
     /// List every credential in the logs in the order first seen: kind, sources,
     /// principals, first and last sighting with file and line, uses, refusals, addresses.
@@ -180,6 +174,20 @@ pub struct AnalysisArgs {
     /// before it.
     #[arg(long, value_name = "TIME", value_parser = parse_time, help_heading = "Analysis")]
     pub baseline_until: Option<i64>,
+}
+
+/// `hunt` and `timeline` over more than memory.
+#[derive(Debug, Args)]
+pub struct PartsArgs {
+    /// Hold about this much memory (MiB) for logs whose events do not fit: they are
+    /// scored in parts, one in memory at a time, the others waiting in a folder of the
+    /// system's temporary folder (`TMPDIR`) for the run. The same report, in 2-2.5 times
+    /// the time (docs/scale.md). Raw logs only.
+    #[arg(long, value_name = "MIB", help_heading = "Scale")]
+    pub memory_budget: Option<usize>,
+    /// With --memory-budget: this many parts instead of as many as the logs' size needs.
+    #[arg(long, value_name = "N", hide = true)]
+    pub parts: Option<usize>,
 }
 
 /// RFC 3339, or a date meaning its midnight UTC; as ns since the epoch.

@@ -46,6 +46,7 @@ use crate::score::{
     FastMap, FastSet, NOTABLE, SHARED_BY, SUSPICIOUS, ScoreOptions, Scored, group_key_of,
     score_events, total,
 };
+use crate::score_report::matches_credential;
 
 /// Each event's place in the order of the whole frame (time, then input and line).
 pub const SEQ: &str = "_seq";
@@ -670,6 +671,7 @@ impl EstateFacts {
 pub fn hunt<T>(
     parts: &Parts,
     opts: &ScoreOptions,
+    seeds: crate::hunt::Seeds,
     phase: &dyn Fn(&str),
     report: impl FnOnce(&DataFrame, &crate::hunt::Investigator, &[crate::hunt::Finding]) -> Result<T>,
 ) -> Result<T> {
@@ -678,10 +680,25 @@ pub fn hunt<T>(
     let mut found: FastMap<u64, Vec<Reason>> = FastMap::default();
     let mut held_pieces = Vec::new();
     let mut outside = Outside::default();
+    // `timeline`: the credentials (or principals) the responder names, as the
+    // investigation matches them.
+    let names: &[String] = match &seeds {
+        crate::hunt::Seeds::Hunt => &[],
+        crate::hunt::Seeds::Named(names) => names,
+    };
+    let mut named: BTreeSet<Box<str>> = BTreeSet::new();
     for df in parts.each() {
         let df = df?;
         let seq = seqs(&df)?;
         let t = EventTable::new(&df)?;
+        for i in 0..t.len() {
+            if let Some(c) = t.subject(i)
+                && names.iter().any(|n| matches_credential(&t, i, n))
+                && !named.contains(c)
+            {
+                named.insert(c.into());
+            }
+        }
         let (_, part_found) = score_events(&t, opts);
         let keep: Vec<bool> = (0..t.len())
             .map(|i| {
@@ -754,19 +771,22 @@ pub fn hunt<T>(
     let score = |seq: u64| found.get(&seq).map_or(0, |r| total(r));
     // Each network's first suspicious call, and the credentials with one: every
     // suspicious event is held.
-    let (first_hostile, seeds): (FastMap<Box<str>, i64>, BTreeSet<Box<str>>) = {
+    let (first_hostile, starts): (FastMap<Box<str>, i64>, BTreeSet<Box<str>>) = {
         let t = EventTable::new(&held.frame)?;
         let scored = scores_of(&t, &held.seqs, &found);
         let first = first_hostile(&t, &scored)
             .into_iter()
             .map(|(n, ts)| (n.into(), ts))
             .collect();
-        let seeds = (0..t.len())
+        let suspicious = (0..t.len())
             .filter(|&i| scored.scores[i] >= SUSPICIOUS)
             .filter_map(|i| t.credential[i])
-            .map(Into::into)
-            .collect();
-        (first, seeds)
+            .map(Into::into);
+        let starts = match &seeds {
+            crate::hunt::Seeds::Hunt => suspicious.collect(),
+            crate::hunt::Seeds::Named(_) => std::mem::take(&mut named),
+        };
+        (first, starts)
     };
     drop(held);
     phase("across");
@@ -785,13 +805,13 @@ pub fn hunt<T>(
     let estate = facts.estate();
     phase("estate");
     // 5. The events of every credential the investigation can reach, to a fixed point.
-    let frame = reachable(parts, &estate, &seeds, config)?;
+    let frame = reachable(parts, &estate, &starts, config)?;
     let seq = seqs(&frame)?;
     let t = EventTable::new(&frame)?;
     let scored = scores_of(&t, &seq, &found);
     let investigator = crate::hunt::Investigator::with_estate(&t, &scored, config, estate);
     phase("events investigated read");
-    let findings = investigator.run(crate::hunt::Seeds::Hunt);
+    let findings = investigator.run(seeds);
     phase("investigate");
     report(&frame, &investigator, &findings)
 }
@@ -948,6 +968,7 @@ pub(crate) mod tests {
         hunt(
             &parts,
             &ScoreOptions::default(),
+            crate::hunt::Seeds::Hunt,
             &|_| {},
             |frame, inv, findings| {
                 let seq = seqs(frame)?;

@@ -300,7 +300,8 @@ fn fail_on_and_output_file() {
 /// its own parts; the partition column lives in the folder names only.
 /// `hunt --memory-budget` scores the events in parts (at least 16) kept on disk, and
 /// investigates only the events it can reach: the report is the in-memory one, byte for
-/// byte, on the samples and on each incident; the parts' folder is gone after the run.
+/// byte, on the samples and on each incident, and so is `timeline`'s on the samples; the
+/// parts' folder is gone after the run.
 #[test]
 fn a_hunt_by_parts_gives_the_same_report() {
     let tmp = TestDir::new();
@@ -324,6 +325,22 @@ fn a_hunt_by_parts_gives_the_same_report() {
         assert!(whole.stdout == parts.stdout, "{name}: the reports differ");
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert!(left.is_empty(), "{name}: left {left:?}");
+        // `timeline` by parts too, on the first finding's credential.
+        if name == "samples" {
+            let json = whole.json();
+            let leaked = json["findings"][0]["credential"]["id"].as_str().unwrap();
+            let mut timeline = vec!["timeline", "--credential", leaked];
+            timeline.extend_from_slice(&args[1..]);
+            let whole = tokentrail(&timeline);
+            assert_eq!(whole.code, 0, "{}", whole.stderr);
+            timeline.extend(["--memory-budget", "1"]);
+            let parts = tokentrail_env(&timeline, &[("TMPDIR", tmp.path())]);
+            assert_eq!(parts.code, 0, "{}", parts.stderr);
+            assert!(
+                whole.stdout == parts.stdout,
+                "timeline {leaked}: the reports differ"
+            );
+        }
     }
 }
 
