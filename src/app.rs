@@ -141,17 +141,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             analysis,
             report,
             scale,
-        } => match scale.memory_budget {
-            None => investigate(&input, &analysis, &report, Seeds::Hunt, stdout),
-            Some(budget) => investigate_by_parts(
-                &input,
-                &analysis,
-                &report,
-                Seeds::Hunt,
-                (budget, scale.parts),
-                stdout,
-            ),
-        },
+        } => investigate_within(&input, &analysis, &report, Seeds::Hunt, &scale, stdout),
         Command::Timeline {
             input,
             analysis,
@@ -160,17 +150,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             scale,
         } => {
             let seeds = Seeds::Named(&credential);
-            match scale.memory_budget {
-                None => investigate(&input, &analysis, &report, seeds, stdout),
-                Some(budget) => investigate_by_parts(
-                    &input,
-                    &analysis,
-                    &report,
-                    seeds,
-                    (budget, scale.parts),
-                    stdout,
-                ),
-            }
+            investigate_within(&input, &analysis, &report, seeds, &scale, stdout)
         }
         Command::Credentials {
             input,
@@ -343,6 +323,85 @@ fn investigate(
     )?;
     phase("report");
     deliver(&report, args, &ingested.files, input.strict, stdout)
+}
+
+/// `hunt` and `timeline`: in memory, or by parts when `--memory-budget` says so or when
+/// the logs' events would not fit in the memory available.
+fn investigate_within(
+    input: &InputArgs,
+    analysis: &AnalysisArgs,
+    report: &ReportArgs,
+    seeds: Seeds,
+    scale: &crate::cli::PartsArgs,
+    stdout: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let budget = match scale.memory_budget {
+        Some(budget) => Some(budget),
+        None => too_large_for_memory(input)?,
+    };
+    match budget {
+        None => investigate(input, analysis, report, seeds, stdout),
+        Some(budget) => investigate_by_parts(
+            input,
+            analysis,
+            report,
+            seeds,
+            (budget, scale.parts),
+            stdout,
+        ),
+    }
+}
+
+/// Raw logs whose events would need more than three quarters of the memory available: the
+/// budget to score them by parts with (a quarter of what is available, at least 64 MiB),
+/// said on stderr. An investigation in memory needs about 0.8-1.2 times the logs' size as
+/// read (docs/scale.md): 1.25 times is reckoned. Parquet tables are read as they are.
+fn too_large_for_memory(input: &InputArgs) -> Result<Option<usize>> {
+    let Some(available) = available_memory() else {
+        return Ok(None);
+    };
+    for path in &input.paths {
+        if parquet_files(path)?.is_some() {
+            return Ok(None);
+        }
+    }
+    let bytes: u64 = discover(&input.paths)?
+        .iter()
+        .map(Input::size_as_read)
+        .sum();
+    let need = bytes.saturating_add(bytes / 4);
+    if need <= available / 4 * 3 {
+        return Ok(None);
+    }
+    let budget = ((available / 4) >> 20).max(64) as usize;
+    messages::set_quiet(input.quiet);
+    let gb = |b: u64| match b {
+        0..1_000_000_000 => format!("{} MB", b.div_ceil(1_000_000)),
+        _ => format!("{:.1} GB", b as f64 / 1e9),
+    };
+    messages::warn(format!(
+        "the events of these logs ({} as read) would need about {} of the {} of memory \
+         available: they are scored by parts, as with --memory-budget {budget} (docs/scale.md)",
+        gb(bytes),
+        gb(need),
+        gb(available)
+    ));
+    Ok(Some(budget))
+}
+
+/// The memory available to the run in bytes (Linux: `MemAvailable`), or
+/// `TOKENTRAIL_MEMORY_AVAILABLE` MiB (tests); elsewhere unknown.
+fn available_memory() -> Option<u64> {
+    if let Some(mib) = std::env::var("TOKENTRAIL_MEMORY_AVAILABLE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        return Some(mib << 20);
+    }
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib << 10)
 }
 
 /// `hunt` and `timeline` with `--memory-budget`: the events scored a part at a time

@@ -182,7 +182,8 @@ pub struct PartsArgs {
     /// Hold about this much memory (MiB) for logs whose events do not fit: they are
     /// scored in parts, one in memory at a time, the others waiting in a folder of the
     /// system's temporary folder (`TMPDIR`) for the run. The same report, in 2-2.5 times
-    /// the time (docs/scale.md). Raw logs only.
+    /// the time (docs/scale.md). Raw logs only. Without it, logs whose events would need
+    /// more than three quarters of the memory available go by parts on their own.
     #[arg(long, value_name = "MIB", help_heading = "Scale")]
     pub memory_budget: Option<usize>,
     /// With --memory-budget: this many parts instead of as many as the logs' size needs.
