@@ -102,14 +102,8 @@ pub struct Investigator<'i, 'a> {
     /// Event indices per credential (or principal, for events without one), in time
     /// order.
     by_credential: FastMap<&'a str, Vec<usize>>,
-    /// Every credential (or principal) by the time of its first event, with that event:
-    /// the candidates for a credential minted at a given time.
-    births: Vec<Birth<'a>>,
-    /// The credentials (or principals) seen from each network that is not
-    /// infrastructure, in the order first seen there, and whether they only failed to
-    /// sign in from it (sprayed): who an attacker network leads to.
-    subjects_by_network: FastMap<&'a str, Vec<(&'a str, bool)>>,
-    shared: FastSet<&'a str>,
+    /// What it knows of every network and credential.
+    estate: Estate<'a>,
 }
 
 /// The attacker's networks of one finding: in order for the report and the pivot, and in
@@ -252,29 +246,34 @@ fn attacker_groups(findings: &[Finding]) -> Vec<usize> {
 /// credentials at once must not look like an office NAT: their quiet calls there come
 /// after the first suspicious call from it, on the night of the attack.
 #[derive(Default)]
-struct NormalUse {
-    last_day: Option<i64>,
-    days: u32,
+pub(crate) struct NormalUse {
+    /// Its distinct days, up to as many as make a habit.
+    days: Vec<i64>,
     before_hostile: bool,
 }
 
 impl NormalUse {
-    /// A call at `ts` (calls come in time order); `before_hostile`: before the network's
-    /// first suspicious call.
-    fn add(&mut self, ts: i64, before_hostile: bool) {
+    /// A call at `ts` (calls may come in any order); `before_hostile`: before the
+    /// network's first suspicious call.
+    pub(crate) fn add(&mut self, ts: i64, before_hostile: bool) {
         let day = ts.div_euclid(NS_PER_DAY);
-        if self.last_day != Some(day) {
-            self.last_day = Some(day);
-            self.days += 1;
+        if self.days.len() < ESTABLISH_DAYS as usize && !self.days.contains(&day) {
+            self.days.push(day);
         }
         self.before_hostile |= before_hostile;
     }
 
     /// Used there before anything suspicious came from it, or on days enough to be its
     /// habit.
-    fn established(&self) -> bool {
-        self.before_hostile || self.days >= ESTABLISH_DAYS
+    pub(crate) fn established(&self) -> bool {
+        self.before_hostile || self.days.len() >= ESTABLISH_DAYS as usize
     }
+}
+
+/// Whether a network is the estate's or shared, from how many credentials use it normally
+/// ([`NormalUse::established`]) and how many used it with success.
+pub(crate) fn is_shared(established: usize, succeeded: usize) -> bool {
+    established >= SHARED_BY || succeeded > MAX_FANOUT
 }
 
 /// Whether event `i`'s network may never be the attacker's: the estate's own or shared.
@@ -337,16 +336,15 @@ impl<'a> Estate<'a> {
                 }
             }
         }
-        let shared: FastSet<&str> = normal_users
-            .into_iter()
-            .filter(|(_, users)| users.values().filter(|u| u.established()).count() >= SHARED_BY)
-            .map(|(n, _)| n)
-            .chain(
-                all_users
-                    .into_iter()
-                    .filter(|(_, users)| users.len() > MAX_FANOUT)
-                    .map(|(n, _)| n),
-            )
+        let shared: FastSet<&str> = by_network
+            .keys()
+            .copied()
+            .filter(|n| {
+                let established = normal_users.get(n).map_or(0, |users| {
+                    users.values().filter(|u| u.established()).count()
+                });
+                is_shared(established, all_users.get(n).map_or(0, FastSet::len))
+            })
             .collect();
         // Each network's users once, instead of each of its events for every finding
         // that pivots through it (a busy network of a large log was walked thousands of
@@ -428,9 +426,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
             scored,
             config,
             by_credential,
-            births: estate.births,
-            subjects_by_network: estate.subjects_by_network,
-            shared: estate.shared,
+            estate,
         }
     }
 
@@ -490,7 +486,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
 
     /// Whether a network may never be the attacker's: the estate's own or shared.
     fn is_infrastructure(&self, i: usize) -> bool {
-        infrastructure(self.t, self.config, &self.shared, i)
+        infrastructure(self.t, self.config, &self.estate.shared, i)
     }
 
     fn score(&self, i: usize) -> u32 {
@@ -586,7 +582,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 nets.extend(
                     f.attacker_networks
                         .iter()
-                        .filter_map(|n| self.subjects_by_network.get_key_value(n.as_str()))
+                        .filter_map(|n| self.estate.subjects_by_network.get_key_value(n.as_str()))
                         .map(|(n, _)| *n),
                 );
             }
@@ -770,6 +766,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 // the cap (a spray of 200 accounts is 200 passwords to reset).
                 for n in &networks.order {
                     for &(other, sprayed_only) in self
+                        .estate
                         .subjects_by_network
                         .get(n)
                         .map_or(&[][..], Vec::as_slice)
@@ -865,8 +862,8 @@ impl<'i, 'a> Investigator<'i, 'a> {
     fn inferred_child(&self, minting: usize, networks: &Networks<'a>) -> Option<&'a str> {
         let t = self.t;
         let at = t.ts[minting];
-        let from = self.births.partition_point(|&(born, ..)| born < at);
-        self.births[from..]
+        let from = self.estate.births.partition_point(|&(born, ..)| born < at);
+        self.estate.births[from..]
             .iter()
             .take_while(|&&(born, ..)| born - at <= NS_PER_HOUR)
             .find(|&&(_, c, network, source)| {
@@ -1419,7 +1416,7 @@ mod tests {
         let scored = score_table(&t, &ScoreOptions::default());
         let config = Config::default();
         let inv = Investigator::new(&t, &scored, &config);
-        assert!(inv.shared.contains("81.2.69.0/24"));
+        assert!(inv.estate.shared.contains("81.2.69.0/24"));
         crate::parts::tests::assert_same_estate(&t, &scored, &config);
     }
 }

@@ -1,4 +1,4 @@
-//! `hunt` over more than memory, by parts (`hunt --parts N`).
+//! `hunt` and `timeline` over more than memory, by parts (`--memory-budget`).
 //!
 //! The in-memory hunt holds every attributable event (about 1 KB each) from the scoring to
 //! the report. Yet each event is judged only against its own group's history (a principal
@@ -6,9 +6,9 @@
 //! events, and the investigation reads a fraction of a percent of them
 //! (docs/scale.md). So:
 //!
-//! 1. The events are read as `ingest` reads them (hour by hour, memory bounded by
-//!    `--memory-budget`) into N Parquet files in a temporary folder, each group's events
-//!    in one part, with [`SEQ`], each event's place in the whole frame's order.
+//! 1. The events are read as `ingest` reads them (hour by hour, every piece to disk as
+//!    read) into parts in a temporary folder, each group's events in one part, with
+//!    [`SEQ`], each event's place in the whole frame's order.
 //! 2. Each part is scored on its own (`score::score_events`): the same reasons as in one
 //!    table. Kept: the events with a reason and those a signal looking across reads
 //!    (`Signal::reads_across`), and what the others tell those signals ([`Outside`]).
@@ -24,7 +24,7 @@
 //! Memory then: one part's frame, the events kept (a few percent on the incident
 //! benchmarks), the estate (per network and credential, not per event) and the events the
 //! investigation reads. The report is the one the in-memory hunt writes, byte for byte
-//! (`tests::parts_give_the_report_of_one_table` and the benchmarks).
+//! (`tests::assert_same_by_parts` under every investigation scenario, and the benchmarks).
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -37,13 +37,13 @@ use polars::prelude::*;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::frame::col;
-use crate::hunt::{Estate, MAX_FANOUT, first_hostile};
+use crate::hunt::{Estate, MAX_FANOUT, NormalUse, first_hostile, is_shared};
 use crate::ingest::{HourFrame, HourWriter};
-use crate::score::baseline::{ESTABLISH_DAYS, NS_PER_DAY, NS_PER_HOUR};
+use crate::score::baseline::NS_PER_HOUR;
 use crate::score::signals::{Across, FirstEvent, Outside, Reason, SIGNALS, Wanted};
 use crate::score::table::EventTable;
 use crate::score::{
-    FastMap, FastSet, NOTABLE, SHARED_BY, SUSPICIOUS, ScoreOptions, Scored, group_key_of,
+    FastMap, FastSet, NOTABLE, SUSPICIOUS, ScoreOptions, Scored, group_key, group_key_of,
     score_events, total,
 };
 use crate::score_report::matches_credential;
@@ -93,6 +93,14 @@ pub struct PartWriter {
     next_seq: u64,
 }
 
+/// A failure to write in `dir`.
+fn output_error(dir: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Output {
+        path: dir.to_path_buf(),
+        source: e.to_string().into(),
+    }
+}
+
 /// A part's rows in an hour's frame: part, first row, rows.
 type PartRows = (u32, usize, usize);
 
@@ -122,13 +130,6 @@ impl PartWriter {
         }
     }
 
-    fn fail(dir: &Path, e: impl std::fmt::Display) -> Error {
-        Error::Output {
-            path: dir.to_path_buf(),
-            source: e.to_string().into(),
-        }
-    }
-
     /// Every part's pending events into a new run.
     fn flush(&mut self) -> Result<()> {
         if self.pending.is_empty() {
@@ -136,17 +137,17 @@ impl PartWriter {
         }
         let dir = &self.dir;
         let path = dir.join(format!("run-{}.parquet", self.runs.len()));
-        let file = File::create(&path).map_err(|e| Self::fail(dir, e))?;
+        let file = File::create(&path).map_err(|e| output_error(dir, e))?;
         let schema = match &self.schema {
             Some(s) => s.clone(),
-            None => return Err(Self::fail(dir, "parts written before their columns")),
+            None => return Err(output_error(dir, "parts written before their columns")),
         };
         // Fast to write and read back: the runs live for one run of tokentrail.
         let mut writer = ParquetWriter::new(BufWriter::new(file))
             .with_compression(ParquetCompression::Lz4Raw)
             .with_statistics(StatisticsOptions::empty())
             .batched(&schema)
-            .map_err(|e| Self::fail(dir, e))?;
+            .map_err(|e| output_error(dir, e))?;
         // Each hour's next part, as the parts are written in order.
         let mut next = vec![0usize; self.pending.len()];
         let mut parts = Vec::with_capacity(self.parts);
@@ -169,9 +170,11 @@ impl PartWriter {
             }
             let mut group = concat(pieces)?;
             group.rechunk_mut();
-            writer.write_batch(&group).map_err(|e| Self::fail(dir, e))?;
+            writer
+                .write_batch(&group)
+                .map_err(|e| output_error(dir, e))?;
         }
-        writer.finish().map_err(|e| Self::fail(dir, e))?;
+        writer.finish().map_err(|e| output_error(dir, e))?;
         self.runs.push(Run {
             path,
             parts,
@@ -223,7 +226,7 @@ impl HourWriter for PartWriter {
         let mut schema = schema.clone();
         schema.insert(SEQ.into(), DataType::UInt64);
         self.schema = Some(schema);
-        std::fs::create_dir_all(&self.dir).map_err(|e| Self::fail(&self.dir, e))
+        std::fs::create_dir_all(&self.dir).map_err(|e| output_error(&self.dir, e))
     }
 
     fn write(&mut self, hour: HourFrame) -> Result<()> {
@@ -248,12 +251,6 @@ impl HourWriter for PartWriter {
             .filter(|&i| part[i as usize] != u32::MAX)
             .collect();
         order.sort_by_key(|&i| part[i as usize]);
-        let mut grouped = df.take(&IdxCa::from_vec("".into(), order.clone()))?;
-        drop(df);
-        // The hour's texts point into the buffers of every chunk it came from, repeats
-        // and all: repacked, its pieces hold only what they show until written.
-        crate::frame::compact_chunk(&mut grouped, |_| true)?;
-        self.pending_bytes += grouped.estimated_size();
         let mut ranges = Vec::new();
         let mut start = 0;
         while start < order.len() {
@@ -266,6 +263,12 @@ impl HourWriter for PartWriter {
             ranges.push((p, start, end - start));
             start = end;
         }
+        let mut grouped = df.take(&IdxCa::from_vec("".into(), order))?;
+        drop(df);
+        // The hour's texts point into the buffers of every chunk it came from, repeats
+        // and all: repacked, its pieces hold only what they show until written.
+        crate::frame::compact_chunk(&mut grouped, |_| true)?;
+        self.pending_bytes += grouped.estimated_size();
         self.pending.push((grouped, ranges));
         if self.pending_bytes >= self.run_bytes {
             self.flush()?;
@@ -283,10 +286,7 @@ impl TempDir {
 
     pub fn new(parent: &Path) -> Result<TempDir> {
         let dir = parent.join(format!("{}{}", Self::PREFIX, std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| Error::Output {
-            path: dir.clone(),
-            source: e.to_string().into(),
-        })?;
+        std::fs::create_dir_all(&dir).map_err(|e| output_error(&dir, e))?;
         Ok(TempDir(dir))
     }
 
@@ -300,10 +300,6 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
-
-/// Memory per event a part needs while scored (frame, table and what scoring builds;
-/// measured on a CloudTrail tree: 614 MB for 250,000 records).
-pub const BYTES_PER_EVENT: u64 = 2500;
 
 /// How many parts the logs of `input_bytes` (as read, decompressed) are written to, so
 /// that each part scored fits in `budget` bytes: a part per `budget` of the events' size
@@ -424,18 +420,10 @@ const ACROSS_COLUMNS: &[&str] = &[
 /// Pieces of parts joined in the order of the whole frame ([`SEQ`]); no piece, a frame
 /// of no events with the columns of `schema`.
 fn in_order(pieces: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
-    let mut all: Option<DataFrame> = None;
-    for p in pieces.into_iter().filter(|p| p.width() > 0) {
-        match all.as_mut() {
-            None => all = Some(p),
-            Some(a) => {
-                a.vstack_mut_owned(p)?;
-            }
-        }
-    }
-    let Some(all) = all else {
+    let all = concat(pieces)?;
+    if all.width() == 0 {
         return Ok(DataFrame::empty_with_schema(schema));
-    };
+    }
     let order = all
         .column(SEQ)?
         .arg_sort(SortOptions::default().with_maintain_order(true));
@@ -522,12 +510,11 @@ impl Held {
     }
 }
 
-/// What a network's use by one credential tells the estate (see `hunt::NormalUse`).
+/// What a network's use by one credential tells the estate.
 #[derive(Default)]
 struct Use {
-    /// Distinct days of calls of no note, up to as many as make a habit.
-    normal_days: Vec<i64>,
-    normal_before_hostile: bool,
+    /// Its calls of no note.
+    normal: NormalUse,
     /// The first call not from infrastructure, and whether all such calls failed.
     first: Option<(i64, u64)>,
     failed_only: bool,
@@ -600,11 +587,8 @@ impl EstateFacts {
                 }),
             };
             if score(at) < NOTABLE {
-                let day = t.ts[i].div_euclid(NS_PER_DAY);
-                if u.normal_days.len() < ESTABLISH_DAYS as usize && !u.normal_days.contains(&day) {
-                    u.normal_days.push(day);
-                }
-                u.normal_before_hostile |= first_hostile.get(n).is_none_or(|&h| t.ts[i] < h);
+                let before = first_hostile.get(n).is_none_or(|&h| t.ts[i] < h);
+                u.normal.add(t.ts[i], before);
             }
             // Calls from infrastructure aside (as `hunt::infrastructure`, the network
             // being shared or not decided later).
@@ -626,14 +610,8 @@ impl EstateFacts {
             .networks
             .iter()
             .filter(|(_, n)| {
-                let established = n
-                    .users
-                    .values()
-                    .filter(|u| {
-                        u.normal_before_hostile || u.normal_days.len() >= ESTABLISH_DAYS as usize
-                    })
-                    .count();
-                established >= SHARED_BY || n.succeeded.len() > MAX_FANOUT
+                let established = n.users.values().filter(|u| u.normal.established()).count();
+                is_shared(established, n.succeeded.len())
             })
             .map(|(k, _)| &**k)
             .collect();
@@ -691,7 +669,7 @@ pub fn hunt<T>(
         let df = df?;
         let seq = seqs(&df)?;
         let t = EventTable::new(&df)?;
-        for i in 0..t.len() {
+        for i in (0..t.len()).filter(|_| !names.is_empty()) {
             if let Some(c) = t.subject(i)
                 && names.iter().any(|n| matches_credential(&t, i, n))
                 && !named.contains(c)
@@ -711,9 +689,7 @@ pub fn hunt<T>(
             if keep[i] {
                 continue;
             }
-            if let (Some(net), Some(owner)) =
-                (t.network[i], group_key_of(t.principal[i], t.credential[i]))
-            {
+            if let (Some(net), Some(owner)) = (t.network[i], group_key(&t, i)) {
                 let owners = match outside.normal_owners.get_mut(net) {
                     Some(o) => o,
                     None => outside.normal_owners.entry(net.into()).or_default(),
@@ -751,22 +727,18 @@ pub fn hunt<T>(
         config,
         outside: Some(&outside),
     };
+    // Reasons by row of the held frame, by place only while it grows.
+    let mut rows = held.to_rows(found);
     for s in SIGNALS {
-        let wanted = {
-            let t = EventTable::new(&held.frame)?;
-            let rows = held.to_rows(std::mem::take(&mut found));
-            let wanted = s.wants(&t, &rows);
-            found = held.to_seqs(rows);
-            wanted
-        };
+        let wanted = s.wants(&EventTable::new(&held.frame)?, &rows);
         if !wanted.networks.is_empty() || !wanted.credentials.is_empty() {
+            let by_place = held.to_seqs(rows);
             held = held.bring_in(parts, &wanted)?;
+            rows = held.to_rows(by_place);
         }
-        let t = EventTable::new(&held.frame)?;
-        let mut rows = held.to_rows(std::mem::take(&mut found));
-        s.across(&t, &ctx, &mut rows);
-        found = held.to_seqs(rows);
+        s.across(&EventTable::new(&held.frame)?, &ctx, &mut rows);
     }
+    let mut found = held.to_seqs(rows);
     found.retain(|_, r| !r.is_empty());
     let score = |seq: u64| found.get(&seq).map_or(0, |r| total(r));
     // Each network's first suspicious call, and the credentials with one: every
@@ -840,8 +812,8 @@ fn reachable(
     // Every credential (or principal) seen, as the estate names it.
     let seen: FastSet<&str> = estate.births.iter().map(|&(_, c, ..)| c).collect();
     let mut wanted: FastSet<&str> = seeds.iter().map(|s| &**s).collect();
-    let mut spreading: FastSet<String> = seeds.iter().map(|s| s.to_string()).collect();
-    let mut read: FastSet<String> = FastSet::default();
+    let mut spreading: FastSet<&str> = wanted.clone();
+    let mut read: FastSet<&str> = FastSet::default();
     let mut frame = DataFrame::empty_with_schema(&parts.schema);
     let no_networks = FastSet::default();
     loop {
@@ -856,7 +828,7 @@ fn reachable(
         let extra = parts.select(SUBJECT_AND_NETWORK, |df| {
             of_subjects_or_networks(df, &new, &no_networks)
         })?;
-        read.extend(new.iter().map(|s| s.to_string()));
+        read.extend(&new);
         frame = in_order(vec![frame, extra], &parts.schema)?;
         let t = EventTable::new(&frame)?;
         let actions = crate::score::actions::ActionIndex::new(&t);
@@ -877,7 +849,13 @@ fn reachable(
                 );
             }
         }
-        spreading.extend(children.iter().map(|c| c.to_string()));
+        // Names from `t` borrow the frame about to be replaced: the estate's own are
+        // kept instead (a credential with no event is not read).
+        let children: Vec<&str> = children
+            .into_iter()
+            .filter_map(|c| seen.get(c).copied())
+            .collect();
+        spreading.extend(&children);
         let mut networks: FastSet<&str> = FastSet::default();
         for i in 0..t.len() {
             if let (Some(s), Some(n)) = (t.subject(i), t.network[i])
@@ -888,9 +866,7 @@ fn reachable(
                 networks.insert(n);
             }
         }
-        // Names from `t` borrow the frame about to be replaced: the estate's own are
-        // kept instead (a credential with no event is not read).
-        wanted.extend(children.into_iter().filter_map(|c| seen.get(c).copied()));
+        wanted.extend(children);
         for n in networks {
             if let Some(users) = estate.subjects_by_network.get(n) {
                 wanted.extend(users.iter().map(|&(c, _)| c));
