@@ -18,12 +18,10 @@ use crate::input::{Input, discover};
 use crate::report;
 use crate::score::{ScoreOptions, score_table, table::EventTable};
 use crate::score_report;
+use crate::tables::{TableLayout, TableReader, parquet_files};
 use crate::window::TimeWindow;
 use crate::{enrich, messages, output, progress, secrets, stats};
-use polars::prelude::{
-    BooleanChunked, ChunkFull, Column, DataFrame, DataType, IntoColumn, ParquetReader, SerReader,
-    SortMultipleOptions, StringChunked,
-};
+use polars::prelude::DataFrame;
 use tokentrail_parsers::nginx_format::{Escape, LogFormat, formats_from_conf};
 
 pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
@@ -352,37 +350,59 @@ fn investigate_within(
     }
 }
 
-/// Raw logs whose events would need more than three quarters of the memory available: the
-/// budget to score them by parts with (a quarter of what is available, at least 64 MiB),
-/// said on stderr. An investigation in memory needs about 0.8-1.2 times the logs' size as
-/// read (docs/scale.md): 1.25 times is reckoned. Parquet tables are read as they are.
+/// Events that would need more than three quarters of the memory available: the budget
+/// to score them by parts with (a quarter of what is available, at least 64 MiB), said on
+/// stderr. An investigation in memory needs about 0.8-1.2 times raw logs' size as read
+/// (docs/scale.md), and about `tables::EVENT_BYTES` per event it keeps from tables
+/// (`TableReader::columns`): 1.25 times that is reckoned.
 fn too_large_for_memory(input: &InputArgs) -> Result<Option<usize>> {
     let Some(available) = available_memory() else {
         return Ok(None);
     };
-    for path in &input.paths {
-        if parquet_files(path)?.is_some() {
-            return Ok(None);
-        }
-    }
-    let bytes: u64 = discover(&input.paths)?
+    let tables = input
+        .paths
         .iter()
-        .map(Input::size_as_read)
-        .sum();
+        .map(|p| parquet_files(p))
+        .collect::<Result<Vec<_>>>()?;
+    let gb = |b: u64| match b {
+        0..1_000_000_000 => format!("{} MB", b.div_ceil(1_000_000)),
+        _ => format!("{:.1} GB", b as f64 / 1e9),
+    };
+    let (bytes, what) = match tables.iter().any(Option::is_some) {
+        false => {
+            let inputs = discover(&input.paths)?;
+            let bytes = inputs.iter().map(Input::size_as_read).sum();
+            (
+                bytes,
+                format!("the events of these logs ({} as read)", gb(bytes)),
+            )
+        }
+        // Tables and logs mixed: the reading says so.
+        true if tables.iter().any(Option::is_none) => return Ok(None),
+        true => {
+            let unread = unread(Keep::scored());
+            let reader = scored_tables(input, &unread)?;
+            let (tables, _) = reader.to_open(tables.into_iter().flatten().flatten());
+            let mut bytes = 0;
+            for path in &tables {
+                bytes += reader.columns(path)?.1;
+            }
+            let events = bytes / crate::tables::EVENT_BYTES;
+            (
+                bytes,
+                format!("the events these tables hold for hunt (up to {events})"),
+            )
+        }
+    };
     let need = bytes.saturating_add(bytes / 4);
     if need <= available / 4 * 3 {
         return Ok(None);
     }
     let budget = ((available / 4) >> 20).max(64) as usize;
     messages::set_quiet(input.quiet);
-    let gb = |b: u64| match b {
-        0..1_000_000_000 => format!("{} MB", b.div_ceil(1_000_000)),
-        _ => format!("{:.1} GB", b as f64 / 1e9),
-    };
     messages::warn(format!(
-        "the events of these logs ({} as read) would need about {} of the {} of memory \
-         available: they are scored by parts, as with --memory-budget {budget} (docs/scale.md)",
-        gb(bytes),
+        "{what} would need about {} of the {} of memory available: they are scored by \
+         parts, as with --memory-budget {budget} (docs/scale.md)",
         gb(need),
         gb(available)
     ));
@@ -416,61 +436,24 @@ fn investigate_by_parts(
 ) -> Result<ExitStatus> {
     let (memory_budget, parts) = scale;
     let opts = score_options(input, analysis)?;
-    if input
+    let tables = input
         .paths
         .iter()
         .map(|p| parquet_files(p))
-        .collect::<Result<Vec<_>>>()?
-        .iter()
-        .any(Option::is_some)
-    {
-        return Err(Error::Usage(
-            "--memory-budget reads raw logs; on Parquet tables, give `hunt` --since and --until"
-                .into(),
-        ));
-    }
+        .collect::<Result<Vec<_>>>()?;
     let budget = (memory_budget as u64).saturating_mul(1 << 20);
     // A folder a killed run left is removed first (as `ingest`'s spill folders).
     remove_stale_spills(&std::env::temp_dir(), crate::parts::TempDir::PREFIX);
     let dir = crate::parts::TempDir::new(&std::env::temp_dir())?;
-    let mut geoip = Vec::new();
-    let mut writer = None;
-    let by_hour = read_raw(
-        input,
-        Keep::scored(),
-        "ingest into parts",
-        |inputs, opts, bar, geo| {
-            geoip = geo.map(|g| g.loaded.clone()).unwrap_or_default();
-            let bytes: u64 = inputs.iter().map(Input::size_as_read).sum();
-            let parts = parts.unwrap_or_else(|| crate::parts::parts_for(bytes, budget));
-            let writer = writer.insert(crate::parts::PartWriter::new(
-                dir.path().join("parts"),
-                parts,
-                crate::parts::run_bytes(budget as usize),
-            ));
-            // Nothing held for the hours: each piece goes to disk as it is read, where
-            // its part will be anyway (held up to the budget, the pieces took 2-3 times
-            // the budget: an Okta log of 0.6 GB peaked at 704 MB at 256 MiB, 195 MB so).
-            crate::ingest::ingest_by_hour(
-                inputs,
-                opts,
-                bar,
-                geo,
-                0,
-                dir.path().join("spill"),
-                writer,
-            )
-        },
-        |done| &done.files,
-    )?;
     let started = Instant::now();
-    let written = match writer {
-        Some(w) => w.finish()?,
-        None => crate::parts::PartWriter::new(dir.path().join("parts"), 1, 0).finish()?,
+    let (written, files, geoip) = match tables.iter().any(Option::is_some) {
+        true => tables_into_parts(input, tables, (budget, parts), dir.path())?,
+        false => logs_into_parts(input, (budget, parts), dir.path())?,
     };
     if input.timings {
         messages::timing("parts written", started);
     }
+    let started = Instant::now();
     let phase = |name: &str| {
         if input.timings {
             messages::timing(name, started);
@@ -486,7 +469,7 @@ fn investigate_by_parts(
                 frame,
                 investigator,
                 findings,
-                &by_hour.files,
+                &files,
                 report::MethodInput {
                     geoip: &geoip,
                     config: opts.config.path.as_ref().map(|p| p.display().to_string()),
@@ -494,9 +477,104 @@ fn investigate_by_parts(
                     window: window(input)?,
                 },
             )?;
-            deliver(&report, args, &by_hour.files, input.strict, stdout)
+            deliver(&report, args, &files, input.strict, stdout)
         },
     )
+}
+
+/// What is written into parts: the parts, what was read of each input, the GeoIP
+/// databases used.
+type Written = (crate::parts::Parts, Vec<FileReport>, Vec<String>);
+
+/// Raw logs into parts in `dir`, read as `ingest` reads them (`scale`: the budget in
+/// bytes, and the parts if forced).
+fn logs_into_parts(
+    input: &InputArgs,
+    scale: (u64, Option<usize>),
+    dir: &std::path::Path,
+) -> Result<Written> {
+    let (budget, parts) = scale;
+    let mut geoip = Vec::new();
+    let mut writer = None;
+    let by_hour = read_raw(
+        input,
+        Keep::scored(),
+        "ingest into parts",
+        |inputs, opts, bar, geo| {
+            geoip = geo.map(|g| g.loaded.clone()).unwrap_or_default();
+            let bytes: u64 = inputs.iter().map(Input::size_as_read).sum();
+            let parts = parts.unwrap_or_else(|| crate::parts::parts_for(bytes, budget));
+            let writer = writer.insert(crate::parts::PartWriter::new(
+                dir.join("parts"),
+                parts,
+                crate::parts::run_bytes(budget as usize),
+            ));
+            // Nothing held for the hours: each piece goes to disk as it is read, where
+            // its part will be anyway (held up to the budget, the pieces took 2-3 times
+            // the budget: an Okta log of 0.6 GB peaked at 704 MB at 256 MiB, 195 MB so).
+            crate::ingest::ingest_by_hour(inputs, opts, bar, geo, 0, dir.join("spill"), writer)
+        },
+        |done| &done.files,
+    )?;
+    let written = match writer {
+        Some(w) => w.finish()?,
+        None => crate::parts::PartWriter::new(dir.join("parts"), 1, 0).finish()?,
+    };
+    Ok((written, by_hour.files, geoip))
+}
+
+/// The Parquet tables `ingest` wrote into parts in `dir`: each table a row group at a
+/// time, as `hunt` reads them in memory (`read_events_keeping`), one after the other.
+fn tables_into_parts(
+    input: &InputArgs,
+    tables: Vec<Option<Vec<std::path::PathBuf>>>,
+    scale: (u64, Option<usize>),
+    dir: &std::path::Path,
+) -> Result<Written> {
+    use crate::parts::{PartWriter, parts_for, run_bytes};
+    let (budget, parts) = scale;
+    if tables.iter().any(Option::is_none) {
+        return Err(Error::Usage(
+            "give either raw logs or Parquet files written by `tokentrail ingest`, not both".into(),
+        ));
+    }
+    messages::set_quiet(input.quiet);
+    let unread = unread(Keep::scored());
+    let reader = scored_tables(input, &unread)?;
+    let (tables, not_read) = reader.to_open(tables.into_iter().flatten().flatten());
+    // Every table's columns first (footers only): every piece gets the layout of all.
+    let mut columns = Vec::new();
+    let mut bytes = 0;
+    for path in &tables {
+        let (empty, size) = reader.columns(path)?;
+        columns.push(empty);
+        bytes += size;
+    }
+    if columns.is_empty() {
+        columns.push(reader.nothing()?);
+    }
+    let layout = table_layout(input, true, columns.iter().map(|c| c.schema().as_ref()))?;
+    let parts = parts.unwrap_or_else(|| parts_for(bytes, budget));
+    let mut writer =
+        PartWriter::new(dir.join("parts"), parts, run_bytes(budget as usize)).without_repacking();
+    let first = layout.apply(columns.swap_remove(0))?;
+    drop(columns);
+    crate::ingest::HourWriter::start(&mut writer, first.schema())?;
+    let mut files = Vec::new();
+    for path in &tables {
+        files.push(reader.read(path, &mut |df| {
+            crate::ingest::HourWriter::write(
+                &mut writer,
+                crate::ingest::HourFrame {
+                    hour: 0,
+                    sources: Default::default(),
+                    frame: layout.apply(df)?,
+                },
+            )
+        })?);
+    }
+    report_window(&files, not_read);
+    Ok((writer.finish()?, files, layout.geoip()))
 }
 
 /// A hunt's report to its output, and the exit status it makes.
@@ -550,9 +628,24 @@ pub fn read_events_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
     if tables.iter().all(Option::is_none) {
         return read_inputs_keeping(args, keep);
     }
-    // Text columns the command would not keep from raw logs are not read from tables
-    // either: they are null, as in its raw-log frame.
-    let unread: Vec<&str> = match keep.columns {
+    read_tables_without(args, tables, None, &unread(keep), keep.attributable_only)
+}
+
+/// How `hunt` and `timeline` read tables by parts: what they keep of raw logs
+/// (`Keep::scored`; `unread`: its [`unread`] columns), as `read_events_keeping` reads them.
+fn scored_tables<'a>(input: &InputArgs, unread: &'a [&'a str]) -> Result<TableReader<'a>> {
+    Ok(TableReader {
+        window: window(input)?,
+        only: None,
+        unread,
+        attributable_only: Keep::scored().attributable_only,
+    })
+}
+
+/// Text columns a command would not keep from raw logs: not read from tables either,
+/// they are null, as in its raw-log frame.
+fn unread(keep: Keep) -> Vec<&'static str> {
+    match keep.columns {
         None => Vec::new(),
         Some(kept) => crate::frame::FrameBuilder::CHOSEN
             .iter()
@@ -560,8 +653,7 @@ pub fn read_events_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
             .copied()
             .filter(|c| !kept.contains(c) && !crate::ingest::READ_BY_INGEST.contains(c))
             .collect(),
-    };
-    read_tables_without(args, tables, None, &unread, keep.attributable_only)
+    }
 }
 
 /// The Parquet tables `ingest` wrote, whole, or only the columns `only` names (no
@@ -589,280 +681,63 @@ fn read_tables_without(
         ));
     }
     messages::set_quiet(args.quiet);
-    let window = window(args)?;
-    let mut frames = Vec::new();
+    let reader = TableReader {
+        window: window(args)?,
+        only,
+        unread,
+        attributable_only,
+    };
+    let (tables, not_read) = reader.to_open(tables.into_iter().flatten().flatten());
+    let mut pieces = Vec::new();
     let mut files = Vec::new();
-    let mut tables_not_read = 0;
-    for path in tables.into_iter().flatten().flatten() {
-        // A dataset's table holds one UTC day (`date=` in its path): a day outside the
-        // window is not opened.
-        if partition_value(&path, crate::output::DAY_PARTITION)
-            .and_then(|day| window.overlaps_day(&day))
-            == Some(false)
-        {
-            tables_not_read += 1;
-            continue;
-        }
-        let io = |source| Error::Io {
-            path: path.clone(),
-            source,
-        };
-        let open = || Ok::<_, Error>(ParquetReader::new(std::fs::File::open(&path).map_err(io)?));
-        let mut reader = open()?;
-        let mut read: Option<Vec<String>> = None;
-        if let Some(only) = only {
-            let schema = reader.schema()?;
-            let present = only.iter().filter(|c| schema.contains(c));
-            read = Some(present.map(|c| c.to_string()).collect());
-        }
-        // The file's columns in its order; those `unread` names are not read but made null
-        // in their place (tables stack by position).
-        let mut columns: Vec<String> = Vec::new();
-        if !unread.is_empty() {
-            columns = reader
-                .schema()?
-                .iter_names()
-                .map(|n| n.to_string())
-                .collect();
-            read = Some(
-                columns
-                    .iter()
-                    .filter(|n| !unread.contains(&n.as_str()))
-                    .cloned()
-                    .collect(),
-            );
-        }
-        let rows = reader.num_rows()?;
-        let mut outside = 0;
-        // A row group (an hour, as `ingest` writes) at a time, each filtered as it is read,
-        // as raw logs are chunk by chunk: a day of a busy gateway is never whole in memory,
-        // only what the command keeps of it (`hunt`: the attributable events, a fifth of an
-        // nginx log; with a window, the events in it).
-        let piecewise = attributable_only || !window.is_unbounded();
-        let mut df = match piecewise {
-            false => reader.with_columns(read).finish()?,
-            true => {
-                let metadata = reader.get_metadata()?.clone();
-                let rows_of = |columns: Option<Vec<String>>, at: usize, n: usize| {
-                    let mut piece = open()?;
-                    piece.set_metadata(metadata.clone());
-                    Ok::<_, Error>(
-                        piece
-                            .with_columns(columns)
-                            .with_slice(Some((at, n)))
-                            .finish()?,
-                    )
-                };
-                let mut kept: Option<DataFrame> = None;
-                let mut start = 0;
-                for group in &metadata.row_groups {
-                    let (at, n) = (start, group.num_rows());
-                    start += n;
-                    // Its times first: a group with none in the window is not read
-                    // further. Its bounds are in the file's footer (the statistics Parquet
-                    // writers keep of each column of each group); a file without them has
-                    // its `ts` column read.
-                    if !window.is_unbounded() {
-                        let bounds = match ts_bounds(group, &metadata.footer_buf) {
-                            Some(bounds) => Some(bounds),
-                            None => {
-                                let ts_only = Some(vec![crate::frame::col::TS.to_string()]);
-                                let times = rows_of(ts_only, at, n)?;
-                                let ts =
-                                    times.column(crate::frame::col::TS)?.datetime()?.physical();
-                                ts.iter().flatten().min().zip(ts.iter().flatten().max())
-                            }
-                        };
-                        if let Some((first, last)) = bounds
-                            && !window.overlaps(first, last.saturating_add(1))
-                        {
-                            outside += n as u64;
-                            continue;
-                        }
-                    }
-                    let piece = in_window(rows_of(read.clone(), at, n)?, &window, &mut outside)?;
-                    let piece = match attributable_only {
-                        true => crate::frame::attributable(&piece)?,
-                        false => piece,
-                    };
-                    match &mut kept {
-                        Some(df) => {
-                            df.vstack_mut_owned(piece)?;
-                        }
-                        None => kept = Some(piece),
-                    }
-                }
-                match kept {
-                    Some(df) => df,
-                    // No row group kept: the table's columns, no row.
-                    None => rows_of(read, 0, 0)?,
-                }
-            }
-        };
-        if columns.len() > df.width() {
-            let n = df.height();
-            let placed = columns
-                .iter()
-                .map(|name| match df.column(name) {
-                    Ok(read) => read.clone(),
-                    Err(_) => Column::full_null(name.as_str().into(), n, &DataType::String),
-                })
-                .collect();
-            df = DataFrame::new(n, placed)?;
-        }
-        // A dataset keeps the source in its folder names (`source=nginx/`), not in the files.
-        if df.column(crate::frame::col::SOURCE).is_err()
-            && let Some(source) = partition_value(&path, crate::output::PARTITION_COLUMN)
-        {
-            let column =
-                StringChunked::full(crate::frame::col::SOURCE.into(), &source, df.height());
-            // At its place in the schema, so that tables of both kinds stack.
-            let at = crate::frame::col::ALL
-                .iter()
-                .position(|c| *c == crate::frame::col::SOURCE)
-                .unwrap_or(0)
-                .min(df.width());
-            df.insert_column(at, column.into_column())?;
-        }
-        if let Some(only) = only {
-            // The same columns in the same order in every table, whatever each one holds.
-            df = df.select(only.iter().copied().filter(|c| df.column(c).is_ok()))?;
-        }
-        for name in only.unwrap_or(crate::frame::col::ALL) {
-            if df.column(name).is_err() {
-                return Err(Error::Usage(format!(
-                    "{}: not an event table written by `tokentrail ingest` (no column `{name}`)",
-                    path.display()
-                )));
-            }
-        }
-        files.push(FileReport::parquet(
-            &path.display().to_string(),
-            rows as u64,
-            outside,
-        ));
-        frames.push(df);
+    for path in &tables {
+        files.push(reader.read(path, &mut |df| {
+            pieces.push(df);
+            Ok(())
+        })?);
     }
-    report_window(&files, tables_not_read);
-    if frames.is_empty() {
+    report_window(&files, not_read);
+    if pieces.is_empty() {
         // Every table was outside the window: no event, in the frame every command reads.
-        let empty = crate::frame::empty_frame()?;
-        frames.push(match only {
-            Some(only) => empty.select(only.iter().copied().filter(|c| empty.column(c).is_ok()))?,
-            None => empty,
-        });
+        pieces.push(reader.nothing()?);
     }
-    // Tables written before an enrichment column existed are enriched again below: drop
-    // the enrichment of all, so that every table has the same columns.
-    let missing = only.is_none()
-        && frames.iter().any(|df| {
-            crate::enrich::enriched::ALL
-                .iter()
-                .any(|c| df.column(c).is_err())
-        });
-    if missing || (args.geoip.is_some() && only.is_none()) {
-        for df in &mut frames {
-            for c in crate::enrich::enriched::ALL {
-                let _ = df.drop_in_place(c);
+    let layout = table_layout(
+        args,
+        only.is_none(),
+        pieces.iter().map(|p| p.schema().as_ref()),
+    )?;
+    let mut frame: Option<DataFrame> = None;
+    for piece in pieces {
+        let piece = layout.apply(piece)?;
+        match frame.as_mut() {
+            None => frame = Some(piece),
+            Some(all) => {
+                all.vstack_mut_owned(piece)?;
             }
         }
     }
-    let mut frames = crate::ingest::order::align_extra_columns(frames)?.into_iter();
-    let mut frame = frames.next().unwrap_or_default();
-    for df in frames {
-        frame.vstack_mut_owned(df)?;
-    }
-    let mut geoip = Vec::new();
-    if (args.geoip.is_some() && only.is_none()) || missing {
-        // Enrich again: the databases given now, or a table written before a column existed.
-        let geo = match &args.geoip {
-            Some(dir) => Some(enrich::GeoDatabases::open_dir(dir).map_err(Error::GeoIp)?),
-            None => None,
-        };
-        let config = Config::load(args.config.as_deref())?;
-        enrich::enrich(&mut frame, geo.as_ref(), &real_ip_from(args, &config)?)?;
-        geoip = geo.map(|g| g.loaded).unwrap_or_default();
-    }
-    // A table `ingest` wrote is in time order already; a sort would copy every column.
-    let ts = frame.column(crate::frame::col::TS)?.datetime()?.physical();
-    let mut last = i64::MIN;
-    let in_order = ts.iter().all(|t| {
-        let t = t.unwrap_or(i64::MIN);
-        let ok = t >= last;
-        last = t;
-        ok
-    });
-    if !in_order {
-        frame = frame.sort([crate::frame::col::TS], SortMultipleOptions::default())?;
-    }
+    let frame = crate::tables::in_time_order(frame.unwrap_or_default())?;
     Ok(Ingested {
         frame,
         files,
-        geoip,
+        geoip: layout.geoip(),
     })
 }
 
-/// The earliest and latest `ts` of a row group, from the statistics in its file's footer
-/// (`footer` is that footer); `None` when the file has none for it.
-fn ts_bounds(
-    group: &polars_parquet::parquet::metadata::RowGroupMetadata,
-    footer: &[u8],
-) -> Option<(i64, i64)> {
-    use polars_parquet::parquet::statistics::Statistics;
-    let mut columns = group.columns_under_root_iter(crate::frame::col::TS)?;
-    let column = columns.next()?;
-    match column.statistics(footer)?.ok()? {
-        Statistics::Int64(s) => s.min_value.zip(s.max_value),
-        _ => None,
-    }
-}
-
-/// The rows of `df` in the window, adding those left out to `outside`.
-fn in_window(df: DataFrame, window: &TimeWindow, outside: &mut u64) -> Result<DataFrame> {
-    if window.is_unbounded() {
-        return Ok(df);
-    }
-    let ts = df.column(crate::frame::col::TS)?.datetime()?.physical();
-    let mask: BooleanChunked = ts
-        .iter()
-        .map(|t| t.is_some_and(|t| window.contains(t)))
-        .collect();
-    let kept = df.filter(&mask)?;
-    *outside += (df.height() - kept.height()) as u64;
-    Ok(kept)
-}
-
-fn is_parquet(path: &std::path::Path) -> bool {
-    let mut magic = [0u8; 4];
-    path.is_file()
-        && std::fs::File::open(path)
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-            .is_ok()
-        && &magic == b"PAR1"
-}
-
-/// The Parquet tables a path names: itself, or every file of a dataset folder (all of
-/// its files must be tables); `None` for raw logs.
-fn parquet_files(path: &std::path::Path) -> Result<Option<Vec<std::path::PathBuf>>> {
-    if path.as_os_str() == "-" || !path.is_dir() {
-        return Ok(is_parquet(path).then(|| vec![path.to_path_buf()]));
-    }
-    let found = discover(&[path.to_path_buf()])?;
-    let tables: Vec<std::path::PathBuf> = found
-        .iter()
-        .filter_map(|i| match i {
-            Input::File(p) if is_parquet(p) => Some(p.clone()),
-            _ => None,
-        })
-        .collect();
-    match (tables.len(), found.len()) {
-        (0, _) => Ok(None),
-        (t, f) if t == f => Ok(Some(tables)),
-        _ => Err(Error::Usage(format!(
-            "{}: holds both Parquet tables and other files; give the dataset folder or the logs",
-            path.display()
-        ))),
-    }
+/// The layout every piece read of tables gets (`tables::TableLayout`), from the pieces'
+/// columns.
+fn table_layout<'a>(
+    args: &InputArgs,
+    all_columns: bool,
+    schemas: impl Iterator<Item = &'a polars::prelude::Schema> + Clone,
+) -> Result<TableLayout> {
+    let config = Config::load(args.config.as_deref())?;
+    TableLayout::of(
+        schemas,
+        all_columns,
+        args.geoip.as_deref(),
+        real_ip_from(args, &config)?,
+    )
 }
 
 /// `stats` and `ingest` read raw logs: a Parquet table or dataset given to them is one
@@ -879,17 +754,6 @@ fn refuse_tables(command: &str, args: &InputArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// `value` of a `name=value` folder in a dataset path (`source=nginx`).
-fn partition_value(path: &std::path::Path, name: &str) -> Option<String> {
-    path.components().rev().find_map(|c| {
-        c.as_os_str()
-            .to_str()?
-            .strip_prefix(name)?
-            .strip_prefix('=')
-            .map(str::to_string)
-    })
 }
 
 /// Score the events of an ingested frame.

@@ -179,14 +179,14 @@ pub struct AnalysisArgs {
 /// `hunt` and `timeline` over more than memory.
 #[derive(Debug, Args)]
 pub struct PartsArgs {
-    /// Hold about this much memory (MiB) for logs whose events do not fit: they are
-    /// scored in parts, one in memory at a time, the others waiting in a folder of the
-    /// system's temporary folder (`TMPDIR`) for the run. The same report, in 2-2.5 times
-    /// the time (docs/scale.md). Raw logs only. Without it, logs whose events would need
+    /// Hold about this much memory (MiB) for events that do not fit: they are scored in
+    /// parts, one in memory at a time, the others waiting in a folder of the system's
+    /// temporary folder (`TMPDIR`) for the run. The same report, in 2-2.5 times the time
+    /// (docs/scale.md). Raw logs or `ingest`'s tables. Without it, events that would need
     /// more than three quarters of the memory available go by parts on their own.
     #[arg(long, value_name = "MIB", help_heading = "Scale")]
     pub memory_budget: Option<usize>,
-    /// With --memory-budget: this many parts instead of as many as the logs' size needs.
+    /// With --memory-budget: this many parts instead of as many as the events' size needs.
     #[arg(long, value_name = "N", hide = true)]
     pub parts: Option<usize>,
 }

@@ -22,5 +22,6 @@ pub mod score;
 pub mod score_report;
 pub mod secrets;
 pub mod stats;
+pub mod tables;
 pub mod timezone;
 pub mod window;
