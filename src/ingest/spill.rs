@@ -36,6 +36,8 @@ struct Piece {
     chunk: u32,
     source: &'static str,
     frame: DataFrame,
+    /// What it counts for in the bytes held (`frame::held_bytes`).
+    bytes: usize,
 }
 
 /// Pieces of one hour written together to one spill file, in this order.
@@ -76,7 +78,7 @@ struct Hours {
 
 /// How many bytes of a batch's small pieces may wait for the batch's end beyond the
 /// budget.
-const DEFERRED: usize = 64 << 20;
+const DEFERRED: usize = 192 << 20;
 
 /// Order of an event in the whole frame: time, then input, chunk and row.
 type Place = (i64, u32, u32, usize);
@@ -170,7 +172,10 @@ impl<'a> Spill<'a> {
                     DataFrame::new(rows, columns)?
                 }
             };
-            let size = piece.estimated_size();
+            // The pieces of a chunk share its texts' buffers: each counts its share
+            // (counted whole, an Okta log whose chunks span eight hours spilled at half
+            // the budget).
+            let size = crate::frame::held_bytes(&piece, in_hours.len());
             let schema = piece.schema().clone();
             // Held without the schema the frame keeps once asked (enrichment asks): 14
             // KB of names and types per piece, where a CloudTrail file is a piece of a
@@ -187,6 +192,7 @@ impl<'a> Spill<'a> {
                 chunk,
                 source,
                 frame: std::mem::take(&mut piece),
+                bytes: size,
             });
             at.bytes += size;
             hours.held += size;
@@ -455,9 +461,9 @@ fn join_run(run: Vec<Piece>, hour: &mut usize, all: &mut usize) -> PolarsResult<
     if run.len() == 1 {
         return Ok(run.into_iter().next());
     }
-    let before: usize = run.iter().map(|p| p.frame.estimated_size()).sum();
+    let before: usize = run.iter().map(|p| p.bytes).sum();
     let joined = crate::frame::join_small(run.into_iter().map(|p| p.frame).collect())?;
-    let after = joined.estimated_size();
+    let after = crate::frame::held_bytes(&joined, 1);
     *hour = (*hour + after).saturating_sub(before);
     *all = (*all + after).saturating_sub(before);
     // A frame made anew: no schema cached, as `take_frame` holds pieces.
@@ -466,6 +472,7 @@ fn join_run(run: Vec<Piece>, hour: &mut usize, all: &mut usize) -> PolarsResult<
         chunk,
         source,
         frame: joined,
+        bytes: after,
     }))
 }
 
@@ -493,6 +500,8 @@ fn hour_pieces(at: Hour) -> PolarsResult<Vec<Piece>> {
                         chunk,
                         source,
                         frame,
+                        // Read back to be written: no longer in the bytes held.
+                        bytes: 0,
                     }
                 })
                 .collect::<Vec<_>>())
