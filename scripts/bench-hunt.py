@@ -2,7 +2,7 @@
 """Time `tokentrail hunt` on gateway logs with one planted leak, and check its answer.
 
 Usage: scripts/bench-hunt.py [--data DIR] [--sizes 10,125,500,2000] [--repeat N] [--tokentrail BIN]
-                             [--memory-budget MIB] [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail [--instance-theft] | --okta [--spray | --api-token-theft] | --auth0 [--refresh-theft] | --entra | --multi]
+                             [--memory-budget MIB] [--dataset] [--oddities] [--stealthy] [--geoip DIR] [--cloudtrail [--instance-theft] | --okta [--spray | --api-token-theft] | --auth0 [--refresh-theft] | --entra | --multi]
 
 For each size (MB) the log is made by scripts/make-nginx-incident-bench.py (once, kept in
 DIR, default /tmp/tokentrail-bench), `hunt --format json` is run on it --repeat times, and
@@ -14,7 +14,9 @@ fails. --oddities: the log also holds people and machines doing new things that 
 leak (travel, night work, rotated tokens, new joiners, automation moving inside its cloud
 provider; see the generator); a finding for one of them is named. --stealthy: the attacker
 copies the owner's client and works in office hours. --geoip: passed to `hunt`, and so is
---memory-budget (`hunt` by parts: the same checks must hold).
+--memory-budget (`hunt` by parts: the same checks must hold). --dataset: each input is first
+written by `tokentrail ingest -o INPUT.dataset/` (once, kept) and `hunt` reads that dataset
+instead (the same checks must hold; with --memory-budget, by parts over tables).
 --cloudtrail: an AWS account's CloudTrail tree instead (scripts/make-cloudtrail-incident-bench.py),
 each size a thousand records; the first suspicious call is checked by its event id; with
 --instance-theft, an EC2 instance's role credentials taken through the web application and
@@ -124,6 +126,14 @@ def make_multi(data, size):
     return make_multi(data, size)
 
 
+def dataset_of(tokentrail, log):
+    """The dataset `ingest` writes of log (a file or folder), made once beside it."""
+    ds = log.parent / f"{log.name}.dataset"
+    if not ds.exists():
+        subprocess.run([tokentrail, "ingest", "-q", str(log), "-o", f"{ds}/"], check=True)
+    return ds
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="/tmp/tokentrail-bench")
@@ -134,6 +144,7 @@ def main():
     ap.add_argument("--stealthy", action="store_true")
     ap.add_argument("--geoip")
     ap.add_argument("--memory-budget")
+    ap.add_argument("--dataset", action="store_true")
     ap.add_argument("--cloudtrail", action="store_true")
     ap.add_argument("--okta", action="store_true")
     ap.add_argument("--entra", action="store_true")
@@ -155,6 +166,8 @@ def main():
     for size in (int(s) for s in args.sizes.split(",")):
         if args.multi:
             log, truths = make_multi(data, size)
+            if args.dataset:
+                log = dataset_of(args.tokentrail, log)
             out = data / f"multi-{size}.report.json"
             runs = [measure([args.tokentrail, "hunt", "-q", "--format", "json", "-o", str(out), str(log)] + geoip)
                     for _ in range(args.repeat)]
@@ -192,6 +205,8 @@ def main():
             subprocess.run([sys.executable] + make, check=True)
         truth = json.loads(truth_file.read_text())
         out = pathlib.Path(f"{log}.report.json")
+        if args.dataset:
+            log = dataset_of(args.tokentrail, log)
         runs = [measure([args.tokentrail, "hunt", "-q", "--format", "json", "-o", str(out), str(log)] + geoip)
                 for _ in range(args.repeat)]
         wall, mb = min(runs)
