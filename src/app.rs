@@ -287,10 +287,11 @@ fn investigate(
     analysis: &AnalysisArgs,
     args: &ReportArgs,
     seeds: Seeds,
+    tables: Vec<Tables>,
     stdout: &mut dyn Write,
 ) -> Result<ExitStatus> {
     let opts = score_options(input, analysis)?;
-    let mut ingested = read_events_keeping(input, Keep::scored())?;
+    let mut ingested = read_events_of(input, Keep::scored(), tables)?;
     let started = Instant::now();
     let phase = |name: &str| {
         if input.timings {
@@ -333,17 +334,20 @@ fn investigate_within(
     scale: &crate::cli::PartsArgs,
     stdout: &mut dyn Write,
 ) -> Result<ExitStatus> {
+    // The inputs are looked at once: a dataset's folder is walked and its tables opened.
+    let tables = tables_of(input)?;
     let budget = match scale.memory_budget {
         Some(budget) => Some(budget),
-        None => too_large_for_memory(input)?,
+        None => too_large_for_memory(input, &tables)?,
     };
     match budget {
-        None => investigate(input, analysis, report, seeds, stdout),
+        None => investigate(input, analysis, report, seeds, tables, stdout),
         Some(budget) => investigate_by_parts(
             input,
             analysis,
             report,
             seeds,
+            tables,
             (budget, scale.parts),
             stdout,
         ),
@@ -355,15 +359,10 @@ fn investigate_within(
 /// stderr. An investigation in memory needs about 0.8-1.2 times raw logs' size as read
 /// (docs/scale.md), and about `tables::EVENT_BYTES` per event it keeps from tables
 /// (`TableReader::columns`): 1.25 times that is reckoned.
-fn too_large_for_memory(input: &InputArgs) -> Result<Option<usize>> {
+fn too_large_for_memory(input: &InputArgs, tables: &[Tables]) -> Result<Option<usize>> {
     let Some(available) = available_memory() else {
         return Ok(None);
     };
-    let tables = input
-        .paths
-        .iter()
-        .map(|p| parquet_files(p))
-        .collect::<Result<Vec<_>>>()?;
     let gb = |b: u64| match b {
         0..1_000_000_000 => format!("{} MB", b.div_ceil(1_000_000)),
         _ => format!("{:.1} GB", b as f64 / 1e9),
@@ -382,7 +381,7 @@ fn too_large_for_memory(input: &InputArgs) -> Result<Option<usize>> {
         true => {
             let unread = unread(Keep::scored());
             let reader = scored_tables(input, &unread)?;
-            let (tables, _) = reader.to_open(tables.into_iter().flatten().flatten());
+            let (tables, _) = reader.to_open(tables.iter().flatten().flatten().cloned());
             let mut bytes = 0;
             for path in &tables {
                 bytes += reader.columns(path)?.1;
@@ -431,16 +430,12 @@ fn investigate_by_parts(
     analysis: &AnalysisArgs,
     args: &ReportArgs,
     seeds: Seeds,
+    tables: Vec<Tables>,
     scale: (usize, Option<usize>),
     stdout: &mut dyn Write,
 ) -> Result<ExitStatus> {
     let (memory_budget, parts) = scale;
     let opts = score_options(input, analysis)?;
-    let tables = input
-        .paths
-        .iter()
-        .map(|p| parquet_files(p))
-        .collect::<Result<Vec<_>>>()?;
     let budget = (memory_budget as u64).saturating_mul(1 << 20);
     // A folder a killed run left is removed first (as `ingest`'s spill folders).
     remove_stale_spills(&std::env::temp_dir(), crate::parts::TempDir::PREFIX);
@@ -527,21 +522,17 @@ fn logs_into_parts(
 /// time, as `hunt` reads them in memory (`read_events_keeping`), one after the other.
 fn tables_into_parts(
     input: &InputArgs,
-    tables: Vec<Option<Vec<std::path::PathBuf>>>,
+    tables: Vec<Tables>,
     scale: (u64, Option<usize>),
     dir: &std::path::Path,
 ) -> Result<Written> {
     use crate::parts::{PartWriter, parts_for, run_bytes};
     let (budget, parts) = scale;
-    if tables.iter().any(Option::is_none) {
-        return Err(Error::Usage(
-            "give either raw logs or Parquet files written by `tokentrail ingest`, not both".into(),
-        ));
-    }
+    let tables = only_tables(tables)?;
     messages::set_quiet(input.quiet);
     let unread = unread(Keep::scored());
     let reader = scored_tables(input, &unread)?;
-    let (tables, not_read) = reader.to_open(tables.into_iter().flatten().flatten());
+    let (tables, not_read) = reader.to_open(tables);
     // Every table's columns first (footers only): every piece gets the layout of all.
     let mut columns = Vec::new();
     let mut bytes = 0;
@@ -562,16 +553,7 @@ fn tables_into_parts(
     crate::ingest::HourWriter::start(&mut writer, first.schema())?;
     let mut files = Vec::new();
     for path in &tables {
-        files.push(reader.read(path, &mut |df| {
-            crate::ingest::HourWriter::write(
-                &mut writer,
-                crate::ingest::HourFrame {
-                    hour: 0,
-                    sources: Default::default(),
-                    frame: layout.apply(df)?,
-                },
-            )
-        })?);
+        files.push(reader.read(path, &mut |df| writer.push(layout.apply(df)?))?);
     }
     report_window(&files, not_read);
     Ok((writer.finish()?, files, layout.geoip()))
@@ -621,10 +603,30 @@ pub fn read_events(args: &InputArgs) -> Result<Ingested> {
 /// [`read_events`] for a command that reads only some text columns of raw logs (the
 /// others are all null; see `FrameBuilder::keeping`). Parquet tables are read whole.
 pub fn read_events_keeping(args: &InputArgs, keep: Keep) -> Result<Ingested> {
-    let mut tables: Vec<Option<Vec<std::path::PathBuf>>> = Vec::new();
-    for path in &args.paths {
-        tables.push(parquet_files(path)?);
+    read_events_of(args, keep, tables_of(args)?)
+}
+
+/// The Parquet tables each input path names (`None`: raw logs).
+type Tables = Option<Vec<std::path::PathBuf>>;
+
+/// [`Tables`] of every input path.
+fn tables_of(args: &InputArgs) -> Result<Vec<Tables>> {
+    args.paths.iter().map(|p| parquet_files(p)).collect()
+}
+
+/// Every path's tables, when every path names tables (raw logs and tables are not read
+/// together).
+fn only_tables(tables: Vec<Tables>) -> Result<Vec<std::path::PathBuf>> {
+    if tables.iter().any(Option::is_none) {
+        return Err(Error::Usage(
+            "give either raw logs or Parquet files written by `tokentrail ingest`, not both".into(),
+        ));
     }
+    Ok(tables.into_iter().flatten().flatten().collect())
+}
+
+/// [`read_events_keeping`] of inputs whose tables are known.
+fn read_events_of(args: &InputArgs, keep: Keep, tables: Vec<Tables>) -> Result<Ingested> {
     if tables.iter().all(Option::is_none) {
         return read_inputs_keeping(args, keep);
     }
@@ -658,11 +660,7 @@ fn unread(keep: Keep) -> Vec<&'static str> {
 
 /// The Parquet tables `ingest` wrote, whole, or only the columns `only` names (no
 /// enrichment then: a command that names its columns reads none of it).
-fn read_tables(
-    args: &InputArgs,
-    tables: Vec<Option<Vec<std::path::PathBuf>>>,
-    only: Option<&[&str]>,
-) -> Result<Ingested> {
+fn read_tables(args: &InputArgs, tables: Vec<Tables>, only: Option<&[&str]>) -> Result<Ingested> {
     read_tables_without(args, tables, only, &[], false)
 }
 
@@ -670,16 +668,12 @@ fn read_tables(
 /// events with a credential or a principal when `attributable_only` (what `hunt` reads).
 fn read_tables_without(
     args: &InputArgs,
-    tables: Vec<Option<Vec<std::path::PathBuf>>>,
+    tables: Vec<Tables>,
     only: Option<&[&str]>,
     unread: &[&str],
     attributable_only: bool,
 ) -> Result<Ingested> {
-    if tables.iter().any(Option::is_none) {
-        return Err(Error::Usage(
-            "give either raw logs or Parquet files written by `tokentrail ingest`, not both".into(),
-        ));
-    }
+    let tables = only_tables(tables)?;
     messages::set_quiet(args.quiet);
     let reader = TableReader {
         window: window(args)?,
@@ -687,7 +681,7 @@ fn read_tables_without(
         unread,
         attributable_only,
     };
-    let (tables, not_read) = reader.to_open(tables.into_iter().flatten().flatten());
+    let (tables, not_read) = reader.to_open(tables);
     let mut pieces = Vec::new();
     let mut files = Vec::new();
     for path in &tables {
@@ -803,11 +797,7 @@ fn read_tally(
     args: &InputArgs,
     by: crate::credentials::By,
 ) -> Result<(crate::credentials::Tally, Vec<FileReport>)> {
-    let tables = args
-        .paths
-        .iter()
-        .map(|p| parquet_files(p))
-        .collect::<Result<Vec<_>>>()?;
+    let tables = tables_of(args)?;
     if tables.iter().any(Option::is_some) {
         let columns = crate::credentials::Tally::frame_columns();
         let ingested = read_tables(args, tables, Some(&columns))?;

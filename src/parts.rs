@@ -248,12 +248,17 @@ impl HourWriter for PartWriter {
         std::fs::create_dir_all(&self.dir).map_err(|e| output_error(&self.dir, e))
     }
 
+    fn write(&mut self, hour: HourFrame) -> Result<()> {
+        self.push(hour.frame)
+    }
+}
+
+impl PartWriter {
     /// The next events, after every event written before them in the order of the whole
     /// frame: in time order (raw logs hour by hour), or the tables one after the other
     /// (the frame is then their events in time order, those of equal time in the order
     /// written: `tables::in_time_order`).
-    fn write(&mut self, hour: HourFrame) -> Result<()> {
-        let mut df = hour.frame;
+    pub fn push(&mut self, mut df: DataFrame) -> Result<()> {
         let height = df.height();
         for t in df.column(col::TS)?.datetime()?.physical().iter() {
             let t = t.unwrap_or(i64::MIN);
@@ -1013,13 +1018,8 @@ pub(crate) mod tests {
         let mut writer = PartWriter::new(dir.path().join("parts"), parts, 1);
         writer.start(pieces[0].schema()).unwrap();
         let runs = pieces.len();
-        for (h, frame) in pieces.into_iter().enumerate() {
-            let hour = HourFrame {
-                hour: h as i64,
-                sources: BTreeSet::new(),
-                frame,
-            };
-            writer.write(hour).unwrap();
+        for frame in pieces {
+            writer.push(frame).unwrap();
         }
         let parts = writer.finish().unwrap();
         assert_eq!(parts.runs.len(), runs);
@@ -1133,12 +1133,7 @@ pub(crate) mod tests {
         let first = table(&[10, 20, 30], &["a", "a", "b"]);
         writer.start(first.schema()).unwrap();
         for frame in [first, table(&[5, 20, 25], &["b", "c", "a"])] {
-            let hour = HourFrame {
-                hour: 0,
-                sources: BTreeSet::new(),
-                frame,
-            };
-            writer.write(hour).unwrap();
+            writer.push(frame).unwrap();
         }
         let parts = writer.finish().unwrap();
         assert_eq!(seqs(&parts.read(0).unwrap()).unwrap(), [3, 0, 1, 4, 5, 2]);
@@ -1157,12 +1152,7 @@ pub(crate) mod tests {
         let mut writer = PartWriter::new(dir.path().join("parts"), 1, 1);
         let hour = table(&[5, 10, 10, 25], &["b", "a", "c", "a"]);
         writer.start(hour.schema()).unwrap();
-        let hour = HourFrame {
-            hour: 0,
-            sources: BTreeSet::new(),
-            frame: hour,
-        };
-        writer.write(hour).unwrap();
+        writer.push(hour).unwrap();
         let parts = writer.finish().unwrap();
         assert!(parts.in_time_order);
         assert_eq!(seqs(&parts.read(0).unwrap()).unwrap(), [0, 1, 2, 3]);
