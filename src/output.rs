@@ -63,24 +63,142 @@ fn align_for_json(df: &mut DataFrame) -> &mut DataFrame {
 /// whole frame into row-group chunks, twice the frame's memory at the end of an `ingest`.
 /// The rows and schema are the same (row groups of 262,144 rows, the last one shorter).
 fn write_parquet(w: &mut BufWriter<File>, df: &DataFrame) -> PolarsResult<()> {
-    let mut writer = ParquetWriter::new(w)
-        .with_compression(ParquetCompression::Zstd(None))
-        .batched(df.schema())?;
+    let mut writer = RowGroupWriter::new(w, df.schema(), ParquetSettings::OUTPUT)?;
     write_row_groups(&mut writer, df)?;
     writer.finish().map(|_| ())
 }
 
 fn write_row_groups<W: std::io::Write>(
-    writer: &mut polars::io::parquet::write::BatchedWriter<W>,
+    writer: &mut RowGroupWriter<W>,
     df: &DataFrame,
 ) -> PolarsResult<()> {
     const ROW_GROUP: usize = 512 * 512;
     for offset in (0..df.height().max(1)).step_by(ROW_GROUP) {
         let mut group = df.slice(offset as i64, ROW_GROUP);
         group.rechunk_mut_par();
-        writer.write_batch(&group)?;
+        writer.write(&group)?;
     }
     Ok(())
+}
+
+/// How a Parquet file is compressed and what statistics it keeps.
+#[derive(Copy, Clone, Debug)]
+pub struct ParquetSettings {
+    pub compression: ParquetCompression,
+    pub statistics: StatisticsOptions,
+}
+
+impl ParquetSettings {
+    /// What `ingest` writes: small, with each column's min, max and nulls per row group
+    /// (readers skip row groups by them, `hunt` by `ts`).
+    pub const OUTPUT: ParquetSettings = ParquetSettings {
+        compression: ParquetCompression::Zstd(None),
+        statistics: StatisticsOptions {
+            min_value: true,
+            max_value: true,
+            distinct_count: false,
+            null_count: true,
+            binary_statistics_truncate_length: None,
+        },
+    };
+
+    /// Scratch files that live for one run (`hunt`'s parts): fast to write and read back.
+    pub const SCRATCH: ParquetSettings = ParquetSettings {
+        compression: ParquetCompression::Lz4Raw,
+        statistics: StatisticsOptions {
+            min_value: false,
+            max_value: false,
+            distinct_count: false,
+            null_count: false,
+            binary_statistics_truncate_length: None,
+        },
+    };
+}
+
+/// A Parquet file written a row group at a time, each group's columns encoded and
+/// compressed in parallel before the group is written. Polars' `BatchedWriter` builds
+/// only the dictionaries in parallel: it encodes plain pages and compresses every page
+/// lazily while it writes, under its file lock, on one thread (`ingest` of a 1 GB nginx
+/// log spent 7.4 s writing at 1.2 cores). The file is the one Polars writes (same schema,
+/// encodings and footer: `write` hands the pages to its `write_row_group`).
+pub struct RowGroupWriter<W: std::io::Write> {
+    writer: polars::io::parquet::write::BatchedWriter<W>,
+    fields: Vec<polars_parquet::write::ParquetType>,
+    encodings: Vec<Vec<polars_parquet::write::Encoding>>,
+    options: polars_parquet::write::WriteOptions,
+}
+
+impl<W: std::io::Write> RowGroupWriter<W> {
+    pub fn new(w: W, schema: &Schema, settings: ParquetSettings) -> PolarsResult<Self> {
+        let mut writer = ParquetWriter::new(w)
+            .with_compression(settings.compression)
+            .with_statistics(settings.statistics)
+            .batched(schema)?;
+        let fields = writer.parquet_schema().fields().to_vec();
+        let encodings = {
+            let file = writer
+                .get_writer()
+                .lock()
+                .map_err(|_| polars_err!(ComputeError: "Parquet writer lock poisoned"))?;
+            polars::io::parquet::write::get_encodings(file.schema()).to_vec()
+        };
+        Ok(RowGroupWriter {
+            writer,
+            fields,
+            encodings,
+            options: polars_parquet::write::WriteOptions {
+                statistics: settings.statistics,
+                compression: settings.compression.into(),
+                version: polars_parquet::write::Version::V1,
+                data_page_size: None,
+            },
+        })
+    }
+
+    /// `group` as one row group (its chunks aligned), none if it has no rows.
+    pub fn write(&mut self, group: &DataFrame) -> PolarsResult<()> {
+        use polars_parquet::write::{CompressedPage, Compressor, array_to_columns};
+        use rayon::prelude::*;
+        for batch in group.iter_chunks(CompatLevel::newest(), false) {
+            let rows = batch.len();
+            if rows == 0 {
+                continue;
+            }
+            let options = self.options;
+            let columns: Vec<Vec<Vec<CompressedPage>>> = batch
+                .columns()
+                .par_iter()
+                .zip(&self.fields)
+                .zip(&self.encodings)
+                .map(|((array, field), encodings)| {
+                    array_to_columns(array, field.clone(), options, encodings)?
+                        .into_iter()
+                        .map(|pages| {
+                            // As Polars does: the page error goes through the compressor.
+                            let pages = pages.map(|page| {
+                                page.map_err(|e| {
+                                    polars_parquet::read::ParquetError::FeatureNotSupported(
+                                        format!("reraised in polars: {e}"),
+                                    )
+                                })
+                            });
+                            Compressor::new_from_vec(pages, options.compression, vec![])
+                                .collect::<std::result::Result<Vec<_>, _>>()
+                                .map_err(PolarsError::from)
+                        })
+                        .collect::<PolarsResult<Vec<_>>>()
+                })
+                .collect::<PolarsResult<_>>()?;
+            let leaves: Vec<Vec<CompressedPage>> = columns.into_iter().flatten().collect();
+            self.writer.write_row_group(rows as u64, &leaves)?;
+        }
+        Ok(())
+    }
+
+    /// The footer. Returns the file's size.
+    pub fn finish(&self) -> PolarsResult<u64> {
+        self.writer.finish()
+    }
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -135,7 +253,7 @@ pub struct Part {
 }
 
 enum PartWriter {
-    Parquet(Box<polars::io::parquet::write::BatchedWriter<File>>),
+    Parquet(Box<RowGroupWriter<File>>),
     Csv(polars::io::csv::write::BatchedWriter<File>),
     NdJson(File),
 }
@@ -163,9 +281,7 @@ impl Part {
         let handle = part.file.try_clone().map_err(|e| fail(Box::new(e)))?;
         part.writer = Some(match format {
             FrameFormat::Parquet => PartWriter::Parquet(Box::new(
-                ParquetWriter::new(handle)
-                    .with_compression(ParquetCompression::Zstd(None))
-                    .batched(schema)
+                RowGroupWriter::new(handle, schema, ParquetSettings::OUTPUT)
                     .map_err(|e| fail(Box::new(e)))?,
             )),
             FrameFormat::Csv => PartWriter::Csv(
@@ -554,6 +670,86 @@ mod tests {
         let written = std::fs::read_to_string(&path).unwrap();
         assert_eq!(written.lines().count(), 3, "{written}");
         assert!(written.contains("\"c\""), "{written}");
+    }
+
+    /// A frame of the kinds of columns events have: time, texts of few and of many
+    /// values with nulls, integers, flags.
+    fn events_like(n: usize) -> DataFrame {
+        let ts: Vec<i64> = (0..n as i64)
+            .map(|i| 1_770_000_000_000_000_000 + i * 7)
+            .collect();
+        let method: Vec<Option<&str>> = (0..n)
+            .map(|i| [Some("GET"), Some("POST"), None][i % 3])
+            .collect();
+        let path: Vec<String> = (0..n)
+            .map(|i| format!("/api/v1/items/{}", i * 31))
+            .collect();
+        let status: Vec<u32> = (0..n).map(|i| [200, 404, 500][i % 7 % 3]).collect();
+        let line: Vec<u64> = (1..=n as u64).collect();
+        let proxy: Vec<Option<bool>> = (0..n).map(|i| (i % 5 != 0).then_some(i % 2 == 0)).collect();
+        let mut df = DataFrame::new(
+            n,
+            vec![
+                Column::new("ts".into(), ts),
+                Column::new("http_method".into(), method),
+                Column::new("path".into(), path),
+                Column::new("status".into(), status),
+                Column::new("line".into(), line),
+                Column::new("is_proxy".into(), proxy),
+            ],
+        )
+        .unwrap();
+        df.apply("ts", |c| {
+            c.cast(&DataType::Datetime(
+                TimeUnit::Nanoseconds,
+                Some(TimeZone::UTC),
+            ))
+            .unwrap()
+        })
+        .unwrap();
+        df
+    }
+
+    /// The columns encoded in parallel make the file Polars' own writer makes, byte for
+    /// byte: same pages, encodings, statistics and footer, for the output and for scratch.
+    #[test]
+    fn row_groups_encoded_in_parallel_are_the_file_polars_writes() {
+        let df = events_like(30_000);
+        let dir = tempfile::tempdir().unwrap();
+        let (ours_at, polars_at) = (dir.path().join("ours"), dir.path().join("polars"));
+        for settings in [ParquetSettings::OUTPUT, ParquetSettings::SCRATCH] {
+            let groups = [
+                df.slice(0, 12_000),
+                df.slice(12_000, 0),
+                df.slice(12_000, 18_000),
+            ];
+            let file = File::create(&ours_at).unwrap();
+            let mut ours = RowGroupWriter::new(file, df.schema(), settings).unwrap();
+            let mut polars = ParquetWriter::new(File::create(&polars_at).unwrap())
+                .with_compression(settings.compression)
+                .with_statistics(settings.statistics)
+                .batched(df.schema())
+                .unwrap();
+            for group in &groups {
+                ours.write(group).unwrap();
+                polars.write_batch(group).unwrap();
+            }
+            ours.finish().unwrap();
+            polars.finish().unwrap();
+            drop((ours, polars));
+            let ours = std::fs::read(&ours_at).unwrap();
+            let polars = std::fs::read(&polars_at).unwrap();
+            assert!(
+                ours == polars,
+                "{settings:?}: {} vs {} bytes",
+                ours.len(),
+                polars.len()
+            );
+            let back = ParquetReader::new(std::io::Cursor::new(ours))
+                .finish()
+                .unwrap();
+            assert!(back.equals_missing(&df), "{settings:?}");
+        }
     }
 
     fn field(text: &str) -> String {

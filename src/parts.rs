@@ -39,6 +39,7 @@ use crate::error::{Error, Result};
 use crate::frame::col;
 use crate::hunt::{Estate, MAX_FANOUT, NormalUse, first_hostile, is_shared};
 use crate::ingest::{HourFrame, HourWriter};
+use crate::output::{ParquetSettings, RowGroupWriter};
 use crate::score::baseline::NS_PER_HOUR;
 use crate::score::signals::{Across, FirstEvent, Outside, Reason, SIGNALS, Wanted};
 use crate::score::table::EventTable;
@@ -161,11 +162,9 @@ impl PartWriter {
             None => return Err(output_error(dir, "parts written before their columns")),
         };
         // Fast to write and read back: the runs live for one run of tokentrail.
-        let mut writer = ParquetWriter::new(BufWriter::new(file))
-            .with_compression(ParquetCompression::Lz4Raw)
-            .with_statistics(StatisticsOptions::empty())
-            .batched(&schema)
-            .map_err(|e| output_error(dir, e))?;
+        let mut writer =
+            RowGroupWriter::new(BufWriter::new(file), &schema, ParquetSettings::SCRATCH)
+                .map_err(|e| output_error(dir, e))?;
         // Each hour's next part, as the parts are written in order.
         let mut next = vec![0usize; self.pending.len()];
         let mut parts = Vec::with_capacity(self.parts);
@@ -188,9 +187,7 @@ impl PartWriter {
             }
             let mut group = concat(pieces)?;
             group.rechunk_mut();
-            writer
-                .write_batch(&group)
-                .map_err(|e| output_error(dir, e))?;
+            writer.write(&group).map_err(|e| output_error(dir, e))?;
         }
         writer.finish().map_err(|e| output_error(dir, e))?;
         self.runs.push(Run {
