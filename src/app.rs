@@ -111,28 +111,14 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             min_score,
             top,
             format,
+            scale,
         } => {
-            let opts = score_options(&input, &analysis)?;
-            let mut ingested = read_events_keeping(&input, Keep::scored())?;
-            let started = Instant::now();
-            let frame = crate::frame::into_attributable(std::mem::take(&mut ingested.frame))?;
-            let table = EventTable::new(&frame)?;
-            let scored = score_table(&table, &opts);
             let selection = score_report::Selection {
                 credentials: &credential,
                 min_score,
                 top,
             };
-            let report = score_report::build(&frame, &table, &scored, &selection)?;
-            if input.timings {
-                messages::timing("score", started);
-            }
-            match format {
-                StatsFormat::Table => score_report::write_table(stdout, &report),
-                StatsFormat::Json => score_report::write_json(stdout, &report),
-            }
-            .map_err(stdout_error)?;
-            Ok(exit_status(&ingested.files, input.strict))
+            score_within(&input, &analysis, &selection, format, &scale, stdout)
         }
         Command::Hunt {
             input,
@@ -281,6 +267,78 @@ fn job_id(names: &[String]) -> String {
         .collect()
 }
 
+/// `score`: in memory, or by parts when `--memory-budget` says so or when the events
+/// would not fit in the memory available (as `hunt`).
+fn score_within(
+    input: &InputArgs,
+    analysis: &AnalysisArgs,
+    selection: &score_report::Selection,
+    format: StatsFormat,
+    scale: &crate::cli::PartsArgs,
+    stdout: &mut dyn Write,
+) -> Result<ExitStatus> {
+    let opts = score_options(input, analysis)?;
+    let tables = tables_of(input)?;
+    let budget = match scale.memory_budget {
+        Some(budget) => Some(budget),
+        None => too_large_for_memory(input, &tables)?,
+    };
+    let write = |report: &score_report::ScoreReport, stdout: &mut dyn Write| {
+        match format {
+            StatsFormat::Table => score_report::write_table(stdout, report),
+            StatsFormat::Json => score_report::write_json(stdout, report),
+        }
+        .map_err(stdout_error)
+    };
+    let Some(budget) = budget else {
+        let mut ingested = read_events_of(input, Keep::scored(), tables)?;
+        let started = Instant::now();
+        let frame = crate::frame::into_attributable(std::mem::take(&mut ingested.frame))?;
+        let table = EventTable::new(&frame)?;
+        let scored = score_table(&table, &opts);
+        let report = score_report::build(&frame, &table, &scored, selection)?;
+        if input.timings {
+            messages::timing("score", started);
+        }
+        write(&report, stdout)?;
+        return Ok(exit_status(&ingested.files, input.strict));
+    };
+    let (_dir, (written, files, _)) = into_parts(input, tables, (budget, scale.parts))?;
+    let started = Instant::now();
+    let phase = |name: &str| {
+        if input.timings {
+            messages::timing(name, started);
+        }
+    };
+    crate::parts::score(&written, &opts, selection, &phase, |report| {
+        write(report, stdout)
+    })?;
+    Ok(exit_status(&files, input.strict))
+}
+
+/// The events of the inputs into parts (`scale`: the budget in MiB, and the parts if
+/// forced), in a temporary folder removed when the returned one is dropped.
+fn into_parts(
+    input: &InputArgs,
+    tables: Vec<Tables>,
+    scale: (usize, Option<usize>),
+) -> Result<(crate::parts::TempDir, Written)> {
+    let (memory_budget, parts) = scale;
+    let budget = (memory_budget as u64).saturating_mul(1 << 20);
+    // A folder a killed run left is removed first (as `ingest`'s spill folders).
+    remove_stale_spills(&std::env::temp_dir(), crate::parts::TempDir::PREFIX);
+    let dir = crate::parts::TempDir::new(&std::env::temp_dir())?;
+    let started = Instant::now();
+    let written = match tables.iter().any(Option::is_some) {
+        true => tables_into_parts(input, tables, (budget, parts), dir.path())?,
+        false => logs_into_parts(input, (budget, parts), dir.path())?,
+    };
+    if input.timings {
+        messages::timing("parts written", started);
+    }
+    Ok((dir, written))
+}
+
 /// `hunt` and `timeline`: read, score, investigate, report.
 fn investigate(
     input: &InputArgs,
@@ -389,7 +447,7 @@ fn too_large_for_memory(input: &InputArgs, tables: &[Tables]) -> Result<Option<u
             let events = bytes / crate::tables::EVENT_BYTES;
             (
                 bytes,
-                format!("the events these tables hold for hunt (up to {events})"),
+                format!("the events these tables hold to be scored (up to {events})"),
             )
         }
     };
@@ -434,20 +492,8 @@ fn investigate_by_parts(
     scale: (usize, Option<usize>),
     stdout: &mut dyn Write,
 ) -> Result<ExitStatus> {
-    let (memory_budget, parts) = scale;
     let opts = score_options(input, analysis)?;
-    let budget = (memory_budget as u64).saturating_mul(1 << 20);
-    // A folder a killed run left is removed first (as `ingest`'s spill folders).
-    remove_stale_spills(&std::env::temp_dir(), crate::parts::TempDir::PREFIX);
-    let dir = crate::parts::TempDir::new(&std::env::temp_dir())?;
-    let started = Instant::now();
-    let (written, files, geoip) = match tables.iter().any(Option::is_some) {
-        true => tables_into_parts(input, tables, (budget, parts), dir.path())?,
-        false => logs_into_parts(input, (budget, parts), dir.path())?,
-    };
-    if input.timings {
-        messages::timing("parts written", started);
-    }
+    let (_dir, (written, files, geoip)) = into_parts(input, tables, scale)?;
     let started = Instant::now();
     let phase = |name: &str| {
         if input.timings {

@@ -69,6 +69,8 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
         format: StatsFormat,
+        #[command(flatten)]
+        scale: PartsArgs,
     },
     /// Find compromised credentials without being told which: each one's first
     /// suspicious call, compromise window, attacker networks, the credentials the attacker
@@ -176,7 +178,7 @@ pub struct AnalysisArgs {
     pub baseline_until: Option<i64>,
 }
 
-/// `hunt` and `timeline` over more than memory.
+/// `score`, `hunt` and `timeline` over more than memory.
 #[derive(Debug, Args)]
 pub struct PartsArgs {
     /// Hold about this much memory (MiB) for events that do not fit: they are scored in

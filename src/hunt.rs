@@ -935,6 +935,7 @@ mod tests {
         let findings = Investigator::new(&t, &scored, &Config::default()).run(Seeds::Hunt);
         crate::parts::tests::assert_same_estate(&t, &scored, &Config::default());
         crate::parts::tests::assert_same_by_parts(rows, &findings, &scored);
+        crate::parts::tests::assert_same_score_by_parts(rows);
         findings
     }
 

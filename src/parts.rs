@@ -419,17 +419,23 @@ impl Parts {
     }
 
     /// Every part's events that `keep` selects (reading only the columns `by` names), in
-    /// the order of the whole frame: a part with none is not read further.
+    /// the order of the whole frame, with the columns `only` names (the others null) or
+    /// all: a part with none is not read further.
     fn select(
         &self,
         by: &[&str],
+        only: Option<&[&str]>,
         keep: impl Fn(&DataFrame) -> PolarsResult<BooleanChunked>,
     ) -> Result<DataFrame> {
         let mut pieces = Vec::new();
         for p in 0..self.parts {
             let mask = keep(&self.read_columns(p, Some(by))?)?;
             if mask.any() {
-                pieces.push(self.read(p)?.filter(&mask)?);
+                // Repacked: a filtered text column still holds the whole part's buffers
+                // (`score` showing 30 events of 16 parts held them all: 596 MB, not 330).
+                let mut piece = self.read_columns(p, only)?.filter(&mask)?;
+                crate::frame::compact_chunk(&mut piece, |_| true)?;
+                pieces.push(piece);
             }
         }
         in_order(pieces, &self.schema)
@@ -470,6 +476,25 @@ const ACROSS_COLUMNS: &[&str] = &[
     crate::enrich::enriched::IP_CLASS,
     crate::enrich::enriched::NETWORK,
     crate::enrich::enriched::ASN,
+];
+
+/// The columns of the events `score` shows (`score_report::ScoredEvent`, and what
+/// selects them).
+const SHOWN_COLUMNS: &[&str] = &[
+    SEQ,
+    col::TS,
+    col::SOURCE,
+    col::CREDENTIAL_ID,
+    col::PRINCIPAL,
+    col::SESSION_ID,
+    col::ACTION,
+    col::TARGET,
+    col::SRC_IP,
+    col::OUTCOME,
+    col::EVENT_ID,
+    col::FILE,
+    col::LINE,
+    col::RECORD_INDEX,
 ];
 
 /// Pieces of parts joined in the order of the whole frame: by time, then [`SEQ`] (raw
@@ -562,7 +587,7 @@ impl Held {
         let subjects: FastSet<&str> = wanted.credentials.iter().map(String::as_str).collect();
         let networks: FastSet<&str> = wanted.networks.iter().map(String::as_str).collect();
         let held: FastSet<u64> = self.seqs.iter().copied().collect();
-        let extra = parts.select(SUBJECT_AND_NETWORK, |df| {
+        let extra = parts.select(SUBJECT_AND_NETWORK, None, |df| {
             let seq = df.column(SEQ)?.u64()?;
             let wanted = of_subjects_or_networks(df, &subjects, &networks)?;
             Ok(wanted
@@ -718,40 +743,34 @@ impl EstateFacts {
     }
 }
 
-/// Hunt by `parts`: score each part alone, then look across and investigate over the
-/// events that matter. `report` gets the frame of the events investigated, the
-/// investigator and its findings.
-pub fn hunt<T>(
+/// Every event's reasons after steps 2 and 3, and the events held for the signals
+/// looking across (every event with a reason among them).
+struct ScoredParts {
+    /// Reasons by place; none empty.
+    found: FastMap<u64, Vec<Reason>>,
+    held: Held,
+    outside: Outside,
+}
+
+/// Steps 2 and 3: each part scored alone, then the signals looking across on the events
+/// that matter, held with the columns `held_columns` names (at least [`ACROSS_COLUMNS`]).
+/// `see` is shown every part's events with their places first.
+fn score_parts(
     parts: &Parts,
     opts: &ScoreOptions,
-    seeds: crate::hunt::Seeds,
+    held_columns: &[&str],
+    see: &mut dyn FnMut(&EventTable, &[u64]),
     phase: &dyn Fn(&str),
-    report: impl FnOnce(&DataFrame, &crate::hunt::Investigator, &[crate::hunt::Finding]) -> Result<T>,
-) -> Result<T> {
+) -> Result<ScoredParts> {
     let config = &opts.config;
-    // 2. Each part scored alone.
     let mut found: FastMap<u64, Vec<Reason>> = FastMap::default();
     let mut held_pieces = Vec::new();
     let mut outside = Outside::default();
-    // `timeline`: the credentials (or principals) the responder names, as the
-    // investigation matches them.
-    let names: &[String] = match &seeds {
-        crate::hunt::Seeds::Hunt => &[],
-        crate::hunt::Seeds::Named(names) => names,
-    };
-    let mut named: BTreeSet<Box<str>> = BTreeSet::new();
     for df in parts.each() {
         let df = df?;
         let seq = seqs(&df)?;
         let t = EventTable::new(&df)?;
-        for i in (0..t.len()).filter(|_| !names.is_empty()) {
-            if let Some(c) = t.subject(i)
-                && names.iter().any(|n| matches_credential(&t, i, n))
-                && !named.contains(c)
-            {
-                named.insert(c.into());
-            }
-        }
+        see(&t, &seq);
         let (_, part_found) = score_events(&t, opts);
         let keep: Vec<bool> = (0..t.len())
             .map(|i| {
@@ -783,7 +802,7 @@ pub fn hunt<T>(
         drop(t);
         let mut held = df
             .filter(&keep.into_iter().collect())?
-            .select(ACROSS_COLUMNS.iter().copied())?;
+            .select(held_columns.iter().copied())?;
         drop(df);
         // A filtered text column points into the part's buffers: repacked, the events
         // held keep only their own texts, not every part's (0.4 GB held for 22,300 events
@@ -811,6 +830,105 @@ pub fn hunt<T>(
     }
     let mut found = held.to_seqs(rows);
     found.retain(|_, r| !r.is_empty());
+    Ok(ScoredParts {
+        found,
+        held,
+        outside,
+    })
+}
+
+/// `score` by `parts`: every part scored alone and the signals looking across, as
+/// [`hunt`] scores them; each credential summarised from every part, and the events
+/// shown read again whole. `report` gets the report `score` writes in memory.
+pub fn score<T>(
+    parts: &Parts,
+    opts: &ScoreOptions,
+    sel: &crate::score_report::Selection,
+    phase: &dyn Fn(&str),
+    report: impl FnOnce(&crate::score_report::ScoreReport) -> Result<T>,
+) -> Result<T> {
+    let mut summaries = crate::score_report::Summaries::default();
+    let mut see = |t: &EventTable, seq: &[u64]| {
+        for (i, &at) in seq.iter().enumerate() {
+            if sel.wants(t, i) {
+                summaries.see(t, i, at);
+            }
+        }
+    };
+    // A credential the user names may be a session id.
+    let held_columns = [ACROSS_COLUMNS, &[col::SESSION_ID]].concat();
+    let ScoredParts { found, held, .. } = score_parts(parts, opts, &held_columns, &mut see, phase)?;
+    // Every event with a reason is held: their scores complete the summaries, and the
+    // events shown are among them.
+    let shown: FastSet<u64> = {
+        let t = EventTable::new(&held.frame)?;
+        let scored = scores_of(&t, &held.seqs, &found);
+        for &i in scored.reasons.keys() {
+            let i = i as usize;
+            if sel.wants(&t, i) {
+                let reasons = scored.reasons_of(i);
+                summaries.score(&t, i, held.seqs[i], scored.scores[i], reasons);
+            }
+        }
+        let flagged = sel.flagged(&t, &scored, |i| held.seqs[i]);
+        flagged.into_iter().map(|i| held.seqs[i]).collect()
+    };
+    drop(held);
+    phase("across");
+    let frame = parts.select(&[SEQ], Some(SHOWN_COLUMNS), |df| {
+        let seq = df.column(SEQ)?.u64()?;
+        Ok(seq
+            .iter()
+            .map(|s| s.is_some_and(|s| shown.contains(&s)))
+            .collect())
+    })?;
+    let seq = seqs(&frame)?;
+    let t = EventTable::new(&frame)?;
+    let scored = scores_of(&t, &seq, &found);
+    let flagged = sel.flagged(&t, &scored, |i| seq[i]);
+    let report_of = crate::score_report::ScoreReport {
+        suspicious_threshold: SUSPICIOUS,
+        credentials: summaries.finish(sel.min_score),
+        events: crate::score_report::scored_events(&frame, &t, &scored, &flagged)?,
+    };
+    phase("events shown read");
+    report(&report_of)
+}
+
+/// Hunt by `parts`: score each part alone, then look across and investigate over the
+/// events that matter. `report` gets the frame of the events investigated, the
+/// investigator and its findings.
+pub fn hunt<T>(
+    parts: &Parts,
+    opts: &ScoreOptions,
+    seeds: crate::hunt::Seeds,
+    phase: &dyn Fn(&str),
+    report: impl FnOnce(&DataFrame, &crate::hunt::Investigator, &[crate::hunt::Finding]) -> Result<T>,
+) -> Result<T> {
+    let config = &opts.config;
+    // `timeline`: the credentials (or principals) the responder names, as the
+    // investigation matches them.
+    let names: &[String] = match &seeds {
+        crate::hunt::Seeds::Hunt => &[],
+        crate::hunt::Seeds::Named(names) => names,
+    };
+    let mut named: BTreeSet<Box<str>> = BTreeSet::new();
+    let mut see = |t: &EventTable, _: &[u64]| {
+        for i in (0..t.len()).filter(|_| !names.is_empty()) {
+            if let Some(c) = t.subject(i)
+                && names.iter().any(|n| matches_credential(t, i, n))
+                && !named.contains(c)
+            {
+                named.insert(c.into());
+            }
+        }
+    };
+    // 2. and 3.
+    let ScoredParts {
+        found,
+        held,
+        outside,
+    } = score_parts(parts, opts, ACROSS_COLUMNS, &mut see, phase)?;
     let score = |seq: u64| found.get(&seq).map_or(0, |r| total(r));
     // Each network's first suspicious call, and the credentials with one: every
     // suspicious event is held.
@@ -896,7 +1014,7 @@ fn reachable(
         if new.is_empty() {
             return Ok(frame);
         }
-        let extra = parts.select(SUBJECT_AND_NETWORK, |df| {
+        let extra = parts.select(SUBJECT_AND_NETWORK, None, |df| {
             of_subjects_or_networks(df, &new, &no_networks)
         })?;
         read.extend(&new);
@@ -1153,6 +1271,122 @@ pub(crate) mod tests {
         let parts = writer.finish().unwrap();
         assert!(parts.in_time_order);
         assert_eq!(seqs(&parts.read(0).unwrap()).unwrap(), [0, 1, 2, 3]);
+    }
+
+    /// `rows` with where each came from, as `score` shows events: line place + 1 of a file.
+    fn located(rows: &[Row]) -> DataFrame {
+        let n = rows.len();
+        let mut df = testkit::frame(rows);
+        let lines: Vec<u64> = (1..=n as u64).collect();
+        let ids = (0..n).map(|i| format!("e{i}"));
+        let columns = [
+            StringChunked::full(col::FILE.into(), "access.log", n).into_column(),
+            UInt64Chunked::from_vec(col::LINE.into(), lines).into_column(),
+            StringChunked::from_iter_values(col::EVENT_ID.into(), ids).into_column(),
+            UInt32Chunked::full_null(col::RECORD_INDEX.into(), n).into_column(),
+        ];
+        for c in columns {
+            df.with_column(c).unwrap();
+        }
+        df
+    }
+
+    /// `score`'s JSON report of `frame` in memory, and by `parts` of the events written
+    /// as `pieces` (a run each).
+    fn score_both(
+        frame: &DataFrame,
+        pieces: Vec<DataFrame>,
+        parts: usize,
+        sel: &crate::score_report::Selection,
+    ) -> (String, String) {
+        let json = |report: &crate::score_report::ScoreReport| {
+            let mut out = Vec::new();
+            crate::score_report::write_json(&mut out, report).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let opts = ScoreOptions::default();
+        let t = EventTable::new(frame).unwrap();
+        let scored = crate::score::score_table(&t, &opts);
+        let whole = json(&crate::score_report::build(frame, &t, &scored, sel).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = PartWriter::new(dir.path().join("parts"), parts, 1);
+        writer.start(pieces[0].schema()).unwrap();
+        for piece in pieces {
+            writer.push(piece).unwrap();
+        }
+        let parts = writer.finish().unwrap();
+        let by_parts = score(&parts, &opts, sel, &|_| {}, |r| Ok(json(r))).unwrap();
+        (whole, by_parts)
+    }
+
+    /// `score` of `rows` by parts reports what it reports in memory: every credential's
+    /// summary and the events shown, for several selections, over runs in time order and
+    /// over two tables out of it.
+    pub fn assert_same_score_by_parts(rows: &[Row]) {
+        use crate::score_report::Selection;
+        let frame = located(rows);
+        let named: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.credential)
+            .take(1)
+            .map(Into::into)
+            .collect();
+        let selections = [
+            Selection {
+                credentials: &[],
+                min_score: 20,
+                top: 30,
+            },
+            Selection {
+                credentials: &[],
+                min_score: 0,
+                top: 10_000,
+            },
+            Selection {
+                credentials: &[],
+                min_score: 0,
+                top: 2,
+            },
+            Selection {
+                credentials: &named,
+                min_score: 0,
+                top: 10_000,
+            },
+        ];
+        let third = frame.height().div_ceil(3);
+        let hours: Vec<DataFrame> = (0..3)
+            .map(|h| frame.slice(h * third as i64, third))
+            .collect();
+        // Tables: the even rows, then the odd; in memory their stable sort by time.
+        let n = rows.len();
+        let order: Vec<IdxSize> = (0..n)
+            .step_by(2)
+            .chain((1..n).step_by(2))
+            .map(|i| i as IdxSize)
+            .collect();
+        let tables = frame.take(&IdxCa::from_vec("".into(), order)).unwrap();
+        let sorted = crate::tables::in_time_order(tables.clone()).unwrap();
+        let evens = n.div_ceil(2);
+        let two = vec![
+            tables.slice(0, evens),
+            tables.slice(evens as i64, n - evens),
+        ];
+        for sel in &selections {
+            for parts in [1, 3] {
+                let (whole, by_parts) = score_both(&frame, hours.clone(), parts, sel);
+                assert_eq!(
+                    by_parts, whole,
+                    "in {parts} parts, min {} top {}",
+                    sel.min_score, sel.top
+                );
+                let (whole, by_parts) = score_both(&sorted, two.clone(), parts, sel);
+                assert_eq!(
+                    by_parts, whole,
+                    "tables in {parts} parts, min {} top {}",
+                    sel.min_score, sel.top
+                );
+            }
+        }
     }
 
     /// `whole`, the findings of the in-memory hunt of `rows`, are those of a hunt by

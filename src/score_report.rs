@@ -171,86 +171,183 @@ pub fn build<'a>(
     scored: &'a Scored,
     sel: &Selection,
 ) -> PolarsResult<ScoreReport<'a>> {
-    let loc = Locators::new(df)?;
-    let wanted = |i: usize| {
-        sel.credentials.is_empty() || sel.credentials.iter().any(|w| matches_credential(t, i, w))
-    };
-    let owned = |v: Option<&str>| v.map(str::to_string);
-    let mut by_credential: HashMap<&str, CredentialSummary> = HashMap::new();
+    let mut summaries = Summaries::default();
     for i in 0..t.len() {
-        let Some(c) = t.credential[i] else { continue };
-        if !wanted(i) {
-            continue;
-        }
-        let score = scored.scores[i];
-        let s = by_credential.entry(c).or_insert_with(|| CredentialSummary {
-            credential_id: c.to_string(),
-            kind: owned(t.credential_kind[i]),
-            principal: owned(t.principal[i]),
-            sources: Vec::new(),
-            events: 0,
-            first_seen: rfc3339(t.ts[i]),
-            last_seen: String::new(),
-            max_score: 0,
-            severity: Severity::Info,
-            suspicious_events: 0,
-            first_suspicious: None,
-            signals: BTreeMap::new(),
-        });
-        s.events += 1;
-        s.last_seen = rfc3339(t.ts[i]);
-        if let Some(src) = t.source[i]
-            && !s.sources.iter().any(|x| x == src)
-        {
-            s.sources.push(src.to_string());
-        }
-        s.max_score = s.max_score.max(score);
-        if score >= SUSPICIOUS {
-            s.suspicious_events += 1;
-            if s.first_suspicious.is_none() {
-                s.first_suspicious = Some(rfc3339(t.ts[i]));
-            }
-        }
-        for r in scored.reasons_of(i) {
-            *s.signals.entry(r.signal).or_default() += 1;
+        if sel.wants(t, i) {
+            summaries.see(t, i, i as u64);
+            summaries.score(t, i, i as u64, scored.scores[i], scored.reasons_of(i));
         }
     }
-    let mut credentials: Vec<CredentialSummary> = by_credential
-        .into_values()
-        .filter(|c| c.max_score >= sel.min_score)
-        .map(|mut c| {
-            c.severity = Severity::of(c.max_score);
-            c
-        })
-        .collect();
-    credentials.sort_by(|a, b| {
-        b.max_score
-            .cmp(&a.max_score)
-            .then(b.suspicious_events.cmp(&a.suspicious_events))
-            .then(a.credential_id.cmp(&b.credential_id))
-    });
-    let mut flagged: Vec<usize> = scored
-        .reasons
-        .keys()
-        .map(|&i| i as usize)
-        .filter(|&i| scored.scores[i] >= sel.min_score && wanted(i))
-        .collect();
-    flagged.sort_by(|&a, &b| {
-        scored.scores[b]
-            .cmp(&scored.scores[a])
-            .then(t.ts[a].cmp(&t.ts[b]))
-            .then(a.cmp(&b))
-    });
-    flagged.truncate(sel.top);
-    let events = flagged
-        .into_iter()
-        .map(|i| ScoredEvent::new(t, &loc, scored, i))
-        .collect();
+    let flagged = sel.flagged(t, scored, |i| i as u64);
     Ok(ScoreReport {
         suspicious_threshold: SUSPICIOUS,
-        credentials,
-        events,
+        credentials: summaries.finish(sel.min_score),
+        events: scored_events(df, t, scored, &flagged)?,
     })
+}
+
+/// The events `rows` of `t` as the report shows them, in that order.
+pub fn scored_events<'a>(
+    df: &'a DataFrame,
+    t: &EventTable<'a>,
+    scored: &'a Scored,
+    rows: &[usize],
+) -> PolarsResult<Vec<ScoredEvent<'a>>> {
+    let loc = Locators::new(df)?;
+    Ok(rows
+        .iter()
+        .map(|&i| ScoredEvent::new(t, &loc, scored, i))
+        .collect())
+}
+
+impl Selection<'_> {
+    /// Whether event `i` has a credential, one the user asked for if any.
+    pub fn wants(&self, t: &EventTable, i: usize) -> bool {
+        t.credential[i].is_some()
+            && (self.credentials.is_empty()
+                || self.credentials.iter().any(|w| matches_credential(t, i, w)))
+    }
+
+    /// The rows of the events shown, highest score first (then time, then `place`: the
+    /// event's place in the whole frame), at most `top`.
+    pub fn flagged(
+        &self,
+        t: &EventTable,
+        scored: &Scored,
+        place: impl Fn(usize) -> u64,
+    ) -> Vec<usize> {
+        let mut flagged: Vec<usize> = scored
+            .reasons
+            .keys()
+            .map(|&i| i as usize)
+            .filter(|&i| scored.scores[i] >= self.min_score && self.wants_event(t, i))
+            .collect();
+        flagged.sort_by(|&a, &b| {
+            scored.scores[b]
+                .cmp(&scored.scores[a])
+                .then(t.ts[a].cmp(&t.ts[b]))
+                .then(place(a).cmp(&place(b)))
+        });
+        flagged.truncate(self.top);
+        flagged
+    }
+
+    /// Whether event `i` is one the user asked for (any, credential or not, if none named).
+    fn wants_event(&self, t: &EventTable, i: usize) -> bool {
+        self.credentials.is_empty() || self.credentials.iter().any(|w| matches_credential(t, i, w))
+    }
+}
+
+/// Each credential's summary gathered an event at a time, in any order: each event comes
+/// with its place in the whole frame, which with its time orders them (`hunt`'s parts
+/// hold a credential's events in one part or several, and tables' events are placed one
+/// table after the other).
+#[derive(Default)]
+pub struct Summaries {
+    by_credential: HashMap<Box<str>, Gathered>,
+}
+
+/// An event's order in the whole frame: time, then place.
+type At = (i64, u64);
+
+#[derive(Default)]
+struct Gathered {
+    /// The first event, whose kind and principal the summary shows.
+    first: At,
+    kind: Option<Box<str>>,
+    principal: Option<Box<str>>,
+    last: At,
+    events: u64,
+    /// Each source with its first event.
+    sources: Vec<(At, Box<str>)>,
+    max_score: u32,
+    suspicious: u64,
+    first_suspicious: Option<At>,
+    signals: BTreeMap<&'static str, u64>,
+}
+
+impl Summaries {
+    /// Event `i` of `t` (at `place`), counted for its credential.
+    pub fn see(&mut self, t: &EventTable, i: usize, place: u64) {
+        let Some(c) = t.credential[i] else { return };
+        let at = (t.ts[i], place);
+        let owned = |v: Option<&str>| v.map(Box::from);
+        let g = match self.by_credential.get_mut(c) {
+            Some(g) => g,
+            None => self
+                .by_credential
+                .entry(c.into())
+                .or_insert_with(|| Gathered {
+                    first: at,
+                    last: at,
+                    kind: owned(t.credential_kind[i]),
+                    principal: owned(t.principal[i]),
+                    ..Gathered::default()
+                }),
+        };
+        g.events += 1;
+        if at < g.first {
+            g.first = at;
+            g.kind = owned(t.credential_kind[i]);
+            g.principal = owned(t.principal[i]);
+        }
+        g.last = g.last.max(at);
+        if let Some(src) = t.source[i] {
+            match g.sources.iter_mut().find(|(_, s)| &**s == src) {
+                Some(known) => known.0 = known.0.min(at),
+                None => g.sources.push((at, src.into())),
+            }
+        }
+    }
+
+    /// Event `i` of `t` (at `place`, already seen) scored `score` for `reasons`.
+    pub fn score(&mut self, t: &EventTable, i: usize, place: u64, score: u32, reasons: &[Reason]) {
+        let Some(g) = t.credential[i].and_then(|c| self.by_credential.get_mut(c)) else {
+            return;
+        };
+        g.max_score = g.max_score.max(score);
+        if score >= SUSPICIOUS {
+            g.suspicious += 1;
+            let at = (t.ts[i], place);
+            g.first_suspicious = Some(g.first_suspicious.map_or(at, |known| known.min(at)));
+        }
+        for r in reasons {
+            *g.signals.entry(r.signal).or_default() += 1;
+        }
+    }
+
+    /// The summaries of the credentials scoring at least `min_score`, highest first.
+    pub fn finish(self, min_score: u32) -> Vec<CredentialSummary> {
+        let mut credentials: Vec<CredentialSummary> = self
+            .by_credential
+            .into_iter()
+            .filter(|(_, g)| g.max_score >= min_score)
+            .map(|(c, mut g)| {
+                g.sources.sort();
+                CredentialSummary {
+                    credential_id: c.into(),
+                    kind: g.kind.map(Into::into),
+                    principal: g.principal.map(Into::into),
+                    sources: g.sources.into_iter().map(|(_, s)| s.into()).collect(),
+                    events: g.events,
+                    first_seen: rfc3339(g.first.0),
+                    last_seen: rfc3339(g.last.0),
+                    max_score: g.max_score,
+                    severity: Severity::of(g.max_score),
+                    suspicious_events: g.suspicious,
+                    first_suspicious: g.first_suspicious.map(|(ts, _)| rfc3339(ts)),
+                    signals: g.signals,
+                }
+            })
+            .collect();
+        credentials.sort_by(|a, b| {
+            b.max_score
+                .cmp(&a.max_score)
+                .then(b.suspicious_events.cmp(&a.suspicious_events))
+                .then(a.credential_id.cmp(&b.credential_id))
+        });
+        credentials
+    }
 }
 
 pub fn write_json(out: &mut dyn Write, report: &ScoreReport) -> std::io::Result<()> {

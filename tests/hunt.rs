@@ -535,7 +535,7 @@ fn a_dataset_written_by_several_jobs_gives_the_same_hunt() {
     assert!(
         on_its_own
             .stderr
-            .contains("the events these tables hold for hunt")
+            .contains("the events these tables hold to be scored")
             && on_its_own.stderr.contains("they are scored by parts"),
         "{}",
         on_its_own.stderr

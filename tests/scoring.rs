@@ -352,3 +352,67 @@ fn baseline_until_learns_without_judging() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("is not a time"), "{}", bad.stderr);
 }
+
+/// `score --memory-budget` scores by parts (raw logs, or the dataset `ingest` wrote) and
+/// reports what it reports in memory, byte for byte: every credential's summary and the
+/// events shown, a credential named by its session id included; it leaves nothing in
+/// `TMPDIR`, and events too large for the memory available go by parts on their own.
+#[test]
+fn score_by_parts_reports_what_it_reports_in_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let in_tmp = [("TMPDIR", tmp.path())];
+    let out = tempfile::tempdir().unwrap();
+    let ds = format!("{}/ds/", out.path().display());
+    let ingest = tokentrail(&["ingest", "-q", "samples/logs", "-o", &ds]);
+    assert_eq!(ingest.code, 0, "{}", ingest.stderr);
+    let all = ["--format", "json", "--min-score", "0", "--top", "100000"];
+    // Raw logs by parts go through the spill, slow in a debug build: samples once.
+    let cases: Vec<Vec<&str>> = vec![
+        [&["samples/logs", "--geoip", "samples/geoip"][..], &all].concat(),
+        [&[ds.as_str()][..], &all].concat(),
+        // An Entra sign-in named by its session, and an Okta session holding an API token
+        // (the terminal table).
+        [
+            &["tests/fixtures/entra", "--credential", "risk-event-003"][..],
+            &all,
+        ]
+        .concat(),
+        vec![
+            "tests/fixtures/okta",
+            "--credential",
+            "abc12345",
+            "--min-score",
+            "0",
+        ],
+    ];
+    for case in &cases {
+        let mut args = vec!["score", "-q"];
+        args.extend_from_slice(case);
+        let whole = tokentrail(&args);
+        assert_eq!(whole.code, 0, "{}", whole.stderr);
+        args.extend(["--memory-budget", "1"]);
+        let parts = tokentrail_env(&args, &in_tmp);
+        assert_eq!(parts.code, 0, "{}", parts.stderr);
+        assert!(whole.stdout == parts.stdout, "{case:?}: the reports differ");
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert!(left.is_empty(), "{case:?}: left {left:?}");
+        let shown = match case.contains(&"json") {
+            true => whole.json()["events"].as_array().unwrap().len(),
+            false => whole.stdout.matches(" UTC ").count(),
+        };
+        assert!(shown > 0, "{case:?}: no event shown\n{}", whole.stdout);
+    }
+    let small = [
+        ("TMPDIR", tmp.path()),
+        ("TOKENTRAIL_MEMORY_AVAILABLE", std::path::Path::new("1")),
+    ];
+    let args = ["score", &ds, "--format", "json"];
+    let on_its_own = tokentrail_env(&args, &small);
+    assert_eq!(on_its_own.code, 0, "{}", on_its_own.stderr);
+    assert!(
+        on_its_own.stderr.contains("they are scored by parts"),
+        "{}",
+        on_its_own.stderr
+    );
+    assert!(on_its_own.stdout == tokentrail(&args).stdout);
+}
