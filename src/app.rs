@@ -61,6 +61,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
                 Keep::default(),
                 "ingest and write",
                 |inputs, opts, bar, geo| {
+                    let started = Instant::now();
                     let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
                     job = job_id(&names);
                     let sink = out.insert(output::IngestOutput::new(
@@ -76,6 +77,11 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
                         memory_budget.saturating_mul(1 << 20),
                         spill_dir(&output),
                         sink,
+                        &|| {
+                            if input.timings {
+                                messages::timing("read (then written hour by hour)", started);
+                            }
+                        },
                     )
                 },
                 |done| &done.files,
@@ -542,6 +548,7 @@ fn logs_into_parts(
         Keep::scored(),
         "ingest into parts",
         |inputs, opts, bar, geo| {
+            let started = Instant::now();
             geoip = geo.map(|g| g.loaded.clone()).unwrap_or_default();
             let bytes: u64 = inputs.iter().map(Input::size_as_read).sum();
             let parts = parts.unwrap_or_else(|| crate::parts::parts_for(bytes, budget));
@@ -553,7 +560,13 @@ fn logs_into_parts(
             // Nothing held for the hours: each piece goes to disk as it is read, where
             // its part will be anyway (held up to the budget, the pieces took 2-3 times
             // the budget: an Okta log of 0.6 GB peaked at 704 MB at 256 MiB, 195 MB so).
-            crate::ingest::ingest_by_hour(inputs, opts, bar, geo, 0, dir.join("spill"), writer)
+            let read = || {
+                if input.timings {
+                    messages::timing("read (then parts written hour by hour)", started);
+                }
+            };
+            let spill = dir.join("spill");
+            crate::ingest::ingest_by_hour(inputs, opts, bar, geo, 0, spill, writer, &read)
         },
         |done| &done.files,
     )?;

@@ -215,7 +215,9 @@ pub trait HourWriter {
 
 /// [`ingest`] hour by hour, for `ingest` writing its output: the frame is never whole in
 /// memory (`spill.rs`). `budget`: bytes of events held in memory before they go to
-/// `spill_dir`. `out` gets each hour in order, as the whole frame would hold it.
+/// `spill_dir`. `out` gets each hour in order, as the whole frame would hold it, once
+/// every input is read (`read` is then called: `--timings`).
+#[allow(clippy::too_many_arguments)]
 pub fn ingest_by_hour(
     inputs: &[Input],
     opts: &IngestOptions,
@@ -224,11 +226,13 @@ pub fn ingest_by_hour(
     budget: usize,
     spill_dir: std::path::PathBuf,
     out: &mut dyn HourWriter,
+    read: &dyn Fn(),
 ) -> crate::error::Result<ByHour> {
     let spill = Spill::new(geo, &opts.real_ip_from, budget, spill_dir);
     let mut files = read_all::<SpillSink>(inputs, opts, progress, None, Some(&spill), &mut |_| {
         spill.join_small_pieces()
     })?;
+    read();
     let spilled = spill.spilled();
     let events = spill.drain(&mut files, out)?;
     Ok(ByHour {
