@@ -356,6 +356,7 @@ fn investigate(
 ) -> Result<ExitStatus> {
     let opts = score_options(input, analysis)?;
     let mut ingested = read_events_of(input, Keep::scored(), tables)?;
+    let checksums = report::Checksums::start(&ingested.files);
     let started = Instant::now();
     let phase = |name: &str| {
         if input.timings {
@@ -376,12 +377,12 @@ fn investigate(
         &frame,
         &investigator,
         &findings,
-        &ingested.files,
         report::MethodInput {
             geoip: &ingested.geoip,
             config: opts.config.path.as_ref().map(|p| p.display().to_string()),
             baseline_until: opts.baseline_until,
             window: window(input)?,
+            checksums,
         },
     )?;
     phase("report");
@@ -500,6 +501,7 @@ fn investigate_by_parts(
 ) -> Result<ExitStatus> {
     let opts = score_options(input, analysis)?;
     let (_dir, (written, files, geoip)) = into_parts(input, tables, scale)?;
+    let checksums = report::Checksums::start(&files);
     let started = Instant::now();
     let phase = |name: &str| {
         if input.timings {
@@ -516,12 +518,12 @@ fn investigate_by_parts(
                 frame,
                 investigator,
                 findings,
-                &files,
                 report::MethodInput {
                     geoip: &geoip,
                     config: opts.config.path.as_ref().map(|p| p.display().to_string()),
                     baseline_until: opts.baseline_until,
                     window: window(input)?,
+                    checksums,
                 },
             )?;
             deliver(&report, args, &files, input.strict, stdout)

@@ -216,8 +216,15 @@ fn hunt_samples() {
             .unwrap()
             >= 1
     );
+    // Each input's checksum is of its bytes (hashed beside the analysis, not after it).
     for input in report["inputs"].as_array().unwrap() {
-        assert_eq!(input["sha256"].as_str().unwrap().len(), 64);
+        use sha2::Digest;
+        let bytes = std::fs::read(root().join(input["file"].as_str().unwrap())).unwrap();
+        let digest: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(input["sha256"].as_str().unwrap(), digest, "{input}");
     }
     // No secret in clear anywhere in the report: the samples' tokens start tt_live_.
     let text = report.to_string();
