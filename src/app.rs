@@ -61,7 +61,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
                 Keep::default(),
                 "ingest and write",
                 |inputs, opts, bar, geo| {
-                    let started = Instant::now();
+                    let phase = phase_timer(&input);
                     let names: Vec<String> = inputs.iter().map(Input::display_name).collect();
                     job = job_id(&names);
                     let sink = out.insert(output::IngestOutput::new(
@@ -77,11 +77,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
                         memory_budget.saturating_mul(1 << 20),
                         spill_dir(&output),
                         sink,
-                        &|| {
-                            if input.timings {
-                                messages::timing("read (then written hour by hour)", started);
-                            }
-                        },
+                        &|| phase("read (then written hour by hour)"),
                     )
                 },
                 |done| &done.files,
@@ -149,20 +145,16 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
             limit,
         } => {
             let (tally, files) = read_tally(&input, by)?;
-            let started = Instant::now();
+            let phase = phase_timer(&input);
             let list = crate::credentials::all(&tally);
-            if input.timings {
-                messages::timing("summarize", started);
-            }
+            phase("summarize");
             match format {
                 ListFormat::Table => crate::credentials::write_table(stdout, &list, limit),
                 ListFormat::Json => crate::credentials::write_json(stdout, &list),
                 ListFormat::Csv => crate::credentials::write_csv(stdout, &list),
             }
             .map_err(stdout_error)?;
-            if input.timings {
-                messages::timing("write", started);
-            }
+            phase("write");
             // The run ends here: the summaries of a million sessions take a tenth of a
             // second to free one by one, and the system takes their memory back at exit.
             std::mem::forget(list);
@@ -273,6 +265,16 @@ fn job_id(names: &[String]) -> String {
         .collect()
 }
 
+/// `--timings`: a phase's line, timed from now.
+fn phase_timer(input: &InputArgs) -> impl Fn(&str) + '_ {
+    let started = Instant::now();
+    move |name: &str| {
+        if input.timings {
+            messages::timing(name, started);
+        }
+    }
+}
+
 /// `score`: in memory, or by parts when `--memory-budget` says so or when the events
 /// would not fit in the memory available (as `hunt`).
 fn score_within(
@@ -298,24 +300,17 @@ fn score_within(
     };
     let Some(budget) = budget else {
         let mut ingested = read_events_of(input, Keep::scored(), tables)?;
-        let started = Instant::now();
+        let phase = phase_timer(input);
         let frame = crate::frame::into_attributable(std::mem::take(&mut ingested.frame))?;
         let table = EventTable::new(&frame)?;
         let scored = score_table(&table, &opts);
         let report = score_report::build(&frame, &table, &scored, selection)?;
-        if input.timings {
-            messages::timing("score", started);
-        }
+        phase("score");
         write(&report, stdout)?;
         return Ok(exit_status(&ingested.files, input.strict));
     };
     let (_dir, (written, files, _)) = into_parts(input, tables, (budget, scale.parts))?;
-    let started = Instant::now();
-    let phase = |name: &str| {
-        if input.timings {
-            messages::timing(name, started);
-        }
-    };
+    let phase = phase_timer(input);
     crate::parts::score(&written, &opts, selection, &phase, |report| {
         write(report, stdout)
     })?;
@@ -334,14 +329,12 @@ fn into_parts(
     // A folder a killed run left is removed first (as `ingest`'s spill folders).
     remove_stale_spills(&std::env::temp_dir(), crate::parts::TempDir::PREFIX);
     let dir = crate::parts::TempDir::new(&std::env::temp_dir())?;
-    let started = Instant::now();
+    let phase = phase_timer(input);
     let written = match tables.iter().any(Option::is_some) {
         true => tables_into_parts(input, tables, (budget, parts), dir.path())?,
         false => logs_into_parts(input, (budget, parts), dir.path())?,
     };
-    if input.timings {
-        messages::timing("parts written", started);
-    }
+    phase("parts written");
     Ok((dir, written))
 }
 
@@ -357,12 +350,7 @@ fn investigate(
     let opts = score_options(input, analysis)?;
     let mut ingested = read_events_of(input, Keep::scored(), tables)?;
     let checksums = report::Checksums::start(&ingested.files);
-    let started = Instant::now();
-    let phase = |name: &str| {
-        if input.timings {
-            messages::timing(name, started);
-        }
-    };
+    let phase = phase_timer(input);
     // Only the attributable events are read from here on (a fifth of an nginx log): the
     // whole frame goes before the scoring needs its memory.
     let frame = crate::frame::into_attributable(std::mem::take(&mut ingested.frame))?;
@@ -502,12 +490,7 @@ fn investigate_by_parts(
     let opts = score_options(input, analysis)?;
     let (_dir, (written, files, geoip)) = into_parts(input, tables, scale)?;
     let checksums = report::Checksums::start(&files);
-    let started = Instant::now();
-    let phase = |name: &str| {
-        if input.timings {
-            messages::timing(name, started);
-        }
-    };
+    let phase = phase_timer(input);
     crate::parts::hunt(
         &written,
         &opts,
@@ -550,7 +533,7 @@ fn logs_into_parts(
         Keep::scored(),
         "ingest into parts",
         |inputs, opts, bar, geo| {
-            let started = Instant::now();
+            let phase = phase_timer(input);
             geoip = geo.map(|g| g.loaded.clone()).unwrap_or_default();
             let bytes: u64 = inputs.iter().map(Input::size_as_read).sum();
             let parts = parts.unwrap_or_else(|| crate::parts::parts_for(bytes, budget));
@@ -562,11 +545,7 @@ fn logs_into_parts(
             // Nothing held for the hours: each piece goes to disk as it is read, where
             // its part will be anyway (held up to the budget, the pieces took 2-3 times
             // the budget: an Okta log of 0.6 GB peaked at 704 MB at 256 MiB, 195 MB so).
-            let read = || {
-                if input.timings {
-                    messages::timing("read (then parts written hour by hour)", started);
-                }
-            };
+            let read = || phase("read (then parts written hour by hour)");
             let spill = dir.join("spill");
             crate::ingest::ingest_by_hour(inputs, opts, bar, geo, 0, spill, writer, &read)
         },
@@ -862,11 +841,9 @@ fn read_tally(
     if tables.iter().any(Option::is_some) {
         let columns = crate::credentials::Tally::frame_columns();
         let ingested = read_tables(args, tables, Some(&columns))?;
-        let started = Instant::now();
+        let phase = phase_timer(args);
         let tally = crate::credentials::Tally::from_frame(&ingested.frame, by)?;
-        if args.timings {
-            messages::timing("tally", started);
-        }
+        phase("tally");
         return Ok((tally, ingested.files));
     }
     let keep = Keep::columns(crate::credentials::COLUMNS);
@@ -938,11 +915,9 @@ fn read_raw<T, E: Into<Error>>(
         Some(dir) => Some(enrich::GeoDatabases::open_dir(dir).map_err(Error::GeoIp)?),
         None => None,
     };
-    let started = Instant::now();
+    let timed = phase_timer(args);
     let read = read(&inputs, &opts, &bar, geo.as_ref()).map_err(Into::into)?;
-    if args.timings {
-        messages::timing(phase, started);
-    }
+    timed(phase);
     bar.finish_and_clear();
     for f in files_of(&read) {
         report_problems(f, args.strict);

@@ -1122,6 +1122,18 @@ pub(crate) mod tests {
         hunt_pieces_by_parts(hours, parts, &|seq| seq)
     }
 
+    /// The events written as `pieces`, a run each, in `parts` parts kept in the folder
+    /// returned.
+    fn write_parts(pieces: Vec<DataFrame>, parts: usize) -> (tempfile::TempDir, Parts) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = PartWriter::new(dir.path().join("parts"), parts, 1);
+        writer.start(pieces[0].schema()).unwrap();
+        for piece in pieces {
+            writer.push(piece).unwrap();
+        }
+        (dir, writer.finish().unwrap())
+    }
+
     /// The findings of a hunt in `parts` parts of the events written as `pieces`, a run
     /// each, an event named by `name` of its place in them.
     fn hunt_pieces_by_parts(
@@ -1129,14 +1141,8 @@ pub(crate) mod tests {
         parts: usize,
         name: &dyn Fn(u64) -> u64,
     ) -> Vec<String> {
-        let dir = tempfile::tempdir().unwrap();
-        let mut writer = PartWriter::new(dir.path().join("parts"), parts, 1);
-        writer.start(pieces[0].schema()).unwrap();
         let runs = pieces.len();
-        for frame in pieces {
-            writer.push(frame).unwrap();
-        }
-        let parts = writer.finish().unwrap();
+        let (_dir, parts) = write_parts(pieces, parts);
         assert_eq!(parts.runs.len(), runs);
         hunt(
             &parts,
@@ -1308,13 +1314,7 @@ pub(crate) mod tests {
         let t = EventTable::new(frame).unwrap();
         let scored = crate::score::score_table(&t, &opts);
         let whole = json(&crate::score_report::build(frame, &t, &scored, sel).unwrap());
-        let dir = tempfile::tempdir().unwrap();
-        let mut writer = PartWriter::new(dir.path().join("parts"), parts, 1);
-        writer.start(pieces[0].schema()).unwrap();
-        for piece in pieces {
-            writer.push(piece).unwrap();
-        }
-        let parts = writer.finish().unwrap();
+        let (_dir, parts) = write_parts(pieces, parts);
         let by_parts = score(&parts, &opts, sel, &|_| {}, |r| Ok(json(r))).unwrap();
         (whole, by_parts)
     }

@@ -423,22 +423,22 @@ pub struct Checksums(std::thread::JoinHandle<Vec<InputEntry>>);
 
 impl Checksums {
     pub fn start(files: &[FileReport]) -> Checksums {
-        let files: Vec<(String, Option<&'static str>, u64, u64)> = files
+        let mut inputs: Vec<InputEntry> = files
             .iter()
             .filter(|f| f.detection != crate::ingest::BEFORE_WINDOW)
-            .map(|f| (f.file.clone(), f.source, f.events, f.malformed))
+            .map(|f| InputEntry {
+                file: f.file.clone(),
+                source: f.source,
+                sha256: None,
+                events: f.events,
+                malformed: f.malformed,
+            })
             .collect();
         Checksums(std::thread::spawn(move || {
-            files
-                .into_iter()
-                .map(|(file, source, events, malformed)| InputEntry {
-                    sha256: (file != "-").then(|| sha256(&file)).flatten(),
-                    file,
-                    source,
-                    events,
-                    malformed,
-                })
-                .collect()
+            for input in &mut inputs {
+                input.sha256 = (input.file != "-").then(|| sha256(&input.file)).flatten();
+            }
+            inputs
         }))
     }
 

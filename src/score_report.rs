@@ -203,9 +203,7 @@ pub fn scored_events<'a>(
 impl Selection<'_> {
     /// Whether event `i` has a credential, one the user asked for if any.
     pub fn wants(&self, t: &EventTable, i: usize) -> bool {
-        t.credential[i].is_some()
-            && (self.credentials.is_empty()
-                || self.credentials.iter().any(|w| matches_credential(t, i, w)))
+        t.credential[i].is_some() && self.wants_event(t, i)
     }
 
     /// The rows of the events shown, highest score first (then time, then `place`: the
