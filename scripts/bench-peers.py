@@ -12,8 +12,9 @@ Defaults are the issue's sizes (nginx 2,000 MB, CloudTrail 2,000,000 records in 
 S3 files, Okta and Auth0 1,000,000 events each). Data are generated once into --data
 (default /tmp/tokentrail-bench) by scripts/make-*-bench.py and reused. Needs a release
 build (cargo build --release); peers are run when installed: GoAccess and lnav (apt),
-DuckDB and Polars (pip), jq, zcat/cat as the floor. Peak memory is GNU time's maximum
-resident set size. Each command runs --repeat times (default 1); the fastest run counts.
+DuckDB's CLI (pip install duckdb-cli, or a `duckdb` binary on PATH)
+and its Python module, Polars (pip), jq, zcat/cat as the floor. Peak memory is GNU time's
+maximum resident set size. Each command runs --repeat times (default 1); the fastest run counts.
 """
 import argparse
 import json
@@ -55,6 +56,32 @@ def measure(cmd, repeat):
 
 def have(tool):
     return shutil.which(tool) is not None
+
+
+def duckdb_cli():
+    """The DuckDB command-line binary: `duckdb` on PATH when it is one (not a script), else
+    the one the `duckdb-cli` pip package bundles; None when neither is installed."""
+    found = shutil.which("duckdb")
+    if found:
+        with open(found, "rb") as f:
+            if f.read(4) == b"\x7fELF":
+                return found
+    probe = subprocess.run([sys.executable, "-c", "import duckdb_cli, os; "
+                            "print(os.path.join(os.path.dirname(duckdb_cli.__file__), 'duckdb'))"],
+                           capture_output=True, text=True)
+    path = probe.stdout.strip()
+    return path if probe.returncode == 0 and os.path.isfile(path) else None
+
+
+def cli_version(cli):
+    out = subprocess.run([cli, "--version"], capture_output=True, text=True).stdout.split()
+    return out[0] if out else "?"
+
+
+def duckdb_sql(job, path):
+    """The query of scripts/duckdb-summary.py for `job`, as the DuckDB CLI runs it (2 threads)."""
+    return subprocess.run([sys.executable, "scripts/duckdb-summary.py", job, str(path), "2", "--sql"],
+                          capture_output=True, text=True, check=True, cwd=ROOT).stdout
 
 
 def have_py(module):
@@ -184,7 +211,17 @@ def main():
                     ("okta", "summarise by actor", ", by actor")]
             rows.append(("summarise by actor", "tokentrail credentials --by principal",
                          measure(f"{tt} credentials -q --by principal --format csv {path} > /dev/null", r)))
+        cli = duckdb_cli()
         for job, label, note in jobs:
+            if cli:
+                # The CLI as a responder runs it, on the queries of duckdb-summary.py.
+                queries = [(job, f"declared columns{note}")]
+                if job == "okta":
+                    queries.append(("okta-actor-same", "by actor, tokentrail's columns, one row per uuid"))
+                for query, what in queries:
+                    sql = shlex.quote(duckdb_sql(query, path))
+                    rows.append((label, f"DuckDB CLI {cli_version(cli)} (2 threads, {what})",
+                                 measure(f"{cli} -csv -c {sql} > /dev/null", r)))
             if have_py("duckdb"):
                 rows.append((label, f"DuckDB (2 threads, declared columns{note})",
                              measure(f"{sys.executable} scripts/duckdb-summary.py {job} {path} 2", r)))
