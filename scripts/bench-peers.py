@@ -14,7 +14,8 @@ S3 files, Okta and Auth0 1,000,000 events each). Data are generated once into --
 build (cargo build --release); peers are run when installed: GoAccess and lnav (apt),
 DuckDB's CLI (pip install duckdb-cli, or a `duckdb` binary on PATH)
 and its Python module, Polars (pip), jq, zcat/cat as the floor. Peak memory is GNU time's
-maximum resident set size. Each command runs --repeat times (default 1); the fastest run counts.
+maximum resident set size. Each command runs --repeat times (default 1), the rounds interleaved
+across a table's commands; the fastest run counts.
 """
 import argparse
 import json
@@ -34,24 +35,35 @@ def sh(cmd):
     subprocess.run(cmd, shell=True, check=True, cwd=ROOT)
 
 
-def measure(cmd, repeat):
-    """Best wall time (s) and its peak RSS (MB) of a shell command, or None on failure."""
-    best = None
-    for _ in range(repeat):
+class Measured:
+    """A shell command to time `repeat` times; `table` runs the rounds of all its commands
+    interleaved (one run of each, then again), so that a machine whose speed drifts over
+    minutes slows every command alike. `best`: the fastest run's wall time (s) and peak
+    RSS (MB); `failed`: it exited with an error."""
+
+    def __init__(self, cmd, repeat):
+        self.cmd, self.repeat = cmd, repeat
+        self.best, self.failed = None, False
+
+    def run(self):
         with tempfile.NamedTemporaryFile("r") as t:
-            full = f"/usr/bin/time -f '%e %M' -o {t.name} sh -c {shlex.quote(cmd)}"
+            full = f"/usr/bin/time -f '%e %M' -o {t.name} sh -c {shlex.quote(self.cmd)}"
             done = subprocess.run(full, shell=True, cwd=ROOT, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True)
             if done.returncode not in (0, 1):
-                print(f"  failed ({done.returncode}): {cmd}\n  {done.stderr.strip()[-400:]}",
+                print(f"  failed ({done.returncode}): {self.cmd}\n  {done.stderr.strip()[-400:]}",
                       file=sys.stderr)
-                return None
+                self.failed = True
+                return
             wall, rss_kb = t.read().split()[-2:]
             # GNU time has a resolution of 10 ms.
             run = (max(float(wall), 0.01), int(rss_kb) / 1024)
-            if best is None or run[0] < best[0]:
-                best = run
-    return best
+            if self.best is None or run[0] < self.best[0]:
+                self.best = run
+
+
+def measure(cmd, repeat):
+    return Measured(cmd, repeat)
 
 
 def have(tool):
@@ -131,6 +143,11 @@ def table(title, rows, data_bytes, uncompressed, events):
           f"{events:,} events.\n")
     print("| job | tool | wall s | MB/s (text) | events/s | peak RSS MB | tokentrail is |")
     print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
+    for round in range(max((m.repeat for _, _, m in rows), default=0)):
+        for _, _, m in rows:
+            if round < m.repeat and not m.failed:
+                m.run()
+    rows = [(job, tool, None if m.failed else m.best) for job, tool, m in rows]
     reference = {}
     for job, tool, result in rows:
         if tool.startswith("tokentrail") and "-j 1" not in tool and job not in reference and result:
