@@ -63,6 +63,7 @@ class Measured:
 
 
 def measure(cmd, repeat):
+    """`cmd` to be timed by `table`, `repeat` times."""
     return Measured(cmd, repeat)
 
 
@@ -143,9 +144,9 @@ def table(title, rows, data_bytes, uncompressed, events):
           f"{events:,} events.\n")
     print("| job | tool | wall s | MB/s (text) | events/s | peak RSS MB | tokentrail is |")
     print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
-    for round in range(max((m.repeat for _, _, m in rows), default=0)):
+    for done in range(max((m.repeat for _, _, m in rows), default=0)):
         for _, _, m in rows:
-            if round < m.repeat and not m.failed:
+            if done < m.repeat and not m.failed:
                 m.run()
     rows = [(job, tool, None if m.failed else m.best) for job, tool, m in rows]
     reference = {}
@@ -229,6 +230,7 @@ def main():
             rows.append(("summarise by actor", "tokentrail credentials --by principal",
                          measure(f"{tt} credentials -q --by principal --format csv {path} > /dev/null", r)))
         cli = duckdb_cli()
+        cli_name = f"DuckDB CLI {cli_version(cli)}" if cli else None
         for job, label, note in jobs:
             if cli:
                 # The CLI as a responder runs it, on the queries of duckdb-summary.py.
@@ -237,7 +239,7 @@ def main():
                     queries.append(("okta-actor-same", "by actor, tokentrail's columns, one row per uuid"))
                 for query, what in queries:
                     sql = shlex.quote(duckdb_sql(query, path))
-                    rows.append((label, f"DuckDB CLI {cli_version(cli)} (2 threads, {what})",
+                    rows.append((label, f"{cli_name} (2 threads, {what})",
                                  measure(f"{cli} -csv -c {sql} > /dev/null", r)))
             if have_py("duckdb"):
                 rows.append((label, f"DuckDB (2 threads, declared columns{note})",

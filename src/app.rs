@@ -287,10 +287,7 @@ fn score_within(
 ) -> Result<ExitStatus> {
     let opts = score_options(input, analysis)?;
     let tables = tables_of(input)?;
-    let budget = match scale.memory_budget {
-        Some(budget) => Some(budget),
-        None => too_large_for_memory(input, &tables)?,
-    };
+    let budget = parts_budget(input, scale, &tables)?;
     let write = |report: &score_report::ScoreReport, stdout: &mut dyn Write| {
         match format {
             StatsFormat::Table => score_report::write_table(stdout, report),
@@ -389,11 +386,7 @@ fn investigate_within(
 ) -> Result<ExitStatus> {
     // The inputs are looked at once: a dataset's folder is walked and its tables opened.
     let tables = tables_of(input)?;
-    let budget = match scale.memory_budget {
-        Some(budget) => Some(budget),
-        None => too_large_for_memory(input, &tables)?,
-    };
-    match budget {
+    match parts_budget(input, scale, &tables)? {
         None => investigate(input, analysis, report, seeds, tables, stdout),
         Some(budget) => investigate_by_parts(
             input,
@@ -404,6 +397,19 @@ fn investigate_within(
             (budget, scale.parts),
             stdout,
         ),
+    }
+}
+
+/// The budget (MiB) to work by parts with: `--memory-budget`, else one of its own when
+/// the events would not fit in memory ([`too_large_for_memory`]); `None`: in memory.
+fn parts_budget(
+    input: &InputArgs,
+    scale: &crate::cli::PartsArgs,
+    tables: &[Tables],
+) -> Result<Option<usize>> {
+    match scale.memory_budget {
+        Some(budget) => Ok(Some(budget)),
+        None => too_large_for_memory(input, tables),
     }
 }
 

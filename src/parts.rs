@@ -914,7 +914,10 @@ pub fn hunt<T>(
     };
     let mut named: BTreeSet<Box<str>> = BTreeSet::new();
     let mut see = |t: &EventTable, _: &[u64]| {
-        for i in (0..t.len()).filter(|_| !names.is_empty()) {
+        if names.is_empty() {
+            return;
+        }
+        for i in 0..t.len() {
             if let Some(c) = t.subject(i)
                 && names.iter().any(|n| matches_credential(t, i, n))
                 && !named.contains(c)
