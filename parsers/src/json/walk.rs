@@ -353,15 +353,26 @@ impl<'a> Walk<'a> {
     }
 
     /// Any value, stepped over and checked as serde_json's `IgnoredAny` checks it.
+    #[inline(always)]
     pub(crate) fn skip(&mut self) -> Walked<()> {
         match self.peek()? {
             b'"' => self.skip_str(),
-            b'{' => self.object(|w, _| w.skip()),
-            b'[' => self.array(|w| w.skip()),
+            b'{' | b'[' => self.skip_container(),
             b't' => self.literal("true"),
             b'f' => self.literal("false"),
             b'n' => self.literal("null"),
             b'-' | b'0'..=b'9' => self.skip_number(),
+            _ => None,
+        }
+    }
+
+    /// An object or array, stepped over: the one step of [`Walk::skip`] that is a call
+    /// (most values stepped over are strings, read where they are).
+    #[inline(never)]
+    fn skip_container(&mut self) -> Walked<()> {
+        match self.peek()? {
+            b'{' => self.object(|w, _| w.skip()),
+            b'[' => self.array(|w| w.skip()),
             _ => None,
         }
     }
