@@ -278,6 +278,7 @@ impl<'a> Walk<'a> {
     }
 
     /// Any string, stepped over: escapes must be JSON's, no control character.
+    #[inline(always)]
     fn skip_str(&mut self) -> Walked<()> {
         self.eat(b'"')?;
         loop {
