@@ -358,7 +358,8 @@ impl<'a> Walk<'a> {
     pub(crate) fn skip(&mut self) -> Walked<()> {
         match self.peek()? {
             b'"' => self.skip_str(),
-            b'{' | b'[' => self.skip_container(),
+            b'{' => self.skip_object(),
+            b'[' => self.skip_array(),
             b't' => self.literal("true"),
             b'f' => self.literal("false"),
             b'n' => self.literal("null"),
@@ -367,15 +368,17 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// An object or array, stepped over: the one step of [`Walk::skip`] that is a call
-    /// (most values stepped over are strings, read where they are).
+    /// An object stepped over: with [`Walk::skip_array`], the steps of [`Walk::skip`] that
+    /// are calls (most values stepped over are strings, read where they are).
     #[inline(never)]
-    fn skip_container(&mut self) -> Walked<()> {
-        match self.peek()? {
-            b'{' => self.object(|w, _| w.skip()),
-            b'[' => self.array(|w| w.skip()),
-            _ => None,
-        }
+    fn skip_object(&mut self) -> Walked<()> {
+        self.object(|w, _| w.skip())
+    }
+
+    /// An array stepped over (see [`Walk::skip_object`]).
+    #[inline(never)]
+    fn skip_array(&mut self) -> Walked<()> {
+        self.array(|w| w.skip())
     }
 
     fn enter(&mut self) -> Walked<()> {

@@ -59,6 +59,13 @@ impl Rest {
         !self.counted.is_empty() || !self.fresh.is_empty()
     }
 
+    /// `hashes` made again from `listed` (whenever the list changes: its first values).
+    fn sync_hashes(&mut self) {
+        for (h, l) in self.hashes.iter_mut().zip(&self.listed) {
+            *h = l.hash;
+        }
+    }
+
     fn count(&mut self, hash: u64) {
         self.fresh.push(hash);
         if self.fresh.len() >= FRESH.max(self.counted.len() / 2) {
@@ -136,14 +143,8 @@ impl Distinct {
             return Some(first);
         }
         let rest = self.rest.as_deref_mut()?;
-        let n = rest.listed.len();
-        let i = (0..n).find(|&i| {
-            rest.hashes.get(i) == Some(&hash)
-                && rest
-                    .listed
-                    .get(i)
-                    .is_some_and(|l| l.value.as_str() == value)
-        })?;
+        let i = (rest.hashes.iter().zip(&rest.listed))
+            .position(|(&h, l)| h == hash && l.value.as_str() == value)?;
         rest.listed.get_mut(i)
     }
 
@@ -165,10 +166,8 @@ impl Distinct {
         let rest = self.rest.get_or_insert_default();
         if !rest.counting() {
             if rest.listed.len() + 1 < LISTED {
-                if let Some(h) = rest.hashes.get_mut(rest.listed.len()) {
-                    *h = hash;
-                }
                 rest.listed.push(listed(at));
+                rest.sync_hashes();
                 return;
             }
             // One more than can be listed: from now on every value is counted by hash.
@@ -188,9 +187,7 @@ impl Distinct {
         {
             *latest = listed(at);
             if let Some(rest) = self.rest.as_deref_mut() {
-                for (h, l) in rest.hashes.iter_mut().zip(&rest.listed) {
-                    *h = l.hash;
-                }
+                rest.sync_hashes();
             }
         }
         self.note_latest();
