@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
+use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, notes};
 use crate::framing::Framing;
 use crate::json::walk::{
     Seen, Walk, Walked, front_walk_agrees, front_walked_or_parsed, line_front_walked, walk_agrees,
@@ -219,7 +219,7 @@ fn event_type(code: &str) -> (&'static str, Outcome, Uses) {
 }
 
 fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
-    walked_or_parsed(record, walk_identity, unwrap)
+    walked_or_parsed(record, walk_identity, finish)
 }
 
 /// The identity of a plain record read without serde (see `json::walk`): the fields
@@ -229,13 +229,15 @@ fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
     Walk::new(text).whole(walk_top)
 }
 
-fn walk_top<'a>(w: &mut Walk<'a>) -> Walked<LogEvent<'a>> {
-    w.fields(walk_field)
+fn walk_top<'a>(w: &mut Walk<'a>, ev: &mut LogEvent<'a>) -> Walked<()> {
+    w.fields_into(ev, walk_field)
 }
 
 /// The log-stream wrapper's `data`: the event inside.
 fn walk_event<'a>(w: &mut Walk<'a>) -> Walked<Box<LogEvent<'a>>> {
-    walk_top(w).map(Box::new)
+    let mut ev = Box::<LogEvent<'a>>::default();
+    walk_top(w, &mut ev)?;
+    Some(ev)
 }
 
 fn walk_field<'a>(
@@ -329,51 +331,47 @@ fn walk_response(w: &mut Walk<'_>) -> Walked<DetailsResponse> {
 /// only the identity kept (the property the `parse_record` fuzz target checks).
 #[doc(hidden)]
 pub fn identity_walk_agrees(record: &[u8]) -> bool {
-    walk_agrees(record, walk_identity, unwrap)
+    walk_agrees(record, walk_identity, finish)
 }
 
 /// [`identity_walk_agrees`] for the record at the front of `rest` (a JSON array's rest),
 /// with where it ends.
 #[doc(hidden)]
 pub fn identity_front_walk_agrees(rest: &str) -> bool {
-    front_walk_agrees(rest, walk_top, unwrap)
+    front_walk_agrees(rest, walk_top, finish)
 }
 
-fn unwrap(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
+/// A record read (by the walk or by serde) made an event.
+fn finish<'a>(ev: &mut LogEvent<'a>, out: &mut Event<'a>) -> Result<(), ParseError> {
     if ev.kind.is_none()
-        && let Some(data) = ev.data
+        && let Some(data) = &mut ev.data
     {
         // Log-stream wrapper `{"log_id":…,"data":{…}}`: the event is inside.
-        let inner = unwrap(*data)?;
-        return Ok(match (inner.event_id.is_none(), non_empty(ev.log_id)) {
-            (true, Some(id)) => Event {
-                event_id: Some(id),
-                ..inner
-            },
-            _ => inner,
-        });
+        finish(data, out)?;
+        if out.event_id.is_none() {
+            out.event_id = non_empty(ev.log_id.take());
+        }
+        return Ok(());
     }
-    build(ev)
+    build(ev, out)
 }
 
-fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
+/// The event of `ev`, into `out` (a default event: filled where it lies, not moved).
+fn build<'a>(ev: &mut LogEvent<'a>, out: &mut Event<'a>) -> Result<(), ParseError> {
     let missing = |f| ParseError::new(ParseErrorKind::MissingField(f), 0);
-    let ts_raw = ev.date.ok_or(missing("date"))?;
+    let ts_raw = ev.date.take().ok_or(missing("date"))?;
     let (ts, zone) = rfc3339(ts_raw.as_bytes())
         .map(|(_, v)| v)
         .map_err(|_| ParseError::new(ParseErrorKind::BadTimestamp, 0))?;
-    let code = ev.kind.ok_or(missing("type"))?;
+    let code = ev.kind.take().ok_or(missing("type"))?;
     if ev.log_id.is_none() && ev.underscore_id.is_none() && ev.client_id.is_none() {
         return Err(missing("log_id"));
     }
     let (action, outcome, uses) = event_type(&code);
-    let mut out = Event {
-        ts,
-        ts_raw,
-        event_id: non_empty(ev.log_id).or(non_empty(ev.underscore_id)),
-        outcome,
-        ..Event::default()
-    };
+    out.ts = ts;
+    out.ts_raw = ts_raw;
+    out.event_id = non_empty(ev.log_id.take()).or(non_empty(ev.underscore_id.take()));
+    out.outcome = outcome;
     if zone == Zone::AssumedUtc {
         out.notes |= notes::ASSUMED_UTC;
     }
@@ -381,7 +379,7 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
         "" => code.clone(),
         a => Cow::Borrowed(a),
     });
-    let client = non_empty(ev.client_id);
+    let client = non_empty(ev.client_id.take());
     let user = non_empty(ev.user_name.clone()).or(non_empty(ev.user_id.clone()));
     // A machine-to-machine application acting on its own: no person in the record.
     let machine = user.is_none() && client.is_some();
@@ -393,17 +391,16 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
         }
         _ => user,
     };
-    out.src_ip = non_empty(ev.ip);
-    let mut service = ServiceFields {
-        event_type: Some(code),
-        app: non_empty(ev.client_name).or(client.clone()),
-        caller_kind: out.src_ip.as_ref().map(|_| CallerKind::Ip),
-        ..ServiceFields::default()
-    };
+    out.src_ip = non_empty(ev.ip.take());
+    let caller_kind = out.src_ip.as_ref().map(|_| CallerKind::Ip);
+    let service = &mut **out.service.insert(Box::default());
+    service.event_type = Some(code);
+    service.app = non_empty(ev.client_name.take()).or(client.clone());
+    service.caller_kind = caller_kind;
     let request = ev.details.as_ref().and_then(|d| d.request.as_ref());
     out.user_agent = request
         .and_then(|r| non_empty(r.user_agent.clone()))
-        .or(non_empty(ev.user_agent));
+        .or(non_empty(ev.user_agent.take()));
     out.status = ev
         .details
         .as_ref()
@@ -452,14 +449,13 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
                 None => path,
             }))
         }
-        None => non_empty(ev.audience).or(non_empty(ev.connection)),
+        None => non_empty(ev.audience.take()).or(non_empty(ev.connection.take())),
     };
-    if let Some(loc) = ev.location_info {
+    if let Some(loc) = ev.location_info.take() {
         service.provider_country = non_empty(loc.country_code).or(non_empty(loc.country_name));
         service.provider_city = non_empty(loc.city_name);
     }
-    out.service = Some(Box::new(service));
-    Ok(out)
+    Ok(())
 }
 
 impl LogParser for Auth0Parser {
@@ -497,11 +493,11 @@ impl LogParser for Auth0Parser {
     }
 
     fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        front_walked_or_parsed(rest, walk_top, unwrap, out)
+        front_walked_or_parsed(rest, walk_top, finish, out)
     }
 
     fn parse_line_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        line_front_walked(rest, walk_top, unwrap, out)
+        line_front_walked(rest, walk_top, finish, out)
     }
 
     fn reads_line_fronts(&self) -> bool {

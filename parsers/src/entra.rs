@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 
 use crate::csv_export::{CsvForm, Target};
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
+use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, notes};
 use crate::framing::Framing;
 use crate::json::walk::{
     Seen, Walk, Walked, front_walk_agrees, front_walked_or_parsed, line_front_walked, walk_agrees,
@@ -454,55 +454,62 @@ fn merge<'a>(outer: Str<'a>, inner: Str<'a>) -> Str<'a> {
     non_empty(inner).or(non_empty(outer))
 }
 
-fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
+/// A record read (by the walk or by serde) made an event.
+fn finish<'a>(record: &mut Record<'a>, out: &mut Event<'a>) -> Result<(), ParseError> {
+    build(record, out)
+}
+
+/// The event of `outer`, into `ev` (a default event: filled where it lies, not moved).
+fn build<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseError> {
     let missing = |f| ParseError::new(ParseErrorKind::MissingField(f), 0);
     let inner = outer.properties.take().map(|b| *b).unwrap_or_default();
     let diagnostic = outer.category.is_some() || outer.operation_name.is_some();
-    let ts_raw = merge(outer.created, inner.created)
-        .or(merge(outer.activity_time, inner.activity_time))
-        .or(non_empty(outer.time))
+    let ts_raw = merge(outer.created.take(), inner.created)
+        .or(merge(outer.activity_time.take(), inner.activity_time))
+        .or(non_empty(outer.time.take()))
         .ok_or(missing("createdDateTime"))?;
     let (ts, zone) = rfc3339(ts_raw.as_bytes())
         .map(|(_, v)| v)
         .map_err(|_| ParseError::new(ParseErrorKind::BadTimestamp, 0))?;
-    let upn = merge(outer.user_principal_name, inner.user_principal_name);
-    let sp = merge(outer.service_principal_name, inner.service_principal_name);
-    let app_name = merge(outer.app_display_name, inner.app_display_name);
-    let app_id = merge(outer.app_id, inner.app_id);
+    let upn = merge(outer.user_principal_name.take(), inner.user_principal_name);
+    let sp = merge(
+        outer.service_principal_name.take(),
+        inner.service_principal_name,
+    );
+    let app_name = merge(outer.app_display_name.take(), inner.app_display_name);
+    let app_id = merge(outer.app_id.take(), inner.app_id);
     let audit = inner.initiated_by.is_some()
         || outer.initiated_by.is_some()
         || inner.activity_display_name.is_some();
     if !diagnostic && !audit && upn.is_none() && sp.is_none() && app_id.is_none() {
         return Err(missing("userPrincipalName"));
     }
-    let mut ev = Event {
-        ts,
-        ts_raw,
-        event_id: merge(outer.id, inner.id),
-        ..Event::default()
-    };
+    ev.ts = ts;
+    ev.ts_raw = ts_raw;
+    ev.event_id = merge(outer.id.take(), inner.id);
     if zone == Zone::AssumedUtc {
         ev.notes |= notes::ASSUMED_UTC;
     }
-    let category = merge(outer.category, inner.category);
-    let mut service = ServiceFields {
-        event_type: category.clone(),
-        ..ServiceFields::default()
-    };
+    let category = merge(outer.category.take(), inner.category);
+    let service = &mut **ev.service.insert(Box::default());
+    service.event_type = category.clone();
     if audit {
         let by = inner
             .initiated_by
-            .or(outer.initiated_by)
+            .or(outer.initiated_by.take())
             .unwrap_or_default();
         let user = by.user.unwrap_or_default();
         let app = by.app.unwrap_or_default();
         ev.principal = non_empty(user.user_principal_name).or(non_empty(app.display_name.clone()));
-        ev.src_ip = non_empty(user.ip_address).or(merge(outer.caller_ip, inner.caller_ip));
-        ev.action = merge(outer.activity_display_name, inner.activity_display_name)
-            .or(merge(outer.operation_name, inner.operation_name));
+        ev.src_ip = non_empty(user.ip_address).or(merge(outer.caller_ip.take(), inner.caller_ip));
+        ev.action = merge(
+            outer.activity_display_name.take(),
+            inner.activity_display_name,
+        )
+        .or(merge(outer.operation_name.take(), inner.operation_name));
         let targets: Vec<String> = inner
             .target_resources
-            .or(outer.target_resources)
+            .or(outer.target_resources.take())
             .unwrap_or_default()
             .into_iter()
             .filter_map(|t| {
@@ -514,7 +521,7 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
             })
             .collect();
         ev.target = (!targets.is_empty()).then(|| Cow::Owned(targets.join("; ")));
-        ev.outcome = match merge(outer.result, inner.result).as_deref() {
+        ev.outcome = match merge(outer.result.take(), inner.result).as_deref() {
             Some(r) if r.eq_ignore_ascii_case("success") => Outcome::Success,
             Some(r) if r.eq_ignore_ascii_case("failure") => Outcome::Failure,
             _ => Outcome::Unknown,
@@ -524,10 +531,10 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
         ev.principal = upn
             .clone()
             .or(sp.clone())
-            .or(merge(outer.user_id, inner.user_id));
-        ev.src_ip =
-            merge(outer.ip_address, inner.ip_address).or(merge(outer.caller_ip, inner.caller_ip));
-        ev.user_agent = merge(outer.user_agent, inner.user_agent);
+            .or(merge(outer.user_id.take(), inner.user_id));
+        ev.src_ip = merge(outer.ip_address.take(), inner.ip_address)
+            .or(merge(outer.caller_ip.take(), inner.caller_ip));
+        ev.user_agent = merge(outer.user_agent.take(), inner.user_agent);
         let interactive = inner.is_interactive.0.or(outer.is_interactive.0);
         ev.action = Some(Cow::Borrowed(
             match (category.as_deref(), sp.is_some(), interactive) {
@@ -541,10 +548,13 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
                 _ => "sign_in",
             },
         ));
-        ev.target = merge(outer.resource_display_name, inner.resource_display_name);
-        let status = inner.status.or(outer.status);
+        ev.target = merge(
+            outer.resource_display_name.take(),
+            inner.resource_display_name,
+        );
+        let status = inner.status.or(outer.status.take());
         let code = status.as_ref().and_then(|s| s.error_code).or_else(|| {
-            merge(outer.result_type, inner.result_type).and_then(|r| r.trim().parse().ok())
+            merge(outer.result_type.take(), inner.result_type).and_then(|r| r.trim().parse().ok())
         });
         if let Some(code) = code {
             ev.outcome = outcome_of(code);
@@ -558,11 +568,14 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
                 )
             });
         }
-        let session = merge(outer.session_id, inner.session_id);
-        let token = merge(outer.unique_token_identifier, inner.unique_token_identifier);
+        let session = merge(outer.session_id.take(), inner.session_id);
+        let token = merge(
+            outer.unique_token_identifier.take(),
+            inner.unique_token_identifier,
+        );
         ev.session_id = session
             .clone()
-            .or(merge(outer.correlation_id, inner.correlation_id));
+            .or(merge(outer.correlation_id.take(), inner.correlation_id));
         ev.credential = match (session, token) {
             (Some(id), _) => Some(Credential::Public {
                 kind: CredentialKind::EntraSession,
@@ -575,18 +588,21 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
             (None, None) => None,
         };
         service.app = app_name.or(app_id);
-        if let Some(loc) = inner.location.or(outer.location) {
+        if let Some(loc) = inner.location.or(outer.location.take()) {
             service.provider_city = loc.city.filter(|c| !c.is_empty()).map(Cow::Owned);
             service.provider_country = loc.country.filter(|c| !c.is_empty()).map(Cow::Owned);
         }
-        service.provider_asn = inner.asn.or(outer.asn);
+        service.provider_asn = inner.asn.or(outer.asn.take());
         let risk: Vec<String> = [
-            ("during sign-in", merge(outer.risk_level, inner.risk_level)),
-            ("state", merge(outer.risk_state, inner.risk_state)),
+            (
+                "during sign-in",
+                merge(outer.risk_level.take(), inner.risk_level),
+            ),
+            ("state", merge(outer.risk_state.take(), inner.risk_state)),
             (
                 "conditional access",
                 merge(
-                    outer.conditional_access_status,
+                    outer.conditional_access_status.take(),
                     inner.conditional_access_status,
                 ),
             ),
@@ -601,9 +617,9 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
         // Legacy clients (IMAP, SMTP, ActiveSync: no MFA) and how the token was issued and
         // presented: no column of their own, kept as the source's extra columns.
         ev.extra = [
-            merge(outer.client_app_used, inner.client_app_used),
-            merge(outer.token_issuer_type, inner.token_issuer_type),
-            merge(outer.incoming_token_type, inner.incoming_token_type),
+            merge(outer.client_app_used.take(), inner.client_app_used),
+            merge(outer.token_issuer_type.take(), inner.token_issuer_type),
+            merge(outer.incoming_token_type.take(), inner.incoming_token_type),
         ]
         .into_iter()
         .zip(0u16..)
@@ -613,12 +629,11 @@ fn build<'a>(mut outer: Record<'a>) -> Result<Event<'a>, ParseError> {
     if ev.src_ip.is_some() {
         service.caller_kind = Some(CallerKind::Ip);
     }
-    ev.service = Some(Box::new(service));
-    Ok(ev)
+    Ok(())
 }
 
 fn parse_record(record: &[u8]) -> Result<Event<'_>, ParseError> {
-    walked_or_parsed(record, walk_identity, build)
+    walked_or_parsed(record, walk_identity, finish)
 }
 
 /// The identity of a plain record read without serde (see `json::walk`): the fields
@@ -628,8 +643,8 @@ fn walk_identity(text: &str) -> Walked<Record<'_>> {
     Walk::new(text).whole(walk_record)
 }
 
-fn walk_record<'a>(w: &mut Walk<'a>) -> Walked<Record<'a>> {
-    w.fields(walk_field)
+fn walk_record<'a>(w: &mut Walk<'a>, r: &mut Record<'a>) -> Walked<()> {
+    w.fields_into(r, walk_field)
 }
 
 /// The names and aliases of [`Record`]'s fields, each with its place in [`Seen`] (a
@@ -685,7 +700,10 @@ fn walk_field<'a>(
         ),
         "properties" => (
             seen.first(23)?,
-            r.properties = w.lenient_obj(|w| walk_record(w).map(Box::new))?,
+            r.properties = w.lenient_obj(|w| {
+                let mut properties = Box::<Record<'a>>::default();
+                walk_record(w, &mut properties).map(|_| properties)
+            })?,
         ),
         // Not kept for the identity: stepped over, but still fields (a second one is an
         // error to serde).
@@ -752,14 +770,14 @@ fn walk_initiator<'a>(w: &mut Walk<'a>) -> Walked<Initiator<'a>> {
 /// only the identity kept (the property the `parse_record` fuzz target checks).
 #[doc(hidden)]
 pub fn identity_walk_agrees(record: &[u8]) -> bool {
-    walk_agrees(record, walk_identity, build)
+    walk_agrees(record, walk_identity, finish)
 }
 
 /// [`identity_walk_agrees`] for the record at the front of `rest` (a JSON array's rest),
 /// with where it ends.
 #[doc(hidden)]
 pub fn identity_front_walk_agrees(rest: &str) -> bool {
-    front_walk_agrees(rest, walk_record, build)
+    front_walk_agrees(rest, walk_record, finish)
 }
 
 impl LogParser for EntraSignInParser {
@@ -815,11 +833,11 @@ impl LogParser for EntraSignInParser {
     }
 
     fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        front_walked_or_parsed(rest, walk_record, build, out)
+        front_walked_or_parsed(rest, walk_record, finish, out)
     }
 
     fn parse_line_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        line_front_walked(rest, walk_record, build, out)
+        line_front_walked(rest, walk_record, finish, out)
     }
 
     fn reads_line_fronts(&self) -> bool {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::csv_export::CsvForm;
 use crate::error::{ParseError, ParseErrorKind};
-use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, ServiceFields, notes};
+use crate::event::{CallerKind, Credential, CredentialKind, Event, Outcome, notes};
 use crate::framing::Framing;
 use crate::json::walk::{
     Walk, Walked, front_walk_agrees, front_walked_or_parsed, line_front_walked, walk_agrees,
@@ -289,11 +289,16 @@ fn present(v: Str<'_>) -> Str<'_> {
 }
 
 fn outcome_of(result: Option<&str>) -> Outcome {
-    match result.map(str::to_ascii_uppercase).as_deref() {
-        Some("SUCCESS" | "ALLOW") => Outcome::Success,
-        Some("DENY") => Outcome::Denied,
-        Some("FAILURE") => Outcome::Failure,
-        _ => Outcome::Unknown,
+    // In any case, with no copy made to compare.
+    let is = |word: &str| result.is_some_and(|r| r.eq_ignore_ascii_case(word));
+    if is("SUCCESS") || is("ALLOW") {
+        Outcome::Success
+    } else if is("DENY") {
+        Outcome::Denied
+    } else if is("FAILURE") {
+        Outcome::Failure
+    } else {
+        Outcome::Unknown
     }
 }
 
@@ -318,8 +323,8 @@ fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
     Walk::new(text).whole(walk_event)
 }
 
-fn walk_event<'a>(w: &mut Walk<'a>) -> Walked<LogEvent<'a>> {
-    w.fields(|ev: &mut LogEvent<'a>, seen, w, key| {
+fn walk_event<'a>(w: &mut Walk<'a>, ev: &mut LogEvent<'a>) -> Walked<()> {
+    w.fields_into(ev, |ev: &mut LogEvent<'a>, seen, w, key| {
         match key {
             "uuid" => (seen.first(0)?, ev.uuid = w.lenient()?),
             "published" => (seen.first(1)?, ev.published = w.lenient()?),
@@ -461,40 +466,36 @@ fn walk_chain_entry<'a>(w: &mut Walk<'a>) -> Walked<ChainEntry<'a>> {
     })
 }
 
-fn unwrap(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
-    match ev.detail {
+fn unwrap<'a>(ev: &mut LogEvent<'a>, out: &mut Event<'a>) -> Result<(), ParseError> {
+    match &mut ev.detail {
         // EventBridge: the LogEvent inside.
-        Some(detail) if ev.event_type.is_none() => unwrap(*detail),
-        _ => build(ev),
+        Some(detail) if ev.event_type.is_none() => unwrap(detail, out),
+        _ => build(ev, out),
     }
 }
 
-fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
+/// The event of `ev`, into `out` (a default event: filled where it lies, not moved).
+fn build<'a>(ev: &mut LogEvent<'a>, out: &mut Event<'a>) -> Result<(), ParseError> {
     let missing = |f| ParseError::new(ParseErrorKind::MissingField(f), 0);
-    let ts_raw = ev.published.ok_or(missing("published"))?;
+    let ts_raw = ev.published.take().ok_or(missing("published"))?;
     let (ts, zone) = rfc3339(ts_raw.as_bytes())
         .map(|(_, v)| v)
         .map_err(|_| ParseError::new(ParseErrorKind::BadTimestamp, 0))?;
-    let event_type = ev.event_type.ok_or(missing("eventType"))?;
-    let mut out = Event {
-        ts,
-        ts_raw,
-        event_id: present(ev.uuid),
-        ..Event::default()
-    };
+    let event_type = ev.event_type.take().ok_or(missing("eventType"))?;
+    out.ts = ts;
+    out.ts_raw = ts_raw;
+    out.event_id = present(ev.uuid.take());
     if zone == Zone::AssumedUtc {
         out.notes |= notes::ASSUMED_UTC;
     }
-    let mut service = ServiceFields {
-        event_type: ev.display_message,
-        ..ServiceFields::default()
-    };
-    if let Some(actor) = ev.actor {
+    let service = &mut **out.service.insert(Box::default());
+    service.event_type = ev.display_message.take();
+    if let Some(actor) = ev.actor.take() {
         out.principal = present(actor.alternate_id)
             .or(present(actor.id))
             .or(present(actor.display_name));
     }
-    if let Some(client) = ev.client {
+    if let Some(client) = ev.client.take() {
         out.src_ip = present(client.ip_address);
         out.user_agent = client.user_agent.and_then(|u| present(u.raw));
         if let Some(geo) = client.geo {
@@ -502,37 +503,44 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
             service.provider_city = present(geo.city);
         }
     }
-    let chain: Vec<Cow<'_, str>> = ev
+    let chain = ev
         .request
+        .take()
         .and_then(|r| r.ip_chain)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|e| present(e.ip))
-        .collect();
-    if out.src_ip.is_none() {
-        out.src_ip = chain.first().cloned();
-    }
-    if chain.len() > 1 {
-        out.forwarded_for = Some(Cow::Owned(chain.join(", ")));
+        .unwrap_or_default();
+    let mut chain = chain.into_iter().filter_map(|e| present(e.ip));
+    if let Some(first) = chain.next() {
+        // Most requests have one address in their chain: no list is made for it.
+        if let Some(second) = chain.next() {
+            let mut all = format!("{first}, {second}");
+            for ip in chain {
+                all.push_str(", ");
+                all.push_str(&ip);
+            }
+            out.forwarded_for = Some(Cow::Owned(all));
+        }
+        out.src_ip = out.src_ip.take().or(Some(first));
     }
     if out.src_ip.is_some() {
         service.caller_kind = Some(CallerKind::Ip);
     }
-    if let Some(sec) = ev.security_context {
+    if let Some(sec) = ev.security_context.take() {
         service.provider_asn = sec.as_number;
         service.provider_as_org = present(sec.as_org);
         service.provider_proxy = sec.is_proxy.0;
     }
-    if let Some(o) = ev.outcome {
+    if let Some(o) = ev.outcome.take() {
         out.outcome = outcome_of(o.result.as_deref());
         service.error_code = present(o.reason);
     }
     let session = ev
         .authentication_context
+        .take()
         .and_then(|a| present(a.external_session_id).or(present(a.root_session_id)));
     out.session_id = session.clone();
     let api_token = ev
         .transaction
+        .take()
         .and_then(|t| t.detail)
         .and_then(|d| present(d.request_api_token_id));
     out.credential = match (api_token, session) {
@@ -546,7 +554,7 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
         }),
         (None, None) => None,
     };
-    let targets = ev.target.unwrap_or_default();
+    let targets = ev.target.take().unwrap_or_default();
     let named: Vec<String> = targets
         .iter()
         .filter_map(|t| {
@@ -574,7 +582,7 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
                 id,
             });
     }
-    let debug = ev.debug_context.and_then(|d| d.debug_data);
+    let debug = ev.debug_context.take().and_then(|d| d.debug_data);
     out.target = match (named.is_empty(), &debug) {
         (false, _) => Some(Cow::Owned(named.join("; "))),
         (true, Some(d)) => d
@@ -593,8 +601,7 @@ fn build(ev: LogEvent<'_>) -> Result<Event<'_>, ParseError> {
         };
     }
     out.action = Some(event_type);
-    out.service = Some(Box::new(service));
-    Ok(out)
+    Ok(())
 }
 
 /// System Log exports flattened to one column per field, named by its path

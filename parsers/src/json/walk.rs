@@ -31,37 +31,67 @@ const MAX_DEPTH: u32 = 64;
 /// `None`: not a record the walk reads; serde_json decides.
 pub(crate) type Walked<T> = Option<T>;
 
+/// How a parser makes a record struct `T` an event: into the default event it is given
+/// (filled where it lies: an event is a few hundred bytes, and each move of it a copy).
+pub(crate) type Finish<'a, T> = fn(&mut T, &mut Event<'a>) -> Result<(), ParseError>;
+
+/// How a parser reads a record struct `T` (a default one, filled where it lies).
+pub(crate) type Read<'a, T> = fn(&mut Walk<'a>, &mut T) -> Walked<()>;
+
+/// The event `finish` makes of `t`.
+fn event_of<'a, T>(
+    finish: &impl Fn(&mut T, &mut Event<'a>) -> Result<(), ParseError>,
+    t: &mut T,
+) -> Result<Event<'a>, ParseError> {
+    let mut event = Event::default();
+    finish(t, &mut event)?;
+    Ok(event)
+}
+
+/// The event `finish` makes of `t`, made in place at the end of `out`; `None` (nothing
+/// pushed) when it makes none.
+#[inline]
+fn push_event<'a, T>(out: &mut Vec<Event<'a>>, finish: Finish<'a, T>, t: &mut T) -> Option<()> {
+    out.push(Event::default());
+    let made = out.last_mut().map(|event| finish(t, event));
+    if made.is_none_or(|m| m.is_err()) {
+        out.pop();
+        return None;
+    }
+    Some(())
+}
+
 /// A record's event: its record struct `T` read by `walk` when only the identity is kept
 /// and the walk reads the record, by serde otherwise; then made an event by `finish`.
 #[inline]
 pub(crate) fn walked_or_parsed<'a, T: Deserialize<'a>>(
     record: &'a [u8],
     walk: impl Fn(&'a str) -> Walked<T>,
-    finish: impl Fn(T) -> Result<Event<'a>, ParseError>,
+    finish: impl Fn(&mut T, &mut Event<'a>) -> Result<(), ParseError>,
 ) -> Result<Event<'a>, ParseError> {
     if identity_only()
         && let Ok(text) = simdutf8::basic::from_utf8(record)
-        && let Some(walked) = walk(text)
+        && let Some(mut walked) = walk(text)
     {
-        return finish(walked);
+        return event_of(&finish, &mut walked);
     }
-    finish(parse_object(record)?)
+    event_of(&finish, &mut parse_object(record)?)
 }
 
 /// [`crate::LogParser::parse_front`] of a record struct `T`: the object at the front of
 /// `rest` read by `read` when only the identity is kept and the walk reads it, by serde
 /// otherwise; its event into `out` and where it ended, or `None` (nothing pushed).
-pub(crate) fn front_walked_or_parsed<'a, T: Deserialize<'a>>(
+pub(crate) fn front_walked_or_parsed<'a, T: Deserialize<'a> + Default>(
     rest: &'a str,
-    read: fn(&mut Walk<'a>) -> Walked<T>,
-    finish: fn(T) -> Result<Event<'a>, ParseError>,
+    read: Read<'a, T>,
+    finish: Finish<'a, T>,
     out: &mut Vec<Event<'a>>,
 ) -> Option<usize> {
-    let (t, end) = match identity_only().then(|| Walk::front(rest, read)).flatten() {
+    let (mut t, end) = match identity_only().then(|| Walk::front(rest, read)).flatten() {
         Some(walked) => walked,
         None => front_object(rest)?,
     };
-    out.push(finish(t).ok()?);
+    push_event(out, finish, &mut t)?;
     Some(end)
 }
 
@@ -70,33 +100,42 @@ pub(crate) fn front_walked_or_parsed<'a, T: Deserialize<'a>>(
 /// one line; its event into `out` and where it ended, or `None` (nothing pushed), and the
 /// caller cuts the line and parses it as any other. Never serde: serde_json would read
 /// an object across newlines, which a line's parse does not.
-pub(crate) fn line_front_walked<'a, T>(
+pub(crate) fn line_front_walked<'a, T: Default>(
     rest: &'a str,
-    read: fn(&mut Walk<'a>) -> Walked<T>,
-    finish: fn(T) -> Result<Event<'a>, ParseError>,
+    read: Read<'a, T>,
+    finish: Finish<'a, T>,
     out: &mut Vec<Event<'a>>,
 ) -> Option<usize> {
     if !identity_only() {
         return None;
     }
-    let (t, end) = Walk::front_on_line(rest, read)?;
-    out.push(finish(t).ok()?);
-    Some(end)
+    if !rest.starts_with('{') {
+        return None;
+    }
+    let mut w = Walk::new(rest);
+    w.one_line = true;
+    // Read and made an event where they lie: each move of a record struct or an event
+    // was a copy of a few hundred bytes (four for each record, 3% of the walk).
+    let mut t = T::default();
+    read(&mut w, &mut t)?;
+    push_event(out, finish, &mut t)?;
+    Some(w.at)
 }
 
 /// Whether `read`, where it reads the object at the front of `rest`, reads what serde's
 /// front read gives with only the identity kept: the same event (or none) and the same end.
-pub(crate) fn front_walk_agrees<'a, T: Deserialize<'a>>(
+pub(crate) fn front_walk_agrees<'a, T: Deserialize<'a> + Default>(
     rest: &'a str,
-    read: fn(&mut Walk<'a>) -> Walked<T>,
-    finish: fn(T) -> Result<Event<'a>, ParseError>,
+    read: Read<'a, T>,
+    finish: Finish<'a, T>,
 ) -> bool {
-    let Some((walked, end)) = Walk::front(rest, read) else {
+    let Some((mut walked, end)) = Walk::front(rest, read) else {
         return true;
     };
     match with_detail(Detail::Identity, || front_object::<T>(rest)) {
-        Some((parsed, parsed_end)) => {
-            end == parsed_end && finish(walked).ok() == finish(parsed).ok()
+        Some((mut parsed, parsed_end)) => {
+            end == parsed_end
+                && event_of(&finish, &mut walked).ok() == event_of(&finish, &mut parsed).ok()
         }
         None => false,
     }
@@ -107,15 +146,18 @@ pub(crate) fn front_walk_agrees<'a, T: Deserialize<'a>>(
 pub(crate) fn walk_agrees<'a, T: Deserialize<'a>>(
     record: &'a [u8],
     walk: fn(&'a str) -> Walked<T>,
-    finish: fn(T) -> Result<Event<'a>, ParseError>,
+    finish: Finish<'a, T>,
 ) -> bool {
     let Ok(text) = std::str::from_utf8(record) else {
         return true;
     };
-    let Some(walked) = walk(text) else {
+    let Some(mut walked) = walk(text) else {
         return true;
     };
-    finish(walked) == with_detail(Detail::Identity, || finish(parse_object(record)?))
+    event_of(&finish, &mut walked)
+        == with_detail(Detail::Identity, || {
+            event_of(&finish, &mut parse_object(record)?)
+        })
 }
 
 pub(crate) struct Walk<'a> {
@@ -222,8 +264,9 @@ impl<'a> Walk<'a> {
     }
 
     /// The whole text is one value read by `read`, and nothing after it.
-    pub(crate) fn whole<T>(mut self, read: fn(&mut Walk<'a>) -> Walked<T>) -> Walked<T> {
-        let t = read(&mut self)?;
+    pub(crate) fn whole<T: Default>(mut self, read: Read<'a, T>) -> Walked<T> {
+        let mut t = T::default();
+        read(&mut self, &mut t)?;
         match self.peek() {
             None => Some(t),
             Some(_) => None,
@@ -232,32 +275,13 @@ impl<'a> Walk<'a> {
 
     /// The object at the front of `rest` (its first byte the `{`, as a front read is
     /// given) read by `read`, and where it ended.
-    pub(crate) fn front<T>(
-        rest: &'a str,
-        read: fn(&mut Walk<'a>) -> Walked<T>,
-    ) -> Walked<(T, usize)> {
-        Walk::front_of(rest, read, false)
-    }
-
-    /// [`Walk::front`] when the object lies on its first line (no newline inside it).
-    pub(crate) fn front_on_line<T>(
-        rest: &'a str,
-        read: fn(&mut Walk<'a>) -> Walked<T>,
-    ) -> Walked<(T, usize)> {
-        Walk::front_of(rest, read, true)
-    }
-
-    fn front_of<T>(
-        rest: &'a str,
-        read: fn(&mut Walk<'a>) -> Walked<T>,
-        one_line: bool,
-    ) -> Walked<(T, usize)> {
+    pub(crate) fn front<T: Default>(rest: &'a str, read: Read<'a, T>) -> Walked<(T, usize)> {
         if !rest.starts_with('{') {
             return None;
         }
         let mut w = Walk::new(rest);
-        w.one_line = one_line;
-        let t = read(&mut w)?;
+        let mut t = T::default();
+        read(&mut w, &mut t)?;
         Some((t, w.at))
     }
 
@@ -418,11 +442,21 @@ impl<'a> Walk<'a> {
     /// the fields seen so far (a field seen twice leaves the record to serde: [`Seen`]).
     pub(crate) fn fields<T: Default>(
         &mut self,
-        mut field: impl FnMut(&mut T, &mut Seen, &mut Walk<'a>, &'a str) -> Walked<()>,
+        field: impl FnMut(&mut T, &mut Seen, &mut Walk<'a>, &'a str) -> Walked<()>,
     ) -> Walked<T> {
-        let (mut t, mut seen) = (T::default(), Seen::default());
-        self.object(|w, key| field(&mut t, &mut seen, w, key))?;
+        let mut t = T::default();
+        self.fields_into(&mut t, field)?;
         Some(t)
+    }
+
+    /// [`Walk::fields`] into a `T` where it lies (a record struct of a few hundred bytes).
+    pub(crate) fn fields_into<T>(
+        &mut self,
+        t: &mut T,
+        mut field: impl FnMut(&mut T, &mut Seen, &mut Walk<'a>, &'a str) -> Walked<()>,
+    ) -> Walked<()> {
+        let mut seen = Seen::default();
+        self.object(|w, key| field(t, &mut seen, w, key))
     }
 
     /// An array: `each` reads each element.

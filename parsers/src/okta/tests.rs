@@ -50,6 +50,32 @@ fn nulls_missing_objects_ipv6_and_unknown_types_are_kept() {
     assert_eq!(ev.ts, 1_704_164_645_678_000_000);
 }
 
+/// The client's address is the event's; every address of the chain that is one (not an
+/// empty or "null" one) is in the forwarded chain, in order; Okta's results are read in
+/// any case.
+#[test]
+fn a_long_chain_behind_a_client_and_results_in_any_case() {
+    let ev = one(
+        r#"{"uuid":"u3","published":"2024-01-02T03:04:05Z","eventType":"user.session.start","client":{"ipAddress":"198.51.100.7"},"request":{"ipChain":[{"ip":"203.0.113.5"},{"ip":""},{"ip":"null"},{"ip":"10.0.0.1"},{"ip":"10.0.0.2"}]},"outcome":{"result":"deny"}}"#,
+    );
+    assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.7"));
+    assert_eq!(
+        ev.forwarded_for.as_deref(),
+        Some("203.0.113.5, 10.0.0.1, 10.0.0.2")
+    );
+    assert_eq!(ev.outcome, Outcome::Denied);
+    let allowed = |result: &str| {
+        let record = format!(
+            r#"{{"uuid":"u4","published":"2024-01-02T03:04:05Z","eventType":"policy.evaluate_sign_on","outcome":{{"result":"{result}"}}}}"#
+        );
+        one(&record).outcome
+    };
+    assert_eq!(allowed("Allow"), Outcome::Success);
+    assert_eq!(allowed("success"), Outcome::Success);
+    assert_eq!(allowed("FAILURE"), Outcome::Failure);
+    assert_eq!(allowed("CHALLENGE"), Outcome::Unknown);
+}
+
 #[test]
 fn api_token_lifecycle_names_the_child_token() {
     let ev = one(
