@@ -32,7 +32,7 @@ mod sighting;
 use counts::{Counts, distinct_counts};
 use distinct::Distinct;
 use share::Share;
-use sighting::{Last, Moment, Place, Seen};
+use sighting::{EventId, Last, Moment, Place, Seen};
 
 /// One event as a tally reads it.
 #[derive(Clone, Copy)]
@@ -77,7 +77,7 @@ fn source_bit(source: Option<SourceId>) -> u32 {
 fn seen(row: &Row) -> Seen {
     Seen {
         at: row.at,
-        event_id: row.event_id.map(String::from),
+        event_id: row.event_id.map(EventId::new),
         src_ip: row.src_ip.map(PlSmallStr::from),
         keyed: row.keyed,
     }
@@ -179,7 +179,7 @@ impl Body {
                 let mut id = String::new();
                 let place = seen.at.place;
                 crate::frame::push_derived_event_id(&mut id, key_of(place.file), place.line);
-                seen.event_id = Some(id);
+                seen.event_id = Some(EventId::new(&id));
             }
         }
         // The moments of principals and addresses only order them: lines counted in
@@ -880,7 +880,7 @@ fn sighting<'a>(names: &'a [String], seen: &'a Seen) -> Sighting<'a> {
     let place = seen.at.place;
     Sighting {
         ts: seen.at.ts,
-        event_id: seen.event_id.as_deref(),
+        event_id: seen.event_id.as_ref().map(EventId::as_str),
         file: names.get(place.file as usize).map_or("", String::as_str),
         line: place.line,
         record_index: place.record_index(),

@@ -34,13 +34,61 @@ pub(super) struct Moment {
     pub(super) place: Place,
 }
 
+/// Bytes of an event id kept in the sighting itself: UUIDs (Okta's, CloudTrail's, Entra
+/// ID's) are 36.
+const INLINE_ID: usize = 38;
+
+/// An event's id, owned: in the sighting itself when it is short enough, so that a later
+/// sighting writes its id where the last one's was, not into a string elsewhere in memory
+/// (a cache miss for each event of a busy credential or principal: most of them are the
+/// latest so far when a log is read in time order).
+#[derive(Clone, Debug)]
+pub(super) enum EventId {
+    Inline { len: u8, bytes: [u8; INLINE_ID] },
+    Long(String),
+}
+
+impl EventId {
+    pub(super) fn new(id: &str) -> EventId {
+        let mut kept = EventId::Inline {
+            len: 0,
+            bytes: [0; INLINE_ID],
+        };
+        kept.set(id);
+        kept
+    }
+
+    /// Now `id`, in the memory this one has.
+    pub(super) fn set(&mut self, id: &str) {
+        match self {
+            EventId::Inline { len, bytes } if id.len() <= INLINE_ID => {
+                bytes[..id.len()].copy_from_slice(id.as_bytes());
+                *len = id.len() as u8;
+            }
+            EventId::Long(kept) => {
+                kept.clear();
+                kept.push_str(id);
+            }
+            _ => *self = EventId::Long(id.to_string()),
+        }
+    }
+
+    pub(super) fn as_str(&self) -> &str {
+        match self {
+            // The bytes of a `str`, whole: always UTF-8.
+            EventId::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            EventId::Long(id) => id,
+        }
+    }
+}
+
 /// One sighting of a credential, owned: the logs it was read from are gone.
 #[derive(Clone, Debug)]
 pub(super) struct Seen {
     pub(super) at: Moment,
-    /// A `String`, not a `PlSmallStr`: a later sighting writes its id into the memory of
-    /// the one it replaces (most ids are longer than a small string holds inline).
-    pub(super) event_id: Option<String>,
+    pub(super) event_id: Option<EventId>,
     pub(super) src_ip: Option<PlSmallStr>,
     /// An event with a delivery key: it may turn out to be a repeated delivery.
     pub(super) keyed: bool,
@@ -78,11 +126,8 @@ impl Last {
         seen.at = at;
         seen.keyed = keyed;
         match (&mut seen.event_id, event_id) {
-            (Some(kept), Some(id)) => {
-                kept.clear();
-                kept.push_str(id);
-            }
-            (kept, id) => *kept = id.map(String::from),
+            (Some(kept), Some(id)) => kept.set(id),
+            (kept, id) => *kept = id.map(EventId::new),
         }
         if seen.src_ip.as_deref() != src_ip {
             seen.src_ip = src_ip.map(PlSmallStr::from);
@@ -129,5 +174,29 @@ impl Last {
         {
             self.seen = self.rivals.swap_remove(best);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EventId, INLINE_ID};
+
+    /// An id is kept whole whatever its length and whatever the one before it was: a UUID
+    /// in the sighting itself, a longer one (Auth0's log ids) in a string, and a short id
+    /// after a long one reads as the short one.
+    #[test]
+    fn an_event_id_reads_back_whole_after_any_other() {
+        let uuid = "48034630-8b82-4e2d-f8f4-28bcadabdd61";
+        let long = "90020240101120000000000000000000000000000000000000000001";
+        let edge = "é".repeat(INLINE_ID / 2);
+        let mut id = EventId::new(uuid);
+        assert!(matches!(id, EventId::Inline { .. }));
+        for next in [long, uuid, "", &edge, "x", long, "é", uuid] {
+            id.set(next);
+            assert_eq!(id.as_str(), next);
+            assert_eq!(EventId::new(next).as_str(), next);
+        }
+        assert!(matches!(EventId::new(&edge), EventId::Inline { .. }));
+        assert!(matches!(EventId::new(long), EventId::Long(_)));
     }
 }
