@@ -242,7 +242,7 @@ impl KeyHasher {
     }
 }
 
-/// The fields of an event's delivery key written into `out`, each text with its length
+/// The fields of an event's delivery key written into one buffer, each text with its length
 /// first and a missing one as a length no text has: two keys write the same bytes only
 /// when their fields are the same.
 #[derive(Default)]
