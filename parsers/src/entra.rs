@@ -454,13 +454,9 @@ fn merge<'a>(outer: Str<'a>, inner: Str<'a>) -> Str<'a> {
     non_empty(inner).or(non_empty(outer))
 }
 
-/// A record read (by the walk or by serde) made an event.
-fn finish<'a>(record: &mut Record<'a>, out: &mut Event<'a>) -> Result<(), ParseError> {
-    build(record, out)
-}
-
-/// The event of `outer`, into `ev` (a default event: filled where it lies, not moved).
-fn build<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseError> {
+/// The event of `outer` (read by the walk or by serde), into `ev` (a default event:
+/// filled where it lies, not moved).
+fn finish<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseError> {
     let missing = |f| ParseError::new(ParseErrorKind::MissingField(f), 0);
     let inner = outer.properties.take().map(|b| *b).unwrap_or_default();
     let diagnostic = outer.category.is_some() || outer.operation_name.is_some();

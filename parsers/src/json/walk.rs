@@ -109,18 +109,13 @@ pub(crate) fn line_front_walked<'a, T: Default>(
     if !identity_only() {
         return None;
     }
-    if !rest.starts_with('{') {
-        return None;
-    }
-    let mut w = Walk::new(rest);
-    w.one_line = true;
     // Read and made an event where they lie: each move of a record struct or an event
     // was a copy of a few hundred bytes (six of the seven copies an Okta record made, 4%
     // of the walk's instructions).
     let mut t = T::default();
-    read(&mut w, &mut t)?;
+    let end = Walk::front_into(rest, read, true, &mut t)?;
     push_event(out, finish, &mut t)?;
-    Some(w.at)
+    Some(end)
 }
 
 /// Whether `read`, where it reads the object at the front of `rest`, reads what serde's
@@ -277,13 +272,21 @@ impl<'a> Walk<'a> {
     /// The object at the front of `rest` (its first byte the `{`, as a front read is
     /// given) read by `read`, and where it ended.
     pub(crate) fn front<T: Default>(rest: &'a str, read: Read<'a, T>) -> Walked<(T, usize)> {
+        let mut t = T::default();
+        let end = Walk::front_into(rest, read, false, &mut t)?;
+        Some((t, end))
+    }
+
+    /// [`Walk::front`] into `t` where it lies, and where the object ended; `one_line`:
+    /// the object must lie on its first line.
+    fn front_into<T>(rest: &'a str, read: Read<'a, T>, one_line: bool, t: &mut T) -> Walked<usize> {
         if !rest.starts_with('{') {
             return None;
         }
         let mut w = Walk::new(rest);
-        let mut t = T::default();
-        read(&mut w, &mut t)?;
-        Some((t, w.at))
+        w.one_line = one_line;
+        read(&mut w, t)?;
+        Some(w.at)
     }
 
     /// A string with no escape: its text, borrowed.
