@@ -126,6 +126,65 @@ pub struct RowGroupWriter<W: std::io::Write> {
     fields: Vec<polars_parquet::write::ParquetType>,
     encodings: Vec<Vec<polars_parquet::write::Encoding>>,
     options: polars_parquet::write::WriteOptions,
+    /// Per column: a text column found to have too many distinct values for a dictionary
+    /// is written plain from then on.
+    plain: Vec<bool>,
+    /// Columns encoded on this thread, one after another (see [`RowGroupWriter::on_this_thread`]).
+    sequential: bool,
+}
+
+/// The part of a column's values that may be distinct for it to be written as a
+/// dictionary: Polars' own rule (beyond 128 rows).
+const DICTIONARY_DISTINCT: f64 = 0.75;
+
+/// A text column as Parquet's writer takes it, and its encoding: a dictionary of its
+/// values when they repeat enough (what Polars' writer does), cast here because Polars
+/// first estimates the distinct values with a HyperLogLog of 16,384 registers, whose
+/// count alone cost some 25 µs per column and row group: 10-13% of `hunt` by parts, whose
+/// spill writes a row group per piece (docs/performance.md). Other columns as they are.
+fn as_written(
+    array: &polars_arrow::array::ArrayRef,
+    encodings: &[polars_parquet::write::Encoding],
+    plain: &mut bool,
+) -> (
+    Option<polars_arrow::array::ArrayRef>,
+    Option<Vec<polars_parquet::write::Encoding>>,
+) {
+    use polars_arrow::datatypes::{ArrowDataType, IntegerType};
+    use polars_parquet::write::Encoding;
+    if encodings != [Encoding::RleDictionary] || array.is_empty() {
+        return (None, None);
+    }
+    // Polars estimates these too, then finds it cannot make them a dictionary: plain.
+    if matches!(
+        array.dtype(),
+        ArrowDataType::Float32 | ArrowDataType::Float64
+    ) {
+        return (None, Some(vec![Encoding::Plain]));
+    }
+    let text = matches!(
+        array.dtype(),
+        ArrowDataType::Utf8View | ArrowDataType::BinaryView
+    );
+    if !text {
+        return (None, None);
+    }
+    if *plain {
+        return (None, Some(vec![Encoding::Plain]));
+    }
+    let to = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(array.dtype().clone()), false);
+    let Ok(dictionary) = polars_compute::cast::cast(array.as_ref(), &to, Default::default()) else {
+        return (None, None);
+    };
+    let distinct = dictionary
+        .as_any()
+        .downcast_ref::<polars_arrow::array::DictionaryArray<u32>>()
+        .map_or(0, |d| d.values().len());
+    if array.len() > 128 && distinct as f64 / array.len() as f64 > DICTIONARY_DISTINCT {
+        *plain = true;
+        return (None, Some(vec![Encoding::Plain]));
+    }
+    (Some(dictionary), None)
 }
 
 impl<W: std::io::Write> RowGroupWriter<W> {
@@ -145,7 +204,9 @@ impl<W: std::io::Write> RowGroupWriter<W> {
         Ok(RowGroupWriter {
             writer,
             fields,
+            plain: vec![false; encodings.len()],
             encodings,
+            sequential: false,
             options: polars_parquet::write::WriteOptions {
                 statistics: settings.statistics,
                 compression: settings.compression.into(),
@@ -153,6 +214,15 @@ impl<W: std::io::Write> RowGroupWriter<W> {
                 data_page_size: None,
             },
         })
+    }
+
+    /// The writer encoding each row group's columns on the calling thread: a worker of
+    /// the parse pool that waited for the pool would run other inputs' work meanwhile,
+    /// each of which may write and wait again (the spill: 2,000 CloudTrail files
+    /// overflowed the stack).
+    pub fn on_this_thread(mut self) -> Self {
+        self.sequential = true;
+        self
     }
 
     /// `group` as one row group (its chunks aligned), none if it has no rows.
@@ -165,30 +235,47 @@ impl<W: std::io::Write> RowGroupWriter<W> {
                 continue;
             }
             let options = self.options;
-            let columns: Vec<Vec<Vec<CompressedPage>>> = batch
+            let encode = |((array, field), (encodings, plain)): (
+                (
+                    &polars_arrow::array::ArrayRef,
+                    &polars_parquet::write::ParquetType,
+                ),
+                (&Vec<polars_parquet::write::Encoding>, &mut bool),
+            )| {
+                let (cast, chosen) = as_written(array, encodings, plain);
+                let array = cast.as_ref().unwrap_or(array);
+                let encodings = chosen.as_ref().unwrap_or(encodings);
+                array_to_columns(array, field.clone(), options, encodings)?
+                    .into_iter()
+                    .map(|pages| {
+                        // As Polars does: the page error goes through the compressor.
+                        let pages = pages.map(|page| {
+                            page.map_err(|e| {
+                                polars_parquet::read::ParquetError::FeatureNotSupported(format!(
+                                    "reraised in polars: {e}"
+                                ))
+                            })
+                        });
+                        Compressor::new_from_vec(pages, options.compression, vec![])
+                            .collect::<std::result::Result<Vec<_>, _>>()
+                            .map_err(PolarsError::from)
+                    })
+                    .collect::<PolarsResult<Vec<_>>>()
+            };
+            let columns = batch
                 .columns()
-                .par_iter()
+                .iter()
                 .zip(&self.fields)
-                .zip(&self.encodings)
-                .map(|((array, field), encodings)| {
-                    array_to_columns(array, field.clone(), options, encodings)?
-                        .into_iter()
-                        .map(|pages| {
-                            // As Polars does: the page error goes through the compressor.
-                            let pages = pages.map(|page| {
-                                page.map_err(|e| {
-                                    polars_parquet::read::ParquetError::FeatureNotSupported(
-                                        format!("reraised in polars: {e}"),
-                                    )
-                                })
-                            });
-                            Compressor::new_from_vec(pages, options.compression, vec![])
-                                .collect::<std::result::Result<Vec<_>, _>>()
-                                .map_err(PolarsError::from)
-                        })
-                        .collect::<PolarsResult<Vec<_>>>()
-                })
-                .collect::<PolarsResult<_>>()?;
+                .zip(self.encodings.iter().zip(self.plain.iter_mut()));
+            let columns: Vec<Vec<Vec<CompressedPage>>> = if self.sequential {
+                columns.map(encode).collect::<PolarsResult<_>>()?
+            } else {
+                columns
+                    .collect::<Vec<_>>()
+                    .into_par_iter()
+                    .map(encode)
+                    .collect::<PolarsResult<_>>()?
+            };
             let leaves: Vec<Vec<CompressedPage>> = columns.into_iter().flatten().collect();
             self.writer.write_row_group(rows as u64, &leaves)?;
         }
@@ -711,7 +798,9 @@ mod tests {
     }
 
     /// The columns encoded in parallel make the file Polars' own writer makes, byte for
-    /// byte: same pages, encodings, statistics and footer, for the output and for scratch.
+    /// byte: same pages, encodings, statistics and footer, for the output and for scratch
+    /// (where the dictionary decisions agree: Polars estimates the distinct values of a
+    /// text column, `as_written` counts them; on these columns the two agree).
     #[test]
     fn row_groups_encoded_in_parallel_are_the_file_polars_writes() {
         let df = events_like(30_000);
@@ -750,6 +839,63 @@ mod tests {
                 .unwrap();
             assert!(back.equals_missing(&df), "{settings:?}");
         }
+    }
+
+    /// A text column whose values repeat is written as a dictionary, one whose values are
+    /// nearly all distinct is written plain, and stays plain in the file's later row groups
+    /// (it is not counted again); the rows read back are those written, and a writer that
+    /// encodes on its own thread writes the same bytes.
+    #[test]
+    fn text_columns_are_dictionaries_when_their_values_repeat() {
+        let rows = 1_000;
+        let distinct: Vec<String> = (0..rows).map(|i| format!("id-{i:06}")).collect();
+        let repeating: Vec<&str> = (0..rows).map(|i| ["GET", "POST", "PUT"][i % 3]).collect();
+        let first = df!("id" => &distinct, "method" => &repeating).unwrap();
+        // The same column repeats in the second row group.
+        let second = df!("id" => &repeating, "method" => &repeating).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for (name, sequential) in [("parallel", false), ("sequential", true)] {
+            let path = dir.path().join(name);
+            let mut writer = RowGroupWriter::new(
+                File::create(&path).unwrap(),
+                first.schema(),
+                ParquetSettings::SCRATCH,
+            )
+            .unwrap();
+            if sequential {
+                writer = writer.on_this_thread();
+            }
+            writer.write(&first).unwrap();
+            writer.write(&second).unwrap();
+            writer.finish().unwrap();
+            drop(writer);
+            files.push(std::fs::read(&path).unwrap());
+        }
+        assert!(
+            files[0] == files[1],
+            "sequential and parallel writes differ"
+        );
+        let mut reader = ParquetReader::new(std::io::Cursor::new(files[0].clone()));
+        let metadata = reader.get_metadata().unwrap().clone();
+        let dictionary = |group: usize, column: &str| {
+            metadata.row_groups[group]
+                .columns_under_root_iter(column)
+                .unwrap()
+                .next()
+                .unwrap()
+                .dictionary_page_offset()
+                .is_some()
+        };
+        assert!(
+            !dictionary(0, "id"),
+            "distinct values written as a dictionary"
+        );
+        assert!(dictionary(0, "method"), "repeating values written plain");
+        assert!(!dictionary(1, "id"), "a plain column counted again");
+        assert!(dictionary(1, "method"));
+        let back = reader.finish().unwrap();
+        assert!(back.equals_missing(&first.vstack(&second).unwrap()));
     }
 
     fn field(text: &str) -> String {

@@ -26,6 +26,7 @@ use super::{FileReport, FullTokens, HourWriter, link};
 use crate::config::Cidr;
 use crate::enrich::GeoDatabases;
 use crate::frame::{FrameBuilder, col};
+use crate::output::{ParquetSettings, RowGroupWriter};
 use crate::secrets::SECRET_KINDS;
 
 const HOUR: i64 = 3_600_000_000_000;
@@ -341,17 +342,19 @@ impl<'a> Spill<'a> {
         // this runs on a worker of the parse pool, and a worker that waits for Polars'
         // pool runs other inputs' work meanwhile, each of which may spill and wait again
         // (2,000 CloudTrail files overflowed the stack).
-        let mut writer = ParquetWriter::new(std::io::BufWriter::new(file))
-            .with_compression(ParquetCompression::Lz4Raw)
-            .set_parallel(false)
-            .batched(&schema)
-            .map_err(failed)?;
+        let mut writer = RowGroupWriter::new(
+            std::io::BufWriter::new(file),
+            &schema,
+            ParquetSettings::SCRATCH,
+        )
+        .map_err(failed)?
+        .on_this_thread();
         let mut placed = Vec::with_capacity(pieces.len());
         for p in pieces {
             placed.push((p.input, p.chunk, p.source, p.frame.height()));
             let mut frame = layout.apply(p.frame)?;
             frame.rechunk_mut();
-            writer.write_batch(&frame).map_err(failed)?;
+            writer.write(&frame).map_err(failed)?;
         }
         writer.finish().map_err(failed)?;
         Ok(Spilled {
