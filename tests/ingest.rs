@@ -318,8 +318,9 @@ fn dataset_frames(dir: &std::path::Path) -> std::collections::BTreeMap<String, D
 /// waiting on disk (`--memory-budget 0`: all of them, each piece alone; 1 MiB: hours of
 /// many pieces in one file); what it writes is what the whole
 /// frame holds: the same rows in the same order, repeated deliveries removed and token
-/// prefixes linked across hours and files, in one file or a dataset. And the spill folder
-/// is gone afterwards.
+/// prefixes linked across hours and files, in one file or a dataset, whether a chunk's
+/// hours come in order (cut as runs of rows) or not (Auth0's export, newest first). And
+/// the spill folder is gone afterwards.
 #[test]
 fn an_ingest_written_hour_by_hour_is_the_whole_frame() {
     let dir = TestDir::new();

@@ -155,14 +155,25 @@ impl<'a> Spill<'a> {
             .into_no_null_iter()
             .collect();
         self.note_tokens(&df, &ts, job.file_index, chunk)?;
-        let in_hours: BTreeSet<i64> = ts.iter().map(|t| t.div_euclid(HOUR)).collect();
+        let hour_of: Vec<i64> = ts.iter().map(|t| t.div_euclid(HOUR)).collect();
+        let in_hours: BTreeSet<i64> = hour_of.iter().copied().collect();
+        // A chunk of a log written in time order holds each hour's rows in one run: its
+        // mask is three runs of bits, not a test per row (a mask per hour, each made row
+        // by row, was 5% of `ingest` of a gateway log whose chunks span a day).
+        let in_order = hour_of.is_sorted();
         let source = job.ctx.source.as_str();
         for &hour in &in_hours {
             let piece = match in_hours.len() {
                 1 => std::mem::take(&mut df),
                 _ => {
-                    let mask: BooleanChunked =
-                        ts.iter().map(|t| t.div_euclid(HOUR) == hour).collect();
+                    let mask = match in_order {
+                        true => {
+                            let start = hour_of.partition_point(|&h| h < hour);
+                            let end = hour_of.partition_point(|&h| h <= hour);
+                            run_mask(hour_of.len(), start..end)
+                        }
+                        false => hour_of.iter().map(|&h| h == hour).collect(),
+                    };
                     // Column by column on this thread: see `write_piece`.
                     let rows = mask.sum().unwrap_or(0) as usize;
                     let columns = df
@@ -581,4 +592,19 @@ impl Sink for SpillSink {
         }
         Ok(())
     }
+}
+
+/// A mask of `len` rows with those of `run` set, made a run of bits at a time.
+fn run_mask(len: usize, run: std::ops::Range<usize>) -> BooleanChunked {
+    use polars_arrow::bitmap::MutableBitmap;
+    let mut bits = MutableBitmap::with_capacity(len);
+    bits.extend_constant(run.start, false);
+    bits.extend_constant(run.len(), true);
+    bits.extend_constant(len - run.end, false);
+    let array = polars_arrow::array::BooleanArray::new(
+        polars_arrow::datatypes::ArrowDataType::Boolean,
+        bits.into(),
+        None,
+    );
+    BooleanChunked::with_chunk(PlSmallStr::EMPTY, array)
 }
