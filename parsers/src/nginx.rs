@@ -242,17 +242,31 @@ struct ClientPart<'a> {
     remote_user: Option<&'a [u8]>,
 }
 
+/// Where `byte` first is in `field`, a field of a few bytes (an address, a user): a loop
+/// the compiler inlines, where memchr's call and set-up for fewer than 32 bytes cost more
+/// than the search (its calls were a fifth of the nginx parser's time, docs/performance.md).
+#[inline(always)]
+fn find_in_short(byte: u8, field: &[u8]) -> Option<usize> {
+    field.iter().position(|&c| c == byte)
+}
+
+/// [`find_in_short`] from the end.
+#[inline(always)]
+fn rfind_in_short(byte: u8, field: &[u8]) -> Option<usize> {
+    field.iter().rposition(|&c| c == byte)
+}
+
 fn client_part(prefix: &[u8]) -> Option<ClientPart<'_>> {
     let prefix = prefix.strip_suffix(b" ")?;
-    let user_sp = memchr::memrchr(b' ', prefix)?;
+    let user_sp = rfind_in_short(b' ', prefix)?;
     let remote_user = dash_is_none(&prefix[user_sp + 1..]);
     let before_user = &prefix[..user_sp];
-    let ident_sp = memchr::memrchr(b' ', before_user)?;
+    let ident_sp = rfind_in_short(b' ', before_user)?;
     let addr_part = &before_user[..ident_sp];
     if addr_part.is_empty() {
         return None;
     }
-    if let Some(open) = memchr::memchr(b'"', addr_part) {
+    if let Some(open) = find_in_short(b'"', addr_part) {
         // `[$host ]"$http_x_forwarded_for" $remote_addr`
         let host = match open {
             0 => None,
@@ -274,7 +288,7 @@ fn client_part(prefix: &[u8]) -> Option<ClientPart<'_>> {
     let mut groups: [&[u8]; 3] = [b""; 3];
     let mut n = 0;
     let mut start = 0;
-    for i in memchr::memchr_iter(b' ', addr_part) {
+    for i in (0..addr_part.len()).filter(|&i| addr_part[i] == b' ') {
         if i > 0 && addr_part[i - 1] != b',' {
             if n == 2 {
                 return None;
@@ -285,7 +299,7 @@ fn client_part(prefix: &[u8]) -> Option<ClientPart<'_>> {
         }
     }
     groups[n] = &addr_part[start..];
-    let is_list = |g: &[u8]| memchr::memchr(b',', g).is_some();
+    let is_list = |g: &[u8]| find_in_short(b',', g).is_some();
     let (host, forwarded, addresses) = match n {
         0 => (None, None, groups[0]),
         1 if is_list(groups[0]) => (None, Some(groups[0]), groups[1]),
@@ -473,7 +487,7 @@ fn parse_fields<'a>(line: &'a [u8], ev: &mut Event<'a>) -> Result<(), nom::Err<L
     ev.host = client.host.map(|h| rt.field(h));
     ev.principal = client.remote_user.map(|u| rt.unescaped(u));
     let addresses = rt.field(client.addresses);
-    if client.forwarded.is_some() || memchr::memchr(b',', client.addresses).is_some() {
+    if client.forwarded.is_some() || find_in_short(b',', client.addresses).is_some() {
         ev.notes |= notes::ADDRESS_LIST;
         let chain: Text<'_> = match client.forwarded {
             Some(f) => Cow::Owned(format!("{}, {addresses}", rt.field(f))),
