@@ -244,7 +244,8 @@ struct ClientPart<'a> {
 
 /// Where `byte` first is in `field`, a field of a few bytes (an address, a user): a loop
 /// the compiler inlines, where memchr's call and set-up for fewer than 32 bytes cost more
-/// than the search (its calls were a fifth of the nginx parser's time, docs/performance.md).
+/// than the search (its path for short haystacks was 6% of `credentials` on the nginx
+/// bench, docs/performance.md).
 #[inline(always)]
 fn find_in_short(byte: u8, field: &[u8]) -> Option<usize> {
     field.iter().position(|&c| c == byte)
