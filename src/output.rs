@@ -141,7 +141,8 @@ const DICTIONARY_DISTINCT: f64 = 0.75;
 /// values when they repeat enough (what Polars' writer does), cast here because Polars
 /// first estimates the distinct values with a HyperLogLog of 16,384 registers, whose
 /// count alone cost some 25 µs per column and row group: 10-13% of `hunt` by parts, whose
-/// spill writes a row group per piece (docs/performance.md). Other columns as they are.
+/// spill writes a row group per piece (docs/performance.md). A float column plain (Polars
+/// estimated it, then could not make it a dictionary); other columns as they are.
 fn as_written(
     array: &polars_arrow::array::ArrayRef,
     encodings: &[polars_parquet::write::Encoding],
