@@ -219,7 +219,7 @@ fn event_type(code: &str) -> (&'static str, Outcome, Uses) {
 }
 
 fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
-    walked_or_parsed(record, walk_identity, finish)
+    walked_or_parsed(record, walk_identity, finish, false)
 }
 
 /// The identity of a plain record read without serde (see `json::walk`): the fields
@@ -331,14 +331,14 @@ fn walk_response(w: &mut Walk<'_>) -> Walked<DetailsResponse> {
 /// only the identity kept (the property the `parse_record` fuzz target checks).
 #[doc(hidden)]
 pub fn identity_walk_agrees(record: &[u8]) -> bool {
-    walk_agrees(record, walk_identity, finish)
+    walk_agrees(record, walk_identity, finish, crate::Detail::Identity)
 }
 
 /// [`identity_walk_agrees`] for the record at the front of `rest` (a JSON array's rest),
 /// with where it ends.
 #[doc(hidden)]
 pub fn identity_front_walk_agrees(rest: &str) -> bool {
-    front_walk_agrees(rest, walk_top, finish)
+    front_walk_agrees(rest, walk_top, finish, crate::Detail::Identity)
 }
 
 /// A record read (by the walk or by serde) made an event.
@@ -493,7 +493,7 @@ impl LogParser for Auth0Parser {
     }
 
     fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        front_walked_or_parsed(rest, walk_top, finish, out)
+        front_walked_or_parsed(rest, walk_top, finish, out, false)
     }
 
     fn parse_line_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {

@@ -629,7 +629,7 @@ fn finish<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseErr
 }
 
 fn parse_record(record: &[u8]) -> Result<Event<'_>, ParseError> {
-    walked_or_parsed(record, walk_identity, finish)
+    walked_or_parsed(record, walk_identity, finish, false)
 }
 
 /// The identity of a plain record read without serde (see `json::walk`): the fields
@@ -766,14 +766,14 @@ fn walk_initiator<'a>(w: &mut Walk<'a>) -> Walked<Initiator<'a>> {
 /// only the identity kept (the property the `parse_record` fuzz target checks).
 #[doc(hidden)]
 pub fn identity_walk_agrees(record: &[u8]) -> bool {
-    walk_agrees(record, walk_identity, finish)
+    walk_agrees(record, walk_identity, finish, crate::Detail::Identity)
 }
 
 /// [`identity_walk_agrees`] for the record at the front of `rest` (a JSON array's rest),
 /// with where it ends.
 #[doc(hidden)]
 pub fn identity_front_walk_agrees(rest: &str) -> bool {
-    front_walk_agrees(rest, walk_record, finish)
+    front_walk_agrees(rest, walk_record, finish, crate::Detail::Identity)
 }
 
 impl LogParser for EntraSignInParser {
@@ -829,7 +829,7 @@ impl LogParser for EntraSignInParser {
     }
 
     fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        front_walked_or_parsed(rest, walk_record, finish, out)
+        front_walked_or_parsed(rest, walk_record, finish, out, false)
     }
 
     fn parse_line_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {

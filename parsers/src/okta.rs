@@ -313,17 +313,20 @@ fn lineage_of(event_type: &str) -> Option<&'static str> {
 }
 
 fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
-    walked_or_parsed(record, walk_identity, unwrap)
+    walked_or_parsed(record, walk_record, unwrap, true)
 }
 
-/// The identity of a plain record read without serde (see `json::walk`): the fields
-/// [`LogEvent`] reads when only the identity is kept, the others stepped over. `None`
-/// for a record the walk leaves to serde (an EventBridge envelope among them).
-fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
+/// A plain record read without serde (see `json::walk`): the fields [`LogEvent`] reads
+/// with the detail of the parse in progress (the identity only, or every one), the others
+/// stepped over. `None` for a record the walk leaves to serde (an EventBridge envelope
+/// among them).
+fn walk_record(text: &str) -> Walked<LogEvent<'_>> {
     Walk::new(text).whole(walk_event)
 }
 
 fn walk_event<'a>(w: &mut Walk<'a>, ev: &mut LogEvent<'a>) -> Walked<()> {
+    // What `detail`, `detail_obj` and `detail_seq` read beyond the identity.
+    let every = !crate::json::identity_only();
     w.fields_into(ev, |ev: &mut LogEvent<'a>, seen, w, key| {
         match key {
             "uuid" => (seen.first(0)?, ev.uuid = w.lenient()?),
@@ -341,12 +344,36 @@ fn walk_event<'a>(w: &mut Walk<'a>, ev: &mut LogEvent<'a>) -> Walked<()> {
                 ev.transaction = w.lenient_obj(walk_transaction)?,
             ),
             "request" => (seen.first(8)?, ev.request = w.lenient_obj(walk_request)?),
-            // Not kept for the identity: stepped over, but still fields (a second one is
-            // an error to serde).
-            "displayMessage" | "displaymessage" => (seen.first(9)?, w.skip()?),
-            "securityContext" | "securitycontext" => (seen.first(10)?, w.skip()?),
-            "target" => (seen.first(11)?, w.skip()?),
-            "debugContext" | "debugcontext" => (seen.first(12)?, w.skip()?),
+            // Not kept for the identity: stepped over then, but still fields (a second
+            // one is an error to serde).
+            "displayMessage" | "displaymessage" => (
+                seen.first(9)?,
+                match every {
+                    true => ev.display_message = w.lenient()?,
+                    false => w.skip()?,
+                },
+            ),
+            "securityContext" | "securitycontext" => (
+                seen.first(10)?,
+                match every {
+                    true => ev.security_context = w.lenient_obj(walk_security_context)?,
+                    false => w.skip()?,
+                },
+            ),
+            "target" => (
+                seen.first(11)?,
+                match every {
+                    true => ev.target = w.lenient_seq(walk_entity)?,
+                    false => w.skip()?,
+                },
+            ),
+            "debugContext" | "debugcontext" => (
+                seen.first(12)?,
+                match every {
+                    true => ev.debug_context = w.lenient_obj(walk_debug_context)?,
+                    false => w.skip()?,
+                },
+            ),
             // An EventBridge envelope: serde reads the LogEvent inside.
             "detail" => return None,
             _ => ((), w.skip()?),
@@ -359,14 +386,26 @@ fn walk_event<'a>(w: &mut Walk<'a>, ev: &mut LogEvent<'a>) -> Walked<()> {
 /// only the identity kept (the property the `parse_record` fuzz target checks).
 #[doc(hidden)]
 pub fn identity_walk_agrees(record: &[u8]) -> bool {
-    walk_agrees(record, walk_identity, unwrap)
+    walk_agrees(record, walk_record, unwrap, crate::Detail::Identity)
 }
 
 /// [`identity_walk_agrees`] for the record at the front of `rest` (a JSON array's rest),
 /// with where it ends.
 #[doc(hidden)]
 pub fn identity_front_walk_agrees(rest: &str) -> bool {
-    front_walk_agrees(rest, walk_event, unwrap)
+    front_walk_agrees(rest, walk_event, unwrap, crate::Detail::Identity)
+}
+
+/// [`identity_walk_agrees`] with every field read (`ingest`, `hunt`).
+#[doc(hidden)]
+pub fn full_walk_agrees(record: &[u8]) -> bool {
+    walk_agrees(record, walk_record, unwrap, crate::Detail::Full)
+}
+
+/// [`identity_front_walk_agrees`] with every field read.
+#[doc(hidden)]
+pub fn full_front_walk_agrees(rest: &str) -> bool {
+    front_walk_agrees(rest, walk_event, unwrap, crate::Detail::Full)
 }
 
 fn walk_entity<'a>(w: &mut Walk<'a>) -> Walked<Entity<'a>> {
@@ -383,11 +422,84 @@ fn walk_entity<'a>(w: &mut Walk<'a>) -> Walked<Entity<'a>> {
 }
 
 fn walk_client<'a>(w: &mut Walk<'a>) -> Walked<Client<'a>> {
+    let every = !crate::json::identity_only();
     w.fields(|c: &mut Client<'a>, seen, w, key| {
         match key {
             "ipAddress" | "ipaddress" => (seen.first(0)?, c.ip_address = w.lenient()?),
-            "userAgent" | "useragent" => (seen.first(1)?, w.skip()?),
-            "geographicalContext" | "geographicalcontext" => (seen.first(2)?, w.skip()?),
+            "userAgent" | "useragent" => (
+                seen.first(1)?,
+                match every {
+                    true => c.user_agent = w.lenient_obj(walk_user_agent)?,
+                    false => w.skip()?,
+                },
+            ),
+            "geographicalContext" | "geographicalcontext" => (
+                seen.first(2)?,
+                match every {
+                    true => c.geo = w.lenient_obj(walk_geo)?,
+                    false => w.skip()?,
+                },
+            ),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })
+}
+
+fn walk_user_agent<'a>(w: &mut Walk<'a>) -> Walked<UserAgent<'a>> {
+    w.fields(|u: &mut UserAgent<'a>, seen, w, key| {
+        match key {
+            "rawUserAgent" | "rawuseragent" => (seen.first(0)?, u.raw = w.lenient()?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })
+}
+
+fn walk_geo<'a>(w: &mut Walk<'a>) -> Walked<Geo<'a>> {
+    w.fields(|g: &mut Geo<'a>, seen, w, key| {
+        match key {
+            "city" => (seen.first(0)?, g.city = w.lenient()?),
+            "country" => (seen.first(1)?, g.country = w.lenient()?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })
+}
+
+fn walk_security_context<'a>(w: &mut Walk<'a>) -> Walked<SecurityContext<'a>> {
+    w.fields(|c: &mut SecurityContext<'a>, seen, w, key| {
+        match key {
+            "asNumber" | "asnumber" => (seen.first(0)?, c.as_number = w.lenient_integer()?),
+            "asOrg" | "asorg" => (seen.first(1)?, c.as_org = w.lenient()?),
+            "isProxy" | "isproxy" => (seen.first(2)?, c.is_proxy = Flag(w.flag()?)),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })
+}
+
+fn walk_debug_context<'a>(w: &mut Walk<'a>) -> Walked<DebugContext<'a>> {
+    w.fields(|c: &mut DebugContext<'a>, seen, w, key| {
+        match key {
+            "debugData" | "debugdata" => (
+                seen.first(0)?,
+                c.debug_data = w.lenient_obj(walk_debug_data)?,
+            ),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })
+}
+
+fn walk_debug_data<'a>(w: &mut Walk<'a>) -> Walked<DebugData<'a>> {
+    w.fields(|d: &mut DebugData<'a>, seen, w, key| {
+        match key {
+            "requestUri" | "requesturi" => (seen.first(0)?, d.request_uri = w.lenient()?),
+            "risk" => (seen.first(1)?, d.risk = w.lenient()?),
+            "threatSuspected" | "threatsuspected" => {
+                (seen.first(2)?, d.threat_suspected = w.lenient()?)
+            }
             _ => ((), w.skip()?),
         };
         Some(())
@@ -658,7 +770,7 @@ impl LogParser for OktaSystemLogParser {
     }
 
     fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        front_walked_or_parsed(rest, walk_event, unwrap, out)
+        front_walked_or_parsed(rest, walk_event, unwrap, out, true)
     }
 
     fn parse_line_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {

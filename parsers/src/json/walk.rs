@@ -1,6 +1,7 @@
-//! A walk over plain JSON records for the identity of events: the fields a parser keeps
-//! are read where they are, everything else is stepped over, with none of serde's
-//! machinery between the bytes and the fields.
+//! A walk over plain JSON records for the identity of events (Okta's walk: every field,
+//! when the parse keeps them all): the fields a parser keeps are read where they are,
+//! everything else is stepped over, with none of serde's machinery between the bytes and
+//! the fields.
 //!
 //! Half of an identity-only parse through serde was not skipping the bulky parts of a
 //! record but reading the few fields kept: on the Okta bench serde_json steps over whole
@@ -61,15 +62,24 @@ fn push_event<'a, T>(out: &mut Vec<Event<'a>>, finish: Finish<'a, T>, t: &mut T)
     Some(())
 }
 
-/// A record's event: its record struct `T` read by `walk` when only the identity is kept
-/// and the walk reads the record, by serde otherwise; then made an event by `finish`.
+/// Whether a parser's walk serves the parse in progress: every walk reads the identity of
+/// events; `every_detail`: this walk reads every field its record struct has.
+#[inline]
+fn walk_serves(every_detail: bool) -> bool {
+    every_detail || identity_only()
+}
+
+/// A record's event: its record struct `T` read by `walk` when the walk serves this
+/// parse ([`walk_serves`]) and reads the record, by serde otherwise; then made an event by
+/// `finish`.
 #[inline]
 pub(crate) fn walked_or_parsed<'a, T: Deserialize<'a>>(
     record: &'a [u8],
     walk: impl Fn(&'a str) -> Walked<T>,
     finish: impl Fn(&mut T, &mut Event<'a>) -> Result<(), ParseError>,
+    every_detail: bool,
 ) -> Result<Event<'a>, ParseError> {
-    if identity_only()
+    if walk_serves(every_detail)
         && let Ok(text) = simdutf8::basic::from_utf8(record)
         && let Some(mut walked) = walk(text)
     {
@@ -79,15 +89,18 @@ pub(crate) fn walked_or_parsed<'a, T: Deserialize<'a>>(
 }
 
 /// [`crate::LogParser::parse_front`] of a record struct `T`: the object at the front of
-/// `rest` read by `read` when only the identity is kept and the walk reads it, by serde
-/// otherwise; its event into `out` and where it ended, or `None` (nothing pushed).
+/// `rest` read by `read` when the walk serves this parse ([`walk_serves`]) and reads it,
+/// by serde otherwise; its event into `out` and where it ended, or `None` (nothing
+/// pushed).
 pub(crate) fn front_walked_or_parsed<'a, T: Deserialize<'a> + Default>(
     rest: &'a str,
     read: Read<'a, T>,
     finish: Finish<'a, T>,
     out: &mut Vec<Event<'a>>,
+    every_detail: bool,
 ) -> Option<usize> {
-    let (mut t, end) = match identity_only().then(|| Walk::front(rest, read)).flatten() {
+    let walked = walk_serves(every_detail).then(|| Walk::front(rest, read));
+    let (mut t, end) = match walked.flatten() {
         Some(walked) => walked,
         None => front_object(rest)?,
     };
@@ -118,17 +131,18 @@ pub(crate) fn line_front_walked<'a, T: Default>(
     Some(end)
 }
 
-/// Whether `read`, where it reads the object at the front of `rest`, reads what serde's
-/// front read gives with only the identity kept: the same event (or none) and the same end.
+/// Whether `read`, where it reads the object at the front of `rest` keeping `detail`,
+/// reads what serde's front read gives: the same event (or none) and the same end.
 pub(crate) fn front_walk_agrees<'a, T: Deserialize<'a> + Default>(
     rest: &'a str,
     read: Read<'a, T>,
     finish: Finish<'a, T>,
+    detail: Detail,
 ) -> bool {
-    let Some((mut walked, end)) = Walk::front(rest, read) else {
+    let Some((mut walked, end)) = with_detail(detail, || Walk::front(rest, read)) else {
         return true;
     };
-    match with_detail(Detail::Identity, || front_object::<T>(rest)) {
+    match with_detail(detail, || front_object::<T>(rest)) {
         Some((mut parsed, parsed_end)) => {
             end == parsed_end
                 && event_of(&finish, &mut walked).ok() == event_of(&finish, &mut parsed).ok()
@@ -137,23 +151,22 @@ pub(crate) fn front_walk_agrees<'a, T: Deserialize<'a> + Default>(
     }
 }
 
-/// Whether `walk`, where it reads `record`, gives the event serde gives with only the
-/// identity kept (the property the tests and the `parse_record` fuzz target check).
+/// Whether `walk`, where it reads `record` keeping `detail`, gives the event serde gives
+/// (the property the tests and the `parse_record` fuzz target check).
 pub(crate) fn walk_agrees<'a, T: Deserialize<'a>>(
     record: &'a [u8],
     walk: fn(&'a str) -> Walked<T>,
     finish: Finish<'a, T>,
+    detail: Detail,
 ) -> bool {
     let Ok(text) = std::str::from_utf8(record) else {
         return true;
     };
-    let Some(mut walked) = walk(text) else {
+    let Some(mut walked) = with_detail(detail, || walk(text)) else {
         return true;
     };
-    event_of(&finish, &mut walked)
-        == with_detail(Detail::Identity, || {
-            event_of(&finish, &mut parse_object(record)?)
-        })
+    with_detail(detail, || event_of(&finish, &mut walked))
+        == with_detail(detail, || event_of(&finish, &mut parse_object(record)?))
 }
 
 pub(crate) struct Walk<'a> {
