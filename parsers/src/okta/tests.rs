@@ -1,4 +1,6 @@
 use super::*;
+use crate::Detail;
+use crate::json::with_detail;
 
 fn one(record: &str) -> Event<'_> {
     crate::parser::parse_one(&OktaSystemLogParser, record)
@@ -152,64 +154,56 @@ const KEYS: &[&str] = &[
     "version",
 ];
 
-/// Every record the walk reads with every field kept (`ingest`, `hunt`), it reads as serde
-/// does, on the real records and their damaged and unusual forms; and it reads the plain
-/// real records itself.
+/// Every record the walk reads, it reads as serde does (the same event, or the same error
+/// from the same fields), for the identity (`credentials`, `stats`) and with every field
+/// kept (`ingest`, `hunt`), on the real records and on thousands of damaged and unusual
+/// forms of them; and it reads the plain real records itself.
 #[test]
-fn the_full_walk_reads_records_as_serde_does() {
-    let checked = crate::json::walk::check_against_serde(
-        "okta/panther-rule-tests.ndjson",
-        KEYS,
-        |record| {
-            vec![format!(
-                "{{\"detail\":{record},\"detail-type\":\"SystemLog\"}}"
-            )]
-        },
-        |text| crate::json::with_detail(crate::Detail::Full, || walk_record(text)).is_some(),
-        full_walk_agrees,
-        full_front_walk_agrees,
-        &crate::okta::OktaSystemLogParser,
-    );
-    assert_eq!(
-        checked.real,
-        55 + EXAMPLES.len(),
-        "real records the walk reads"
-    );
-    let (walked, left) = (checked.walked, checked.left);
-    assert!(
-        walked > 5_000 && left > 5_000,
-        "{walked} walked, {left} left to serde"
-    );
-}
-
-/// Every record the identity walk reads, it reads as serde does (the same event, or the
-/// same error from the same fields), on the real records and on thousands of damaged and
-/// unusual forms of them; and it reads the plain real records itself.
-#[test]
-fn the_identity_walk_reads_records_as_serde_does() {
-    let checked = crate::json::walk::check_against_serde(
-        "okta/panther-rule-tests.ndjson",
-        KEYS,
-        |record| {
-            vec![format!(
-                "{{\"detail\":{record},\"detail-type\":\"SystemLog\"}}"
-            )]
-        },
-        |text| crate::json::with_detail(crate::Detail::Identity, || walk_record(text)).is_some(),
-        identity_walk_agrees,
-        identity_front_walk_agrees,
-        &crate::okta::OktaSystemLogParser,
-    );
-    // Every real record is plain enough for the walk (lower-cased warehouse keys and
-    // `"debugData": ""` included).
-    assert_eq!(
-        checked.real,
-        55 + EXAMPLES.len(),
-        "real records the walk reads"
-    );
-    let (walked, left) = (checked.walked, checked.left);
-    assert!(
-        walked > 5_000 && left > 5_000,
-        "{walked} walked, {left} left to serde"
-    );
+fn the_walk_reads_records_as_serde_does() {
+    type Checks = (fn(&str) -> bool, fn(&[u8]) -> bool, fn(&str) -> bool);
+    let by_detail: [(&str, Checks); 2] = [
+        (
+            "identity",
+            (
+                |text| with_detail(Detail::Identity, || walk_record(text)).is_some(),
+                identity_walk_agrees,
+                identity_front_walk_agrees,
+            ),
+        ),
+        (
+            "every field",
+            (
+                |text| with_detail(Detail::Full, || walk_record(text)).is_some(),
+                full_walk_agrees,
+                full_front_walk_agrees,
+            ),
+        ),
+    ];
+    for (detail, (walks, agrees, front_agrees)) in by_detail {
+        let checked = crate::json::walk::check_against_serde(
+            "okta/panther-rule-tests.ndjson",
+            KEYS,
+            |record| {
+                vec![format!(
+                    "{{\"detail\":{record},\"detail-type\":\"SystemLog\"}}"
+                )]
+            },
+            walks,
+            agrees,
+            front_agrees,
+            &crate::okta::OktaSystemLogParser,
+        );
+        // Every real record is plain enough for the walk (lower-cased warehouse keys and
+        // `"debugData": ""` included).
+        assert_eq!(
+            checked.real,
+            55 + EXAMPLES.len(),
+            "{detail}: real records the walk reads"
+        );
+        let (walked, left) = (checked.walked, checked.left);
+        assert!(
+            walked > 5_000 && left > 5_000,
+            "{detail}: {walked} walked, {left} left to serde"
+        );
+    }
 }
