@@ -3,7 +3,7 @@
 //! properties: no panic, no hang, every error's offset lies inside the record, and a
 //! record read in full is read for the identity only with the same identity fields, and
 //! an Okta, Auth0 or Entra record the identity walk reads (whole, or from the front of the
-//! rest of an array; Okta's also with every field read) is the event serde reads, and one
+//! rest of an array; Okta's and Auth0's also with every field read) is the event serde reads, and one
 //! read from the front of a line is on that line and gives the line's events.
 #![no_main]
 
@@ -25,12 +25,14 @@ fuzz_target!(|data: &[u8]| {
     assert!(tokentrail_parsers::okta::identity_walk_agrees(record));
     assert!(tokentrail_parsers::okta::full_walk_agrees(record));
     assert!(tokentrail_parsers::auth0::identity_walk_agrees(record));
+    assert!(tokentrail_parsers::auth0::full_walk_agrees(record));
     assert!(tokentrail_parsers::entra::identity_walk_agrees(record));
     // And read from the front of the rest of an array: the same event, the same end.
     if let Ok(rest) = std::str::from_utf8(record) {
         assert!(tokentrail_parsers::okta::identity_front_walk_agrees(rest));
         assert!(tokentrail_parsers::okta::full_front_walk_agrees(rest));
         assert!(tokentrail_parsers::auth0::identity_front_walk_agrees(rest));
+        assert!(tokentrail_parsers::auth0::full_front_walk_agrees(rest));
         assert!(tokentrail_parsers::entra::identity_front_walk_agrees(rest));
         // And read from the front of a line of JSON Lines: the record on that line, the
         // events of the line.

@@ -219,14 +219,26 @@ fn event_type(code: &str) -> (&'static str, Outcome, Uses) {
 }
 
 fn parse_event<'a>(record: &'a [u8]) -> Result<Event<'a>, ParseError> {
-    walked_or_parsed(record, walk_identity, finish, false)
+    walked_or_parsed(record, walk_record, finish, true)
 }
 
-/// The identity of a plain record read without serde (see `json::walk`): the fields
-/// [`LogEvent`] reads when only the identity is kept, the others stepped over; `None` for
-/// a record the walk leaves to serde.
-fn walk_identity(text: &str) -> Walked<LogEvent<'_>> {
+/// A plain record read without serde (see `json::walk`): the fields [`LogEvent`] reads
+/// with the detail of the parse in progress (the identity only, or every one), the others
+/// stepped over; `None` for a record the walk leaves to serde.
+fn walk_record(text: &str) -> Walked<LogEvent<'_>> {
     Walk::new(text).whole(walk_top)
+}
+
+/// A field serde's `detail` reads beyond the identity: its text when the parse keeps
+/// every field, stepped over otherwise.
+fn detail_text<'a>(w: &mut Walk<'a>, text: &mut Str<'a>) -> Walked<()> {
+    match crate::json::identity_only() {
+        true => w.skip(),
+        false => {
+            *text = w.lenient()?;
+            Some(())
+        }
+    }
 }
 
 fn walk_top<'a>(w: &mut Walk<'a>, ev: &mut LogEvent<'a>) -> Walked<()> {
@@ -258,12 +270,18 @@ fn walk_field<'a>(
         "user_name" => (seen.first(9)?, ev.user_name = w.lenient()?),
         "details" => (seen.first(12)?, ev.details = w.lenient_obj(walk_details)?),
         "data" => (seen.first(14)?, ev.data = w.lenient_obj(walk_event)?),
-        // Not kept for the identity: stepped over, but still fields (a second one is an
-        // error to serde).
-        "user_agent" => (seen.first(7)?, w.skip()?),
-        "connection" => (seen.first(10)?, w.skip()?),
-        "audience" => (seen.first(11)?, w.skip()?),
-        "location_info" => (seen.first(13)?, w.skip()?),
+        // Not kept for the identity: stepped over then, but still fields (a second one
+        // is an error to serde).
+        "user_agent" => (seen.first(7)?, detail_text(w, &mut ev.user_agent)?),
+        "connection" => (seen.first(10)?, detail_text(w, &mut ev.connection)?),
+        "audience" => (seen.first(11)?, detail_text(w, &mut ev.audience)?),
+        "location_info" => (
+            seen.first(13)?,
+            match crate::json::identity_only() {
+                true => w.skip()?,
+                false => ev.location_info = w.lenient_obj(walk_location)?,
+            },
+        ),
         _ => ((), w.skip()?),
     };
     Some(())
@@ -283,10 +301,22 @@ fn walk_details<'a>(w: &mut Walk<'a>) -> Walked<Details<'a>> {
 fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<DetailsRequest<'a>> {
     w.fields(|r: &mut DetailsRequest<'a>, seen, w, key| {
         match key {
-            "method" => (seen.first(0)?, w.skip()?),
-            "path" => (seen.first(1)?, w.skip()?),
-            "userAgent" => (seen.first(2)?, w.skip()?),
+            "method" => (seen.first(0)?, detail_text(w, &mut r.method)?),
+            "path" => (seen.first(1)?, detail_text(w, &mut r.path)?),
+            "userAgent" => (seen.first(2)?, detail_text(w, &mut r.user_agent)?),
             "auth" => (seen.first(3)?, r.auth = w.lenient_obj(walk_auth)?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
+    })
+}
+
+fn walk_location<'a>(w: &mut Walk<'a>) -> Walked<Location<'a>> {
+    w.fields(|l: &mut Location<'a>, seen, w, key| {
+        match key {
+            "country_code" => (seen.first(0)?, l.country_code = w.lenient()?),
+            "country_name" => (seen.first(1)?, l.country_name = w.lenient()?),
+            "city_name" => (seen.first(2)?, l.city_name = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -331,7 +361,19 @@ fn walk_response(w: &mut Walk<'_>) -> Walked<DetailsResponse> {
 /// only the identity kept (the property the `parse_record` fuzz target checks).
 #[doc(hidden)]
 pub fn identity_walk_agrees(record: &[u8]) -> bool {
-    walk_agrees(record, walk_identity, finish, crate::Detail::Identity)
+    walk_agrees(record, walk_record, finish, crate::Detail::Identity)
+}
+
+/// [`identity_walk_agrees`] with every field read (`ingest`, `hunt`).
+#[doc(hidden)]
+pub fn full_walk_agrees(record: &[u8]) -> bool {
+    walk_agrees(record, walk_record, finish, crate::Detail::Full)
+}
+
+/// [`identity_front_walk_agrees`] with every field read.
+#[doc(hidden)]
+pub fn full_front_walk_agrees(rest: &str) -> bool {
+    front_walk_agrees(rest, walk_top, finish, crate::Detail::Full)
 }
 
 /// [`identity_walk_agrees`] for the record at the front of `rest` (a JSON array's rest),
@@ -493,7 +535,7 @@ impl LogParser for Auth0Parser {
     }
 
     fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        front_walked_or_parsed(rest, walk_top, finish, out, false)
+        front_walked_or_parsed(rest, walk_top, finish, out, true)
     }
 
     fn parse_line_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::Detail;
 
 fn one(record: &str) -> Event<'_> {
     crate::parser::parse_one(&Auth0Parser, record)
@@ -146,34 +147,45 @@ const KEYS: &[&str] = &[
     "description",
 ];
 
-/// Every record the identity walk reads, it reads as serde does (the same event, or the
-/// same error from the same fields), on the real records, wrapped and bare, and on
-/// thousands of damaged and unusual forms of them; and it reads the plain real records
-/// itself.
+/// Every record the walk reads, it reads as serde does (the same event, or the same error
+/// from the same fields), for the identity (`credentials`, `stats`) and with every field
+/// kept (`ingest`, `hunt`), on the real records, wrapped and bare, and on thousands of
+/// damaged and unusual forms of them; and it reads the plain real records itself.
 #[test]
-fn the_identity_walk_reads_records_as_serde_does() {
-    let checked = crate::json::walk::check_against_serde(
-        "auth0/panther-rule-tests.ndjson",
-        KEYS,
-        |record| {
-            vec![
-                format!("{{\"log_id\":\"90020\",\"data\":{record}}}"),
-                format!("{{\"data\":{record},\"log_id\":7}}"),
-            ]
-        },
-        |text| walk_identity(text).is_some(),
-        identity_walk_agrees,
-        identity_front_walk_agrees,
-        &crate::auth0::Auth0Parser,
-    );
-    assert_eq!(
-        checked.real,
-        50 + EXAMPLES.len(),
-        "real records the walk reads"
-    );
-    let (walked, left) = (checked.walked, checked.left);
-    assert!(
-        walked > 5_000 && left > 5_000,
-        "{walked} walked, {left} left to serde"
-    );
+fn the_walk_reads_records_as_serde_does() {
+    let by_detail: [(Detail, fn(&[u8]) -> bool, fn(&str) -> bool); 2] = [
+        (
+            Detail::Identity,
+            identity_walk_agrees,
+            identity_front_walk_agrees,
+        ),
+        (Detail::Full, full_walk_agrees, full_front_walk_agrees),
+    ];
+    for (detail, agrees, front_agrees) in by_detail {
+        let checked = crate::json::walk::check_against_serde(
+            "auth0/panther-rule-tests.ndjson",
+            KEYS,
+            |record| {
+                vec![
+                    format!("{{\"log_id\":\"90020\",\"data\":{record}}}"),
+                    format!("{{\"data\":{record},\"log_id\":7}}"),
+                ]
+            },
+            |text| walk_record(text).is_some(),
+            agrees,
+            front_agrees,
+            &crate::auth0::Auth0Parser,
+            detail,
+        );
+        assert_eq!(
+            checked.real,
+            50 + EXAMPLES.len(),
+            "{detail:?}: real records the walk reads"
+        );
+        let (walked, left) = (checked.walked, checked.left);
+        assert!(
+            walked > 5_000 && left > 5_000,
+            "{detail:?}: {walked} walked, {left} left to serde"
+        );
+    }
 }

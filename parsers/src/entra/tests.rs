@@ -179,6 +179,7 @@ fn the_identity_walk_reads_records_as_serde_does() {
         identity_walk_agrees,
         identity_front_walk_agrees,
         &crate::entra::EntraSignInParser,
+        crate::Detail::Identity,
     );
     assert_eq!(
         checked.real,

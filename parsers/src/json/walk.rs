@@ -751,10 +751,10 @@ pub(crate) struct Checked {
     pub(crate) left: usize,
 }
 
-/// A parser's walk held to serde on the real records of `fixture` (JSON Lines under
-/// tests/fixtures) and `parser`'s examples, and on their [`variants`] plus the forms
-/// `wrapped` makes of each record: wherever `walks` says the walk reads a form, `agrees`
-/// must hold of it; every form at the front of three array rests must satisfy
+/// A parser's walk held to serde, keeping `detail`, on the real records of `fixture`
+/// (JSON Lines under tests/fixtures) and `parser`'s examples, and on their [`variants`]
+/// plus the forms `wrapped` makes of each record: wherever `walks` says the walk reads a
+/// form (with `detail` kept), `agrees` must hold of it; every form at the front of three array rests must satisfy
 /// `front_agrees`, and at the front of four rests of JSON Lines `parser`'s line reads must
 /// keep their promise ([`crate::parser::line_front_agrees`]); a real record the walk reads
 /// whole and that gives events must be read from the front of its line, and most are.
@@ -767,7 +767,9 @@ pub(crate) fn check_against_serde(
     agrees: fn(&[u8]) -> bool,
     front_agrees: fn(&str) -> bool,
     parser: &dyn crate::LogParser,
+    detail: Detail,
 ) -> Checked {
+    let walks = |text: &str| with_detail(detail, || walks(text));
     let path = format!("{}/../tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).unwrap();
     let records = text
