@@ -1,5 +1,6 @@
 use super::*;
 use crate::Detail;
+use crate::json::walk::Agreement;
 
 fn one(record: &str) -> Event<'_> {
     crate::parser::parse_one(&Auth0Parser, record)
@@ -153,15 +154,20 @@ const KEYS: &[&str] = &[
 /// damaged and unusual forms of them; and it reads the plain real records itself.
 #[test]
 fn the_walk_reads_records_as_serde_does() {
-    let by_detail: [(Detail, fn(&[u8]) -> bool, fn(&str) -> bool); 2] = [
-        (
-            Detail::Identity,
-            identity_walk_agrees,
-            identity_front_walk_agrees,
-        ),
-        (Detail::Full, full_walk_agrees, full_front_walk_agrees),
+    let by_detail = [
+        Agreement {
+            detail: Detail::Identity,
+            whole: identity_walk_agrees,
+            front: identity_front_walk_agrees,
+        },
+        Agreement {
+            detail: Detail::Full,
+            whole: full_walk_agrees,
+            front: full_front_walk_agrees,
+        },
     ];
-    for (detail, agrees, front_agrees) in by_detail {
+    for agreement in by_detail {
+        let detail = agreement.detail;
         let checked = crate::json::walk::check_against_serde(
             "auth0/panther-rule-tests.ndjson",
             KEYS,
@@ -172,10 +178,8 @@ fn the_walk_reads_records_as_serde_does() {
                 ]
             },
             |text| walk_record(text).is_some(),
-            agrees,
-            front_agrees,
+            agreement,
             &crate::auth0::Auth0Parser,
-            detail,
         );
         assert_eq!(
             checked.real,

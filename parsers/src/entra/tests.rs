@@ -176,10 +176,12 @@ fn the_identity_walk_reads_records_as_serde_does() {
             ]
         },
         |text| walk_identity(text).is_some(),
-        identity_walk_agrees,
-        identity_front_walk_agrees,
+        crate::json::walk::Agreement {
+            detail: crate::Detail::Identity,
+            whole: identity_walk_agrees,
+            front: identity_front_walk_agrees,
+        },
         &crate::entra::EntraSignInParser,
-        crate::Detail::Identity,
     );
     assert_eq!(
         checked.real,

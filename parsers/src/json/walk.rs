@@ -751,24 +751,37 @@ pub(crate) struct Checked {
     pub(crate) left: usize,
 }
 
-/// A parser's walk held to serde, keeping `detail`, on the real records of `fixture`
-/// (JSON Lines under tests/fixtures) and `parser`'s examples, and on their [`variants`]
-/// plus the forms `wrapped` makes of each record: wherever `walks` says the walk reads a
-/// form (with `detail` kept), `agrees` must hold of it; every form at the front of three array rests must satisfy
-/// `front_agrees`, and at the front of four rests of JSON Lines `parser`'s line reads must
-/// keep their promise ([`crate::parser::line_front_agrees`]); a real record the walk reads
-/// whole and that gives events must be read from the front of its line, and most are.
+/// What a walk must agree with serde on, keeping `detail`: a whole record (`whole`, as
+/// `identity_walk_agrees`) and one at the front of a rest (`front`).
+#[cfg(test)]
+pub(crate) struct Agreement {
+    pub(crate) detail: Detail,
+    pub(crate) whole: fn(&[u8]) -> bool,
+    pub(crate) front: fn(&str) -> bool,
+}
+
+/// A parser's walk held to serde, keeping `agreement.detail`, on the real records of
+/// `fixture` (JSON Lines under tests/fixtures) and `parser`'s examples, and on their
+/// [`variants`] plus the forms `wrapped` makes of each record: wherever `walks` says the
+/// walk reads a form (with that detail kept), `agreement.whole` must hold of it; every
+/// form at the front of three array rests must satisfy `agreement.front`, and at the front
+/// of four rests of JSON Lines `parser`'s line reads must keep their promise
+/// ([`crate::parser::line_front_agrees`]); a real record the walk reads whole and that
+/// gives events must be read from the front of its line, and most are.
 #[cfg(test)]
 pub(crate) fn check_against_serde(
     fixture: &str,
     keys: &[&str],
     wrapped: fn(&str) -> Vec<String>,
     walks: fn(&str) -> bool,
-    agrees: fn(&[u8]) -> bool,
-    front_agrees: fn(&str) -> bool,
+    agreement: Agreement,
     parser: &dyn crate::LogParser,
-    detail: Detail,
 ) -> Checked {
+    let Agreement {
+        detail,
+        whole: agrees,
+        front: front_agrees,
+    } = agreement;
     let walks = |text: &str| with_detail(detail, || walks(text));
     let path = format!("{}/../tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).unwrap();
