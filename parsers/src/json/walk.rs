@@ -760,6 +760,25 @@ pub(crate) struct Agreement {
     pub(crate) front: fn(&str) -> bool,
 }
 
+/// A walk's two agreement checks with serde: a whole record, one at the front of a rest.
+#[cfg(test)]
+pub(crate) type AgreementChecks = (fn(&[u8]) -> bool, fn(&str) -> bool);
+
+#[cfg(test)]
+impl Agreement {
+    /// The agreements of a walk that reads every field when asked: for the identity
+    /// (`identity_walk_agrees`, `identity_front_walk_agrees`), then with every field kept.
+    pub(crate) fn both(identity: AgreementChecks, full: AgreementChecks) -> [Agreement; 2] {
+        [(Detail::Identity, identity), (Detail::Full, full)].map(|(detail, (whole, front))| {
+            Agreement {
+                detail,
+                whole,
+                front,
+            }
+        })
+    }
+}
+
 /// A parser's walk held to serde, keeping `agreement.detail`, on the real records of
 /// `fixture` (JSON Lines under tests/fixtures) and `parser`'s examples, and on their
 /// [`variants`] plus the forms `wrapped` makes of each record: wherever `walks` says the

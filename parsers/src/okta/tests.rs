@@ -1,5 +1,4 @@
 use super::*;
-use crate::Detail;
 use crate::json::walk::Agreement;
 
 fn one(record: &str) -> Event<'_> {
@@ -160,18 +159,10 @@ const KEYS: &[&str] = &[
 /// forms of them; and it reads the plain real records itself.
 #[test]
 fn the_walk_reads_records_as_serde_does() {
-    let by_detail = [
-        Agreement {
-            detail: Detail::Identity,
-            whole: identity_walk_agrees,
-            front: identity_front_walk_agrees,
-        },
-        Agreement {
-            detail: Detail::Full,
-            whole: full_walk_agrees,
-            front: full_front_walk_agrees,
-        },
-    ];
+    let by_detail = Agreement::both(
+        (identity_walk_agrees, identity_front_walk_agrees),
+        (full_walk_agrees, full_front_walk_agrees),
+    );
     for agreement in by_detail {
         let detail = agreement.detail;
         let checked = crate::json::walk::check_against_serde(
