@@ -149,7 +149,7 @@ fn as_written(
     plain: &mut bool,
 ) -> (
     Option<polars_arrow::array::ArrayRef>,
-    Option<Vec<polars_parquet::write::Encoding>>,
+    Option<&'static [polars_parquet::write::Encoding]>,
 ) {
     use polars_arrow::datatypes::{ArrowDataType, IntegerType};
     use polars_parquet::write::Encoding;
@@ -161,7 +161,7 @@ fn as_written(
         array.dtype(),
         ArrowDataType::Float32 | ArrowDataType::Float64
     ) {
-        return (None, Some(vec![Encoding::Plain]));
+        return (None, Some(&[Encoding::Plain]));
     }
     let text = matches!(
         array.dtype(),
@@ -171,7 +171,7 @@ fn as_written(
         return (None, None);
     }
     if *plain {
-        return (None, Some(vec![Encoding::Plain]));
+        return (None, Some(&[Encoding::Plain]));
     }
     let to = ArrowDataType::Dictionary(IntegerType::UInt32, Box::new(array.dtype().clone()), false);
     let Ok(dictionary) = polars_compute::cast::cast(array.as_ref(), &to, Default::default()) else {
@@ -183,7 +183,7 @@ fn as_written(
         .map_or(0, |d| d.values().len());
     if array.len() > 128 && distinct as f64 / array.len() as f64 > DICTIONARY_DISTINCT {
         *plain = true;
-        return (None, Some(vec![Encoding::Plain]));
+        return (None, Some(&[Encoding::Plain]));
     }
     (Some(dictionary), None)
 }
@@ -245,7 +245,7 @@ impl<W: std::io::Write> RowGroupWriter<W> {
             )| {
                 let (cast, chosen) = as_written(array, encodings, plain);
                 let array = cast.as_ref().unwrap_or(array);
-                let encodings = chosen.as_ref().unwrap_or(encodings);
+                let encodings = chosen.unwrap_or(encodings);
                 array_to_columns(array, field.clone(), options, encodings)?
                     .into_iter()
                     .map(|pages| {

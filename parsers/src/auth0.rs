@@ -229,18 +229,6 @@ fn walk_record(text: &str) -> Walked<LogEvent<'_>> {
     Walk::new(text).whole(walk_top)
 }
 
-/// A field serde's `detail` reads beyond the identity: its text when the parse keeps
-/// every field, stepped over otherwise.
-fn detail_text<'a>(w: &mut Walk<'a>, text: &mut Str<'a>) -> Walked<()> {
-    match crate::json::identity_only() {
-        true => w.skip(),
-        false => {
-            *text = w.lenient()?;
-            Some(())
-        }
-    }
-}
-
 fn walk_top<'a>(w: &mut Walk<'a>, ev: &mut LogEvent<'a>) -> Walked<()> {
     w.fields_into(ev, walk_field)
 }
@@ -272,15 +260,12 @@ fn walk_field<'a>(
         "data" => (seen.first(14)?, ev.data = w.lenient_obj(walk_event)?),
         // Not kept for the identity: stepped over then, but still fields (a second one
         // is an error to serde).
-        "user_agent" => (seen.first(7)?, detail_text(w, &mut ev.user_agent)?),
-        "connection" => (seen.first(10)?, detail_text(w, &mut ev.connection)?),
-        "audience" => (seen.first(11)?, detail_text(w, &mut ev.audience)?),
+        "user_agent" => (seen.first(7)?, ev.user_agent = w.detail(Walk::lenient)?),
+        "connection" => (seen.first(10)?, ev.connection = w.detail(Walk::lenient)?),
+        "audience" => (seen.first(11)?, ev.audience = w.detail(Walk::lenient)?),
         "location_info" => (
             seen.first(13)?,
-            match crate::json::identity_only() {
-                true => w.skip()?,
-                false => ev.location_info = w.lenient_obj(walk_location)?,
-            },
+            ev.location_info = w.detail(|w| w.lenient_obj(walk_location))?,
         ),
         _ => ((), w.skip()?),
     };
@@ -301,9 +286,9 @@ fn walk_details<'a>(w: &mut Walk<'a>) -> Walked<Details<'a>> {
 fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<DetailsRequest<'a>> {
     w.fields(|r: &mut DetailsRequest<'a>, seen, w, key| {
         match key {
-            "method" => (seen.first(0)?, detail_text(w, &mut r.method)?),
-            "path" => (seen.first(1)?, detail_text(w, &mut r.path)?),
-            "userAgent" => (seen.first(2)?, detail_text(w, &mut r.user_agent)?),
+            "method" => (seen.first(0)?, r.method = w.detail(Walk::lenient)?),
+            "path" => (seen.first(1)?, r.path = w.detail(Walk::lenient)?),
+            "userAgent" => (seen.first(2)?, r.user_agent = w.detail(Walk::lenient)?),
             "auth" => (seen.first(3)?, r.auth = w.lenient_obj(walk_auth)?),
             _ => ((), w.skip()?),
         };

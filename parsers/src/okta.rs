@@ -325,8 +325,6 @@ fn walk_record(text: &str) -> Walked<LogEvent<'_>> {
 }
 
 fn walk_event<'a>(w: &mut Walk<'a>, ev: &mut LogEvent<'a>) -> Walked<()> {
-    // What `detail`, `detail_obj` and `detail_seq` read beyond the identity.
-    let every = !crate::json::identity_only();
     w.fields_into(ev, |ev: &mut LogEvent<'a>, seen, w, key| {
         match key {
             "uuid" => (seen.first(0)?, ev.uuid = w.lenient()?),
@@ -348,31 +346,19 @@ fn walk_event<'a>(w: &mut Walk<'a>, ev: &mut LogEvent<'a>) -> Walked<()> {
             // one is an error to serde).
             "displayMessage" | "displaymessage" => (
                 seen.first(9)?,
-                match every {
-                    true => ev.display_message = w.lenient()?,
-                    false => w.skip()?,
-                },
+                ev.display_message = w.detail(Walk::lenient)?,
             ),
             "securityContext" | "securitycontext" => (
                 seen.first(10)?,
-                match every {
-                    true => ev.security_context = w.lenient_obj(walk_security_context)?,
-                    false => w.skip()?,
-                },
+                ev.security_context = w.detail(|w| w.lenient_obj(walk_security_context))?,
             ),
             "target" => (
                 seen.first(11)?,
-                match every {
-                    true => ev.target = w.lenient_seq(walk_entity)?,
-                    false => w.skip()?,
-                },
+                ev.target = w.detail(|w| w.lenient_seq(walk_entity))?,
             ),
             "debugContext" | "debugcontext" => (
                 seen.first(12)?,
-                match every {
-                    true => ev.debug_context = w.lenient_obj(walk_debug_context)?,
-                    false => w.skip()?,
-                },
+                ev.debug_context = w.detail(|w| w.lenient_obj(walk_debug_context))?,
             ),
             // An EventBridge envelope: serde reads the LogEvent inside.
             "detail" => return None,
@@ -422,23 +408,16 @@ fn walk_entity<'a>(w: &mut Walk<'a>) -> Walked<Entity<'a>> {
 }
 
 fn walk_client<'a>(w: &mut Walk<'a>) -> Walked<Client<'a>> {
-    let every = !crate::json::identity_only();
     w.fields(|c: &mut Client<'a>, seen, w, key| {
         match key {
             "ipAddress" | "ipaddress" => (seen.first(0)?, c.ip_address = w.lenient()?),
             "userAgent" | "useragent" => (
                 seen.first(1)?,
-                match every {
-                    true => c.user_agent = w.lenient_obj(walk_user_agent)?,
-                    false => w.skip()?,
-                },
+                c.user_agent = w.detail(|w| w.lenient_obj(walk_user_agent))?,
             ),
             "geographicalContext" | "geographicalcontext" => (
                 seen.first(2)?,
-                match every {
-                    true => c.geo = w.lenient_obj(walk_geo)?,
-                    false => w.skip()?,
-                },
+                c.geo = w.detail(|w| w.lenient_obj(walk_geo))?,
             ),
             _ => ((), w.skip()?),
         };

@@ -577,6 +577,19 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// A field serde reads only beyond the identity ([`super::unless_identity`]): read by
+    /// `read` when the parse keeps every field, stepped over (and `T::default()`) when it
+    /// keeps only the identity.
+    pub(crate) fn detail<T: Default>(
+        &mut self,
+        read: impl FnOnce(&mut Walk<'a>) -> Walked<T>,
+    ) -> Walked<T> {
+        if identity_only() {
+            return self.skip().map(|_| T::default());
+        }
+        read(self)
+    }
+
     /// A `lenient` field ([`super::lenient`]): a string's text; `None` for null, a
     /// boolean, an array or an object.
     pub(crate) fn lenient(&mut self) -> Walked<Str<'a>> {
