@@ -2,8 +2,8 @@
 //! the bytes as a file head, then `parse`, in full and for the identity only. The
 //! properties: no panic, no hang, every error's offset lies inside the record, and a
 //! record read in full is read for the identity only with the same identity fields, and
-//! an Okta, Auth0 or Entra record the identity walk reads (whole, or from the front of the
-//! rest of an array; Okta's and Auth0's also with every field read) is the event serde reads, and one
+//! an Okta, Auth0 or Entra record the walk reads (for the identity or with every field,
+//! whole or from the front of the rest of an array) is the event serde reads, and one
 //! read from the front of a line is on that line and gives the line's events.
 #![no_main]
 
@@ -21,12 +21,13 @@ fuzz_target!(|data: &[u8]| {
     let _ = parser.framing(record);
     let _ = parser.skip_reason(record);
     // Where the walk over plain Okta, Auth0 and Entra records reads one, it reads what
-    // serde reads.
+    // serde reads, for the identity and with every field.
     assert!(tokentrail_parsers::okta::identity_walk_agrees(record));
     assert!(tokentrail_parsers::okta::full_walk_agrees(record));
     assert!(tokentrail_parsers::auth0::identity_walk_agrees(record));
     assert!(tokentrail_parsers::auth0::full_walk_agrees(record));
     assert!(tokentrail_parsers::entra::identity_walk_agrees(record));
+    assert!(tokentrail_parsers::entra::full_walk_agrees(record));
     // And read from the front of the rest of an array: the same event, the same end.
     if let Ok(rest) = std::str::from_utf8(record) {
         assert!(tokentrail_parsers::okta::identity_front_walk_agrees(rest));
@@ -34,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(tokentrail_parsers::auth0::identity_front_walk_agrees(rest));
         assert!(tokentrail_parsers::auth0::full_front_walk_agrees(rest));
         assert!(tokentrail_parsers::entra::identity_front_walk_agrees(rest));
+        assert!(tokentrail_parsers::entra::full_front_walk_agrees(rest));
         // And read from the front of a line of JSON Lines: the record on that line, the
         // events of the line.
         assert!(tokentrail_parsers::line_front_agrees(parser, rest));

@@ -629,13 +629,14 @@ fn finish<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseErr
 }
 
 fn parse_record(record: &[u8]) -> Result<Event<'_>, ParseError> {
-    walked_or_parsed(record, walk_identity, finish, false)
+    walked_or_parsed(record, walk_whole, finish, true)
 }
 
-/// The identity of a plain record read without serde (see `json::walk`): the fields
-/// [`Record`] reads when only the identity is kept, the others stepped over; `None` for a
-/// record the walk leaves to serde (a status written as a JSON string among them).
-fn walk_identity(text: &str) -> Walked<Record<'_>> {
+/// A plain record read without serde (see `json::walk`): the fields [`Record`] reads
+/// with the detail of the parse in progress (the identity only, or every one), the others
+/// stepped over; `None` for a record the walk leaves to serde (a status or a location
+/// written as JSON text among them).
+fn walk_whole(text: &str) -> Walked<Record<'_>> {
     Walk::new(text).whole(walk_record)
 }
 
@@ -701,18 +702,37 @@ fn walk_field<'a>(
                 walk_record(w, &mut properties).map(|_| properties)
             })?,
         ),
-        // Not kept for the identity: stepped over, but still fields (a second one is an
-        // error to serde).
-        "userAgent" | "UserAgent" => (seen.first(24)?, w.skip()?),
-        "location" | "LocationDetails" => (seen.first(25)?, w.skip()?),
-        "clientAppUsed" | "ClientAppUsed" => (seen.first(26)?, w.skip()?),
-        "tokenIssuerType" | "TokenIssuerType" => (seen.first(27)?, w.skip()?),
-        "resourceDisplayName" | "ResourceDisplayName" => (seen.first(28)?, w.skip()?),
-        "conditionalAccessStatus" | "ConditionalAccessStatus" => (seen.first(29)?, w.skip()?),
-        "riskLevelDuringSignIn" | "RiskLevelDuringSignIn" => (seen.first(30)?, w.skip()?),
-        "riskState" | "RiskState" => (seen.first(31)?, w.skip()?),
-        "autonomousSystemNumber" | "AutonomousSystemNumber" => (seen.first(32)?, w.skip()?),
-        "targetResources" | "TargetResources" => (seen.first(33)?, w.skip()?),
+        // Read beyond the identity, stepped over for it (still fields: a second one is
+        // an error to serde).
+        "userAgent" | "UserAgent" => (seen.first(24)?, r.user_agent = w.detail(Walk::lenient)?),
+        "location" | "LocationDetails" => (seen.first(25)?, r.location = w.detail(walk_location)?),
+        "clientAppUsed" | "ClientAppUsed" => (
+            seen.first(26)?,
+            r.client_app_used = w.detail(Walk::lenient)?,
+        ),
+        "tokenIssuerType" | "TokenIssuerType" => (
+            seen.first(27)?,
+            r.token_issuer_type = w.detail(Walk::lenient)?,
+        ),
+        "resourceDisplayName" | "ResourceDisplayName" => (
+            seen.first(28)?,
+            r.resource_display_name = w.detail(Walk::lenient)?,
+        ),
+        "conditionalAccessStatus" | "ConditionalAccessStatus" => (
+            seen.first(29)?,
+            r.conditional_access_status = w.detail(Walk::lenient)?,
+        ),
+        "riskLevelDuringSignIn" | "RiskLevelDuringSignIn" => {
+            (seen.first(30)?, r.risk_level = w.detail(Walk::lenient)?)
+        }
+        "riskState" | "RiskState" => (seen.first(31)?, r.risk_state = w.detail(Walk::lenient)?),
+        "autonomousSystemNumber" | "AutonomousSystemNumber" => {
+            (seen.first(32)?, r.asn = w.detail(Walk::lenient_integer)?)
+        }
+        "targetResources" | "TargetResources" => (
+            seen.first(33)?,
+            r.target_resources = w.detail(|w| w.lenient_seq(walk_target_resource))?,
+        ),
         _ => ((), w.skip()?),
     };
     Some(())
@@ -736,6 +756,44 @@ fn walk_status(w: &mut Walk<'_>) -> Walked<Option<Status>> {
             };
             Some(())
         })
+    })
+}
+
+/// `location` as [`object_or_json_string`] reads it beyond the identity: an object's
+/// `city` and `countryOrRegion`, and no location at all when either is neither a string
+/// nor null (`serde_json::from_value` refuses the struct); see [`Walk::value_object`] for
+/// the other kinds of value. A field named twice is left to serde (a `Value` keeps the
+/// last).
+fn walk_location(w: &mut Walk<'_>) -> Walked<Option<Location>> {
+    let location = w.value_object(|w| {
+        let mut fits = true;
+        let location = w.fields(|l: &mut Location, seen, w, key| {
+            let mut text = |w: &mut Walk<'_>| {
+                let text = w.value_text()?;
+                fits &= text.is_ok();
+                Some(text.ok().flatten().map(str::to_string))
+            };
+            match key {
+                "city" => (seen.first(0)?, l.city = text(w)?),
+                "countryOrRegion" => (seen.first(1)?, l.country = text(w)?),
+                _ => ((), w.skip_as_value()?),
+            };
+            Some(())
+        })?;
+        Some(fits.then_some(location))
+    })?;
+    Some(location.flatten())
+}
+
+fn walk_target_resource<'a>(w: &mut Walk<'a>) -> Walked<TargetResource<'a>> {
+    w.fields(|t: &mut TargetResource<'a>, seen, w, key| {
+        match key {
+            "displayName" => (seen.first(0)?, t.display_name = w.lenient()?),
+            "userPrincipalName" => (seen.first(1)?, t.user_principal_name = w.lenient()?),
+            "type" => (seen.first(2)?, t.kind = w.lenient()?),
+            _ => ((), w.skip()?),
+        };
+        Some(())
     })
 }
 
@@ -766,7 +824,7 @@ fn walk_initiator<'a>(w: &mut Walk<'a>) -> Walked<Initiator<'a>> {
 /// only the identity kept (the property the `parse_record` fuzz target checks).
 #[doc(hidden)]
 pub fn identity_walk_agrees(record: &[u8]) -> bool {
-    walk_agrees(record, walk_identity, finish, crate::Detail::Identity)
+    walk_agrees(record, walk_whole, finish, crate::Detail::Identity)
 }
 
 /// [`identity_walk_agrees`] for the record at the front of `rest` (a JSON array's rest),
@@ -774,6 +832,18 @@ pub fn identity_walk_agrees(record: &[u8]) -> bool {
 #[doc(hidden)]
 pub fn identity_front_walk_agrees(rest: &str) -> bool {
     front_walk_agrees(rest, walk_record, finish, crate::Detail::Identity)
+}
+
+/// [`identity_walk_agrees`] with every field read (`ingest`, `hunt`).
+#[doc(hidden)]
+pub fn full_walk_agrees(record: &[u8]) -> bool {
+    walk_agrees(record, walk_whole, finish, crate::Detail::Full)
+}
+
+/// [`identity_front_walk_agrees`] with every field read.
+#[doc(hidden)]
+pub fn full_front_walk_agrees(rest: &str) -> bool {
+    front_walk_agrees(rest, walk_record, finish, crate::Detail::Full)
 }
 
 impl LogParser for EntraSignInParser {
@@ -829,7 +899,7 @@ impl LogParser for EntraSignInParser {
     }
 
     fn parse_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {
-        front_walked_or_parsed(rest, walk_record, finish, out, false)
+        front_walked_or_parsed(rest, walk_record, finish, out, true)
     }
 
     fn parse_line_front<'a>(&self, rest: &'a str, out: &mut Vec<Event<'a>>) -> Option<usize> {

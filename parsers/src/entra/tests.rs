@@ -98,7 +98,7 @@ fn json_without_entra_fields_is_not_entra() {
     assert_eq!(err.kind, ParseErrorKind::MissingField("userPrincipalName"));
 }
 
-/// Every key the identity walk reads or steps over by name, and some it does not know.
+/// Every key the walk reads or steps over by name, and some it does not know.
 const KEYS: &[&str] = &[
     "id",
     "createdDateTime",
@@ -136,61 +136,116 @@ const KEYS: &[&str] = &[
     "targetResources",
     "resourceDisplayName",
     "riskState",
+    "riskLevelDuringSignIn",
+    "conditionalAccessStatus",
+    "clientAppUsed",
+    "tokenIssuerType",
+    "autonomousSystemNumber",
+    "city",
+    "countryOrRegion",
+    "geoCoordinates",
+    "latitude",
+    "type",
+    "modifiedProperties",
     "tenantId",
 ];
 
-/// Every record the identity walk reads, it reads as serde does (the same event, or the
-/// same error from the same fields), on the real records, as Azure Monitor and Graph
-/// write them, and on thousands of damaged and unusual forms of them (a status written as
-/// a JSON string, as a number, with a lone surrogate escape); and it reads the plain real
-/// records itself.
+/// Every record the walk reads, for the identity or with every field, it reads as serde
+/// does (the same event, or the same error from the same fields), on the real records, as
+/// Azure Monitor and Graph write them, and on thousands of damaged and unusual forms of
+/// them (a status or a location written as JSON text, as a number, with a lone surrogate
+/// escape, a location whose city is not text or whose coordinates are out of range); and
+/// it reads the plain real records itself.
 #[test]
-fn the_identity_walk_reads_records_as_serde_does() {
-    let checked = crate::json::walk::check_against_serde(
-        "entra/panther-rule-tests.ndjson",
-        KEYS,
-        |record| {
-            vec![
-                format!(
-                    "{{\"time\":\"2025-01-15 09:30:45.123\",\"category\":\"SignInLogs\",\"properties\":{record}}}"
-                ),
-                format!("{{\"properties\":{record},\"properties\":{{}}}}"),
-                format!(
-                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":{{\"errorCode\":50126,\"failureReason\":\"Invalid\",\"additionalDetails\":\"x\"}},\"properties\":{record}}}"
-                ),
-                format!(
-                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":\"{{\\\"errorCode\\\":50126}}\",\"properties\":{record}}}"
-                ),
-                format!(
-                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":{{\"errorCode\":\"50126\",\"note\":\"\\ud800\"}},\"properties\":{record}}}"
-                ),
-                format!(
-                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":{{\"errorCode\":1e400}},\"properties\":{record}}}"
-                ),
-                format!(
-                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":{{\"failureReason\":7}},\"isInteractive\":\"TRUE\",\"properties\":{record}}}"
-                ),
-                format!(
-                    "{{\"createdDateTime\":\"2021-06-30T16:34:32Z\",\"status\":[1e400],\"isInteractive\":1,\"properties\":{record}}}"
-                ),
-            ]
-        },
-        |text| walk_identity(text).is_some(),
-        crate::json::walk::Agreement {
-            detail: crate::Detail::Identity,
-            whole: identity_walk_agrees,
-            front: identity_front_walk_agrees,
-        },
-        &crate::entra::EntraSignInParser,
+fn the_walk_reads_records_as_serde_does() {
+    let by_detail = crate::json::walk::Agreement::both(
+        (identity_walk_agrees, identity_front_walk_agrees),
+        (full_walk_agrees, full_front_walk_agrees),
     );
-    assert_eq!(
-        checked.real,
-        46 + EXAMPLES.len(),
-        "real records the walk reads"
-    );
-    let (walked, left) = (checked.walked, checked.left);
-    assert!(
-        walked > 10_000 && left > 10_000,
-        "{walked} walked, {left} left to serde"
-    );
+    for agreement in by_detail {
+        let detail = agreement.detail;
+        let checked = crate::json::walk::check_against_serde(
+            "entra/panther-rule-tests.ndjson",
+            KEYS,
+            |record| {
+                let signed_in = "\"createdDateTime\":\"2021-06-30T16:34:32Z\"";
+                let mut forms = vec![
+                    format!(
+                        "{{\"time\":\"2025-01-15 09:30:45.123\",\"category\":\"SignInLogs\",\"properties\":{record}}}"
+                    ),
+                    format!("{{\"properties\":{record},\"properties\":{{}}}}"),
+                    format!(
+                        "{{{signed_in},\"status\":{{\"errorCode\":50126,\"failureReason\":\"Invalid\",\"additionalDetails\":\"x\"}},\"properties\":{record}}}"
+                    ),
+                    format!(
+                        "{{{signed_in},\"status\":\"{{\\\"errorCode\\\":50126}}\",\"properties\":{record}}}"
+                    ),
+                    format!(
+                        "{{{signed_in},\"status\":{{\"errorCode\":\"50126\",\"note\":\"\\ud800\"}},\"properties\":{record}}}"
+                    ),
+                    format!(
+                        "{{{signed_in},\"status\":{{\"errorCode\":1e400}},\"properties\":{record}}}"
+                    ),
+                    format!(
+                        "{{{signed_in},\"status\":{{\"failureReason\":7}},\"isInteractive\":\"TRUE\",\"properties\":{record}}}"
+                    ),
+                    format!(
+                        "{{{signed_in},\"status\":[1e400],\"isInteractive\":1,\"properties\":{record}}}"
+                    ),
+                ];
+                // The location as serde reads it through a `serde_json::Value`: JSON
+                // text (after Unicode whitespace too), other text, a city that is not
+                // text, a field named twice, values a `Value` refuses or accepts.
+                let locations = [
+                    "\"{\\\"city\\\":\\\"Oslo\\\",\\\"countryOrRegion\\\":\\\"NO\\\"}\"",
+                    "\" {}\"",
+                    "\"\u{a0}{}\"",
+                    "\"{\"",
+                    "\"IE\"",
+                    "{\"city\":7,\"countryOrRegion\":\"NO\"}",
+                    "{\"city\":null,\"countryOrRegion\":[\"NO\"]}",
+                    "{\"city\":\"Oslo\",\"city\":\"Bergen\"}",
+                    "{\"city\":\"Oslo\",\"geoCoordinates\":{\"latitude\":1e400}}",
+                    "{\"city\":\"Oslo\",\"geoCoordinates\":{\"latitude\":59.9,\"longitude\":-10.75}}",
+                    "{\"city\":\"Oslo\",\"geoCoordinates\":{\"latitude\":12345678901234567890123}}",
+                    "{\"city\":\"Oslo\",\"note\":\"\\ud800\"}",
+                    "{\"city\":\"Oslo\",\"note\":[true,null,{}]}",
+                    "[{\"city\":\"Oslo\"}]",
+                    "7",
+                    "null",
+                    "false",
+                ];
+                for location in locations {
+                    forms.push(format!(
+                        "{{{signed_in},\"location\":{location},\"properties\":{record}}}"
+                    ));
+                    forms.push(format!(
+                        "{{{signed_in},\"userPrincipalName\":\"a@b\",\"LocationDetails\":{location},\"AutonomousSystemNumber\":\"2119\"}}"
+                    ));
+                    // Inside `properties`, where any location (even an empty one) hides
+                    // the outer record's.
+                    forms.push(format!(
+                        "{{{signed_in},\"location\":{{\"city\":\"Oslo\"}},\"properties\":{{\"userPrincipalName\":\"a@b\",\"location\":{location}}}}}"
+                    ));
+                }
+                forms.push(format!(
+                    "{{{signed_in},\"activityDisplayName\":\"Add user\",\"targetResources\":[{{\"type\":\"User\",\"userPrincipalName\":\"x@y\"}},7,\"z\",{{\"displayName\":\"App\",\"type\":null}}],\"properties\":{record}}}"
+                ));
+                forms
+            },
+            |text| walk_whole(text).is_some(),
+            agreement,
+            &crate::entra::EntraSignInParser,
+        );
+        assert_eq!(
+            checked.real,
+            46 + EXAMPLES.len(),
+            "{detail:?}: real records the walk reads"
+        );
+        let (walked, left) = (checked.walked, checked.left);
+        assert!(
+            walked > 10_000 && left > 10_000,
+            "{detail:?}: {walked} walked, {left} left to serde"
+        );
+    }
 }

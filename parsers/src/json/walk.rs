@@ -577,6 +577,58 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Any value, stepped over where serde_json reading it as a `serde_json::Value` would
+    /// accept it: strings without escapes (a `\u` escape may be a lone surrogate, which a
+    /// `Value` refuses and stepping over does not), numbers without an exponent and under
+    /// 300 bytes (a `Value` refuses one beyond `f64`'s range, and no such decimal is),
+    /// literals, and objects and arrays of such; `None` (serde decides) for anything else.
+    pub(crate) fn skip_as_value(&mut self) -> Walked<()> {
+        match self.peek()? {
+            b'"' => self.plain_str().map(|_| ()),
+            b'{' => self.object(|w, _| w.skip_as_value()),
+            b'[' => self.array(|w| w.skip_as_value()),
+            b't' | b'f' | b'n' => self.skip(),
+            b'-' | b'0'..=b'9' => {
+                let start = self.at;
+                self.skip_number()?;
+                let number = &self.bytes()[start..self.at];
+                (number.len() < 300 && !number.iter().any(|c| matches!(c, b'e' | b'E')))
+                    .then_some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// A field serde reads as a `serde_json::Value` and then as an object (Entra ID's
+    /// `object_or_json_string`): an object read by `read`; `None` for null, a boolean, an
+    /// array, or a string whose text does not start (after whitespace) with `{`. Left to
+    /// serde: a string that does (JSON text, parsed again) and a number.
+    pub(crate) fn value_object<T>(
+        &mut self,
+        read: impl FnOnce(&mut Walk<'a>) -> Walked<T>,
+    ) -> Walked<Option<T>> {
+        match self.peek()? {
+            b'{' => read(self).map(Some),
+            b'"' => {
+                let text = self.plain_str()?;
+                (!text.trim_start().starts_with('{')).then_some(None)
+            }
+            b'[' | b't' | b'f' | b'n' => self.skip_as_value().map(|_| None),
+            _ => None,
+        }
+    }
+
+    /// An `Option<String>` field of a struct serde makes of a `serde_json::Value`: a string
+    /// without escapes or null (`Ok`); any other value stepped over as
+    /// [`Walk::skip_as_value`] is `Err` (`serde_json::from_value` refuses the struct).
+    pub(crate) fn value_text(&mut self) -> Walked<Result<Option<&'a str>, ()>> {
+        match self.peek()? {
+            b'"' => self.plain_str().map(|s| Ok(Some(s))),
+            b'n' => self.literal("null").map(|_| Ok(None)),
+            _ => self.skip_as_value().map(|_| Err(())),
+        }
+    }
+
     /// A field serde reads only beyond the identity ([`super::unless_identity`]): read by
     /// `read` when the parse keeps every field, stepped over (and `T::default()`) when it
     /// keeps only the identity.
