@@ -2,14 +2,15 @@
 //! pretty-printed responses), then each record parsed by the parser that claims the head.
 //! Properties: no panic, no hang, records lie inside the document in order, every
 //! error's offset lies inside its record, and records read from the front of the rest of
-//! the document (`parse_front`, as ingest reads a valid UTF-8 document) are the framed
-//! records with the events a parse of their bytes gives; and a large array's pieces read
-//! as the whole does (records stepped over where they start, a cursor resumed at a record
+//! the document (`parse_front`, as ingest reads it: the whole text of a valid UTF-8
+//! document, or text windows checked one at a time, `TextWindows`) are the framed records
+//! with the events a parse of their bytes gives; and a large array's pieces read as the
+//! whole does (records stepped over where they start, a cursor resumed at a record
 //! reading the same records from there).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tokentrail_parsers::framing::{ArrayRecords, Framing, json_records};
+use tokentrail_parsers::framing::{ArrayRecords, Framing, TextWindows, json_records};
 use tokentrail_parsers::registry::PARSERS;
 
 fuzz_target!(|data: &[u8]| {
@@ -72,29 +73,39 @@ fuzz_target!(|data: &[u8]| {
             assert!(resumed.next_record(None, |_| None).is_none());
         }
     }
-    let Ok(text) = std::str::from_utf8(doc) else {
-        return;
-    };
-    let mut cursor = ArrayRecords::new(doc, framing);
-    let mut framed_records = framed.records.iter();
-    loop {
-        let mut front = Vec::new();
-        let read = |rest| parser.parse_front(rest, &mut front);
-        let Some((record, read_whole)) = cursor.next_record(Some(text), read) else {
-            break;
-        };
-        let want = framed_records
-            .next()
-            .expect("a record the framing did not find");
-        assert_eq!((record.offset, record.bytes), (want.offset, want.bytes));
-        if read_whole {
-            let mut parsed = Vec::new();
-            assert!(parser.parse(record.bytes, &mut parsed).is_ok());
-            assert_eq!(front, parsed, "events read from the front differ");
+    // Read from the front of the whole text (a valid UTF-8 document), then through text
+    // windows checked one at a time (as ingest reads a large document: any document).
+    let text = std::str::from_utf8(doc).ok();
+    let mut windows = TextWindows::of(doc, doc.len(), 1 + doc.len() % 197);
+    for windowed in [false, true] {
+        if !windowed && text.is_none() {
+            continue;
         }
+        let mut cursor = ArrayRecords::new(doc, framing);
+        let mut framed_records = framed.records.iter();
+        loop {
+            let mut front = Vec::new();
+            let read = |rest| parser.parse_front(rest, &mut front);
+            let around = match (windowed, cursor.position()) {
+                (true, Some(pos)) => windows.at(pos),
+                _ => text.map(|t| (0, t)),
+            };
+            let Some((record, read_whole)) = cursor.next_record(around, read) else {
+                break;
+            };
+            let want = framed_records
+                .next()
+                .expect("a record the framing did not find");
+            assert_eq!((record.offset, record.bytes), (want.offset, want.bytes));
+            if read_whole {
+                let mut parsed = Vec::new();
+                assert!(parser.parse(record.bytes, &mut parsed).is_ok());
+                assert_eq!(front, parsed, "events read from the front differ");
+            }
+        }
+        assert!(
+            framed_records.next().is_none(),
+            "a framed record was not read"
+        );
     }
-    assert!(
-        framed_records.next().is_none(),
-        "a framed record was not read"
-    );
 });

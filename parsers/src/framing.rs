@@ -18,6 +18,64 @@ pub enum Framing {
     Csv,
 }
 
+/// A document's text checked as UTF-8 a window at a time, from the record being read on:
+/// a large mapped document is then read (and its pages can be let go) as it goes, rather
+/// than all of it brought in by one check before its first record. A record that runs
+/// past its window is read as bytes, as one in a window that is not UTF-8.
+pub struct TextWindows<'a> {
+    doc: &'a [u8],
+    /// Windows end here at the latest (where the piece being read ends).
+    end: usize,
+    window: usize,
+    /// The window checked last: where it starts and ends, its text (`None`: not UTF-8).
+    base: usize,
+    to: usize,
+    text: Option<&'a str>,
+}
+
+impl<'a> TextWindows<'a> {
+    /// Bytes checked at a time.
+    pub const WINDOW: usize = 8 << 20;
+
+    /// Windows of `doc` up to `end`, [`TextWindows::WINDOW`] bytes each.
+    pub fn new(doc: &'a [u8], end: usize) -> TextWindows<'a> {
+        TextWindows::of(doc, end, TextWindows::WINDOW)
+    }
+
+    /// Windows of `window` bytes (tests cut them small).
+    pub fn of(doc: &'a [u8], end: usize, window: usize) -> TextWindows<'a> {
+        TextWindows {
+            doc,
+            end: end.min(doc.len()),
+            window: window.max(1),
+            base: 0,
+            to: 0,
+            text: None,
+        }
+    }
+
+    /// The text for a record that starts at `pos`, for [`ArrayRecords::next_record`]: the
+    /// window checked last while it reaches an eighth of a window past `pos` (or to the
+    /// end), else a new one from `pos`. Each byte is checked about once: windows overlap
+    /// by at most an eighth.
+    pub fn at(&mut self, pos: usize) -> Option<(usize, &'a str)> {
+        let stale = pos < self.base
+            || pos >= self.to
+            || (self.to < self.end && self.to - pos < self.window / 8);
+        if stale && pos < self.end {
+            let mut to = pos.saturating_add(self.window).min(self.end);
+            // A window ends before a character's first byte, never inside a character.
+            while to > pos + 1 && to < self.end && self.doc[to] & 0xC0 == 0x80 {
+                to -= 1;
+            }
+            self.base = pos;
+            self.to = to;
+            self.text = simdutf8::basic::from_utf8(&self.doc[pos..to]).ok();
+        }
+        Some((self.base, self.text?))
+    }
+}
+
 /// One line of a chunk: its index within the chunk (0-based), the byte offset of its first
 /// byte within the chunk, and its bytes without the line terminator.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -170,6 +228,11 @@ impl<'a> ArrayRecords<'a> {
         }
     }
 
+    /// The document the records are in.
+    pub fn document(&self) -> &'a [u8] {
+        self.doc
+    }
+
     /// Where the next record starts; `None` once the array is over or broken.
     pub fn position(&self) -> Option<usize> {
         self.pos
@@ -194,20 +257,22 @@ impl<'a> ArrayRecords<'a> {
     }
 
     /// The next record, or `None` when the array is over or broken (see `error`). When
-    /// the document is given as `text`, `read` is offered the rest of it from the record's
-    /// first byte and says how many bytes it read ([`crate::LogParser::parse_front`]); the
-    /// record then ends there, and the structural scan finds the end of records nobody
-    /// read. With the record: whether that read is the record's, true only when the record
+    /// the document's text around the record is given (`text`: where it starts in the
+    /// document, and the text, the whole document's or a [`TextWindows`] window), `read`
+    /// is offered the rest of it from the record's first byte and says how many bytes it
+    /// read ([`crate::LogParser::parse_front`]); the record then ends there, and the
+    /// structural scan finds the end of records nobody read (or that run past the text).
+    /// With the record: whether that read is the record's, true only when the record
     /// ends where the read did (a document that is one record runs to its end, whatever
     /// follows the object read at its front).
     pub fn next_record(
         &mut self,
-        text: Option<&'a str>,
+        text: Option<(usize, &'a str)>,
         read: impl FnOnce(&'a str) -> Option<usize>,
     ) -> Option<(JsonRecord<'a>, bool)> {
         let start = self.pos?;
         let end = text
-            .and_then(|t| t.get(start..))
+            .and_then(|(base, t)| t.get(start.checked_sub(base)?..))
             .and_then(read)
             .map(|len| start + len);
         let record = self.take(end)?;
@@ -394,7 +459,10 @@ fn find_field(doc: &[u8], i: usize, field: &'static str) -> Result<usize, JsonFr
 /// For the parsers' tests: the records of `doc` read from the front of the rest of the
 /// document ([`crate::LogParser::parse_front`], as ingest reads them) are those
 /// [`json_records`] frames, at the same places, with the events a parse of their bytes
-/// gives, and framing stops with the same error. How many were read from the front.
+/// gives, and framing stops with the same error; and so are they read through
+/// [`TextWindows`] of a few sizes (records that cross a window read as bytes), the
+/// document mapped or read a window at a time. How many the whole text read from the
+/// front.
 #[cfg(test)]
 pub(crate) fn assert_front_reads_as_framed(
     parser: &dyn crate::LogParser,
@@ -409,36 +477,57 @@ pub(crate) fn assert_front_reads_as_framed(
         out
     };
     let framed = json_records(doc.as_bytes(), framing);
-    let mut cursor = ArrayRecords::new(doc.as_bytes(), framing);
-    let (mut fronted, mut read_from_front) = (Vec::new(), 0);
-    loop {
-        let mut out = Vec::new();
-        let read = |rest| {
-            let end = parser.parse_front(rest, &mut out);
-            assert!(end.is_some() || out.is_empty());
-            end
-        };
-        let Some((record, read_whole)) = cursor.next_record(Some(doc), read) else {
-            break;
-        };
-        if read_whole {
-            read_from_front += 1;
-        } else {
-            out = parsed(record.bytes);
+    let mut read_whole_text = 0;
+    for window in [
+        None,
+        Some(1),
+        Some(97),
+        Some(700),
+        Some(4096),
+        Some(1 << 20),
+    ] {
+        let mut windows = window.map(|w| TextWindows::of(doc.as_bytes(), doc.len(), w));
+        let mut cursor = ArrayRecords::new(doc.as_bytes(), framing);
+        let (mut fronted, mut read_from_front) = (Vec::new(), 0);
+        loop {
+            let mut out = Vec::new();
+            let read = |rest| {
+                let end = parser.parse_front(rest, &mut out);
+                assert!(end.is_some() || out.is_empty());
+                end
+            };
+            let text = match (&mut windows, cursor.position()) {
+                (Some(windows), Some(pos)) => windows.at(pos),
+                _ => Some((0, doc)),
+            };
+            let Some((record, read_whole)) = cursor.next_record(text, read) else {
+                break;
+            };
+            if read_whole {
+                read_from_front += 1;
+            } else {
+                out = parsed(record.bytes);
+            }
+            fronted.push((record, out));
         }
-        fronted.push((record, out));
+        assert_eq!(fronted.len(), framed.records.len(), "{window:?}");
+        for ((got, events), want) in fronted.into_iter().zip(&framed.records) {
+            let at = (want.index, want.offset, want.line, want.bytes);
+            assert_eq!((got.index, got.offset, got.line, got.bytes), at);
+            assert_eq!(events, parsed(want.bytes), "record {}", want.index);
+        }
+        assert_eq!(
+            cursor.error.map(|e| e.to_string()),
+            framed.error.as_ref().map(|e| e.to_string())
+        );
+        match window {
+            None => read_whole_text = read_from_front,
+            // A window that holds the whole document reads what its whole text reads.
+            Some(w) if w >= doc.len() => assert_eq!(read_from_front, read_whole_text),
+            Some(_) => assert!(read_from_front <= read_whole_text, "{window:?}"),
+        }
     }
-    assert_eq!(fronted.len(), framed.records.len());
-    for ((got, events), want) in fronted.into_iter().zip(&framed.records) {
-        let at = (want.index, want.offset, want.line, want.bytes);
-        assert_eq!((got.index, got.offset, got.line, got.bytes), at);
-        assert_eq!(events, parsed(want.bytes), "record {}", want.index);
-    }
-    assert_eq!(
-        cursor.error.map(|e| e.to_string()),
-        framed.error.map(|e| e.to_string())
-    );
-    read_from_front
+    read_whole_text
 }
 
 #[cfg(test)]
@@ -472,6 +561,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A window is the document's text from where it was asked, ends between two
+    /// characters (never inside one: it would not be UTF-8), reaches past the record
+    /// asked for, and is checked again only when the reading nears its end.
+    #[test]
+    fn text_windows_end_between_characters() {
+        let doc = "[{\"city\":\"Zürich\"},{\"city\":\"東京\"},{\"c\":\"🦀🦀\"}]".repeat(5);
+        for window in 4..80 {
+            let mut windows = TextWindows::of(doc.as_bytes(), doc.len(), window);
+            let mut checked = 0;
+            let mut last = None;
+            for (pos, _) in doc.char_indices() {
+                let (base, text) = windows.at(pos).expect("a window of whole characters");
+                assert!(base <= pos && pos < base + text.len(), "{window} {pos}");
+                assert_eq!(Some(text), doc.get(base..base + text.len()));
+                checked += usize::from(last != Some(base));
+                last = Some(base);
+            }
+            // Each window but the last holds at least 7/8 of its bytes less a character.
+            let advance = (window - window / 8).saturating_sub(3).max(1);
+            assert!(checked <= doc.len() / advance + 1, "{window}: {checked}");
+        }
+        // Bytes that are not UTF-8: no text for the window that holds them, and text again
+        // for the windows after it.
+        let mut bad = b"[{\"a\":\"x\"},".repeat(20);
+        bad[30] = 0xff;
+        let mut windows = TextWindows::of(&bad, bad.len(), 16);
+        assert!(windows.at(20).is_none());
+        assert!(windows.at(60).is_some());
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! records, parse them.
 
 use std::io::Read;
+use std::ops::Range;
 
 use polars::prelude::*;
 use rayon::prelude::*;
 use tokentrail_parsers::ParseErrorKind;
 use tokentrail_parsers::csv_export::{self, CsvLayout, CsvRows};
-use tokentrail_parsers::framing::{ArrayRecords, Framing};
+use tokentrail_parsers::framing::{ArrayRecords, Framing, TextWindows};
 use tokentrail_parsers::parse_front_keeping;
 
 use super::records::{FileJob, RecordSink, Sink};
@@ -28,10 +29,14 @@ pub(super) fn ingest_document<S: Sink>(
     // Windows tools write a BOM, which JSON parsers reject; offsets stay file offsets.
     let skip = bom_len(&doc);
     let body = &doc[skip..];
-    // A document of valid UTF-8 (checked once, not per record) is read a record at a time
-    // from the front of what is left, by parsers that can: each record is scanned once.
-    let text = simdutf8::basic::from_utf8(body).ok();
-    let pieces = pieces_of(body, framing, job.opts.chunk_bytes / 2);
+    // Pages of a mapped document read and no longer needed are let go as the passes over
+    // it go: its resident memory is then the stretches being read, not the document.
+    let let_go = |read: Range<usize>| {
+        if let Some(map) = map {
+            map.release(skip + read.start..skip + read.end);
+        }
+    };
+    let pieces = pieces_of(body, framing, job.opts.chunk_bytes / 2, &let_go);
     let read = |(i, piece): (usize, &Piece)| {
         let end = pieces.get(i + 1).map(|next| next.start);
         let cursor = match i {
@@ -39,10 +44,8 @@ pub(super) fn ingest_document<S: Sink>(
             _ => ArrayRecords::resume(body, piece.start, piece.index),
         };
         let bytes = end.unwrap_or(body.len()) - piece.start;
-        let read = read_piece::<S>(job, (cursor, end), (text, skip), (i, bytes));
-        if let Some(map) = map {
-            map.release(skip + piece.start..skip + end.unwrap_or(body.len()));
-        }
+        let read = read_piece::<S>(job, (cursor, end), (skip, &let_go), (i, bytes));
+        let_go(piece.start..end.unwrap_or(body.len()));
         read
     };
     let parts: Vec<PieceRead<'_, S>> = match pieces.len() {
@@ -101,23 +104,56 @@ impl Piece {
 ///
 /// A piece is at least `min_bytes` (half a line chunk, 8 MiB): a smaller array is read by
 /// one thread, as the pass that cuts it would cost more than a second thread saves.
-fn pieces_of(body: &[u8], framing: Framing, min_bytes: usize) -> Vec<Piece> {
+fn pieces_of(body: &[u8], framing: Framing, min_bytes: usize, let_go: &LetGo<'_>) -> Vec<Piece> {
     let threads = rayon::current_num_threads();
     let min_bytes = min_bytes.max(1);
     if framing == Framing::JsonDocument || threads < 2 || body.len() < 2 * min_bytes {
         return vec![Piece::FIRST];
     }
     let piece_bytes = (body.len() / (threads * 4)).max(min_bytes);
-    guessed_pieces(body, framing, piece_bytes)
-        .unwrap_or_else(|| framed_pieces(body, framing, piece_bytes))
+    guessed_pieces(body, framing, piece_bytes, let_go)
+        .unwrap_or_else(|| framed_pieces(body, framing, piece_bytes, let_go))
+}
+
+/// Lets go of the pages of a stretch of the document read and not needed again soon.
+type LetGo<'a> = dyn Fn(Range<usize>) + Sync + 'a;
+
+/// Bytes a pass over a document reads between two lettings go of what it read.
+const LET_GO_BYTES: usize = 16 << 20;
+
+/// Where a pass over a document let go of the pages before it last.
+struct Behind<'l> {
+    let_go: &'l LetGo<'l>,
+    from: usize,
+}
+
+impl<'l> Behind<'l> {
+    fn new(let_go: &'l LetGo<'l>, from: usize) -> Behind<'l> {
+        Behind { let_go, from }
+    }
+
+    /// The pass has read up to `at`.
+    fn reached(&mut self, at: usize) {
+        if at >= self.from.saturating_add(LET_GO_BYTES) {
+            (self.let_go)(self.from..at);
+            self.from = at;
+        }
+    }
 }
 
 /// Pieces cut by one pass of the structural scan over the whole array, on one thread.
-fn framed_pieces(body: &[u8], framing: Framing, piece_bytes: usize) -> Vec<Piece> {
+fn framed_pieces(
+    body: &[u8],
+    framing: Framing,
+    piece_bytes: usize,
+    let_go: &LetGo<'_>,
+) -> Vec<Piece> {
     let mut cursor = ArrayRecords::new(body, framing);
     let mut pieces = vec![Piece::FIRST];
     let mut cut = cursor.position().unwrap_or(0).saturating_add(piece_bytes);
+    let mut behind = Behind::new(let_go, 0);
     while let Some(pos) = cursor.position() {
+        behind.reached(pos);
         if pos >= cut
             && let Some(line) = cursor.next_line()
         {
@@ -144,7 +180,12 @@ fn framed_pieces(body: &[u8], framing: Framing, piece_bytes: usize) -> Vec<Piece
 /// stretch before it, read from a record start, lands exactly on it (so every guess is a
 /// record start, and each stretch's count of records is exact). `None` (a compact array,
 /// or any guess wrong) leaves the cut to the one-thread pass.
-fn guessed_pieces(body: &[u8], framing: Framing, piece_bytes: usize) -> Option<Vec<Piece>> {
+fn guessed_pieces(
+    body: &[u8],
+    framing: Framing,
+    piece_bytes: usize,
+    let_go: &LetGo<'_>,
+) -> Option<Vec<Piece>> {
     let first = ArrayRecords::new(body, framing).position()?;
     let line_start = memchr::memrchr(b'\n', &body[..first])? + 1;
     let indent = &body[line_start..first];
@@ -172,7 +213,11 @@ fn guessed_pieces(body: &[u8], framing: Framing, piece_bytes: usize) -> Option<V
             };
             let stop = guesses.get(i).copied();
             let mut records = 0;
+            let mut behind = Behind::new(let_go, cursor.position().unwrap_or(0));
             loop {
+                if let Some(pos) = cursor.position() {
+                    behind.reached(pos);
+                }
                 match (cursor.position(), stop) {
                     (Some(pos), Some(stop)) if pos >= stop => {
                         return (pos == stop).then_some(records);
@@ -234,24 +279,34 @@ struct PieceRead<'j, S> {
 
 /// The records of one piece, up to where the next piece starts (`end`; `None`: to the
 /// end of the array).
-fn read_piece<'j, S: Sink>(
+fn read_piece<'j, 'd, S: Sink>(
     job: &'j FileJob<'j>,
-    (mut cursor, end): (ArrayRecords<'_>, Option<usize>),
-    (text, skip): (Option<&str>, usize),
+    (mut cursor, end): (ArrayRecords<'d>, Option<usize>),
+    (skip, let_go): (usize, &LetGo<'_>),
     (chunk, bytes): (usize, usize),
 ) -> PieceRead<'j, S> {
     let chunk = u32::try_from(chunk).unwrap_or(u32::MAX);
     let mut sink = RecordSink::<S>::new(job, chunk, bytes / RECORD_BYTES_GUESS);
     let mut out = Vec::new();
     let mut records = 0u64;
+    // Records are read from the front of the text (each scanned once), by parsers that
+    // can, where the text is UTF-8: checked a window at a time as the piece is read.
+    let start = cursor.position().unwrap_or(0);
+    let mut windows = TextWindows::new(cursor.document(), end.unwrap_or(usize::MAX));
+    let mut behind = Behind::new(let_go, start);
     loop {
-        if let (Some(end), Some(pos)) = (end, cursor.position())
+        let pos = cursor.position();
+        if let (Some(end), Some(pos)) = (end, pos)
             && pos >= end
         {
             break;
         }
+        if let Some(pos) = pos {
+            behind.reached(pos);
+        }
         out.clear();
         let read = |rest| parse_front_keeping(job.parser, job.detail, rest, &mut out);
+        let text = pos.and_then(|pos| windows.at(pos));
         let Some((rec, read_whole)) = cursor.next_record(text, read) else {
             break;
         };
@@ -515,6 +570,26 @@ mod tests {
         })
     }
 
+    /// A pass lets go of what it has read in stretches of at least `LET_GO_BYTES`, one
+    /// after the other from where it started, never past where it is.
+    #[test]
+    fn a_pass_lets_go_only_of_what_it_has_read() {
+        let gone = std::sync::Mutex::new(Vec::new());
+        let record = |r: Range<usize>| gone.lock().unwrap().push(r);
+        let mut behind = Behind::new(&record, 1000);
+        let steps = [5, 1 << 20, 17 << 20, 17 << 20, 20 << 20, 40 << 20, 41 << 20];
+        let mut reached = Vec::new();
+        for at in steps {
+            behind.reached(at);
+            reached.push((at, gone.lock().unwrap().last().cloned()));
+        }
+        let gone = gone.into_inner().unwrap();
+        assert_eq!(gone, [1000..17 << 20, 17 << 20..40 << 20]);
+        for (at, last) in reached {
+            assert!(last.is_none_or(|r| r.end <= at));
+        }
+    }
+
     /// A pretty-printed page and one record per line are cut where their layout puts
     /// records, each cut checked; an array whose nested objects also sit at the records'
     /// indent after a `,` is cut by the one-thread pass instead. Either way every piece
@@ -531,7 +606,7 @@ mod tests {
                 .join(",\n")
         );
         for body in [pretty.as_bytes(), lines.as_bytes()] {
-            let pieces = guessed_pieces(body, Framing::JsonArray, 4096).expect("guessed");
+            let pieces = guessed_pieces(body, Framing::JsonArray, 4096, &|_| {}).expect("guessed");
             assert!(pieces.len() > 4, "{}", pieces.len());
             assert_pieces_are_records(body, &pieces);
         }
@@ -546,8 +621,8 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(",\n")
         );
-        assert!(guessed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096).is_none());
-        let pieces = framed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096);
+        assert!(guessed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096, &|_| {}).is_none());
+        let pieces = framed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096, &|_| {});
         assert!(pieces.len() > 4);
         assert_pieces_are_records(misleading.as_bytes(), &pieces);
 
@@ -560,6 +635,8 @@ mod tests {
         let body = format!("[\n{}\n]\n", written.join(",\n"));
         let inside = body.find("\n{\"id\"").unwrap() + 1;
         let piece_bytes = inside - 2 - 1;
-        assert!(guessed_pieces(body.as_bytes(), Framing::JsonArray, piece_bytes).is_none());
+        assert!(
+            guessed_pieces(body.as_bytes(), Framing::JsonArray, piece_bytes, &|_| {}).is_none()
+        );
     }
 }
