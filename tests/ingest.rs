@@ -144,11 +144,12 @@ fn ingest_stats_credentials(
     read
 }
 
-/// A plain file mapped in memory reads as it does through the reader: every fixture,
-/// the samples, and a log with over-long lines, a line cut off at the end of the file,
-/// invalid UTF-8 and blank lines, in chunks big and tiny, on one thread or several. Same
-/// events and lines (the NDJSON frame), same counts and malformed examples, same
-/// credentials.
+/// A plain file mapped in memory reads as it does through the reader: every fixture
+/// (JSON Lines, JSON documents and CSV downloads of every source), the samples, and a log
+/// with over-long lines, a line cut off at the end of the file, invalid UTF-8 and blank
+/// lines, in chunks big and tiny (a mapped document's pages are let go of, and a CSV
+/// download's lines counted, a chunk at a time), on one thread or several. Same events
+/// and lines (the NDJSON frame), same counts and malformed examples, same credentials.
 #[test]
 fn a_mapped_file_reads_as_it_does_through_the_reader() {
     let dir = TestDir::new();
@@ -168,6 +169,8 @@ fn a_mapped_file_reads_as_it_does_through_the_reader() {
         "samples/logs",
         "tests/fixtures/okta",
         "tests/fixtures/auth0",
+        "tests/fixtures/entra",
+        "tests/fixtures/cloudtrail",
         "tests/fixtures/nginx",
         odd_dir.to_str().unwrap(),
     ];

@@ -31,12 +31,13 @@ pub(super) fn ingest_document<S: Sink>(
     let body = &doc[skip..];
     // Pages of a mapped document read and no longer needed are let go as the passes over
     // it go: its resident memory is then the stretches being read, not the document.
-    let let_go = |read: Range<usize>| {
+    let release = |read: Range<usize>| {
         if let Some(map) = map {
             map.release(skip + read.start..skip + read.end);
         }
     };
-    let pieces = pieces_of(body, framing, job.opts.chunk_bytes / 2, &let_go);
+    let let_go = LetGo::new(job, &release);
+    let pieces = pieces_of(body, framing, job.opts.chunk_bytes / 2, let_go);
     let read = |(i, piece): (usize, &Piece)| {
         let end = pieces.get(i + 1).map(|next| next.start);
         let cursor = match i {
@@ -44,8 +45,8 @@ pub(super) fn ingest_document<S: Sink>(
             _ => ArrayRecords::resume(body, piece.start, piece.index),
         };
         let bytes = end.unwrap_or(body.len()) - piece.start;
-        let read = read_piece::<S>(job, (cursor, end), (skip, &let_go), (i, bytes));
-        let_go(piece.start..end.unwrap_or(body.len()));
+        let read = read_piece::<S>(job, (cursor, end), (skip, let_go), (i, bytes));
+        release(piece.start..end.unwrap_or(body.len()));
         read
     };
     let parts: Vec<PieceRead<'_, S>> = match pieces.len() {
@@ -104,7 +105,7 @@ impl Piece {
 ///
 /// A piece is at least `min_bytes` (half a line chunk, 8 MiB): a smaller array is read by
 /// one thread, as the pass that cuts it would cost more than a second thread saves.
-fn pieces_of(body: &[u8], framing: Framing, min_bytes: usize, let_go: &LetGo<'_>) -> Vec<Piece> {
+fn pieces_of(body: &[u8], framing: Framing, min_bytes: usize, let_go: LetGo<'_>) -> Vec<Piece> {
     let threads = rayon::current_num_threads();
     let min_bytes = min_bytes.max(1);
     if framing == Framing::JsonDocument || threads < 2 || body.len() < 2 * min_bytes {
@@ -115,27 +116,44 @@ fn pieces_of(body: &[u8], framing: Framing, min_bytes: usize, let_go: &LetGo<'_>
         .unwrap_or_else(|| framed_pieces(body, framing, piece_bytes, let_go))
 }
 
-/// Lets go of the pages of a stretch of the document read and not needed again soon.
-type LetGo<'a> = dyn Fn(Range<usize>) + Sync + 'a;
+/// Lets go of the pages of a stretch of a document read and not needed again soon (of a
+/// mapped document; nothing for one in memory), every `every` bytes a pass reads (a line
+/// chunk: 16 MiB, tests make it tiny).
+#[derive(Clone, Copy)]
+struct LetGo<'a> {
+    release: &'a (dyn Fn(Range<usize>) + Sync),
+    every: usize,
+}
 
-/// Bytes a pass over a document reads between two lettings go of what it read.
-const LET_GO_BYTES: usize = 16 << 20;
+impl<'a> LetGo<'a> {
+    fn new(job: &FileJob<'_>, release: &'a (dyn Fn(Range<usize>) + Sync)) -> LetGo<'a> {
+        LetGo {
+            release,
+            every: job.opts.chunk_bytes.max(1),
+        }
+    }
+}
 
 /// Where a pass over a document let go of the pages before it last.
 struct Behind<'l> {
-    let_go: &'l LetGo<'l>,
+    let_go: LetGo<'l>,
     from: usize,
 }
 
 impl<'l> Behind<'l> {
-    fn new(let_go: &'l LetGo<'l>, from: usize) -> Behind<'l> {
+    fn new(let_go: LetGo<'l>, from: usize) -> Behind<'l> {
         Behind { let_go, from }
+    }
+
+    /// Whether the pass, now at `at`, has read a stretch to let go of.
+    fn due(&self, at: usize) -> bool {
+        at >= self.from.saturating_add(self.let_go.every)
     }
 
     /// The pass has read up to `at`.
     fn reached(&mut self, at: usize) {
-        if at >= self.from.saturating_add(LET_GO_BYTES) {
-            (self.let_go)(self.from..at);
+        if self.due(at) {
+            (self.let_go.release)(self.from..at);
             self.from = at;
         }
     }
@@ -146,7 +164,7 @@ fn framed_pieces(
     body: &[u8],
     framing: Framing,
     piece_bytes: usize,
-    let_go: &LetGo<'_>,
+    let_go: LetGo<'_>,
 ) -> Vec<Piece> {
     let mut cursor = ArrayRecords::new(body, framing);
     let mut pieces = vec![Piece::FIRST];
@@ -184,7 +202,7 @@ fn guessed_pieces(
     body: &[u8],
     framing: Framing,
     piece_bytes: usize,
-    let_go: &LetGo<'_>,
+    let_go: LetGo<'_>,
 ) -> Option<Vec<Piece>> {
     let first = ArrayRecords::new(body, framing).position()?;
     let line_start = memchr::memrchr(b'\n', &body[..first])? + 1;
@@ -282,7 +300,7 @@ struct PieceRead<'j, S> {
 fn read_piece<'j, 'd, S: Sink>(
     job: &'j FileJob<'j>,
     (mut cursor, end): (ArrayRecords<'d>, Option<usize>),
-    (skip, let_go): (usize, &LetGo<'_>),
+    (skip, let_go): (usize, LetGo<'_>),
     (chunk, bytes): (usize, usize),
 ) -> PieceRead<'j, S> {
     let chunk = u32::try_from(chunk).unwrap_or(u32::MAX);
@@ -339,8 +357,19 @@ pub(super) fn ingest_csv<S: Sink>(
     whole: Whole<'_>,
     report: &mut FileReport,
 ) -> PolarsResult<Vec<S::Done>> {
+    let map = whole.map();
     let doc = whole.bytes(job, report);
     let skip = bom_len(&doc);
+    // A mapped download's rows read are let go of as the read goes (see `ingest_document`),
+    // its lines counted in the same stretches rather than by a pass over all of it after.
+    let release = |read: Range<usize>| {
+        if let Some(map) = map {
+            map.release(read);
+        }
+    };
+    let mut behind = Behind::new(LetGo::new(job, &release), 0);
+    let (mut lines, mut counted_to) = (0u64, 0usize);
+    let newlines = |stretch: &[u8]| memchr::memchr_iter(b'\n', stretch).count() as u64;
     let Some((form, _)) = csv_export::form_of(job.parser, &doc[skip..]) else {
         return Ok(Vec::new());
     };
@@ -355,6 +384,11 @@ pub(super) fn ingest_csv<S: Sink>(
     let mut json = Vec::new();
     while let Some(row) = rows.next_row() {
         let offset = row.offset + skip as u64;
+        if behind.due(offset as usize) {
+            lines += newlines(&doc[counted_to..offset as usize]);
+            counted_to = offset as usize;
+            behind.reached(counted_to);
+        }
         if row.record.len() != layout.columns() {
             sink.stats.records += 1;
             // The row as written (its first line), not its cells run together.
@@ -372,8 +406,7 @@ pub(super) fn ingest_csv<S: Sink>(
         }
     }
     // Lines of the file (a row may span several): rows are cited by the line they start on.
-    let lines = memchr::memchr_iter(b'\n', &doc).count() as u64
-        + u64::from(!doc.is_empty() && !doc.ends_with(b"\n"));
+    lines += newlines(&doc[counted_to..]) + u64::from(!doc.is_empty() && !doc.ends_with(b"\n"));
     finish(job, vec![(sink, 0)], report, lines)
 }
 
@@ -570,13 +603,23 @@ mod tests {
         })
     }
 
-    /// A pass lets go of what it has read in stretches of at least `LET_GO_BYTES`, one
+    /// Passes that have nothing to let go of.
+    const NO_LET_GO: LetGo<'static> = LetGo {
+        release: &|_| {},
+        every: usize::MAX,
+    };
+
+    /// A pass lets go of what it has read in stretches of at least `every` bytes, one
     /// after the other from where it started, never past where it is.
     #[test]
     fn a_pass_lets_go_only_of_what_it_has_read() {
         let gone = std::sync::Mutex::new(Vec::new());
         let record = |r: Range<usize>| gone.lock().unwrap().push(r);
-        let mut behind = Behind::new(&record, 1000);
+        let let_go = LetGo {
+            release: &record,
+            every: 16 << 20,
+        };
+        let mut behind = Behind::new(let_go, 1000);
         let steps = [5, 1 << 20, 17 << 20, 17 << 20, 20 << 20, 40 << 20, 41 << 20];
         let mut reached = Vec::new();
         for at in steps {
@@ -606,7 +649,8 @@ mod tests {
                 .join(",\n")
         );
         for body in [pretty.as_bytes(), lines.as_bytes()] {
-            let pieces = guessed_pieces(body, Framing::JsonArray, 4096, &|_| {}).expect("guessed");
+            let pieces =
+                guessed_pieces(body, Framing::JsonArray, 4096, NO_LET_GO).expect("guessed");
             assert!(pieces.len() > 4, "{}", pieces.len());
             assert_pieces_are_records(body, &pieces);
         }
@@ -621,8 +665,10 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(",\n")
         );
-        assert!(guessed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096, &|_| {}).is_none());
-        let pieces = framed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096, &|_| {});
+        assert!(
+            guessed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096, NO_LET_GO).is_none()
+        );
+        let pieces = framed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096, NO_LET_GO);
         assert!(pieces.len() > 4);
         assert_pieces_are_records(misleading.as_bytes(), &pieces);
 
@@ -636,7 +682,7 @@ mod tests {
         let inside = body.find("\n{\"id\"").unwrap() + 1;
         let piece_bytes = inside - 2 - 1;
         assert!(
-            guessed_pieces(body.as_bytes(), Framing::JsonArray, piece_bytes, &|_| {}).is_none()
+            guessed_pieces(body.as_bytes(), Framing::JsonArray, piece_bytes, NO_LET_GO).is_none()
         );
     }
 }
