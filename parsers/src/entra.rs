@@ -458,53 +458,64 @@ fn merge<'a>(outer: Str<'a>, inner: Str<'a>) -> Str<'a> {
 /// filled where it lies, not moved).
 fn finish<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseError> {
     let missing = |f| ParseError::new(ParseErrorKind::MissingField(f), 0);
-    let inner = outer.properties.take().map(|b| *b).unwrap_or_default();
+    // The record inside a diagnostic record, read where it lies, a field at a time (a
+    // default record made and dropped for each Graph record was a tenth of `finish`).
+    let mut properties = outer.properties.take();
+    macro_rules! inner {
+        ($field:ident) => {
+            properties
+                .as_deref_mut()
+                .and_then(|inner| inner.$field.take())
+        };
+    }
     let diagnostic = outer.category.is_some() || outer.operation_name.is_some();
-    let ts_raw = merge(outer.created.take(), inner.created)
-        .or(merge(outer.activity_time.take(), inner.activity_time))
+    let ts_raw = merge(outer.created.take(), inner!(created))
+        .or(merge(outer.activity_time.take(), inner!(activity_time)))
         .or(non_empty(outer.time.take()))
         .ok_or(missing("createdDateTime"))?;
     let (ts, zone) = rfc3339(ts_raw.as_bytes())
         .map(|(_, v)| v)
         .map_err(|_| ParseError::new(ParseErrorKind::BadTimestamp, 0))?;
-    let upn = merge(outer.user_principal_name.take(), inner.user_principal_name);
+    let upn = merge(
+        outer.user_principal_name.take(),
+        inner!(user_principal_name),
+    );
     let sp = merge(
         outer.service_principal_name.take(),
-        inner.service_principal_name,
+        inner!(service_principal_name),
     );
-    let app_name = merge(outer.app_display_name.take(), inner.app_display_name);
-    let app_id = merge(outer.app_id.take(), inner.app_id);
-    let audit = inner.initiated_by.is_some()
+    let app_name = merge(outer.app_display_name.take(), inner!(app_display_name));
+    let app_id = merge(outer.app_id.take(), inner!(app_id));
+    let inner_is = |is: fn(&Record<'a>) -> bool| properties.as_deref().is_some_and(is);
+    let audit = inner_is(|i| i.initiated_by.is_some())
         || outer.initiated_by.is_some()
-        || inner.activity_display_name.is_some();
+        || inner_is(|i| i.activity_display_name.is_some());
     if !diagnostic && !audit && upn.is_none() && sp.is_none() && app_id.is_none() {
         return Err(missing("userPrincipalName"));
     }
     ev.ts = ts;
     ev.ts_raw = ts_raw;
-    ev.event_id = merge(outer.id.take(), inner.id);
+    ev.event_id = merge(outer.id.take(), inner!(id));
     if zone == Zone::AssumedUtc {
         ev.notes |= notes::ASSUMED_UTC;
     }
-    let category = merge(outer.category.take(), inner.category);
+    let category = merge(outer.category.take(), inner!(category));
     let service = &mut **ev.service.insert(Box::default());
     service.event_type = category.clone();
     if audit {
-        let by = inner
-            .initiated_by
+        let by = inner!(initiated_by)
             .or(outer.initiated_by.take())
             .unwrap_or_default();
         let user = by.user.unwrap_or_default();
         let app = by.app.unwrap_or_default();
         ev.principal = non_empty(user.user_principal_name).or(non_empty(app.display_name.clone()));
-        ev.src_ip = non_empty(user.ip_address).or(merge(outer.caller_ip.take(), inner.caller_ip));
+        ev.src_ip = non_empty(user.ip_address).or(merge(outer.caller_ip.take(), inner!(caller_ip)));
         ev.action = merge(
             outer.activity_display_name.take(),
-            inner.activity_display_name,
+            inner!(activity_display_name),
         )
-        .or(merge(outer.operation_name.take(), inner.operation_name));
-        let targets: Vec<String> = inner
-            .target_resources
+        .or(merge(outer.operation_name.take(), inner!(operation_name)));
+        let targets: Vec<String> = inner!(target_resources)
             .or(outer.target_resources.take())
             .unwrap_or_default()
             .into_iter()
@@ -517,7 +528,7 @@ fn finish<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseErr
             })
             .collect();
         ev.target = (!targets.is_empty()).then(|| Cow::Owned(targets.join("; ")));
-        ev.outcome = match merge(outer.result.take(), inner.result).as_deref() {
+        ev.outcome = match merge(outer.result.take(), inner!(result)).as_deref() {
             Some(r) if r.eq_ignore_ascii_case("success") => Outcome::Success,
             Some(r) if r.eq_ignore_ascii_case("failure") => Outcome::Failure,
             _ => Outcome::Unknown,
@@ -527,11 +538,13 @@ fn finish<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseErr
         ev.principal = upn
             .clone()
             .or(sp.clone())
-            .or(merge(outer.user_id.take(), inner.user_id));
-        ev.src_ip = merge(outer.ip_address.take(), inner.ip_address)
-            .or(merge(outer.caller_ip.take(), inner.caller_ip));
-        ev.user_agent = merge(outer.user_agent.take(), inner.user_agent);
-        let interactive = inner.is_interactive.0.or(outer.is_interactive.0);
+            .or(merge(outer.user_id.take(), inner!(user_id)));
+        ev.src_ip = merge(outer.ip_address.take(), inner!(ip_address))
+            .or(merge(outer.caller_ip.take(), inner!(caller_ip)));
+        ev.user_agent = merge(outer.user_agent.take(), inner!(user_agent));
+        let interactive = (properties.as_deref())
+            .and_then(|i| i.is_interactive.0)
+            .or(outer.is_interactive.0);
         ev.action = Some(Cow::Borrowed(
             match (category.as_deref(), sp.is_some(), interactive) {
                 (Some("ServicePrincipalSignInLogs"), _, _) | (_, true, _) => {
@@ -546,11 +559,11 @@ fn finish<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseErr
         ));
         ev.target = merge(
             outer.resource_display_name.take(),
-            inner.resource_display_name,
+            inner!(resource_display_name),
         );
-        let status = inner.status.or(outer.status.take());
+        let status = inner!(status).or(outer.status.take());
         let code = status.as_ref().and_then(|s| s.error_code).or_else(|| {
-            merge(outer.result_type.take(), inner.result_type).and_then(|r| r.trim().parse().ok())
+            merge(outer.result_type.take(), inner!(result_type)).and_then(|r| r.trim().parse().ok())
         });
         if let Some(code) = code {
             ev.outcome = outcome_of(code);
@@ -564,14 +577,14 @@ fn finish<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseErr
                 )
             });
         }
-        let session = merge(outer.session_id.take(), inner.session_id);
+        let session = merge(outer.session_id.take(), inner!(session_id));
         let token = merge(
             outer.unique_token_identifier.take(),
-            inner.unique_token_identifier,
+            inner!(unique_token_identifier),
         );
         ev.session_id = session
             .clone()
-            .or(merge(outer.correlation_id.take(), inner.correlation_id));
+            .or(merge(outer.correlation_id.take(), inner!(correlation_id)));
         ev.credential = match (session, token) {
             (Some(id), _) => Some(Credential::Public {
                 kind: CredentialKind::EntraSession,
@@ -584,22 +597,22 @@ fn finish<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseErr
             (None, None) => None,
         };
         service.app = app_name.or(app_id);
-        if let Some(loc) = inner.location.or(outer.location.take()) {
+        if let Some(loc) = inner!(location).or(outer.location.take()) {
             service.provider_city = loc.city.filter(|c| !c.is_empty()).map(Cow::Owned);
             service.provider_country = loc.country.filter(|c| !c.is_empty()).map(Cow::Owned);
         }
-        service.provider_asn = inner.asn.or(outer.asn.take());
+        service.provider_asn = inner!(asn).or(outer.asn.take());
         let risk: Vec<String> = [
             (
                 "during sign-in",
-                merge(outer.risk_level.take(), inner.risk_level),
+                merge(outer.risk_level.take(), inner!(risk_level)),
             ),
-            ("state", merge(outer.risk_state.take(), inner.risk_state)),
+            ("state", merge(outer.risk_state.take(), inner!(risk_state))),
             (
                 "conditional access",
                 merge(
                     outer.conditional_access_status.take(),
-                    inner.conditional_access_status,
+                    inner!(conditional_access_status),
                 ),
             ),
         ]
@@ -613,9 +626,12 @@ fn finish<'a>(outer: &mut Record<'a>, ev: &mut Event<'a>) -> Result<(), ParseErr
         // Legacy clients (IMAP, SMTP, ActiveSync: no MFA) and how the token was issued and
         // presented: no column of their own, kept as the source's extra columns.
         ev.extra = [
-            merge(outer.client_app_used.take(), inner.client_app_used),
-            merge(outer.token_issuer_type.take(), inner.token_issuer_type),
-            merge(outer.incoming_token_type.take(), inner.incoming_token_type),
+            merge(outer.client_app_used.take(), inner!(client_app_used)),
+            merge(outer.token_issuer_type.take(), inner!(token_issuer_type)),
+            merge(
+                outer.incoming_token_type.take(),
+                inner!(incoming_token_type),
+            ),
         ]
         .into_iter()
         .zip(0u16..)
