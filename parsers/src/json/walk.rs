@@ -1,7 +1,7 @@
-//! A walk over plain JSON records for the identity of events (Okta's walk: every field,
-//! when the parse keeps them all): the fields a parser keeps are read where they are,
-//! everything else is stepped over, with none of serde's machinery between the bytes and
-//! the fields.
+//! A walk over plain JSON records for the identity of events, or every field when the
+//! parse keeps them all (Okta's, Auth0's and Entra ID's walks): the fields a parser keeps
+//! are read where they are, everything else is stepped over, with none of serde's
+//! machinery between the bytes and the fields.
 //!
 //! Half of an identity-only parse through serde was not skipping the bulky parts of a
 //! record but reading the few fields kept: on the Okta bench serde_json steps over whole
