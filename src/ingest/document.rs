@@ -46,6 +46,8 @@ pub(super) fn ingest_document<S: Sink>(
         };
         let bytes = end.unwrap_or(body.len()) - piece.start;
         let read = read_piece::<S>(job, (cursor, end), (skip, let_go), (i, bytes));
+        // The whole piece once more: each stretch let go of kept the block it shares with
+        // the one before (a map lets go of whole blocks only).
         release(piece.start..end.unwrap_or(body.len()));
         read
     };
@@ -145,14 +147,17 @@ impl<'l> Behind<'l> {
         Behind { let_go, from }
     }
 
-    /// Whether the pass, now at `at`, has read a stretch to let go of.
-    fn due(&self, at: usize) -> bool {
-        at >= self.from.saturating_add(self.let_go.every)
+    /// The pass has read up to `at`: once that is `every` bytes since the last stretch,
+    /// the stretch is let go of.
+    fn reached(&mut self, at: usize) {
+        self.reached_then(at, |_| {});
     }
 
-    /// The pass has read up to `at`.
-    fn reached(&mut self, at: usize) {
-        if self.due(at) {
+    /// [`Behind::reached`], with `last_read` given the stretch to read once more before
+    /// its pages go (read after, they would come back).
+    fn reached_then(&mut self, at: usize, last_read: impl FnOnce(Range<usize>)) {
+        if at >= self.from.saturating_add(self.let_go.every) {
+            last_read(self.from..at);
             (self.let_go.release)(self.from..at);
             self.from = at;
         }
@@ -368,7 +373,7 @@ pub(super) fn ingest_csv<S: Sink>(
         }
     };
     let mut behind = Behind::new(LetGo::new(job, &release), 0);
-    let (mut lines, mut counted_to) = (0u64, 0usize);
+    let mut lines = 0u64;
     let newlines = |stretch: &[u8]| memchr::memchr_iter(b'\n', stretch).count() as u64;
     let Some((form, _)) = csv_export::form_of(job.parser, &doc[skip..]) else {
         return Ok(Vec::new());
@@ -384,11 +389,7 @@ pub(super) fn ingest_csv<S: Sink>(
     let mut json = Vec::new();
     while let Some(row) = rows.next_row() {
         let offset = row.offset + skip as u64;
-        if behind.due(offset as usize) {
-            lines += newlines(&doc[counted_to..offset as usize]);
-            counted_to = offset as usize;
-            behind.reached(counted_to);
-        }
+        behind.reached_then(offset as usize, |read| lines += newlines(&doc[read]));
         if row.record.len() != layout.columns() {
             sink.stats.records += 1;
             // The row as written (its first line), not its cells run together.
@@ -406,7 +407,7 @@ pub(super) fn ingest_csv<S: Sink>(
         }
     }
     // Lines of the file (a row may span several): rows are cited by the line they start on.
-    lines += newlines(&doc[counted_to..]) + u64::from(!doc.is_empty() && !doc.ends_with(b"\n"));
+    lines += newlines(&doc[behind.from..]) + u64::from(!doc.is_empty() && !doc.ends_with(b"\n"));
     finish(job, vec![(sink, 0)], report, lines)
 }
 

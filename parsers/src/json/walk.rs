@@ -816,6 +816,20 @@ pub(crate) struct Checked {
     pub(crate) left: usize,
 }
 
+#[cfg(test)]
+impl Checked {
+    /// The walk read `real` real records itself (keeping `detail`), and of their forms
+    /// more than `each` it read and more than `each` it left to serde.
+    pub(crate) fn assert_counts(&self, detail: Detail, real: usize, each: usize) {
+        assert_eq!(self.real, real, "{detail:?}: real records the walk reads");
+        let (walked, left) = (self.walked, self.left);
+        assert!(
+            walked > each && left > each,
+            "{detail:?}: {walked} walked, {left} left to serde"
+        );
+    }
+}
+
 /// What a walk must agree with serde on, keeping `detail`: a whole record (`whole`, as
 /// `identity_walk_agrees`) and one at the front of a rest (`front`).
 #[cfg(test)]
