@@ -903,6 +903,7 @@ fn read_raw<T, E: Into<Error>>(
         source: args.source,
         chunk_bytes: args.chunk_bytes,
         max_line_bytes: args.max_line_bytes,
+        max_document_bytes: args.max_document_bytes,
         max_gzip_ratio: args.max_gzip_ratio,
         map: (!args.no_mmap).then_some(MapRule {
             from_bytes: args.mmap_from,
@@ -914,7 +915,6 @@ fn read_raw<T, E: Into<Error>>(
         columns: keep.columns,
         attributable_only: keep.attributable_only,
         window: window(args)?,
-        ..IngestOptions::default()
     };
     // Open the databases first: a wrong --geoip should fail before minutes of parsing.
     let geo = match &args.geoip {

@@ -291,6 +291,12 @@ pub struct InputArgs {
     /// Records longer than this are counted as malformed and skipped.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20, help_heading = "Input")]
     pub max_line_bytes: usize,
+    /// The longest record of a JSON document or CSV download, which is held in memory
+    /// whole: a document that is one record, a record of an array, a row of a download (the
+    /// rest is read a window at a time). Past it the rest of the file is not read, and the
+    /// file's report says so (input lost: exit code 3).
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 30, help_heading = "Input")]
+    pub max_document_bytes: usize,
     /// Folder of MaxMind databases (GeoLite2/GeoIP2 City or Country, ASN, Anonymous-IP) for
     /// the geo_* and asn columns. Without it, address classes and prefixes still work.
     #[arg(

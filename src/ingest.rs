@@ -55,7 +55,8 @@ pub struct IngestOptions {
     pub chunk_bytes: usize,
     /// Longer records are counted as `line too long` and skipped.
     pub max_line_bytes: usize,
-    /// Largest whole-document JSON input read into memory.
+    /// The most of a document held at once (`--max-document-bytes`): a JSON document
+    /// that is one record, a record of a JSON array, a CSV download that is read.
     pub max_document_bytes: usize,
     /// The user's own nginx `log_format`s (`--nginx-log-format`, `--nginx-conf`), tried
     /// before the built-in formats. Leaked once per run: parsers live for the whole run.

@@ -118,6 +118,70 @@ fn a_gzip_bomb_is_stopped_and_said() {
     assert_eq!(events_and_malformed(f), (Some(2), Some(1)));
 }
 
+/// A JSON array is read a window at a time, so that what is held is a window and the
+/// record being read, never the document; a record larger than the most held at once
+/// (`--max-document-bytes`) stops the read with a message that says so and how to go on,
+/// the records before it kept and the run saying input was lost; so does a row of a CSV
+/// download, read likewise. With the cap raised, all is read.
+#[test]
+fn a_record_larger_than_is_held_is_stopped_and_said() {
+    let dir = TestDir::new();
+    let record = |i: usize, pad: usize| {
+        format!(
+            r#"{{"uuid":"u-{i}","published":"2026-03-04T01:00:0{}.000Z","eventType":"user.session.start","actor":{{"id":"00u1","type":"User","alternateId":"ann@example.com"}},"client":{{"ipAddress":"81.2.69.166"}},"outcome":{{"result":"SUCCESS"}},"debugContext":{{"debugData":{{"pad":"{}"}}}}}}"#,
+            i % 10,
+            "x".repeat(pad)
+        )
+    };
+    let records: Vec<String> = (0..40)
+        .map(|i| record(i, if i == 25 { 300_000 } else { 10 }))
+        .collect();
+    let array = format!("[\n{}\n]\n", records.join(",\n"));
+    let path = dir.write("okta/big.json.gz", &gzip(array.as_bytes()));
+    // A download of 335 KB: its header and 60 copies of its rows, in the 31st a cell of
+    // 200 KB.
+    let csv = std::fs::read_to_string("tests/fixtures/entra/admin-center-signins.csv").unwrap();
+    let (header, rows) = csv.split_once('\n').unwrap();
+    let mut csv = format!("{header}\n{}", rows.repeat(30));
+    csv.push_str(&rows.replacen("A User Display Name", &"x".repeat(200_000), 1));
+    csv.push_str(&rows.repeat(29));
+    let csv_path = dir.write("entra/signins.csv.gz", &gzip(csv.as_bytes()));
+
+    let cap = ["--max-document-bytes", "100000"];
+    let (run, json) = stats_json(&[&path, &csv_path], &cap);
+    assert_eq!(run.code, 3, "input was lost: {}", run.stderr);
+    let f = file_report(&json, "big.json.gz");
+    assert_eq!(
+        f["events"], 25,
+        "the records before the large one are kept: {f}"
+    );
+    assert_eq!(f["problems"][0]["kind"], "too_large", "{f}");
+    let message = f["problems"][0]["message"].as_str().unwrap();
+    assert!(message.contains("--max-document-bytes"), "{message}");
+    assert!(
+        run.stderr.contains("--max-document-bytes"),
+        "{}",
+        run.stderr
+    );
+    let c = file_report(&json, "signins.csv.gz");
+    assert_eq!(c["problems"][0]["kind"], "too_large", "{c}");
+    assert_eq!(
+        c["records"], 90,
+        "the rows before the large one are kept: {c}"
+    );
+
+    let (run, json) = stats_json(&[&path, &csv_path], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let f = file_report(&json, "big.json.gz");
+    assert_eq!(events_and_malformed(f), (Some(40), Some(0)), "{f}");
+    let c = file_report(&json, "signins.csv.gz");
+    assert_eq!(
+        (&c["records"], &c["malformed"]),
+        (&180.into(), &0.into()),
+        "{c}"
+    );
+}
+
 /// Links in an archive: a second link to one log, a link back up the tree, a link to
 /// nothing, a folder that cannot be listed. Every log is read once; every oddity is one
 /// message; nothing loops.

@@ -174,44 +174,181 @@ fn a_mapped_file_reads_as_it_does_through_the_reader() {
         "tests/fixtures/nginx",
         odd_dir.to_str().unwrap(),
     ];
-    let mut outputs = Vec::new();
-    // Maps even files written a moment ago (the test's own and a fresh checkout's).
-    for (mapping, threads, chunk) in [
+    let ways = [
         ("--no-mmap", "1", "16777216"),
         ("--mmap-from=1", "1", "16777216"),
         ("--mmap-from=1", "3", "1500"),
         ("--mmap-from=1", "2", "64"),
-    ] {
-        let common = [
-            mapping,
-            "--mmap-quiet-for=0",
-            "-q",
-            "-j",
-            threads,
-            "--chunk-bytes",
-            chunk,
-            "--max-line-bytes",
-            "3000",
-        ];
-        let out = dir.path().join(format!("events-{threads}-{chunk}.ndjson"));
-        outputs.push(ingest_stats_credentials(&common, &inputs, &out));
-    }
-    let stats: serde_json::Value = serde_json::from_str(&outputs[0][1]).unwrap();
+    ];
+    let first = read_alike(&dir, &ways, &["--max-line-bytes", "3000"], &inputs);
+    let stats: serde_json::Value = serde_json::from_str(&first[1]).unwrap();
     let odd = file_report(&stats, "odd/access.log");
     assert_eq!(odd["lines"], 7, "{odd}");
     assert_eq!(odd["events"], 3, "{odd}");
     assert_eq!(odd["invalid_utf8_records"], 1, "{odd}");
     assert_eq!(odd["malformed_by_reason"]["line too long"], 2, "{odd}");
     assert_eq!(odd["malformed"], 3, "{odd}");
-    assert!(outputs[0][0].lines().count() > 5000);
-    for (i, other) in outputs.iter().enumerate().skip(1) {
+    assert!(first[0].lines().count() > 5000);
+}
+
+/// `ingest`, `stats` and `credentials` of `inputs` read each of the `ways` (mapped or
+/// not, threads, line chunk bytes), with `extra` arguments: the same frame, counts and
+/// credentials every way. The first way's outputs.
+fn read_alike(
+    dir: &TestDir,
+    ways: &[(&str, &str, &str)],
+    extra: &[&str],
+    inputs: &[&str],
+) -> Vec<String> {
+    let mut outputs = Vec::new();
+    for (mapping, threads, chunk) in ways {
+        // Maps even files written a moment ago (the test's own and a fresh checkout's).
+        let mut common = vec![*mapping, "--mmap-quiet-for=0", "-q", "-j"];
+        common.extend([*threads, "--chunk-bytes", chunk]);
+        common.extend(extra);
+        let out = dir
+            .path()
+            .join(format!("events{mapping}-{threads}-{chunk}.ndjson"));
+        outputs.push(ingest_stats_credentials(&common, inputs, &out));
+    }
+    for (way, other) in ways.iter().zip(&outputs).skip(1) {
         for (what, (a, b)) in ["ingest", "stats", "credentials"]
             .iter()
             .zip(outputs[0].iter().zip(other))
         {
-            assert!(a == b, "{what} of run {i} differs from the reader's");
+            assert!(a == b, "{what} read {way:?} differs from {:?}", ways[0]);
         }
     }
+    outputs.swap_remove(0)
+}
+
+/// A JSON document or CSV download that is read (decompressed, or not mapped) is read a
+/// window of whole records at a time (a JSON window in pieces): in windows smaller than
+/// one record, a few records wide, or as wide as the document, it reads as the same
+/// document mapped whole.
+/// Okta arrays pretty-printed with a BOM and CRLF, one record per line with a record of
+/// 20 KB and runs of blank lines between records, compact on one line, cut inside a
+/// record, with a `,` missing between two records, and gzip copies; Graph pages and
+/// CloudTrail files; CSV downloads of every source, one with a BOM, CRLF, a quoted cell
+/// over two lines, a row of the wrong length and no line end after its last row, and its
+/// gzip copy. Same events, lines, offsets and indices, same counts and malformed examples
+/// (with the byte the framing stopped at), same credentials.
+#[test]
+fn a_read_document_reads_a_window_at_a_time_as_it_does_whole() {
+    let dir = TestDir::new();
+    let fixture = std::fs::read_to_string("tests/fixtures/okta/panther-rule-tests.ndjson").unwrap();
+    // Each file's records their own uuids: none is dropped as a repeat of another file's.
+    let records = |file: &str| -> Vec<serde_json::Value> {
+        (fixture.lines().enumerate())
+            .map(|(i, l)| {
+                let mut r: serde_json::Value = serde_json::from_str(l).unwrap();
+                r["uuid"] = format!("{file}-{i}").into();
+                r
+            })
+            .collect()
+    };
+    let texts =
+        |file: &str| -> Vec<String> { records(file).iter().map(|r| r.to_string()).collect() };
+    let pretty = serde_json::to_string_pretty(&records("pretty")).unwrap();
+    let pretty = format!("\u{feff}{}\r\n", pretty.replace('\n', "\r\n"));
+    let mut lines = texts("lines");
+    lines[7] = lines[7].replacen(
+        '{',
+        &format!("{{\"padding\":\"{}\",", "x".repeat(20_000)),
+        1,
+    );
+    let lines = format!("[\n  {}\n]\n", lines.join(",\n\n   \n  "));
+    let compact = format!("[{}]", texts("compact").join(","));
+    let whole_cut = format!("[\n{}\n]\n", texts("cut").join(",\n"));
+    let cut = whole_cut
+        .get(..whole_cut.len() * 2 / 3)
+        .expect("ASCII text");
+    let mut broken = texts("broken");
+    broken[30] = format!("{} {}", broken[30], broken[31]);
+    broken.remove(31);
+    let broken = format!("[\n{}\n]\n", broken.join(",\n"));
+    dir.write("docs/okta/pretty.json", pretty.as_bytes());
+    dir.write("docs/okta/lines.json", lines.as_bytes());
+    dir.write("docs/okta/compact.json", compact.as_bytes());
+    dir.write("docs/okta/cut.json", cut.as_bytes());
+    dir.write("docs/okta/broken.json", broken.as_bytes());
+    let lines_gz = lines.replace("\"lines-", "\"lines-gz-");
+    dir.write("docs/okta/lines.json.gz", &gzip(lines_gz.as_bytes()));
+    let cut_gz = cut.replace("\"cut-", "\"cut-gz-");
+    dir.write("docs/okta/cut.json.gz", &gzip(cut_gz.as_bytes()));
+    // A download with a BOM and CRLF, 30 copies of its rows (their own ids), a quoted
+    // cell over two lines, a row of two cells, no line end after the last row.
+    let download =
+        std::fs::read_to_string("tests/fixtures/entra/admin-center-signins.csv").unwrap();
+    let (header, rows) = download.split_once('\n').unwrap();
+    let mut csv = format!("{header}\n");
+    for i in 0..30 {
+        let mut copy = rows
+            .replace("d9ae0e20-", &format!("{i:04}e20-"))
+            .replace("66ea54eb-", &format!("{i:04}54eb-"));
+        if i == 5 {
+            copy = copy.replacen("A User Display Name", "A User\nDisplay Name", 1);
+        }
+        csv.push_str(&copy);
+        if i == 17 {
+            csv.push_str("\"2023-07-21 05:03:52\",\"one-cell-too-few\"\n");
+        }
+    }
+    let csv = csv.trim_end().replace('\n', "\r\n");
+    dir.write("docs/entra/signins.csv", csv.as_bytes());
+    dir.write(
+        "docs/entra/signins-gz.csv.gz",
+        &gzip(csv.replace("e20-", "e2g-").as_bytes()),
+    );
+    let docs = dir.path().join("docs");
+    let inputs = [
+        docs.to_str().unwrap(),
+        "tests/fixtures/entra/msgraph-signin-get-beta.json",
+        "tests/fixtures/entra/log-analytics-signinlogs.csv",
+        "tests/fixtures/cloudtrail/stratus-ec2-steal-instance-credentials.json",
+        "tests/fixtures/cloudtrail/event-history.csv",
+        "tests/fixtures/cloudtrail/lake-results.csv",
+        "tests/fixtures/okta/dotted-columns.csv",
+        "samples/logs/cloudtrail",
+    ];
+    let ways = [
+        ("--mmap-from=1", "2", "16777216"),
+        ("--no-mmap", "2", "64"),
+        ("--no-mmap", "1", "700"),
+        ("--no-mmap", "3", "5000"),
+        ("--no-mmap", "2", "16777216"),
+    ];
+    let first = read_alike(&dir, &ways, &[], &inputs);
+    let stats: serde_json::Value = serde_json::from_str(&first[1]).unwrap();
+    for file in ["pretty.json", "lines.json", "compact.json", "lines.json.gz"] {
+        let report = file_report(&stats, &format!("okta/{file}"));
+        // The rule tests' own bad records: three bad times, four without one.
+        assert_eq!(report["records"], 55, "{report}");
+        assert_eq!(report["malformed"], 7, "{report}");
+    }
+    fn document_fault(report: &serde_json::Value) -> Vec<&str> {
+        let examples = report["malformed_examples"].as_array().unwrap();
+        let reasons = examples.iter().map(|e| e["reason"].as_str().unwrap());
+        reasons.filter(|r| r.starts_with("document:")).collect()
+    }
+    let cut = file_report(&stats, "okta/cut.json");
+    let fault = document_fault(cut);
+    assert!(
+        fault.len() == 1 && fault[0].contains("ends inside a value"),
+        "{cut}"
+    );
+    let signins = file_report(&stats, "entra/signins.csv");
+    assert_eq!(signins["records"], 91, "{signins}");
+    assert_eq!(signins["malformed"], 1, "{signins}");
+    assert_eq!(signins["lines"], 93, "{signins}");
+    let broken = file_report(&stats, "okta/broken.json");
+    let fault = document_fault(broken);
+    assert!(
+        fault.len() == 1 && fault[0].contains("expected `,` or `]`"),
+        "{broken}"
+    );
+    // The 30 records before the fault, and the fault.
+    assert_eq!(broken["records"], 31, "{broken}");
 }
 
 /// Every event counted as written is in the NDJSON file. An hour joined from pieces of

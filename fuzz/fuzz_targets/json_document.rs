@@ -6,7 +6,8 @@
 //! document, or text windows checked one at a time, `TextWindows`) are the framed records
 //! with the events a parse of their bytes gives; and a large array's pieces read as the
 //! whole does (records stepped over where they start, a cursor resumed at a record
-//! reading the same records from there).
+//! reading the same records from there); and the document cut short frames its first
+//! records, the rest lost to the cut alone (as a window of a decompressed document is).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -71,6 +72,28 @@ fuzz_target!(|data: &[u8]| {
                 );
             }
             assert!(resumed.next_record(None, |_| None).is_none());
+        }
+    }
+    if framing != Framing::JsonDocument {
+        // Windows (ingest reads a document it decompresses a window of whole records at a
+        // time): the records of the document cut short are its first records, and a record
+        // the cut loses is lost to the text's end (`is_cut`: the window is read again with
+        // more), never to an error of its own.
+        let cut = doc.len() * usize::from(doc.last().copied().unwrap_or(0)) / 255;
+        let prefix = json_records(&doc[..cut], framing);
+        assert!(prefix.records.len() <= framed.records.len());
+        for (got, want) in prefix.records.iter().zip(&framed.records) {
+            assert_eq!(
+                (got.offset, got.bytes, got.index, got.line),
+                (want.offset, want.bytes, want.index, want.line)
+            );
+        }
+        if prefix.records.len() < framed.records.len() {
+            assert!(
+                prefix.error.as_ref().is_some_and(|e| e.is_cut()),
+                "a cut not said to be one: {:?}",
+                prefix.error
+            );
         }
     }
     // Read from the front of the whole text (a valid UTF-8 document), then through text

@@ -352,10 +352,12 @@ pub struct CsvRows<'a> {
     reader: csv::Reader<&'a [u8]>,
 }
 
-/// One data row.
+/// One data row: the line and byte it starts on, and the byte the reader stopped at after
+/// it (the text's length when the text ended it rather than a line end).
 pub struct CsvRow {
     pub line: u64,
     pub offset: u64,
+    pub end: u64,
     pub record: ByteRecord,
 }
 
@@ -401,6 +403,7 @@ impl<'a> CsvRows<'a> {
                     return Some(CsvRow {
                         line,
                         offset,
+                        end: self.reader.position().byte(),
                         record,
                     });
                 }
@@ -505,6 +508,28 @@ mod tests {
         assert_eq!(rows[0]["LocationDetails"]["city"], "Oslo");
         assert_eq!(rows[0]["Note"], "two\nlines");
         assert_eq!(rows[1]["LocationDetails"], "{not json");
+    }
+
+    /// A row ended by its line end stops the reader before the text's end; one the text's
+    /// end stopped (a window of a download that cuts it, even inside a quoted cell, or
+    /// before its line end) stops it at the end: it may go on after.
+    #[test]
+    fn a_row_the_text_cut_ends_at_the_text_end() {
+        let doc = "a,b\r\n1,\"two\nlines\"\r\n3,4\n5,6";
+        let ends = |doc: &[u8]| -> Vec<(u64, u64, u64)> {
+            let mut rows = CsvRows::new(doc);
+            std::iter::from_fn(|| rows.next_row())
+                .map(|r| (r.line, r.offset, r.end))
+                .collect()
+        };
+        let len = doc.len() as u64;
+        assert_eq!(
+            ends(doc.as_bytes()),
+            [(1, 0, 4), (2, 5, 19), (4, 20, 24), (5, 24, len)]
+        );
+        // Cut inside the quoted cell, then between the \r and \n of its line end.
+        assert_eq!(ends(&doc.as_bytes()[..12])[1], (2, 5, 12));
+        assert_eq!(ends(&doc.as_bytes()[..19])[1], (2, 5, 19));
     }
 
     #[test]

@@ -130,13 +130,36 @@ pub struct JsonRecord<'a> {
     pub bytes: &'a [u8],
 }
 
-/// Why a JSON document could not be framed.
-#[derive(Debug, thiserror::Error)]
+/// Why a JSON document could not be framed. Bytes are offsets in the text framed.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum JsonFramingError {
-    #[error("not valid JSON: {0}")]
-    BadJson(String),
+    #[error("not valid JSON: expected {what} at byte {at}")]
+    Expected { what: &'static str, at: usize },
+    /// The text ends inside a value: a cut document, or (read a window at a time) one
+    /// whose next bytes are not read yet.
+    #[error("not valid JSON: the document ends inside a value (byte {at})")]
+    Ends { at: usize },
     #[error("the document has no `{0}` array")]
     MissingField(&'static str),
+}
+
+impl JsonFramingError {
+    /// Whether more of the document could have made it a record: the text ends first.
+    pub fn is_cut(&self) -> bool {
+        matches!(self, JsonFramingError::Ends { .. })
+    }
+
+    /// The error with its byte an offset in a text that starts `by` bytes earlier (a
+    /// window of a document read a window at a time).
+    pub fn shifted(self, by: usize) -> JsonFramingError {
+        match self {
+            JsonFramingError::Expected { what, at } => {
+                JsonFramingError::Expected { what, at: at + by }
+            }
+            JsonFramingError::Ends { at } => JsonFramingError::Ends { at: at + by },
+            missing => missing,
+        }
+    }
 }
 
 /// Cut a whole JSON document into its records, borrowing each record's bytes.
@@ -202,11 +225,8 @@ impl<'a> ArrayRecords<'a> {
                     cursor.pos = Some(first);
                 }
             }
-            Ok(a) => {
-                cursor.error = Some(JsonFramingError::BadJson(format!(
-                    "expected `[` at byte {a}"
-                )));
-            }
+            Ok(a) if a >= doc.len() => cursor.error = Some(unexpected_end(a)),
+            Ok(a) => cursor.error = Some(expected("`[`", a)),
             Err(e) => cursor.error = Some(e),
         }
         cursor
@@ -214,17 +234,20 @@ impl<'a> ArrayRecords<'a> {
 
     /// The records of `doc`'s array from `pos` on, where a record known to be the
     /// `index`th starts (found by an earlier pass of [`ArrayRecords::skip_record`]): a
-    /// piece of a large array read on its own thread. Lines are counted from `pos`, whose
-    /// line is 1.
+    /// piece of a large array read on its own thread, or the next window of one read a
+    /// window at a time (which may start with the whitespace before that record). Lines
+    /// are counted from `pos`, whose line is 1.
     pub fn resume(doc: &'a [u8], pos: usize, index: usize) -> ArrayRecords<'a> {
+        let first = skip_ws(doc, pos);
         ArrayRecords {
             doc,
-            pos: (pos < doc.len()).then_some(pos),
+            pos: (first < doc.len()).then_some(first),
             index,
             line: 1,
             counted_to: pos,
             whole: false,
-            error: None,
+            // A record was to start here: text that ends first is cut, not an array over.
+            error: (first >= doc.len()).then(|| unexpected_end(first)),
         }
     }
 
@@ -306,8 +329,7 @@ impl<'a> ArrayRecords<'a> {
             Some(b',') => self.pos = Some(skip_ws(doc, next + 1)),
             Some(b']') => {}
             Some(_) => {
-                let e = JsonFramingError::BadJson(format!("expected `,` or `]` at byte {next}"));
-                self.error = Some(e);
+                self.error = Some(expected("`,` or `]`", next));
                 return None;
             }
             // A value cut by the end of the document is not a record.
@@ -349,7 +371,11 @@ fn skip_ws(doc: &[u8], mut i: usize) -> usize {
 }
 
 fn unexpected_end(at: usize) -> JsonFramingError {
-    JsonFramingError::BadJson(format!("the document ends inside a value (byte {at})"))
+    JsonFramingError::Ends { at }
+}
+
+fn expected(what: &'static str, at: usize) -> JsonFramingError {
+    JsonFramingError::Expected { what, at }
 }
 
 /// The index just past the string that starts (with its quote) at `i`.
@@ -429,9 +455,10 @@ fn skip_value(doc: &[u8], i: usize) -> Result<usize, JsonFramingError> {
 /// The index of the value of top-level key `field` in the object starting at `i`.
 fn find_field(doc: &[u8], i: usize, field: &'static str) -> Result<usize, JsonFramingError> {
     if doc.get(i) != Some(&b'{') {
-        return Err(JsonFramingError::BadJson(format!(
-            "expected `{{` at byte {i}"
-        )));
+        return Err(match i >= doc.len() {
+            true => unexpected_end(i),
+            false => expected("`{`", i),
+        });
     }
     let mut pos = skip_ws(doc, i + 1);
     while doc.get(pos) == Some(&b'"') {
@@ -439,9 +466,10 @@ fn find_field(doc: &[u8], i: usize, field: &'static str) -> Result<usize, JsonFr
         let key = &doc[pos + 1..key_end - 1];
         pos = skip_ws(doc, key_end);
         if doc.get(pos) != Some(&b':') {
-            return Err(JsonFramingError::BadJson(format!(
-                "expected `:` at byte {pos}"
-            )));
+            return Err(match pos >= doc.len() {
+                true => unexpected_end(pos),
+                false => expected("`:`", pos),
+            });
         }
         let value = skip_ws(doc, pos + 1);
         if key == field.as_bytes() {
@@ -453,7 +481,11 @@ fn find_field(doc: &[u8], i: usize, field: &'static str) -> Result<usize, JsonFr
             _ => break,
         }
     }
-    Err(JsonFramingError::MissingField(field))
+    // Text that stops before the object closes may have the field further on.
+    match pos >= doc.len() {
+        true => Err(unexpected_end(pos)),
+        false => Err(JsonFramingError::MissingField(field)),
+    }
 }
 
 /// For the parsers' tests: the records of `doc` read from the front of the rest of the

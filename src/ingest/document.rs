@@ -12,58 +12,58 @@ use tokentrail_parsers::framing::{ArrayRecords, Framing, TextWindows};
 use tokentrail_parsers::parse_front_keeping;
 
 use super::records::{FileJob, RecordSink, Sink};
-use super::report::MalformedExample;
+use super::report::{MalformedExample, ProblemKind};
 use super::{FileReport, read_failure};
 use crate::input::map::{Bytes, Map, MapProgress};
 
-/// Whole-document JSON sources (an array, or a `Records` wrapper): read the document,
-/// frame its records, parse them; a large array in pieces on every core.
+/// Whole-document JSON sources (an array, or a `Records` wrapper): frame the document's
+/// records and parse them, a large array in pieces on every core. A mapped document is
+/// read whole, its pages let go of as the read goes; one that is read (decompressed, or
+/// not mapped) a window of whole records at a time, so that neither holds the document.
 pub(super) fn ingest_document<S: Sink>(
     job: &FileJob<'_>,
     framing: Framing,
     whole: Whole<'_>,
     report: &mut FileReport,
 ) -> PolarsResult<Vec<S::Done>> {
-    let map = whole.map();
-    let doc = whole.bytes(job, report);
-    // Windows tools write a BOM, which JSON parsers reject; offsets stay file offsets.
-    let skip = bom_len(&doc);
-    let body = &doc[skip..];
-    // Pages of a mapped document read and no longer needed are let go as the passes over
-    // it go: its resident memory is then the stretches being read, not the document.
-    let release = |read: Range<usize>| {
-        if let Some(map) = map {
-            map.release(skip + read.start..skip + read.end);
+    let mut read = DocumentRead::default();
+    let error = match whole {
+        // A document that is one record is held whole whichever way it is read.
+        Whole::Read(reader, size, head) if framing != Framing::JsonDocument => {
+            stream_document::<S>(job, framing, (reader, size, head), report, &mut read)?
+        }
+        whole => {
+            let map = whole.map();
+            let cap = match framing {
+                Framing::JsonDocument => job.opts.max_document_bytes,
+                _ => usize::MAX,
+            };
+            let doc = whole.bytes(job, report, cap);
+            // Windows tools write a BOM, which JSON parsers reject; offsets stay file
+            // offsets.
+            let skip = bom_len(&doc);
+            // Pages of a mapped document read and no longer needed are let go as the
+            // passes over it go: its resident memory is then the stretches being read,
+            // not the document.
+            let release = |read: Range<usize>| {
+                if let Some(map) = map {
+                    map.release(skip + read.start..skip + read.end);
+                }
+            };
+            let window = Window {
+                body: &doc[skip..],
+                base: skip,
+                start: Start::Head,
+                line: 1,
+                last: true,
+            };
+            let window = read_window::<S>(job, framing, &window, read.chunks, &release);
+            read.add(job, window, report)?
+                .error
+                .map(|e| format!("document: {e}"))
         }
     };
-    let let_go = LetGo::new(job, &release);
-    let pieces = pieces_of(body, framing, job.opts.chunk_bytes / 2, let_go);
-    let read = |(i, piece): (usize, &Piece)| {
-        let end = pieces.get(i + 1).map(|next| next.start);
-        let cursor = match i {
-            0 => ArrayRecords::new(body, framing),
-            _ => ArrayRecords::resume(body, piece.start, piece.index),
-        };
-        let bytes = end.unwrap_or(body.len()) - piece.start;
-        let read = read_piece::<S>(job, (cursor, end), (skip, let_go), (i, bytes));
-        // The whole piece once more: each stretch let go of kept the block it shares with
-        // the one before (a map lets go of whole blocks only).
-        release(piece.start..end.unwrap_or(body.len()));
-        read
-    };
-    let parts: Vec<PieceRead<'_, S>> = match pieces.len() {
-        1 => pieces.iter().enumerate().map(read).collect(),
-        _ => pieces.par_iter().enumerate().map(read).collect(),
-    };
-    let records = parts.iter().map(|p| p.records).sum::<u64>();
-    let mut error = None;
-    let mut sinks = Vec::with_capacity(parts.len());
-    for (part, piece) in parts.into_iter().zip(&pieces) {
-        error = part.error.or(error);
-        // Piece 0 counts the lines of the document; the others from their first line.
-        sinks.push((part.sink, piece.line - 1));
-    }
-    let done = finish(job, sinks, report, records)?;
+    report.lines = read.records;
     if let Some(e) = error {
         // The document could not be framed to its end: the records before the fault are
         // kept; the fault counts as one malformed record (the one that was cut).
@@ -75,13 +75,392 @@ pub(super) fn ingest_document<S: Sink>(
             .or_default() += 1;
         report.malformed_examples.push(MalformedExample {
             line: 0,
-            record_index: Some(records),
-            reason: format!("document: {e}"),
+            record_index: Some(read.records),
+            reason: e,
             byte: 0,
             excerpt: String::new(),
         });
     }
-    Ok(done)
+    Ok(read.done)
+}
+
+/// What the windows of a document made so far.
+struct DocumentRead<D> {
+    done: Vec<D>,
+    records: u64,
+    /// Pieces read so far: each piece is a chunk of its own, numbered in file order.
+    chunks: u32,
+    last_seen: Option<i64>,
+}
+
+impl<D> Default for DocumentRead<D> {
+    fn default() -> Self {
+        DocumentRead {
+            done: Vec::new(),
+            records: 0,
+            chunks: 0,
+            last_seen: None,
+        }
+    }
+}
+
+impl<D> DocumentRead<D> {
+    /// A window's sinks, finished into its counters and frames: what a window made is
+    /// not held past the window. Gives back where the window stopped.
+    fn add<'j, S: Sink<Done = D>>(
+        &mut self,
+        job: &FileJob<'_>,
+        window: WindowRead<'j, S>,
+        report: &mut FileReport,
+    ) -> PolarsResult<WindowEnd> {
+        self.records += window.records;
+        self.add_sinks(job, window.sinks, report)?;
+        Ok(window.end)
+    }
+
+    /// Sinks (one per piece, each with the line its lines count from) into the file's
+    /// counters and frames.
+    fn add_sinks<'j, S: Sink<Done = D>>(
+        &mut self,
+        job: &FileJob<'_>,
+        sinks: Vec<(RecordSink<'j, S>, u64)>,
+        report: &mut FileReport,
+    ) -> PolarsResult<()> {
+        self.chunks = self.chunks.saturating_add(sinks.len() as u32);
+        for (RecordSink { builder, stats, .. }, first_line) in sinks {
+            let builder = builder.parsed(job, Some(first_line));
+            stats.merge_into(report, first_line, &mut self.last_seen);
+            if !builder.is_empty() {
+                self.done.push(builder.finish(job, first_line)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A document that is read (decompressed, or a file not mapped), a window of whole
+/// records at a time: memory holds one window (two line chunks per core) and the record
+/// cut at its end, not the document. Each window is read in pieces on every core, as a
+/// mapped document is. Gives back why the document could not be framed to its end.
+fn stream_document<S: Sink>(
+    job: &FileJob<'_>,
+    framing: Framing,
+    input: (Box<dyn Read + Send>, usize, Vec<u8>),
+    report: &mut FileReport,
+    read: &mut DocumentRead<S::Done>,
+) -> PolarsResult<Option<String>> {
+    let mut windows = WindowReader::new(job, input);
+    let (mut line, mut start) = (1u64, Start::Head);
+    let stop = loop {
+        let (body, base, last) = windows.next(report);
+        let window = Window {
+            body,
+            base,
+            start,
+            line,
+            last,
+        };
+        let records = read.records;
+        let window = read_window::<S>(job, framing, &window, read.chunks, &|_| {});
+        let end = read.add(job, window, report)?;
+        let Some((next, next_start)) = end.next else {
+            break end.error.map(|e| format!("document: {e}"));
+        };
+        line += memchr::memchr_iter(b'\n', &body[..next]).count() as u64;
+        start = next_start;
+        if !windows.advance(next, read.records > records, (job, report, "a record")) {
+            break None;
+        }
+    };
+    windows.finish(report);
+    Ok(stop)
+}
+
+/// A document that is read (decompressed, or a file not mapped) a window at a time: what
+/// is held is the record carried from the window before, and a window more.
+struct WindowReader {
+    reader: Box<dyn Read + Send>,
+    doc: Document,
+    /// The file's byte at `doc`'s first; the window starts `from` bytes into it (after a
+    /// BOM, which JSON parsers reject: offsets stay file offsets).
+    base: usize,
+    from: usize,
+    /// How much `doc` is to hold when the next window is read.
+    want: usize,
+    window_bytes: usize,
+    /// The most held at once (`--max-document-bytes`).
+    cap: usize,
+    ended: bool,
+}
+
+impl WindowReader {
+    fn new(
+        job: &FileJob<'_>,
+        (reader, size, head): (Box<dyn Read + Send>, usize, Vec<u8>),
+    ) -> WindowReader {
+        let window_bytes = window_bytes(job);
+        let doc = Document::new(&head, size);
+        let from = bom_len(&doc);
+        WindowReader {
+            reader,
+            doc,
+            base: 0,
+            from,
+            want: first_want(size, from, window_bytes),
+            window_bytes,
+            cap: job.opts.max_document_bytes,
+            ended: false,
+        }
+    }
+
+    /// The next window: its bytes, the file's byte they start at, and whether the
+    /// document ends with them.
+    fn next(&mut self, report: &mut FileReport) -> (&[u8], usize, bool) {
+        if !self.ended {
+            match fill(&mut self.reader, &mut self.doc, self.want) {
+                Ok(at_end) => self.ended = at_end,
+                Err(e) => {
+                    let at = (self.base + self.doc.len) as u64;
+                    read_failure(report, &e, at, report.gzip);
+                    self.ended = true;
+                }
+            }
+        }
+        (&self.doc[self.from..], self.base + self.from, self.ended)
+    }
+
+    /// The window was read up to its byte `at` (`progressed`: a record in it was read);
+    /// what follows is carried into the next. False when that is more than the most held
+    /// at once: the report says so, of `what` (a record, a row) at its byte.
+    fn advance(
+        &mut self,
+        at: usize,
+        progressed: bool,
+        (job, report, what): (&FileJob<'_>, &mut FileReport, &str),
+    ) -> bool {
+        let at = self.from + at;
+        self.doc.consume(at);
+        (self.base, self.from) = (self.base + at, 0);
+        if self.doc.len > self.cap {
+            too_large(report, job, format!("{what} at byte {}", self.base));
+            return false;
+        }
+        // What is held and a window more; for a record longer than a window, at least as
+        // much again as is held, so that it is read again only as often as it doubles.
+        let more = match progressed {
+            true => self.window_bytes,
+            false => self.window_bytes.max(self.doc.len),
+        };
+        self.want = self.doc.len.saturating_add(more);
+        true
+    }
+
+    /// The document's bytes into its report: when the stream has not ended (the array
+    /// closed before it did, or the cap stopped the read), the rest is read, not kept, so
+    /// that its bytes are counted as a whole read's are.
+    fn finish(mut self, report: &mut FileReport) {
+        let mut bytes = (self.base + self.doc.len) as u64;
+        if !self.ended {
+            let mut block = vec![0u8; 64 << 10];
+            loop {
+                match self.reader.read(&mut block) {
+                    Ok(0) => break,
+                    Ok(n) => bytes += n as u64,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        read_failure(report, &e, bytes, report.gzip);
+                        break;
+                    }
+                }
+            }
+        }
+        report.bytes = bytes;
+    }
+}
+
+/// The most held at once was reached at `what`: the rest of the file is not read.
+fn too_large(report: &mut FileReport, job: &FileJob<'_>, what: String) {
+    report.problem(
+        ProblemKind::TooLarge,
+        format!(
+            "{what} runs past {} bytes, the most held at once (--max-document-bytes): the rest of the file was not read",
+            job.opts.max_document_bytes
+        ),
+    );
+}
+
+/// The bytes a window of a document that is read holds, besides the record carried into
+/// it: two line chunks per core (64 MiB on two), each window read in pieces on every core.
+/// Half the most held at once at most: a record larger than that cap is then always cut
+/// by a window's end, and caught as it is carried into the next.
+fn window_bytes(job: &FileJob<'_>) -> usize {
+    let threads = rayon::current_num_threads();
+    (job.opts.chunk_bytes.max(1).saturating_mul(2 * threads))
+        .min((job.opts.max_document_bytes / 2).max(1))
+}
+
+/// How much of a document of `size` bytes (0: not known) the first window reads: a
+/// document not much larger than a window in one (CloudTrail's files are), to one byte
+/// past its size to see its end; a larger one a window, the head read with it.
+fn first_want(size: usize, from: usize, window_bytes: usize) -> usize {
+    match size {
+        1.. if size <= window_bytes.saturating_add(window_bytes / 2) => size.saturating_add(1),
+        _ => from.saturating_add(window_bytes),
+    }
+}
+
+/// Reads onto the end of `doc` until it holds `want` bytes or the stream ends: whether
+/// it ended.
+fn fill(reader: &mut dyn Read, doc: &mut Document, want: usize) -> std::io::Result<bool> {
+    while doc.len < want {
+        match reader.read(doc.room(want)) {
+            Ok(0) => return Ok(true),
+            Ok(n) => doc.len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
+
+/// A stretch of a document read at once: from its first byte (`Start::Head`) or from the
+/// whitespace before a record (the one the window before was cut in), whole records up to
+/// the last that ends in it.
+struct Window<'d> {
+    body: &'d [u8],
+    /// Where `body` starts in the file.
+    base: usize,
+    start: Start,
+    /// The file's line `body` starts on.
+    line: u64,
+    /// The document ends with `body`: nothing more is to come after it.
+    last: bool,
+}
+
+/// Where a window's records start: at the head of the document (the array is found
+/// first), or with the record of this index in the array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Start {
+    Head,
+    Record(usize),
+}
+
+impl Start {
+    /// The index in the array of the window's first record.
+    fn index(self) -> usize {
+        match self {
+            Start::Head => 0,
+            Start::Record(index) => index,
+        }
+    }
+
+    fn cursor(self, body: &[u8], framing: Framing) -> ArrayRecords<'_> {
+        match self {
+            Start::Head => ArrayRecords::new(body, framing),
+            Start::Record(index) => ArrayRecords::resume(body, 0, index),
+        }
+    }
+}
+
+/// What reading one window made, and where it stopped.
+struct WindowRead<'j, S> {
+    /// One sink per piece, with the line its lines count from (0: lines of the file).
+    sinks: Vec<(RecordSink<'j, S>, u64)>,
+    records: u64,
+    end: WindowEnd,
+}
+
+/// Where a window stopped.
+struct WindowEnd {
+    /// Why the document could not be framed to its end (bytes are file offsets).
+    error: Option<tokentrail_parsers::framing::JsonFramingError>,
+    /// The window ended inside a record and more of the document is to come: the next
+    /// window starts at this byte of the window's body, with this start.
+    next: Option<(usize, Start)>,
+}
+
+/// The records of one window, in pieces on every core for a large one.
+fn read_window<'j, S: Sink>(
+    job: &'j FileJob<'j>,
+    framing: Framing,
+    w: &Window<'_>,
+    chunks: u32,
+    release: &(dyn Fn(Range<usize>) + Sync),
+) -> WindowRead<'j, S> {
+    let body = w.body;
+    let let_go = LetGo::new(job, release);
+    let pieces = pieces_of(body, (framing, w.start), job.opts.chunk_bytes / 2, let_go);
+    let read = |(i, piece): (usize, &Piece)| {
+        let end = pieces.get(i + 1).map(|next| next.start);
+        let cursor = match i {
+            0 => w.start.cursor(body, framing),
+            _ => ArrayRecords::resume(body, piece.start, piece.index),
+        };
+        let bytes = end.unwrap_or(body.len()) - piece.start;
+        let chunk = chunks.saturating_add(i as u32);
+        let read = read_piece::<S>(job, (cursor, end), (w.base, let_go), (chunk, bytes));
+        // The whole piece once more: each stretch let go of kept the block it shares with
+        // the one before (a map lets go of whole blocks only).
+        release(piece.start..end.unwrap_or(body.len()));
+        read
+    };
+    let parts: Vec<PieceRead<'_, S>> = match pieces.len() {
+        1 => pieces.iter().enumerate().map(read).collect(),
+        _ => pieces.par_iter().enumerate().map(read).collect(),
+    };
+    let records = parts.iter().map(|p| p.records).sum::<u64>();
+    let (mut error, mut stopped) = (None, None);
+    let mut sinks = Vec::with_capacity(parts.len());
+    for (part, piece) in parts.into_iter().zip(&pieces) {
+        if part.error.is_some() {
+            (error, stopped) = (part.error, part.stopped);
+        }
+        // Piece 0 counts its lines from the window's first; the others from their own.
+        sinks.push((part.sink, (w.line - 1) + (piece.line - 1)));
+    }
+    let end = match error {
+        // Cut by the window's end, not by the document's: the next window reads the cut
+        // record whole, from the start of its line (the array's layout stays whole for
+        // the next window's guesses), or, with none begun, what was not yet framed.
+        Some(e) if e.is_cut() && !w.last => {
+            let next = match stopped {
+                Some((pos, index)) => (line_start(body, pos), Start::Record(index)),
+                None => (skip_ws_from(body, 0), w.start),
+            };
+            WindowEnd {
+                error: None,
+                next: Some(next),
+            }
+        }
+        error => WindowEnd {
+            error: error.map(|e| e.shifted(w.base)),
+            next: None,
+        },
+    };
+    WindowRead {
+        sinks,
+        records,
+        end,
+    }
+}
+
+/// Where the line of `pos` starts, when only an indent stands before `pos` on it (else
+/// `pos`: a run of blanks is not carried into the next window).
+fn line_start(body: &[u8], pos: usize) -> usize {
+    let near = pos.saturating_sub(1024);
+    let from = memchr::memrchr(b'\n', &body[near..pos]).map_or(near, |i| near + i + 1);
+    match body[from..pos].iter().all(u8::is_ascii_whitespace) {
+        true => from,
+        false => pos,
+    }
+}
+
+/// The first byte at or after `at` that is not whitespace (the end when none is).
+fn skip_ws_from(body: &[u8], at: usize) -> usize {
+    body[at..]
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(body.len(), |i| at + i)
 }
 
 /// Where a piece of an array starts: its first record, that record's index in the array
@@ -107,15 +486,20 @@ impl Piece {
 ///
 /// A piece is at least `min_bytes` (half a line chunk, 8 MiB): a smaller array is read by
 /// one thread, as the pass that cuts it would cost more than a second thread saves.
-fn pieces_of(body: &[u8], framing: Framing, min_bytes: usize, let_go: LetGo<'_>) -> Vec<Piece> {
+fn pieces_of(
+    body: &[u8],
+    (framing, start): (Framing, Start),
+    min_bytes: usize,
+    let_go: LetGo<'_>,
+) -> Vec<Piece> {
     let threads = rayon::current_num_threads();
     let min_bytes = min_bytes.max(1);
     if framing == Framing::JsonDocument || threads < 2 || body.len() < 2 * min_bytes {
         return vec![Piece::FIRST];
     }
     let piece_bytes = (body.len() / (threads * 4)).max(min_bytes);
-    guessed_pieces(body, framing, piece_bytes, let_go)
-        .unwrap_or_else(|| framed_pieces(body, framing, piece_bytes, let_go))
+    guessed_pieces(body, (framing, start), piece_bytes, let_go)
+        .unwrap_or_else(|| framed_pieces(body, (framing, start), piece_bytes, let_go))
 }
 
 /// Lets go of the pages of a stretch of a document read and not needed again soon (of a
@@ -167,11 +551,11 @@ impl<'l> Behind<'l> {
 /// Pieces cut by one pass of the structural scan over the whole array, on one thread.
 fn framed_pieces(
     body: &[u8],
-    framing: Framing,
+    (framing, start): (Framing, Start),
     piece_bytes: usize,
     let_go: LetGo<'_>,
 ) -> Vec<Piece> {
-    let mut cursor = ArrayRecords::new(body, framing);
+    let mut cursor = start.cursor(body, framing);
     let mut pieces = vec![Piece::FIRST];
     let mut cut = cursor.position().unwrap_or(0).saturating_add(piece_bytes);
     let mut behind = Behind::new(let_go, 0);
@@ -205,12 +589,16 @@ fn framed_pieces(
 /// or any guess wrong) leaves the cut to the one-thread pass.
 fn guessed_pieces(
     body: &[u8],
-    framing: Framing,
+    (framing, start): (Framing, Start),
     piece_bytes: usize,
     let_go: LetGo<'_>,
 ) -> Option<Vec<Piece>> {
-    let first = ArrayRecords::new(body, framing).position()?;
-    let line_start = memchr::memrchr(b'\n', &body[..first])? + 1;
+    let first = start.cursor(body, framing).position()?;
+    // A window after the first starts at the line of its first record.
+    let line_start = match start {
+        Start::Head => memchr::memrchr(b'\n', &body[..first])? + 1,
+        Start::Record(_) => memchr::memrchr(b'\n', &body[..first]).map_or(0, |i| i + 1),
+    };
     let indent = &body[line_start..first];
     if !indent.iter().all(|b| matches!(b, b' ' | b'\t')) {
         return None;
@@ -231,7 +619,7 @@ fn guessed_pieces(
         .into_par_iter()
         .map(|i| {
             let mut cursor = match i {
-                0 => ArrayRecords::new(body, framing),
+                0 => start.cursor(body, framing),
                 _ => ArrayRecords::resume(body, guesses[i - 1], 0),
             };
             let stop = guesses.get(i).copied();
@@ -257,7 +645,7 @@ fn guessed_pieces(
         })
         .collect();
     let mut pieces = vec![Piece::FIRST];
-    let mut index = counts[0]?;
+    let mut index = start.index() + counts[0]?;
     let (mut line, mut counted_to) = (1u64, 0usize);
     for (guess, count) in guesses.iter().zip(&counts[1..]) {
         line += memchr::memchr_iter(b'\n', &body[counted_to..*guess]).count() as u64;
@@ -274,11 +662,14 @@ fn guessed_pieces(
 
 /// The first line at or after `at` that starts with `indent` then `{`, after a line that
 /// ends with `,`: where the array's layout puts a record. Looked for over a few thousand
-/// lines at most.
+/// lines and a MiB at most: a document of a few very long lines (arrays written one after
+/// the other) is cut by the one-thread pass, which lets go of what it reads, rather than
+/// brought in whole by the search.
 fn record_line_after(body: &[u8], at: usize, indent: &[u8]) -> Option<usize> {
     let mut from = at;
+    let stop = body.len().min(at.saturating_add(1 << 20));
     for _ in 0..4096 {
-        let newline = from + memchr::memchr(b'\n', body.get(from..)?)?;
+        let newline = from + memchr::memchr(b'\n', body.get(from..stop)?)?;
         let start = newline + 1;
         let opens = body
             .get(start..)
@@ -298,6 +689,8 @@ struct PieceRead<'j, S> {
     sink: RecordSink<'j, S>,
     records: u64,
     error: Option<tokentrail_parsers::framing::JsonFramingError>,
+    /// Where the record framing stopped in starts, and its index (when one was begun).
+    stopped: Option<(usize, usize)>,
 }
 
 /// The records of one piece, up to where the next piece starts (`end`; `None`: to the
@@ -305,10 +698,9 @@ struct PieceRead<'j, S> {
 fn read_piece<'j, 'd, S: Sink>(
     job: &'j FileJob<'j>,
     (mut cursor, end): (ArrayRecords<'d>, Option<usize>),
-    (skip, let_go): (usize, LetGo<'_>),
-    (chunk, bytes): (usize, usize),
+    (base, let_go): (usize, LetGo<'_>),
+    (chunk, bytes): (u32, usize),
 ) -> PieceRead<'j, S> {
-    let chunk = u32::try_from(chunk).unwrap_or(u32::MAX);
     let mut sink = RecordSink::<S>::new(job, chunk, bytes / RECORD_BYTES_GUESS);
     let mut out = Vec::new();
     let mut records = 0u64;
@@ -317,6 +709,7 @@ fn read_piece<'j, 'd, S: Sink>(
     let start = cursor.position().unwrap_or(0);
     let mut windows = TextWindows::new(cursor.document(), end.unwrap_or(usize::MAX));
     let mut behind = Behind::new(let_go, start);
+    let mut stopped = None;
     loop {
         let pos = cursor.position();
         if let (Some(end), Some(pos)) = (end, pos)
@@ -331,12 +724,13 @@ fn read_piece<'j, 'd, S: Sink>(
         let read = |rest| parse_front_keeping(job.parser, job.detail, rest, &mut out);
         let text = pos.and_then(|pos| windows.at(pos));
         let Some((rec, read_whole)) = cursor.next_record(text, read) else {
+            stopped = pos.map(|pos| (pos, cursor.index()));
             break;
         };
         records += 1;
         sink.stats.lines += 1;
         let index = Some(rec.index as u64);
-        let offset = (rec.offset + skip) as u64;
+        let offset = (rec.offset + base) as u64;
         match read_whole {
             true => sink.record_parsed(rec.bytes, (rec.line, index, offset), &mut out),
             false => sink.record(rec.bytes, rec.line, index, offset, &mut out),
@@ -346,6 +740,7 @@ fn read_piece<'j, 'd, S: Sink>(
         sink,
         records,
         error: cursor.error,
+        stopped,
     }
 }
 
@@ -356,80 +751,149 @@ const RECORD_BYTES_GUESS: usize = 1024;
 /// A spreadsheet download: the header row names the fields, each row becomes the JSON
 /// object its source's parser reads. Rows are cited by the line they start on (a quoted
 /// cell may hold newlines); a row whose field count differs from the header's is counted
-/// as malformed, not guessed at.
+/// as malformed, not guessed at. A mapped download is read whole, its pages let go of as
+/// its rows are read; one that is read (decompressed, or not mapped) a window of whole
+/// rows at a time.
 pub(super) fn ingest_csv<S: Sink>(
     job: &FileJob<'_>,
     whole: Whole<'_>,
     report: &mut FileReport,
 ) -> PolarsResult<Vec<S::Done>> {
-    let map = whole.map();
-    let doc = whole.bytes(job, report);
-    let skip = bom_len(&doc);
-    // A mapped download's rows read are let go of as the read goes (see `ingest_document`),
-    // its lines counted in the same stretches rather than by a pass over all of it after.
-    let release = |read: Range<usize>| {
-        if let Some(map) = map {
-            map.release(read);
-        }
+    let head = match &whole {
+        Whole::Read(_, _, head) => &head[..],
+        Whole::Mapped(map, _) => map.bytes(),
     };
-    let mut behind = Behind::new(LetGo::new(job, &release), 0);
-    let mut lines = 0u64;
-    let newlines = |stretch: &[u8]| memchr::memchr_iter(b'\n', stretch).count() as u64;
-    let Some((form, _)) = csv_export::form_of(job.parser, &doc[skip..]) else {
+    let Some((form, _)) = csv_export::form_of(job.parser, &head[bom_len(head)..]) else {
         return Ok(Vec::new());
     };
     report.form = Some(form.name);
-    let mut rows = CsvRows::new(&doc[skip..]);
-    let header = match rows.next_row() {
-        Some(h) => h.labels(),
-        None => return Ok(Vec::new()),
+    let mut csv = CsvRead {
+        form,
+        layout: None,
+        sink: RecordSink::<S>::new(job, 0, 0),
+        json: Vec::new(),
     };
-    let layout = CsvLayout::new(form, &header);
-    let mut sink = RecordSink::<S>::new(job, 0, 0);
-    let mut json = Vec::new();
-    while let Some(row) = rows.next_row() {
-        let offset = row.offset + skip as u64;
-        behind.reached_then(offset as usize, |read| lines += newlines(&doc[read]));
-        if row.record.len() != layout.columns() {
-            sink.stats.records += 1;
-            // The row as written (its first line), not its cells run together.
-            let raw = &doc[offset as usize..];
-            let raw = &raw[..memchr::memchr(b'\n', raw).unwrap_or(raw.len())];
-            sink.stats
-                .malformed(row.line, None, ParseErrorKind::CsvFieldCount, 0, raw);
-            continue;
+    let lines = match whole {
+        Whole::Read(reader, size, head) => stream_csv(job, (reader, size, head), report, &mut csv),
+        whole => {
+            let map = whole.map();
+            let doc = whole.bytes(job, report, usize::MAX);
+            let skip = bom_len(&doc);
+            // The rows read are let go of as the read goes (see `ingest_document`), the
+            // lines counted in the same stretches rather than by a pass over all of it
+            // after.
+            let release = |read: Range<usize>| {
+                if let Some(map) = map {
+                    map.release(read);
+                }
+            };
+            let mut behind = Behind::new(LetGo::new(job, &release), 0);
+            let mut lines = 0u64;
+            let newlines = |stretch: &[u8]| memchr::memchr_iter(b'\n', stretch).count() as u64;
+            let mut at_row =
+                |at: usize| behind.reached_then(skip + at, |read| lines += newlines(&doc[read]));
+            csv.window((&doc[skip..], skip, 1), true, &mut at_row);
+            // Lines of the file (a row may span several): rows are cited by the line they
+            // start on.
+            lines += newlines(&doc[behind.from..]);
+            lines + u64::from(!doc.is_empty() && !doc.ends_with(b"\n"))
         }
-        let lossy = layout.row_to_json(&row.record, &mut json);
-        let mut out = Vec::new();
-        sink.record(&json, row.line, None, offset, &mut out);
-        if lossy {
-            sink.stats.invalid_utf8 += 1;
-        }
+    };
+    if csv.layout.is_none() {
+        return Ok(Vec::new());
     }
-    // Lines of the file (a row may span several): rows are cited by the line they start on.
-    lines += newlines(&doc[behind.from..]) + u64::from(!doc.is_empty() && !doc.ends_with(b"\n"));
-    finish(job, vec![(sink, 0)], report, lines)
+    let mut read = DocumentRead::default();
+    read.add_sinks(job, vec![(csv.sink, 0)], report)?;
+    report.lines = lines;
+    Ok(read.done)
 }
 
-/// A document's counters into its report, and the frames of its sinks (one, or one per
-/// piece), each with the line its lines count from (0: lines of the document).
-fn finish<S: Sink>(
+/// A download read a window of whole rows at a time (see [`stream_document`]): gives
+/// the lines of the file.
+fn stream_csv<S: Sink>(
     job: &FileJob<'_>,
-    sinks: Vec<(RecordSink<'_, S>, u64)>,
+    input: (Box<dyn Read + Send>, usize, Vec<u8>),
     report: &mut FileReport,
-    lines: u64,
-) -> PolarsResult<Vec<S::Done>> {
-    let mut done = Vec::with_capacity(sinks.len());
-    let mut last_seen = None;
-    for (RecordSink { builder, stats, .. }, first_line) in sinks {
-        let builder = builder.parsed(job, Some(first_line));
-        stats.merge_into(report, first_line, &mut last_seen);
-        if !builder.is_empty() {
-            done.push(builder.finish(job, first_line)?);
+    csv: &mut CsvRead<'_, S>,
+) -> u64 {
+    let mut windows = WindowReader::new(job, input);
+    let (mut lines, mut last_byte) = (0u64, None);
+    loop {
+        let (body, base, last) = windows.next(report);
+        last_byte = body.last().copied().or(last_byte);
+        let records = csv.sink.stats.records;
+        let at = csv.window((body, base, lines + 1), last, &mut |_| {});
+        lines += memchr::memchr_iter(b'\n', &body[..at]).count() as u64;
+        let progressed = csv.sink.stats.records > records;
+        if last || !windows.advance(at, progressed, (job, report, "a row")) {
+            break;
         }
     }
-    report.lines = lines;
-    Ok(done)
+    windows.finish(report);
+    lines + u64::from(last_byte.is_some_and(|b| b != b'\n'))
+}
+
+/// A download's rows read so far, into one sink.
+struct CsvRead<'j, S> {
+    form: &'static csv_export::CsvForm,
+    /// From the header row, once read.
+    layout: Option<CsvLayout>,
+    sink: RecordSink<'j, S>,
+    json: Vec<u8>,
+}
+
+impl<S: Sink> CsvRead<'_, S> {
+    /// The rows of a stretch of the download (`body`, at byte `base` and line `line` of
+    /// the file; the first stretch starts with the header), whole rows only unless it is
+    /// the `last`. `at_row` is told where each row starts before it is read. Gives where
+    /// the rows read end: the next stretch starts there.
+    fn window(
+        &mut self,
+        (body, base, line): (&[u8], usize, u64),
+        last: bool,
+        at_row: &mut dyn FnMut(usize),
+    ) -> usize {
+        let mut rows = CsvRows::new(body);
+        // A row the text's end stopped may go on in the next window.
+        let whole = |row: &csv_export::CsvRow| last || (row.end as usize) < body.len();
+        if self.layout.is_none() {
+            match rows.next_row() {
+                Some(header) if whole(&header) => {
+                    self.layout = Some(CsvLayout::new(self.form, &header.labels()));
+                }
+                Some(_) => return 0,
+                None => return body.len(),
+            }
+        }
+        let Some(layout) = &self.layout else {
+            return body.len();
+        };
+        let sink = &mut self.sink;
+        while let Some(row) = rows.next_row() {
+            if !whole(&row) {
+                return row.offset as usize;
+            }
+            at_row(row.offset as usize);
+            let offset = base as u64 + row.offset;
+            let row_line = line - 1 + row.line;
+            if row.record.len() != layout.columns() {
+                sink.stats.records += 1;
+                // The row as written (its first line), not its cells run together.
+                let raw = &body[row.offset as usize..];
+                let raw = &raw[..memchr::memchr(b'\n', raw).unwrap_or(raw.len())];
+                sink.stats
+                    .malformed(row_line, None, ParseErrorKind::CsvFieldCount, 0, raw);
+                continue;
+            }
+            let lossy = layout.row_to_json(&row.record, &mut self.json);
+            let mut out = Vec::new();
+            sink.record(&self.json, row_line, None, offset, &mut out);
+            if lossy {
+                sink.stats.invalid_utf8 += 1;
+            }
+        }
+        body.len()
+    }
 }
 
 /// A whole document to read: the rest of a stream after its head, with the size it will
@@ -449,14 +913,18 @@ impl<'a> Whole<'a> {
     }
 
     /// The document's bytes, up to the document cap, as a stream read stops there.
-    fn bytes(self, job: &FileJob<'_>, report: &mut FileReport) -> Bytes<'a, Document> {
+    /// The document's bytes, up to `cap` bytes after its head.
+    fn bytes(self, job: &FileJob<'_>, report: &mut FileReport, cap: usize) -> Bytes<'a, Document> {
         match self {
             Whole::Read(reader, size, head) => {
-                Bytes::Read(read_document(job, (reader, size), head, report))
+                Bytes::Read(read_document(job, (reader, size), head, report, cap))
             }
             Whole::Mapped(map, mut progress) => {
                 let all = map.bytes();
-                let cap = super::HEAD_BYTES.saturating_add(job.opts.max_document_bytes);
+                let cap = cap.max(super::HEAD_BYTES);
+                if all.len() > cap {
+                    too_large(report, job, "the document".into());
+                }
                 let doc = &all[..all.len().min(cap)];
                 progress.reached(doc.len() as u64);
                 report.bytes = doc.len() as u64;
@@ -501,6 +969,12 @@ impl Document {
         }
     }
 
+    /// Lets go of the first `at` bytes: what follows them moves to the front.
+    fn consume(&mut self, at: usize) {
+        self.buf.copy_within(at..self.len, 0);
+        self.len -= at;
+    }
+
     /// Room for at least one more byte, none of it beyond `end`.
     fn room(&mut self, end: usize) -> &mut [u8] {
         if self.len == self.buf.len() {
@@ -532,26 +1006,24 @@ impl Drop for Document {
     }
 }
 
-/// The rest of a whole-document input after `head`, up to the document cap. `size`: what
-/// the document will hold, when known (0: not), to size its buffer once.
+/// The rest of a whole-document input after `head`, up to `cap` bytes more. `size`:
+/// what the document will hold, when known (0: not), to size its buffer once.
 fn read_document(
     job: &FileJob<'_>,
     (mut reader, size): (Box<dyn Read + Send>, usize),
     head: Vec<u8>,
     report: &mut FileReport,
+    cap: usize,
 ) -> Document {
     let mut doc = Document::new(&head, size);
-    let end = head.len().saturating_add(job.opts.max_document_bytes);
-    while doc.len < end {
-        match reader.read(doc.room(end)) {
-            Ok(0) => break,
-            Ok(n) => doc.len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                read_failure(report, &e, doc.len as u64, report.gzip);
-                break;
-            }
+    let end = cap.max(head.len());
+    match fill(&mut *reader, &mut doc, end) {
+        Err(e) => read_failure(report, &e, doc.len as u64, report.gzip),
+        // Held up to the cap: one byte more says whether the document goes on.
+        Ok(false) if reader.read(&mut [0u8]).is_ok_and(|n| n > 0) => {
+            too_large(report, job, "the document".into());
         }
+        Ok(_) => {}
     }
     report.bytes = doc.len as u64;
     doc
@@ -650,8 +1122,8 @@ mod tests {
                 .join(",\n")
         );
         for body in [pretty.as_bytes(), lines.as_bytes()] {
-            let pieces =
-                guessed_pieces(body, Framing::JsonArray, 4096, NO_LET_GO).expect("guessed");
+            let pieces = guessed_pieces(body, (Framing::JsonArray, Start::Head), 4096, NO_LET_GO)
+                .expect("guessed");
             assert!(pieces.len() > 4, "{}", pieces.len());
             assert_pieces_are_records(body, &pieces);
         }
@@ -667,9 +1139,20 @@ mod tests {
                 .join(",\n")
         );
         assert!(
-            guessed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096, NO_LET_GO).is_none()
+            guessed_pieces(
+                misleading.as_bytes(),
+                (Framing::JsonArray, Start::Head),
+                4096,
+                NO_LET_GO
+            )
+            .is_none()
         );
-        let pieces = framed_pieces(misleading.as_bytes(), Framing::JsonArray, 4096, NO_LET_GO);
+        let pieces = framed_pieces(
+            misleading.as_bytes(),
+            (Framing::JsonArray, Start::Head),
+            4096,
+            NO_LET_GO,
+        );
         assert!(pieces.len() > 4);
         assert_pieces_are_records(misleading.as_bytes(), &pieces);
 
@@ -683,7 +1166,13 @@ mod tests {
         let inside = body.find("\n{\"id\"").unwrap() + 1;
         let piece_bytes = inside - 2 - 1;
         assert!(
-            guessed_pieces(body.as_bytes(), Framing::JsonArray, piece_bytes, NO_LET_GO).is_none()
+            guessed_pieces(
+                body.as_bytes(),
+                (Framing::JsonArray, Start::Head),
+                piece_bytes,
+                NO_LET_GO
+            )
+            .is_none()
         );
     }
 }

@@ -35,6 +35,9 @@ pub enum ProblemKind {
     Skipped,
     /// A gzip stream that inflates far beyond any log (a bomb): stopped, data lost.
     Inflation,
+    /// A JSON document or CSV download, or one record of an array, larger than the most
+    /// held at once (`--max-document-bytes`): the rest of the file is not read.
+    TooLarge,
 }
 
 impl ProblemKind {
@@ -42,7 +45,10 @@ impl ProblemKind {
     pub fn loses_data(self) -> bool {
         matches!(
             self,
-            ProblemKind::Unreadable | ProblemKind::TruncatedGzip | ProblemKind::Inflation
+            ProblemKind::Unreadable
+                | ProblemKind::TruncatedGzip
+                | ProblemKind::Inflation
+                | ProblemKind::TooLarge
         )
     }
 
