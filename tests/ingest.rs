@@ -225,14 +225,14 @@ fn read_alike(
 /// A JSON document or CSV download that is read (decompressed, or not mapped) is read a
 /// window of whole records at a time (a JSON window in pieces): in windows smaller than
 /// one record, a few records wide, or as wide as the document, it reads as the same
-/// document mapped whole.
-/// Okta arrays pretty-printed with a BOM and CRLF, one record per line with a record of
-/// 20 KB and runs of blank lines between records, compact on one line, cut inside a
-/// record, with a `,` missing between two records, and gzip copies; Graph pages and
-/// CloudTrail files; CSV downloads of every source, one with a BOM, CRLF, a quoted cell
-/// over two lines, a row of the wrong length and no line end after its last row, and its
-/// gzip copy. Same events, lines, offsets and indices, same counts and malformed examples
-/// (with the byte the framing stopped at), same credentials.
+/// document mapped whole. Okta arrays pretty-printed with a BOM and CRLF, indented one
+/// per line with a record of 20 KB and runs of blank lines, one per line without indent,
+/// compact on one line, cut inside a record, with a `,` missing between two records,
+/// gzip copies, and one whose gzip stream is cut short; Graph pages and CloudTrail files;
+/// CSV downloads of every source, one with a BOM, CRLF, a quoted cell over two lines, a
+/// row of the wrong length and no line end after its last row, and its gzip copy with
+/// CR CR LF line ends. Same events, lines, offsets and indices, same counts and malformed
+/// examples (with the byte the framing stopped at), same credentials.
 #[test]
 fn a_read_document_reads_a_window_at_a_time_as_it_does_whole() {
     let dir = TestDir::new();
@@ -270,12 +270,45 @@ fn a_read_document_reads_a_window_at_a_time_as_it_does_whole() {
     dir.write("docs/okta/pretty.json", pretty.as_bytes());
     dir.write("docs/okta/lines.json", lines.as_bytes());
     dir.write("docs/okta/compact.json", compact.as_bytes());
+    let plain = format!("[\n{}\n]\n", texts("plain").join(",\n"));
+    dir.write("docs/okta/plain.json", plain.as_bytes());
     dir.write("docs/okta/cut.json", cut.as_bytes());
     dir.write("docs/okta/broken.json", broken.as_bytes());
     let lines_gz = lines.replace("\"lines-", "\"lines-gz-");
     dir.write("docs/okta/lines.json.gz", &gzip(lines_gz.as_bytes()));
     let cut_gz = cut.replace("\"cut-", "\"cut-gz-");
     dir.write("docs/okta/cut.json.gz", &gzip(cut_gz.as_bytes()));
+    // A gzip stream that stops half way (apart: input lost is exit code 3): the records
+    // up to there are read, in windows as whole.
+    let big: Vec<String> = (0..6)
+        .flat_map(|k| texts(&format!("truncated-{k}")))
+        .collect();
+    let truncated = gzip(format!("[\n{}\n]\n", big.join(",\n")).as_bytes());
+    let truncated = dir.write("truncated.json.gz", &truncated[..truncated.len() - 40]);
+    let reports: Vec<serde_json::Value> = ["16777216", "64", "700"]
+        .iter()
+        .map(|chunk| {
+            let (run, json) = stats_json(&[&truncated], &["-j", "2", "--chunk-bytes", chunk]);
+            assert_eq!(run.code, 3, "{}", run.stderr);
+            file_report(&json, "truncated.json.gz").clone()
+        })
+        .collect();
+    assert_eq!(
+        reports[0]["problems"][0]["kind"], "truncated_gzip",
+        "{}",
+        reports[0]
+    );
+    assert!(
+        reports[0]["bytes"].as_u64().unwrap() > 200_000,
+        "{}",
+        reports[0]
+    );
+    assert!(
+        reports[0]["records"].as_u64().unwrap() > 200,
+        "{}",
+        reports[0]
+    );
+    assert!(reports.iter().all(|r| r == &reports[0]), "{reports:?}");
     // A download with a BOM and CRLF, 30 copies of its rows (their own ids), a quoted
     // cell over two lines, a row of two cells, no line end after the last row.
     let download =
@@ -294,12 +327,11 @@ fn a_read_document_reads_a_window_at_a_time_as_it_does_whole() {
             csv.push_str("\"2023-07-21 05:03:52\",\"one-cell-too-few\"\n");
         }
     }
-    let csv = csv.trim_end().replace('\n', "\r\n");
+    let csv = csv.trim_end().replace("\r\n", "\n").replace('\n', "\r\n");
     dir.write("docs/entra/signins.csv", csv.as_bytes());
-    dir.write(
-        "docs/entra/signins-gz.csv.gz",
-        &gzip(csv.replace("e20-", "e2g-").as_bytes()),
-    );
+    // Its gzip copy converted to CRLF once more: rows end CR CR LF.
+    let twice = csv.replace("e20-", "e2g-").replace("\r\n", "\r\r\n");
+    dir.write("docs/entra/signins-gz.csv.gz", &gzip(twice.as_bytes()));
     let docs = dir.path().join("docs");
     let inputs = [
         docs.to_str().unwrap(),
@@ -320,7 +352,13 @@ fn a_read_document_reads_a_window_at_a_time_as_it_does_whole() {
     ];
     let first = read_alike(&dir, &ways, &[], &inputs);
     let stats: serde_json::Value = serde_json::from_str(&first[1]).unwrap();
-    for file in ["pretty.json", "lines.json", "compact.json", "lines.json.gz"] {
+    for file in [
+        "pretty.json",
+        "lines.json",
+        "plain.json",
+        "compact.json",
+        "lines.json.gz",
+    ] {
         let report = file_report(&stats, &format!("okta/{file}"));
         // The rule tests' own bad records: three bad times, four without one.
         assert_eq!(report["records"], 55, "{report}");

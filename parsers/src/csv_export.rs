@@ -392,10 +392,12 @@ impl<'a> CsvRows<'a> {
                     let (mut line, mut offset) =
                         record.position().map_or((0, 0), |p| (p.line(), p.byte()));
                     // After a CRLF row end the reader's position is the `\n` of the row
-                    // before: the row starts after it, on the next line.
-                    if self.doc.get(offset as usize) == Some(&b'\n') {
+                    // before (after CR CR LF, a CRLF file converted again, its second
+                    // CR): the row starts after them, on the next line. No row starts
+                    // with either byte (a blank line is no row).
+                    while let Some(&end @ (b'\r' | b'\n')) = self.doc.get(offset as usize) {
                         offset += 1;
-                        line += 1;
+                        line += u64::from(end == b'\n');
                     }
                     if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
                         continue;
@@ -526,6 +528,13 @@ mod tests {
         assert_eq!(
             ends(doc.as_bytes()),
             [(1, 0, 4), (2, 5, 19), (4, 20, 24), (5, 24, len)]
+        );
+        // CR CR LF (a CRLF file converted again): each row starts after its line end.
+        let twice = doc.replace("\r\n", "\r\r\n");
+        let len = twice.len() as u64;
+        assert_eq!(
+            ends(twice.as_bytes()),
+            [(1, 0, 4), (2, 6, 20), (4, 22, 26), (5, 26, len)]
         );
         // Cut inside the quoted cell, then between the \r and \n of its line end.
         assert_eq!(ends(&doc.as_bytes()[..12])[1], (2, 5, 12));

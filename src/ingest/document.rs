@@ -139,9 +139,10 @@ impl<D> DocumentRead<D> {
 }
 
 /// A document that is read (decompressed, or a file not mapped), a window of whole
-/// records at a time: memory holds one window (two line chunks per core) and the record
-/// cut at its end, not the document. Each window is read in pieces on every core, as a
-/// mapped document is. Gives back why the document could not be framed to its end.
+/// records at a time: memory holds one window (a line chunk per core), the record cut at
+/// its end and the window read ahead, not the document. Each window is read in pieces on
+/// every core, as a mapped document is. Gives back why the document could not be framed
+/// to its end.
 fn stream_document<S: Sink>(
     job: &FileJob<'_>,
     framing: Framing,
@@ -191,6 +192,8 @@ struct WindowReader {
     /// The most held at once (`--max-document-bytes`).
     cap: usize,
     ended: bool,
+    /// `reader` is read ahead on a thread of its own ([`ReadAhead`]).
+    ahead: bool,
 }
 
 impl WindowReader {
@@ -210,6 +213,7 @@ impl WindowReader {
             window_bytes,
             cap: job.opts.max_document_bytes,
             ended: false,
+            ahead: false,
         }
     }
 
@@ -224,6 +228,15 @@ impl WindowReader {
                     read_failure(report, &e, at, report.gzip);
                     self.ended = true;
                 }
+            }
+            if !self.ended && !self.ahead {
+                // More than a window: the rest is inflated on a thread of its own while
+                // each window is parsed (inflating is one core's work, parsing every
+                // core's).
+                let reader = std::mem::replace(&mut self.reader, Box::new(std::io::empty()));
+                let blocks = self.window_bytes.div_ceil(AHEAD_BLOCK);
+                self.reader = Box::new(ReadAhead::new(reader, blocks));
+                self.ahead = true;
             }
         }
         (&self.doc[self.from..], self.base + self.from, self.ended)
@@ -290,12 +303,12 @@ fn too_large(report: &mut FileReport, job: &FileJob<'_>, what: String) {
 }
 
 /// The bytes a window of a document that is read holds, besides the record carried into
-/// it: two line chunks per core (64 MiB on two), each window read in pieces on every core.
+/// it: a line chunk per core (32 MiB on two), each window read in pieces on every core.
 /// Half the most held at once at most: a record larger than that cap is then always cut
 /// by a window's end, and caught as it is carried into the next.
 fn window_bytes(job: &FileJob<'_>) -> usize {
     let threads = rayon::current_num_threads();
-    (job.opts.chunk_bytes.max(1).saturating_mul(2 * threads))
+    (job.opts.chunk_bytes.max(1).saturating_mul(threads))
         .min((job.opts.max_document_bytes / 2).max(1))
 }
 
@@ -321,6 +334,113 @@ fn fill(reader: &mut dyn Read, doc: &mut Document, want: usize) -> std::io::Resu
         }
     }
     Ok(false)
+}
+
+/// A stream read ahead by a thread of its own, a block at a time, a few blocks ahead:
+/// what reading it costs (inflating a gzip stream) is then done while what was read
+/// before is parsed. Its blocks go back to the thread to be read into again.
+struct ReadAhead {
+    blocks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    spare: std::sync::mpsc::SyncSender<Vec<u8>>,
+    block: Vec<u8>,
+    at: usize,
+    thread: Option<std::thread::JoinHandle<()>>,
+    /// The thread could not be made.
+    failed: Option<std::io::Error>,
+}
+
+/// The blocks a [`ReadAhead`] reads, and how many it reads ahead.
+const AHEAD_BLOCK: usize = 4 << 20;
+
+impl ReadAhead {
+    fn new(mut reader: Box<dyn Read + Send>, ahead: usize) -> ReadAhead {
+        let (send, blocks) = std::sync::mpsc::sync_channel(ahead);
+        let (spare, spares) = std::sync::mpsc::sync_channel::<Vec<u8>>(ahead + 2);
+        let read = move || {
+            loop {
+                let mut block = spares.try_recv().unwrap_or_default();
+                block.resize(AHEAD_BLOCK, 0);
+                let (len, failed) = fill_block(&mut reader, &mut block);
+                block.truncate(len);
+                // A send fails when the document's read stopped early: nothing to do.
+                if len > 0 && send.send(Ok(block)).is_err() {
+                    return;
+                }
+                match failed {
+                    Some(e) => {
+                        let _ = send.send(Err(e));
+                        return;
+                    }
+                    None if len < AHEAD_BLOCK => return,
+                    None => {}
+                }
+            }
+        };
+        // A thread that cannot be made ends the read with that error, said as any other.
+        let thread = std::thread::Builder::new()
+            .name("read-ahead".into())
+            .spawn(read);
+        let (thread, failed) = match thread {
+            Ok(thread) => (Some(thread), None),
+            Err(e) => (None, Some(e)),
+        };
+        ReadAhead {
+            blocks,
+            spare,
+            block: Vec::new(),
+            at: 0,
+            thread,
+            failed,
+        }
+    }
+}
+
+/// Reads into all of `block` unless the stream ends or fails first: how much it read, and
+/// the failure.
+fn fill_block(reader: &mut dyn Read, block: &mut [u8]) -> (usize, Option<std::io::Error>) {
+    let mut len = 0;
+    while len < block.len() {
+        match reader.read(&mut block[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (len, Some(e)),
+        }
+    }
+    (len, None)
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(e) = self.failed.take() {
+            return Err(std::io::Error::other(format!(
+                "no thread to read the rest with: {e}"
+            )));
+        }
+        if self.at == self.block.len() {
+            let read = std::mem::take(&mut self.block);
+            if read.capacity() > 0 {
+                let _ = self.spare.try_send(read);
+            }
+            match self.blocks.recv() {
+                Ok(Ok(block)) => (self.block, self.at) = (block, 0),
+                Ok(Err(e)) => return Err(e),
+                // The stream is over, or the thread died: then it says so.
+                Err(_) => {
+                    return match self.thread.take().map(std::thread::JoinHandle::join) {
+                        Some(Err(_)) => {
+                            Err(std::io::Error::other("the read-ahead thread panicked"))
+                        }
+                        _ => Ok(0),
+                    };
+                }
+            }
+        }
+        let n = out.len().min(self.block.len() - self.at);
+        out[..n].copy_from_slice(&self.block[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// A stretch of a document read at once: from its first byte (`Start::Head`) or from the
@@ -398,7 +518,17 @@ fn read_window<'j, S: Sink>(
         };
         let bytes = end.unwrap_or(body.len()) - piece.start;
         let chunk = chunks.saturating_add(i as u32);
-        let read = read_piece::<S>(job, (cursor, end), (w.base, let_go), (chunk, bytes));
+        let mut read = read_piece::<S>(job, (cursor, end), (w.base, let_go), (chunk, bytes));
+        if read.error.is_some() && read.stopped.is_none() {
+            // A piece with nothing of its first record in the window (it starts at the
+            // window's end) stops at that record; only the head of a document, not yet
+            // whole, stops at no record.
+            read.stopped = match (i, w.start) {
+                (0, Start::Head) => None,
+                (0, start) => Some((skip_ws_from(body, 0), start.index())),
+                _ => Some((skip_ws_from(body, piece.start), piece.index)),
+            };
+        }
         // The whole piece once more: each stretch let go of kept the block it shares with
         // the one before (a map lets go of whole blocks only).
         release(piece.start..end.unwrap_or(body.len()));
@@ -425,7 +555,7 @@ fn read_window<'j, S: Sink>(
         Some(e) if e.is_cut() && !w.last => {
             let next = match stopped {
                 Some((pos, index)) => (line_start(body, pos), Start::Record(index)),
-                None => (skip_ws_from(body, 0), w.start),
+                None => (skip_ws_from(body, 0), Start::Head),
             };
             WindowEnd {
                 error: None,
@@ -562,6 +692,7 @@ fn framed_pieces(
     while let Some(pos) = cursor.position() {
         behind.reached(pos);
         if pos >= cut
+            && pos < body.len()
             && let Some(line) = cursor.next_line()
         {
             pieces.push(Piece {
