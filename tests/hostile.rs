@@ -156,6 +156,8 @@ fn a_record_larger_than_is_held_is_stopped_and_said() {
         "the records before the large one are kept: {f}"
     );
     assert_eq!(f["problems"][0]["kind"], "too_large", "{f}");
+    // Nothing past the record is read (not even to be counted).
+    assert!(f["bytes"].as_u64().unwrap() < array.len() as u64, "{f}");
     let message = f["problems"][0]["message"].as_str().unwrap();
     assert!(message.contains("--max-document-bytes"), "{message}");
     assert!(

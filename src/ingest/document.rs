@@ -192,6 +192,8 @@ struct WindowReader {
     /// The most held at once (`--max-document-bytes`).
     cap: usize,
     ended: bool,
+    /// The read stopped at a record longer than the cap.
+    too_large: bool,
     /// `reader` is read ahead on a thread of its own ([`ReadAhead`]).
     ahead: bool,
 }
@@ -213,6 +215,7 @@ impl WindowReader {
             window_bytes,
             cap: job.opts.max_document_bytes,
             ended: false,
+            too_large: false,
             ahead: false,
         }
     }
@@ -256,6 +259,7 @@ impl WindowReader {
         (self.base, self.from) = (self.base + at, 0);
         if self.doc.len > self.cap {
             too_large(report, job, format!("{what} at byte {}", self.base));
+            self.too_large = true;
             return false;
         }
         // What is held and a window more; for a record longer than a window, at least as
@@ -268,12 +272,12 @@ impl WindowReader {
         true
     }
 
-    /// The document's bytes into its report: when the stream has not ended (the array
-    /// closed before it did, or the cap stopped the read), the rest is read, not kept, so
-    /// that its bytes are counted as a whole read's are.
+    /// The document's bytes into its report: when the array closed before the stream
+    /// did, the rest is read, not kept, so that its bytes (and a fault in them) are
+    /// counted as a whole read's are; past the cap, nothing more is read.
     fn finish(mut self, report: &mut FileReport) {
         let mut bytes = (self.base + self.doc.len) as u64;
-        if !self.ended {
+        if !self.ended && !self.too_large {
             let mut block = vec![0u8; 64 << 10];
             loop {
                 match self.reader.read(&mut block) {
@@ -349,7 +353,7 @@ struct ReadAhead {
     failed: Option<std::io::Error>,
 }
 
-/// The blocks a [`ReadAhead`] reads, and how many it reads ahead.
+/// The blocks a [`ReadAhead`] reads (as many ahead as make a window).
 const AHEAD_BLOCK: usize = 4 << 20;
 
 impl ReadAhead {
