@@ -330,11 +330,14 @@ fn first_want(size: usize, from: usize, window_bytes: usize) -> usize {
 /// it ended.
 fn fill(reader: &mut dyn Read, doc: &mut Document, want: usize) -> std::io::Result<bool> {
     while doc.len < want {
-        match reader.read(doc.room(want)) {
-            Ok(0) => return Ok(true),
-            Ok(n) => doc.len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+        let room = doc.room(want);
+        let room_len = room.len();
+        let (read, failed) = fill_block(reader, room);
+        doc.len += read;
+        match failed {
+            Some(e) => return Err(e),
+            None if read < room_len => return Ok(true),
+            None => {}
         }
     }
     Ok(false)
@@ -591,10 +594,7 @@ fn line_start(body: &[u8], pos: usize) -> usize {
 
 /// The first byte at or after `at` that is not whitespace (the end when none is).
 fn skip_ws_from(body: &[u8], at: usize) -> usize {
-    body[at..]
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map_or(body.len(), |i| at + i)
+    body.len() - body[at..].trim_ascii_start().len()
 }
 
 /// Where a piece of an array starts: its first record, that record's index in the array
