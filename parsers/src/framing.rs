@@ -225,8 +225,7 @@ impl<'a> ArrayRecords<'a> {
                     cursor.pos = Some(first);
                 }
             }
-            Ok(a) if a >= doc.len() => cursor.error = Some(unexpected_end(a)),
-            Ok(a) => cursor.error = Some(expected("`[`", a)),
+            Ok(a) => cursor.error = Some(expected(doc, "`[`", a)),
             Err(e) => cursor.error = Some(e),
         }
         cursor
@@ -329,7 +328,7 @@ impl<'a> ArrayRecords<'a> {
             Some(b',') => self.pos = Some(skip_ws(doc, next + 1)),
             Some(b']') => {}
             Some(_) => {
-                self.error = Some(expected("`,` or `]`", next));
+                self.error = Some(expected(doc, "`,` or `]`", next));
                 return None;
             }
             // A value cut by the end of the document is not a record.
@@ -374,8 +373,12 @@ fn unexpected_end(at: usize) -> JsonFramingError {
     JsonFramingError::Ends { at }
 }
 
-fn expected(what: &'static str, at: usize) -> JsonFramingError {
-    JsonFramingError::Expected { what, at }
+/// `what` was expected at `at`, or the text ended first (more of it may hold it).
+fn expected(doc: &[u8], what: &'static str, at: usize) -> JsonFramingError {
+    match at >= doc.len() {
+        true => unexpected_end(at),
+        false => JsonFramingError::Expected { what, at },
+    }
 }
 
 /// The index just past the string that starts (with its quote) at `i`.
@@ -455,10 +458,7 @@ fn skip_value(doc: &[u8], i: usize) -> Result<usize, JsonFramingError> {
 /// The index of the value of top-level key `field` in the object starting at `i`.
 fn find_field(doc: &[u8], i: usize, field: &'static str) -> Result<usize, JsonFramingError> {
     if doc.get(i) != Some(&b'{') {
-        return Err(match i >= doc.len() {
-            true => unexpected_end(i),
-            false => expected("`{`", i),
-        });
+        return Err(expected(doc, "`{`", i));
     }
     let mut pos = skip_ws(doc, i + 1);
     while doc.get(pos) == Some(&b'"') {
@@ -466,10 +466,7 @@ fn find_field(doc: &[u8], i: usize, field: &'static str) -> Result<usize, JsonFr
         let key = &doc[pos + 1..key_end - 1];
         pos = skip_ws(doc, key_end);
         if doc.get(pos) != Some(&b':') {
-            return Err(match pos >= doc.len() {
-                true => unexpected_end(pos),
-                false => expected("`:`", pos),
-            });
+            return Err(expected(doc, "`:`", pos));
         }
         let value = skip_ws(doc, pos + 1);
         if key == field.as_bytes() {
