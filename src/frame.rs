@@ -163,6 +163,9 @@ pub struct FrameBuilder {
     /// The parser's extra columns (a user's `log_format` variables), by slot, and the
     /// type each becomes.
     extra: Vec<(StringChunkedBuilder, DataType)>,
+    /// [`FrameBuilder::repack_texts`] ran: the text columns of [`FrameBuilder::CHOSEN`]
+    /// hold their distinct texts already.
+    repacked: bool,
 }
 
 /// A frame of `height` rows made column by column with `f`, except that a column null in
@@ -337,12 +340,22 @@ fn compact_joined(joined: DataFrame) -> PolarsResult<DataFrame> {
     let columns = joined
         .into_columns()
         .into_iter()
-        .map(|c| match c.dtype() {
-            DataType::String => compact_column(&c),
-            _ => Ok(c.rechunk()),
-        })
+        .map(joined_column)
         .collect::<PolarsResult<Vec<Column>>>()?;
     DataFrame::new(height, columns)
+}
+
+/// A column of many chunks as one: a text column as one array of its distinct texts.
+fn joined_column(c: Column) -> PolarsResult<Column> {
+    match c.dtype() {
+        _ if c.n_chunks() <= 1 => Ok(c),
+        // No array of nulls (16 bytes a row for a text column), as `map_valued_columns`.
+        dtype if c.null_count() == c.len() => {
+            Ok(Column::full_null(c.name().clone(), c.len(), dtype))
+        }
+        DataType::String => compact_column(&c),
+        _ => Ok(c.rechunk()),
+    }
 }
 
 /// A text column as one array whose texts longer than a view share one exactly sized
@@ -552,6 +565,8 @@ struct Strings {
     builder: Option<StringChunkedBuilder>,
     /// Not wanted by the command (`FrameBuilder::keeping`): every value is a null.
     skip: bool,
+    /// The texts, repacked ([`Strings::repack`]): nothing more is pushed.
+    packed: Option<Column>,
 }
 
 impl Strings {
@@ -562,6 +577,7 @@ impl Strings {
             nulls: 0,
             builder: None,
             skip: false,
+            packed: None,
         }
     }
 
@@ -587,10 +603,20 @@ impl Strings {
         }
     }
 
+    /// The texts pushed as one array of their distinct texts ([`compact_column`]).
+    fn repack(&mut self) {
+        if let Some(b) = self.builder.take() {
+            let ca = b.finish();
+            let packed = compact_values(ca.name().clone(), ca.len(), || ca.iter(), BUFFER_LIMIT);
+            self.packed = Some(packed.into_column());
+        }
+    }
+
     fn finish(self) -> Column {
-        match self.builder {
-            Some(b) => b.finish().into_column(),
-            None => StringChunked::full_null(self.name.into(), self.nulls).into_column(),
+        match (self.packed, self.builder) {
+            (Some(packed), _) => packed,
+            (None, Some(b)) => b.finish().into_column(),
+            (None, None) => StringChunked::full_null(self.name.into(), self.nulls).into_column(),
         }
     }
 }
@@ -695,6 +721,7 @@ impl FrameBuilder {
             risk: sb(col::RISK),
             any_event_id: false,
             extra: Vec::new(),
+            repacked: false,
         }
     }
 
@@ -704,6 +731,51 @@ impl FrameBuilder {
 
     pub fn is_empty(&self) -> bool {
         self.ts.is_empty()
+    }
+
+    /// The chunk is parsed and its frame is to be held whole (`hunt`, `timeline`,
+    /// `score`): its text columns are repacked now, each to its distinct texts, on the
+    /// thread that parsed it, so that what a run holds while it reads is chunks repacked,
+    /// not every chunk as built (`hunt` of a 578 MB Entra array read in windows: 511 ->
+    /// 353 MB live at most while reading). No more events are pushed after.
+    pub fn repack_texts(&mut self) {
+        for texts in [
+            &mut self.ts_raw,
+            &mut self.credential_id,
+            &mut self.credential_kind,
+            &mut self.principal,
+            &mut self.session_id,
+            &mut self.src_ip,
+            &mut self.user_agent,
+            &mut self.action,
+            &mut self.target,
+            &mut self.outcome,
+            &mut self.http_method,
+            &mut self.http_version,
+            &mut self.referer,
+            &mut self.forwarded_for,
+            &mut self.host,
+            &mut self.request_raw,
+            &mut self.parse_notes,
+            &mut self.region,
+            &mut self.account_id,
+            &mut self.recipient_account_id,
+            &mut self.event_type,
+            &mut self.error_code,
+            &mut self.caller_kind,
+            &mut self.child_credential_id,
+            &mut self.child_credential_kind,
+            &mut self.child_principal,
+            &mut self.lineage,
+            &mut self.app,
+            &mut self.provider_country,
+            &mut self.provider_city,
+            &mut self.provider_as_org,
+            &mut self.risk,
+        ] {
+            texts.repack();
+        }
+        self.repacked = true;
     }
 
     /// Extra columns beyond the schema, filled from [`Event::extra`] by slot.
@@ -915,7 +987,12 @@ impl FrameBuilder {
             });
         }
         let mut df = DataFrame::new(n, columns)?;
-        compact_small_chunk(&mut df, |_| true)?;
+        // A small chunk's texts are repacked in any case; a repacked chunk's columns made
+        // here (ids, the file's name, extra columns) are too.
+        let small = n < COMPACT_BELOW;
+        if small || self.repacked {
+            compact_chunk(&mut df, |c| small || !FrameBuilder::CHOSEN.contains(&c))?;
+        }
         Ok(df)
     }
 }
@@ -1224,6 +1301,67 @@ mod tests {
             .collect();
         let bytes: usize = distinct.iter().map(|t| t.len()).sum();
         assert_eq!(sizes.iter().sum::<usize>(), bytes);
+    }
+
+    /// A chunk repacked as it is parsed (`hunt`, `timeline`, `score`) finishes into the
+    /// same frame as one that is not, each text of a column the parsers fill held once.
+    #[test]
+    fn a_chunk_repacked_when_parsed_finishes_the_same_with_its_texts_once() {
+        let agents = [
+            "curl/8.4.0 (x86_64-pc-linux-gnu)",
+            "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+        ];
+        let lines: Vec<String> = (0..COMPACT_BELOW + 100)
+            .map(|i| {
+                format!(
+                    "10.0.{}.{} - user{} [04/Mar/2026:01:{:02}:{:02} +0100] \"GET /api/v1/projects/{i}/builds?page={} HTTP/1.1\" 200 {i} \"https://ref.example/\" \"{}\"",
+                    i % 3,
+                    i % 7,
+                    i % 5,
+                    (i / 60) % 60,
+                    i % 60,
+                    i % 4,
+                    agents[i % 2],
+                )
+            })
+            .collect();
+        let parser = tokentrail_parsers::registry::by_id(SourceId::Nginx);
+        let ctx = FileContext {
+            source: SourceId::Nginx,
+            file: "logs/access.log",
+            file_key: "0badcafe",
+        };
+        let build = |repack: bool| {
+            let mut b = FrameBuilder::new(Fingerprinter::new(b"k"), 16);
+            for (i, line) in lines.iter().enumerate() {
+                let mut events = Vec::new();
+                parser
+                    .parse(line.as_bytes(), &mut events)
+                    .expect("a combined line");
+                events.iter().for_each(|e| b.push(e, i as u64, None, 0));
+            }
+            if repack {
+                b.repack_texts();
+            }
+            b.finish(&ctx, 1).expect("a frame")
+        };
+        let (plain, repacked) = (build(false), build(true));
+        assert!(repacked.equals_missing(&plain));
+        assert!(held_bytes(&repacked, 1) < held_bytes(&plain, 1));
+        let buffer_bytes = |name: &str| -> usize {
+            let texts = repacked.column(name).unwrap().str().unwrap();
+            texts
+                .downcast_iter()
+                .flat_map(|a| a.data_buffers().iter().map(|b| b.len()))
+                .sum()
+        };
+        // Parsed columns and one `finish` makes: each distinct long text once.
+        assert_eq!(
+            buffer_bytes(col::USER_AGENT),
+            agents.iter().map(|a| a.len()).sum::<usize>()
+        );
+        assert_eq!(buffer_bytes(col::FILE), "logs/access.log".len());
+        assert_eq!(buffer_bytes(col::REFERER), "https://ref.example/".len());
     }
 
     /// A column a command can leave null is listed in `FrameBuilder::CHOSEN`: the tables

@@ -186,15 +186,14 @@ pub fn ingest(
     })?;
     let mut chunks = small.finish()?;
     // Enrich chunk by chunk, in parallel, before the chunks are joined. The frame is held
-    // whole to the end: large chunks get their texts repacked too (small ones were when
-    // built or joined, but for the columns enrichment adds). A frame that must then be
-    // sorted is repacked again as it is gathered; repacking first still pays, as the
-    // chunks are what the sort holds while it gathers (Okta, 0.8 M events: 821 -> 631 MB
-    // peak, 0.2-0.3 s).
+    // whole to the end: every chunk's texts were repacked as it was built (the `Sink`
+    // impl of `FrameBuilder`), the columns enrichment adds are here. A frame that must
+    // then be sorted is repacked again as it is gathered; repacking first still pays, as
+    // the chunks are what the sort holds while it gathers (Okta, 0.8 M events: 821 -> 631
+    // MB peak, 0.2-0.3 s).
     chunks.par_iter_mut().try_for_each(|df| {
         crate::enrich::enrich_keeping(df, geo, &opts.real_ip_from, opts.columns)?;
-        let built = df.height() < crate::frame::COMPACT_BELOW;
-        crate::frame::compact_chunk(df, |c| !built || crate::enrich::enriched::made(c))
+        crate::frame::compact_chunk(df, crate::enrich::enriched::made)
     })?;
     let frame = sorted_concat(chunks, geo, &opts.real_ip_from, true)?;
     let frame = remove_duplicates(frame, &mut files)?;
@@ -314,6 +313,7 @@ fn read_all<S: Sink>(
         }
         keep(done)?;
     }
+    document::let_go_of_spares();
     Ok(files)
 }
 

@@ -10,6 +10,8 @@ pub mod error;
 pub mod exit;
 pub mod fingerprint;
 pub mod frame;
+#[cfg(feature = "heap-stats")]
+pub mod heap;
 pub mod hunt;
 pub mod ingest;
 pub mod input;

@@ -9,8 +9,13 @@ use tokentrail::{app, messages};
 // glibc's malloc hands the large, growing column buffers back to the kernel and faults
 // fresh zeroed pages in for the next chunk; mimalloc keeps and reuses them. Measured on
 // a 1.1 GB nginx log (docs/performance.md).
+#[cfg(not(feature = "heap-stats"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+#[cfg(feature = "heap-stats")]
+#[global_allocator]
+static GLOBAL: tokentrail::heap::Counting<mimalloc::MiMalloc> =
+    tokentrail::heap::Counting(mimalloc::MiMalloc);
 
 /// mimalloc v3 keeps freed memory for a second (arenas ten) before it goes back to the
 /// system, for reuse. `hunt`, `timeline` and `score` hold one frame of every event to the

@@ -32,6 +32,15 @@ pub fn timing(phase: &str, started: std::time::Instant) {
         ),
         _ => String::new(),
     };
+    #[cfg(feature = "heap-stats")]
+    let peak = {
+        let (live, most) = crate::heap::take_peak();
+        format!(
+            "{peak}, heap live {} MB (at most {} MB since the line before)",
+            live >> 20,
+            most >> 20
+        )
+    };
     eprintln!(
         "tokentrail: timing: {phase}: {:.3} s{peak}",
         started.elapsed().as_secs_f64()

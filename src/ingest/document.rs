@@ -104,7 +104,7 @@ impl<D> Default for DocumentRead<D> {
     }
 }
 
-impl<D> DocumentRead<D> {
+impl<D: Send> DocumentRead<D> {
     /// A window's sinks, finished into its counters and frames: what a window made is
     /// not held past the window. Gives back where the window stopped.
     fn add<'j, S: Sink<Done = D>>(
@@ -127,13 +127,23 @@ impl<D> DocumentRead<D> {
         report: &mut FileReport,
     ) -> PolarsResult<()> {
         self.chunks = self.chunks.saturating_add(sinks.len() as u32);
+        let mut finishing = Vec::with_capacity(sinks.len());
         for (RecordSink { builder, stats, .. }, first_line) in sinks {
-            let builder = builder.parsed(job, Some(first_line));
             stats.merge_into(report, first_line, &mut self.last_seen);
-            if !builder.is_empty() {
-                self.done.push(builder.finish(job, first_line)?);
-            }
+            finishing.push((builder, first_line));
         }
+        // On every core: a frame's texts are repacked as it is finished.
+        let done: Vec<Option<D>> = finishing
+            .into_par_iter()
+            .map(|(builder, first_line)| {
+                let builder = builder.parsed(job, Some(first_line));
+                match builder.is_empty() {
+                    true => Ok(None),
+                    false => builder.finish(job, first_line).map(Some),
+                }
+            })
+            .collect::<PolarsResult<_>>()?;
+        self.done.extend(done.into_iter().flatten());
         Ok(())
     }
 }
@@ -1088,6 +1098,15 @@ thread_local! {
 
 /// The largest buffer a thread keeps between documents.
 const SPARE_MAX: usize = 64 << 20;
+
+/// Every thread's spare buffer let go of, once every input is read: what a command does
+/// next is not reading documents (`hunt` of a 578 MB Entra array read in windows held its
+/// last window's 64 MB to the end).
+pub(super) fn let_go_of_spares() {
+    let take = || drop(SPARE.with(|s| std::mem::take(&mut *s.borrow_mut())));
+    rayon::broadcast(|_| take());
+    take();
+}
 
 impl Document {
     fn new(head: &[u8], size: usize) -> Document {

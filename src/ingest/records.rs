@@ -83,6 +83,13 @@ impl Sink for FrameBuilder {
         FrameBuilder::push(self, ev, line, record_index, offset);
     }
 
+    /// The frame is held to the end of the command: the chunk's texts are repacked now,
+    /// on the thread that parsed it.
+    fn parsed(mut self, _: &FileJob<'_>, _: Option<u64>) -> Self {
+        self.repack_texts();
+        self
+    }
+
     fn is_empty(&self) -> bool {
         FrameBuilder::is_empty(self)
     }
