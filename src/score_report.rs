@@ -8,7 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::frame::col;
+use crate::frame::{Rows, col};
 use crate::score::signals::Reason;
 use crate::score::table::EventTable;
 use crate::score::{SUSPICIOUS, Scored, Severity};
@@ -23,21 +23,22 @@ pub struct Locator<'a> {
     pub record_index: Option<u32>,
 }
 
-/// Reads locators of single events from the frame.
+/// Reads locators of single events from the frame (of any number of chunks: each row
+/// found by binary search, [`Rows`]).
 pub struct Locators<'a> {
-    event_id: &'a StringChunked,
-    file: &'a StringChunked,
-    line: &'a UInt64Chunked,
-    record_index: &'a UInt32Chunked,
+    event_id: Rows<'a, StringType>,
+    file: Rows<'a, StringType>,
+    line: Rows<'a, UInt64Type>,
+    record_index: Rows<'a, UInt32Type>,
 }
 
 impl<'a> Locators<'a> {
     pub fn new(df: &'a DataFrame) -> PolarsResult<Locators<'a>> {
         Ok(Locators {
-            event_id: df.column(col::EVENT_ID)?.str()?,
-            file: df.column(col::FILE)?.str()?,
-            line: df.column(col::LINE)?.u64()?,
-            record_index: df.column(col::RECORD_INDEX)?.u32()?,
+            event_id: Rows::new(df.column(col::EVENT_ID)?.str()?),
+            file: Rows::new(df.column(col::FILE)?.str()?),
+            line: Rows::new(df.column(col::LINE)?.u64()?),
+            record_index: Rows::new(df.column(col::RECORD_INDEX)?.u32()?),
         })
     }
 
@@ -426,4 +427,60 @@ pub fn write_table(out: &mut dyn Write, report: &ScoreReport) -> std::io::Result
         writeln!(out, "    at {}", e.locator_text())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `hunt` keeps a frame of many chunks as it is (`frame::into_attributable`): every
+    /// row's locator is its own, in whichever chunk it lies.
+    #[test]
+    fn locators_of_a_frame_of_many_chunks() {
+        let chunk = |file: &str, lines: std::ops::Range<u64>| {
+            let n = lines.clone().count();
+            let ids: Vec<String> = lines.clone().map(|l| format!("{file}-event-{l}")).collect();
+            DataFrame::new(
+                n,
+                vec![
+                    StringChunked::from_iter_values(
+                        col::EVENT_ID.into(),
+                        ids.iter().map(String::as_str),
+                    )
+                    .into_column(),
+                    StringChunked::full(col::FILE.into(), file, n).into_column(),
+                    UInt64Chunked::from_iter_values(col::LINE.into(), lines.clone()).into_column(),
+                    UInt32Chunked::from_iter_options(
+                        col::RECORD_INDEX.into(),
+                        lines.map(|l| (l % 2 == 0).then_some(l as u32)),
+                    )
+                    .into_column(),
+                ],
+            )
+            .unwrap()
+        };
+        let mut df = chunk("a.log", 1..4);
+        df.vstack_mut_owned(chunk("b.json", 10..12)).unwrap();
+        df.vstack_mut_owned(chunk("c.log", 7..9)).unwrap();
+        assert_eq!(df.column(col::LINE).unwrap().n_chunks(), 3);
+        let loc = Locators::new(&df).unwrap();
+        let rows: Vec<(Option<&str>, &str, u64, Option<u32>)> = (0..df.height())
+            .map(|i| {
+                let l = loc.of(i);
+                (l.event_id, l.file, l.line, l.record_index)
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (Some("a.log-event-1"), "a.log", 1, None),
+                (Some("a.log-event-2"), "a.log", 2, Some(2)),
+                (Some("a.log-event-3"), "a.log", 3, None),
+                (Some("b.json-event-10"), "b.json", 10, Some(10)),
+                (Some("b.json-event-11"), "b.json", 11, None),
+                (Some("c.log-event-7"), "c.log", 7, None),
+                (Some("c.log-event-8"), "c.log", 8, Some(8)),
+            ]
+        );
+    }
 }

@@ -229,6 +229,21 @@ fn hunt_samples() {
     // No secret in clear anywhere in the report: the samples' tokens start tt_live_.
     let text = report.to_string();
     assert_no_clear_token(&text);
+    // Read in chunks of 4 KiB on two threads (hundreds of chunks, each repacked as it is
+    // parsed, and documents read in windows of 8 KiB): the same findings, each event
+    // cited by its own file and line.
+    let chunked = hunt_json(&[
+        "hunt",
+        "samples/logs",
+        "--geoip",
+        "samples/geoip",
+        "-j",
+        "2",
+        "--chunk-bytes",
+        "4096",
+    ]);
+    assert_eq!(chunked["findings"], report["findings"]);
+    assert_eq!(chunked["findings"][0]["first_suspicious"]["line"], 234);
     // The same answer from the Parquet table `ingest` wrote.
     let dir = TestDir::new();
     let parquet = dir.path().join("events.parquet");
