@@ -987,11 +987,13 @@ impl FrameBuilder {
             });
         }
         let mut df = DataFrame::new(n, columns)?;
-        // A small chunk's texts are repacked in any case; a repacked chunk's columns made
-        // here (ids, the file's name, extra columns) are too.
-        let small = n < COMPACT_BELOW;
-        if small || self.repacked {
-            compact_chunk(&mut df, |c| small || !FrameBuilder::CHOSEN.contains(&c))?;
+        // A small chunk's texts are repacked in any case, a repacked chunk's columns made
+        // here (ids, the file's name, extra columns) too; neither those repacked already.
+        let repacked = self.repacked;
+        if n < COMPACT_BELOW || repacked {
+            compact_chunk(&mut df, |c| {
+                !(repacked && FrameBuilder::CHOSEN.contains(&c))
+            })?;
         }
         Ok(df)
     }
