@@ -583,6 +583,11 @@ impl Strings {
 
     #[inline]
     fn push(&mut self, value: Option<&str>) {
+        debug_assert!(
+            self.packed.is_none(),
+            "{}: pushed to after it was repacked",
+            self.name
+        );
         if self.skip {
             self.nulls += 1;
             return;
