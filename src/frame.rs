@@ -744,7 +744,13 @@ impl FrameBuilder {
     /// not every chunk as built (`hunt` of a 578 MB Entra array read in windows: 511 ->
     /// 353 MB live at most while reading). No more events are pushed after.
     pub fn repack_texts(&mut self) {
-        for texts in [
+        self.texts_mut().into_iter().for_each(Strings::repack);
+        self.repacked = true;
+    }
+
+    /// The text columns a parser fills (those of [`FrameBuilder::CHOSEN`]).
+    fn texts_mut(&mut self) -> [&mut Strings; 32] {
+        [
             &mut self.ts_raw,
             &mut self.credential_id,
             &mut self.credential_kind,
@@ -777,10 +783,7 @@ impl FrameBuilder {
             &mut self.provider_city,
             &mut self.provider_as_org,
             &mut self.risk,
-        ] {
-            texts.repack();
-        }
-        self.repacked = true;
+        ]
     }
 
     /// Extra columns beyond the schema, filled from [`Event::extra`] by slot.
@@ -904,8 +907,12 @@ impl FrameBuilder {
 
     /// Build the chunk's DataFrame; `first_line` is the 1-based line number of the chunk's
     /// first line in its file.
-    pub fn finish(self, ctx: &FileContext<'_>, first_line: u64) -> PolarsResult<DataFrame> {
+    pub fn finish(mut self, ctx: &FileContext<'_>, first_line: u64) -> PolarsResult<DataFrame> {
         let n = self.ts.len();
+        let packed: Vec<&'static str> = (self.texts_mut().into_iter())
+            .filter(|t| t.packed.is_some())
+            .map(|t| t.name)
+            .collect();
         let lines: Vec<u64> = self.line.iter().map(|l| l + first_line).collect();
         // Derived ids are written through one reused buffer: this runs once per event.
         let mut event_id = StringChunkedBuilder::new(col::EVENT_ID.into(), n);
@@ -994,11 +1001,8 @@ impl FrameBuilder {
         let mut df = DataFrame::new(n, columns)?;
         // A small chunk's texts are repacked in any case, a repacked chunk's columns made
         // here (ids, the file's name, extra columns) too; neither those repacked already.
-        let repacked = self.repacked;
-        if n < COMPACT_BELOW || repacked {
-            compact_chunk(&mut df, |c| {
-                !(repacked && FrameBuilder::CHOSEN.contains(&c))
-            })?;
+        if n < COMPACT_BELOW || self.repacked {
+            compact_chunk(&mut df, |c| !packed.contains(&c))?;
         }
         Ok(df)
     }
