@@ -297,8 +297,9 @@ pub fn enrich_keeping(
     let columns = made
         .into_iter()
         .map(|column| match read(column.name().as_str()) {
-            true => column,
-            false => Column::full_null(column.name().clone(), n, column.dtype()),
+            // An array of nulls costs its rows (no GeoIP database: every geo column).
+            true if column.null_count() < n => column,
+            _ => Column::full_null(column.name().clone(), n, column.dtype()),
         })
         .collect();
     set_columns(df, columns)

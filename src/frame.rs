@@ -210,20 +210,26 @@ pub fn compact_small_chunk(df: &mut DataFrame, made: impl Fn(&str) -> bool) -> P
 /// What a frame holds in memory, about: Polars' `estimated_size` but, for each text
 /// column, its views (16 bytes a row, the short texts inside them) and every buffer they
 /// point into, once per column, where `estimated_size` counts only the bytes of the texts
-/// shown (on a gateway log, a third to a quarter of what held pieces took). `sharers`:
-/// how many frames share those buffers (the pieces one chunk is cut into, an hour each),
-/// each counting its share.
-pub fn held_bytes(df: &DataFrame, sharers: usize) -> usize {
+/// shown (on a gateway log, a third to a quarter of what held pieces took). Buffers another
+/// frame shares are counted whole: a frame that shares them keeps them alive whole
+/// (`ingest` gives each hour's piece of a chunk buffers of its own).
+pub fn held_bytes(df: &DataFrame) -> usize {
     use polars_arrow::array::Array as _;
     df.columns()
         .iter()
         .map(|c| {
-            let texts = match c.as_series() {
-                Some(s) if s.dtype() == &DataType::String => s.str().ok(),
-                _ => None,
+            // A column of one value (`nulls_as_scalars`) holds no rows until it is read
+            // row by row, and then what it made.
+            let series = match (c.as_series(), c.as_scalar_column()) {
+                (Some(s), _) => s,
+                (None, Some(one)) => match one.lazy_as_materialized_series() {
+                    Some(s) => s,
+                    None => return 0,
+                },
+                (None, None) => return c.as_materialized_series().estimated_size(),
             };
-            let Some(texts) = texts else {
-                return c.as_materialized_series().estimated_size();
+            let Some(texts) = series.str().ok() else {
+                return series.estimated_size();
             };
             let mut seen: PlHashSet<*const u8> = PlHashSet::default();
             texts
@@ -236,11 +242,30 @@ pub fn held_bytes(df: &DataFrame, sharers: usize) -> usize {
                         .map(|b| b.len())
                         .sum();
                     let validity = a.validity().map_or(0, |v| v.len().div_ceil(8));
-                    a.views().len() * 16 + buffers / sharers.max(1) + validity
+                    a.views().len() * 16 + buffers + validity
                 })
                 .sum()
         })
         .sum()
+}
+
+/// Every column null in every row of `df` as a column of one null value: an array of
+/// nulls costs 16 bytes a row for a text column (4-8 for a number), and an nginx chunk has
+/// 27 such text columns (CloudTrail's and the providers' fields): 432 of its 1,058 bytes
+/// a row held by `ingest`, copied again into each hour's piece.
+pub fn nulls_as_scalars(df: &mut DataFrame) -> PolarsResult<()> {
+    let height = df.height();
+    if height == 0 {
+        return Ok(());
+    }
+    for i in 0..df.width() {
+        let c = &df.columns()[i];
+        if c.as_series().is_some() && c.null_count() == height {
+            let nulls = Column::full_null(c.name().clone(), height, c.dtype());
+            df.replace_column(i, nulls)?;
+        }
+    }
+    Ok(())
 }
 
 /// A chunk's text columns that `made` names, whatever its size, each repacked into one
@@ -621,7 +646,7 @@ impl Strings {
         match (self.packed, self.builder) {
             (Some(packed), _) => packed,
             (None, Some(b)) => b.finish().into_column(),
-            (None, None) => StringChunked::full_null(self.name.into(), self.nulls).into_column(),
+            (None, None) => Column::full_null(self.name.into(), self.nulls, &DataType::String),
         }
     }
 }
@@ -999,6 +1024,9 @@ impl FrameBuilder {
             });
         }
         let mut df = DataFrame::new(n, columns)?;
+        // What no event of the chunk filled (a line source's record index, a typed extra
+        // column of `-` only).
+        nulls_as_scalars(&mut df)?;
         // A small chunk's texts are repacked in any case, a repacked chunk's columns made
         // here (ids, the file's name, extra columns) too; neither those repacked already.
         if n < COMPACT_BELOW || self.repacked {
@@ -1039,20 +1067,18 @@ impl<T: Copy> Sparse<T> {
 impl Sparse<bool> {
     fn finish_bool(self, name: &str, n: usize) -> Column {
         match self.filled(n) {
-            Some(v) => BooleanChunked::from_iter_options(name.into(), v.into_iter()),
-            None => BooleanChunked::full_null(name.into(), n),
+            Some(v) => BooleanChunked::from_iter_options(name.into(), v.into_iter()).into_column(),
+            None => Column::full_null(name.into(), n, &DataType::Boolean),
         }
-        .into_column()
     }
 }
 
 impl Sparse<u32> {
     fn finish_u32(self, name: &str, n: usize) -> Column {
         match self.filled(n) {
-            Some(v) => UInt32Chunked::from_iter_options(name.into(), v.into_iter()),
-            None => UInt32Chunked::full_null(name.into(), n),
+            Some(v) => UInt32Chunked::from_iter_options(name.into(), v.into_iter()).into_column(),
+            None => Column::full_null(name.into(), n, &DataType::UInt32),
         }
-        .into_column()
     }
 }
 
@@ -1086,8 +1112,8 @@ pub fn empty_frame() -> PolarsResult<DataFrame> {
 mod tests {
     use super::*;
 
-    /// A frame counts for its texts' views and buffers, not only the texts' bytes; the
-    /// pieces a chunk is cut into each count their share of its buffers.
+    /// A frame counts for its texts' views and buffers, not only the texts' bytes; a part
+    /// filtered out of it counts the whole buffers it keeps alive.
     #[test]
     fn held_bytes_counts_views_and_shared_buffers() {
         let rows = 10_000;
@@ -1098,19 +1124,13 @@ mod tests {
         let texts = agent.len() * rows;
         // Polars counts the texts' bytes: 3 a row for "GET", held inline in its view.
         assert!(df.estimated_size() < texts + 10 * rows);
-        let held = held_bytes(&df, 1);
+        let held = held_bytes(&df);
         assert!(held >= 2 * 16 * rows + texts, "{held}");
         assert!(held < 2 * 16 * rows + texts + 12 * rows, "{held}");
-        // Cut in two as a chunk is by hour: each half keeps the whole buffers alive.
+        // Cut in two: each half keeps the whole buffers alive.
         let mask: BooleanChunked = (0..rows).map(|i| i % 2 == 0).collect();
         let half = df.filter(&mask).unwrap();
-        assert!(held_bytes(&half, 1) >= 2 * 16 * (rows / 2) + texts);
-        let share = held_bytes(&half, 2);
-        assert!(share >= 2 * 16 * (rows / 2) + texts / 2, "{share}");
-        assert!(
-            share < 2 * 16 * (rows / 2) + texts / 2 + 12 * rows,
-            "{share}"
-        );
+        assert!(held_bytes(&half) >= 2 * 16 * (rows / 2) + texts);
     }
 
     /// Small chunks in a row are joined into one chunk in their order, one array per
@@ -1314,6 +1334,58 @@ mod tests {
         assert_eq!(sizes.iter().sum::<usize>(), bytes);
     }
 
+    /// A column no event of a chunk filled (CloudTrail's and the providers' fields in an
+    /// nginx chunk, a line source's record index, geo columns without a database) holds
+    /// one null, not a null a row; it reads as nulls all the same.
+    #[test]
+    fn columns_no_event_filled_hold_no_rows() {
+        let rows = 3_000;
+        let parser = tokentrail_parsers::registry::by_id(SourceId::Nginx);
+        let ctx = FileContext {
+            source: SourceId::Nginx,
+            file: "logs/access.log",
+            file_key: "0badcafe",
+        };
+        let mut b = FrameBuilder::new(Fingerprinter::new(b"k"), 16);
+        for i in 0..rows {
+            let line = format!(
+                "10.0.0.{} - - [04/Mar/2026:01:00:{:02} +0100] \"GET /api/v1/projects/{i} HTTP/1.1\" 200 {i} \"-\" \"curl/8.4.0\"",
+                i % 200,
+                i % 60
+            );
+            let mut events = Vec::new();
+            parser
+                .parse(line.as_bytes(), &mut events)
+                .expect("a combined line");
+            events.iter().for_each(|e| b.push(e, i as u64, None, 0));
+        }
+        let mut df = b.finish(&ctx, 1).expect("a frame");
+        crate::enrich::enrich(&mut df, None, &[]).expect("enriched");
+        for name in [
+            col::REGION,
+            col::ACCOUNT_ID,
+            col::RECORD_INDEX,
+            col::PROVIDER_ASN,
+            col::READ_ONLY,
+            crate::enrich::enriched::GEO_COUNTRY,
+            crate::enrich::enriched::ASN,
+        ] {
+            let c = df.column(name).unwrap();
+            assert!(c.as_scalar_column().is_some(), "{name}: an array");
+            assert_eq!(c.len(), rows);
+            assert_eq!(c.null_count(), rows, "{name}");
+        }
+        // A text column of nulls would count 16 bytes a row.
+        let region = DataFrame::new(rows, vec![df.column(col::REGION).unwrap().clone()]).unwrap();
+        assert_eq!(held_bytes(&region), 0);
+        assert!(held_bytes(&df) < 30 * 16 * rows, "{}", held_bytes(&df));
+        // Read row by row as any other column.
+        let region = df.column(col::REGION).unwrap().str().unwrap();
+        assert_eq!(region.iter().filter(Option::is_none).count(), rows);
+        // A column with values stays an array.
+        assert!(df.column(col::SRC_IP).unwrap().as_series().is_some());
+    }
+
     /// A chunk repacked as it is parsed (`hunt`, `timeline`, `score`) finishes into the
     /// same frame as one that is not, each text of a column the parsers fill held once.
     #[test]
@@ -1358,7 +1430,7 @@ mod tests {
         };
         let (plain, repacked) = (build(false), build(true));
         assert!(repacked.equals_missing(&plain));
-        assert!(held_bytes(&repacked, 1) < held_bytes(&plain, 1));
+        assert!(held_bytes(&repacked) < held_bytes(&plain));
         let buffer_bytes = |name: &str| -> usize {
             let texts = repacked.column(name).unwrap().str().unwrap();
             texts
