@@ -185,7 +185,7 @@ impl<'a> Spill<'a> {
         for (hour, rows) in in_hours {
             let piece = match cut {
                 false => std::mem::take(&mut df),
-                // Column by column on this thread: see `write_piece`.
+                // Column by column on this thread: see `write_pieces`.
                 true => hour_piece(&df, &rows, self.budget > 0)?,
             };
             let size = crate::frame::held_bytes(&piece);
