@@ -1108,6 +1108,30 @@ pub fn empty_frame() -> PolarsResult<DataFrame> {
     )
 }
 
+/// A chunk of nginx `lines` (combined format) as the reader finishes one, its texts
+/// repacked as they are parsed when `repack` (`hunt`, `timeline`, `score`), for tests.
+#[cfg(test)]
+pub(crate) fn nginx_chunk(lines: &[String], repack: bool) -> DataFrame {
+    let parser = tokentrail_parsers::registry::by_id(SourceId::Nginx);
+    let ctx = FileContext {
+        source: SourceId::Nginx,
+        file: "logs/access.log",
+        file_key: "0badcafe",
+    };
+    let mut b = FrameBuilder::new(Fingerprinter::new(b"k"), lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let mut events = Vec::new();
+        parser
+            .parse(line.as_bytes(), &mut events)
+            .expect("a combined line");
+        events.iter().for_each(|e| b.push(e, i as u64, None, 0));
+    }
+    if repack {
+        b.repack_texts();
+    }
+    b.finish(&ctx, 1).expect("a frame")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1340,26 +1364,16 @@ mod tests {
     #[test]
     fn columns_no_event_filled_hold_no_rows() {
         let rows = 3_000;
-        let parser = tokentrail_parsers::registry::by_id(SourceId::Nginx);
-        let ctx = FileContext {
-            source: SourceId::Nginx,
-            file: "logs/access.log",
-            file_key: "0badcafe",
-        };
-        let mut b = FrameBuilder::new(Fingerprinter::new(b"k"), 16);
-        for i in 0..rows {
-            let line = format!(
-                "10.0.0.{} - - [04/Mar/2026:01:00:{:02} +0100] \"GET /api/v1/projects/{i} HTTP/1.1\" 200 {i} \"-\" \"curl/8.4.0\"",
-                i % 200,
-                i % 60
-            );
-            let mut events = Vec::new();
-            parser
-                .parse(line.as_bytes(), &mut events)
-                .expect("a combined line");
-            events.iter().for_each(|e| b.push(e, i as u64, None, 0));
-        }
-        let mut df = b.finish(&ctx, 1).expect("a frame");
+        let lines: Vec<String> = (0..rows)
+            .map(|i| {
+                format!(
+                    "10.0.0.{} - - [04/Mar/2026:01:00:{:02} +0100] \"GET /api/v1/projects/{i} HTTP/1.1\" 200 {i} \"-\" \"curl/8.4.0\"",
+                    i % 200,
+                    i % 60
+                )
+            })
+            .collect();
+        let mut df = nginx_chunk(&lines, false);
         crate::enrich::enrich(&mut df, None, &[]).expect("enriched");
         for name in [
             col::REGION,
@@ -1408,27 +1422,7 @@ mod tests {
                 )
             })
             .collect();
-        let parser = tokentrail_parsers::registry::by_id(SourceId::Nginx);
-        let ctx = FileContext {
-            source: SourceId::Nginx,
-            file: "logs/access.log",
-            file_key: "0badcafe",
-        };
-        let build = |repack: bool| {
-            let mut b = FrameBuilder::new(Fingerprinter::new(b"k"), 16);
-            for (i, line) in lines.iter().enumerate() {
-                let mut events = Vec::new();
-                parser
-                    .parse(line.as_bytes(), &mut events)
-                    .expect("a combined line");
-                events.iter().for_each(|e| b.push(e, i as u64, None, 0));
-            }
-            if repack {
-                b.repack_texts();
-            }
-            b.finish(&ctx, 1).expect("a frame")
-        };
-        let (plain, repacked) = (build(false), build(true));
+        let (plain, repacked) = (nginx_chunk(&lines, false), nginx_chunk(&lines, true));
         assert!(repacked.equals_missing(&plain));
         assert!(held_bytes(&repacked) < held_bytes(&plain));
         let buffer_bytes = |name: &str| -> usize {

@@ -757,27 +757,17 @@ mod tests {
     #[test]
     fn an_hour_spilled_as_a_thousand_files_is_read_back() {
         let rows = 1_000;
-        let parser = tokentrail_parsers::registry::by_id(tokentrail_parsers::SourceId::Nginx);
-        let ctx = crate::frame::FileContext {
-            source: tokentrail_parsers::SourceId::Nginx,
-            file: "logs/access.log",
-            file_key: "0badcafe",
-        };
-        let mut b = FrameBuilder::new(crate::fingerprint::Fingerprinter::new(b"k"), rows);
-        for i in 0..rows {
-            let line = format!(
-                "10.0.0.{} - - [04/Mar/2026:01:{:02}:{:02} +0100] \"GET /api/v1/projects/{i} HTTP/1.1\" 200 {i} \"-\" \"curl/8.4.0\"",
-                i % 200,
-                i / 60,
-                i % 60
-            );
-            let mut events = Vec::new();
-            parser
-                .parse(line.as_bytes(), &mut events)
-                .expect("a combined line");
-            events.iter().for_each(|e| b.push(e, i as u64, None, 0));
-        }
-        let df = b.finish(&ctx, 1).expect("a frame");
+        let lines: Vec<String> = (0..rows)
+            .map(|i| {
+                format!(
+                    "10.0.0.{} - - [04/Mar/2026:01:{:02}:{:02} +0100] \"GET /api/v1/projects/{i} HTTP/1.1\" 200 {i} \"-\" \"curl/8.4.0\"",
+                    i % 200,
+                    i / 60,
+                    i % 60
+                )
+            })
+            .collect();
+        let df = crate::frame::nginx_chunk(&lines, false);
         let ts: Vec<i64> = df
             .column(col::TS)
             .unwrap()
