@@ -1383,9 +1383,16 @@ mod tests {
             col::READ_ONLY,
             crate::enrich::enriched::GEO_COUNTRY,
             crate::enrich::enriched::ASN,
+            // Read by enrichment, which must not make it a null a row.
+            col::CALLER_KIND,
         ] {
             let c = df.column(name).unwrap();
-            assert!(c.as_scalar_column().is_some(), "{name}: an array");
+            let one = c.as_scalar_column();
+            assert!(one.is_some(), "{name}: an array");
+            assert!(
+                one.is_some_and(|o| o.lazy_as_materialized_series().is_none()),
+                "{name}: made a null a row"
+            );
             assert_eq!(c.len(), rows);
             assert_eq!(c.null_count(), rows, "{name}");
         }
