@@ -90,10 +90,12 @@ impl<T> Column<T> {
 /// A text column: by id when the frame says it has few distinct values.
 fn text<'a>(df: &'a DataFrame, name: &str, few_values: bool) -> PolarsResult<Column<&'a str>> {
     let c = df.column(name)?;
-    let ca = c.str()?;
+    // Before it is read as texts: a column of one null (`frame::nulls_as_scalars`) read so
+    // is made a null a row, which the frame then keeps to the end of the run.
     if c.null_count() == c.len() {
         return Ok(Column::Null(None));
     }
+    let ca = c.str()?;
     if !few_values {
         return Ok(Column::Values(ca.iter().collect()));
     }
@@ -117,6 +119,9 @@ where
     T: PolarsNumericType,
 {
     let c = df.column(name)?;
+    if c.null_count() == c.len() {
+        return Ok(Column::Null(None));
+    }
     let ca: &ChunkedArray<T> = c.as_materialized_series().unpack()?;
     Ok(Column::of(ca.iter(), c.null_count(), c.len()))
 }
@@ -215,9 +220,9 @@ impl<'a> EventTable<'a> {
             lat: numbers::<Float64Type>(df, enriched::GEO_LAT)?,
             lon: numbers::<Float64Type>(df, enriched::GEO_LON)?,
             asn: numbers::<UInt32Type>(df, enriched::ASN)?,
-            provider_proxy: {
-                let c = df.column(col::PROVIDER_PROXY)?;
-                Column::of(c.bool()?.iter(), c.null_count(), c.len())
+            provider_proxy: match df.column(col::PROVIDER_PROXY)? {
+                c if c.null_count() == c.len() => Column::Null(None),
+                c => Column::of(c.bool()?.iter(), c.null_count(), c.len()),
             },
         })
     }
@@ -275,6 +280,33 @@ impl<'a> EventTable<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A column of one null (`frame::nulls_as_scalars`) is read as null in every row
+    /// without being made a null a row in the frame, which outlives the table.
+    #[test]
+    fn a_column_of_one_null_is_not_made_rows() {
+        let rows = 1_000;
+        let df = DataFrame::new(
+            rows,
+            vec![
+                polars::prelude::Column::full_null("region".into(), rows, &DataType::String),
+                polars::prelude::Column::full_null("asn".into(), rows, &DataType::UInt32),
+            ],
+        )
+        .unwrap();
+        assert!(matches!(
+            text(&df, "region", true).unwrap(),
+            Column::Null(_)
+        ));
+        assert!(matches!(
+            numbers::<UInt32Type>(&df, "asn").unwrap(),
+            Column::Null(_)
+        ));
+        for c in df.columns() {
+            let one = c.as_scalar_column().expect("one value");
+            assert!(one.lazy_as_materialized_series().is_none(), "{}", c.name());
+        }
+    }
 
     /// Every way of holding a column reads back the frame's values, row by row.
     #[test]
