@@ -506,14 +506,8 @@ pub fn into_attributable(mut df: DataFrame) -> PolarsResult<DataFrame> {
     if height != df.height() {
         return filtered(&df, &mask, height);
     }
-    for i in 0..df.width() {
-        let c = &df.columns()[i];
-        // As in `map_valued_columns`: a column null in every row holds no rows.
-        if c.null_count() == height {
-            let nulls = Column::full_null(c.name().clone(), height, c.dtype());
-            df.replace_column(i, nulls)?;
-        }
-    }
+    // As in `map_valued_columns`: a column null in every row holds no rows.
+    nulls_as_scalars(&mut df)?;
     Ok(df)
 }
 

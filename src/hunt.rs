@@ -526,7 +526,7 @@ impl<'i, 'a> Investigator<'i, 'a> {
 
     pub fn run(&self, seeds: Seeds) -> Vec<Finding> {
         let t = self.t;
-        let mut candidates: Vec<&str> = match &seeds {
+        let candidates: Vec<&str> = match &seeds {
             // A seed is a credential with a suspicious event: a principal alone (sprayed,
             // not broken) is related to a finding, not one.
             Seeds::Hunt => {
@@ -552,7 +552,6 @@ impl<'i, 'a> Investigator<'i, 'a> {
                 v
             }
         };
-        candidates.sort_unstable();
         if !candidates.is_empty() {
             // Made here, once, rather than by the first investigation to need them while
             // the others wait on their lock.
@@ -884,11 +883,9 @@ impl<'i, 'a> Investigator<'i, 'a> {
     fn inferred_child(&self, minting: usize, networks: &Networks<'a>) -> Option<&'a str> {
         let t = self.t;
         let at = t.ts[minting];
-        let from = self
-            .estate()
-            .births
-            .partition_point(|&(born, ..)| born < at);
-        self.estate().births[from..]
+        let births = &self.estate().births;
+        let from = births.partition_point(|&(born, ..)| born < at);
+        births[from..]
             .iter()
             .take_while(|&&(born, ..)| born - at <= NS_PER_HOUR)
             .find(|&&(_, c, network, source)| {
