@@ -79,11 +79,17 @@ impl<T> std::ops::Index<usize> for Column<T> {
 }
 
 impl<T> Column<T> {
-    fn of(values: impl Iterator<Item = Option<T>>, nulls: usize, len: usize) -> Column<T> {
-        if nulls == len {
-            return Column::Null(None);
+    /// The frame's column `c` row by row, as `values` reads it; not read when it is null
+    /// in every row (read, a column of one null, `frame::nulls_as_scalars`, would be made
+    /// a null a row in the frame, which outlives the table).
+    fn read<'c, I: Iterator<Item = Option<T>>>(
+        c: &'c polars::prelude::Column,
+        values: impl FnOnce(&'c polars::prelude::Column) -> PolarsResult<I>,
+    ) -> PolarsResult<Column<T>> {
+        if c.null_count() == c.len() {
+            return Ok(Column::Null(None));
         }
-        Column::Values(values.collect())
+        Ok(Column::Values(values(c)?.collect()))
     }
 }
 
@@ -118,12 +124,10 @@ fn numbers<T>(df: &DataFrame, name: &str) -> PolarsResult<Column<T::Native>>
 where
     T: PolarsNumericType,
 {
-    let c = df.column(name)?;
-    if c.null_count() == c.len() {
-        return Ok(Column::Null(None));
-    }
-    let ca: &ChunkedArray<T> = c.as_materialized_series().unpack()?;
-    Ok(Column::of(ca.iter(), c.null_count(), c.len()))
+    Column::read(df.column(name)?, |c| {
+        let ca: &ChunkedArray<T> = c.as_materialized_series().unpack()?;
+        Ok(ca.iter())
+    })
 }
 
 /// The text columns the scorer and the reports read: `hunt`, `timeline` and `score` keep
@@ -220,10 +224,9 @@ impl<'a> EventTable<'a> {
             lat: numbers::<Float64Type>(df, enriched::GEO_LAT)?,
             lon: numbers::<Float64Type>(df, enriched::GEO_LON)?,
             asn: numbers::<UInt32Type>(df, enriched::ASN)?,
-            provider_proxy: match df.column(col::PROVIDER_PROXY)? {
-                c if c.null_count() == c.len() => Column::Null(None),
-                c => Column::of(c.bool()?.iter(), c.null_count(), c.len()),
-            },
+            provider_proxy: Column::read(df.column(col::PROVIDER_PROXY)?, |c| {
+                Ok(c.bool()?.iter())
+            })?,
         })
     }
 
