@@ -150,6 +150,17 @@ impl Distinct {
 
     /// `value` (of hash `hash`) seen at `at`; `owned` makes its text when it is listed.
     fn see_with(&mut self, value: &str, hash: u64, at: Moment, owned: impl FnOnce() -> PlSmallStr) {
+        // Counted by hash, and seen no earlier than every listed value: the list cannot
+        // change (a listed value keeps its earlier first sighting), and counting a
+        // listed value's hash again changes nothing. Most values of a busy principal or
+        // key, in a log read in time order, end here without the list being read.
+        if let Some(rest) = self.rest.as_deref_mut()
+            && rest.counting()
+            && at >= rest.latest
+        {
+            rest.count(hash);
+            return;
+        }
         if let Some(l) = self.find_mut(value, hash) {
             l.at = l.at.min(at);
             return;
