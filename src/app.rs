@@ -182,6 +182,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
                 Keep::columns(stats::COLUMNS),
                 "read and tally",
                 |inputs, opts, bar, _| {
+                    remove_stale_key_spills();
                     let run = crate::credentials::tally::Accumulator::counting();
                     crate::ingest::tally(inputs, opts, bar, run)
                 },
@@ -220,6 +221,13 @@ fn spill_dir(output: &std::path::Path) -> std::path::PathBuf {
     };
     remove_stale_spills(&parent, &prefix);
     parent.join(format!("{prefix}{}", std::process::id()))
+}
+
+/// The folders of delivery keys a stopped `credentials`, `secrets` or `stats` left in the
+/// system's temporary folder (`credentials::tally::keys`).
+fn remove_stale_key_spills() {
+    let prefix = crate::credentials::tally::KEY_SPILL_PREFIX;
+    remove_stale_spills(&std::env::temp_dir(), prefix);
 }
 
 /// Remove the spill folders `PREFIX<pid>` in `parent` whose process no longer runs (a run
@@ -858,6 +866,7 @@ fn read_tally(
         keep,
         "read and tally",
         |inputs, opts, bar, _| {
+            remove_stale_key_spills();
             let run = crate::credentials::tally::Accumulator::summarising(by);
             crate::ingest::tally(inputs, opts, bar, run)
         },
@@ -902,6 +911,7 @@ fn read_raw<T, E: Into<Error>>(
     let opts = IngestOptions {
         source: args.source,
         chunk_bytes: args.chunk_bytes,
+        key_memory: args.key_memory,
         max_line_bytes: args.max_line_bytes,
         max_document_bytes: args.max_document_bytes,
         max_gzip_ratio: args.max_gzip_ratio,

@@ -332,6 +332,11 @@ pub struct InputArgs {
     /// JSON array read in pieces (tests use tiny ones).
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, hide = true)]
     pub chunk_bytes: usize,
+    /// Bytes of delivery keys (one per event of a source with event ids, to tell repeated
+    /// deliveries apart) that `credentials`, `secrets` and `stats` hold in memory; the rest
+    /// wait in the system's temporary folder (tests use tiny amounts).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::credentials::tally::KEY_MEMORY, hide = true)]
+    pub key_memory: usize,
     /// Print how long each phase took on stderr (for performance work).
     #[arg(long, hide = true)]
     pub timings: bool,

@@ -23,6 +23,9 @@ pub enum Error {
     OutputFormat(PathBuf),
     #[error("event frame: {0}")]
     Frame(#[from] polars::error::PolarsError),
+    /// Files of the run's own in the temporary folder (their path in the message).
+    #[error("{0}")]
+    TempFiles(std::io::Error),
     #[error("{}: {message}", path.display())]
     Config { path: PathBuf, message: String },
     #[error("{0}")]

@@ -80,6 +80,9 @@ pub struct IngestOptions {
     /// all that `hunt`, `timeline` and `score` look at. The others are counted, never put
     /// in the frame.
     pub attributable_only: bool,
+    /// Bytes of delivery keys a tally holds in memory before the rest wait on disk
+    /// (`--key-memory`; `credentials::tally::KEY_MEMORY`).
+    pub key_memory: usize,
     /// `--since` / `--until`: events outside are counted per input
     /// (`FileReport::outside_window`), never kept.
     pub window: crate::window::TimeWindow,
@@ -141,6 +144,7 @@ impl Default for IngestOptions {
             local_zone: None,
             columns: None,
             attributable_only: false,
+            key_memory: crate::credentials::tally::KEY_MEMORY,
             window: crate::window::TimeWindow::default(),
             max_gzip_ratio: DEFAULT_MAX_GZIP_RATIO,
             map: Some(MapRule::default()),
@@ -262,15 +266,18 @@ pub fn tally(
     opts: &IngestOptions,
     progress: &ProgressBar,
     run: Accumulator,
-) -> PolarsResult<(Tally, Vec<FileReport>)> {
+) -> crate::error::Result<(Tally, Vec<FileReport>)> {
+    let run = run.holding_keys(opts.key_memory);
     let mut files =
         read_all::<ChunkTally>(inputs, opts, progress, Some(&run), None, &mut |_| Ok(()))?;
     let names = files.iter().map(|f| f.file.clone()).collect();
-    let mut tally = run.finish(names, |file| {
-        if let Some(report) = files.get_mut(file as usize) {
-            report.duplicates_removed += 1;
-        }
-    });
+    let mut tally = run
+        .finish(names, |file| {
+            if let Some(report) = files.get_mut(file as usize) {
+                report.duplicates_removed += 1;
+            }
+        })
+        .map_err(crate::error::Error::TempFiles)?;
     tally.link_token_prefixes();
     Ok((tally, files))
 }

@@ -282,4 +282,42 @@ fn repeated_deliveries_are_removed_alike_when_tallied_and_when_framed() {
     assert_eq!(file_report(&stats, "c.json")["duplicates_removed"], 1);
     assert_eq!(file_report(&stats, "b.json")["duplicates_removed"], 0);
     assert_eq!(stats["totals"]["events"], 5);
+
+    // The delivery keys on disk (each file's as it is read: a key's worth of memory) find
+    // the same copy, and the folder they waited in is gone after the run.
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let logs_arg = logs.to_str().unwrap();
+    let on_disk = |args: &[&str]| {
+        let run = tokentrail_env(
+            &[args, &["--key-memory", "40", logs_arg]].concat(),
+            &[("TMPDIR", &tmp)],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.json()
+    };
+    assert_eq!(on_disk(&["credentials", "--format", "json"]), tallied);
+    let stats = on_disk(&["stats", "--format", "json"]);
+    assert_eq!(file_report(&stats, "c.json")["duplicates_removed"], 1);
+    assert_eq!(file_report(&stats, "b.json")["duplicates_removed"], 0);
+    assert_eq!(stats["totals"]["events"], 5);
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // A temporary folder that cannot hold them fails the run, naming the folder.
+    let not_a_folder = dir.write("tmp-file", b"");
+    let run = tokentrail_env(
+        &["credentials", "--key-memory", "40", logs_arg],
+        &[("TMPDIR", &not_a_folder)],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("tmp-file/tokentrail-keys-"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("TMPDIR"), "{}", run.stderr);
 }

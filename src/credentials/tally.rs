@@ -26,11 +26,14 @@ use distinct::value_hash;
 
 mod counts;
 mod distinct;
+mod keys;
 mod share;
 mod sighting;
 
 use counts::{Counts, distinct_counts};
 use distinct::Distinct;
+pub use keys::{KEY_MEMORY, SPILL_PREFIX as KEY_SPILL_PREFIX};
+use keys::{Key, KeyStore};
 use share::Share;
 use sighting::{EventId, Last, Moment, Place, Seen};
 
@@ -282,20 +285,6 @@ fn chunk_line(chunk: u32, line: u64) -> u64 {
     (u64::from(chunk) << 32) | (line & 0xFFFF_FFFF)
 }
 
-/// How many buckets hold the delivery keys (a power of two).
-const KEY_BUCKETS: usize = 256;
-
-/// An event of a source with event ids, by its delivery key.
-#[derive(Clone, Copy)]
-struct Key {
-    hash: [u64; 2],
-    place: Place,
-    /// Its credential (`slot` of `share`; `NO_CREDENTIAL`: none).
-    share: u16,
-    slot: u32,
-    refused: bool,
-}
-
 const NO_CREDENTIAL: u32 = u32::MAX;
 
 /// What one chunk of one input adds to the run's [`Accumulator`]: its events join their
@@ -535,10 +524,9 @@ impl ChunkTally {
 pub struct Accumulator {
     hasher: KeyHasher,
     shares: Vec<Mutex<Share>>,
-    /// The delivery keys of the run, in [`KEY_BUCKETS`] buckets by the top bits of their
-    /// hash (copies of one event share a bucket): many short vectors grow without copying
-    /// every key again at each doubling of one long vector, and are sorted in parallel.
-    keys: Mutex<Vec<Vec<Key>>>,
+    /// The delivery keys of the run (`keys::KeyStore`), and the first error writing
+    /// those beyond what it holds to disk.
+    keys: Mutex<(KeyStore, Option<std::io::Error>)>,
     /// Where each chunk of a line input starts in its file: (input, chunk) -> its first
     /// line, 1-based.
     chunk_lines: Mutex<PlHashMap<(u32, u32), u64>>,
@@ -563,6 +551,15 @@ impl Accumulator {
         Accumulator {
             by,
             ..Accumulator::new()
+        }
+    }
+
+    /// This accumulator holding `bytes` of delivery keys in memory at most (the rest wait
+    /// on disk: `keys::KeyStore`).
+    pub fn holding_keys(self, bytes: usize) -> Accumulator {
+        Accumulator {
+            keys: Mutex::new((KeyStore::holding(bytes), None)),
+            ..self
         }
     }
 
@@ -602,16 +599,10 @@ impl Accumulator {
         let keys = std::mem::take(&mut chunk.keys);
         if !keys.is_empty()
             && let Ok(mut run) = self.keys.lock()
+            && run.1.is_none()
+            && let Err(e) = run.0.add(keys)
         {
-            if run.is_empty() {
-                run.resize_with(KEY_BUCKETS, Vec::new);
-            }
-            for key in keys {
-                let bucket = (key.hash[0] >> (64 - KEY_BUCKETS.trailing_zeros())) as usize;
-                if let Some(b) = run.get_mut(bucket) {
-                    b.push(key);
-                }
-            }
+            run.1 = Some(e);
         }
     }
 
@@ -629,21 +620,22 @@ impl Accumulator {
 
     /// The run's tally. Every copy of a repeated delivery but the first in input order is
     /// taken back out of its credential's counts and reported to `removed` with its input.
-    pub fn finish(self, names: Vec<String>, mut removed: impl FnMut(u32)) -> Tally {
+    pub fn finish(
+        self,
+        names: Vec<String>,
+        mut removed: impl FnMut(u32),
+    ) -> std::io::Result<Tally> {
         let mut shares: Vec<Share> = self
             .shares
             .into_iter()
             .map(|s| s.into_inner().unwrap_or_default())
             .collect();
-        let mut keys = self.keys.into_inner().unwrap_or_default();
-        keys.par_iter_mut()
-            .for_each(|b| b.sort_unstable_by_key(|k| (k.hash, k.place)));
+        let (keys, failed) = self.keys.into_inner().unwrap_or_default();
+        if let Some(e) = failed {
+            return Err(e);
+        }
         let mut copies: PlHashMap<(u16, u32), PlHashSet<Place>> = PlHashMap::default();
-        for pair in keys.iter().flat_map(|b| b.windows(2)) {
-            let (kept, copy) = (pair[0], pair[1]);
-            if copy.hash != kept.hash {
-                continue;
-            }
+        for copy in keys.copies()? {
             removed(copy.place.file);
             // A copy has its kept copy's credential, address and time: the counts of the
             // credential change, and its last sighting if that was the copy.
@@ -659,7 +651,6 @@ impl Accumulator {
                     .insert(copy.place);
             }
         }
-        drop(keys);
         for ((share, slot), places) in copies {
             if let Some(last) = shares
                 .get_mut(usize::from(share))
@@ -685,12 +676,12 @@ impl Accumulator {
             }
         });
         let counts = self.counts.and_then(|c| c.into_inner().ok());
-        Tally {
+        Ok(Tally {
             names,
             shares,
             distinct: counts.map(distinct_counts).unwrap_or_default(),
             by: self.by,
-        }
+        })
     }
 }
 
@@ -792,7 +783,9 @@ impl Tally {
             run.add(&row);
         }
         let names = names.into_keys().map(str::to_string).collect();
-        Ok(run.finish(names, |_| {}))
+        // A frame's rows have no delivery keys: nothing goes to disk.
+        run.finish(names, |_| {})
+            .map_err(|e| polars_err!(ComputeError: "{e}"))
     }
 
     /// Token prefixes that one full token starts with become that token (see
@@ -1066,7 +1059,9 @@ mod tests {
         }
         run.merge(&mut chunk);
         let mut removed = 0;
-        let tally = run.finish(vec!["okta.ndjson".into()], |_| removed += 1);
+        let tally = run
+            .finish(vec!["okta.ndjson".into()], |_| removed += 1)
+            .expect("a tally");
         assert_eq!(removed, 10);
         let mut events: Vec<(String, u64)> = tally
             .credentials()

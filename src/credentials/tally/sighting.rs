@@ -22,6 +22,15 @@ impl Place {
         }
     }
 
+    /// Its file, line and record as stored (see [`Place::from_parts`]).
+    pub(super) fn to_parts(self) -> (u32, u64, u32) {
+        (self.file, self.line, self.record)
+    }
+
+    pub(super) fn from_parts(file: u32, line: u64, record: u32) -> Place {
+        Place { file, line, record }
+    }
+
     pub(super) fn record_index(self) -> Option<u32> {
         self.record.checked_sub(1)
     }
