@@ -18,11 +18,11 @@ use super::sighting::Place;
 /// grow without copying every key again at each doubling of one long vector, and are
 /// sorted in parallel; on disk, a bucket is what is read back at once (a 256th of the
 /// keys).
-pub(super) const KEY_BUCKETS: usize = 256;
+const KEY_BUCKETS: usize = 256;
 
 /// Delivery keys held in memory before they go to disk (`--key-memory`): 1.7 million
-/// events' worth (`credentials` on 8 million CloudTrail records: 396 MB of memory with
-/// every key held, 181 MB so, 142 MB with half as many; 3-4% more time).
+/// events' worth (`credentials` on 8 million CloudTrail records: 398 MB of memory with
+/// every key held, 189 MB so, 142 MB with half as many; the same time).
 pub const KEY_MEMORY: usize = 64 << 20;
 
 /// An event of a source with event ids, by its delivery key.
@@ -127,8 +127,9 @@ impl KeyStore {
     /// (the first of each hash is the one kept). A bucket at a time, read back from disk
     /// with its keys still in memory.
     pub(super) fn copies(self) -> std::io::Result<Vec<Key>> {
-        let KeyStore { buckets, disk, .. } = self;
-        let mut buckets = buckets;
+        let KeyStore {
+            mut buckets, disk, ..
+        } = self;
         buckets.resize_with(KEY_BUCKETS, Vec::new);
         let found: Vec<std::io::Result<Vec<Key>>> = buckets
             .into_par_iter()
