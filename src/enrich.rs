@@ -210,17 +210,12 @@ pub fn enrich_keeping(
     let clients_read = read(CLIENT_FAMILY) || read(CLIENT_KIND);
     let rows = |made: bool| if made { n } else { 0 };
     let src = df.column(col::SRC_IP)?.str()?.clone();
-    // Read row by row only when some event says who called: a column of one null (an
-    // nginx chunk's) read so would be made a null a row, and kept so by the frame.
-    let caller = df.column(col::CALLER_KIND)?;
-    let caller = match caller.null_count() < caller.len() {
-        true => Some(caller.str()?.clone()),
-        false => None,
-    };
-    let kinds: Box<dyn Iterator<Item = Option<&str>>> = match &caller {
-        Some(c) => Box::new(c.iter()),
-        None => Box::new(std::iter::repeat(None)),
-    };
+    // Read row by row only when some event says who called (`frame::valued`: an nginx
+    // chunk's is a column of one null).
+    let caller = crate::frame::valued(df.column(col::CALLER_KIND)?)
+        .map(|c| c.str().cloned())
+        .transpose()?;
+    let mut kinds = caller.as_ref().map(|c| c.iter());
     let mut cache: PlHashMap<(Option<&str>, Option<&str>), AddressFacts> = PlHashMap::default();
     let cap = rows(addresses_read);
     let mut class = StringChunkedBuilder::new(IP_CLASS.into(), cap);
@@ -232,7 +227,8 @@ pub fn enrich_keeping(
     let mut asn: Vec<Option<u32>> = Vec::with_capacity(cap);
     let mut as_org = StringChunkedBuilder::new(AS_ORG.into(), cap);
     let mut anonymizer = StringChunkedBuilder::new(ANONYMIZER.into(), cap);
-    for (ip, kind) in src.iter().zip(kinds).take(cap) {
+    for ip in src.iter().take(cap) {
+        let kind = kinds.as_mut().and_then(Iterator::next).flatten();
         let facts = cache.entry((ip, kind)).or_insert_with(|| match ip {
             Some(ip) => address_facts(ip, kind, geo),
             None => AddressFacts::default(),

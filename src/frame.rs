@@ -249,6 +249,13 @@ pub fn held_bytes(df: &DataFrame) -> usize {
         .sum()
 }
 
+/// `c` when some row holds a value, to be read row by row; `None` when it is null in
+/// every row. Ask before reading: a column of one null ([`nulls_as_scalars`]) read as an
+/// array is made a null a row inside the frame, which keeps it as long as the frame.
+pub fn valued(c: &Column) -> Option<&Column> {
+    (c.null_count() < c.len()).then_some(c)
+}
+
 /// Every column null in every row of `df` as a column of one null value: an array of
 /// nulls costs 16 bytes a row for a text column (4-8 for a number), and an nginx chunk has
 /// 27 such text columns (CloudTrail's and the providers' fields): 432 of its 1,058 bytes
@@ -1102,6 +1109,22 @@ pub fn empty_frame() -> PolarsResult<DataFrame> {
     )
 }
 
+/// `rows` distinct nginx requests (combined format), a second apart from 01:00:00 +0100
+/// on one day, for tests.
+#[cfg(test)]
+pub(crate) fn nginx_requests(rows: usize) -> Vec<String> {
+    (0..rows)
+        .map(|i| {
+            format!(
+                "10.0.0.{} - - [04/Mar/2026:01:{:02}:{:02} +0100] \"GET /api/v1/projects/{i} HTTP/1.1\" 200 {i} \"-\" \"curl/8.4.0\"",
+                i % 200,
+                i / 60,
+                i % 60
+            )
+        })
+        .collect()
+}
+
 /// A chunk of nginx `lines` (combined format) as the reader finishes one, its texts
 /// repacked as they are parsed when `repack` (`hunt`, `timeline`, `score`), for tests.
 #[cfg(test)]
@@ -1358,16 +1381,7 @@ mod tests {
     #[test]
     fn columns_no_event_filled_hold_no_rows() {
         let rows = 3_000;
-        let lines: Vec<String> = (0..rows)
-            .map(|i| {
-                format!(
-                    "10.0.0.{} - - [04/Mar/2026:01:00:{:02} +0100] \"GET /api/v1/projects/{i} HTTP/1.1\" 200 {i} \"-\" \"curl/8.4.0\"",
-                    i % 200,
-                    i % 60
-                )
-            })
-            .collect();
-        let mut df = nginx_chunk(&lines, false);
+        let mut df = nginx_chunk(&nginx_requests(rows), false);
         crate::enrich::enrich(&mut df, None, &[]).expect("enriched");
         for name in [
             col::REGION,

@@ -757,17 +757,7 @@ mod tests {
     #[test]
     fn an_hour_spilled_as_a_thousand_files_is_read_back() {
         let rows = 1_000;
-        let lines: Vec<String> = (0..rows)
-            .map(|i| {
-                format!(
-                    "10.0.0.{} - - [04/Mar/2026:01:{:02}:{:02} +0100] \"GET /api/v1/projects/{i} HTTP/1.1\" 200 {i} \"-\" \"curl/8.4.0\"",
-                    i % 200,
-                    i / 60,
-                    i % 60
-                )
-            })
-            .collect();
-        let df = crate::frame::nginx_chunk(&lines, false);
+        let df = crate::frame::nginx_chunk(&crate::frame::nginx_requests(rows), false);
         let ts: Vec<i64> = df
             .column(col::TS)
             .unwrap()

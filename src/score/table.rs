@@ -80,27 +80,24 @@ impl<T> std::ops::Index<usize> for Column<T> {
 
 impl<T> Column<T> {
     /// The frame's column `c` row by row, as `values` reads it; not read when it is null
-    /// in every row (read, a column of one null, `frame::nulls_as_scalars`, would be made
-    /// a null a row in the frame, which outlives the table).
+    /// in every row (`frame::valued`: the frame outlives the table).
     fn read<'c, I: Iterator<Item = Option<T>>>(
         c: &'c polars::prelude::Column,
         values: impl FnOnce(&'c polars::prelude::Column) -> PolarsResult<I>,
     ) -> PolarsResult<Column<T>> {
-        if c.null_count() == c.len() {
-            return Ok(Column::Null(None));
+        match crate::frame::valued(c) {
+            Some(c) => Ok(Column::Values(values(c)?.collect())),
+            None => Ok(Column::Null(None)),
         }
-        Ok(Column::Values(values(c)?.collect()))
     }
 }
 
 /// A text column: by id when the frame says it has few distinct values.
 fn text<'a>(df: &'a DataFrame, name: &str, few_values: bool) -> PolarsResult<Column<&'a str>> {
-    let c = df.column(name)?;
-    // Before it is read as texts: a column of one null (`frame::nulls_as_scalars`) read so
-    // is made a null a row, which the frame then keeps to the end of the run.
-    if c.null_count() == c.len() {
+    // Asked before it is read as texts (`frame::valued`).
+    let Some(c) = crate::frame::valued(df.column(name)?) else {
         return Ok(Column::Null(None));
-    }
+    };
     let ca = c.str()?;
     if !few_values {
         return Ok(Column::Values(ca.iter().collect()));
