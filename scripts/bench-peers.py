@@ -7,11 +7,13 @@ Usage:
   scripts/bench-peers.py [--data DIR] [--nginx-mb N] [--cloudtrail N] [--okta N]
                          [--okta-api-export] [--auth0 N]
                          [--only nginx,cloudtrail,okta,auth0] [--repeat N]
+                         [--tokentrail PATH]
 
 Defaults are the issue's sizes (nginx 2,000 MB, CloudTrail 2,000,000 records in 2,000
 S3 files, Okta and Auth0 1,000,000 events each). Data are generated once into --data
 (default /tmp/tokentrail-bench) by scripts/make-*-bench.py and reused. Needs a release
-build (cargo build --release); peers are run when installed: GoAccess and lnav (apt),
+build (cargo build --release; --tokentrail times another binary, such as
+scripts/build-pgo.sh's target/pgo/tokentrail); peers are run when installed: GoAccess and lnav (apt),
 DuckDB's CLI (pip install duckdb-cli, or a `duckdb` binary on PATH)
 and its Python module, Polars (pip), jq, zcat/cat as the floor. Peak memory is GNU time's
 maximum resident set size. Each command runs --repeat times (default 1), the rounds interleaved
@@ -168,6 +170,7 @@ def table(title, rows, data_bytes, uncompressed, events):
 
 
 def main():
+    global TT
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="/tmp/tokentrail-bench")
     ap.add_argument("--nginx-mb", type=int, default=2000)
@@ -179,10 +182,13 @@ def main():
     ap.add_argument("--auth0", type=int, default=1_000_000)
     ap.add_argument("--only", default="nginx,cloudtrail,okta,auth0")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--tokentrail", type=pathlib.Path, default=TT,
+                    help="the binary to time (default target/release/tokentrail)")
     args = ap.parse_args()
     args.only = args.only.split(",")
-    if not TT.exists():
-        sys.exit("build first: cargo build --release")
+    if not args.tokentrail.exists():
+        sys.exit(f"build first: cargo build --release (no {args.tokentrail})")
+    TT = args.tokentrail.resolve()
     data = pathlib.Path(args.data)
     nginx, ct, okta, auth0 = generate(args, data)
     out = data / "out"
