@@ -6,8 +6,8 @@
 # by its own runs").
 #
 # The runs are the commands a responder runs, on samples/ and the test fixtures: the
-# profile needs which way each branch goes, not volume (profiles of 900 MB of generated
-# logs made a binary no faster than these few seconds of runs).
+# profile needs which way each branch goes, not volume (a profile of 900 MB of generated
+# logs made a binary within a few percent of these few seconds of runs).
 #
 # Cost: two release builds of their own (about 6 minutes each on two cores; 4.6 GB in all
 # under target/pgo/), a few seconds of runs. Needs the toolchain's own llvm-profdata:
