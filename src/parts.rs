@@ -186,7 +186,7 @@ impl PartWriter {
                 continue;
             }
             let mut group = concat(pieces)?;
-            group.rechunk_mut();
+            group.rechunk_mut_par();
             writer.write(&group).map_err(|e| output_error(dir, e))?;
         }
         writer.finish().map_err(|e| output_error(dir, e))?;
@@ -409,7 +409,7 @@ impl Parts {
             return in_order(pieces, &self.schema);
         }
         let mut df = concat(pieces)?;
-        df.rechunk_mut();
+        df.rechunk_mut_par();
         Ok(with_every_column(df, &self.schema))
     }
 
@@ -518,7 +518,7 @@ fn in_order(pieces: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
         order.sort_unstable_by_key(|&i| keys[i as usize]);
         all = all.take(&IdxCa::from_vec("".into(), order))?;
     }
-    all.rechunk_mut();
+    all.rechunk_mut_par();
     Ok(all)
 }
 
