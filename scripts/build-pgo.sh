@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds target/pgo/tokentrail: the release binary optimised by profiles of its own runs
 # (profile-guided optimisation, PGO). The compiler lays out and inlines the code by which
-# branches the runs took: 10-21% less time than `cargo build --release` on nginx and
-# CloudTrail, 3-6% on Entra ID, nothing on Okta (docs/performance.md, "A binary optimised
+# branches the runs took: 4-21% less time than `cargo build --release` on nginx, 10-12%
+# on CloudTrail, 3-6% on Entra ID, nothing on Okta (docs/performance.md, "A binary optimised
 # by its own runs").
 #
 # The runs are the commands a responder runs, on samples/ and the test fixtures: the
