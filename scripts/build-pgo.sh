@@ -89,10 +89,17 @@ mkdir -p "$profiles"
 runs "$instrumented" "$work/runs"
 
 echo "build-pgo: 3/4 merge" >&2
-"$profdata" merge -o "$work/tokentrail.profdata" "$profiles"
+"$profdata" merge -o "$work/merged.profdata" "$profiles"
+# Named by its content: cargo rebuilds on a change of flags, not of the file they name, so
+# a new profile under the old name would leave the crates that did not change optimised
+# by the old one.
+sum=$(cksum < "$work/merged.profdata" | cut -d' ' -f1)
+profile=$work/tokentrail-$sum.profdata
+rm -f "$work"/tokentrail-*.profdata
+mv "$work/merged.profdata" "$profile"
 
 echo "build-pgo: 4/4 optimised build" >&2
-RUSTFLAGS="${RUSTFLAGS:-} -Cprofile-use=$work/tokentrail.profdata" \
+RUSTFLAGS="${RUSTFLAGS:-} -Cprofile-use=$profile" \
     CARGO_TARGET_DIR=$work/optimised cargo build --release --locked
 cp "$work/optimised/release/tokentrail" "$work/tokentrail"
 
