@@ -132,9 +132,10 @@ def size_of(path):
     return p.stat().st_size
 
 
-def count_events(path, out):
-    """Events as tokentrail counts them (every record read, none malformed), for events/s."""
-    done = subprocess.run([str(TT), "stats", "-q", "--format", "json", str(path)],
+def count_events(tt, path):
+    """Events as tokentrail (binary `tt`) counts them (every record read, none malformed),
+    for events/s."""
+    done = subprocess.run([tt, "stats", "-q", "--format", "json", str(path)],
                           capture_output=True, text=True, check=True)
     doc = json.loads(done.stdout)
     return doc["totals"]["events"], doc["totals"]["bytes"]
@@ -170,7 +171,6 @@ def table(title, rows, data_bytes, uncompressed, events):
 
 
 def main():
-    global TT
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="/tmp/tokentrail-bench")
     ap.add_argument("--nginx-mb", type=int, default=2000)
@@ -188,13 +188,12 @@ def main():
     args.only = args.only.split(",")
     if not args.tokentrail.exists():
         sys.exit(f"build first: cargo build --release (no {args.tokentrail})")
-    TT = args.tokentrail.resolve()
     data = pathlib.Path(args.data)
     nginx, ct, okta, auth0 = generate(args, data)
     out = data / "out"
     out.mkdir(exist_ok=True)
     r = args.repeat
-    tt = str(TT)
+    tt = str(args.tokentrail.resolve())
     print(f"machine: {os.cpu_count()} cores; {subprocess.run('uname -srm', shell=True, capture_output=True, text=True).stdout.strip()}")
 
     def tokentrail_rows(path, summary_job):
@@ -206,7 +205,7 @@ def main():
         ]
 
     if "nginx" in args.only:
-        events, text = count_events(nginx, out)
+        events, text = count_events(tt, nginx)
         rows = [("read the bytes (floor)", "cat", measure(f"cat {nginx} > /dev/null", r))]
         rows += tokentrail_rows(nginx, "summarise the log")
         if have("goaccess"):
@@ -260,7 +259,7 @@ def main():
                              measure(f"{sys.executable} scripts/polars-summary.py {job} {path}", r)))
 
     if "cloudtrail" in args.only:
-        events, text = count_events(ct, out)
+        events, text = count_events(tt, ct)
         files = f"find {ct} -name '*.json.gz' -not -path '*Digest*' -print0 | xargs -0"
         rows = [("read the bytes (floor)", "zcat", measure(f"{files} zcat > /dev/null", r))]
         rows += tokentrail_rows(ct, "summarise the log")
@@ -276,7 +275,7 @@ def main():
     for kind, path in (("okta", okta), ("auth0", auth0)):
         if kind not in args.only:
             continue
-        events, text = count_events(path, out)
+        events, text = count_events(tt, path)
         rows = [("read the bytes (floor)", "cat", measure(f"cat {path} > /dev/null", r))]
         rows += tokentrail_rows(path, "summarise the log")
         json_peers(kind, path, rows)

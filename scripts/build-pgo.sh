@@ -21,12 +21,12 @@ fi
 cd "$(dirname "$0")/.."
 root=$PWD
 work=$root/target/pgo
+logs=samples/logs
+geo=(--geoip samples/geoip)
 
 # The runs the profile is made of: `runs BINARY FOLDER` (outputs into FOLDER).
 runs() {
     local bin=$1 out=$2
-    local logs=samples/logs
-    local geo=(--geoip samples/geoip)
     rm -rf "$out"
     mkdir -p "$out"
     run() {
@@ -104,8 +104,6 @@ RUSTFLAGS="${RUSTFLAGS:-} -Cprofile-use=$profile" \
 cp "$work/optimised/release/tokentrail" "$work/tokentrail"
 
 # The same program: the same report on the samples from both builds.
-logs=samples/logs
-geo=(--geoip samples/geoip)
 out=$work/runs
 "$instrumented" hunt --format json "$logs" "${geo[@]}" > "$out/instrumented.json" 2> /dev/null || true
 "$work/tokentrail" hunt --format json "$logs" "${geo[@]}" > "$out/optimised.json" 2> /dev/null || true
