@@ -314,9 +314,9 @@ fn score_within(
         write(&report, stdout)?;
         return Ok(exit_status(&ingested.files, input.strict));
     };
-    let (_dir, (written, files, _)) = into_parts(input, tables, (budget, scale.parts))?;
+    let (_dir, (source, mut files, _)) = into_parts(input, tables, (budget, scale.parts))?;
     let phase = phase_timer(input);
-    crate::parts::score(&written, &opts, selection, &phase, |report| {
+    crate::parts::score(source, &mut files, &opts, selection, &phase, |report, _| {
         write(report, stdout)
     })?;
     Ok(exit_status(&files, input.strict))
@@ -339,7 +339,7 @@ fn into_parts(
         true => tables_into_parts(input, tables, (budget, parts), dir.path())?,
         false => logs_into_parts(input, (budget, parts), dir.path())?,
     };
-    phase("parts written");
+    phase("read into parts");
     Ok((dir, written))
 }
 
@@ -502,15 +502,16 @@ fn investigate_by_parts(
     stdout: &mut dyn Write,
 ) -> Result<ExitStatus> {
     let opts = score_options(input, analysis)?;
-    let (_dir, (written, files, geoip)) = into_parts(input, tables, scale)?;
+    let (_dir, (source, mut files, geoip)) = into_parts(input, tables, scale)?;
     let checksums = report::Checksums::start(&files);
     let phase = phase_timer(input);
     crate::parts::hunt(
-        &written,
+        source,
+        &mut files,
         &opts,
         seeds,
         &phase,
-        |frame, investigator, findings| {
+        |frame, investigator, findings, files| {
             let report = report::build(
                 frame,
                 investigator,
@@ -523,17 +524,17 @@ fn investigate_by_parts(
                     checksums,
                 },
             )?;
-            deliver(&report, args, &files, input.strict, stdout)
+            deliver(&report, args, files, input.strict, stdout)
         },
     )
 }
 
-/// What is written into parts: the parts, what was read of each input, the GeoIP
-/// databases used.
-type Written = (crate::parts::Parts, Vec<FileReport>, Vec<String>);
+/// What is read into parts: the parts, what was read of each input, the GeoIP databases
+/// used.
+type Written = (crate::parts::PartSource, Vec<FileReport>, Vec<String>);
 
 /// Raw logs into parts in `dir`, read as `ingest` reads them (`scale`: the budget in
-/// bytes, and the parts if forced).
+/// bytes, and the parts if forced): each part made whole when the first pass comes to it.
 fn logs_into_parts(
     input: &InputArgs,
     scale: (u64, Option<usize>),
@@ -541,35 +542,27 @@ fn logs_into_parts(
 ) -> Result<Written> {
     let (budget, parts) = scale;
     let mut geoip = Vec::new();
-    let mut writer = None;
-    let by_hour = read_raw(
+    let (files, drain) = read_raw(
         input,
         Keep::scored(),
-        "ingest into parts",
+        "read",
         |inputs, opts, bar, geo| {
-            let phase = phase_timer(input);
             geoip = geo.map(|g| g.loaded.clone()).unwrap_or_default();
             let bytes: u64 = inputs.iter().map(Input::size_as_read).sum();
             let parts = parts.unwrap_or_else(|| crate::parts::parts_for(bytes, budget));
-            let writer = writer.insert(crate::parts::PartWriter::new(
-                dir.join("parts"),
-                parts,
-                crate::parts::run_bytes(budget as usize),
-            ));
-            // Nothing held for the hours: each piece goes to disk as it is read, where
-            // its part will be anyway (held up to the budget, the pieces took 2-3 times
-            // the budget: an Okta log of 0.6 GB peaked at 704 MB at 256 MiB, 195 MB so).
-            let read = || phase("read (then parts written hour by hour)");
+            // The pieces of parts held up to a quarter of the budget (the rest is the
+            // part scored), the others waiting on disk.
+            let held = crate::parts::run_bytes(budget as usize);
             let spill = dir.join("spill");
-            crate::ingest::ingest_by_hour(inputs, opts, bar, geo, 0, spill, writer, &read)
+            crate::ingest::ingest_into_parts(inputs, opts, bar, geo, (held, parts), spill)
         },
-        |done| &done.files,
+        |(files, _)| files,
     )?;
-    let written = match writer {
-        Some(w) => w.finish()?,
-        None => crate::parts::PartWriter::new(dir.join("parts"), 1, 0).finish()?,
+    let source = crate::parts::PartSource::Drained {
+        drain,
+        dir: dir.join("parts"),
     };
-    Ok((written, by_hour.files, geoip))
+    Ok((source, files, geoip))
 }
 
 /// The Parquet tables `ingest` wrote into parts in `dir`: each table a row group at a
@@ -610,7 +603,8 @@ fn tables_into_parts(
         files.push(reader.read(path, &mut |df| writer.push(layout.apply(df)?))?);
     }
     report_window(&files, not_read);
-    Ok((writer.finish()?, files, layout.geoip()))
+    let parts = crate::parts::PartSource::Written(writer.finish()?);
+    Ok((parts, files, layout.geoip()))
 }
 
 /// A hunt's report to its output, and the exit status it makes.

@@ -32,7 +32,7 @@ pub use link::{FullTokens, TOKEN_PREFIX_KIND};
 use order::{remove_duplicates, sorted_concat};
 use records::{FileJob, Sink};
 pub use report::{FileReport, MalformedExample, Problem, ProblemKind};
-pub use spill::HourFrame;
+pub use spill::{HourFrame, PartDrain};
 use spill::{Spill, SpillSink};
 
 /// How much decompressed input detection looks at.
@@ -244,6 +244,24 @@ pub fn ingest_by_hour(
         events,
         spilled,
     })
+}
+
+/// The inputs read into `parts` parts, for `hunt` and `score` by parts: each chunk cut by
+/// the part its events' groups go to as it is read, held up to `budget` bytes and the rest
+/// in `spill_dir`, to be made whole a part at a time ([`PartDrain`]).
+pub fn ingest_into_parts(
+    inputs: &[Input],
+    opts: &IngestOptions,
+    progress: &ProgressBar,
+    geo: Option<&GeoDatabases>,
+    (budget, parts): (usize, usize),
+    spill_dir: std::path::PathBuf,
+) -> crate::error::Result<(Vec<FileReport>, PartDrain)> {
+    let spill = Spill::new(geo, &opts.real_ip_from, budget, spill_dir).by_parts(parts);
+    let files = read_all::<SpillSink>(inputs, opts, progress, None, Some(&spill), &mut |_| {
+        spill.join_small_pieces()
+    })?;
+    Ok((files, spill.into_part_drain()?))
 }
 
 /// What [`ingest_by_hour`] read and wrote.

@@ -6,12 +6,17 @@
 //! events, and the investigation reads a fraction of a percent of them
 //! (docs/scale.md). So:
 //!
-//! 1. The events are read as `ingest` reads them (hour by hour, every piece to disk as
-//!    read) into parts in a temporary folder, each group's events in one part, with
-//!    [`SEQ`], each event's place in the whole frame's order.
+//! 1. The events are read into parts, each group's events in one part: raw logs as
+//!    `ingest` reads them, each chunk cut by part as it is parsed (pieces held up to a
+//!    quarter of the budget, the others in a temporary folder: `ingest/spill.rs`); tables
+//!    written into parts as they are read ([`PartWriter`]). Each event has [`SEQ`], its
+//!    place among the events of its time in the whole frame's order.
 //! 2. Each part is scored on its own (`score::score_events`): the same reasons as in one
 //!    table. Kept: the events with a reason and those a signal looking across reads
-//!    (`Signal::reads_across`), and what the others tell those signals ([`Outside`]).
+//!    (`Signal::reads_across`), and what the others tell those signals ([`Outside`]). A
+//!    part of raw logs is made whole for it (its pieces joined in the whole frame's order,
+//!    repeated deliveries removed, token prefixes linked: [`PartSource::Drained`]), and
+//!    written for the steps after.
 //! 3. The signals looking across run on the events kept, each bringing in first every
 //!    event of the networks and credentials it asks for (`Signal::wants`).
 //! 4. Each part is read again for what the investigation knows of every network and
@@ -49,11 +54,12 @@ use crate::score::{
 };
 use crate::score_report::matches_credential;
 
-/// Each event's place in the order of the whole frame (time, then input and line).
+/// Each event's place in the order of the whole frame among the events of its time: the
+/// frame is in order of time, then `SEQ` (input, then line and record).
 pub const SEQ: &str = "_seq";
 
 /// Which part a group's events go to: the same in every run.
-fn part_of(key: &str, parts: usize) -> usize {
+pub(crate) fn part_of(key: &str, parts: usize) -> usize {
     // SipHash with zero keys, not a randomly keyed hasher: a part is found again by key.
     let mut h = std::hash::DefaultHasher::new();
     key.hash(&mut h);
@@ -78,7 +84,8 @@ pub fn run_bytes(budget: usize) -> usize {
 /// 0.1 GB of footers).
 const MIN_RUN_BYTES: usize = 32 << 20;
 
-/// The parts, written hour by hour as `ingest` reads the inputs.
+/// The parts of tables, written as the tables are read (row groups, one after the other),
+/// or of any frames given in the whole frame's order.
 pub struct PartWriter {
     dir: PathBuf,
     schema: Option<Schema>,
@@ -413,11 +420,6 @@ impl Parts {
         Ok(with_every_column(df, &self.schema))
     }
 
-    /// The parts, each read in turn.
-    fn each(&self) -> impl Iterator<Item = Result<DataFrame>> + '_ {
-        (0..self.parts).map(|p| self.read(p))
-    }
-
     /// Every part's events that `keep` selects (reading only the columns `by` names), in
     /// the order of the whole frame, with the columns `only` names (the others null) or
     /// all: a part with none is not read further.
@@ -440,6 +442,104 @@ impl Parts {
         }
         in_order(pieces, &self.schema)
     }
+}
+
+/// Where the first pass over the parts takes each one's events from.
+pub enum PartSource {
+    /// Parts written as read (tables).
+    Written(Parts),
+    /// Raw logs read into parts: each part made whole from the read's spill as the first
+    /// pass comes to it, and written then into `dir` for the passes after. The first pass
+    /// so reads no part back, and no pass between the read and it goes over every event
+    /// (each read hour made whole, then cut into parts and written, took 1.1-1.6 s of the
+    /// 3.4-3.9 s of a 500 MB gateway log's hunt, docs/performance.md).
+    Drained {
+        drain: crate::ingest::PartDrain,
+        dir: PathBuf,
+    },
+}
+
+impl PartSource {
+    /// The columns of every part.
+    fn schema(&self) -> Schema {
+        match self {
+            PartSource::Written(parts) => parts.schema.clone(),
+            PartSource::Drained { drain, .. } => drain.schema(),
+        }
+    }
+
+    /// Each part's events, whole and in the order of the whole frame, to `each` (a
+    /// repeated delivery removed is counted on `files`); then the parts, to be read
+    /// again.
+    fn each(
+        self,
+        files: &mut [crate::ingest::FileReport],
+        each: &mut dyn FnMut(DataFrame) -> Result<()>,
+    ) -> Result<Parts> {
+        let (drain, dir) = match self {
+            PartSource::Written(parts) => {
+                for p in 0..parts.parts {
+                    each(parts.read(p)?)?;
+                }
+                return Ok(parts);
+            }
+            PartSource::Drained { drain, dir } => (drain, dir),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| output_error(&dir, e))?;
+        let (parts, schema) = (drain.parts(), drain.schema());
+        // Each part written on a thread of its own while it is scored.
+        let runs = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, DataFrame)>(1);
+            let (dir, schema) = (&dir, &schema);
+            let writer = scope.spawn(move || {
+                rx.into_iter()
+                    .map(|(p, frame)| write_part(dir, p, parts, &frame, schema))
+                    .collect::<Result<Vec<Run>>>()
+            });
+            let drained = drain.drain(files, &mut |p, frame| {
+                // The writer stopped: its error is the one told.
+                if frame.height() > 0 && tx.send((p, frame.clone())).is_err() {
+                    return Err(output_error(dir, "a part was not written"));
+                }
+                each(frame)
+            });
+            drop(tx);
+            let runs = match writer.join() {
+                Ok(runs) => runs,
+                Err(_) => Err(output_error(dir, "the thread writing the parts failed")),
+            };
+            runs.and_then(|runs| drained.map(|()| runs))
+        })?;
+        Ok(Parts {
+            parts,
+            runs,
+            schema,
+            in_time_order: false,
+        })
+    }
+}
+
+/// Part `p` (of `parts`) whole, in a run of its own in `dir`.
+fn write_part(
+    dir: &Path,
+    p: usize,
+    parts: usize,
+    frame: &DataFrame,
+    schema: &Schema,
+) -> Result<Run> {
+    let path = dir.join(format!("part-{p}.parquet"));
+    let file = File::create(&path).map_err(|e| output_error(dir, e))?;
+    let mut writer = RowGroupWriter::new(BufWriter::new(file), schema, ParquetSettings::SCRATCH)
+        .map_err(|e| output_error(dir, e))?;
+    writer.write(frame).map_err(|e| output_error(dir, e))?;
+    writer.finish().map_err(|e| output_error(dir, e))?;
+    let mut placed = vec![(0, 0); parts];
+    placed[p] = (0, frame.height());
+    Ok(Run {
+        path,
+        parts: placed,
+        footer: std::sync::OnceLock::new(),
+    })
 }
 
 /// `df` with every column of `schema`, in its order: those it lacks null in every row
@@ -498,9 +598,9 @@ const SHOWN_COLUMNS: &[&str] = &[
 ];
 
 /// Pieces of parts joined in the order of the whole frame: by time, then [`SEQ`] (raw
-/// logs: `SEQ` alone would do; tables: `SEQ` is their events' order one table after the
+/// logs: their input, chunk and row; tables: their events' order one table after the
 /// other); no piece, a frame of no events with the columns of `schema`.
-fn in_order(pieces: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
+pub(crate) fn in_order(pieces: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
     let mut all = concat(pieces)?;
     if all.width() == 0 {
         return Ok(DataFrame::empty_with_schema(schema));
@@ -756,18 +856,19 @@ struct ScoredParts {
 /// that matter, held with the columns `held_columns` names (at least [`ACROSS_COLUMNS`]).
 /// `see` is shown every part's events with their places first.
 fn score_parts(
-    parts: &Parts,
+    source: PartSource,
+    files: &mut [crate::ingest::FileReport],
     opts: &ScoreOptions,
     held_columns: &[&str],
     see: &mut dyn FnMut(&EventTable, &[u64]),
     phase: &dyn Fn(&str),
-) -> Result<ScoredParts> {
+) -> Result<(ScoredParts, Parts)> {
     let config = &opts.config;
     let mut found: FastMap<u64, Vec<Reason>> = FastMap::default();
     let mut held_pieces = Vec::new();
     let mut outside = Outside::default();
-    for df in parts.each() {
-        let df = df?;
+    let schema = source.schema();
+    let parts = source.each(files, &mut |df| {
         let seq = seqs(&df)?;
         let t = EventTable::new(&df)?;
         see(&t, &seq);
@@ -808,8 +909,9 @@ fn score_parts(
         // held keep only their own texts, not every part's (0.4 GB held for 22,300 events
         // of a 2 GB log).
         crate::frame::compact_chunk(&mut held, |_| true)?;
-        held_pieces.push(with_every_column(held, &parts.schema));
-    }
+        held_pieces.push(with_every_column(held, &schema));
+        Ok(())
+    })?;
     phase("parts scored");
     // 3. The signals looking across, on the events held.
     let mut held = Held::new(in_order(held_pieces, &parts.schema)?)?;
@@ -823,29 +925,33 @@ fn score_parts(
         let wanted = s.wants(&EventTable::new(&held.frame)?, &rows);
         if !wanted.networks.is_empty() || !wanted.credentials.is_empty() {
             let by_place = held.to_seqs(rows);
-            held = held.bring_in(parts, &wanted)?;
+            held = held.bring_in(&parts, &wanted)?;
             rows = held.to_rows(by_place);
         }
         s.across(&EventTable::new(&held.frame)?, &ctx, &mut rows);
     }
     let mut found = held.to_seqs(rows);
     found.retain(|_, r| !r.is_empty());
-    Ok(ScoredParts {
-        found,
-        held,
-        outside,
-    })
+    Ok((
+        ScoredParts {
+            found,
+            held,
+            outside,
+        },
+        parts,
+    ))
 }
 
 /// `score` by `parts`: every part scored alone and the signals looking across, as
 /// [`hunt`] scores them; each credential summarised from every part, and the events
 /// shown read again whole. `report` gets the report `score` writes in memory.
 pub fn score<T>(
-    parts: &Parts,
+    source: PartSource,
+    files: &mut [crate::ingest::FileReport],
     opts: &ScoreOptions,
     sel: &crate::score_report::Selection,
     phase: &dyn Fn(&str),
-    report: impl FnOnce(&crate::score_report::ScoreReport) -> Result<T>,
+    report: impl FnOnce(&crate::score_report::ScoreReport, &[crate::ingest::FileReport]) -> Result<T>,
 ) -> Result<T> {
     let mut summaries = crate::score_report::Summaries::default();
     let mut see = |t: &EventTable, seq: &[u64]| {
@@ -857,7 +963,9 @@ pub fn score<T>(
     };
     // A credential the user names may be a session id.
     let held_columns = [ACROSS_COLUMNS, &[col::SESSION_ID]].concat();
-    let ScoredParts { found, held, .. } = score_parts(parts, opts, &held_columns, &mut see, phase)?;
+    let (ScoredParts { found, held, .. }, parts) =
+        score_parts(source, files, opts, &held_columns, &mut see, phase)?;
+    let parts = &parts;
     // Every event with a reason is held: their scores complete the summaries, and the
     // events shown are among them.
     let shown: FastSet<u64> = {
@@ -892,18 +1000,24 @@ pub fn score<T>(
         events: crate::score_report::scored_events(&frame, &t, &scored, &flagged)?,
     };
     phase("events shown read");
-    report(&report_of)
+    report(&report_of, files)
 }
 
 /// Hunt by `parts`: score each part alone, then look across and investigate over the
 /// events that matter. `report` gets the frame of the events investigated, the
 /// investigator and its findings.
 pub fn hunt<T>(
-    parts: &Parts,
+    source: PartSource,
+    files: &mut [crate::ingest::FileReport],
     opts: &ScoreOptions,
     seeds: crate::hunt::Seeds,
     phase: &dyn Fn(&str),
-    report: impl FnOnce(&DataFrame, &crate::hunt::Investigator, &[crate::hunt::Finding]) -> Result<T>,
+    report: impl FnOnce(
+        &DataFrame,
+        &crate::hunt::Investigator,
+        &[crate::hunt::Finding],
+        &[crate::ingest::FileReport],
+    ) -> Result<T>,
 ) -> Result<T> {
     let config = &opts.config;
     // `timeline`: the credentials (or principals) the responder names, as the
@@ -927,11 +1041,15 @@ pub fn hunt<T>(
         }
     };
     // 2. and 3.
-    let ScoredParts {
-        found,
-        held,
-        outside,
-    } = score_parts(parts, opts, ACROSS_COLUMNS, &mut see, phase)?;
+    let (
+        ScoredParts {
+            found,
+            held,
+            outside,
+        },
+        parts,
+    ) = score_parts(source, files, opts, ACROSS_COLUMNS, &mut see, phase)?;
+    let parts = &parts;
     let score = |seq: u64| found.get(&seq).map_or(0, |r| total(r));
     // Each network's first suspicious call, and the credentials with one: every
     // suspicious event is held.
@@ -977,7 +1095,7 @@ pub fn hunt<T>(
     phase("events investigated read");
     let findings = investigator.run(seeds);
     phase("investigate");
-    report(&frame, &investigator, &findings)
+    report(&frame, &investigator, &findings, files)
 }
 
 /// The scores of the events of `t` (`seqs` their places) from the reasons found.
@@ -1148,11 +1266,12 @@ pub(crate) mod tests {
         let (_dir, parts) = write_parts(pieces, parts);
         assert_eq!(parts.runs.len(), runs);
         hunt(
-            &parts,
+            PartSource::Written(parts),
+            &mut [],
             &ScoreOptions::default(),
             crate::hunt::Seeds::Hunt,
             &|_| {},
-            |frame, inv, findings| {
+            |frame, inv, findings, _| {
                 let seq = seqs(frame)?;
                 Ok(findings
                     .iter()
@@ -1318,7 +1437,15 @@ pub(crate) mod tests {
         let scored = crate::score::score_table(&t, &opts);
         let whole = json(&crate::score_report::build(frame, &t, &scored, sel).unwrap());
         let (_dir, parts) = write_parts(pieces, parts);
-        let by_parts = score(&parts, &opts, sel, &|_| {}, |r| Ok(json(r))).unwrap();
+        let by_parts = score(
+            PartSource::Written(parts),
+            &mut [],
+            &opts,
+            sel,
+            &|_| {},
+            |r, _| Ok(json(r)),
+        )
+        .unwrap();
         (whole, by_parts)
     }
 

@@ -426,4 +426,26 @@ fn the_samples_incident_is_found_through_token_prefixes() {
     };
     assert_eq!(first(&prefixed), first(&plain));
     assert_eq!(first(&plain).1, 234);
+    // By parts, the same report: the calls by prefix (no principal) go to their token's
+    // part once the whole log says which token that is.
+    let args = [
+        "hunt",
+        "--geoip",
+        "samples/geoip",
+        "-q",
+        "--format",
+        "json",
+        path.to_str().unwrap(),
+        "--nginx-log-format",
+        format,
+        "--token-prefix-field",
+        "http_x_token_id",
+    ];
+    let whole = tokentrail(&args);
+    let mut by_parts = args.to_vec();
+    by_parts.extend(["--memory-budget", "1"]);
+    let tmp = TestDir::new();
+    let parts = tokentrail_env(&by_parts, &[("TMPDIR", tmp.path())]);
+    assert_eq!(parts.code, 0, "{}", parts.stderr);
+    assert!(whole.stdout == parts.stdout, "by parts: the reports differ");
 }

@@ -11,6 +11,12 @@
 //! time, so both are in one hour; the full tokens are gathered from every chunk while they
 //! are read), and appended to the output. Memory follows the budget and the busiest hour,
 //! not the input; the rows written are the rows the whole frame held, in the same order.
+//!
+//! `hunt` and `score` by parts (`parts.rs`) cut each chunk by the part its events' groups
+//! go to instead of by hour ([`Cut::Parts`]), held and spilled the same way; once every
+//! input is read, each part is made whole in turn ([`PartDrain`]) and scored as it is.
+//! Each row carries its chunk and row ([`PLACE`]), of which its place in the whole frame
+//! is made when every chunk has been counted.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
@@ -48,7 +54,7 @@ struct Spilled {
     pieces: Vec<(u32, u32, &'static str, usize)>,
 }
 
-/// One hour's pieces: those in memory, and the spill files holding the others.
+/// One hour's (or part's) pieces: those in memory, and the spill files holding the others.
 #[derive(Default)]
 struct Hour {
     memory: Vec<Piece>,
@@ -61,7 +67,7 @@ struct Hour {
     disk: Vec<Spilled>,
 }
 
-/// Every hour's pieces, and the bytes of those in memory.
+/// Every hour's (or part's, by its number) pieces, and the bytes of those in memory.
 #[derive(Default)]
 struct Hours {
     by_hour: BTreeMap<i64, Hour>,
@@ -76,7 +82,30 @@ struct Hours {
     /// less the room kept for them ([`Spill::room`]); they wait for the end of their batch
     /// ([`Spill::join_small_pieces`]) while they fit in it.
     deferred: usize,
+    /// Each chunk cut into parts ([`Cut::Parts`]), by the number [`PLACE`] gives it: its
+    /// input and chunk, and its rows.
+    chunks: Vec<((u32, u32), usize)>,
 }
+
+/// What a chunk's rows are cut by: the UTC hour of their time (`ingest` writing hour by
+/// hour), or the part their group's events go to (`hunt` and `score` by parts, `parts.rs`).
+/// Each hour, or part, is then one key of [`Hours`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Cut {
+    Hours,
+    Parts(usize),
+}
+
+/// The key of the events cut into parts whose part is not known until every input is read:
+/// token prefixes without a principal go to their full token's part, and which token that
+/// is the whole run says ([`Spill::place_prefixes`]).
+const UNPLACED: i64 = -1;
+
+/// A column the rows of a chunk cut into parts carry: the chunk's number in the run (high
+/// 32 bits) and the row in the chunk (low 32). Each event's place in the whole frame
+/// (`parts::SEQ`) is made of it once every chunk's rows are counted ([`PartDrain::drain`]);
+/// a piece joined from several chunks' small pieces keeps each row's own.
+const PLACE: &str = "_place";
 
 /// The most bytes of the budget kept for a batch's small pieces waiting for the batch's
 /// end ([`Spill::room`]).
@@ -94,6 +123,7 @@ type Place = (i64, u32, u32, usize);
 pub(crate) struct Spill<'a> {
     geo: Option<&'a GeoDatabases>,
     real_ip_from: &'a [Cidr],
+    cut: Cut,
     budget: usize,
     /// The part of the budget kept for small pieces waiting for the end of their batch
     /// (a quarter, from [`MIN_ROOM`] to [`DEFERRED`]): other pieces go to disk once the
@@ -119,6 +149,7 @@ impl<'a> Spill<'a> {
         Spill {
             geo,
             real_ip_from,
+            cut: Cut::Hours,
             budget,
             room: (budget / 4).clamp(MIN_ROOM, DEFERRED),
             dir,
@@ -126,6 +157,12 @@ impl<'a> Spill<'a> {
             tokens: Mutex::new(HashMap::new()),
             error: Mutex::new(None),
         }
+    }
+
+    /// Rows cut into `parts` parts rather than hours (see [`Cut`]).
+    pub(crate) fn by_parts(mut self, parts: usize) -> Spill<'a> {
+        self.cut = Cut::Parts(parts.max(1));
+        self
     }
 
     /// The first error a chunk met while it was finished, held or spilled.
@@ -167,12 +204,11 @@ impl<'a> Spill<'a> {
             .into_no_null_iter()
             .collect();
         self.note_tokens(&df, &ts, job.file_index, chunk)?;
-        self.hold(job.file_index, chunk, job.ctx.source.as_str(), df, &ts)
+        self.cut(job.file_index, chunk, job.ctx.source.as_str(), df, &ts)
     }
 
-    /// A chunk's rows (their times `ts`) cut by hour, each hour's piece held, and hours
-    /// written to disk while the pieces held pass the budget.
-    fn hold(
+    /// Chunk `chunk` of input `input` (its times `ts`) cut by hour or part, and held.
+    fn cut(
         &self,
         input: u32,
         chunk: u32,
@@ -180,8 +216,34 @@ impl<'a> Spill<'a> {
         mut df: DataFrame,
         ts: &[i64],
     ) -> PolarsResult<()> {
-        let in_hours = rows_by_hour(ts);
-        let cut = in_hours.len() > 1;
+        let in_keys = match self.cut {
+            Cut::Hours => rows_by_hour(ts),
+            Cut::Parts(parts) => {
+                let rows = df.height();
+                let id = {
+                    let mut hours = self.lock_hours()?;
+                    hours.chunks.push(((input, chunk), rows));
+                    (hours.chunks.len() - 1) as u64
+                };
+                let place = (0..rows as u64).map(|row| (id << 32) | row).collect();
+                df.with_column(UInt64Chunked::from_vec(PLACE.into(), place).into_column())?;
+                rows_by_part(&df, parts, true)?
+            }
+        };
+        self.hold(input, chunk, source, df, in_keys)
+    }
+
+    /// A chunk's rows in each hour (or part: [`Cut`]), each hour's piece held, and hours
+    /// written to disk while the pieces held pass the budget. A row in none is left out.
+    fn hold(
+        &self,
+        input: u32,
+        chunk: u32,
+        source: &'static str,
+        mut df: DataFrame,
+        in_hours: BTreeMap<i64, Vec<IdxSize>>,
+    ) -> PolarsResult<()> {
+        let cut = in_hours.len() > 1 || in_hours.values().any(|r| r.len() < df.height());
         for (hour, rows) in in_hours {
             let piece = match cut {
                 false => std::mem::take(&mut df),
@@ -349,7 +411,13 @@ impl<'a> Spill<'a> {
         let path = self.dir.join(format!("{n}.parquet"));
         let layout = ExtraLayout::of(pieces.iter().map(|p| p.frame.schema().as_ref()));
         let schema = match pieces.first() {
-            Some(p) => layout.apply_schema(p.frame.schema()),
+            Some(p) => {
+                let mut schema = layout.apply_schema(p.frame.schema());
+                if p.frame.schema().contains(PLACE) {
+                    schema.insert(PLACE.into(), DataType::UInt64);
+                }
+                schema
+            }
             None => Schema::default(),
         };
         let file = File::create(&path).map_err(|e| spill_error(&path, e))?;
@@ -369,7 +437,7 @@ impl<'a> Spill<'a> {
         let mut placed = Vec::with_capacity(pieces.len());
         for p in pieces {
             placed.push((p.input, p.chunk, p.source, p.frame.height()));
-            let mut frame = layout.apply(p.frame)?;
+            let mut frame = with_place(p.frame, |f| layout.apply(f))?;
             frame.rechunk_mut();
             writer.write(&frame).map_err(failed)?;
         }
@@ -400,16 +468,8 @@ impl<'a> Spill<'a> {
                 empty.schema().as_ref().clone()
             }
         })?;
-        let mut tokens: Vec<(String, (Place, String))> = std::mem::take(&mut *lock(&self.tokens)?)
-            .into_iter()
-            .collect();
-        // `FullTokens` keeps the last kind it is given for an id: the last in frame order.
-        tokens.sort_by_key(|(_, (place, _))| *place);
-        let full = FullTokens::new(
-            tokens
-                .iter()
-                .map(|(id, (_, kind))| (id.as_str(), kind.as_str())),
-        );
+        let tokens = self.full_tokens()?;
+        let full = FullTokens::new(tokens.iter().map(|(id, kind)| (id.as_str(), kind.as_str())));
         let make = |hour: i64, at: Hour, files: &mut [FileReport]| -> PolarsResult<HourFrame> {
             let pieces = hour_pieces(at)?;
             let sources = pieces.iter().map(|p| p.source).collect();
@@ -450,12 +510,201 @@ impl<'a> Spill<'a> {
     }
 }
 
+impl Spill<'_> {
+    /// Every full token (secret kinds) with the kind of its last event in frame order.
+    fn full_tokens(&self) -> PolarsResult<Vec<(String, String)>> {
+        let mut tokens: Vec<(String, (Place, String))> = std::mem::take(&mut *lock(&self.tokens)?)
+            .into_iter()
+            .collect();
+        // `FullTokens` keeps the last kind it is given for an id: the last in frame order.
+        tokens.sort_by_key(|(_, (place, _))| *place);
+        Ok(tokens
+            .into_iter()
+            .map(|(id, (_, kind))| (id, kind))
+            .collect())
+    }
+
+    /// The token prefixes without a principal ([`UNPLACED`]), read back once every input
+    /// is read, linked to their full tokens (the whole run's), and held again, each in its
+    /// token's part (an unlinked one in its prefix's), as if cut there.
+    fn place_prefixes(&self, full: &FullTokens<'_>) -> PolarsResult<()> {
+        let Cut::Parts(parts) = self.cut else {
+            return Ok(());
+        };
+        let unplaced = {
+            let mut hours = self.lock_hours()?;
+            let at = hours.by_hour.remove(&UNPLACED);
+            if let Some(at) = &at {
+                hours.held = hours.held.saturating_sub(at.bytes);
+            }
+            at
+        };
+        let Some(at) = unplaced else {
+            return Ok(());
+        };
+        for piece in hour_pieces(at)? {
+            let frame = link::link_token_prefixes_with(piece.frame, full)?;
+            let in_parts = rows_by_part(&frame, parts, false)?;
+            self.hold(piece.input, piece.chunk, piece.source, frame, in_parts)?;
+        }
+        Ok(())
+    }
+
+    /// Every input read into parts: the parts to be made whole, one after the other.
+    pub(crate) fn into_part_drain(mut self) -> crate::error::Result<PartDrain> {
+        self.check()?;
+        let Cut::Parts(parts) = self.cut else {
+            return Err(polars_err!(ComputeError: "a spill of hours drained as parts").into());
+        };
+        let tokens = self.full_tokens()?;
+        let full = FullTokens::new(tokens.iter().map(|(id, kind)| (id.as_str(), kind.as_str())));
+        self.place_prefixes(&full)?;
+        self.check()?;
+        let hours = std::mem::take(&mut *self.lock_hours()?);
+        let mut empty = crate::frame::empty_frame()?;
+        crate::enrich::enrich(&mut empty, self.geo, self.real_ip_from)?;
+        // The folder is the drain's to remove now.
+        let dir = std::mem::take(&mut self.dir);
+        Ok(PartDrain {
+            parts,
+            hours,
+            tokens,
+            empty: empty.schema().as_ref().clone(),
+            dir,
+        })
+    }
+}
+
+/// Raw logs read into parts (held, or spilled, as [`Spill`] holds hours), to be made whole
+/// one part at a time ([`PartDrain::drain`]): `hunt` and `score` by parts score each part
+/// as it is made, with no pass over every event between the read and the scoring.
+pub struct PartDrain {
+    parts: usize,
+    hours: Hours,
+    /// Every full token (id, kind), in frame order.
+    tokens: Vec<(String, String)>,
+    /// The columns of a frame of no events.
+    empty: Schema,
+    dir: PathBuf,
+}
+
+impl PartDrain {
+    /// How many parts.
+    pub fn parts(&self) -> usize {
+        self.parts
+    }
+
+    /// Each part in order, whole: its events as the whole frame holds them (in time
+    /// order, equal times in input order, with [`crate::parts::SEQ`] their place in it;
+    /// rid of repeated deliveries, counted on `files`; token prefixes linked), with the
+    /// columns of [`PartDrain::schema`], handed to `each` with the part's number. A
+    /// repeated delivery has its original's group, so both are in one part.
+    pub fn drain(
+        mut self,
+        files: &mut [FileReport],
+        each: &mut dyn FnMut(usize, DataFrame) -> crate::error::Result<()>,
+    ) -> crate::error::Result<()> {
+        let full =
+            FullTokens::new((self.tokens.iter()).map(|(id, kind)| (id.as_str(), kind.as_str())));
+        let layout = ExtraLayout::of(self.hours.schemas.iter().map(|s| s.as_ref()));
+        let schema = self.schema();
+        // The chunks in the whole frame's order: each one's first place in it.
+        let mut order: Vec<usize> = (0..self.hours.chunks.len()).collect();
+        order.sort_by_key(|&i| self.hours.chunks[i].0);
+        let mut bases = vec![0u64; order.len()];
+        let mut next = 0u64;
+        for i in order {
+            bases[i] = next;
+            next += self.hours.chunks[i].1 as u64;
+        }
+        let mut by_part = std::mem::take(&mut self.hours.by_hour);
+        // One part at a time: made while the last one was scored (a thread making the
+        // next) was no faster, and held a part more (docs/performance.md).
+        for p in 0..self.parts {
+            let at = by_part.remove(&(p as i64)).unwrap_or_default();
+            let frame = made_whole(at, &layout, &bases, &schema)?;
+            let frame = remove_duplicates(frame, files)?;
+            let frame = link::link_token_prefixes_with(frame, &full)?;
+            debug_assert!(
+                rows_by_part(&frame, self.parts, false)?
+                    .keys()
+                    .all(|&k| k == p as i64),
+                "an event of part {p} is not in its group's part"
+            );
+            each(p, frame)?;
+        }
+        Ok(())
+    }
+
+    /// The columns of every part, [`crate::parts::SEQ`] last.
+    pub fn schema(&self) -> Schema {
+        let layout = ExtraLayout::of(self.hours.schemas.iter().map(|s| s.as_ref()));
+        let mut schema = match self.hours.schemas.first() {
+            Some(first) => {
+                let mut s = layout.apply_schema(first);
+                let _ = s.shift_remove(PLACE);
+                s
+            }
+            None => self.empty.clone(),
+        };
+        schema.insert(crate::parts::SEQ.into(), DataType::UInt64);
+        schema
+    }
+}
+
+/// One part's pieces joined into its events in the whole frame's order, each with its
+/// place there ([`crate::parts::SEQ`]: its chunk's first place, `bases`, and its row).
+fn made_whole(
+    at: Hour,
+    layout: &ExtraLayout,
+    bases: &[u64],
+    schema: &Schema,
+) -> crate::error::Result<DataFrame> {
+    let mut frames = Vec::new();
+    for piece in hour_pieces(at)? {
+        let mut frame = piece.frame;
+        let place = frame.drop_in_place(PLACE)?;
+        let seq: Vec<u64> = (place.u64()?.into_no_null_iter())
+            .map(|p| bases.get((p >> 32) as usize).copied().unwrap_or(0) + (p & 0xFFFF_FFFF))
+            .collect();
+        let mut frame = layout.apply(frame)?;
+        frame.with_column(UInt64Chunked::from_vec(crate::parts::SEQ.into(), seq).into_column())?;
+        frames.push(frame);
+    }
+    crate::parts::in_order(frames, schema)
+}
+
+impl Drop for PartDrain {
+    fn drop(&mut self) {
+        if self.dir.exists() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
 impl Drop for Spill<'_> {
     fn drop(&mut self) {
         if self.dir.exists() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// `apply` to `df` without its [`PLACE`] column (a layout selects the columns it knows),
+/// which is then put back last.
+fn with_place(
+    mut df: DataFrame,
+    apply: impl FnOnce(DataFrame) -> PolarsResult<DataFrame>,
+) -> PolarsResult<DataFrame> {
+    let place = match df.schema().contains(PLACE) {
+        true => Some(df.drop_in_place(PLACE)?),
+        false => None,
+    };
+    let mut df = apply(df)?;
+    if let Some(place) = place {
+        df.with_column(place)?;
+    }
+    Ok(df)
 }
 
 fn lock<T>(m: &Mutex<T>) -> PolarsResult<std::sync::MutexGuard<'_, T>> {
@@ -653,6 +902,38 @@ fn rows_by_hour(ts: &[i64]) -> BTreeMap<i64, Vec<IdxSize>> {
     by_hour
 }
 
+/// The rows of each part ([`Cut::Parts`]) by part, and under [`UNPLACED`] the token
+/// prefixes without a principal when `unplaced` (else in their prefix's part: linked to no
+/// full token). A row of no group (no principal, no credential) is in none: `hunt` reads
+/// no such event.
+fn rows_by_part(
+    df: &DataFrame,
+    parts: usize,
+    unplaced: bool,
+) -> PolarsResult<BTreeMap<i64, Vec<IdxSize>>> {
+    let principal = df.column(col::PRINCIPAL)?.str()?;
+    let credential = df.column(col::CREDENTIAL_ID)?.str()?;
+    let kind = df.column(col::CREDENTIAL_KIND)?.str()?;
+    let mut by_part: Vec<Vec<IdxSize>> = vec![Vec::new(); parts];
+    let mut prefixes = Vec::new();
+    let rows = principal.iter().zip(credential.iter()).zip(kind.iter());
+    for (row, ((p, c), k)) in rows.enumerate() {
+        if unplaced && p.is_none() && k == Some(link::TOKEN_PREFIX_KIND) {
+            prefixes.push(row as IdxSize);
+        } else if let Some(key) = crate::score::group_key_of(p, c) {
+            by_part[crate::parts::part_of(key, parts)].push(row as IdxSize);
+        }
+    }
+    let mut by_key: BTreeMap<i64, Vec<IdxSize>> = (by_part.into_iter().enumerate())
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(p, rows)| (p as i64, rows))
+        .collect();
+    if !prefixes.is_empty() {
+        by_key.insert(UNPLACED, prefixes);
+    }
+    Ok(by_key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -699,7 +980,9 @@ mod tests {
     fn an_hour_cut_from_a_chunk_holds_its_own_texts() {
         let (_dir, spill) = spill(1 << 30);
         let (df, ts) = chunk(490_000, 9_000, 3_000);
-        spill.hold(0, 0, "nginx", df.clone(), &ts).unwrap();
+        spill
+            .hold(0, 0, "nginx", df.clone(), rows_by_hour(&ts))
+            .unwrap();
         let hours = spill.hours.lock().unwrap();
         assert_eq!(hours.by_hour.len(), 3);
         let mut counted = 0;
@@ -770,7 +1053,9 @@ mod tests {
         spill.room = 0;
         for i in 0..rows {
             let one = df.slice(i as i64, 1);
-            spill.hold(i as u32, 0, "nginx", one, &ts[i..=i]).unwrap();
+            spill
+                .hold(i as u32, 0, "nginx", one, rows_by_hour(&ts[i..=i]))
+                .unwrap();
         }
         {
             let hours = spill.hours.lock().unwrap();
@@ -829,7 +1114,7 @@ mod tests {
             // and every fourth chunk's of 6,000.
             let per_hour = if c % 4 == 0 { 6_000 } else { 1_500 };
             let (df, ts) = chunk(490_000 + 3 * c as i64, 3 * per_hour, per_hour);
-            spill.hold(c, 0, "nginx", df, &ts).unwrap();
+            spill.hold(c, 0, "nginx", df, rows_by_hour(&ts)).unwrap();
             let hours = spill.hours.lock().unwrap();
             // Other pieces leave the room free; small ones fill it, then all go under
             // the rest again.
@@ -847,5 +1132,112 @@ mod tests {
             .sum();
         assert_eq!(hours.held, in_memory);
         assert!(hours.by_hour.values().any(|h| !h.disk.is_empty()));
+    }
+
+    /// Chunks cut into parts as they come (out of input order, their times overlapping,
+    /// a third of the events with no principal), some held, some spilled, small pieces of
+    /// several chunks joined: each part is made whole as the whole frame holds its events
+    /// (time, then input, chunk and row), every event in its group's part.
+    #[test]
+    fn parts_are_made_whole_in_the_order_of_the_whole_frame() {
+        // The first chunk large enough for its pieces to go to disk at budget 0, the two
+        // others small (held, and joined at the end of their batch).
+        let sizes = [13_000, 300, 300];
+        let lines = |chunk: usize| -> Vec<String> {
+            (0..sizes[chunk])
+                .map(|r| {
+                    let i = chunk * 100_000 + r;
+                    let user = match i % 3 {
+                        0 => "-".to_string(),
+                        _ => format!("user{}", i % 7),
+                    };
+                    format!(
+                        "10.0.0.{} - {user} [04/Mar/2026:01:{:02}:{:02} +0000] \"GET /api/v1/items?access_token=tt_live_{}abcdefghijklmnopqrstuvwxyz0123 HTTP/1.1\" 200 {i} \"-\" \"curl/8.4.0\"",
+                        i % 50,
+                        (r % 300 / 5) / 60,
+                        (r % 300 / 5) % 60,
+                        i % 5,
+                    )
+                })
+                .collect()
+        };
+        // (input, chunk) of the three chunks, in the order they are finished.
+        let chunks = [(1u32, 0u32), (0, 1), (0, 0)];
+        let frames: Vec<DataFrame> = (0..chunks.len())
+            .map(|c| crate::frame::nginx_chunk(&lines(c), false))
+            .collect();
+        let parts = 3;
+        for budget in [0, 1 << 30] {
+            let (_dir, spill) = spill(budget);
+            let spill = spill.by_parts(parts);
+            for (&(input, chunk), df) in chunks.iter().zip(&frames) {
+                let ts: Vec<i64> = (df.column(col::TS).unwrap().datetime().unwrap())
+                    .physical()
+                    .into_no_null_iter()
+                    .collect();
+                spill.cut(input, chunk, "nginx", df.clone(), &ts).unwrap();
+                // The first two chunks finish a batch of inputs together.
+                if input == 0 && chunk == 1 {
+                    spill.join_small_pieces().unwrap();
+                }
+            }
+            assert_eq!(spill.spilled(), budget == 0);
+            let drain = spill.into_part_drain().unwrap();
+            let mut made = vec![DataFrame::empty(); parts];
+            drain
+                .drain(&mut [], &mut |p, df| {
+                    made[p] = df;
+                    Ok(())
+                })
+                .unwrap();
+            // The whole frame: the chunks in input order, then in time order (stable).
+            let mut in_input_order: Vec<usize> = (0..chunks.len()).collect();
+            in_input_order.sort_by_key(|&c| chunks[c]);
+            let mut whole: Vec<(i64, u64, String)> = Vec::new();
+            for c in in_input_order {
+                let df = &frames[c];
+                let ts = df
+                    .column(col::TS)
+                    .unwrap()
+                    .datetime()
+                    .unwrap()
+                    .physical()
+                    .clone();
+                let bytes = df
+                    .column(col::BYTES)
+                    .unwrap()
+                    .cast(&DataType::UInt64)
+                    .unwrap();
+                let bytes = bytes.u64().unwrap().clone();
+                let principal = df.column(col::PRINCIPAL).unwrap().str().unwrap().clone();
+                let credential = df
+                    .column(col::CREDENTIAL_ID)
+                    .unwrap()
+                    .str()
+                    .unwrap()
+                    .clone();
+                for r in 0..df.height() {
+                    let (p, c) = (principal.get(r), credential.get(r));
+                    let key = crate::score::group_key_of(p, c).unwrap().to_string();
+                    whole.push((ts.get(r).unwrap(), bytes.get(r).unwrap(), key));
+                }
+            }
+            whole.sort_by_key(|(t, _, _)| *t);
+            for (p, df) in made.iter().enumerate() {
+                let expected: Vec<u64> = (whole.iter())
+                    .filter(|(_, _, key)| crate::parts::part_of(key, parts) == p)
+                    .map(|(_, bytes, _)| *bytes)
+                    .collect();
+                assert!(!expected.is_empty());
+                let bytes = df
+                    .column(col::BYTES)
+                    .unwrap()
+                    .cast(&DataType::UInt64)
+                    .unwrap();
+                let got: Vec<u64> = bytes.u64().unwrap().into_no_null_iter().collect();
+                assert_eq!(got, expected, "part {p}, budget {budget}");
+                assert!(!df.schema().contains(PLACE));
+            }
+        }
     }
 }
