@@ -1163,9 +1163,15 @@ mod tests {
         };
         // (input, chunk) of the three chunks, in the order they are finished.
         let chunks = [(1u32, 0u32), (0, 1), (0, 0)];
-        let frames: Vec<DataFrame> = (0..chunks.len())
+        let mut frames: Vec<DataFrame> = (0..chunks.len())
             .map(|c| crate::frame::nginx_chunk(&lines(c), false))
             .collect();
+        // The large chunk's log format has a field of its own (`x_…`, as a `log_format`
+        // gives): its pieces on disk and the others in memory have different columns.
+        let extra: Vec<String> = (0..sizes[0]).map(|r| format!("rt{r}")).collect();
+        let extra =
+            StringChunked::from_iter_values("x_rt".into(), extra.iter().map(|s| s.as_str()));
+        frames[0].with_column(extra.into_column()).unwrap();
         let parts = 3;
         for budget in [0, 1 << 30] {
             let (_dir, spill) = spill(budget);
@@ -1237,6 +1243,12 @@ mod tests {
                 let got: Vec<u64> = bytes.u64().unwrap().into_no_null_iter().collect();
                 assert_eq!(got, expected, "part {p}, budget {budget}");
                 assert!(!df.schema().contains(PLACE));
+                // The extra field where the large chunk's events had it, null elsewhere.
+                let x = df.column("x_rt").unwrap().str().unwrap();
+                for (b, x) in got.iter().zip(x.iter()) {
+                    let own = (*b < 100_000).then(|| format!("rt{b}"));
+                    assert_eq!(x.map(str::to_string), own, "part {p}, budget {budget}");
+                }
             }
         }
     }
