@@ -244,11 +244,16 @@ impl<'a> Spill<'a> {
         in_hours: BTreeMap<i64, Vec<IdxSize>>,
     ) -> PolarsResult<()> {
         let cut = in_hours.len() > 1 || in_hours.values().any(|r| r.len() < df.height());
+        // Cut into parts, a piece keeps its chunk's texts: `held_bytes` counts them whole for
+        // each piece, so that pieces go to disk sooner than their share would send them,
+        // never later; gathered anew, the gateway bench held 60 MB more for the same time
+        // (docs/performance.md).
+        let own_texts = self.budget > 0 && self.cut == Cut::Hours;
         for (hour, rows) in in_hours {
             let piece = match cut {
                 false => std::mem::take(&mut df),
                 // Column by column on this thread: see `write_pieces`.
-                true => hour_piece(&df, &rows, self.budget > 0)?,
+                true => hour_piece(&df, &rows, own_texts)?,
             };
             let size = crate::frame::held_bytes(&piece);
             let schema = piece.schema().clone();
@@ -863,9 +868,10 @@ impl Sink for SpillSink {
 /// text buffers alive while counting its share of them, so writing an hour to disk freed
 /// nothing until every hour of the chunk had gone: `ingest` of a gateway log whose 16 MiB
 /// chunks span 18 hours held 1.8 GB under the 1 GiB budget, 1.4 GB under 256 MiB.
-/// `own_texts` false (a budget of 0: every piece goes to disk as it comes): the views are
-/// gathered and the chunk's buffers shared, as nothing is held (gathering each piece's
-/// texts anew cost 9% of `ingest --memory-budget 0` of a gateway log).
+/// `own_texts` false (a budget of 0: every piece goes to disk as it comes; or pieces cut
+/// by part, each counted with the chunk's whole buffers): the views are gathered and the
+/// chunk's buffers shared (gathering each piece's texts anew cost 9% of `ingest
+/// --memory-budget 0` of a gateway log).
 fn hour_piece(df: &DataFrame, rows: &[IdxSize], own_texts: bool) -> PolarsResult<DataFrame> {
     let columns = df
         .columns()
