@@ -259,7 +259,8 @@ pub fn ingest_into_parts(
 ) -> crate::error::Result<(Vec<FileReport>, PartDrain)> {
     let spill = Spill::new(geo, &opts.real_ip_from, budget, spill_dir).by_parts(parts);
     let files = read_all::<SpillSink>(inputs, opts, progress, None, Some(&spill), &mut |_| {
-        spill.join_small_pieces()
+        spill.join_small_pieces()?;
+        spill.cut_small()
     })?;
     Ok((files, spill.into_part_drain()?))
 }

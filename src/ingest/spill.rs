@@ -101,6 +101,13 @@ pub(crate) enum Cut {
 /// is the whole run says ([`Spill::place_prefixes`]).
 const UNPLACED: i64 = -1;
 
+/// The key of the chunks to be cut into parts that are too small to be cut alone (fewer
+/// than `frame::COMPACT_BELOW` events: a CloudTrail file of a few records would become a
+/// dozen pieces of one or two rows, each with every column's allocations): they are
+/// joined at the end of their batch of inputs, as small pieces are, and then cut
+/// ([`Spill::cut_small`]).
+const SMALL: i64 = -2;
+
 /// A column the rows of a chunk cut into parts carry: the chunk's number in the run (high
 /// 32 bits) and the row in the chunk (low 32). Each event's place in the whole frame
 /// (`parts::SEQ`) is made of it once every chunk's rows are counted ([`PartDrain::drain`]);
@@ -227,7 +234,10 @@ impl<'a> Spill<'a> {
                 };
                 let place = (0..rows as u64).map(|row| (id << 32) | row).collect();
                 df.with_column(UInt64Chunked::from_vec(PLACE.into(), place).into_column())?;
-                rows_by_part(&df, parts, true)?
+                match rows < crate::frame::COMPACT_BELOW {
+                    true => BTreeMap::from([(SMALL, (0..rows as IdxSize).collect())]),
+                    false => rows_by_part(&df, parts, true)?,
+                }
             }
         };
         self.hold(input, chunk, source, df, in_keys)
@@ -385,6 +395,43 @@ impl<'a> Spill<'a> {
         self.spill_over_budget(guard)
     }
 
+    /// The small chunks to be cut into parts ([`SMALL`]), joined at the end of their
+    /// batch, each cut now and held in its parts.
+    pub(crate) fn cut_small(&self) -> PolarsResult<()> {
+        self.cut_again(SMALL, true, Ok)
+    }
+
+    /// The pieces held under `key` (those on disk read back), each made anew by `make` and
+    /// cut into parts (token prefixes without a principal under [`UNPLACED`] if
+    /// `unplaced`), and held again.
+    fn cut_again(
+        &self,
+        key: i64,
+        unplaced: bool,
+        make: impl Fn(DataFrame) -> PolarsResult<DataFrame>,
+    ) -> PolarsResult<()> {
+        let Cut::Parts(parts) = self.cut else {
+            return Ok(());
+        };
+        let taken = {
+            let mut hours = self.lock_hours()?;
+            let at = hours.by_hour.remove(&key);
+            if let Some(at) = &at {
+                hours.held = hours.held.saturating_sub(at.bytes);
+            }
+            at
+        };
+        let Some(at) = taken else {
+            return Ok(());
+        };
+        for piece in hour_pieces(at)? {
+            let frame = make(piece.frame)?;
+            let in_parts = rows_by_part(&frame, parts, unplaced)?;
+            self.hold(piece.input, piece.chunk, piece.source, frame, in_parts)?;
+        }
+        Ok(())
+    }
+
     fn lock_hours(&self) -> PolarsResult<std::sync::MutexGuard<'_, Hours>> {
         lock(&self.hours)
     }
@@ -533,26 +580,9 @@ impl Spill<'_> {
     /// is read, linked to their full tokens (the whole run's), and held again, each in its
     /// token's part (an unlinked one in its prefix's), as if cut there.
     fn place_prefixes(&self, full: &FullTokens<'_>) -> PolarsResult<()> {
-        let Cut::Parts(parts) = self.cut else {
-            return Ok(());
-        };
-        let unplaced = {
-            let mut hours = self.lock_hours()?;
-            let at = hours.by_hour.remove(&UNPLACED);
-            if let Some(at) = &at {
-                hours.held = hours.held.saturating_sub(at.bytes);
-            }
-            at
-        };
-        let Some(at) = unplaced else {
-            return Ok(());
-        };
-        for piece in hour_pieces(at)? {
-            let frame = link::link_token_prefixes_with(piece.frame, full)?;
-            let in_parts = rows_by_part(&frame, parts, false)?;
-            self.hold(piece.input, piece.chunk, piece.source, frame, in_parts)?;
-        }
-        Ok(())
+        self.cut_again(UNPLACED, false, |frame| {
+            link::link_token_prefixes_with(frame, full)
+        })
     }
 
     /// Every input read into parts: the parts to be made whole, one after the other.
@@ -561,6 +591,7 @@ impl Spill<'_> {
         let Cut::Parts(parts) = self.cut else {
             return Err(polars_err!(ComputeError: "a spill of hours drained as parts").into());
         };
+        self.cut_small()?;
         let tokens = self.full_tokens()?;
         let full = FullTokens::new(tokens.iter().map(|(id, kind)| (id.as_str(), kind.as_str())));
         self.place_prefixes(&full)?;
@@ -1147,7 +1178,7 @@ mod tests {
     #[test]
     fn parts_are_made_whole_in_the_order_of_the_whole_frame() {
         // The first chunk large enough for its pieces to go to disk at budget 0, the two
-        // others small (held, and joined at the end of their batch).
+        // others small (held whole, and cut at the end of their batch).
         let sizes = [13_000, 300, 300];
         let lines = |chunk: usize| -> Vec<String> {
             (0..sizes[chunk])
@@ -1188,9 +1219,11 @@ mod tests {
                     .into_no_null_iter()
                     .collect();
                 spill.cut(input, chunk, "nginx", df.clone(), &ts).unwrap();
-                // The first two chunks finish a batch of inputs together.
+                // The first two chunks finish a batch of inputs together (the last is cut
+                // when the parts are drained).
                 if input == 0 && chunk == 1 {
                     spill.join_small_pieces().unwrap();
+                    spill.cut_small().unwrap();
                 }
             }
             assert_eq!(spill.spilled(), budget == 0);
