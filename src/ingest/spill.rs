@@ -102,11 +102,20 @@ pub(crate) enum Cut {
 const UNPLACED: i64 = -1;
 
 /// The key of the chunks to be cut into parts that are too small to be cut alone (fewer
-/// than `frame::COMPACT_BELOW` events: a CloudTrail file of a few records would become a
-/// dozen pieces of one or two rows, each with every column's allocations): they are
-/// joined at the end of their batch of inputs, as small pieces are, and then cut
+/// than [`small_below`] events: a CloudTrail file of a few records would become a dozen
+/// pieces of one or two rows, each with every column's allocations): they are joined at
+/// the end of their batch of inputs, as small pieces are, and then cut
 /// ([`Spill::cut_small`]).
 const SMALL: i64 = -2;
+
+/// The events below which a chunk is too small to be cut into `parts` parts alone: 16 a
+/// part on average, at most `frame::COMPACT_BELOW`. A CloudTrail file of 1,000 records
+/// in 16 parts is cut alone: held whole, 500 of them filled the room kept for small
+/// pieces, went to disk unjoined and were read back to be cut, 1.2-1.5 s more on 500,000
+/// records (docs/performance.md).
+fn small_below(parts: usize) -> usize {
+    parts.saturating_mul(16).min(crate::frame::COMPACT_BELOW)
+}
 
 /// A column the rows of a chunk cut into parts carry: the chunk's number in the run (high
 /// 32 bits) and the row in the chunk (low 32). Each event's place in the whole frame
@@ -234,7 +243,7 @@ impl<'a> Spill<'a> {
                 };
                 let place = (0..rows as u64).map(|row| (id << 32) | row).collect();
                 df.with_column(UInt64Chunked::from_vec(PLACE.into(), place).into_column())?;
-                match rows < crate::frame::COMPACT_BELOW {
+                match rows < small_below(parts) {
                     true => BTreeMap::from([(SMALL, (0..rows as IdxSize).collect())]),
                     false => rows_by_part(&df, parts, true)?,
                 }
@@ -1177,9 +1186,10 @@ mod tests {
     /// (time, then input, chunk and row), every event in its group's part.
     #[test]
     fn parts_are_made_whole_in_the_order_of_the_whole_frame() {
-        // The first chunk large enough for its pieces to go to disk at budget 0, the two
-        // others small (held whole, and cut at the end of their batch).
-        let sizes = [13_000, 300, 300];
+        // The first chunk large enough for its pieces to go to disk at budget 0; the second
+        // too small to be cut alone (held whole, and cut at the end of its batch); the
+        // third cut alone, its pieces small (held, and joined at the end of the read).
+        let sizes = [13_000, 40, 300];
         let lines = |chunk: usize| -> Vec<String> {
             (0..sizes[chunk])
                 .map(|r| {
@@ -1227,6 +1237,7 @@ mod tests {
                 }
             }
             assert_eq!(spill.spilled(), budget == 0);
+            assert!(sizes[1] < small_below(parts) && sizes[2] >= small_below(parts));
             let drain = spill.into_part_drain().unwrap();
             let mut made = vec![DataFrame::empty(); parts];
             drain
