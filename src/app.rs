@@ -328,7 +328,7 @@ fn into_parts(
     input: &InputArgs,
     tables: Vec<Tables>,
     scale: (usize, Option<usize>),
-) -> Result<(crate::parts::TempDir, Written)> {
+) -> Result<(crate::parts::TempDir, IntoParts)> {
     let (memory_budget, parts) = scale;
     let budget = (memory_budget as u64).saturating_mul(1 << 20);
     // A folder a killed run left is removed first (as `ingest`'s spill folders).
@@ -531,7 +531,7 @@ fn investigate_by_parts(
 
 /// What is read into parts: the parts, what was read of each input, the GeoIP databases
 /// used.
-type Written = (crate::parts::PartSource, Vec<FileReport>, Vec<String>);
+type IntoParts = (crate::parts::PartSource, Vec<FileReport>, Vec<String>);
 
 /// Raw logs into parts in `dir`, read as `ingest` reads them (`scale`: the budget in
 /// bytes, and the parts if forced): each part made whole when the first pass comes to it.
@@ -539,7 +539,7 @@ fn logs_into_parts(
     input: &InputArgs,
     scale: (u64, Option<usize>),
     dir: &std::path::Path,
-) -> Result<Written> {
+) -> Result<IntoParts> {
     let (budget, parts) = scale;
     let mut geoip = Vec::new();
     let (files, drain) = read_raw(
@@ -550,8 +550,8 @@ fn logs_into_parts(
             geoip = geo.map(|g| g.loaded.clone()).unwrap_or_default();
             let bytes: u64 = inputs.iter().map(Input::size_as_read).sum();
             let parts = parts.unwrap_or_else(|| crate::parts::parts_for(bytes, budget));
-            // The pieces of parts held up to a quarter of the budget (the rest is the
-            // part scored), the others waiting on disk.
+            // The pieces of parts held up to a quarter of the budget (the other three
+            // quarters are the part being scored's), the others waiting on disk.
             let held = crate::parts::run_bytes(budget as usize);
             let spill = dir.join("spill");
             crate::ingest::ingest_into_parts(inputs, opts, bar, geo, (held, parts), spill)
@@ -572,7 +572,7 @@ fn tables_into_parts(
     tables: Vec<Tables>,
     scale: (u64, Option<usize>),
     dir: &std::path::Path,
-) -> Result<Written> {
+) -> Result<IntoParts> {
     use crate::parts::{PartWriter, parts_for, run_bytes};
     let (budget, parts) = scale;
     let tables = only_tables(tables)?;
