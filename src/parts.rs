@@ -163,15 +163,10 @@ impl PartWriter {
         }
         let dir = &self.dir;
         let path = dir.join(format!("run-{}.parquet", self.runs.len()));
-        let file = File::create(&path).map_err(|e| output_error(dir, e))?;
-        let schema = match &self.schema {
-            Some(s) => s.clone(),
-            None => return Err(output_error(dir, "parts written before their columns")),
+        let Some(schema) = &self.schema else {
+            return Err(output_error(dir, "parts written before their columns"));
         };
-        // Fast to write and read back: the runs live for one run of tokentrail.
-        let mut writer =
-            RowGroupWriter::new(BufWriter::new(file), &schema, ParquetSettings::SCRATCH)
-                .map_err(|e| output_error(dir, e))?;
+        let mut writer = run_writer(dir, &path, schema)?;
         // Each hour's next part, as the parts are written in order.
         let mut next = vec![0usize; self.pending.len()];
         let mut parts = Vec::with_capacity(self.parts);
@@ -528,9 +523,7 @@ fn write_part(
     schema: &Schema,
 ) -> Result<Run> {
     let path = dir.join(format!("part-{p}.parquet"));
-    let file = File::create(&path).map_err(|e| output_error(dir, e))?;
-    let mut writer = RowGroupWriter::new(BufWriter::new(file), schema, ParquetSettings::SCRATCH)
-        .map_err(|e| output_error(dir, e))?;
+    let mut writer = run_writer(dir, &path, schema)?;
     writer.write(frame).map_err(|e| output_error(dir, e))?;
     writer.finish().map_err(|e| output_error(dir, e))?;
     let mut placed = vec![(0, 0); parts];
@@ -540,6 +533,14 @@ fn write_part(
         parts: placed,
         footer: std::sync::OnceLock::new(),
     })
+}
+
+/// A run's file at `path` in `dir`, written a part's row group at a time: fast to write
+/// and read back, as the runs live for one run of tokentrail.
+fn run_writer(dir: &Path, path: &Path, schema: &Schema) -> Result<RowGroupWriter<BufWriter<File>>> {
+    let file = File::create(path).map_err(|e| output_error(dir, e))?;
+    RowGroupWriter::new(BufWriter::new(file), schema, ParquetSettings::SCRATCH)
+        .map_err(|e| output_error(dir, e))
 }
 
 /// `df` with every column of `schema`, in its order: those it lacks null in every row

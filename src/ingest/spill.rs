@@ -604,17 +604,29 @@ impl Spill<'_> {
         let tokens = self.full_tokens()?;
         let full = FullTokens::new(tokens.iter().map(|(id, kind)| (id.as_str(), kind.as_str())));
         self.place_prefixes(&full)?;
-        self.check()?;
         let hours = std::mem::take(&mut *self.lock_hours()?);
-        let mut empty = crate::frame::empty_frame()?;
-        crate::enrich::enrich(&mut empty, self.geo, self.real_ip_from)?;
+        let mut schema = match hours.schemas.first() {
+            Some(first) => {
+                let layout = ExtraLayout::of(hours.schemas.iter().map(|s| s.as_ref()));
+                let mut s = layout.apply_schema(first);
+                let _ = s.shift_remove(PLACE);
+                s
+            }
+            // No event: the columns of a frame of none.
+            None => {
+                let mut empty = crate::frame::empty_frame()?;
+                crate::enrich::enrich(&mut empty, self.geo, self.real_ip_from)?;
+                empty.schema().as_ref().clone()
+            }
+        };
+        schema.insert(crate::parts::SEQ.into(), DataType::UInt64);
         // The folder is the drain's to remove now.
         let dir = std::mem::take(&mut self.dir);
         Ok(PartDrain {
             parts,
             hours,
             tokens,
-            empty: empty.schema().as_ref().clone(),
+            schema,
             dir,
         })
     }
@@ -628,8 +640,8 @@ pub struct PartDrain {
     hours: Hours,
     /// Every full token (id, kind), in frame order.
     tokens: Vec<(String, String)>,
-    /// The columns of a frame of no events.
-    empty: Schema,
+    /// The columns of every part, [`crate::parts::SEQ`] last.
+    schema: Schema,
     dir: PathBuf,
 }
 
@@ -652,7 +664,6 @@ impl PartDrain {
         let full =
             FullTokens::new((self.tokens.iter()).map(|(id, kind)| (id.as_str(), kind.as_str())));
         let layout = ExtraLayout::of(self.hours.schemas.iter().map(|s| s.as_ref()));
-        let schema = self.schema();
         // The chunks in the whole frame's order: each one's first place in it.
         let mut order: Vec<usize> = (0..self.hours.chunks.len()).collect();
         order.sort_by_key(|&i| self.hours.chunks[i].0);
@@ -667,7 +678,7 @@ impl PartDrain {
         // next) was no faster, and held a part more (docs/performance.md).
         for p in 0..self.parts {
             let at = by_part.remove(&(p as i64)).unwrap_or_default();
-            let frame = made_whole(at, &layout, &bases, &schema)?;
+            let frame = made_whole(at, &layout, &bases, &self.schema)?;
             let frame = remove_duplicates(frame, files)?;
             let frame = link::link_token_prefixes_with(frame, &full)?;
             debug_assert!(
@@ -683,17 +694,7 @@ impl PartDrain {
 
     /// The columns of every part, [`crate::parts::SEQ`] last.
     pub fn schema(&self) -> Schema {
-        let layout = ExtraLayout::of(self.hours.schemas.iter().map(|s| s.as_ref()));
-        let mut schema = match self.hours.schemas.first() {
-            Some(first) => {
-                let mut s = layout.apply_schema(first);
-                let _ = s.shift_remove(PLACE);
-                s
-            }
-            None => self.empty.clone(),
-        };
-        schema.insert(crate::parts::SEQ.into(), DataType::UInt64);
-        schema
+        self.schema.clone()
     }
 }
 
