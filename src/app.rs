@@ -408,32 +408,37 @@ fn investigate_within(
     }
 }
 
-/// The budget (MiB) to work by parts with: `--memory-budget`, else one of its own when
-/// the events would not fit in memory ([`too_large_for_memory`]); `None`: in memory.
+/// The budget (MiB) to work by parts with: `--memory-budget` when the events would not
+/// fit in it (always when `--parts` forces parts), else one of its own when they would not
+/// fit in the memory available ([`too_large_for_memory`]); `None`: in memory.
 fn parts_budget(
     input: &InputArgs,
     scale: &crate::cli::PartsArgs,
     tables: &[Tables],
 ) -> Result<Option<usize>> {
-    match scale.memory_budget {
-        Some(budget) => Ok(Some(budget)),
-        None => too_large_for_memory(input, tables),
+    match (scale.memory_budget, scale.parts) {
+        (Some(budget), Some(_)) => Ok(Some(budget)),
+        // A budget the events fit in is kept in memory: by parts takes 1.4-2 times as
+        // long, and an adversarial CloudTrail tree's by parts held more than in memory
+        // (docs/scale.md).
+        (Some(budget), None) => match memory_need(input, tables)? {
+            Some((need, _)) if need <= (budget as u64).saturating_mul(1 << 20) => Ok(None),
+            _ => Ok(Some(budget)),
+        },
+        (None, _) => too_large_for_memory(input, tables),
     }
 }
 
-/// Events that would need more than three quarters of the memory available: the budget
-/// to score them by parts with (a quarter of what is available, at least 64 MiB), said on
-/// stderr. An investigation in memory needs about 0.8-1.2 times raw logs' size as read
-/// (docs/scale.md), and about `tables::EVENT_BYTES` per event it keeps from tables
-/// (`TableReader::columns`): 1.25 times that is reckoned.
-fn too_large_for_memory(input: &InputArgs, tables: &[Tables]) -> Result<Option<usize>> {
-    let Some(available) = available_memory() else {
-        return Ok(None);
-    };
-    let gb = |b: u64| match b {
-        0..1_000_000_000 => format!("{} MB", b.div_ceil(1_000_000)),
-        _ => format!("{:.1} GB", b as f64 / 1e9),
-    };
+/// What any run holds beside its events (the program, the chunks being parsed): a
+/// `hunt` of the samples peaks at 67 MB.
+const BESIDE_EVENTS: u64 = 128 << 20;
+
+/// The memory an investigation of the inputs in memory would need, in bytes, with what
+/// it is reckoned from; `None` for tables and logs mixed (the reading says so). It needs
+/// about 0.8-1.2 times raw logs' size as read (docs/scale.md), and about
+/// `tables::EVENT_BYTES` per event it keeps from tables (`TableReader::columns`): 1.25
+/// times that is reckoned, and [`BESIDE_EVENTS`].
+fn memory_need(input: &InputArgs, tables: &[Tables]) -> Result<Option<(u64, String)>> {
     let (bytes, what) = match tables.iter().any(Option::is_some) {
         false => {
             let inputs = discover(&input.paths)?;
@@ -443,7 +448,6 @@ fn too_large_for_memory(input: &InputArgs, tables: &[Tables]) -> Result<Option<u
                 format!("the events of these logs ({} as read)", gb(bytes)),
             )
         }
-        // Tables and logs mixed: the reading says so.
         true if tables.iter().any(Option::is_none) => return Ok(None),
         true => {
             let unread = unread(Keep::scored());
@@ -460,7 +464,30 @@ fn too_large_for_memory(input: &InputArgs, tables: &[Tables]) -> Result<Option<u
             )
         }
     };
-    let need = bytes.saturating_add(bytes / 4);
+    let need = bytes
+        .saturating_add(bytes / 4)
+        .saturating_add(BESIDE_EVENTS);
+    Ok(Some((need, what)))
+}
+
+/// Bytes as a responder reads them: MB below a gigabyte, GB with a decimal above.
+fn gb(b: u64) -> String {
+    match b {
+        0..1_000_000_000 => format!("{} MB", b.div_ceil(1_000_000)),
+        _ => format!("{:.1} GB", b as f64 / 1e9),
+    }
+}
+
+/// Events that would need more than three quarters of the memory available
+/// ([`memory_need`]): the budget to score them by parts with (a quarter of what is
+/// available, at least 64 MiB), said on stderr.
+fn too_large_for_memory(input: &InputArgs, tables: &[Tables]) -> Result<Option<usize>> {
+    let Some(available) = available_memory() else {
+        return Ok(None);
+    };
+    let Some((need, what)) = memory_need(input, tables)? else {
+        return Ok(None);
+    };
     if need <= available / 4 * 3 {
         return Ok(None);
     }

@@ -181,11 +181,12 @@ pub struct AnalysisArgs {
 /// `score`, `hunt` and `timeline` over more than memory.
 #[derive(Debug, Args)]
 pub struct PartsArgs {
-    /// Hold about this much memory (MiB) for events that do not fit: they are scored in
-    /// parts, one in memory at a time, the others waiting in a folder of the system's
-    /// temporary folder (`TMPDIR`) for the run. The same report, in 2-2.5 times the time
-    /// (docs/scale.md). Raw logs or `ingest`'s tables. Without it, events that would need
-    /// more than three quarters of the memory available go by parts on their own.
+    /// Hold about this much memory (MiB) for the events: those that would need more are
+    /// scored in parts, one in memory at a time, the others waiting in a folder of the
+    /// system's temporary folder (`TMPDIR`) for the run; those that fit stay in memory.
+    /// The same report either way; by parts takes 1.4-2 times as long (docs/scale.md).
+    /// Raw logs or `ingest`'s tables. Without it, events that would need more than three
+    /// quarters of the memory available go by parts on their own.
     #[arg(long, value_name = "MIB", help_heading = "Scale")]
     pub memory_budget: Option<usize>,
     /// With --memory-budget: this many parts instead of as many as the events' size needs.

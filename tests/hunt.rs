@@ -317,10 +317,21 @@ fn fail_on_and_output_file() {
     );
 }
 
+/// A run with `--timings` that held its events in memory (the phases it names), not in
+/// parts.
+fn assert_read_in_memory(run: &Run, what: &str) {
+    assert_eq!(run.code, 0, "{what}: {}", run.stderr);
+    assert!(
+        run.stderr.contains("timing: scoring table") && !run.stderr.contains("into parts"),
+        "{what}: not in memory\n{}",
+        run.stderr
+    );
+}
+
 /// `hunt --memory-budget` scores the events in parts (at least 16) kept on disk, and
 /// investigates only the events it can reach: the report is the in-memory one, byte for
 /// byte, on the samples and on each incident, and so is `timeline`'s on the samples; the
-/// parts' folder is gone after the run.
+/// parts' folder is gone after the run. A budget the events fit in keeps them in memory.
 #[test]
 fn a_hunt_by_parts_gives_the_same_report() {
     let tmp = TestDir::new();
@@ -338,9 +349,14 @@ fn a_hunt_by_parts_gives_the_same_report() {
         let whole = tokentrail(&args);
         assert_eq!(whole.code, 0, "{}", whole.stderr);
         let mut by_parts = args.to_vec();
-        by_parts.extend(["--memory-budget", "1"]);
+        by_parts.extend(["--memory-budget", "1", "--timings"]);
         let parts = tokentrail_env(&by_parts, &[("TMPDIR", tmp.path())]);
         assert_eq!(parts.code, 0, "{}", parts.stderr);
+        assert!(
+            parts.stderr.contains("timing: read into parts"),
+            "{name}: not by parts\n{}",
+            parts.stderr
+        );
         assert!(
             !whole.json()["findings"].as_array().unwrap().is_empty(),
             "{name}"
@@ -348,6 +364,15 @@ fn a_hunt_by_parts_gives_the_same_report() {
         assert!(whole.stdout == parts.stdout, "{name}: the reports differ");
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert!(left.is_empty(), "{name}: left {left:?}");
+        // A budget the events fit in keeps them in memory.
+        let mut roomy = args.to_vec();
+        roomy.extend(["--memory-budget", "4096", "--timings"]);
+        let in_memory = tokentrail_env(&roomy, &[("TMPDIR", tmp.path())]);
+        assert_read_in_memory(&in_memory, name);
+        assert!(
+            whole.stdout == in_memory.stdout,
+            "{name}: the reports differ"
+        );
         // Logs larger than the memory available go by parts on their own, and say so.
         if name == "samples" {
             let small = std::path::Path::new("1");
@@ -394,9 +419,9 @@ fn a_hunt_by_parts_gives_the_same_report() {
 }
 
 /// Ingest as independent jobs over slices of the archive into one partitioned dataset,
-/// then hunt on the dataset: the same answer as on the raw logs, and by parts the same
-/// report as in memory. A job run again replaces its own parts; the partition column
-/// lives in the folder names only.
+/// then hunt on the dataset: the same answer as on the raw logs, and by parts (or with a
+/// budget the tables fit in, in memory) the same report as in memory. A job run again
+/// replaces its own parts; the partition column lives in the folder names only.
 #[test]
 fn a_dataset_written_by_several_jobs_gives_the_same_hunt() {
     let dir = TestDir::new();
@@ -538,11 +563,25 @@ fn a_dataset_written_by_several_jobs_gives_the_same_hunt() {
         let whole = tokentrail(&args);
         assert_eq!(whole.code, 0, "{}", whole.stderr);
         assert!(!whole.json()["findings"].as_array().unwrap().is_empty());
-        args.extend(["--memory-budget", "1"]);
+        let mut roomy = args.clone();
+        args.extend(["--memory-budget", "1", "--timings"]);
         let parts = tokentrail_env(&args, &in_tmp);
         assert_eq!(parts.code, 0, "{}", parts.stderr);
         assert!(
+            parts.stderr.contains("timing: read into parts"),
+            "{}",
+            parts.stderr
+        );
+        assert!(
             whole.stdout == parts.stdout,
+            "{window:?}: the reports differ"
+        );
+        // The tables' events fit in a budget of 4 GiB: read in memory.
+        roomy.extend(["--memory-budget", "4096", "--timings"]);
+        let in_memory = tokentrail_env(&roomy, &in_tmp);
+        assert_read_in_memory(&in_memory, "dataset");
+        assert!(
+            whole.stdout == in_memory.stdout,
             "{window:?}: the reports differ"
         );
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();

@@ -356,7 +356,8 @@ fn baseline_until_learns_without_judging() {
 /// `score --memory-budget` scores by parts (raw logs, or the dataset `ingest` wrote) and
 /// reports what it reports in memory, byte for byte: every credential's summary and the
 /// events shown, a credential named by its session id included; it leaves nothing in
-/// `TMPDIR`, and events too large for the memory available go by parts on their own.
+/// `TMPDIR`, and events too large for the memory available go by parts on their own;
+/// events that fit in the budget stay in memory.
 #[test]
 fn score_by_parts_reports_what_it_reports_in_memory() {
     let tmp = tempfile::tempdir().unwrap();
@@ -390,10 +391,29 @@ fn score_by_parts_reports_what_it_reports_in_memory() {
         args.extend_from_slice(case);
         let whole = tokentrail(&args);
         assert_eq!(whole.code, 0, "{}", whole.stderr);
-        args.extend(["--memory-budget", "1"]);
+        let mut roomy = args.clone();
+        args.extend(["--memory-budget", "1", "--timings"]);
         let parts = tokentrail_env(&args, &in_tmp);
         assert_eq!(parts.code, 0, "{}", parts.stderr);
+        assert!(
+            parts.stderr.contains("timing: read into parts"),
+            "{}",
+            parts.stderr
+        );
         assert!(whole.stdout == parts.stdout, "{case:?}: the reports differ");
+        // A budget the events fit in keeps them in memory.
+        roomy.extend(["--memory-budget", "4096", "--timings"]);
+        let in_memory = tokentrail_env(&roomy, &in_tmp);
+        assert_eq!(in_memory.code, 0, "{}", in_memory.stderr);
+        assert!(
+            !in_memory.stderr.contains("into parts"),
+            "{case:?}: not in memory\n{}",
+            in_memory.stderr
+        );
+        assert!(
+            whole.stdout == in_memory.stdout,
+            "{case:?}: the reports differ"
+        );
         let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert!(left.is_empty(), "{case:?}: left {left:?}");
         let shown = match case.contains(&"json") {
