@@ -377,6 +377,31 @@ fn compact_joined(joined: DataFrame) -> PolarsResult<DataFrame> {
     DataFrame::new(height, columns)
 }
 
+/// The rows `order` names of `df` (all, in order, when `None`), each column as one array:
+/// a text column of its distinct texts ([`compact_gathered`], [`compact_column`]), a
+/// column null in every row as one null ([`nulls_as_scalars`]).
+pub fn packed_gather(df: DataFrame, order: Option<&[IdxSize]>) -> PolarsResult<DataFrame> {
+    use rayon::prelude::*;
+    let height = order.map_or(df.height(), <[IdxSize]>::len);
+    let idx = order.map(|o| IdxCa::from_vec("".into(), o.to_vec()));
+    let columns = df
+        .into_columns()
+        .into_par_iter()
+        .map(|c: Column| match (c.dtype(), order) {
+            (dtype, _) if c.null_count() == c.len() => {
+                Ok(Column::full_null(c.name().clone(), height, dtype))
+            }
+            (DataType::String, Some(order)) => Ok(compact_gathered(c.str()?, order).into_column()),
+            (_, None) => joined_column(c),
+            (_, Some(_)) => match &idx {
+                Some(idx) => c.take(idx),
+                None => Ok(c),
+            },
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(height, columns)
+}
+
 /// A column of many chunks as one: a text column as one array of its distinct texts.
 fn joined_column(c: Column) -> PolarsResult<Column> {
     match c.dtype() {
@@ -1413,6 +1438,77 @@ mod tests {
         assert_eq!(region.iter().filter(Option::is_none).count(), rows);
         // A column with values stays an array.
         assert!(df.column(col::SRC_IP).unwrap().as_series().is_some());
+    }
+
+    /// Pieces gathered packed (`parts`: the events held and those the investigation
+    /// reads) come out in the order asked, or as joined without one, with each long text
+    /// of a column held once however many pieces and rows repeat it, and a column of
+    /// nulls as one null.
+    #[test]
+    fn pieces_gathered_packed_hold_each_text_once_and_no_row_of_nulls() {
+        let file = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01/\
+                    111122223333_CloudTrail_us-east-1_20260301T0000Z_abcdefgh.json.gz";
+        let rows = 1_000;
+        let piece = |offset: u64| {
+            let n: Vec<u64> = (0..rows as u64).map(|i| offset + i).collect();
+            let files: Vec<&str> = vec![file; rows];
+            let nulls: Vec<Option<&str>> = vec![None; rows];
+            DataFrame::new(
+                rows,
+                vec![
+                    Column::new("n".into(), n),
+                    Column::new("file".into(), files),
+                    Column::new("region".into(), nulls),
+                ],
+            )
+            .unwrap()
+        };
+        let mut joined = piece(0);
+        joined.vstack_mut_owned(piece(rows as u64)).unwrap();
+        let order: Vec<IdxSize> = (0..2 * rows as IdxSize).rev().collect();
+        // Gathered plainly, each row's name is copied.
+        let plain = joined
+            .take(&IdxCa::from_vec("".into(), order.clone()))
+            .unwrap();
+        for order in [Some(order.as_slice()), None] {
+            let sorted = if order.is_some() {
+                "in an order"
+            } else {
+                "joined"
+            };
+            let packed = packed_gather(joined.clone(), order).unwrap();
+            let n: Vec<u64> = packed
+                .column("n")
+                .unwrap()
+                .u64()
+                .unwrap()
+                .into_no_null_iter()
+                .collect();
+            let expected: Vec<u64> = match order {
+                Some(o) => o.iter().map(|&i| u64::from(i)).collect(),
+                None => (0..2 * rows as u64).collect(),
+            };
+            assert_eq!(n, expected);
+            let files = packed.column("file").unwrap().str().unwrap();
+            assert!(files.iter().all(|f| f == Some(file)));
+            let only = |df: &DataFrame, name: &str| {
+                let c = df.column(name).unwrap().clone();
+                held_bytes(&DataFrame::new(df.height(), vec![c]).unwrap())
+            };
+            // The views, and the name once.
+            assert_eq!(
+                only(&packed, "file"),
+                2 * rows * 16 + file.len(),
+                "{sorted}"
+            );
+            assert!(only(&plain, "file") > 2 * rows * file.len());
+            let region = packed.column("region").unwrap();
+            assert!(
+                region.as_scalar_column().is_some(),
+                "{sorted}: an array of nulls"
+            );
+            assert_eq!((region.len(), region.null_count()), (2 * rows, 2 * rows));
+        }
     }
 
     /// A chunk repacked as it is parsed (`hunt`, `timeline`, `score`) finishes into the
