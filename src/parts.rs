@@ -606,12 +606,12 @@ pub(crate) fn in_order(pieces: Vec<DataFrame>, schema: &Schema) -> Result<DataFr
 }
 
 /// [`in_order`] for events held to the end of the run (those scoring keeps, those the
-/// investigation reads): each text column one array of its distinct texts, each column
-/// null in every row one null. Gathered plainly, the pieces' repacked texts were copied
+/// investigation reads) or in large numbers (a part made whole): each text column one
+/// array of its distinct texts, each column null in every row one null. Gathered plainly, the pieces' repacked texts were copied
 /// row by row and their columns of nulls made 16 bytes a row each: the 483,223 events an
 /// adversarial CloudTrail hunt reached held 558 MB (a file's name once per event, 7 MB
 /// for each of some twenty columns of nulls).
-fn packed_in_order(pieces: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
+pub(crate) fn packed_in_order(pieces: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
     joined_in_order(pieces, schema, true)
 }
 
