@@ -410,8 +410,10 @@ impl Parts {
                 .collect();
             return in_order(pieces, &self.schema);
         }
-        let mut df = concat(pieces)?;
-        df.rechunk_mut_par();
+        // Packed as `in_order` packs: as Parquet gives them, a part's texts are a copy a
+        // row (the largest part of a 2 GB gateway log's tables, 416,888 events, held 332
+        // MB).
+        let df = crate::frame::packed_gather(concat(pieces)?, None)?;
         Ok(with_every_column(df, &self.schema))
     }
 
@@ -435,7 +437,7 @@ impl Parts {
                 pieces.push(piece);
             }
         }
-        packed_in_order(pieces, &self.schema)
+        in_order(pieces, &self.schema)
     }
 }
 
@@ -600,23 +602,14 @@ const SHOWN_COLUMNS: &[&str] = &[
 
 /// Pieces of parts joined in the order of the whole frame: by time, then [`SEQ`] (raw
 /// logs: their input, chunk and row; tables: their events' order one table after the
-/// other); no piece, a frame of no events with the columns of `schema`.
-pub(crate) fn in_order(pieces: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
-    joined_in_order(pieces, schema, false)
-}
-
-/// [`in_order`] for events held to the end of the run (those scoring keeps, those the
-/// investigation reads) or in large numbers (a part made whole): each text column one
-/// array of its distinct texts, each column null in every row one null. Gathered plainly, the pieces' repacked texts were copied
-/// row by row and their columns of nulls made 16 bytes a row each: the 483,223 events an
+/// other); no piece, a frame of no events with the columns of `schema`. Packed
+/// (`frame::packed_gather`): each text column one array of its distinct texts, each
+/// column null in every row one null. Gathered plainly, the pieces' texts were copied row
+/// by row and their columns of nulls took 16 bytes a row each: the 483,223 events an
 /// adversarial CloudTrail hunt reached held 558 MB (a file's name once per event, 7 MB
 /// for each of some twenty columns of nulls).
-pub(crate) fn packed_in_order(pieces: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
-    joined_in_order(pieces, schema, true)
-}
-
-fn joined_in_order(pieces: Vec<DataFrame>, schema: &Schema, packed: bool) -> Result<DataFrame> {
-    let mut all = concat(pieces)?;
+pub(crate) fn in_order(pieces: Vec<DataFrame>, schema: &Schema) -> Result<DataFrame> {
+    let all = concat(pieces)?;
     if all.width() == 0 {
         return Ok(DataFrame::empty_with_schema(schema));
     }
@@ -633,14 +626,7 @@ fn joined_in_order(pieces: Vec<DataFrame>, schema: &Schema, packed: bool) -> Res
         order.sort_unstable_by_key(|&i| keys[i as usize]);
         order
     });
-    if packed {
-        return Ok(crate::frame::packed_gather(all, order.as_deref())?);
-    }
-    if let Some(order) = order {
-        all = all.take(&IdxCa::from_vec("".into(), order))?;
-    }
-    all.rechunk_mut_par();
-    Ok(all)
+    Ok(crate::frame::packed_gather(all, order.as_deref())?)
 }
 
 fn seqs(df: &DataFrame) -> Result<Vec<u64>> {
@@ -717,7 +703,7 @@ impl Held {
                 .map(|(w, s)| w == Some(true) && s.is_some_and(|s| !held.contains(&s)))
                 .collect())
         })?;
-        Held::new(packed_in_order(vec![self.frame, extra], &parts.schema)?)
+        Held::new(in_order(vec![self.frame, extra], &parts.schema)?)
     }
 
     fn new(frame: DataFrame) -> Result<Held> {
@@ -935,7 +921,7 @@ fn score_parts(
     })?;
     phase("parts scored");
     // 3. The signals looking across, on the events held.
-    let mut held = Held::new(packed_in_order(held_pieces, &parts.schema)?)?;
+    let mut held = Held::new(in_order(held_pieces, &parts.schema)?)?;
     let ctx = Across {
         config,
         outside: Some(&outside),
@@ -1160,7 +1146,7 @@ fn reachable(
             of_subjects_or_networks(df, &new, &no_networks)
         })?;
         read.extend(&new);
-        frame = packed_in_order(vec![frame, extra], &parts.schema)?;
+        frame = in_order(vec![frame, extra], &parts.schema)?;
         let t = EventTable::new(&frame)?;
         let actions = crate::score::actions::ActionIndex::new(&t);
         let mut children: Vec<&str> = Vec::new();

@@ -720,7 +720,7 @@ fn made_whole(
         frame.with_column(UInt64Chunked::from_vec(crate::parts::SEQ.into(), seq).into_column())?;
         frames.push(frame);
     }
-    crate::parts::packed_in_order(frames, schema)
+    crate::parts::in_order(frames, schema)
 }
 
 impl Drop for PartDrain {
