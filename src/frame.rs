@@ -377,9 +377,10 @@ fn compact_joined(joined: DataFrame) -> PolarsResult<DataFrame> {
     DataFrame::new(height, columns)
 }
 
-/// The rows `order` names of `df` (all, in order, when `None`), each column as one array:
-/// a text column of its distinct texts ([`compact_gathered`], [`compact_column`]), a
-/// column null in every row as one null ([`nulls_as_scalars`]).
+/// The rows `order` names of `df`, in that order, each column as one array: a text column
+/// of its distinct texts ([`compact_gathered`]), a column null in every row as one null
+/// ([`nulls_as_scalars`]). With no order, every row as it is, a column of several chunks
+/// joined as [`compact_joined`] joins them (a text column of one chunk is left as it is).
 pub fn packed_gather(df: DataFrame, order: Option<&[IdxSize]>) -> PolarsResult<DataFrame> {
     use rayon::prelude::*;
     let height = order.map_or(df.height(), <[IdxSize]>::len);
@@ -387,16 +388,15 @@ pub fn packed_gather(df: DataFrame, order: Option<&[IdxSize]>) -> PolarsResult<D
     let columns = df
         .into_columns()
         .into_par_iter()
-        .map(|c: Column| match (c.dtype(), order) {
-            (dtype, _) if c.null_count() == c.len() => {
+        .map(|c: Column| match (c.dtype(), order, &idx) {
+            (dtype, ..) if c.null_count() == c.len() => {
                 Ok(Column::full_null(c.name().clone(), height, dtype))
             }
-            (DataType::String, Some(order)) => Ok(compact_gathered(c.str()?, order).into_column()),
-            (_, None) => joined_column(c),
-            (_, Some(_)) => match &idx {
-                Some(idx) => c.take(idx),
-                None => Ok(c),
-            },
+            (DataType::String, Some(order), _) => {
+                Ok(compact_gathered(c.str()?, order).into_column())
+            }
+            (.., Some(idx)) => c.take(idx),
+            (.., None) => joined_column(c),
         })
         .collect::<PolarsResult<Vec<Column>>>()?;
     DataFrame::new(height, columns)
