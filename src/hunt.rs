@@ -710,10 +710,12 @@ impl<'i, 'a> Investigator<'i, 'a> {
         for &n in linked {
             networks.insert(n);
         }
-        let mut attributed: BTreeSet<usize> = BTreeSet::new();
+        // Sets, not ordered ones: the events are put in time order below, and the
+        // credentials only counted (a tree's search was 14% of an adversarial hunt).
+        let mut attributed: FastSet<usize> = FastSet::default();
         let mut children: Vec<Child> = Vec::new();
         let mut related: Vec<(String, String)> = Vec::new();
-        let mut in_finding: BTreeSet<&str> = BTreeSet::from([seed]);
+        let mut in_finding: FastSet<&str> = FastSet::from_iter([seed]);
         // Of those, accounts pulled in only by failed sign-ins (not capped).
         let mut sprayed = 0;
         let mut queue: Vec<(&str, Role)> = vec![(seed, Role::Seed)];
