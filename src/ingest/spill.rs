@@ -520,15 +520,8 @@ impl<'a> Spill<'a> {
         // A chunk that could not be held or spilled fails the run before any output.
         self.check()?;
         let hours = std::mem::take(&mut *self.lock_hours()?);
-        let layout = ExtraLayout::of(hours.schemas.iter().map(|s| s.as_ref()));
-        out.start(&match hours.schemas.first() {
-            Some(first) => layout.apply_schema(first),
-            None => {
-                let mut empty = crate::frame::empty_frame()?;
-                crate::enrich::enrich(&mut empty, self.geo, self.real_ip_from)?;
-                empty.schema().as_ref().clone()
-            }
-        })?;
+        let (layout, columns) = self.layout_of(&hours.schemas)?;
+        out.start(&columns)?;
         let tokens = self.full_tokens()?;
         let full = FullTokens::new(tokens.iter().map(|(id, kind)| (id.as_str(), kind.as_str())));
         let make = |hour: i64, at: Hour, files: &mut [FileReport]| -> PolarsResult<HourFrame> {
@@ -605,20 +598,8 @@ impl Spill<'_> {
         let full = FullTokens::new(tokens.iter().map(|(id, kind)| (id.as_str(), kind.as_str())));
         self.place_prefixes(&full)?;
         let hours = std::mem::take(&mut *self.lock_hours()?);
-        let mut schema = match hours.schemas.first() {
-            Some(first) => {
-                let layout = ExtraLayout::of(hours.schemas.iter().map(|s| s.as_ref()));
-                let mut s = layout.apply_schema(first);
-                let _ = s.shift_remove(PLACE);
-                s
-            }
-            // No event: the columns of a frame of none.
-            None => {
-                let mut empty = crate::frame::empty_frame()?;
-                crate::enrich::enrich(&mut empty, self.geo, self.real_ip_from)?;
-                empty.schema().as_ref().clone()
-            }
-        };
+        let (layout, mut schema) = self.layout_of(&hours.schemas)?;
+        let _ = schema.shift_remove(PLACE);
         schema.insert(crate::parts::SEQ.into(), DataType::UInt64);
         // The folder is the drain's to remove now.
         let dir = std::mem::take(&mut self.dir);
@@ -626,9 +607,25 @@ impl Spill<'_> {
             parts,
             hours,
             tokens,
+            layout,
             schema,
             dir,
         })
+    }
+
+    /// The layout of pieces of `schemas` (their extra columns), and the columns the
+    /// frame they make has: a frame of no events' when there is no piece.
+    fn layout_of(&self, schemas: &[SchemaRef]) -> PolarsResult<(ExtraLayout, Schema)> {
+        let layout = ExtraLayout::of(schemas.iter().map(|s| s.as_ref()));
+        let columns = match schemas.first() {
+            Some(first) => layout.apply_schema(first),
+            None => {
+                let mut empty = crate::frame::empty_frame()?;
+                crate::enrich::enrich(&mut empty, self.geo, self.real_ip_from)?;
+                empty.schema().as_ref().clone()
+            }
+        };
+        Ok((layout, columns))
     }
 }
 
@@ -640,6 +637,8 @@ pub struct PartDrain {
     hours: Hours,
     /// Every full token (id, kind), in frame order.
     tokens: Vec<(String, String)>,
+    /// The pieces' extra columns.
+    layout: ExtraLayout,
     /// The columns of every part, [`crate::parts::SEQ`] last.
     schema: Schema,
     dir: PathBuf,
@@ -663,7 +662,6 @@ impl PartDrain {
     ) -> crate::error::Result<()> {
         let full =
             FullTokens::new((self.tokens.iter()).map(|(id, kind)| (id.as_str(), kind.as_str())));
-        let layout = ExtraLayout::of(self.hours.schemas.iter().map(|s| s.as_ref()));
         // The chunks in the whole frame's order: each one's first place in it.
         let mut order: Vec<usize> = (0..self.hours.chunks.len()).collect();
         order.sort_by_key(|&i| self.hours.chunks[i].0);
@@ -678,7 +676,7 @@ impl PartDrain {
         // next) was no faster, and held a part more (docs/performance.md).
         for p in 0..self.parts {
             let at = by_part.remove(&(p as i64)).unwrap_or_default();
-            let frame = made_whole(at, &layout, &bases, &self.schema)?;
+            let frame = made_whole(at, &self.layout, &bases, &self.schema)?;
             let frame = remove_duplicates(frame, files)?;
             let frame = link::link_token_prefixes_with(frame, &full)?;
             debug_assert!(
