@@ -244,26 +244,26 @@ fn walk_field<'a>(
     ev: &mut LogEvent<'a>,
     seen: &mut Seen,
     w: &mut Walk<'a>,
-    key: &'a str,
+    key: &'a [u8],
 ) -> Walked<()> {
     match key {
-        "date" => (seen.first(0)?, ev.date = w.lenient()?),
-        "type" => (seen.first(1)?, ev.kind = w.lenient()?),
-        "log_id" => (seen.first(2)?, ev.log_id = w.lenient()?),
-        "_id" => (seen.first(3)?, ev.underscore_id = w.lenient()?),
-        "client_id" => (seen.first(4)?, ev.client_id = w.lenient()?),
-        "client_name" => (seen.first(5)?, ev.client_name = w.lenient()?),
-        "ip" => (seen.first(6)?, ev.ip = w.lenient()?),
-        "user_id" => (seen.first(8)?, ev.user_id = w.lenient()?),
-        "user_name" => (seen.first(9)?, ev.user_name = w.lenient()?),
-        "details" => (seen.first(12)?, ev.details = w.lenient_obj(walk_details)?),
-        "data" => (seen.first(14)?, ev.data = w.lenient_obj(walk_event)?),
+        b"date" => (seen.first(0)?, ev.date = w.lenient()?),
+        b"type" => (seen.first(1)?, ev.kind = w.lenient()?),
+        b"log_id" => (seen.first(2)?, ev.log_id = w.lenient()?),
+        b"_id" => (seen.first(3)?, ev.underscore_id = w.lenient()?),
+        b"client_id" => (seen.first(4)?, ev.client_id = w.lenient()?),
+        b"client_name" => (seen.first(5)?, ev.client_name = w.lenient()?),
+        b"ip" => (seen.first(6)?, ev.ip = w.lenient()?),
+        b"user_id" => (seen.first(8)?, ev.user_id = w.lenient()?),
+        b"user_name" => (seen.first(9)?, ev.user_name = w.lenient()?),
+        b"details" => (seen.first(12)?, ev.details = w.lenient_obj(walk_details)?),
+        b"data" => (seen.first(14)?, ev.data = w.lenient_obj(walk_event)?),
         // Not kept for the identity: stepped over then, but still fields (a second one
         // is an error to serde).
-        "user_agent" => (seen.first(7)?, ev.user_agent = w.detail(Walk::lenient)?),
-        "connection" => (seen.first(10)?, ev.connection = w.detail(Walk::lenient)?),
-        "audience" => (seen.first(11)?, ev.audience = w.detail(Walk::lenient)?),
-        "location_info" => (
+        b"user_agent" => (seen.first(7)?, ev.user_agent = w.detail(Walk::lenient)?),
+        b"connection" => (seen.first(10)?, ev.connection = w.detail(Walk::lenient)?),
+        b"audience" => (seen.first(11)?, ev.audience = w.detail(Walk::lenient)?),
+        b"location_info" => (
             seen.first(13)?,
             ev.location_info = w.detail(|w| w.lenient_obj(walk_location))?,
         ),
@@ -275,8 +275,8 @@ fn walk_field<'a>(
 fn walk_details<'a>(w: &mut Walk<'a>) -> Walked<Details<'a>> {
     w.fields(|d: &mut Details<'a>, seen, w, key| {
         match key {
-            "request" => (seen.first(0)?, d.request = w.lenient_obj(walk_request)?),
-            "response" => (seen.first(1)?, d.response = w.lenient_obj(walk_response)?),
+            b"request" => (seen.first(0)?, d.request = w.lenient_obj(walk_request)?),
+            b"response" => (seen.first(1)?, d.response = w.lenient_obj(walk_response)?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -286,10 +286,10 @@ fn walk_details<'a>(w: &mut Walk<'a>) -> Walked<Details<'a>> {
 fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<DetailsRequest<'a>> {
     w.fields(|r: &mut DetailsRequest<'a>, seen, w, key| {
         match key {
-            "method" => (seen.first(0)?, r.method = w.detail(Walk::lenient)?),
-            "path" => (seen.first(1)?, r.path = w.detail(Walk::lenient)?),
-            "userAgent" => (seen.first(2)?, r.user_agent = w.detail(Walk::lenient)?),
-            "auth" => (seen.first(3)?, r.auth = w.lenient_obj(walk_auth)?),
+            b"method" => (seen.first(0)?, r.method = w.detail(Walk::lenient)?),
+            b"path" => (seen.first(1)?, r.path = w.detail(Walk::lenient)?),
+            b"userAgent" => (seen.first(2)?, r.user_agent = w.detail(Walk::lenient)?),
+            b"auth" => (seen.first(3)?, r.auth = w.lenient_obj(walk_auth)?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -299,9 +299,9 @@ fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<DetailsRequest<'a>> {
 fn walk_location<'a>(w: &mut Walk<'a>) -> Walked<Location<'a>> {
     w.fields(|l: &mut Location<'a>, seen, w, key| {
         match key {
-            "country_code" => (seen.first(0)?, l.country_code = w.lenient()?),
-            "country_name" => (seen.first(1)?, l.country_name = w.lenient()?),
-            "city_name" => (seen.first(2)?, l.city_name = w.lenient()?),
+            b"country_code" => (seen.first(0)?, l.country_code = w.lenient()?),
+            b"country_name" => (seen.first(1)?, l.country_name = w.lenient()?),
+            b"city_name" => (seen.first(2)?, l.city_name = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -311,11 +311,11 @@ fn walk_location<'a>(w: &mut Walk<'a>) -> Walked<Location<'a>> {
 fn walk_auth<'a>(w: &mut Walk<'a>) -> Walked<Auth<'a>> {
     w.fields(|a: &mut Auth<'a>, seen, w, key| {
         match key {
-            "credentials" => (
+            b"credentials" => (
                 seen.first(0)?,
                 a.credentials = w.lenient_obj(walk_credentials)?,
             ),
-            "strategy" => (seen.first(1)?, a.strategy = w.lenient()?),
+            b"strategy" => (seen.first(1)?, a.strategy = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -325,7 +325,7 @@ fn walk_auth<'a>(w: &mut Walk<'a>) -> Walked<Auth<'a>> {
 fn walk_credentials<'a>(w: &mut Walk<'a>) -> Walked<AuthCredentials<'a>> {
     w.fields(|c: &mut AuthCredentials<'a>, seen, w, key| {
         match key {
-            "jti" => (seen.first(0)?, c.jti = w.lenient()?),
+            b"jti" => (seen.first(0)?, c.jti = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -335,7 +335,7 @@ fn walk_credentials<'a>(w: &mut Walk<'a>) -> Walked<AuthCredentials<'a>> {
 fn walk_response(w: &mut Walk<'_>) -> Walked<DetailsResponse> {
     w.fields(|r: &mut DetailsResponse, seen, w, key| {
         match key {
-            "statusCode" => (seen.first(0)?, r.status_code = w.lenient_integer()?),
+            b"statusCode" => (seen.first(0)?, r.status_code = w.lenient_integer()?),
             _ => ((), w.skip()?),
         };
         Some(())

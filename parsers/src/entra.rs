@@ -666,52 +666,54 @@ fn walk_field<'a>(
     r: &mut Record<'a>,
     seen: &mut Seen,
     w: &mut Walk<'a>,
-    key: &'a str,
+    key: &'a [u8],
 ) -> Walked<()> {
     match key {
-        "id" | "Id" => (seen.first(0)?, r.id = w.lenient()?),
-        "createdDateTime" | "CreatedDateTime" => (seen.first(1)?, r.created = w.lenient()?),
-        "activityDateTime" => (seen.first(2)?, r.activity_time = w.lenient()?),
-        "time" | "TimeGenerated" => (seen.first(3)?, r.time = w.lenient()?),
-        "userPrincipalName" | "UserPrincipalName" => {
+        b"id" | b"Id" => (seen.first(0)?, r.id = w.lenient()?),
+        b"createdDateTime" | b"CreatedDateTime" => (seen.first(1)?, r.created = w.lenient()?),
+        b"activityDateTime" => (seen.first(2)?, r.activity_time = w.lenient()?),
+        b"time" | b"TimeGenerated" => (seen.first(3)?, r.time = w.lenient()?),
+        b"userPrincipalName" | b"UserPrincipalName" => {
             (seen.first(4)?, r.user_principal_name = w.lenient()?)
         }
-        "userId" | "UserId" => (seen.first(5)?, r.user_id = w.lenient()?),
-        "servicePrincipalName" | "ServicePrincipalName" => {
+        b"userId" | b"UserId" => (seen.first(5)?, r.user_id = w.lenient()?),
+        b"servicePrincipalName" | b"ServicePrincipalName" => {
             (seen.first(6)?, r.service_principal_name = w.lenient()?)
         }
-        "appId" | "AppId" => (seen.first(7)?, r.app_id = w.lenient()?),
-        "appDisplayName" | "AppDisplayName" => (seen.first(8)?, r.app_display_name = w.lenient()?),
-        "ipAddress" | "IPAddress" => (seen.first(9)?, r.ip_address = w.lenient()?),
-        "callerIpAddress" | "CallerIpAddress" | "calleripaddress" => {
+        b"appId" | b"AppId" => (seen.first(7)?, r.app_id = w.lenient()?),
+        b"appDisplayName" | b"AppDisplayName" => {
+            (seen.first(8)?, r.app_display_name = w.lenient()?)
+        }
+        b"ipAddress" | b"IPAddress" => (seen.first(9)?, r.ip_address = w.lenient()?),
+        b"callerIpAddress" | b"CallerIpAddress" | b"calleripaddress" => {
             (seen.first(10)?, r.caller_ip = w.lenient()?)
         }
-        "status" | "Status" => (seen.first(11)?, r.status = walk_status(w)?),
-        "resultType" | "ResultType" => (seen.first(12)?, r.result_type = w.lenient()?),
-        "result" | "Result" => (seen.first(13)?, r.result = w.lenient()?),
-        "correlationId" | "CorrelationId" | "correlationid" => {
+        b"status" | b"Status" => (seen.first(11)?, r.status = walk_status(w)?),
+        b"resultType" | b"ResultType" => (seen.first(12)?, r.result_type = w.lenient()?),
+        b"result" | b"Result" => (seen.first(13)?, r.result = w.lenient()?),
+        b"correlationId" | b"CorrelationId" | b"correlationid" => {
             (seen.first(14)?, r.correlation_id = w.lenient()?)
         }
-        "sessionId" | "SessionId" => (seen.first(15)?, r.session_id = w.lenient()?),
-        "uniqueTokenIdentifier" | "UniqueTokenIdentifier" => {
+        b"sessionId" | b"SessionId" => (seen.first(15)?, r.session_id = w.lenient()?),
+        b"uniqueTokenIdentifier" | b"UniqueTokenIdentifier" => {
             (seen.first(16)?, r.unique_token_identifier = w.lenient()?)
         }
-        "isInteractive" | "IsInteractive" => (seen.first(17)?, r.is_interactive.0 = w.flag()?),
-        "incomingTokenType" | "IncomingTokenType" => {
+        b"isInteractive" | b"IsInteractive" => (seen.first(17)?, r.is_interactive.0 = w.flag()?),
+        b"incomingTokenType" | b"IncomingTokenType" => {
             (seen.first(18)?, r.incoming_token_type = w.lenient()?)
         }
-        "category" | "Category" => (seen.first(19)?, r.category = w.lenient()?),
-        "operationName" | "OperationName" | "operationname" => {
+        b"category" | b"Category" => (seen.first(19)?, r.category = w.lenient()?),
+        b"operationName" | b"OperationName" | b"operationname" => {
             (seen.first(20)?, r.operation_name = w.lenient()?)
         }
-        "activityDisplayName" | "ActivityDisplayName" => {
+        b"activityDisplayName" | b"ActivityDisplayName" => {
             (seen.first(21)?, r.activity_display_name = w.lenient()?)
         }
-        "initiatedBy" | "InitiatedBy" => (
+        b"initiatedBy" | b"InitiatedBy" => (
             seen.first(22)?,
             r.initiated_by = w.lenient_obj(walk_initiated_by)?,
         ),
-        "properties" => (
+        b"properties" => (
             seen.first(23)?,
             r.properties = w.lenient_obj(|w| {
                 let mut properties = Box::<Record<'a>>::default();
@@ -720,32 +722,34 @@ fn walk_field<'a>(
         ),
         // Read beyond the identity, stepped over for it (still fields: a second one is
         // an error to serde).
-        "userAgent" | "UserAgent" => (seen.first(24)?, r.user_agent = w.detail(Walk::lenient)?),
-        "location" | "LocationDetails" => (seen.first(25)?, r.location = w.detail(walk_location)?),
-        "clientAppUsed" | "ClientAppUsed" => (
+        b"userAgent" | b"UserAgent" => (seen.first(24)?, r.user_agent = w.detail(Walk::lenient)?),
+        b"location" | b"LocationDetails" => {
+            (seen.first(25)?, r.location = w.detail(walk_location)?)
+        }
+        b"clientAppUsed" | b"ClientAppUsed" => (
             seen.first(26)?,
             r.client_app_used = w.detail(Walk::lenient)?,
         ),
-        "tokenIssuerType" | "TokenIssuerType" => (
+        b"tokenIssuerType" | b"TokenIssuerType" => (
             seen.first(27)?,
             r.token_issuer_type = w.detail(Walk::lenient)?,
         ),
-        "resourceDisplayName" | "ResourceDisplayName" => (
+        b"resourceDisplayName" | b"ResourceDisplayName" => (
             seen.first(28)?,
             r.resource_display_name = w.detail(Walk::lenient)?,
         ),
-        "conditionalAccessStatus" | "ConditionalAccessStatus" => (
+        b"conditionalAccessStatus" | b"ConditionalAccessStatus" => (
             seen.first(29)?,
             r.conditional_access_status = w.detail(Walk::lenient)?,
         ),
-        "riskLevelDuringSignIn" | "RiskLevelDuringSignIn" => {
+        b"riskLevelDuringSignIn" | b"RiskLevelDuringSignIn" => {
             (seen.first(30)?, r.risk_level = w.detail(Walk::lenient)?)
         }
-        "riskState" | "RiskState" => (seen.first(31)?, r.risk_state = w.detail(Walk::lenient)?),
-        "autonomousSystemNumber" | "AutonomousSystemNumber" => {
+        b"riskState" | b"RiskState" => (seen.first(31)?, r.risk_state = w.detail(Walk::lenient)?),
+        b"autonomousSystemNumber" | b"AutonomousSystemNumber" => {
             (seen.first(32)?, r.asn = w.detail(Walk::lenient_integer)?)
         }
-        "targetResources" | "TargetResources" => (
+        b"targetResources" | b"TargetResources" => (
             seen.first(33)?,
             r.target_resources = w.detail(|w| w.lenient_seq(walk_target_resource))?,
         ),
@@ -763,8 +767,8 @@ fn walk_status(w: &mut Walk<'_>) -> Walked<Option<Status>> {
     w.object_or_literal(|w| {
         w.fields(|s: &mut Status, seen, w, key| {
             match key {
-                "errorCode" => (seen.first(0)?, s.error_code = w.lenient_integer()?),
-                "failureReason" => (
+                b"errorCode" => (seen.first(0)?, s.error_code = w.lenient_integer()?),
+                b"failureReason" => (
                     seen.first(1)?,
                     s.failure_reason = w.plain_or_null()?.map(str::to_string),
                 ),
@@ -790,8 +794,8 @@ fn walk_location(w: &mut Walk<'_>) -> Walked<Option<Location>> {
                 Some(text.ok().flatten().map(str::to_string))
             };
             match key {
-                "city" => (seen.first(0)?, l.city = text(w)?),
-                "countryOrRegion" => (seen.first(1)?, l.country = text(w)?),
+                b"city" => (seen.first(0)?, l.city = text(w)?),
+                b"countryOrRegion" => (seen.first(1)?, l.country = text(w)?),
                 _ => ((), w.skip_as_value()?),
             };
             Some(())
@@ -804,9 +808,9 @@ fn walk_location(w: &mut Walk<'_>) -> Walked<Option<Location>> {
 fn walk_target_resource<'a>(w: &mut Walk<'a>) -> Walked<TargetResource<'a>> {
     w.fields(|t: &mut TargetResource<'a>, seen, w, key| {
         match key {
-            "displayName" => (seen.first(0)?, t.display_name = w.lenient()?),
-            "userPrincipalName" => (seen.first(1)?, t.user_principal_name = w.lenient()?),
-            "type" => (seen.first(2)?, t.kind = w.lenient()?),
+            b"displayName" => (seen.first(0)?, t.display_name = w.lenient()?),
+            b"userPrincipalName" => (seen.first(1)?, t.user_principal_name = w.lenient()?),
+            b"type" => (seen.first(2)?, t.kind = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -816,8 +820,8 @@ fn walk_target_resource<'a>(w: &mut Walk<'a>) -> Walked<TargetResource<'a>> {
 fn walk_initiated_by<'a>(w: &mut Walk<'a>) -> Walked<InitiatedBy<'a>> {
     w.fields(|i: &mut InitiatedBy<'a>, seen, w, key| {
         match key {
-            "user" => (seen.first(0)?, i.user = w.lenient_obj(walk_initiator)?),
-            "app" => (seen.first(1)?, i.app = w.lenient_obj(walk_initiator)?),
+            b"user" => (seen.first(0)?, i.user = w.lenient_obj(walk_initiator)?),
+            b"app" => (seen.first(1)?, i.app = w.lenient_obj(walk_initiator)?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -827,9 +831,9 @@ fn walk_initiated_by<'a>(w: &mut Walk<'a>) -> Walked<InitiatedBy<'a>> {
 fn walk_initiator<'a>(w: &mut Walk<'a>) -> Walked<Initiator<'a>> {
     w.fields(|i: &mut Initiator<'a>, seen, w, key| {
         match key {
-            "userPrincipalName" => (seen.first(0)?, i.user_principal_name = w.lenient()?),
-            "displayName" => (seen.first(1)?, i.display_name = w.lenient()?),
-            "ipAddress" => (seen.first(2)?, i.ip_address = w.lenient()?),
+            b"userPrincipalName" => (seen.first(0)?, i.user_principal_name = w.lenient()?),
+            b"displayName" => (seen.first(1)?, i.display_name = w.lenient()?),
+            b"ipAddress" => (seen.first(2)?, i.ip_address = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())

@@ -327,41 +327,41 @@ fn walk_record(text: &str) -> Walked<LogEvent<'_>> {
 fn walk_event<'a>(w: &mut Walk<'a>, ev: &mut LogEvent<'a>) -> Walked<()> {
     w.fields_into(ev, |ev: &mut LogEvent<'a>, seen, w, key| {
         match key {
-            "uuid" => (seen.first(0)?, ev.uuid = w.lenient()?),
-            "published" => (seen.first(1)?, ev.published = w.lenient()?),
-            "eventType" | "eventtype" => (seen.first(2)?, ev.event_type = w.lenient()?),
-            "actor" => (seen.first(3)?, ev.actor = w.lenient_obj(walk_entity)?),
-            "client" => (seen.first(4)?, ev.client = w.lenient_obj(walk_client)?),
-            "authenticationContext" | "authenticationcontext" => (
+            b"uuid" => (seen.first(0)?, ev.uuid = w.lenient()?),
+            b"published" => (seen.first(1)?, ev.published = w.lenient()?),
+            b"eventType" | b"eventtype" => (seen.first(2)?, ev.event_type = w.lenient()?),
+            b"actor" => (seen.first(3)?, ev.actor = w.lenient_obj(walk_entity)?),
+            b"client" => (seen.first(4)?, ev.client = w.lenient_obj(walk_client)?),
+            b"authenticationContext" | b"authenticationcontext" => (
                 seen.first(5)?,
                 ev.authentication_context = w.lenient_obj(walk_auth_context)?,
             ),
-            "outcome" => (seen.first(6)?, ev.outcome = w.lenient_obj(walk_outcome)?),
-            "transaction" => (
+            b"outcome" => (seen.first(6)?, ev.outcome = w.lenient_obj(walk_outcome)?),
+            b"transaction" => (
                 seen.first(7)?,
                 ev.transaction = w.lenient_obj(walk_transaction)?,
             ),
-            "request" => (seen.first(8)?, ev.request = w.lenient_obj(walk_request)?),
+            b"request" => (seen.first(8)?, ev.request = w.lenient_obj(walk_request)?),
             // Not kept for the identity: stepped over then, but still fields (a second
             // one is an error to serde).
-            "displayMessage" | "displaymessage" => (
+            b"displayMessage" | b"displaymessage" => (
                 seen.first(9)?,
                 ev.display_message = w.detail(Walk::lenient)?,
             ),
-            "securityContext" | "securitycontext" => (
+            b"securityContext" | b"securitycontext" => (
                 seen.first(10)?,
                 ev.security_context = w.detail(|w| w.lenient_obj(walk_security_context))?,
             ),
-            "target" => (
+            b"target" => (
                 seen.first(11)?,
                 ev.target = w.detail(|w| w.lenient_seq(walk_entity))?,
             ),
-            "debugContext" | "debugcontext" => (
+            b"debugContext" | b"debugcontext" => (
                 seen.first(12)?,
                 ev.debug_context = w.detail(|w| w.lenient_obj(walk_debug_context))?,
             ),
             // An EventBridge envelope: serde reads the LogEvent inside.
-            "detail" => return None,
+            b"detail" => return None,
             _ => ((), w.skip()?),
         };
         Some(())
@@ -397,10 +397,10 @@ pub fn full_front_walk_agrees(rest: &str) -> bool {
 fn walk_entity<'a>(w: &mut Walk<'a>) -> Walked<Entity<'a>> {
     w.fields(|e: &mut Entity<'a>, seen, w, key| {
         match key {
-            "id" => (seen.first(0)?, e.id = w.lenient()?),
-            "type" => (seen.first(1)?, e.kind = w.lenient()?),
-            "alternateId" | "alternateid" => (seen.first(2)?, e.alternate_id = w.lenient()?),
-            "displayName" | "displayname" => (seen.first(3)?, e.display_name = w.lenient()?),
+            b"id" => (seen.first(0)?, e.id = w.lenient()?),
+            b"type" => (seen.first(1)?, e.kind = w.lenient()?),
+            b"alternateId" | b"alternateid" => (seen.first(2)?, e.alternate_id = w.lenient()?),
+            b"displayName" | b"displayname" => (seen.first(3)?, e.display_name = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -410,12 +410,12 @@ fn walk_entity<'a>(w: &mut Walk<'a>) -> Walked<Entity<'a>> {
 fn walk_client<'a>(w: &mut Walk<'a>) -> Walked<Client<'a>> {
     w.fields(|c: &mut Client<'a>, seen, w, key| {
         match key {
-            "ipAddress" | "ipaddress" => (seen.first(0)?, c.ip_address = w.lenient()?),
-            "userAgent" | "useragent" => (
+            b"ipAddress" | b"ipaddress" => (seen.first(0)?, c.ip_address = w.lenient()?),
+            b"userAgent" | b"useragent" => (
                 seen.first(1)?,
                 c.user_agent = w.detail(|w| w.lenient_obj(walk_user_agent))?,
             ),
-            "geographicalContext" | "geographicalcontext" => (
+            b"geographicalContext" | b"geographicalcontext" => (
                 seen.first(2)?,
                 c.geo = w.detail(|w| w.lenient_obj(walk_geo))?,
             ),
@@ -428,7 +428,7 @@ fn walk_client<'a>(w: &mut Walk<'a>) -> Walked<Client<'a>> {
 fn walk_user_agent<'a>(w: &mut Walk<'a>) -> Walked<UserAgent<'a>> {
     w.fields(|u: &mut UserAgent<'a>, seen, w, key| {
         match key {
-            "rawUserAgent" | "rawuseragent" => (seen.first(0)?, u.raw = w.lenient()?),
+            b"rawUserAgent" | b"rawuseragent" => (seen.first(0)?, u.raw = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -438,8 +438,8 @@ fn walk_user_agent<'a>(w: &mut Walk<'a>) -> Walked<UserAgent<'a>> {
 fn walk_geo<'a>(w: &mut Walk<'a>) -> Walked<Geo<'a>> {
     w.fields(|g: &mut Geo<'a>, seen, w, key| {
         match key {
-            "city" => (seen.first(0)?, g.city = w.lenient()?),
-            "country" => (seen.first(1)?, g.country = w.lenient()?),
+            b"city" => (seen.first(0)?, g.city = w.lenient()?),
+            b"country" => (seen.first(1)?, g.country = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -449,9 +449,9 @@ fn walk_geo<'a>(w: &mut Walk<'a>) -> Walked<Geo<'a>> {
 fn walk_security_context<'a>(w: &mut Walk<'a>) -> Walked<SecurityContext<'a>> {
     w.fields(|c: &mut SecurityContext<'a>, seen, w, key| {
         match key {
-            "asNumber" | "asnumber" => (seen.first(0)?, c.as_number = w.lenient_integer()?),
-            "asOrg" | "asorg" => (seen.first(1)?, c.as_org = w.lenient()?),
-            "isProxy" | "isproxy" => (seen.first(2)?, c.is_proxy = Flag(w.flag()?)),
+            b"asNumber" | b"asnumber" => (seen.first(0)?, c.as_number = w.lenient_integer()?),
+            b"asOrg" | b"asorg" => (seen.first(1)?, c.as_org = w.lenient()?),
+            b"isProxy" | b"isproxy" => (seen.first(2)?, c.is_proxy = Flag(w.flag()?)),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -461,7 +461,7 @@ fn walk_security_context<'a>(w: &mut Walk<'a>) -> Walked<SecurityContext<'a>> {
 fn walk_debug_context<'a>(w: &mut Walk<'a>) -> Walked<DebugContext<'a>> {
     w.fields(|c: &mut DebugContext<'a>, seen, w, key| {
         match key {
-            "debugData" | "debugdata" => (
+            b"debugData" | b"debugdata" => (
                 seen.first(0)?,
                 c.debug_data = w.lenient_obj(walk_debug_data)?,
             ),
@@ -474,9 +474,9 @@ fn walk_debug_context<'a>(w: &mut Walk<'a>) -> Walked<DebugContext<'a>> {
 fn walk_debug_data<'a>(w: &mut Walk<'a>) -> Walked<DebugData<'a>> {
     w.fields(|d: &mut DebugData<'a>, seen, w, key| {
         match key {
-            "requestUri" | "requesturi" => (seen.first(0)?, d.request_uri = w.lenient()?),
-            "risk" => (seen.first(1)?, d.risk = w.lenient()?),
-            "threatSuspected" | "threatsuspected" => {
+            b"requestUri" | b"requesturi" => (seen.first(0)?, d.request_uri = w.lenient()?),
+            b"risk" => (seen.first(1)?, d.risk = w.lenient()?),
+            b"threatSuspected" | b"threatsuspected" => {
                 (seen.first(2)?, d.threat_suspected = w.lenient()?)
             }
             _ => ((), w.skip()?),
@@ -488,10 +488,12 @@ fn walk_debug_data<'a>(w: &mut Walk<'a>) -> Walked<DebugData<'a>> {
 fn walk_auth_context<'a>(w: &mut Walk<'a>) -> Walked<AuthContext<'a>> {
     w.fields(|a: &mut AuthContext<'a>, seen, w, key| {
         match key {
-            "externalSessionId" | "externalsessionid" => {
+            b"externalSessionId" | b"externalsessionid" => {
                 (seen.first(0)?, a.external_session_id = w.lenient()?)
             }
-            "rootSessionId" | "rootsessionid" => (seen.first(1)?, a.root_session_id = w.lenient()?),
+            b"rootSessionId" | b"rootsessionid" => {
+                (seen.first(1)?, a.root_session_id = w.lenient()?)
+            }
             _ => ((), w.skip()?),
         };
         Some(())
@@ -501,8 +503,8 @@ fn walk_auth_context<'a>(w: &mut Walk<'a>) -> Walked<AuthContext<'a>> {
 fn walk_outcome<'a>(w: &mut Walk<'a>) -> Walked<OutcomeField<'a>> {
     w.fields(|o: &mut OutcomeField<'a>, seen, w, key| {
         match key {
-            "result" => (seen.first(0)?, o.result = w.lenient()?),
-            "reason" => (seen.first(1)?, o.reason = w.lenient()?),
+            b"result" => (seen.first(0)?, o.result = w.lenient()?),
+            b"reason" => (seen.first(1)?, o.reason = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())
@@ -512,7 +514,7 @@ fn walk_outcome<'a>(w: &mut Walk<'a>) -> Walked<OutcomeField<'a>> {
 fn walk_transaction<'a>(w: &mut Walk<'a>) -> Walked<Transaction<'a>> {
     w.fields(|t: &mut Transaction<'a>, seen, w, key| {
         match key {
-            "detail" => (
+            b"detail" => (
                 seen.first(0)?,
                 t.detail = w.lenient_obj(walk_transaction_detail)?,
             ),
@@ -525,7 +527,7 @@ fn walk_transaction<'a>(w: &mut Walk<'a>) -> Walked<Transaction<'a>> {
 fn walk_transaction_detail<'a>(w: &mut Walk<'a>) -> Walked<TransactionDetail<'a>> {
     w.fields(|d: &mut TransactionDetail<'a>, seen, w, key| {
         match key {
-            "requestApiTokenId" | "requestapitokenid" => {
+            b"requestApiTokenId" | b"requestapitokenid" => {
                 (seen.first(0)?, d.request_api_token_id = w.lenient()?)
             }
             _ => ((), w.skip()?),
@@ -537,7 +539,7 @@ fn walk_transaction_detail<'a>(w: &mut Walk<'a>) -> Walked<TransactionDetail<'a>
 fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<Request<'a>> {
     w.fields(|r: &mut Request<'a>, seen, w, key| {
         match key {
-            "ipChain" | "ipchain" => (
+            b"ipChain" | b"ipchain" => (
                 seen.first(0)?,
                 r.ip_chain = w.lenient_seq(walk_chain_entry)?,
             ),
@@ -550,7 +552,7 @@ fn walk_request<'a>(w: &mut Walk<'a>) -> Walked<Request<'a>> {
 fn walk_chain_entry<'a>(w: &mut Walk<'a>) -> Walked<ChainEntry<'a>> {
     w.fields(|e: &mut ChainEntry<'a>, seen, w, key| {
         match key {
-            "ip" => (seen.first(0)?, e.ip = w.lenient()?),
+            b"ip" => (seen.first(0)?, e.ip = w.lenient()?),
             _ => ((), w.skip()?),
         };
         Some(())

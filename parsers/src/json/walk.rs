@@ -251,8 +251,19 @@ impl<'a> Walk<'a> {
     }
 
     /// The next byte that is not JSON whitespace.
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
+        // Records are mostly written without whitespace: the byte at hand is the token's.
+        let c = *self.bytes().get(self.at)?;
+        if c > b' ' {
+            return Some(c);
+        }
+        self.peek_past_space()
+    }
+
+    /// [`Walk::peek`] where whitespace may come first.
+    #[inline(never)]
+    fn peek_past_space(&mut self) -> Option<u8> {
         let b = self.bytes();
         while let Some(&c) = b.get(self.at) {
             // Every byte that starts a token is above the space.
@@ -267,8 +278,13 @@ impl<'a> Walk<'a> {
         None
     }
 
-    #[inline]
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> Walked<()> {
+        // Most often the byte at hand, just peeked by the caller.
+        if self.bytes().get(self.at) == Some(&c) {
+            self.at += 1;
+            return Some(());
+        }
         (self.peek()? == c).then(|| self.at += 1)
     }
 
@@ -305,17 +321,34 @@ impl<'a> Walk<'a> {
     /// A string with no escape: its text, borrowed.
     #[inline(always)]
     fn plain_str(&mut self) -> Walked<&'a str> {
-        self.eat(b'"')?;
-        let start = self.at;
-        let end = start + string_stop(self.bytes().get(start..)?)?;
-        if self.bytes()[end] != b'"' {
-            return None;
-        }
-        self.at = end + 1;
+        let (start, end) = self.plain_span()?;
         // Both ends are next to a quote: `split_at_checked`'s boundary test is inlined
         // where `get`'s range is a call.
         let (_, rest) = self.text.split_at_checked(start)?;
         rest.split_at_checked(end - start).map(|(s, _)| s)
+    }
+
+    /// A string with no escape as its bytes: a key, only ever compared with names (its
+    /// text is UTF-8, being part of the record's; no char boundary to check).
+    #[inline(always)]
+    fn plain_bytes(&mut self) -> Walked<&'a [u8]> {
+        let (start, end) = self.plain_span()?;
+        self.bytes().get(start..end)
+    }
+
+    /// Where the content of a string with no escape starts and ends; the walk is then
+    /// past its closing quote.
+    #[inline(always)]
+    fn plain_span(&mut self) -> Walked<(usize, usize)> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let rest = self.bytes().get(start..)?;
+        let len = string_stop(rest)?;
+        if rest.get(len) != Some(&b'"') {
+            return None;
+        }
+        self.at = start + len + 1;
+        Some((start, start + len))
     }
 
     /// Any string, stepped over: escapes must be JSON's, no control character.
@@ -413,7 +446,12 @@ impl<'a> Walk<'a> {
     /// are calls (most values stepped over are strings, read where they are).
     #[inline(never)]
     fn skip_object(&mut self) -> Walked<()> {
-        self.object(|w, _| w.skip())
+        // Of each key, only whether it is a plain string.
+        self.members(|w| {
+            w.plain_span()?;
+            w.eat(b':')?;
+            w.skip()
+        })
     }
 
     /// An array stepped over (see [`Walk::skip_object`]).
@@ -427,11 +465,22 @@ impl<'a> Walk<'a> {
         (self.depth <= MAX_DEPTH).then_some(())
     }
 
-    /// An object: `each` reads the value of each key (a key with an escape is serde's).
+    /// An object: `each` reads the value of each key, given as its bytes (a key with an
+    /// escape is serde's).
     pub(crate) fn object(
         &mut self,
-        mut each: impl FnMut(&mut Walk<'a>, &'a str) -> Walked<()>,
+        mut each: impl FnMut(&mut Walk<'a>, &'a [u8]) -> Walked<()>,
     ) -> Walked<()> {
+        self.members(|w| {
+            let key = w.plain_bytes()?;
+            w.eat(b':')?;
+            each(w, key)
+        })
+    }
+
+    /// An object whose members (a key, its colon and its value) `member` reads.
+    #[inline(always)]
+    fn members(&mut self, mut member: impl FnMut(&mut Walk<'a>) -> Walked<()>) -> Walked<()> {
         self.eat(b'{')?;
         self.enter()?;
         if self.peek()? == b'}' {
@@ -440,9 +489,7 @@ impl<'a> Walk<'a> {
             return Some(());
         }
         loop {
-            let key = self.plain_str()?;
-            self.eat(b':')?;
-            each(self, key)?;
+            member(self)?;
             match self.peek()? {
                 b',' => self.at += 1,
                 b'}' => {
@@ -459,7 +506,7 @@ impl<'a> Walk<'a> {
     /// the fields seen so far (a field seen twice leaves the record to serde: [`Seen`]).
     pub(crate) fn fields<T: Default>(
         &mut self,
-        field: impl FnMut(&mut T, &mut Seen, &mut Walk<'a>, &'a str) -> Walked<()>,
+        field: impl FnMut(&mut T, &mut Seen, &mut Walk<'a>, &'a [u8]) -> Walked<()>,
     ) -> Walked<T> {
         let mut t = T::default();
         self.fields_into(&mut t, field)?;
@@ -470,7 +517,7 @@ impl<'a> Walk<'a> {
     pub(crate) fn fields_into<T>(
         &mut self,
         t: &mut T,
-        mut field: impl FnMut(&mut T, &mut Seen, &mut Walk<'a>, &'a str) -> Walked<()>,
+        mut field: impl FnMut(&mut T, &mut Seen, &mut Walk<'a>, &'a [u8]) -> Walked<()>,
     ) -> Walked<()> {
         let mut seen = Seen::default();
         self.object(|w, key| field(t, &mut seen, w, key))
@@ -644,7 +691,18 @@ impl<'a> Walk<'a> {
 
     /// A `lenient` field ([`super::lenient`]): a string's text; `None` for null, a
     /// boolean, an array or an object.
+    #[inline(always)]
     pub(crate) fn lenient(&mut self) -> Walked<Str<'a>> {
+        // Most values are strings, read where the field is read, without a call.
+        if self.bytes().get(self.at) == Some(&b'"') {
+            return self.plain_str().map(|s| Some(Cow::Borrowed(s)));
+        }
+        self.lenient_other()
+    }
+
+    /// [`Walk::lenient`] of a value that may not be a string.
+    #[inline(never)]
+    fn lenient_other(&mut self) -> Walked<Str<'a>> {
         match self.peek()? {
             b'"' => self.plain_str().map(|s| Some(Cow::Borrowed(s))),
             b't' | b'f' | b'n' | b'[' | b'{' => self.skip().map(|_| None),
