@@ -316,9 +316,15 @@ fn score_within(
     };
     let (_dir, (source, mut files, _)) = into_parts(input, tables, (budget, scale.parts))?;
     let phase = phase_timer(input);
-    crate::parts::score(source, &mut files, &opts, selection, &phase, |report, _| {
-        write(report, stdout)
-    })?;
+    let budget = mib(budget);
+    crate::parts::score(
+        source,
+        &mut files,
+        (&opts, budget),
+        selection,
+        &phase,
+        |report, _| write(report, stdout),
+    )?;
     Ok(exit_status(&files, input.strict))
 }
 
@@ -330,7 +336,7 @@ fn into_parts(
     scale: (usize, Option<usize>),
 ) -> Result<(crate::parts::TempDir, IntoParts)> {
     let (memory_budget, parts) = scale;
-    let budget = (memory_budget as u64).saturating_mul(1 << 20);
+    let budget = mib(memory_budget);
     // A folder a killed run left is removed first (as `ingest`'s spill folders).
     remove_stale_spills(&std::env::temp_dir(), crate::parts::TempDir::PREFIX);
     let dir = crate::parts::TempDir::new(&std::env::temp_dir())?;
@@ -471,7 +477,12 @@ fn memory_need(input: &InputArgs, tables: &[Tables]) -> Result<Option<(u64, Stri
 }
 
 /// Bytes as a responder reads them: MB below a gigabyte, GB with a decimal above.
-fn gb(b: u64) -> String {
+/// `n` MiB in bytes.
+fn mib(n: usize) -> u64 {
+    (n as u64).saturating_mul(1 << 20)
+}
+
+pub(crate) fn gb(b: u64) -> String {
     match b {
         0..1_000_000_000 => format!("{} MB", b.div_ceil(1_000_000)),
         _ => format!("{:.1} GB", b as f64 / 1e9),
@@ -535,7 +546,7 @@ fn investigate_by_parts(
     crate::parts::hunt(
         source,
         &mut files,
-        &opts,
+        (&opts, mib(scale.0)),
         seeds,
         &phase,
         |frame, investigator, findings, files| {

@@ -862,10 +862,66 @@ struct ScoredParts {
 /// Steps 2 and 3: each part scored alone, then the signals looking across on the events
 /// that matter, held with the columns `held_columns` names (at least [`ACROSS_COLUMNS`]).
 /// `see` is shown every part's events with their places first.
+/// The largest part scored, when it took more than the budget leaves a part (three
+/// quarters: the rest holds the pieces of parts read ahead). A part holds each of its
+/// principals' events whole, since a baseline needs all of them, so a principal with most
+/// of the events makes a part the budget does not bound; the run says so, and whose.
+#[derive(Default)]
+struct LargestPart {
+    bytes: usize,
+    events: usize,
+    /// The group (`score::group_key`) with the most events in it, and how many.
+    busiest: Option<(String, usize)>,
+}
+
+impl LargestPart {
+    /// Scoring a part holds about twice its frame (the table, the groups, the reasons):
+    /// 151 MB of one principal's events of the adversarial CloudTrail bench took 437 MB
+    /// at the peak of its scoring, 236 MB before it (docs/performance.md).
+    const SCORING: usize = 2;
+
+    fn see(&mut self, df: &DataFrame, t: &EventTable, budget: u64) {
+        let bytes = df.estimated_size();
+        let room = budget / 4 * 3;
+        if bytes <= self.bytes || (bytes.saturating_mul(Self::SCORING) as u64) <= room {
+            return;
+        }
+        let mut events: FastMap<&str, usize> = FastMap::default();
+        for i in 0..t.len() {
+            if let Some(k) = group_key(t, i) {
+                *events.entry(k).or_default() += 1;
+            }
+        }
+        let busiest = events
+            .into_iter()
+            .max_by_key(|&(k, n)| (n, std::cmp::Reverse(k)));
+        *self = LargestPart {
+            bytes,
+            events: t.len(),
+            busiest: busiest.map(|(k, n)| (k.to_string(), n)),
+        };
+    }
+
+    fn warn(&self, budget: u64) {
+        let Some((key, n)) = &self.busiest else {
+            return;
+        };
+        crate::messages::warn(format!(
+            "warning: a part of the events is more than --memory-budget {} MiB allows: {} \
+             events, {} in memory and about twice that to score, {n} of them {key}'s; the events of a \
+             principal (or of a credential without one) are scored together, its baseline \
+             needing all of them (docs/scale.md)",
+            budget >> 20,
+            self.events,
+            crate::app::gb(self.bytes as u64),
+        ));
+    }
+}
+
 fn score_parts(
     source: PartSource,
     files: &mut [crate::ingest::FileReport],
-    opts: &ScoreOptions,
+    (opts, budget): (&ScoreOptions, u64),
     held_columns: &[&str],
     see: &mut dyn FnMut(&EventTable, &[u64]),
     phase: &dyn Fn(&str),
@@ -875,9 +931,11 @@ fn score_parts(
     let mut held_pieces = Vec::new();
     let mut outside = Outside::default();
     let schema = source.schema();
+    let mut largest = LargestPart::default();
     let parts = source.each(files, &mut |df| {
         let seq = seqs(&df)?;
         let t = EventTable::new(&df)?;
+        largest.see(&df, &t, budget);
         see(&t, &seq);
         let (_, part_found) = score_events(&t, opts);
         let keep: Vec<bool> = (0..t.len())
@@ -920,6 +978,7 @@ fn score_parts(
         Ok(())
     })?;
     phase("parts scored");
+    largest.warn(budget);
     // 3. The signals looking across, on the events held.
     let mut held = Held::new(in_order(held_pieces, &parts.schema)?)?;
     let ctx = Across {
@@ -955,7 +1014,7 @@ fn score_parts(
 pub fn score<T>(
     source: PartSource,
     files: &mut [crate::ingest::FileReport],
-    opts: &ScoreOptions,
+    (opts, budget): (&ScoreOptions, u64),
     sel: &crate::score_report::Selection,
     phase: &dyn Fn(&str),
     report: impl FnOnce(&crate::score_report::ScoreReport, &[crate::ingest::FileReport]) -> Result<T>,
@@ -970,8 +1029,14 @@ pub fn score<T>(
     };
     // A credential the user names may be a session id.
     let held_columns = [ACROSS_COLUMNS, &[col::SESSION_ID]].concat();
-    let (ScoredParts { found, held, .. }, parts) =
-        score_parts(source, files, opts, &held_columns, &mut see, phase)?;
+    let (ScoredParts { found, held, .. }, parts) = score_parts(
+        source,
+        files,
+        (opts, budget),
+        &held_columns,
+        &mut see,
+        phase,
+    )?;
     let parts = &parts;
     // Every event with a reason is held: their scores complete the summaries, and the
     // events shown are among them.
@@ -1016,7 +1081,7 @@ pub fn score<T>(
 pub fn hunt<T>(
     source: PartSource,
     files: &mut [crate::ingest::FileReport],
-    opts: &ScoreOptions,
+    (opts, budget): (&ScoreOptions, u64),
     seeds: crate::hunt::Seeds,
     phase: &dyn Fn(&str),
     report: impl FnOnce(
@@ -1055,7 +1120,14 @@ pub fn hunt<T>(
             outside,
         },
         parts,
-    ) = score_parts(source, files, opts, ACROSS_COLUMNS, &mut see, phase)?;
+    ) = score_parts(
+        source,
+        files,
+        (opts, budget),
+        ACROSS_COLUMNS,
+        &mut see,
+        phase,
+    )?;
     let parts = &parts;
     let score = |seq: u64| found.get(&seq).map_or(0, |r| total(r));
     // Each network's first suspicious call, and the credentials with one: every
@@ -1275,7 +1347,7 @@ pub(crate) mod tests {
         hunt(
             PartSource::Written(parts),
             &mut [],
-            &ScoreOptions::default(),
+            (&ScoreOptions::default(), u64::MAX),
             crate::hunt::Seeds::Hunt,
             &|_| {},
             |frame, inv, findings, _| {
@@ -1447,7 +1519,7 @@ pub(crate) mod tests {
         let by_parts = score(
             PartSource::Written(parts),
             &mut [],
-            &opts,
+            (&opts, u64::MAX),
             sel,
             &|_| {},
             |r, _| Ok(json(r)),

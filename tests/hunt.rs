@@ -328,6 +328,67 @@ fn assert_read_in_memory(run: &Run, what: &str) {
     );
 }
 
+/// A part a budget cannot bound (a principal's events, or a credential's without one, are
+/// scored together) is said once, with whose events fill it: here the samples' busiest
+/// token, as many events as `credentials` counts for it. A budget its parts fit in says
+/// nothing.
+#[test]
+fn a_part_larger_than_the_budget_names_whose_events_fill_it() {
+    let tmp = TestDir::new();
+    let args = [
+        "hunt",
+        "--format",
+        "json",
+        "samples/logs",
+        "--memory-budget",
+    ];
+    let tight = tokentrail_env(&[&args[..], &["1"]].concat(), &[("TMPDIR", tmp.path())]);
+    assert_eq!(tight.code, 0, "{}", tight.stderr);
+    let said: Vec<&str> = tight
+        .stderr
+        .lines()
+        .filter(|l| l.contains("is more than --memory-budget 1 MiB allows"))
+        .collect();
+    assert_eq!(said.len(), 1, "{}", tight.stderr);
+    // "... N of them KEY's; ..."
+    let (n, key) = said[0]
+        .split_once(" of them ")
+        .and_then(|(head, tail)| {
+            let n: u64 = head.rsplit(' ').next()?.parse().ok()?;
+            Some((n, tail.split_once("'s; ")?.0))
+        })
+        .unwrap_or_else(|| panic!("{}", said[0]));
+    let summary = tokentrail(&["credentials", "--format", "json", "samples/logs"]).json();
+    let counts: Vec<(String, u64)> = summary["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let id = c["credential_id"].as_str().unwrap().to_string();
+            (id, c["events"].as_u64().unwrap())
+        })
+        .collect();
+    let busiest = counts.iter().map(|c| c.1).max().unwrap();
+    assert!(
+        counts.contains(&(key.to_string(), n)),
+        "{key} {n}: {counts:?}"
+    );
+    assert_eq!(n, busiest, "{}", said[0]);
+    // By parts still (forced), with room for every part: nothing to say.
+    let roomy = tokentrail_env(
+        &[&args[..], &["4096", "--parts", "16", "--timings"]].concat(),
+        &[("TMPDIR", tmp.path())],
+    );
+    assert_eq!(roomy.code, 0, "{}", roomy.stderr);
+    assert!(
+        roomy.stderr.contains("timing: read into parts"),
+        "{}",
+        roomy.stderr
+    );
+    assert!(!roomy.stderr.contains("MiB allows"), "{}", roomy.stderr);
+    assert!(roomy.stdout == tight.stdout, "the reports differ");
+}
+
 /// `hunt --memory-budget` scores the events in parts (at least 16) kept on disk, and
 /// investigates only the events it can reach: the report is the in-memory one, byte for
 /// byte, on the samples and on each incident, and so is `timeline`'s on the samples; the
