@@ -918,6 +918,26 @@ impl LargestPart {
     }
 }
 
+/// The events the investigation reached, read whole, when they take more than the
+/// budget leaves a part (as [`LargestPart`] reckons): a log where every credential is
+/// used from hostile networks has the investigation reach them all.
+fn warn_if_reached_beyond(frame: &DataFrame, t: &EventTable, budget: u64) {
+    let bytes = frame.estimated_size();
+    if (bytes.saturating_mul(LargestPart::SCORING) as u64) <= budget / 4 * 3 {
+        return;
+    }
+    let credentials: FastSet<&str> = (0..t.len()).filter_map(|i| t.credential[i]).collect();
+    crate::messages::warn(format!(
+        "warning: the investigation reached more events than --memory-budget {} MiB \
+         allows: {} events of {} credentials, {} in memory; the events of every \
+         credential it reaches are read whole (docs/scale.md)",
+        budget >> 20,
+        t.len(),
+        credentials.len(),
+        crate::app::gb(bytes as u64),
+    ));
+}
+
 fn score_parts(
     source: PartSource,
     files: &mut [crate::ingest::FileReport],
@@ -1169,6 +1189,7 @@ pub fn hunt<T>(
     let frame = reachable(parts, &estate, &starts, config)?;
     let seq = seqs(&frame)?;
     let t = EventTable::new(&frame)?;
+    warn_if_reached_beyond(&frame, &t, budget);
     let scored = scores_of(&t, &seq, &found);
     let investigator = crate::hunt::Investigator::with_estate(&t, &scored, config, estate);
     phase("events investigated read");

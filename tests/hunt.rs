@@ -331,7 +331,7 @@ fn assert_read_in_memory(run: &Run, what: &str) {
 /// A part a budget cannot bound (a principal's events, or a credential's without one, are
 /// scored together) is said once, with whose events fill it: here the samples' busiest
 /// token, as many events as `credentials` counts for it. A budget its parts fit in says
-/// nothing.
+/// nothing. So are the events the investigation reaches, read whole.
 #[test]
 fn a_part_larger_than_the_budget_names_whose_events_fill_it() {
     let tmp = TestDir::new();
@@ -387,6 +387,18 @@ fn a_part_larger_than_the_budget_names_whose_events_fill_it() {
     );
     assert!(!roomy.stderr.contains("MiB allows"), "{}", roomy.stderr);
     assert!(roomy.stdout == tight.stdout, "the reports differ");
+    // The events the investigation reaches are read whole too: said when beyond the
+    // budget (none at all here).
+    let none = tokentrail_env(&[&args[..], &["0"]].concat(), &[("TMPDIR", tmp.path())]);
+    assert_eq!(none.code, 0, "{}", none.stderr);
+    let reached = "the investigation reached more events than --memory-budget 0 MiB allows";
+    assert_eq!(none.stderr.matches(reached).count(), 1, "{}", none.stderr);
+    assert!(
+        !tight.stderr.contains("investigation reached"),
+        "{}",
+        tight.stderr
+    );
+    assert!(none.stdout == tight.stdout, "the reports differ");
 }
 
 /// `hunt --memory-budget` scores the events in parts (at least 16) kept on disk, and
