@@ -476,12 +476,12 @@ fn memory_need(input: &InputArgs, tables: &[Tables]) -> Result<Option<(u64, Stri
     Ok(Some((need, what)))
 }
 
-/// Bytes as a responder reads them: MB below a gigabyte, GB with a decimal above.
 /// `n` MiB in bytes.
 fn mib(n: usize) -> u64 {
     (n as u64).saturating_mul(1 << 20)
 }
 
+/// Bytes as a responder reads them: MB below a gigabyte, GB with a decimal above.
 pub(crate) fn gb(b: u64) -> String {
     match b {
         0..1_000_000_000 => format!("{} MB", b.div_ceil(1_000_000)),

@@ -859,9 +859,6 @@ struct ScoredParts {
     outside: Outside,
 }
 
-/// Steps 2 and 3: each part scored alone, then the signals looking across on the events
-/// that matter, held with the columns `held_columns` names (at least [`ACROSS_COLUMNS`]).
-/// `see` is shown every part's events with their places first.
 /// The largest part scored, when it took more than the budget leaves a part (three
 /// quarters: the rest holds the pieces of parts read ahead). A part holds each of its
 /// principals' events whole, since a baseline needs all of them, so a principal with most
@@ -908,9 +905,9 @@ impl LargestPart {
         };
         crate::messages::warn(format!(
             "warning: a part of the events is more than --memory-budget {} MiB allows: {} \
-             events, {} in memory and about twice that to score, {n} of them {key}'s; the events of a \
-             principal (or of a credential without one) are scored together, its baseline \
-             needing all of them (docs/scale.md)",
+             events, {} in memory and about twice that to score, {n} of them {key}'s; the \
+             events of a principal (or of a credential without one) are scored together, \
+             its baseline needing all of them (docs/scale.md)",
             budget >> 20,
             self.events,
             crate::app::gb(self.bytes as u64),
@@ -938,6 +935,10 @@ fn warn_if_reached_beyond(frame: &DataFrame, t: &EventTable, budget: u64) {
     ));
 }
 
+/// Steps 2 and 3: each part scored alone, then the signals looking across on the events
+/// that matter, held with the columns `held_columns` names (at least [`ACROSS_COLUMNS`]).
+/// `see` is shown every part's events with their places first. `budget` (bytes): what
+/// the run was given, for what it says of a part beyond it ([`LargestPart`]).
 fn score_parts(
     source: PartSource,
     files: &mut [crate::ingest::FileReport],
