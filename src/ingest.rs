@@ -32,7 +32,7 @@ pub use link::{FullTokens, TOKEN_PREFIX_KIND};
 use order::{remove_duplicates, sorted_concat};
 use records::{FileJob, Sink};
 pub use report::{FileReport, MalformedExample, Problem, ProblemKind};
-pub use spill::{HourFrame, PartDrain};
+pub use spill::{BusiestHour, HourFrame, PartDrain};
 use spill::{Spill, SpillSink};
 
 /// How much decompressed input detection looks at.
@@ -238,11 +238,12 @@ pub fn ingest_by_hour(
     })?;
     read();
     let spilled = spill.spilled();
-    let events = spill.drain(&mut files, out)?;
+    let (events, busiest) = spill.drain(&mut files, out)?;
     Ok(ByHour {
         files,
         events,
         spilled,
+        busiest,
     })
 }
 
@@ -272,6 +273,8 @@ pub struct ByHour {
     pub events: usize,
     /// Whether events went to disk before they were written.
     pub spilled: bool,
+    /// The hour that took the most memory as it was written.
+    pub busiest: BusiestHour,
 }
 
 /// Every credential (or principal) of the inputs, tallied into `run` while they are

@@ -873,12 +873,13 @@ struct LargestPart {
 
 impl LargestPart {
     /// Scoring a part holds about twice its frame (the table, the groups, the reasons):
-    /// 151 MB of one principal's events of the adversarial CloudTrail bench took 437 MB
-    /// at the peak of its scoring, 236 MB before it (docs/performance.md).
+    /// one principal's events of the adversarial CloudTrail bench, a frame holding 111 MB
+    /// (`frame::held_bytes`), took the run from 236 MB to 437 MB while they were scored
+    /// (docs/performance.md).
     const SCORING: usize = 2;
 
     fn see(&mut self, df: &DataFrame, t: &EventTable, budget: u64) {
-        let bytes = df.estimated_size();
+        let bytes = crate::frame::held_bytes(df);
         let room = budget / 4 * 3;
         if bytes <= self.bytes || (bytes.saturating_mul(Self::SCORING) as u64) <= room {
             return;
@@ -919,7 +920,7 @@ impl LargestPart {
 /// budget leaves a part (as [`LargestPart`] reckons): a log where every credential is
 /// used from hostile networks has the investigation reach them all.
 fn warn_if_reached_beyond(frame: &DataFrame, t: &EventTable, budget: u64) {
-    let bytes = frame.estimated_size();
+    let bytes = crate::frame::held_bytes(frame);
     if (bytes.saturating_mul(LargestPart::SCORING) as u64) <= budget / 4 * 3 {
         return;
     }

@@ -492,6 +492,55 @@ fn dataset_frames(dir: &std::path::Path) -> std::collections::BTreeMap<String, D
     out
 }
 
+/// An hour is made and written whole: when the busiest one takes more than the budget,
+/// `ingest` says which, once, with as many events as it wrote for that hour; a budget
+/// the hours fit in says nothing.
+#[test]
+fn an_hour_larger_than_the_budget_is_said() {
+    let dir = TestDir::new();
+    let out = dir.path().join("events.ndjson");
+    let out = out.to_str().unwrap();
+    let run = tokentrail(&["ingest", "samples/logs", "--memory-budget", "0", "-o", out]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let said: Vec<&str> = (run.stderr.lines())
+        .filter(|l| l.contains("is more than --memory-budget 0 MiB allows"))
+        .collect();
+    assert_eq!(said.len(), 1, "{}", run.stderr);
+    // "... the busiest hour, 2026-02-19 01:00 UTC, is more than ...: N events, ..."
+    let (hour, n) = said[0]
+        .split_once("the busiest hour, ")
+        .and_then(|(_, rest)| {
+            let (hour, rest) = rest.split_once(":00 UTC, ")?;
+            let n: usize = rest
+                .split_once("allows: ")?
+                .1
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()?;
+            Some((hour.replace(' ', "T"), n))
+        })
+        .unwrap_or_else(|| panic!("{}", said[0]));
+    let mut per_hour: std::collections::BTreeMap<String, usize> = Default::default();
+    for line in std::fs::read_to_string(out).unwrap().lines() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        let ts = event["ts"].as_str().unwrap();
+        *per_hour
+            .entry(ts.get(..13).unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(per_hour.get(&hour), Some(&n), "{hour}: {per_hour:?}");
+    assert_eq!(
+        per_hour.values().max(),
+        Some(&n),
+        "not the busiest: {}",
+        said[0]
+    );
+    let roomy = tokentrail(&["ingest", "samples/logs", "--memory-budget", "64", "-o", out]);
+    assert_eq!(roomy.code, 0, "{}", roomy.stderr);
+    assert!(!roomy.stderr.contains("busiest hour"), "{}", roomy.stderr);
+}
+
 /// `ingest` writes its output an hour at a time, with events beyond its memory budget
 /// waiting on disk (`--memory-budget 0`: all of them, each piece alone; 1 MiB: hours of
 /// many pieces in one file); what it writes is what the whole

@@ -511,12 +511,12 @@ impl<'a> Spill<'a> {
 
     /// Every hour in order, its rows as the whole frame would hold them (with the source
     /// of each row kept), to `out`, after its schema; repeated deliveries counted on
-    /// `files`. Returns the rows written.
+    /// `files`. Returns the rows written, and the busiest hour.
     pub(crate) fn drain(
         self,
         files: &mut [FileReport],
         out: &mut dyn HourWriter,
-    ) -> crate::error::Result<usize> {
+    ) -> crate::error::Result<(usize, BusiestHour)> {
         // A chunk that could not be held or spilled fails the run before any output.
         self.check()?;
         let hours = std::mem::take(&mut *self.lock_hours()?);
@@ -553,15 +553,33 @@ impl<'a> Spill<'a> {
                 }
             });
             let mut rows = 0;
+            let mut busiest = BusiestHour::default();
             let written = rx.into_iter().try_for_each(|made| {
                 let hour = made?;
                 rows += hour.frame.height();
+                let bytes = crate::frame::held_bytes(&hour.frame);
+                if bytes > busiest.bytes {
+                    busiest = BusiestHour {
+                        hour: hour.hour,
+                        events: hour.frame.height(),
+                        bytes,
+                    };
+                }
                 out.write(hour)
             });
             let _ = maker.join();
-            written.map(|()| rows)
+            written.map(|()| (rows, busiest))
         })
     }
+}
+
+/// The hour that took the most memory as it was written (an hour is made and written
+/// whole, whatever the budget): its start (hours since the epoch), events and size.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct BusiestHour {
+    pub hour: i64,
+    pub events: usize,
+    pub bytes: usize,
 }
 
 impl Spill<'_> {
@@ -1113,7 +1131,7 @@ mod tests {
             assert_eq!((at.memory.len(), at.disk.len()), (0, rows));
         }
         let mut written = Written::default();
-        assert_eq!(spill.drain(&mut [], &mut written).unwrap(), rows);
+        assert_eq!(spill.drain(&mut [], &mut written).unwrap().0, rows);
         let [hour] = &written.0[..] else {
             panic!("{} hours written", written.0.len())
         };
