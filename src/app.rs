@@ -103,21 +103,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write) -> Result<ExitStatus> {
                     "more than --memory-budget {memory_budget} MiB of events: the rest waited on disk until written"
                 ));
             }
-            let busiest = by_hour.busiest;
-            if busiest.bytes as u64 > mib(memory_budget) {
-                // An hour is made and written whole: the budget cannot split it.
-                let start = chrono::DateTime::from_timestamp_nanos(
-                    busiest.hour.saturating_mul(3_600_000_000_000),
-                );
-                messages::warn(format!(
-                    "warning: the busiest hour, {} UTC, is more than --memory-budget \
-                     {memory_budget} MiB allows: {} events, {} in memory; an hour is written \
-                     whole (docs/scale.md)",
-                    start.format("%Y-%m-%d %H:00"),
-                    busiest.events,
-                    gb(busiest.bytes as u64),
-                ));
-            }
+            by_hour.busiest.warn_if_beyond(mib(memory_budget));
             messages::warn(said);
             Ok(exit_status(&by_hour.files, input.strict))
         }
@@ -443,7 +429,7 @@ fn parts_budget(
         // long, and an adversarial CloudTrail tree's by parts held more than in memory
         // (docs/scale.md).
         (Some(budget), None) => match memory_need(input, tables)? {
-            Some((need, _)) if need <= (budget as u64).saturating_mul(1 << 20) => Ok(None),
+            Some((need, _)) if need <= mib(budget) => Ok(None),
             _ => Ok(Some(budget)),
         },
         (None, _) => too_large_for_memory(input, tables),

@@ -878,10 +878,14 @@ impl LargestPart {
     /// (docs/performance.md).
     const SCORING: usize = 2;
 
+    /// Whether a frame of `bytes` takes more, to score, than `budget` leaves a part.
+    fn beyond(bytes: usize, budget: u64) -> bool {
+        bytes.saturating_mul(Self::SCORING) as u64 > budget / 4 * 3
+    }
+
     fn see(&mut self, df: &DataFrame, t: &EventTable, budget: u64) {
         let bytes = crate::frame::held_bytes(df);
-        let room = budget / 4 * 3;
-        if bytes <= self.bytes || (bytes.saturating_mul(Self::SCORING) as u64) <= room {
+        if bytes <= self.bytes || !Self::beyond(bytes, budget) {
             return;
         }
         let mut events: FastMap<&str, usize> = FastMap::default();
@@ -921,7 +925,7 @@ impl LargestPart {
 /// used from hostile networks has the investigation reach them all.
 fn warn_if_reached_beyond(frame: &DataFrame, t: &EventTable, budget: u64) {
     let bytes = crate::frame::held_bytes(frame);
-    if (bytes.saturating_mul(LargestPart::SCORING) as u64) <= budget / 4 * 3 {
+    if !LargestPart::beyond(bytes, budget) {
         return;
     }
     let credentials: FastSet<&str> = (0..t.len()).filter_map(|i| t.credential[i]).collect();

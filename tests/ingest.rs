@@ -502,12 +502,9 @@ fn an_hour_larger_than_the_budget_is_said() {
     let out = out.to_str().unwrap();
     let run = tokentrail(&["ingest", "samples/logs", "--memory-budget", "0", "-o", out]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let said: Vec<&str> = (run.stderr.lines())
-        .filter(|l| l.contains("is more than --memory-budget 0 MiB allows"))
-        .collect();
-    assert_eq!(said.len(), 1, "{}", run.stderr);
+    let said = run.said_once("is more than --memory-budget 0 MiB allows");
     // "... the busiest hour, 2026-02-19 01:00 UTC, is more than ...: N events, ..."
-    let (hour, n) = said[0]
+    let (hour, n) = said
         .split_once("the busiest hour, ")
         .and_then(|(_, rest)| {
             let (hour, rest) = rest.split_once(":00 UTC, ")?;
@@ -520,7 +517,7 @@ fn an_hour_larger_than_the_budget_is_said() {
                 .ok()?;
             Some((hour.replace(' ', "T"), n))
         })
-        .unwrap_or_else(|| panic!("{}", said[0]));
+        .unwrap_or_else(|| panic!("{said}"));
     let mut per_hour: std::collections::BTreeMap<String, usize> = Default::default();
     for line in std::fs::read_to_string(out).unwrap().lines() {
         let event: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -530,12 +527,7 @@ fn an_hour_larger_than_the_budget_is_said() {
             .or_default() += 1;
     }
     assert_eq!(per_hour.get(&hour), Some(&n), "{hour}: {per_hour:?}");
-    assert_eq!(
-        per_hour.values().max(),
-        Some(&n),
-        "not the busiest: {}",
-        said[0]
-    );
+    assert_eq!(per_hour.values().max(), Some(&n), "not the busiest: {said}");
     let roomy = tokentrail(&["ingest", "samples/logs", "--memory-budget", "64", "-o", out]);
     assert_eq!(roomy.code, 0, "{}", roomy.stderr);
     assert!(!roomy.stderr.contains("busiest hour"), "{}", roomy.stderr);

@@ -65,6 +65,15 @@ impl Run {
         }
     }
 
+    /// The one line of stderr that holds `text` (a warning said once).
+    pub fn said_once(&self, text: &str) -> &str {
+        let said: Vec<&str> = self.stderr.lines().filter(|l| l.contains(text)).collect();
+        match said[..] {
+            [line] => line,
+            _ => panic!("{} lines say {text:?}:\n{}", said.len(), self.stderr),
+        }
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(

@@ -560,7 +560,7 @@ impl<'a> Spill<'a> {
                 let bytes = crate::frame::held_bytes(&hour.frame);
                 if bytes > busiest.bytes {
                     busiest = BusiestHour {
-                        hour: hour.hour,
+                        start: hour.hour.saturating_mul(HOUR),
                         events: hour.frame.height(),
                         bytes,
                     };
@@ -574,12 +574,31 @@ impl<'a> Spill<'a> {
 }
 
 /// The hour that took the most memory as it was written (an hour is made and written
-/// whole, whatever the budget): its start (hours since the epoch), events and size.
+/// whole, whatever the budget): its start (UTC nanoseconds), events and size
+/// (`frame::held_bytes`).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct BusiestHour {
-    pub hour: i64,
+    pub start: i64,
     pub events: usize,
     pub bytes: usize,
+}
+
+impl BusiestHour {
+    /// Said when it took more than `budget` (bytes): the budget cannot split an hour.
+    pub fn warn_if_beyond(&self, budget: u64) {
+        if self.bytes as u64 <= budget {
+            return;
+        }
+        let start = chrono::DateTime::from_timestamp_nanos(self.start);
+        crate::messages::warn(format!(
+            "warning: the busiest hour, {} UTC, is more than --memory-budget {} MiB \
+             allows: {} events, {} in memory; an hour is written whole (docs/scale.md)",
+            start.format("%Y-%m-%d %H:00"),
+            budget >> 20,
+            self.events,
+            crate::app::gb(self.bytes as u64),
+        ));
+    }
 }
 
 impl Spill<'_> {
