@@ -247,25 +247,44 @@ impl KeyHasher {
 
 /// The fields of an event's delivery key written into one buffer, each text with its length
 /// first and a missing one as a length no text has: two keys write the same bytes only
-/// when their fields are the same.
+/// when their fields are the same. A length is four bytes, not eight (32 bytes fewer to hash
+/// of each event's key); one of 4 GiB or more, which no log's record comes near, is
+/// [`KeyBytes::LONG`] and then eight.
 #[derive(Default)]
 struct KeyBytes(Vec<u8>);
 
 impl KeyBytes {
+    /// The length of a missing text.
+    const MISSING: u32 = u32::MAX;
+    /// The length of a text whose length follows in eight bytes.
+    const LONG: u32 = u32::MAX - 1;
+
     fn start(&mut self) -> &mut KeyBytes {
         self.0.clear();
         self
     }
 
+    // Written where the key is made (out of line, the eight calls of an event were 1% of
+    // `credentials --by principal` on Okta).
+    #[inline(always)]
     fn text(&mut self, text: Option<&str>) -> &mut KeyBytes {
         match text {
             Some(t) => {
-                self.0.extend_from_slice(&(t.len() as u64).to_le_bytes());
+                match u32::try_from(t.len()) {
+                    Ok(len) if len < Self::LONG => self.0.extend_from_slice(&len.to_le_bytes()),
+                    _ => self.long_length(t.len()),
+                }
                 self.0.extend_from_slice(t.as_bytes());
             }
-            None => self.0.extend_from_slice(&u64::MAX.to_le_bytes()),
+            None => self.0.extend_from_slice(&Self::MISSING.to_le_bytes()),
         }
         self
+    }
+
+    #[cold]
+    fn long_length(&mut self, len: usize) {
+        self.0.extend_from_slice(&Self::LONG.to_le_bytes());
+        self.0.extend_from_slice(&(len as u64).to_le_bytes());
     }
 
     fn number(&mut self, n: i64) -> &mut KeyBytes {
