@@ -131,6 +131,71 @@ pub enum Zone {
 /// 0 to 9 fractional digits, `Z`, `±HH:MM` or `±HHMM`, a space instead of `T`, or no zone
 /// at all (then UTC is assumed and said).
 pub fn rfc3339(input: &[u8]) -> IResult<&[u8], (i64, Zone)> {
+    match rfc3339_utc(input) {
+        Some((used, ts)) => Ok((&input[used..], (ts, Zone::Explicit))),
+        None => rfc3339_any(input),
+    }
+}
+
+/// The shape nearly every JSON log writes, `2019-01-01T00:00:00Z` with 0 to 9 fractional
+/// digits, read with no step that can fail on its way: how many bytes it took and its
+/// time. `None` for any other shape, and for an impossible date, which
+/// [`rfc3339_any`] reads (or refuses) as before; where this reads a time, it is the time
+/// that reads (the test `the_common_shape_reads_as_any_shape_does`). A third of the
+/// instructions of the general read on the Okta bench.
+#[inline]
+fn rfc3339_utc(input: &[u8]) -> Option<(usize, i64)> {
+    let b: &[u8; 20] = input.get(..20)?.try_into().ok()?;
+    let d = |i: usize| u32::from(b[i].wrapping_sub(b'0'));
+    // Every digit place below ten, in one test.
+    let all = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    let most = all.iter().fold(0, |m, &i| m.max(d(i)));
+    if most > 9 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let two = |i: usize| d(i) * 10 + d(i + 1);
+    let year = two(0) * 100 + two(2);
+    let (mut used, mut nanos) = (19, 0i64);
+    if b[19] == b'.' {
+        let frac = input.get(20..)?;
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || n > 9 {
+            return None;
+        }
+        for &c in &frac[..n] {
+            nanos = nanos * 10 + i64::from(c - b'0');
+        }
+        nanos *= [
+            1,
+            100_000_000,
+            10_000_000,
+            1_000_000,
+            100_000,
+            10_000,
+            1_000,
+            100,
+            10,
+            1,
+        ][n];
+        used = 20 + n;
+    }
+    if input.get(used) != Some(&b'Z') {
+        return None;
+    }
+    let secs = civil_to_utc_nanos(
+        i64::from(year),
+        two(5),
+        two(8),
+        two(11),
+        two(14),
+        two(17),
+        0,
+    )?;
+    Some((used + 1, secs + nanos))
+}
+
+/// [`rfc3339`] of any shape it reads.
+fn rfc3339_any(input: &[u8]) -> IResult<&[u8], (i64, Zone)> {
     let fail = || nom::Err::Error(Error::new(input, ErrorKind::Verify));
     let b = input.get(..19).ok_or_else(fail)?;
     if b[4] != b'-'
@@ -222,6 +287,50 @@ mod tests {
         assert_eq!(ok("2019-02-30T00:00:00Z"), None);
         assert_eq!(ok("redacted"), None);
         assert_eq!(ok("2019-01-01T00:00:00."), None);
+    }
+
+    /// Where the read of the common shape reads a time, the read of any shape reads the
+    /// same time and stops at the same byte, on real shapes and on every one-byte change
+    /// of them; and it reads the common shapes.
+    #[test]
+    fn the_common_shape_reads_as_any_shape_does() {
+        let shapes = [
+            "2019-01-01T00:00:00Z",
+            "2026-03-01T00:00:00.014Z",
+            "2024-02-29T23:59:60.123456789Z,",
+            "2019-01-01T00:00:00.1234567891Z",
+            "2019-01-01T00:00:00.5Zrest",
+            "2019-02-30T00:00:00Z",
+            "2019-01-01T00:00:00+01:00",
+            "1969-12-31T23:59:59.999Z",
+        ];
+        let mut read = 0;
+        for shape in shapes {
+            let mut variants = vec![shape.as_bytes().to_vec()];
+            for i in 0..shape.len() {
+                for c in [b'0', b'9', b'/', b':', b'.', b'Z', b'T', b' ', b'a', 0xC3] {
+                    let mut v = shape.as_bytes().to_vec();
+                    v[i] = c;
+                    variants.push(v);
+                }
+                variants.push(shape.as_bytes()[..i].to_vec());
+            }
+            for v in variants {
+                if let Some((used, ts)) = rfc3339_utc(&v) {
+                    read += 1;
+                    let any = rfc3339_any(&v).ok();
+                    assert_eq!(
+                        any,
+                        Some((&v[used..], (ts, Zone::Explicit))),
+                        "{}",
+                        String::from_utf8_lossy(&v)
+                    );
+                }
+            }
+        }
+        assert!(rfc3339_utc(b"2026-03-01T00:00:00.014Z").is_some());
+        assert!(rfc3339_utc(b"2019-01-01T00:00:00Z").is_some());
+        assert!(read > 100, "{read} variants read");
     }
 
     #[test]
