@@ -130,6 +130,7 @@ pub enum Zone {
 /// RFC 3339 and the shapes exports turn it into, as UTC nanoseconds: `2019-01-01T00:00:00Z`,
 /// 0 to 9 fractional digits, `Z`, `±HH:MM` or `±HHMM`, a space instead of `T`, or no zone
 /// at all (then UTC is assumed and said).
+#[inline]
 pub fn rfc3339(input: &[u8]) -> IResult<&[u8], (i64, Zone)> {
     match rfc3339_utc(input) {
         Some((used, ts)) => Ok((&input[used..], (ts, Zone::Explicit))),
@@ -141,8 +142,8 @@ pub fn rfc3339(input: &[u8]) -> IResult<&[u8], (i64, Zone)> {
 /// digits, read with no step that can fail on its way: how many bytes it took and its
 /// time. `None` for any other shape, and for an impossible date, which
 /// [`rfc3339_any`] reads (or refuses) as before; where this reads a time, it is the time
-/// that reads (the test `the_common_shape_reads_as_any_shape_does`). A third of the
-/// instructions of the general read on the Okta bench.
+/// that reads (the test `the_common_shape_reads_as_any_shape_does`). Half the
+/// instructions of the general read on the Okta bench (about 200 against 410).
 #[inline]
 fn rfc3339_utc(input: &[u8]) -> Option<(usize, i64)> {
     let b: &[u8; 20] = input.get(..20)?.try_into().ok()?;
