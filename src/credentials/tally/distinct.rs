@@ -120,6 +120,21 @@ pub(super) fn value_hash(value: &str) -> u64 {
 }
 
 impl Distinct {
+    /// Asks for the lines of the rest of the set that an event reads ([`super::Ahead`]).
+    pub(super) fn prefetch_rest(&self) {
+        if let Some(rest) = &self.rest {
+            super::prefetch(&rest.fresh);
+            super::prefetch(&rest.latest);
+        }
+    }
+
+    /// Asks for the line where the next hash counted is written.
+    pub(super) fn prefetch_fresh_end(&self) {
+        if let Some(last) = self.rest.as_ref().and_then(|r| r.fresh.last()) {
+            super::prefetch(last);
+        }
+    }
+
     pub(super) fn see(&mut self, value: &str, at: Moment) {
         self.see_with(value, value_hash(value), at, || value.into());
     }

@@ -53,6 +53,21 @@ impl Share {
         }
     }
 
+    /// `row` into the summary at `slot` (found by [`Share::slot_of`]).
+    pub(super) fn add_at(&mut self, slot: usize, row: &Row<'_>) -> usize {
+        if let Some((_, body)) = self.get_mut(slot) {
+            body.add(row);
+        }
+        slot
+    }
+
+    /// Asks for `part` of the memory of the summary at `slot` ([`super::Ahead`]).
+    pub(super) fn prefetch(&self, slot: usize, part: super::Ahead) {
+        if let Some((_, body)) = self.get(slot) {
+            body.prefetch(part);
+        }
+    }
+
     /// The slot of credential `id`.
     pub(super) fn slot_of(&self, id: &str) -> Option<usize> {
         let blocks = &self.blocks;
