@@ -409,6 +409,43 @@ struct Pending {
     key: Option<u32>,
 }
 
+/// The buffers of a thread's last parsed chunk, for its next: grown anew for each chunk
+/// (a few hundred KB each, by doubling) they were copied at each doubling and their
+/// memory faulted in again.
+#[derive(Default)]
+struct Spare {
+    keys: Vec<Key>,
+    pending: Vec<Pending>,
+    texts: String,
+}
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Spare> = std::cell::RefCell::default();
+}
+
+impl Spare {
+    /// `chunk`'s buffers, emptied, kept for the thread's next chunk.
+    fn keep(chunk: &mut ChunkTally) {
+        chunk.pending.clear();
+        chunk.texts.clear();
+        chunk.keys.clear();
+        let spare = Spare {
+            keys: std::mem::take(&mut chunk.keys),
+            pending: std::mem::take(&mut chunk.pending),
+            texts: std::mem::take(&mut chunk.texts),
+        };
+        SPARE.with(|s| *s.borrow_mut() = spare);
+    }
+
+    /// The thread's spare buffers into `chunk`, which has none.
+    fn take(chunk: &mut ChunkTally) {
+        let spare = SPARE.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        chunk.keys = spare.keys;
+        chunk.pending = spare.pending;
+        chunk.texts = spare.texts;
+    }
+}
+
 /// A chunk's pending events are added once this many wait (and when it is parsed).
 const PENDING: usize = 1 << 12;
 
@@ -420,7 +457,7 @@ impl ChunkTally {
         trusted: &[Cidr],
         count_only: bool,
     ) -> ChunkTally {
-        ChunkTally {
+        let mut chunk = ChunkTally {
             fingerprints,
             source,
             file,
@@ -432,7 +469,9 @@ impl ChunkTally {
             key_bytes: KeyBytes::default(),
             counts: count_only.then(Counts::default),
             any: false,
-        }
+        };
+        Spare::take(&mut chunk);
+        chunk
     }
 
     pub fn is_empty(&self) -> bool {
@@ -683,22 +722,22 @@ impl Accumulator {
     /// A parsed chunk's events, delivery keys (and counts) join the run's.
     pub fn merge(&self, chunk: &mut ChunkTally) {
         chunk.flush(self);
-        // A parsed chunk is kept until its input is read: not its buffers.
-        chunk.pending = Vec::new();
-        chunk.texts = String::new();
         if let (Some(run), Some(seen)) = (&self.counts, chunk.counts.take())
             && let Ok(mut run) = run.lock()
         {
             run.entry(chunk.source).or_default().merge(seen);
         }
-        let keys = std::mem::take(&mut chunk.keys);
-        if !keys.is_empty()
+        if !chunk.keys.is_empty()
             && let Ok(mut run) = self.keys.lock()
             && run.1.is_none()
-            && let Err(e) = run.0.add(keys)
+            && let Err(e) = run.0.add(&mut chunk.keys)
         {
             run.1 = Some(e);
         }
+        // A parsed chunk is kept until its input is read: not its buffers, which the
+        // thread's next chunk takes.
+        chunk.keys.clear();
+        Spare::keep(chunk);
     }
 
     /// Chunk `chunk` of input `file` (key `file_key`) starts at `first_line`.

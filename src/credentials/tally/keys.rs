@@ -99,7 +99,8 @@ impl KeyStore {
     }
 
     /// A chunk's keys join the run's; to disk if the run then holds too many.
-    pub(super) fn add(&mut self, keys: Vec<Key>) -> std::io::Result<()> {
+    /// `keys` is left empty, its room kept for the next chunk's.
+    pub(super) fn add(&mut self, keys: &mut Vec<Key>) -> std::io::Result<()> {
         if keys.is_empty() {
             return Ok(());
         }
@@ -107,7 +108,7 @@ impl KeyStore {
             self.buckets.resize_with(KEY_BUCKETS, Vec::new);
         }
         self.held += keys.len();
-        for key in keys {
+        for key in keys.drain(..) {
             if let Some(b) = self.buckets.get_mut(key.bucket()) {
                 b.push(key);
             }
@@ -304,7 +305,7 @@ mod tests {
         let found = |most_bytes: usize| {
             let mut store = KeyStore::holding(most_bytes);
             for chunk in keys.chunks(50) {
-                store.add(chunk.to_vec()).expect("keys added");
+                store.add(&mut chunk.to_vec()).expect("keys added");
             }
             let spilled = store.disk.is_some();
             let dir = store.disk.as_ref().map(|d| d.dir.clone());
@@ -343,7 +344,7 @@ mod tests {
             with([5, 2], 0, 2),
         ];
         let mut store = KeyStore::default();
-        store.add(keys).expect("keys added");
+        store.add(&mut keys.clone()).expect("keys added");
         let copies = store.copies().expect("copies found");
         let places: Vec<(u32, u64)> = copies
             .iter()
