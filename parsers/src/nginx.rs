@@ -44,8 +44,9 @@ impl LogParser for NginxParser {
 
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
         // Filled in place: an Event is a few hundred bytes, and moving it through a
-        // Result cost more than any single field.
-        out.push(Event::default());
+        // Result cost more than any single field (made where it lies too: see
+        // `json::walk::push_event`).
+        out.resize_with(out.len() + 1, Event::default);
         let ev = out
             .last_mut()
             .ok_or(ParseError::new(ParseErrorKind::TrailingGarbage, 0))?;

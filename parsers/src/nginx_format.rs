@@ -806,7 +806,7 @@ impl LogFormat {
                 self.take(step, value, &mut line, &mut found);
             }
         })?;
-        out.push(Event::default());
+        out.resize_with(out.len() + 1, Event::default);
         let ev = out
             .last_mut()
             .ok_or(ParseError::new(ParseErrorKind::TrailingGarbage, 0))?;
@@ -876,7 +876,7 @@ impl LogFormat {
                 Some(found)
             }
         };
-        out.push(Event::default());
+        out.resize_with(out.len() + 1, Event::default);
         let ev = out.last_mut()?;
         // In `build_into`'s order: the request's credential comes before the header's.
         ev.ts = head.ts;
