@@ -158,27 +158,11 @@ fn rfc3339_utc(input: &[u8]) -> Option<(usize, i64)> {
     let year = two(0) * 100 + two(2);
     let (mut used, mut nanos) = (19, 0i64);
     if b[19] == b'.' {
-        let frac = input.get(20..)?;
-        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 || n > 9 {
+        let (n, frac) = fraction(input.get(20..)?)?;
+        if n > 9 {
             return None;
         }
-        for &c in &frac[..n] {
-            nanos = nanos * 10 + i64::from(c - b'0');
-        }
-        nanos *= [
-            1,
-            100_000_000,
-            10_000_000,
-            1_000_000,
-            100_000,
-            10_000,
-            1_000,
-            100,
-            10,
-            1,
-        ][n];
-        used = 20 + n;
+        (used, nanos) = (20 + n, frac);
     }
     if input.get(used) != Some(&b'Z') {
         return None;
@@ -193,6 +177,32 @@ fn rfc3339_utc(input: &[u8]) -> Option<(usize, i64)> {
         0,
     )?;
     Some((used + 1, secs + nanos))
+}
+
+/// The digits of a fractional second at the front of `b` (after its `.`): how many there
+/// are and the nanoseconds of the first nine; `None` when there is none.
+#[inline]
+fn fraction(b: &[u8]) -> Option<(usize, i64)> {
+    let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if n == 0 {
+        return None;
+    }
+    let nanos = b[..n.min(9)]
+        .iter()
+        .fold(0i64, |v, &c| v * 10 + i64::from(c - b'0'));
+    let scale = [
+        1,
+        100_000_000,
+        10_000_000,
+        1_000_000,
+        100_000,
+        10_000,
+        1_000,
+        100,
+        10,
+        1,
+    ];
+    Some((n, nanos * scale[n.min(9)]))
 }
 
 /// [`rfc3339`] of any shape it reads.
@@ -215,20 +225,9 @@ fn rfc3339_any(input: &[u8]) -> IResult<&[u8], (i64, Zone)> {
     let second = digits::<2>(&b[17..]).ok_or_else(fail)?;
     let mut rest = &input[19..];
     let mut nanos = 0i64;
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 {
-            return Err(fail());
-        }
-        for (i, d) in frac[..n].iter().enumerate() {
-            if i < 9 {
-                nanos = nanos * 10 + i64::from(d - b'0');
-            }
-        }
-        for _ in n..9 {
-            nanos *= 10;
-        }
-        rest = &frac[n..];
+    if let Some(after) = rest.strip_prefix(b".") {
+        let (n, frac) = fraction(after).ok_or_else(fail)?;
+        (rest, nanos) = (&after[n..], frac);
     }
     let (rest, offset, zone) = match rest.first() {
         Some(b'Z' | b'z') => (&rest[1..], 0i64, Zone::Explicit),

@@ -43,12 +43,7 @@ impl Share {
     /// `row` into its credential's summary; that summary's slot.
     pub(super) fn add(&mut self, row: &Row<'_>) -> usize {
         match self.slot_of(row.credential) {
-            Some(slot) => {
-                if let Some((_, body)) = self.get_mut(slot) {
-                    body.add(row);
-                }
-                slot
-            }
+            Some(slot) => self.add_at(slot, row),
             None => self.insert(row.credential.into(), Body::new(row)),
         }
     }
