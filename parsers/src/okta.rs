@@ -19,8 +19,8 @@ use crate::json::walk::{
     walked_or_parsed,
 };
 use crate::json::{
-    Flag, Str, contains, detail, detail_obj, detail_seq, lenient, lenient_number, lenient_obj,
-    lenient_seq, sniff_json_lines,
+    Elements, Flag, Str, contains, detail, detail_obj, detail_seq, lenient, lenient_number,
+    lenient_obj, lenient_seq, sniff_json_lines,
 };
 use crate::parser::{Confidence, Example, LogParser};
 use crate::secret::redact_query;
@@ -273,7 +273,7 @@ struct Request<'a> {
         borrow,
         deserialize_with = "lenient_seq"
     )]
-    ip_chain: Option<Vec<ChainEntry<'a>>>,
+    ip_chain: Option<Elements<ChainEntry<'a>>>,
 }
 
 #[derive(Deserialize, Default)]

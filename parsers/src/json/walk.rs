@@ -727,18 +727,18 @@ impl<'a> Walk<'a> {
     }
 
     /// A `lenient_seq` field ([`super::lenient_seq`]): the objects of an array, each read
-    /// by `read` (its other elements skipped); `None` for a string, null, a boolean or an
-    /// object.
-    pub(crate) fn lenient_seq<T>(
+    /// by `read` (its other elements skipped), into a `Vec` or [`super::Elements`]; `None`
+    /// for a string, null, a boolean or an object.
+    pub(crate) fn lenient_seq<T, C: Default + Extend<T>>(
         &mut self,
         mut read: impl FnMut(&mut Walk<'a>) -> Walked<T>,
-    ) -> Walked<Option<Vec<T>>> {
+    ) -> Walked<Option<C>> {
         match self.peek()? {
             b'[' => {
-                let mut all = Vec::new();
+                let mut all = C::default();
                 self.array(|w| {
                     if let Some(t) = w.lenient_obj(&mut read)? {
-                        all.push(t);
+                        all.extend(Some(t));
                     }
                     Some(())
                 })?;
