@@ -7,7 +7,7 @@ Usage:
   scripts/bench-peers.py [--data DIR] [--nginx-mb N] [--cloudtrail N] [--okta N]
                          [--okta-api-export] [--auth0 N]
                          [--only nginx,cloudtrail,okta,auth0] [--repeat N]
-                         [--tokentrail PATH]
+                         [--tokentrail PATH] [--as-cached]
 
 Defaults are the issue's sizes (nginx 2,000 MB, CloudTrail 2,000,000 records in 2,000
 S3 files, Okta and Auth0 1,000,000 events each). Data are generated once into --data
@@ -18,6 +18,13 @@ DuckDB's CLI (pip install duckdb-cli, or a `duckdb` binary on PATH)
 and its Python module, Polars (pip), jq, zcat/cat as the floor. Peak memory is GNU time's
 maximum resident set size. Each command runs --repeat times (default 1), the rounds interleaved
 across a table's commands; the fastest run counts.
+
+Before each table its data set is put out of the page cache and read back once, so that every
+tool reads it as it reads a log just read from disk (`posix_fadvise(DONTNEED)` on each file,
+no root needed). How a file came into the cache changes what mapping it costs: a file the
+generator wrote a few KB at a time is cached in 4 KB pages, which the kernel maps one by
+one, where one read from disk is cached in large folios (docs/performance.md, "As read from
+disk"). --as-cached leaves the cache as it is.
 """
 import argparse
 import json
@@ -125,6 +132,27 @@ def generate(args, data):
     return nginx, ct, okta, auth0
 
 
+def files_of(path):
+    p = pathlib.Path(path)
+    return sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+
+
+def from_disk(paths):
+    """Each file of `paths` out of the page cache, then read once: cached as a file read
+    from disk is (large folios by readahead), whatever wrote it."""
+    for path in paths:
+        for f in files_of(path):
+            fd = os.open(f, os.O_RDONLY)
+            try:
+                # Dirty pages (a data set just generated) stay cached: written out first.
+                os.fdatasync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                while os.read(fd, 1 << 20):
+                    pass
+            finally:
+                os.close(fd)
+
+
 def size_of(path):
     p = pathlib.Path(path)
     if p.is_dir():
@@ -141,7 +169,9 @@ def count_events(tt, path):
     return doc["totals"]["events"], doc["totals"]["bytes"]
 
 
-def table(title, rows, data_bytes, uncompressed, events):
+def table(title, rows, data_bytes, uncompressed, events, data, args):
+    if not args.as_cached:
+        from_disk(data)
     print(f"\n### {title}\n")
     print(f"{data_bytes / 1e6:,.0f} MB on disk, {uncompressed / 1e6:,.0f} MB of text, "
           f"{events:,} events.\n")
@@ -184,6 +214,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--tokentrail", type=pathlib.Path, default=TT,
                     help="the binary to time (default target/release/tokentrail)")
+    ap.add_argument("--as-cached", action="store_true",
+                    help="leave the page cache as it is (by default each data set is put out of "
+                         "it and read back once before its table, as a file read from disk)")
     args = ap.parse_args()
     args.only = args.only.split(",")
     if not args.tokentrail.exists():
@@ -195,6 +228,8 @@ def main():
     r = args.repeat
     tt = str(args.tokentrail.resolve())
     print(f"machine: {os.cpu_count()} cores; {subprocess.run('uname -srm', shell=True, capture_output=True, text=True).stdout.strip()}")
+    print("page cache: " + ("as it was" if args.as_cached else
+                            "each data set put out of it and read back once before its table"))
 
     def tokentrail_rows(path, summary_job):
         return [
@@ -214,7 +249,7 @@ def main():
         if have("lnav"):
             rows.append(("summarise the log", "lnav (SQL count by host)",
                          measure(f"lnav -n -c ';SELECT c_ip, count(*), min(log_time), max(log_time) FROM access_log GROUP BY c_ip' {nginx}", r)))
-        table(f"nginx, plain ({nginx.name})", rows, size_of(nginx), text, events)
+        table(f"nginx, plain ({nginx.name})", rows, size_of(nginx), text, events, [nginx], args)
         gz = f"{nginx}.gz"
         rows = [("read the bytes (floor)", "zcat", measure(f"zcat {gz} > /dev/null", r)),
                 ("summarise the log", "tokentrail credentials", measure(f"{tt} credentials -q --format csv {gz} > /dev/null", r)),
@@ -222,7 +257,7 @@ def main():
         if have("goaccess"):
             rows.append(("summarise the log", "GoAccess (zcat |)",
                          measure(f"zcat {gz} | goaccess - --log-format=COMBINED -o {out}/goaccess.json", r)))
-        table(f"nginx, gzip ({pathlib.Path(gz).name})", rows, size_of(gz), text, events)
+        table(f"nginx, gzip ({pathlib.Path(gz).name})", rows, size_of(gz), text, events, [gz], args)
 
     def json_peers(kind, path, rows):
         # Okta: tokentrail's job is per credential (API token, else session); the per-actor
@@ -270,7 +305,7 @@ def main():
                   "last: ([(.last // $r.eventTime), $r.eventTime] | max), n: ((.n // 0) + 1)})")
             rows.append(("summarise the log", "jq (zcat |)",
                          measure(f"{files} zcat | jq -n '{jq}' > /dev/null", r)))
-        table(f"CloudTrail S3 tree ({ct.name})", rows, size_of(ct), text, events)
+        table(f"CloudTrail S3 tree ({ct.name})", rows, size_of(ct), text, events, [ct], args)
 
     for kind, path in (("okta", okta), ("auth0", auth0)):
         if kind not in args.only:
@@ -279,7 +314,7 @@ def main():
         rows = [("read the bytes (floor)", "cat", measure(f"cat {path} > /dev/null", r))]
         rows += tokentrail_rows(path, "summarise the log")
         json_peers(kind, path, rows)
-        table(f"{kind} NDJSON ({path.name})", rows, size_of(path), text, events)
+        table(f"{kind} NDJSON ({path.name})", rows, size_of(path), text, events, [path], args)
 
 
 if __name__ == "__main__":
