@@ -139,14 +139,16 @@ def files_of(path):
 
 def from_disk(paths):
     """Each file of `paths` out of the page cache, then read once: cached as a file read
-    from disk is (large folios by readahead), whatever wrote it."""
+    from disk is (large folios by readahead), whatever wrote it. Where the system has no
+    `posix_fadvise` (macOS), the files are only read."""
     for path in paths:
         for f in files_of(path):
             fd = os.open(f, os.O_RDONLY)
             try:
                 # Dirty pages (a data set just generated) stay cached: written out first.
-                os.fdatasync(fd)
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                if hasattr(os, "posix_fadvise"):
+                    os.fdatasync(fd)
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
                 while os.read(fd, 1 << 20):
                     pass
             finally:
@@ -229,7 +231,9 @@ def main():
     tt = str(args.tokentrail.resolve())
     print(f"machine: {os.cpu_count()} cores; {subprocess.run('uname -srm', shell=True, capture_output=True, text=True).stdout.strip()}")
     print("page cache: " + ("as it was" if args.as_cached else
-                            "each data set put out of it and read back once before its table"))
+                            "each data set put out of it and read back once before its table"
+                            if hasattr(os, "posix_fadvise") else
+                            "each data set read once before its table (no posix_fadvise here)"))
 
     def tokentrail_rows(path, summary_job):
         return [
