@@ -156,10 +156,7 @@ def from_disk(paths):
 
 
 def size_of(path):
-    p = pathlib.Path(path)
-    if p.is_dir():
-        return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
-    return p.stat().st_size
+    return sum(f.stat().st_size for f in files_of(path))
 
 
 def count_events(tt, path):

@@ -310,7 +310,18 @@ pub struct Event<'a> {
     pub extra: Vec<(u16, Text<'a>)>,
 }
 
-impl Event<'_> {
+impl<'a> Event<'a> {
+    /// A default event at the end of `out`, to be filled where it lies: an event is a few
+    /// hundred bytes, and `out.push(Event::default())` made it aside and copied it in (a
+    /// `memcpy` call a record), where moving a filled one through a `Result` cost more
+    /// than any single field.
+    #[inline]
+    pub(crate) fn push_default<'o>(out: &'o mut Vec<Event<'a>>) -> &'o mut Event<'a> {
+        out.resize_with(out.len() + 1, Event::default);
+        let last = out.len() - 1;
+        &mut out[last]
+    }
+
     /// The fields (as [`Event::field`] names them) that a parse with
     /// [`Detail::Identity`](crate::Detail::Identity) fills as a full parse does; the others
     /// may be left empty.

@@ -43,14 +43,7 @@ impl LogParser for NginxParser {
     }
 
     fn parse<'a>(&self, record: &'a [u8], out: &mut Vec<Event<'a>>) -> Result<(), ParseError> {
-        // Filled in place: an Event is a few hundred bytes, and moving it through a
-        // Result cost more than any single field (made where it lies too: see
-        // `json::walk::push_event`).
-        out.resize_with(out.len() + 1, Event::default);
-        let ev = out
-            .last_mut()
-            .ok_or(ParseError::new(ParseErrorKind::TrailingGarbage, 0))?;
-        let result = parse_into(record, ev);
+        let result = parse_into(record, Event::push_default(out));
         if result.is_err() {
             out.pop();
         }

@@ -806,10 +806,7 @@ impl LogFormat {
                 self.take(step, value, &mut line, &mut found);
             }
         })?;
-        out.resize_with(out.len() + 1, Event::default);
-        let ev = out
-            .last_mut()
-            .ok_or(ParseError::new(ParseErrorKind::TrailingGarbage, 0))?;
+        let ev = Event::push_default(out);
         if let Err(e) = build_into(line, ev) {
             out.pop();
             return Err(e);
@@ -876,8 +873,7 @@ impl LogFormat {
                 Some(found)
             }
         };
-        out.resize_with(out.len() + 1, Event::default);
-        let ev = out.last_mut()?;
+        let ev = Event::push_default(out);
         // In `build_into`'s order: the request's credential comes before the header's.
         ev.ts = head.ts;
         ev.ts_raw = rt.field(&record[head.time_local.0..head.time_local.1]);

@@ -53,11 +53,7 @@ fn event_of<'a, T>(
 /// pushed) when it makes none.
 #[inline]
 fn push_event<'a, T>(out: &mut Vec<Event<'a>>, finish: Finish<'a, T>, t: &mut T) -> Option<()> {
-    // Made where it lies: `push(Event::default())` made it aside and copied its few
-    // hundred bytes in (a `memcpy` call a record).
-    out.resize_with(out.len() + 1, Event::default);
-    let made = out.last_mut().map(|event| finish(t, event));
-    if made.is_none_or(|m| m.is_err()) {
+    if finish(t, Event::push_default(out)).is_err() {
         out.pop();
         return None;
     }
