@@ -7,7 +7,7 @@ Usage:
   scripts/bench-peers.py [--data DIR] [--nginx-mb N] [--cloudtrail N] [--okta N]
                          [--okta-api-export] [--auth0 N]
                          [--only nginx,cloudtrail,okta,auth0] [--repeat N]
-                         [--tokentrail PATH] [--as-cached]
+                         [--tokentrail PATH] [--as-cached | --cold]
 
 Defaults are the issue's sizes (nginx 2,000 MB, CloudTrail 2,000,000 records in 2,000
 S3 files, Okta and Auth0 1,000,000 events each). Data are generated once into --data
@@ -24,7 +24,10 @@ tool reads it as it reads a log just read from disk (`posix_fadvise(DONTNEED)` o
 no root needed). How a file came into the cache changes what mapping it costs: a file the
 generator wrote a few KB at a time is cached in 4 KB pages, which the kernel maps one by
 one, where one read from disk is cached in large folios (docs/performance.md, "As read from
-disk"). --as-cached leaves the cache as it is.
+disk"). --as-cached leaves the cache as it is. --cold puts the data set out of the page
+cache before every run of every command, so that each reads it from disk, as the first
+run over logs just copied off a disk or out of an evidence image does; the floor is then
+the disk's.
 """
 import argparse
 import json
@@ -54,7 +57,9 @@ class Measured:
         self.cmd, self.repeat = cmd, repeat
         self.best, self.failed = None, False
 
-    def run(self):
+    def run(self, before=None):
+        if before:
+            before()
         with tempfile.NamedTemporaryFile("r") as t:
             full = f"/usr/bin/time -f '%e %M' -o {t.name} sh -c {shlex.quote(self.cmd)}"
             done = subprocess.run(full, shell=True, cwd=ROOT, stdout=subprocess.DEVNULL,
@@ -137,22 +142,33 @@ def files_of(path):
     return sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
 
 
-def from_disk(paths):
-    """Each file of `paths` out of the page cache, then read once: cached as a file read
-    from disk is (large folios by readahead), whatever wrote it. Where the system has no
-    `posix_fadvise` (macOS), the files are only read."""
+def out_of_cache(paths):
+    """Each file of `paths` out of the page cache (written out first: the dirty pages of a
+    data set just generated stay cached). False where the system has no `posix_fadvise`
+    (macOS)."""
+    if not hasattr(os, "posix_fadvise"):
+        return False
     for path in paths:
         for f in files_of(path):
             fd = os.open(f, os.O_RDONLY)
             try:
-                # Dirty pages (a data set just generated) stay cached: written out first.
-                if hasattr(os, "posix_fadvise"):
-                    os.fdatasync(fd)
-                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-                while os.read(fd, 1 << 20):
-                    pass
+                os.fdatasync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
             finally:
                 os.close(fd)
+    return True
+
+
+def from_disk(paths):
+    """Each file of `paths` out of the page cache, then read once: cached as a file read
+    from disk is (large folios by readahead), whatever wrote it. Where the system has no
+    `posix_fadvise` (macOS), the files are only read."""
+    out_of_cache(paths)
+    for path in paths:
+        for f in files_of(path):
+            with open(f, "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
 
 
 def size_of(path):
@@ -169,7 +185,7 @@ def count_events(tt, path):
 
 
 def table(title, rows, data_bytes, uncompressed, events, data, args):
-    if not args.as_cached:
+    if not args.as_cached and not args.cold:
         from_disk(data)
     print(f"\n### {title}\n")
     print(f"{data_bytes / 1e6:,.0f} MB on disk, {uncompressed / 1e6:,.0f} MB of text, "
@@ -179,7 +195,7 @@ def table(title, rows, data_bytes, uncompressed, events, data, args):
     for done in range(max((m.repeat for _, _, m in rows), default=0)):
         for _, _, m in rows:
             if done < m.repeat and not m.failed:
-                m.run()
+                m.run(before=(lambda: out_of_cache(data)) if args.cold else None)
     rows = [(job, tool, None if m.failed else m.best) for job, tool, m in rows]
     reference = {}
     for job, tool, result in rows:
@@ -216,7 +232,14 @@ def main():
     ap.add_argument("--as-cached", action="store_true",
                     help="leave the page cache as it is (by default each data set is put out of "
                          "it and read back once before its table, as a file read from disk)")
+    ap.add_argument("--cold", action="store_true",
+                    help="put the data set out of the page cache before every run, so that "
+                         "every tool reads it from disk")
     args = ap.parse_args()
+    if args.cold and not hasattr(os, "posix_fadvise"):
+        sys.exit("--cold needs posix_fadvise, which this system does not have")
+    if args.cold and args.as_cached:
+        sys.exit("--cold and --as-cached are two ways to leave the cache: give one")
     args.only = args.only.split(",")
     if not args.tokentrail.exists():
         sys.exit(f"build first: cargo build --release (no {args.tokentrail})")
@@ -228,6 +251,8 @@ def main():
     tt = str(args.tokentrail.resolve())
     print(f"machine: {os.cpu_count()} cores; {subprocess.run('uname -srm', shell=True, capture_output=True, text=True).stdout.strip()}")
     print("page cache: " + ("as it was" if args.as_cached else
+                            "each data set put out of it before every run (read from disk)"
+                            if args.cold else
                             "each data set put out of it and read back once before its table"
                             if hasattr(os, "posix_fadvise") else
                             "each data set read once before its table (no posix_fadvise here)"))

@@ -11,7 +11,7 @@ use tokentrail_parsers::{Detail, ParseErrorKind, parse_line_front_keeping};
 use super::records::{FileJob, RecordSink, Sink};
 use super::report::ChunkStats;
 use super::{FileReport, IngestOptions, read_failure};
-use crate::input::map::{Bytes, Map, MapProgress};
+use crate::input::map::{Bytes, Map, MapProgress, PagesAhead};
 
 /// A piece of a line-framed input: whole lines, or one line that was too long to keep.
 enum Chunk<'m> {
@@ -81,15 +81,18 @@ pub(super) fn ingest_mapped_lines<S: Sink>(
     report: &mut FileReport,
 ) -> PolarsResult<Vec<S::Done>> {
     let data = map.bytes();
-    let chunks = MappedChunks {
-        data,
-        at: 0,
-        index: 0,
-        chunk_bytes: job.opts.chunk_bytes.max(1),
-        next_line: S::FIRST_LINE_EARLY.then_some(1),
-        progress,
-    };
-    let outputs = parse_chunks::<S>(job, chunks, GiveBack::Map(map));
+    let outputs = PagesAhead::beside(map, |ahead| {
+        let chunks = MappedChunks {
+            data,
+            ahead: Some(ahead),
+            at: 0,
+            index: 0,
+            chunk_bytes: job.opts.chunk_bytes.max(1),
+            next_line: S::FIRST_LINE_EARLY.then_some(1),
+            progress,
+        };
+        parse_chunks::<S>(job, chunks, GiveBack::Map(map))
+    });
     report.bytes = data.len() as u64;
     finish_chunks(job, outputs, report)
 }
@@ -167,6 +170,8 @@ fn line_count(data: &[u8]) -> u64 {
 /// be shown: the record check counts it with the excerpt of any over-long record.
 struct MappedChunks<'m, 'p> {
     data: &'m [u8],
+    /// Told where the chunks handed out end (none in tests of the cutting).
+    ahead: Option<&'p PagesAhead<'m>>,
     at: usize,
     index: usize,
     chunk_bytes: usize,
@@ -191,6 +196,9 @@ impl<'m> Iterator for MappedChunks<'m, '_> {
         self.index += 1;
         self.at += end;
         self.progress.reached(self.at as u64);
+        if let Some(ahead) = self.ahead {
+            ahead.reached(self.at);
+        }
         let counted = self.next_line.map(|first| {
             let lines = line_count(data);
             self.next_line = Some(first + lines);
@@ -672,6 +680,7 @@ mod tests {
     fn cut(data: &[u8], chunk_bytes: usize) -> Vec<(u64, &[u8], u64)> {
         MappedChunks {
             data,
+            ahead: None,
             at: 0,
             index: 0,
             chunk_bytes,
