@@ -190,7 +190,7 @@ fn resident(bytes: &[u8]) -> bool {
     };
     (0..bytes.len()).step_by(SAMPLE).chain([last]).all(|at| {
         let addr = bytes[at..].as_ptr() as usize;
-        let mut state = 0;
+        let mut state: u8 = 0;
         // SAFETY: the page at `addr - addr % page` holds byte `at` of `bytes`, a piece of
         // a map, so it is mapped; mincore writes one byte for one page.
         let done = unsafe {
@@ -269,8 +269,9 @@ mod tests {
     }
 
     /// A mapped file of `len` bytes put out of the page cache; `None` (said) where that
-    /// cannot be done: on tmpfs, which has no disk to read the pages back from.
-    #[cfg(unix)]
+    /// cannot be done: on tmpfs, which has no disk to read the pages back from. (Linux:
+    /// other systems have no `posix_fadvise` to do it with.)
+    #[cfg(target_os = "linux")]
     fn evicted(dir: &tempfile::TempDir, len: usize) -> Option<Map> {
         use std::os::fd::AsRawFd;
         let (f, map) = mapped(dir, len);
@@ -284,7 +285,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     fn pages_not_in_memory_are_read_ahead_of_the_parse() {
         let dir = tempfile::tempdir().unwrap();
         let len = 3 * STRETCH + 12345;
@@ -303,7 +304,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     fn pages_are_read_no_further_than_ahead_of_the_parse() {
         let dir = tempfile::tempdir().unwrap();
         let len = READ_AHEAD + 4 * STRETCH;
