@@ -144,10 +144,10 @@ def files_of(path):
 
 def out_of_cache(paths):
     """Each file of `paths` out of the page cache (written out first: the dirty pages of a
-    data set just generated stay cached). False where the system has no `posix_fadvise`
+    data set just generated stay cached); nothing where the system has no `posix_fadvise`
     (macOS)."""
     if not hasattr(os, "posix_fadvise"):
-        return False
+        return
     for path in paths:
         for f in files_of(path):
             fd = os.open(f, os.O_RDONLY)
@@ -156,7 +156,6 @@ def out_of_cache(paths):
                 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
             finally:
                 os.close(fd)
-    return True
 
 
 def from_disk(paths):
@@ -229,17 +228,16 @@ def main():
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--tokentrail", type=pathlib.Path, default=TT,
                     help="the binary to time (default target/release/tokentrail)")
-    ap.add_argument("--as-cached", action="store_true",
-                    help="leave the page cache as it is (by default each data set is put out of "
-                         "it and read back once before its table, as a file read from disk)")
-    ap.add_argument("--cold", action="store_true",
-                    help="put the data set out of the page cache before every run, so that "
-                         "every tool reads it from disk")
+    cache = ap.add_mutually_exclusive_group()
+    cache.add_argument("--as-cached", action="store_true",
+                       help="leave the page cache as it is (by default each data set is put out "
+                            "of it and read back once before its table, as a file read from disk)")
+    cache.add_argument("--cold", action="store_true",
+                       help="put the data set out of the page cache before every run, so that "
+                            "every tool reads it from disk")
     args = ap.parse_args()
     if args.cold and not hasattr(os, "posix_fadvise"):
         sys.exit("--cold needs posix_fadvise, which this system does not have")
-    if args.cold and args.as_cached:
-        sys.exit("--cold and --as-cached are two ways to leave the cache: give one")
     args.only = args.only.split(",")
     if not args.tokentrail.exists():
         sys.exit(f"build first: cargo build --release (no {args.tokentrail})")
